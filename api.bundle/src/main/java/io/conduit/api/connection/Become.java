@@ -1,0 +1,39 @@
+package io.conduit.api.connection;
+
+import java.util.Objects;
+
+/**
+ * Privilege escalation for a {@link Command}: run it as another user through {@code sudo} or {@code su}.
+ * The password never goes on a command line: {@link ShellCommand} sends it on standard input.
+ *
+ * @param method how to escalate
+ * @param user the user to become, {@code root} when {@code null}
+ * @param password the password the method asks for, or {@code null} for passwordless sudo
+ */
+public record Become(Method method, String user, Secret password) {
+
+    /** The escalation tools Conduit knows how to drive. */
+    public enum Method {
+        /** {@code sudo -S}: reads the password from standard input; without one, {@code sudo -n} fails fast. */
+        SUDO,
+        /** {@code su}: reads the password from the terminal, so a password needs a pty. */
+        SU
+    }
+
+    /** Defaults the user to {@code root}. */
+    public Become {
+        Objects.requireNonNull(method, "method");
+        user = user == null || user.isBlank() ? "root" : user;
+    }
+
+    /**
+     * Sudo to a user.
+     *
+     * @param user the user, {@code root} when {@code null}
+     * @param password the sudo password, or {@code null} for NOPASSWD sudo
+     * @return the become settings
+     */
+    public static Become sudo(String user, Secret password) {
+        return new Become(Method.SUDO, user, password);
+    }
+}

@@ -1,0 +1,82 @@
+package io.conduit.api.connection;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * One open connection to one host, made by {@link ConnectionPlugin#create} and owned by the core's connection
+ * manager, which reuses it across tasks and runs and closes it when idle, dead or no longer served.
+ *
+ * <p>Threading: {@link #open} is called once, before anything else. After that the core may call {@link #exec},
+ * {@link #put} and {@link #fetch} from several threads at once (two tasks on the same host); a plugin whose
+ * protocol cannot multiplex must serialize internally. {@link #isAlive} and {@link #close} may be called from
+ * any thread at any time, {@link #close} also while another call is in progress, and must then make that call
+ * fail promptly.
+ *
+ * <p>Every method that talks to the host throws an {@link IOException}, normally one of the
+ * {@link ConnectionException} family, so that the runner can tell unreachable from failed.
+ */
+@ConsumerType
+public interface Connection extends AutoCloseable {
+
+    /** Value for {@code mode} in {@link #put}: give the remote file the local file's permission bits. */
+    int KEEP_MODE = -1;
+
+    /**
+     * Connects and authenticates.
+     *
+     * @param params the resolved parameters for this host and plugin; secrets are already resolved
+     * @throws ConnectFailedException the host could not be reached
+     * @throws AuthenticationFailedException the host refused the credentials
+     * @throws HostKeyRejectedException the host's identity could not be verified
+     * @throws TimedOutException a connect deadline passed
+     * @throws IOException any other failure
+     */
+    void open(ConnectionParams params) throws IOException;
+
+    /**
+     * Runs one command and waits for it to end or for {@link Command#timeout()} to pass.
+     *
+     * @param command what to run
+     * @return exit code, stdout and stderr (each kept up to {@link Command#outputLimit()} bytes)
+     * @throws TimedOutException the command's timeout passed; the plugin has stopped the command where the
+     *         protocol allows it
+     * @throws IOException the connection failed
+     */
+    ExecResult exec(Command command) throws IOException;
+
+    /**
+     * Copies a local file to the host. Implementations write to a temporary name and rename, so that a broken
+     * transfer never leaves a partial file under {@code remotePath}.
+     *
+     * @param local the file to send
+     * @param remotePath the absolute path to write on the host
+     * @param mode the permission bits to set (e.g. {@code 0644}) or {@link #KEEP_MODE}
+     * @throws IOException the transfer failed
+     */
+    void put(Path local, String remotePath, int mode) throws IOException;
+
+    /**
+     * Copies a file from the host to a local path, replacing it.
+     *
+     * @param remotePath the file to read on the host
+     * @param local where to write it
+     * @throws RemoteFileNotFoundException there is no such remote file
+     * @throws IOException the transfer failed
+     */
+    void fetch(String remotePath, Path local) throws IOException;
+
+    /**
+     * Tells whether the connection can still serve calls, cheaply (no command is run where the protocol has a
+     * lighter probe). Called before a pooled connection is reused.
+     *
+     * @return {@code true} when the next call is expected to work
+     */
+    boolean isAlive();
+
+    /** Closes the connection and frees everything it holds. Never throws; safe to call more than once. */
+    @Override
+    void close();
+}

@@ -1,0 +1,56 @@
+package io.conduit.api.connection;
+
+import java.util.List;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * A connection plugin: the factory service that makes per-host {@link Connection}s. Plugins register it on the
+ * service registry with the property {@link #NAME}, normally through {@link ConnectionName}:
+ *
+ * <pre>
+ * &#64;Component
+ * &#64;ConnectionName("ssh")
+ * public final class SshPlugin implements ConnectionPlugin { ... }
+ * </pre>
+ *
+ * <p>The core tracks every such service dynamically: when two services share a name the highest ranked one
+ * serves new connections. Implementations must be thread safe; {@link #create} is called concurrently for
+ * different hosts.
+ */
+@ConsumerType
+public interface ConnectionPlugin {
+
+    /**
+     * Service property naming the plugin (type {@code String}, required). Hosts select a plugin with it, for
+     * example {@code connection: ssh} in the inventory. A service without a valid name is ignored.
+     */
+    String NAME = "conduit.connection.name";
+
+    /**
+     * Makes a connection for one host without doing any I/O; the core then calls {@link Connection#open}.
+     *
+     * @param key the host and plugin the connection is for
+     * @return a new, unopened connection
+     */
+    Connection create(ConnectionKey key);
+
+    /**
+     * Describes the options this plugin reads from {@link ConnectionParams#extras()}, so that the shell can
+     * document them ({@code conduit:plugins NAME}) and the core can check their types before {@code open}.
+     *
+     * @return the options, in the order to show them; empty when the plugin reads none
+     */
+    default List<OptionDescriptor> options() {
+        return List.of();
+    }
+
+    /**
+     * One line that says what the plugin connects to, shown by {@code conduit:plugins}.
+     *
+     * @return a short description
+     */
+    default String description() {
+        return "";
+    }
+}

@@ -1,0 +1,124 @@
+package io.conduit.api.connection;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The one shell wrapper every shell-like plugin uses, so that become, environment, working directory and
+ * quoting behave the same over SSH, locally or anywhere a POSIX {@code sh} runs (pyinfra's
+ * {@code make_unix_command}).
+ *
+ * <p>{@link #wrap} gives a single line: {@code sh -c 'SCRIPT'}, or with become
+ * {@code sudo -H -S -p '' -u USER -- sh -c 'SCRIPT'} (or {@code sudo -n ...} without a password, so a missing
+ * NOPASSWD rule fails at once instead of hanging at a prompt) or {@code su -s /bin/sh USER -c 'SCRIPT'}. SCRIPT
+ * exports the environment, changes directory, then runs the command. {@link #stdin} gives the bytes to send:
+ * the become password and a newline first where the method reads one, then the command's own stdin.
+ */
+public final class ShellCommand {
+    private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern SAFE_WORD = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
+
+    private ShellCommand() {
+    }
+
+    /**
+     * Quotes a word for a POSIX shell: plain words as they are, anything else in single quotes with each
+     * {@code '} written as {@code '"'"'}. Newlines, {@code $}, backquotes and spaces are safe inside.
+     *
+     * @param word the text to quote
+     * @return the quoted word
+     */
+    public static String quote(String word) {
+        if (!word.isEmpty() && SAFE_WORD.matcher(word).matches()) {
+            return word;
+        }
+        return "'" + word.replace("'", "'\"'\"'") + "'";
+    }
+
+    /**
+     * Builds the script that runs inside {@code sh -c}: exports, {@code cd}, then the command.
+     *
+     * @param command the command
+     * @return the unquoted script
+     */
+    public static String script(Command command) {
+        StringBuilder script = new StringBuilder();
+        for (Map.Entry<String, String> e : command.env().entrySet()) {
+            script.append("export ").append(e.getKey()).append('=').append(quote(e.getValue())).append("; ");
+        }
+        if (command.cwd() != null) {
+            script.append("cd ").append(quote(command.cwd())).append(" && ");
+        }
+        script.append(command.line() != null ? command.line() : join(command.argv()));
+        return script.toString();
+    }
+
+    /**
+     * Builds the single line to hand to the remote shell.
+     *
+     * @param command the command
+     * @return the wrapped, quoted line
+     */
+    public static String wrap(Command command) {
+        String script = quote(script(command));
+        Become become = command.become();
+        if (become == null) {
+            return "sh -c " + script;
+        }
+        return switch (become.method()) {
+            case SUDO -> (become.password() == null ? "sudo -n -H -u " : "sudo -S -p '' -H -u ")
+                    + quote(become.user()) + " -- sh -c " + script;
+            case SU -> "su -s /bin/sh " + quote(become.user()) + " -c " + script;
+        };
+    }
+
+    /**
+     * The bytes to send on standard input: the become password and a newline where the method reads it
+     * there, then the command's stdin.
+     *
+     * @param command the command
+     * @return the bytes to write before closing stdin
+     */
+    public static byte[] stdin(Command command) {
+        Become become = command.become();
+        if (become == null || become.password() == null) {
+            return command.stdin();
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes((become.password().reveal() + "\n").getBytes(StandardCharsets.UTF_8));
+        out.writeBytes(command.stdin());
+        return out.toByteArray();
+    }
+
+    /**
+     * Tells whether the wrapped command needs a pty to work: {@code su} reads its password from the terminal.
+     *
+     * @param command the command
+     * @return {@code true} when the plugin must allocate a pty
+     */
+    public static boolean needsPty(Command command) {
+        return command.pty() || (command.become() != null && command.become().method() == Become.Method.SU
+                && command.become().password() != null);
+    }
+
+    static void checkVariableName(String name) {
+        if (!VARIABLE_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("\"" + name + "\" is not a valid environment variable name;"
+                    + " use letters, digits and _, not starting with a digit");
+        }
+    }
+
+    private static String join(List<String> argv) {
+        StringBuilder line = new StringBuilder();
+        for (String word : argv) {
+            if (line.length() > 0) {
+                line.append(' ');
+            }
+            line.append(quote(word));
+        }
+        return line.toString();
+    }
+}

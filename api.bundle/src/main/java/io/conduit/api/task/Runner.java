@@ -1,0 +1,28 @@
+package io.conduit.api.task;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+import io.conduit.api.inventory.InventoryException;
+
+/**
+ * Runs a task over the hosts a pattern selects, at most {@link RunOptions#forks()} at once, each within its
+ * deadline. The core provides it as a service; the shell and any program call it.
+ */
+@ProviderType
+public interface Runner {
+
+    /**
+     * Runs a task and waits for every host's result. A host's failure never stops the others.
+     *
+     * @param pattern an Ansible host pattern: {@code all}, names, globs, groups, {@code a:b}, {@code a:&b},
+     *        {@code a:!b}
+     * @param task what to do on each host
+     * @param options how to run; {@code null} fields take the configured defaults
+     * @param listener told of each host's result as it comes
+     * @return one result per selected host, in inventory order
+     * @throws InventoryException the inventory cannot be loaded, or the pattern matches no host; nothing ran
+     * @throws InterruptedException the calling thread was interrupted; the run's hosts are abandoned
+     */
+    RunResult run(String pattern, Task task, RunOptions options, RunListener listener)
+            throws InventoryException, InterruptedException;
+}

@@ -1,0 +1,53 @@
+package io.conduit.api.task;
+
+import java.io.IOException;
+import java.time.Duration;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+import io.conduit.api.connection.Connection;
+import io.conduit.api.inventory.Host;
+
+/**
+ * What a {@link Task} sees of its host during a run. Made by the runner for one host and one run; used from
+ * the thread executing the task.
+ */
+@ProviderType
+public interface TaskContext {
+
+    /** @return the host */
+    Host host();
+
+    /**
+     * Returns the host's pooled connection through its default plugin ({@code connection} in the inventory),
+     * opening it on first use. The task must not close it: the core owns it.
+     *
+     * @return the open connection
+     * @throws io.conduit.api.connection.PluginGoneException the plugin is not installed
+     * @throws IOException opening failed
+     */
+    Connection connection() throws IOException;
+
+    /**
+     * Returns the host's pooled connection through a named plugin.
+     *
+     * @param plugin the plugin name
+     * @return the open connection
+     * @throws IOException opening failed, or no such plugin
+     */
+    Connection connection(String plugin) throws IOException;
+
+    /** @return the time left before the host's deadline; commands should not be given more */
+    Duration remaining();
+
+    /** @return the run's effective options (defaults filled in) */
+    RunOptions options();
+
+    /**
+     * Runs a sub-task on the same host, within the same deadline.
+     *
+     * @param task the sub-task
+     * @return its result
+     */
+    HostResult run(Task task);
+}
