@@ -1,0 +1,500 @@
+package io.conduit.core.inventory;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import io.conduit.api.connection.Secret;
+import io.conduit.api.inventory.Attributes;
+import io.conduit.api.inventory.ConnectionOptions;
+import io.conduit.api.inventory.Group;
+import io.conduit.api.inventory.Host;
+import io.conduit.api.inventory.Inventory;
+import io.conduit.api.inventory.InventoryException;
+import io.conduit.core.inventory.Tree.Entry;
+import io.conduit.core.inventory.Tree.MapVal;
+import io.conduit.core.inventory.Tree.Scalar;
+import io.conduit.core.inventory.Tree.Seq;
+import io.conduit.core.inventory.Tree.Val;
+
+/**
+ * Loads an inventory file ({@code .yaml}, {@code .yml}, {@code .json}, with the top-level keys
+ * {@code defaults}, {@code groups} and {@code hosts}) or a directory in Nornir's layout ({@code hosts.yaml},
+ * optional {@code groups.yaml} and {@code defaults.yaml}).
+ *
+ * <p>Everything is checked before anything is returned: syntax, types, unknown keys, unknown and cyclic
+ * groups, duplicate keys, plugin names. All problems found are reported together in one
+ * {@link InventoryException}, one per line, each as {@code FILE:LINE: KEY.PATH: what is wrong; what to do}.
+ * Secrets ({@code ${env:NAME}}, {@code ${file:PATH}}) are kept as written; {@link ParameterResolver} resolves
+ * them when a connection opens. Stateless and thread safe.
+ */
+public final class InventoryLoader {
+
+    static final List<String> TOP_KEYS = List.of("defaults", "groups", "hosts");
+    static final List<String> HOST_KEYS = List.of("hostname", "port", "username", "password", "platform",
+            "groups", "data", "connection", "connection_options");
+    static final List<String> DEFAULTS_KEYS = List.of("hostname", "port", "username", "password", "platform",
+            "data", "connection", "connection_options");
+    static final List<String> OPTION_KEYS = List.of("hostname", "port", "username", "password", "platform",
+            "extras");
+    private static final String PLUGIN_RULE = "use lowercase letters, digits, '-' and '_', starting with a letter";
+
+    private final Problems problems = new Problems();
+    private final Map<String, Group> groups = new LinkedHashMap<>();
+    private final Map<String, Host> hosts = new LinkedHashMap<>();
+    /** Every place a group is named (host groups and group parents), checked once all groups are known. */
+    private final List<GroupRef> refs = new ArrayList<>();
+    private Attributes defaults = Attributes.NONE;
+
+    /** Where a group name was written. */
+    private record GroupRef(String file, int line, String path, String name, String fromGroup) {
+    }
+
+    private record Element(List<String> groups, Attributes attributes) {
+    }
+
+    private InventoryLoader() {
+    }
+
+    /**
+     * Loads and checks an inventory.
+     *
+     * @param path a {@code .yaml}, {@code .yml} or {@code .json} file, or a directory holding {@code hosts.yaml}
+     *        and optionally {@code groups.yaml} and {@code defaults.yaml} (each may also be {@code .yml} or
+     *        {@code .json})
+     * @return the inventory, its {@link Inventory#source()} being {@code path} as given
+     * @throws InventoryException the path cannot be read or the content is wrong; the message lists every
+     *         problem as {@code FILE:LINE: KEY.PATH: what is wrong; what to do}
+     */
+    public static Inventory load(Path path) throws InventoryException {
+        if (path == null) {
+            throw new InventoryException("no inventory given; pass -i FILE or configure an inventory file");
+        }
+        InventoryLoader loader = new InventoryLoader();
+        if (Files.isDirectory(path)) {
+            loader.loadDirectory(path);
+        } else {
+            loader.loadFile(path);
+        }
+        loader.checkGroups();
+        loader.problems.throwIfAny();
+        return new Inventory(path.toString(), loader.defaults, loader.groups, loader.hosts);
+    }
+
+    // ---------------------------------------------------------------- files
+
+    private void loadFile(Path path) throws InventoryException {
+        String file = path.toString();
+        Val root = parse(path, file);
+        if (root == null || isNull(root)) {
+            return; // an empty file is an empty inventory; selecting hosts from it says so
+        }
+        if (!(root instanceof MapVal top)) {
+            throw new InventoryException(file + ":" + root.line() + ": the top level is " + root.kind()
+                    + ", not a mapping; write defaults:, groups: and hosts: at the top level");
+        }
+        for (Entry e : top.entries().values()) {
+            switch (e.key()) {
+                case "defaults" -> defaults(file, "defaults", e.value());
+                case "groups" -> groupsMap(file, "groups", e.value());
+                case "hosts" -> hostsMap(file, "hosts", e.value());
+                default -> problems.add(file, e.line(), e.key(), "unknown key" + Names.didYouMean(e.key(), TOP_KEYS)
+                        + "; the top level takes only defaults, groups and hosts");
+            }
+        }
+    }
+
+    private void loadDirectory(Path dir) throws InventoryException {
+        Path hostsFile = layoutFile(dir, "hosts");
+        if (hostsFile == null) {
+            throw new InventoryException(dir + ": no hosts.yaml in this directory; an inventory directory holds"
+                    + " hosts.yaml and optionally groups.yaml and defaults.yaml (Nornir's layout)");
+        }
+        Path groupsFile = layoutFile(dir, "groups");
+        if (groupsFile != null) {
+            String file = groupsFile.toString();
+            Val root = parse(groupsFile, file);
+            if (root != null) {
+                groupsMap(file, "", root);
+            }
+        }
+        Path defaultsFile = layoutFile(dir, "defaults");
+        if (defaultsFile != null) {
+            String file = defaultsFile.toString();
+            Val root = parse(defaultsFile, file);
+            if (root != null) {
+                defaults(file, "", root);
+            }
+        }
+        String file = hostsFile.toString();
+        Val root = parse(hostsFile, file);
+        if (root != null) {
+            hostsMap(file, "", root);
+        }
+    }
+
+    private static Path layoutFile(Path dir, String base) throws InventoryException {
+        Path found = null;
+        for (String ext : List.of(".yaml", ".yml", ".json")) {
+            Path candidate = dir.resolve(base + ext);
+            if (Files.exists(candidate)) {
+                if (found != null) {
+                    throw new InventoryException(candidate + ": both " + found.getFileName() + " and "
+                            + candidate.getFileName() + " exist; keep only one of them");
+                }
+                found = candidate;
+            }
+        }
+        return found;
+    }
+
+    private Val parse(Path path, String file) throws InventoryException {
+        String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(Locale.ROOT);
+        boolean json = name.endsWith(".json");
+        if (!json && !name.endsWith(".yaml") && !name.endsWith(".yml")) {
+            if (!Files.exists(path)) {
+                throw new InventoryException(file + ": no such file or directory; check the inventory path (-i)");
+            }
+            throw new InventoryException(file + ": not an inventory file; use a .yaml, .yml or .json file, or a"
+                    + " directory holding hosts.yaml");
+        }
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new InventoryException(file + ": no such file; check the inventory path (-i)", e);
+        } catch (AccessDeniedException e) {
+            throw new InventoryException(file + ": cannot be read (permission denied); make it readable by the"
+                    + " user running Conduit", e);
+        } catch (CharacterCodingException e) {
+            throw new InventoryException(file + ": is not UTF-8 text; save it as UTF-8", e);
+        } catch (IOException e) {
+            throw new InventoryException(file + ": cannot be read (" + e + "); check the file", e);
+        }
+        Val root = json ? JsonTree.parse(text, file, problems) : YamlTree.parse(text, file, problems);
+        return root;
+    }
+
+    // ---------------------------------------------------------------- sections
+
+    private void defaults(String file, String path, Val val) {
+        Element element = element(file, path, val, DEFAULTS_KEYS, "defaults", null);
+        if (element != null) {
+            defaults = element.attributes();
+        }
+    }
+
+    private void groupsMap(String file, String path, Val val) {
+        if (isNull(val)) {
+            return;
+        }
+        if (!(val instanceof MapVal map)) {
+            problems.add(file, val.line(), label(path, "groups"), "is " + val.kind()
+                    + ", not a mapping; write each group as NAME: followed by its keys");
+            return;
+        }
+        for (Entry e : map.entries().values()) {
+            String groupPath = join(path, e.key());
+            if (e.key().isBlank()) {
+                problems.add(file, e.line(), label(path, "groups"), "a group has an empty name; name it");
+                continue;
+            }
+            Element element = element(file, groupPath, e.value(), HOST_KEYS, "group", e.key());
+            if (element != null) {
+                groups.put(e.key(), new Group(e.key(), element.groups(), element.attributes()));
+            }
+        }
+    }
+
+    private void hostsMap(String file, String path, Val val) {
+        if (isNull(val)) {
+            return;
+        }
+        if (!(val instanceof MapVal map)) {
+            problems.add(file, val.line(), label(path, "hosts"), "is " + val.kind()
+                    + ", not a mapping; write each host as NAME: followed by its keys");
+            return;
+        }
+        for (Entry e : map.entries().values()) {
+            String hostPath = join(path, e.key());
+            if (e.key().isBlank()) {
+                problems.add(file, e.line(), label(path, "hosts"), "a host has an empty name; name it");
+                continue;
+            }
+            Element element = element(file, hostPath, e.value(), HOST_KEYS, "host", null);
+            if (element != null) {
+                hosts.put(e.key(), new Host(e.key(), element.groups(), element.attributes()));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- one host, group or the defaults
+
+    /** Reads a host, a group ({@code groupName} set, its groups being parents) or the defaults. */
+    private Element element(String file, String path, Val val, List<String> allowed, String what, String groupName) {
+        if (isNull(val)) {
+            return new Element(List.of(), Attributes.NONE);
+        }
+        if (!(val instanceof MapVal map)) {
+            problems.add(file, val.line(), label(path, what), "is " + val.kind() + ", not a mapping; write the "
+                    + what + "'s keys (" + String.join(", ", allowed) + ") under it, or leave it empty");
+            return null;
+        }
+        String hostname = null;
+        Integer port = null;
+        String username = null;
+        Secret password = null;
+        String platform = null;
+        String connection = null;
+        List<String> memberOf = List.of();
+        Map<String, Object> data = Map.of();
+        Map<String, ConnectionOptions> options = Map.of();
+        for (Entry e : map.entries().values()) {
+            String keyPath = join(path, e.key());
+            Val v = e.value();
+            switch (allowed.contains(e.key()) ? e.key() : "") {
+                case "hostname" -> hostname = hostname(file, keyPath, v);
+                case "port" -> port = port(file, keyPath, v);
+                case "username" -> username = text(file, keyPath, v);
+                case "password" -> {
+                    String p = text(file, keyPath, v);
+                    password = p == null ? null : Secret.of(p);
+                }
+                case "platform" -> platform = text(file, keyPath, v);
+                case "connection" -> connection = pluginName(file, keyPath, v);
+                case "groups" -> memberOf = groupList(file, keyPath, v, groupName);
+                case "data" -> data = map(file, keyPath, v, "data");
+                case "connection_options" -> options = connectionOptions(file, keyPath, v);
+                default -> problems.add(file, e.line(), keyPath, "unknown key" + Names.didYouMean(e.key(), allowed)
+                        + ("groups".equals(e.key()) ? "; defaults apply to every host and have no groups" : "")
+                        + "; a " + what + " takes " + String.join(", ", allowed));
+            }
+        }
+        return new Element(memberOf, new Attributes(hostname, port, username, password, platform, connection, data,
+                options));
+    }
+
+    private Map<String, ConnectionOptions> connectionOptions(String file, String path, Val val) {
+        if (isNull(val)) {
+            return Map.of();
+        }
+        if (!(val instanceof MapVal map)) {
+            problems.add(file, val.line(), path, "is " + val.kind()
+                    + ", not a mapping; write PLUGIN: followed by hostname, port, username, password, platform, extras");
+            return Map.of();
+        }
+        Map<String, ConnectionOptions> out = new LinkedHashMap<>();
+        for (Entry e : map.entries().values()) {
+            String pluginPath = join(path, e.key());
+            if (!Names.PLUGIN_NAME.matcher(e.key()).matches()) {
+                problems.add(file, e.line(), pluginPath, Names.quote(e.key()) + " is not a valid plugin name; "
+                        + PLUGIN_RULE);
+                continue;
+            }
+            ConnectionOptions options = options(file, pluginPath, e.value());
+            if (options != null) {
+                out.put(e.key(), options);
+            }
+        }
+        return out;
+    }
+
+    private ConnectionOptions options(String file, String path, Val val) {
+        if (isNull(val)) {
+            return ConnectionOptions.NONE;
+        }
+        if (!(val instanceof MapVal map)) {
+            problems.add(file, val.line(), path, "is " + val.kind()
+                    + ", not a mapping; write hostname, port, username, password, platform or extras under it");
+            return null;
+        }
+        String hostname = null;
+        Integer port = null;
+        String username = null;
+        Secret password = null;
+        String platform = null;
+        Map<String, Object> extras = Map.of();
+        for (Entry e : map.entries().values()) {
+            String keyPath = join(path, e.key());
+            Val v = e.value();
+            switch (e.key()) {
+                case "hostname" -> hostname = hostname(file, keyPath, v);
+                case "port" -> port = port(file, keyPath, v);
+                case "username" -> username = text(file, keyPath, v);
+                case "password" -> {
+                    String p = text(file, keyPath, v);
+                    password = p == null ? null : Secret.of(p);
+                }
+                case "platform" -> platform = text(file, keyPath, v);
+                case "extras" -> {
+                    Map<String, Object> m = map(file, keyPath, v, "extras");
+                    // a null extra means "not set here": dropping it lets a lower level's value through
+                    extras = new LinkedHashMap<>(m);
+                    extras.values().removeIf(x -> x == null);
+                }
+                default -> problems.add(file, e.line(), keyPath, "unknown key" + Names.didYouMean(e.key(), OPTION_KEYS)
+                        + "; connection options take " + String.join(", ", OPTION_KEYS)
+                        + " (plugin specific options go under extras)");
+            }
+        }
+        return new ConnectionOptions(hostname, port, username, password, platform, extras);
+    }
+
+    // ---------------------------------------------------------------- values
+
+    private String text(String file, String path, Val val) {
+        if (val instanceof Scalar s) {
+            return s.isNull() ? null : s.text();
+        }
+        problems.add(file, val.line(), path, "is " + val.kind() + ", not text; write a single value");
+        return null;
+    }
+
+    private String hostname(String file, String path, Val val) {
+        String text = text(file, path, val);
+        if (text != null && text.isBlank()) {
+            problems.add(file, val.line(), path, "is empty; give an address or remove the key (the host's name is"
+                    + " used then)");
+            return null;
+        }
+        return text == null ? null : text.trim();
+    }
+
+    private Integer port(String file, String path, Val val) {
+        if (!(val instanceof Scalar s)) {
+            problems.add(file, val.line(), path, "is " + val.kind() + ", not a port; use a number 1-65535");
+            return null;
+        }
+        if (s.isNull()) {
+            return null;
+        }
+        Object v = s.value();
+        long port = -1;
+        if (v instanceof Long l) {
+            port = l;
+        } else if (v instanceof String str && str.trim().matches("\\d{1,9}")) {
+            port = Long.parseLong(str.trim());
+        }
+        if (port < 1 || port > 65535) {
+            String shown = v instanceof String ? Names.quote(s.text()) : s.text();
+            problems.add(file, s.line(), path, shown + " is not a port; use a number 1-65535");
+            return null;
+        }
+        return (int) port;
+    }
+
+    private String pluginName(String file, String path, Val val) {
+        String name = text(file, path, val);
+        if (name != null && !Names.PLUGIN_NAME.matcher(name).matches()) {
+            problems.add(file, val.line(), path, Names.quote(name) + " is not a valid plugin name; " + PLUGIN_RULE);
+            return null;
+        }
+        return name;
+    }
+
+    private List<String> groupList(String file, String path, Val val, String fromGroup) {
+        if (isNull(val)) {
+            return List.of();
+        }
+        if (!(val instanceof Seq seq)) {
+            String hint = val instanceof Scalar s ? "; write groups: [" + s.text() + "]" : "; write groups: [a, b]";
+            problems.add(file, val.line(), path, "is " + val.kind() + ", not a list" + hint);
+            return List.of();
+        }
+        Set<String> names = new LinkedHashSet<>();
+        for (Val item : seq.items()) {
+            if (!(item instanceof Scalar s) || s.isNull() || s.text().isBlank()) {
+                problems.add(file, item.line(), path, "an item is " + item.kind()
+                        + ", not a group name; list group names");
+                continue;
+            }
+            if (names.add(s.text())) {
+                refs.add(new GroupRef(file, s.line(), path, s.text(), fromGroup));
+            }
+        }
+        return List.copyOf(names);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> map(String file, String path, Val val, String what) {
+        if (isNull(val)) {
+            return Map.of();
+        }
+        if (!(val instanceof MapVal)) {
+            problems.add(file, val.line(), path, "is " + val.kind() + ", not a mapping; write " + what
+                    + " as KEY: VALUE lines");
+            return Map.of();
+        }
+        return (Map<String, Object>) Tree.toJava(val);
+    }
+
+    // ---------------------------------------------------------------- cross references
+
+    private void checkGroups() {
+        Map<String, List<GroupRef>> parents = new HashMap<>();
+        for (GroupRef ref : refs) {
+            if (!groups.containsKey(ref.name())) {
+                problems.add(ref.file(), ref.line(), ref.path(), "unknown group " + Names.quote(ref.name())
+                        + Names.didYouMean(ref.name(), groups.keySet()) + "; define it under groups or fix the name");
+            } else if (ref.fromGroup() != null) {
+                parents.computeIfAbsent(ref.fromGroup(), k -> new ArrayList<>()).add(ref);
+            }
+        }
+        Set<String> done = new HashSet<>();
+        Set<Set<String>> reported = new HashSet<>();
+        for (String group : groups.keySet()) {
+            findCycles(group, new ArrayList<>(), done, parents, reported);
+        }
+    }
+
+    /** Depth first over parent links; a group met again on the current path closes a cycle. */
+    private void findCycles(String group, List<String> stack, Set<String> done, Map<String, List<GroupRef>> parents,
+            Set<Set<String>> reported) {
+        if (done.contains(group)) {
+            return;
+        }
+        stack.add(group);
+        for (GroupRef ref : parents.getOrDefault(group, List.of())) {
+            int at = stack.indexOf(ref.name());
+            if (at >= 0) {
+                List<String> cycle = new ArrayList<>(stack.subList(at, stack.size()));
+                if (reported.add(new HashSet<>(cycle))) {
+                    cycle.add(ref.name());
+                    problems.add(ref.file(), ref.line(), ref.path(), "cyclic group parents "
+                            + String.join(" -> ", cycle) + "; remove one of these parent links");
+                }
+            } else {
+                findCycles(ref.name(), stack, done, parents, reported);
+            }
+        }
+        stack.remove(stack.size() - 1);
+        done.add(group);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static boolean isNull(Val val) {
+        return val instanceof Scalar s && s.isNull();
+    }
+
+    private static String join(String path, String key) {
+        return path == null || path.isEmpty() ? key : path + "." + key;
+    }
+
+    private static String label(String path, String fallback) {
+        return path == null || path.isEmpty() ? fallback : path;
+    }
+}

@@ -1,0 +1,345 @@
+package io.conduit.core.inventory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.conduit.api.connection.ConnectionParams;
+import io.conduit.api.connection.OptionDescriptor;
+import io.conduit.api.connection.OptionType;
+import io.conduit.api.connection.Secret;
+import io.conduit.api.inventory.Attributes;
+import io.conduit.api.inventory.ConnectionOptions;
+import io.conduit.api.inventory.Group;
+import io.conduit.api.inventory.Host;
+import io.conduit.api.inventory.Inventory;
+import io.conduit.api.inventory.InventoryException;
+
+/**
+ * Resolves the parameters a plugin opens a connection to a host with, by the inventory's precedence. Each of
+ * hostname, port, username, password and platform comes from the first of:
+ * <ol>
+ * <li>the host's {@code connection_options.PLUGIN}, then the host itself;</li>
+ * <li>for each of the host's groups in {@linkplain #groupOrder precedence order}: the group's
+ * {@code connection_options.PLUGIN}, then the group itself;</li>
+ * <li>{@code defaults.connection_options.PLUGIN}, then {@code defaults};</li>
+ * </ol>
+ * and the hostname falls back to the host's name. {@code extras} (which only {@code connection_options} have)
+ * merge key by key in the same order. Stateless and thread safe.
+ */
+public final class ParameterResolver {
+
+    /** A secret reference: the whole value is {@code ${env:NAME}} or {@code ${file:PATH}}. */
+    static final Pattern REFERENCE = Pattern.compile("\\$\\{(env|file):([^}]+)}");
+
+    private ParameterResolver() {
+    }
+
+    /**
+     * One place a value can come from, highest precedence first.
+     *
+     * @param element {@code host web1}, {@code group core} or {@code defaults}
+     * @param origin the element, followed by {@code connection_options.PLUGIN} for plugin overrides
+     */
+    private record Source(String element, String origin, String hostname, Integer port, String username,
+            Secret password, String platform, Map<String, Object> extras) {
+    }
+
+    /**
+     * Returns the plugin a host connects with by default: the first {@code connection} set on the host, its
+     * groups in precedence order, the defaults.
+     *
+     * @param inventory the inventory
+     * @param host one of its hosts
+     * @return the plugin name, or {@code null} when none is set anywhere
+     */
+    public static String pluginFor(Inventory inventory, Host host) {
+        if (host.attributes().connection() != null) {
+            return host.attributes().connection();
+        }
+        for (String name : groupOrder(inventory, host)) {
+            Group group = inventory.groups().get(name);
+            if (group != null && group.attributes().connection() != null) {
+                return group.attributes().connection();
+            }
+        }
+        return inventory.defaults().connection();
+    }
+
+    /**
+     * Returns the host's groups in precedence order: each group the host lists, in its order, followed by
+     * that group's parents depth first; a group reached twice counts where it was first reached. Groups the
+     * inventory does not define (possible with an {@code InventorySource}) are included, without values.
+     *
+     * @param inventory the inventory
+     * @param host one of its hosts
+     * @return group names, first wins
+     */
+    public static List<String> groupOrder(Inventory inventory, Host host) {
+        Set<String> order = new LinkedHashSet<>();
+        for (String group : host.groups()) {
+            visit(inventory, group, order);
+        }
+        return List.copyOf(order);
+    }
+
+    private static void visit(Inventory inventory, String group, Set<String> order) {
+        if (!order.add(group)) {
+            return; // already placed, and guards against cycles in inventories that were never loaded by us
+        }
+        Group g = inventory.groups().get(group);
+        if (g != null) {
+            for (String parent : g.groups()) {
+                visit(inventory, parent, order);
+            }
+        }
+    }
+
+    /**
+     * Resolves the parameters for a host and a plugin.
+     *
+     * @param inventory the inventory
+     * @param host one of its hosts
+     * @param plugin the plugin's name
+     * @param options the options the plugin declares; declared {@code extras} are converted with
+     *        {@link OptionType#convert} (secret options become {@link Secret}), required ones must be set,
+     *        undeclared ones pass through as written; declared defaults are not filled in
+     * @param resolveSecrets {@code true} to replace {@code ${env:NAME}} and {@code ${file:PATH}} in the password
+     *        and in {@code extras} values (for connecting); {@code false} to keep them as written (for display)
+     * @return the parameters; port 0 when none is set
+     * @throws InventoryException a secret reference cannot be resolved, an extra does not convert, or a required
+     *         extra is missing; the message names the host, the key and where the value came from, never a secret
+     */
+    public static ConnectionParams resolve(Inventory inventory, Host host, String plugin,
+            List<OptionDescriptor> options, boolean resolveSecrets) throws InventoryException {
+        return resolve(inventory, host, plugin, options, resolveSecrets, System::getenv);
+    }
+
+    /** {@link #resolve(Inventory, Host, String, List, boolean)} with the environment given, for tests. */
+    static ConnectionParams resolve(Inventory inventory, Host host, String plugin, List<OptionDescriptor> options,
+            boolean resolveSecrets, Function<String, String> env) throws InventoryException {
+        List<Source> sources = sources(inventory, host, plugin);
+        String where = inventory.source() + ": hosts." + host.name() + ": ";
+
+        Source hostnameFrom = first(sources, s -> s.hostname());
+        Source portFrom = first(sources, s -> s.port());
+        Source usernameFrom = first(sources, s -> s.username());
+        Source passwordFrom = first(sources, s -> s.password());
+        Source platformFrom = first(sources, s -> s.platform());
+
+        Secret password = passwordFrom == null ? null : passwordFrom.password();
+        if (password != null && resolveSecrets) {
+            String resolved = dereference(password.reveal(), where + "password (from " + passwordFrom.origin() + ")",
+                    env);
+            password = Secret.of(resolved);
+        }
+
+        Map<String, OptionDescriptor> declared = new LinkedHashMap<>();
+        for (OptionDescriptor d : options == null ? List.<OptionDescriptor>of() : options) {
+            declared.put(d.name(), d);
+        }
+        Map<String, Object> extras = new LinkedHashMap<>();
+        Map<String, Source> extrasFrom = mergeExtras(sources);
+        for (Map.Entry<String, Source> e : extrasFrom.entrySet()) {
+            String key = e.getKey();
+            Source from = e.getValue();
+            Object raw = from.extras().get(key);
+            String what = where + "connection_options." + plugin + ".extras." + key + " (from " + from.element() + ")";
+            extras.put(key, extra(raw, declared.get(key), what, plugin, resolveSecrets, env));
+        }
+        for (OptionDescriptor d : declared.values()) {
+            if (d.required() && !extras.containsKey(d.name())) {
+                throw new InventoryException(where + "connection_options." + plugin + ".extras." + d.name()
+                        + " is missing; plugin " + plugin + " requires it (" + d.description()
+                        + "); set it for this host, one of its groups, or the defaults");
+            }
+        }
+
+        return new ConnectionParams(
+                hostnameFrom == null ? host.name() : hostnameFrom.hostname(),
+                portFrom == null ? 0 : portFrom.port(),
+                usernameFrom == null ? null : usernameFrom.username(),
+                password,
+                platformFrom == null ? null : platformFrom.platform(),
+                extras);
+    }
+
+    /**
+     * Tells where each resolved value comes from, for the shell's {@code conduit:hosts -c PLUGIN}.
+     *
+     * @param inventory the inventory
+     * @param host one of its hosts
+     * @param plugin the plugin's name
+     * @return for {@code hostname}, {@code port}, {@code username}, {@code password}, {@code platform} (those
+     *         set) and {@code extras.KEY}: {@code "host web1"}, {@code "group core connection_options.ssh"},
+     *         {@code "defaults"} and the like; {@code hostname} is {@code "host name"} when it falls back to the
+     *         host's inventory name
+     */
+    public static Map<String, String> origins(Inventory inventory, Host host, String plugin) {
+        List<Source> sources = sources(inventory, host, plugin);
+        Map<String, String> out = new LinkedHashMap<>();
+        Source s = first(sources, Source::hostname);
+        out.put("hostname", s == null ? "host name" : s.origin());
+        putOrigin(out, "port", first(sources, Source::port));
+        putOrigin(out, "username", first(sources, Source::username));
+        putOrigin(out, "password", first(sources, Source::password));
+        putOrigin(out, "platform", first(sources, Source::platform));
+        mergeExtras(sources).forEach((key, from) -> out.put("extras." + key, from.element()));
+        return out;
+    }
+
+    private static void putOrigin(Map<String, String> out, String key, Source source) {
+        if (source != null) {
+            out.put(key, source.origin());
+        }
+    }
+
+    // ---------------------------------------------------------------- precedence
+
+    private static List<Source> sources(Inventory inventory, Host host, String plugin) {
+        List<Source> out = new ArrayList<>();
+        add(out, "host " + host.name(), host.attributes(), plugin);
+        for (String name : groupOrder(inventory, host)) {
+            Group group = inventory.groups().get(name);
+            if (group != null) {
+                add(out, "group " + name, group.attributes(), plugin);
+            }
+        }
+        add(out, "defaults", inventory.defaults(), plugin);
+        return out;
+    }
+
+    private static void add(List<Source> out, String element, Attributes attributes, String plugin) {
+        ConnectionOptions o = attributes.optionsFor(plugin);
+        out.add(new Source(element, element + " connection_options." + plugin, o.hostname(), o.port(), o.username(),
+                o.password(), o.platform(), o.extras()));
+        out.add(new Source(element, element, attributes.hostname(), attributes.port(), attributes.username(),
+                attributes.password(), attributes.platform(), Map.of()));
+    }
+
+    private static Source first(List<Source> sources, Function<Source, Object> field) {
+        for (Source s : sources) {
+            if (field.apply(s) != null) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** Key -> the source whose value wins; keys in the order they are first met, highest precedence first. */
+    private static Map<String, Source> mergeExtras(List<Source> sources) {
+        Map<String, Source> out = new LinkedHashMap<>();
+        for (Source s : sources) {
+            for (Map.Entry<String, Object> e : s.extras().entrySet()) {
+                if (e.getValue() != null) {
+                    out.putIfAbsent(e.getKey(), s);
+                }
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- values
+
+    private static Object extra(Object raw, OptionDescriptor descriptor, String what, String plugin,
+            boolean resolveSecrets, Function<String, String> env) throws InventoryException {
+        String reference = raw instanceof String s && REFERENCE.matcher(s).matches() ? s : null;
+        Object value = raw;
+        if (resolveSecrets) {
+            value = dereferenceAll(raw, what, env);
+        } else if (reference != null) {
+            return raw; // shown as written: the reference tells where the value will come from, never the value
+        }
+        if (descriptor == null) {
+            // values read from the environment or a file are treated as secrets: they must never print
+            return reference != null ? Secret.of((String) value) : value;
+        }
+        Object converted;
+        try {
+            converted = descriptor.type().convert(descriptor.name(), value);
+        } catch (IllegalArgumentException e) {
+            String problem = reference != null
+                    ? reference + " gives a value that is not a valid " + descriptor.type().name().toLowerCase(Locale.ROOT)
+                    : stripName(descriptor.name(), e.getMessage());
+            throw new InventoryException(what + ": " + problem + "; fix the value (see conduit:plugins " + plugin
+                    + ")", e);
+        }
+        if (descriptor.secret() && converted instanceof String s) {
+            return Secret.of(s);
+        }
+        return converted;
+    }
+
+    private static String stripName(String name, String message) {
+        String m = message == null ? "invalid value" : message;
+        return m.startsWith(name + ": ") ? m.substring(name.length() + 2) : m;
+    }
+
+    private static Object dereferenceAll(Object raw, String what, Function<String, String> env)
+            throws InventoryException {
+        if (raw instanceof String s) {
+            return dereference(s, what, env);
+        }
+        if (raw instanceof Collection<?> list) {
+            List<Object> out = new ArrayList<>(list.size());
+            for (Object item : list) {
+                out.add(item instanceof String s ? dereference(s, what, env) : item);
+            }
+            return List.copyOf(out);
+        }
+        return raw;
+    }
+
+    /**
+     * Replaces a whole-value secret reference; other text comes back unchanged.
+     *
+     * @param what {@code SOURCE: hosts.HOST: KEY (from ...)}, for the message
+     */
+    static String dereference(String value, String what, Function<String, String> env) throws InventoryException {
+        Matcher m = REFERENCE.matcher(value);
+        if (!m.matches()) {
+            return value;
+        }
+        String name = m.group(2).trim();
+        if ("env".equals(m.group(1))) {
+            String v = env.apply(name);
+            if (v == null) {
+                throw new InventoryException(what + ": " + value + " is not set; set the environment variable "
+                        + name + " where Conduit runs, or change the reference");
+            }
+            return v;
+        }
+        Path path = Path.of(name.startsWith("~/") ? System.getProperty("user.home") + name.substring(1) : name);
+        try {
+            String content = Files.readString(path, StandardCharsets.UTF_8);
+            if (content.endsWith("\r\n")) {
+                return content.substring(0, content.length() - 2);
+            }
+            return content.endsWith("\n") ? content.substring(0, content.length() - 1) : content;
+        } catch (NoSuchFileException e) {
+            throw new InventoryException(what + ": " + value + " cannot be read: " + path
+                    + " does not exist; create it or fix the path", e);
+        } catch (AccessDeniedException e) {
+            throw new InventoryException(what + ": " + value + " cannot be read: permission denied on " + path
+                    + "; make it readable by the user running Conduit", e);
+        } catch (IOException e) {
+            // the exception's own message could quote content (a malformed byte sequence): give only its type
+            throw new InventoryException(what + ": " + value + " cannot be read (" + e.getClass().getSimpleName()
+                    + "); check " + path, e);
+        }
+    }
+}

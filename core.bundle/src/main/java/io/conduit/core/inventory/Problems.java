@@ -1,0 +1,40 @@
+package io.conduit.core.inventory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.conduit.api.inventory.InventoryException;
+
+/**
+ * Collects what is wrong with an inventory, so that an operator sees every mistake at once rather than one
+ * per attempt. Each message reads {@code FILE:LINE: KEY.PATH: what is wrong; what to do}.
+ */
+final class Problems {
+    /** More than this many messages would bury the first (and usually causal) one. */
+    private static final int MAX_SHOWN = 20;
+
+    private final List<String> messages = new ArrayList<>();
+
+    void add(String file, int line, String path, String what) {
+        messages.add(file + ":" + line + ": " + (path == null || path.isEmpty() ? "" : path + ": ") + what);
+    }
+
+    boolean isEmpty() {
+        return messages.isEmpty();
+    }
+
+    /** Throws one exception carrying every problem, one per line, the first one first. */
+    void throwIfAny() throws InventoryException {
+        if (messages.isEmpty()) {
+            return;
+        }
+        StringBuilder text = new StringBuilder(messages.get(0));
+        for (int i = 1; i < messages.size() && i < MAX_SHOWN; i++) {
+            text.append('\n').append(messages.get(i));
+        }
+        if (messages.size() > MAX_SHOWN) {
+            text.append("\n... and ").append(messages.size() - MAX_SHOWN).append(" more problems");
+        }
+        throw new InventoryException(text.toString());
+    }
+}
