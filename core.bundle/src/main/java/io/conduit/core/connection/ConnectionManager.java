@@ -1,0 +1,342 @@
+package io.conduit.core.connection;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.conduit.api.connection.Connection;
+import io.conduit.api.connection.ConnectionException;
+import io.conduit.api.connection.ConnectionKey;
+import io.conduit.api.connection.ConnectionParams;
+import io.conduit.api.connection.ConnectionPlugin;
+import io.conduit.api.connection.TimedOutException;
+import io.conduit.core.registry.PluginBinding;
+import io.conduit.core.registry.PluginListener;
+import io.conduit.core.registry.PluginRegistry;
+
+/**
+ * Keeps one open connection per (host, plugin) and lends it out: Ansible's ControlPersist, in process.
+ * A pooled connection is checked with {@code isAlive()} before an idle one is reused and reopened once when
+ * dead, reopened when its resolved parameters changed, closed after the idle timeout, and drained when its
+ * plugin service goes away (calls in flight get the grace period, then it is closed).
+ *
+ * <p>Locking: the pool is a concurrent map; a connection is opened by the first caller outside any lock,
+ * and later callers for the same key wait on its future. No lock is held while calling a plugin.
+ */
+@Component(service = ConnectionManager.class, configurationPid = ConnectionManager.PID)
+@Designate(ocd = ConnectionsConfig.class)
+public final class ConnectionManager implements PluginListener {
+    /** Configuration PID. */
+    public static final String PID = "io.conduit.connections";
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionManager.class);
+
+    /** Resolves the parameters to open a connection with, given the plugin that will open it. */
+    @FunctionalInterface
+    public interface ParamsResolver {
+        /**
+         * @param plugin the plugin that serves the name now (its options type the extras)
+         * @return the parameters
+         * @throws IOException they cannot be resolved (a secret reference that fails, a bad option value)
+         */
+        ConnectionParams resolve(ConnectionPlugin plugin) throws IOException;
+    }
+
+    /** Settings validated from {@link ConnectionsConfig}. */
+    record Settings(Duration idleTimeout, Duration drainGrace, Duration pluginWait) {
+        static Settings from(ConnectionsConfig config) {
+            return new Settings(seconds("idle_timeout", config.idle_timeout(), 1),
+                    seconds("drain_grace", config.drain_grace(), 0), seconds("plugin_wait", config.plugin_wait(), 0));
+        }
+
+        private static Duration seconds(String key, long value, long min) {
+            if (value < min) {
+                throw new IllegalArgumentException(PID + ": " + key + ": " + value + " is too small; use at least "
+                        + min + " (seconds)");
+            }
+            return Duration.ofSeconds(value);
+        }
+    }
+
+    private final PluginRegistry registry;
+    private final ConcurrentHashMap<ConnectionKey, PooledConnection> pool = new ConcurrentHashMap<>();
+    private final Object drained = new Object();
+    private final ScheduledExecutorService sweeper;
+    private volatile Settings settings;
+
+    /**
+     * @param registry where plugins are found
+     * @param config the pool settings
+     */
+    @Activate
+    public ConnectionManager(@Reference PluginRegistry registry, ConnectionsConfig config) {
+        this.registry = registry;
+        this.settings = Settings.from(config);
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "conduit-connection-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+        sweeper.scheduleWithFixedDelay(this::closeIdle, 1, 1, TimeUnit.SECONDS);
+        registry.addListener(this);
+    }
+
+    @Modified
+    void modified(ConnectionsConfig config) {
+        settings = Settings.from(config);
+    }
+
+    /** Closes every connection and stops the idle sweeper. */
+    @Deactivate
+    public void deactivate() {
+        registry.removeListener(this);
+        sweeper.shutdownNow();
+        List<PooledConnection> all = new ArrayList<>(pool.values());
+        pool.clear();
+        all.forEach(e -> {
+            e.retired = true;
+            closeOnce(e);
+        });
+        LOG.info("closed {} connections", all.size());
+    }
+
+    /** @return the current settings */
+    public Settings settings() {
+        return settings;
+    }
+
+    /**
+     * Lends the connection for a key, opening it if needed. The caller must close the lease when done; until
+     * then the connection counts as in flight and is not drained under it (within the grace period).
+     *
+     * @param key the host and plugin
+     * @param params resolves the parameters for the plugin that serves the name
+     * @param deadlineNanos {@link System#nanoTime()} by which to give up
+     * @return the lease
+     * @throws OpenFailedException opening failed (the plugin's exception is the cause)
+     * @throws IOException no plugin of that name, parameters cannot be resolved, or the deadline passed
+     * @throws InterruptedException the caller was interrupted
+     */
+    public Lease acquire(ConnectionKey key, ParamsResolver params, long deadlineNanos)
+            throws IOException, InterruptedException {
+        boolean checkedAlive = false;
+        while (true) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                throw new TimedOutException("no connection to " + key.host() + " through \"" + key.plugin()
+                        + "\" before the host's deadline", null);
+            }
+            Duration wait = settings.pluginWait().compareTo(Duration.ofNanos(left)) < 0 ? settings.pluginWait()
+                    : Duration.ofNanos(left);
+            PluginBinding binding = registry.await(key.plugin(), wait);
+            ConnectionParams resolved = params.resolve(binding.plugin());
+            PooledConnection entry = pool.get(key);
+            if (entry != null && (entry.retired || entry.binding.serviceId() != binding.serviceId()
+                    || !entry.params.equals(resolved))) {
+                LOG.debug("replacing connection {}: {}", key, entry.retired ? "retired"
+                        : entry.binding.serviceId() != binding.serviceId() ? "plugin replaced" : "parameters changed");
+                retire(entry);
+                continue;
+            }
+            if (entry == null) {
+                PooledConnection fresh = new PooledConnection(key, binding, resolved);
+                if (pool.putIfAbsent(key, fresh) != null) {
+                    continue;
+                }
+                fresh.inFlight.incrementAndGet(); // an open in progress counts as in flight, so drains wait for it
+                open(fresh);
+                fresh.uses.incrementAndGet();
+                return new Lease(this, fresh);
+            }
+            Connection connection = awaitOpen(entry, left);
+            entry.inFlight.incrementAndGet();
+            if (entry.retired) {
+                release(entry);
+                continue;
+            }
+            if (!checkedAlive && entry.inFlight.get() == 1 && !connection.isAlive()) {
+                LOG.debug("connection {} is dead; reopening once", key);
+                checkedAlive = true;
+                retire(entry);
+                release(entry);
+                continue;
+            }
+            entry.uses.incrementAndGet();
+            return new Lease(this, entry);
+        }
+    }
+
+    private void open(PooledConnection entry) throws OpenFailedException {
+        Connection connection = null;
+        try {
+            connection = entry.binding.plugin().create(entry.key);
+            connection.open(entry.params);
+            entry.opened.complete(connection);
+            LOG.debug("opened {} with {} {}", entry.key, entry.binding.bundle(), entry.binding.version());
+        } catch (IOException | RuntimeException e) {
+            if (connection != null) {
+                connection.close();
+            }
+            IOException failure = e instanceof IOException io ? io
+                    : new ConnectionException("plugin \"" + entry.key.plugin() + "\" failed to open: " + e, e);
+            entry.opened.completeExceptionally(failure);
+            pool.remove(entry.key, entry);
+            entry.retired = true;
+            release(entry);
+            throw new OpenFailedException(failure);
+        }
+    }
+
+    private static Connection awaitOpen(PooledConnection entry, long leftNanos)
+            throws IOException, InterruptedException {
+        try {
+            return entry.opened.get(leftNanos, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            // the opener failed; the same host would fail the same way for us
+            throw new OpenFailedException((IOException) e.getCause());
+        } catch (TimeoutException e) {
+            throw new TimedOutException("connection to " + entry.key.host() + " still opening at the host's deadline",
+                    null);
+        }
+    }
+
+    void release(PooledConnection entry) {
+        entry.lastUsedNanos = System.nanoTime();
+        if (entry.inFlight.decrementAndGet() == 0 && entry.retired) {
+            closeOnce(entry);
+            synchronized (drained) {
+                drained.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Closes a connection now, even under a call in flight (which then fails): for a host whose deadline passed.
+     *
+     * @param key the connection
+     */
+    public void abort(ConnectionKey key) {
+        PooledConnection entry = pool.get(key);
+        if (entry != null) {
+            retire(entry);
+            closeOnce(entry);
+        }
+    }
+
+    /**
+     * Closes the matching connections (at once when idle, else when their calls finish).
+     *
+     * @param which selects connections
+     * @return how many were closed or marked to close
+     */
+    public int disconnect(Predicate<ConnectionKey> which) {
+        int count = 0;
+        for (PooledConnection entry : pool.values()) {
+            if (which.test(entry.key)) {
+                retire(entry);
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** @return snapshots of the pooled connections, by host then plugin */
+    public List<ConnectionInfo> list() {
+        long now = System.nanoTime();
+        return pool.values().stream()
+                .map(e -> new ConnectionInfo(e.key.host(), e.key.plugin(), e.binding.bundle() + " "
+                        + e.binding.version(), e.openedAt, Duration.ofNanos(now - e.lastUsedNanos), e.uses.get(),
+                        e.inFlight.get(), e.retired ? "draining" : e.opened.isDone() ? "open" : "opening"))
+                .sorted(Comparator.comparing(ConnectionInfo::host).thenComparing(ConnectionInfo::plugin)).toList();
+    }
+
+    /** @param plugin a plugin name @return how many connections it has open */
+    public long count(String plugin) {
+        return pool.keySet().stream().filter(k -> k.plugin().equals(plugin)).count();
+    }
+
+    @Override
+    public void retired(PluginBinding binding, boolean unregistering) {
+        List<PooledConnection> affected = new ArrayList<>();
+        for (PooledConnection entry : pool.values()) {
+            if (entry.binding.serviceId() == binding.serviceId()) {
+                affected.add(entry);
+                retire(entry);
+            }
+        }
+        if (!unregistering || affected.isEmpty()) {
+            return;
+        }
+        // runs on the thread stopping the plugin's bundle: bound the drain so upgrades never hang
+        long deadline = System.nanoTime() + settings.drainGrace().toNanos();
+        synchronized (drained) {
+            while (affected.stream().anyMatch(e -> e.inFlight.get() > 0)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    drained.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        long busy = affected.stream().filter(e -> e.inFlight.get() > 0).count();
+        if (busy > 0) {
+            LOG.warn("plugin \"{}\" ({} {}) went away with {} calls still running after {} s; closing their"
+                    + " connections", binding.name(), binding.bundle(), binding.version(), busy,
+                    settings.drainGrace().toSeconds());
+        }
+        affected.forEach(this::closeOnce);
+        LOG.info("drained {} connections of plugin \"{}\" ({} {})", affected.size(), binding.name(),
+                binding.bundle(), binding.version());
+    }
+
+    private void retire(PooledConnection entry) {
+        entry.retired = true;
+        pool.remove(entry.key, entry);
+        if (entry.inFlight.get() == 0) {
+            closeOnce(entry);
+        }
+    }
+
+    private void closeOnce(PooledConnection entry) {
+        if (entry.closed.compareAndSet(false, true)) {
+            try {
+                entry.closeQuietly();
+            } catch (RuntimeException e) {
+                LOG.warn("closing {} failed", entry.key, e);
+            }
+        }
+    }
+
+    private void closeIdle() {
+        long limit = settings.idleTimeout().toNanos();
+        long now = System.nanoTime();
+        for (PooledConnection entry : pool.values()) {
+            if (entry.inFlight.get() == 0 && entry.opened.isDone() && now - entry.lastUsedNanos > limit) {
+                LOG.debug("closing idle connection {}", entry.key);
+                retire(entry);
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.conduit.core.connection;
+
+import io.conduit.api.connection.Connection;
+import io.conduit.api.connection.ConnectionKey;
+
+/** A pooled connection lent to one task; closing the lease gives it back (it stays open in the pool). */
+public final class Lease implements AutoCloseable {
+    private final ConnectionManager manager;
+    private final PooledConnection entry;
+    private boolean released;
+
+    Lease(ConnectionManager manager, PooledConnection entry) {
+        this.manager = manager;
+        this.entry = entry;
+    }
+
+    /** @return the open connection; callers must not close it */
+    public Connection connection() {
+        return entry.connectionNow();
+    }
+
+    /** @return the key it is pooled under */
+    public ConnectionKey key() {
+        return entry.key;
+    }
+
+    /** @return the bundle and version of the plugin that opened it */
+    public String pluginVersion() {
+        return entry.binding.version();
+    }
+
+    /** Gives the connection back to the pool. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (!released) {
+            released = true;
+            manager.release(entry);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.conduit.core.registry;
+
+import java.util.Objects;
+
+import io.conduit.api.connection.ConnectionPlugin;
+
+/**
+ * One registered connection plugin service as the registry tracks it.
+ *
+ * @param name the plugin name
+ * @param serviceId the service's {@code service.id}, which keys connections to the service that made them
+ * @param ranking the service ranking
+ * @param bundle the providing bundle's symbolic name
+ * @param version the providing bundle's version
+ * @param plugin the service object
+ */
+public record PluginBinding(String name, long serviceId, int ranking, String bundle, String version,
+        ConnectionPlugin plugin) implements Comparable<PluginBinding> {
+
+    /** Checks the fields. */
+    public PluginBinding {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(plugin, "plugin");
+    }
+
+    /** Best first: highest ranking, then oldest (lowest service id), as ServiceReference orders them. */
+    @Override
+    public int compareTo(PluginBinding other) {
+        int byRanking = Integer.compare(other.ranking, ranking);
+        return byRanking != 0 ? byRanking : Long.compare(serviceId, other.serviceId);
+    }
+}

@@ -1,0 +1,202 @@
+package io.conduit.core.registry;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.conduit.api.connection.ConnectionPlugin;
+import io.conduit.api.connection.PluginGoneException;
+
+/**
+ * The one place that tracks {@link ConnectionPlugin} services (the whiteboard). Each name maps to its best
+ * service (highest ranking, then oldest); the others of that name are kept as shadowed so the shell can show
+ * them. Entries are immutable and keyed by {@code service.id}; callers that need a plugin ask here, possibly
+ * waiting a bounded time for one of that name to (re)appear during an upgrade.
+ */
+@Component(service = PluginRegistry.class)
+public final class PluginRegistry {
+    private static final Logger LOG = LoggerFactory.getLogger(PluginRegistry.class);
+    private static final Pattern VALID_NAME = Pattern.compile("[a-z][a-z0-9_-]*");
+
+    private final Map<Long, PluginBinding> byServiceId = new ConcurrentHashMap<>();
+    private final List<PluginListener> listeners = new CopyOnWriteArrayList<>();
+    private final Object changed = new Object();
+    private final Map<String, Long> goneAtNanos = new ConcurrentHashMap<>();
+    private final long startedNanos = System.nanoTime();
+
+    /** Binds a plugin service (DS: multiple, dynamic, greedy). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removed", updated = "updated")
+    void added(ConnectionPlugin plugin, ServiceReference<ConnectionPlugin> ref) {
+        PluginBinding binding = bindingOf(plugin, ref);
+        if (binding != null) {
+            add(binding);
+        }
+    }
+
+    /** Rebinds when service properties change (name or ranking). */
+    void updated(ConnectionPlugin plugin, ServiceReference<ConnectionPlugin> ref) {
+        removed(plugin, ref);
+        added(plugin, ref);
+    }
+
+    /**
+     * Unbinds a plugin service. Runs on the thread unregistering it (often the one stopping its bundle):
+     * listeners drain its connections within their bounded grace period before this returns, so calls in
+     * flight finish on the old code and nothing uses the service after it is gone.
+     */
+    void removed(ConnectionPlugin plugin, ServiceReference<ConnectionPlugin> ref) {
+        remove((Long) ref.getProperty(Constants.SERVICE_ID));
+    }
+
+    /**
+     * Tracks a plugin service; when it becomes the best of its name, the one it replaces is retired.
+     * Public for tests and for programs that embed the core without a service registry.
+     *
+     * @param binding the plugin service
+     */
+    public void add(PluginBinding binding) {
+        Optional<PluginBinding> before = best(binding.name());
+        byServiceId.put(binding.serviceId(), binding);
+        signal();
+        LOG.info("connection plugin \"{}\" added: {} {} (service {})", binding.name(), binding.bundle(),
+                binding.version(), binding.serviceId());
+        before.filter(old -> best(binding.name()).map(b -> b.serviceId() != old.serviceId()).orElse(false))
+                .ifPresent(old -> {
+                    LOG.info("connection plugin \"{}\": service {} now shadowed by service {}", old.name(),
+                            old.serviceId(), binding.serviceId());
+                    notifyRetired(old, false);
+                });
+    }
+
+    /**
+     * Stops tracking a plugin service and drains its connections (bounded) before returning.
+     *
+     * @param serviceId the service's id
+     */
+    public void remove(long serviceId) {
+        PluginBinding binding = byServiceId.remove(serviceId);
+        if (binding == null) {
+            return;
+        }
+        if (best(binding.name()).isEmpty()) {
+            goneAtNanos.put(binding.name(), System.nanoTime());
+        }
+        signal();
+        LOG.info("connection plugin \"{}\" removed: {} {} (service {})", binding.name(), binding.bundle(),
+                binding.version(), binding.serviceId());
+        notifyRetired(binding, true);
+    }
+
+    /**
+     * Returns the service that serves a name now.
+     *
+     * @param name the plugin name
+     * @return the best binding, or empty
+     */
+    public Optional<PluginBinding> best(String name) {
+        return byServiceId.values().stream().filter(b -> b.name().equals(name)).sorted().findFirst();
+    }
+
+    /**
+     * Returns the service that serves a name, waiting up to {@code wait} for one to appear when one may: the
+     * name was served until less than {@code wait} ago (a plugin being upgraded is briefly absent), or the
+     * registry itself started less than {@code wait} ago (plugins in deploy/ are still starting). A name
+     * never seen fails at once, so a typo in the inventory costs no wait.
+     *
+     * @param name the plugin name
+     * @param wait how long to wait at most
+     * @return the best binding
+     * @throws PluginGoneException none appeared in time; the message names the plugin and what to do
+     * @throws InterruptedException the caller was interrupted
+     */
+    public PluginBinding await(String name, Duration wait) throws PluginGoneException, InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        synchronized (changed) {
+            while (true) {
+                Optional<PluginBinding> found = best(name);
+                if (found.isPresent()) {
+                    return found.get();
+                }
+                long now = System.nanoTime();
+                long left = deadline - now;
+                Long goneAt = goneAtNanos.get(name);
+                boolean mayComeBack = now - startedNanos < wait.toNanos()
+                        || (goneAt != null && now - goneAt < wait.toNanos());
+                if (left <= 0 || !mayComeBack) {
+                    throw new PluginGoneException("no connection plugin named \"" + name + "\""
+                            + (goneAt != null ? " (it went away and did not come back within " + wait.toSeconds()
+                                    + " s)" : "")
+                            + "; install its bundle (drop the jar into deploy/) or see conduit:plugins");
+                }
+                changed.wait(Math.max(1, left / 1_000_000), 0);
+            }
+        }
+    }
+
+    /** @return every tracked binding by name, best first within a name */
+    public Map<String, List<PluginBinding>> all() {
+        Map<String, List<PluginBinding>> out = new TreeMap<>();
+        byServiceId.values().stream().sorted(Comparator.comparing(PluginBinding::name).thenComparing(b -> b))
+                .forEach(b -> out.computeIfAbsent(b.name(), n -> new ArrayList<>()).add(b));
+        return out;
+    }
+
+    /** @param listener told of retired services */
+    public void addListener(PluginListener listener) {
+        listeners.add(listener);
+    }
+
+    /** @param listener no longer told */
+    public void removeListener(PluginListener listener) {
+        listeners.remove(listener);
+    }
+
+    private void notifyRetired(PluginBinding binding, boolean unregistering) {
+        for (PluginListener listener : listeners) {
+            try {
+                listener.retired(binding, unregistering);
+            } catch (RuntimeException e) {
+                LOG.warn("draining connections of plugin \"{}\" failed", binding.name(), e);
+            }
+        }
+    }
+
+    private void signal() {
+        synchronized (changed) {
+            changed.notifyAll();
+        }
+    }
+
+    private static PluginBinding bindingOf(ConnectionPlugin plugin, ServiceReference<ConnectionPlugin> ref) {
+        Object name = ref.getProperty(ConnectionPlugin.NAME);
+        String bundle = ref.getBundle() == null ? "?" : ref.getBundle().getSymbolicName();
+        if (!(name instanceof String s) || !VALID_NAME.matcher(s).matches()) {
+            LOG.warn("ignoring a ConnectionPlugin service of bundle {}: its property {} is {} ; set it to a name"
+                    + " like \"ssh\" (lower case letters, digits, - and _), e.g. with @ConnectionName",
+                    bundle, ConnectionPlugin.NAME, name == null ? "missing" : "\"" + name + "\"");
+            return null;
+        }
+        Object ranking = ref.getProperty(Constants.SERVICE_RANKING);
+        String version = ref.getBundle() == null ? "?" : ref.getBundle().getVersion().toString();
+        return new PluginBinding(s, (Long) ref.getProperty(Constants.SERVICE_ID),
+                ranking instanceof Integer r ? r : 0, bundle, version, plugin);
+    }
+}

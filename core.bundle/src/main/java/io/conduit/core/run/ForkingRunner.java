@@ -1,0 +1,216 @@
+package io.conduit.core.run;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.conduit.api.connection.ConnectFailedException;
+import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.inventory.Host;
+import io.conduit.api.inventory.Inventory;
+import io.conduit.api.inventory.InventoryException;
+import io.conduit.api.task.HostResult;
+import io.conduit.api.task.RunListener;
+import io.conduit.api.task.RunOptions;
+import io.conduit.api.task.RunResult;
+import io.conduit.api.task.Runner;
+import io.conduit.api.task.Status;
+import io.conduit.api.task.Task;
+import io.conduit.core.connection.ConnectionManager;
+import io.conduit.core.connection.OpenFailedException;
+import io.conduit.core.inventory.HostPattern;
+import io.conduit.core.source.InventoryCatalog;
+
+/**
+ * Runs a task over the selected hosts on a bounded pool ({@code forks} threads), each host within its own
+ * deadline: a watchdog fails a host whose deadline passes, closes its connections under the call in flight
+ * and moves on, so one hung host never holds up the run.
+ */
+@Component(service = {Runner.class, ForkingRunner.class}, configurationPid = ForkingRunner.PID)
+@Designate(ocd = RunnerConfig.class)
+public final class ForkingRunner implements Runner {
+    /** Configuration PID. */
+    public static final String PID = "io.conduit.runner";
+    private static final Logger LOG = LoggerFactory.getLogger(ForkingRunner.class);
+    private static final AtomicInteger RUNS = new AtomicInteger();
+
+    private final ConnectionManager connections;
+    private final InventoryCatalog inventories;
+    private final ScheduledExecutorService watchdog;
+    private volatile RunSettings settings;
+
+    /**
+     * @param connections the connection pool
+     * @param inventories loads inventories
+     * @param config the defaults
+     */
+    @Activate
+    public ForkingRunner(@Reference ConnectionManager connections, @Reference InventoryCatalog inventories,
+            RunnerConfig config) {
+        this.connections = connections;
+        this.inventories = inventories;
+        this.settings = RunSettings.from(config);
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "conduit-run-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Modified
+    void modified(RunnerConfig config) {
+        settings = RunSettings.from(config);
+    }
+
+    @Deactivate
+    void deactivate() {
+        watchdog.shutdownNow();
+    }
+
+    /**
+     * Fills unset options with the configured defaults.
+     *
+     * @param options the caller's options
+     * @return every field set
+     */
+    public RunOptions effective(RunOptions options) {
+        return settings.apply(options);
+    }
+
+    /**
+     * Loads the inventory the options name (or the configured one).
+     *
+     * @param options the options
+     * @return the inventory
+     * @throws InventoryException it cannot be loaded
+     */
+    public Inventory inventory(RunOptions options) throws InventoryException {
+        return inventories.load(effective(options).inventory());
+    }
+
+    /** @return the plugin of hosts that name none */
+    public String defaultConnection() {
+        return settings.defaultConnection();
+    }
+
+    @Override
+    public RunResult run(String pattern, Task task, RunOptions options, RunListener listener)
+            throws InventoryException, InterruptedException {
+        RunSettings s = settings;
+        RunOptions effective = s.apply(options);
+        Inventory inventory = inventories.load(effective.inventory());
+        List<Host> hosts = HostPattern.select(inventory, pattern);
+        RunListener events = listener == null ? RunListener.NONE : listener;
+        int run = RUNS.incrementAndGet();
+        long started = System.nanoTime();
+        LOG.info("run {}: {} on {} hosts ({}), forks {}", run, task.describe(), hosts.size(), pattern,
+                effective.forks());
+        events.started(hosts.size());
+
+        AtomicReferenceArray<HostResult> results = new AtomicReferenceArray<>(hosts.size());
+        CountDownLatch done = new CountDownLatch(hosts.size());
+        AtomicInteger threadNo = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(effective.forks(), hosts.size())),
+                r -> {
+                    Thread t = new Thread(r, "conduit-run-" + run + "-" + threadNo.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        try {
+            for (int i = 0; i < hosts.size(); i++) {
+                int index = i;
+                pool.execute(() -> runHost(index, hosts.get(index), inventory, task, effective, s, results, done,
+                        events));
+            }
+            done.await();
+        } finally {
+            pool.shutdownNow();
+        }
+        List<HostResult> ordered = new ArrayList<>(hosts.size());
+        for (int i = 0; i < hosts.size(); i++) {
+            ordered.add(results.get(i));
+        }
+        RunResult result = new RunResult(ordered, Duration.ofNanos(System.nanoTime() - started));
+        LOG.info("run {} finished in {} ms: {}", run, result.duration().toMillis(), result.summary());
+        return result;
+    }
+
+    private void runHost(int index, Host host, Inventory inventory, Task task, RunOptions options, RunSettings s,
+            AtomicReferenceArray<HostResult> results, CountDownLatch done, RunListener events) {
+        long start = System.nanoTime();
+        long deadline = start + options.hostTimeout().toNanos();
+        HostContext context = new HostContext(host, inventory, connections, options, s.defaultConnection(), deadline);
+        Thread worker = Thread.currentThread();
+        ScheduledFuture<?> timer = watchdog.schedule(() -> {
+            HostResult late = HostResult.of(host.name(), Status.FAILED, "timed out after "
+                    + seconds(options.hostTimeout()) + " (host timeout; raise it with -t)")
+                    .withDuration(Duration.ofNanos(System.nanoTime() - start));
+            if (finish(index, late, results, done, events)) {
+                context.abort();
+                worker.interrupt();
+            }
+        }, options.hostTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        HostResult result;
+        try {
+            result = task.execute(context);
+        } catch (OpenFailedException e) {
+            IOException cause = e.getCause();
+            boolean unreachable = cause instanceof ConnectFailedException || cause instanceof TimedOutException;
+            result = HostResult.of(host.name(), unreachable ? Status.UNREACHABLE : Status.FAILED,
+                    describe(cause, context));
+        } catch (InterruptedIOException e) {
+            result = HostResult.of(host.name(), Status.FAILED, "interrupted");
+        } catch (IOException e) {
+            result = HostResult.of(host.name(), Status.FAILED, describe(e, context));
+        } catch (RuntimeException e) {
+            LOG.warn("task {} failed on {}", task.describe(), host.name(), e);
+            result = HostResult.of(host.name(), Status.FAILED, "task error: " + e);
+        } finally {
+            timer.cancel(false);
+            context.release();
+        }
+        finish(index, result.withDuration(Duration.ofNanos(System.nanoTime() - start)), results, done, events);
+        Thread.interrupted(); // a watchdog interrupt that came late must not leak into the next host
+    }
+
+    private static String describe(IOException e, HostContext context) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message;
+    }
+
+    private static boolean finish(int index, HostResult result, AtomicReferenceArray<HostResult> results,
+            CountDownLatch done, RunListener events) {
+        if (!results.compareAndSet(index, null, result)) {
+            return false;
+        }
+        try {
+            events.finished(result);
+        } finally {
+            done.countDown();
+        }
+        return true;
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+}

@@ -1,0 +1,102 @@
+package io.conduit.core.run;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.conduit.api.connection.Connection;
+import io.conduit.api.connection.ConnectionKey;
+import io.conduit.api.inventory.Host;
+import io.conduit.api.inventory.Inventory;
+import io.conduit.api.task.HostResult;
+import io.conduit.api.task.RunOptions;
+import io.conduit.api.task.Status;
+import io.conduit.api.task.Task;
+import io.conduit.api.task.TaskContext;
+import io.conduit.core.connection.ConnectionManager;
+import io.conduit.core.connection.Lease;
+import io.conduit.core.inventory.ParameterResolver;
+
+/** The {@link TaskContext} of one host in one run: its deadline and the connections it has borrowed. */
+final class HostContext implements TaskContext {
+    private final Host host;
+    private final Inventory inventory;
+    private final ConnectionManager connections;
+    private final RunOptions options;
+    private final String defaultConnection;
+    private final long deadlineNanos;
+    private final Map<String, Lease> leases = new ConcurrentHashMap<>();
+
+    HostContext(Host host, Inventory inventory, ConnectionManager connections, RunOptions options,
+            String defaultConnection, long deadlineNanos) {
+        this.host = host;
+        this.inventory = inventory;
+        this.connections = connections;
+        this.options = options;
+        this.defaultConnection = defaultConnection;
+        this.deadlineNanos = deadlineNanos;
+    }
+
+    @Override
+    public Host host() {
+        return host;
+    }
+
+    @Override
+    public Connection connection() throws IOException {
+        return connection(pluginName());
+    }
+
+    String pluginName() {
+        String named = ParameterResolver.pluginFor(inventory, host);
+        return named != null ? named : defaultConnection;
+    }
+
+    @Override
+    public Connection connection(String plugin) throws IOException {
+        Lease lease = leases.get(plugin);
+        if (lease == null) {
+            try {
+                lease = connections.acquire(new ConnectionKey(host.name(), plugin),
+                        p -> ParameterResolver.resolve(inventory, host, plugin, p.options(), true), deadlineNanos);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while connecting to " + host.name());
+            }
+            leases.put(plugin, lease);
+        }
+        return new BorrowedConnection(lease.connection());
+    }
+
+    @Override
+    public Duration remaining() {
+        return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
+    }
+
+    @Override
+    public RunOptions options() {
+        return options;
+    }
+
+    @Override
+    public HostResult run(Task task) {
+        try {
+            return task.execute(this);
+        } catch (IOException e) {
+            return HostResult.of(host.name(), Status.FAILED, e.getMessage());
+        }
+    }
+
+    /** Closes the connections of this host under any call in flight: its deadline passed. */
+    void abort() {
+        leases.values().forEach(l -> connections.abort(l.key()));
+    }
+
+    /** Gives the borrowed connections back to the pool. */
+    void release() {
+        leases.values().forEach(Lease::close);
+        leases.clear();
+    }
+}

@@ -1,0 +1,48 @@
+package io.conduit.core.task;
+
+import java.io.IOException;
+import java.time.Duration;
+
+import io.conduit.api.connection.Command;
+import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.task.HostResult;
+import io.conduit.api.task.Status;
+import io.conduit.api.task.Task;
+import io.conduit.api.task.TaskContext;
+
+/**
+ * Runs one command on the host's default connection. The command's timeout never exceeds the time left
+ * before the host's deadline, and the run's output limit applies.
+ *
+ * @param command what to run
+ */
+public record CommandTask(Command command) implements Task {
+
+    @Override
+    public HostResult execute(TaskContext context) throws IOException {
+        Duration left = context.remaining();
+        Command bounded = command.withOutputLimit(context.options().outputLimit());
+        if (left.isZero()) {
+            throw new TimedOutException("no time left for the command before the host's deadline", null);
+        }
+        if (bounded.timeout() == null || bounded.timeout().compareTo(left) > 0) {
+            bounded = bounded.withTimeout(left);
+        }
+        try {
+            ExecResult exec = context.connection().exec(bounded);
+            return HostResult.fromExec(context.host().name(), exec, bounded.succeeded(exec.exitCode()));
+        } catch (TimedOutException e) {
+            ExecResult partial = e.partial();
+            String error = e.getMessage();
+            return partial == null ? HostResult.of(context.host().name(), Status.FAILED, error)
+                    : new HostResult(context.host().name(), Status.FAILED, null, partial.stdout(), partial.stderr(),
+                            partial.stdoutTruncated(), partial.stderrTruncated(), error, partial.duration());
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "command: " + (command.line() != null ? command.line() : String.join(" ", command.argv()));
+    }
+}

@@ -1,0 +1,216 @@
+package io.conduit.core.connection;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.conduit.api.connection.Command;
+import io.conduit.api.connection.ConnectFailedException;
+import io.conduit.api.connection.ConnectionKey;
+import io.conduit.api.connection.ConnectionParams;
+import io.conduit.api.connection.PluginGoneException;
+import io.conduit.core.registry.PluginBinding;
+import io.conduit.core.registry.PluginRegistry;
+import io.conduit.core.testing.Configs;
+import io.conduit.core.testing.FakePlugin;
+
+class ConnectionManagerTest {
+    private static final ConnectionKey WEB1 = new ConnectionKey("web1", "fake");
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private final PluginRegistry registry = new PluginRegistry();
+    private ConnectionManager manager;
+
+    @AfterEach
+    void stop() {
+        threads.shutdownNow();
+        if (manager != null) {
+            manager.deactivate();
+        }
+    }
+
+    private ConnectionManager manager(long grace, long wait) {
+        manager = new ConnectionManager(registry, Configs.connections(600, grace, wait));
+        return manager;
+    }
+
+    private static ConnectionManager.ParamsResolver params(String hostname) {
+        return p -> new ConnectionParams(hostname, 22, "u", null, null, Map.of());
+    }
+
+    private static long in(Duration d) {
+        return System.nanoTime() + d.toNanos();
+    }
+
+    @Test
+    void reusesOneConnectionPerHostAndPluginAcrossLeases() throws Exception {
+        FakePlugin plugin = new FakePlugin("fake", "1");
+        registry.add(plugin.binding());
+        ConnectionManager m = manager(5, 5);
+        try (Lease a = m.acquire(WEB1, params("10.0.0.1"), in(Duration.ofSeconds(5)))) {
+            a.connection().exec(Command.shell("true"));
+        }
+        try (Lease b = m.acquire(WEB1, params("10.0.0.1"), in(Duration.ofSeconds(5)))) {
+            b.connection().exec(Command.shell("true"));
+        }
+        assertEquals(1, plugin.opens.get());
+        assertEquals(2, m.list().get(0).uses());
+    }
+
+    @Test
+    void deadConnectionIsReopenedOnce() throws Exception {
+        FakePlugin plugin = new FakePlugin("fake", "1");
+        registry.add(plugin.binding());
+        ConnectionManager m = manager(5, 5);
+        m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5))).close();
+        plugin.connections.get(0).alive = false;
+        try (Lease lease = m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5)))) {
+            assertSame(plugin.connections.get(1), lease.connection());
+        }
+        assertEquals(2, plugin.opens.get());
+        assertTrue(plugin.connections.get(0).closed, "the dead connection is closed");
+    }
+
+    @Test
+    void changedParametersOpenANewConnection() throws Exception {
+        FakePlugin plugin = new FakePlugin("fake", "1");
+        registry.add(plugin.binding());
+        ConnectionManager m = manager(5, 5);
+        m.acquire(WEB1, params("10.0.0.1"), in(Duration.ofSeconds(5))).close();
+        try (Lease lease = m.acquire(WEB1, params("10.0.0.2"), in(Duration.ofSeconds(5)))) {
+            assertEquals("10.0.0.2", plugin.connections.get(1).params.hostname());
+        }
+        assertTrue(plugin.connections.get(0).closed);
+    }
+
+    @Test
+    void concurrentCallersForOneHostShareOneOpen() throws Exception {
+        FakePlugin plugin = new FakePlugin("fake", "1");
+        registry.add(plugin.binding());
+        ConnectionManager m = manager(5, 5);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Lease>> leases = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            leases.add(threads.submit(() -> {
+                go.await();
+                return m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5)));
+            }));
+        }
+        go.countDown();
+        for (Future<Lease> f : leases) {
+            f.get(5, TimeUnit.SECONDS).close();
+        }
+        assertEquals(1, plugin.opens.get());
+    }
+
+    @Test
+    void openFailureIsReportedAndNotPooled() throws Exception {
+        FakePlugin plugin = new FakePlugin("fake", "1");
+        plugin.refuse.put("web1", true);
+        registry.add(plugin.binding());
+        ConnectionManager m = manager(5, 5);
+        OpenFailedException e = assertThrows(OpenFailedException.class,
+                () -> m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5))));
+        assertTrue(e.getCause() instanceof ConnectFailedException);
+        assertTrue(m.list().isEmpty());
+    }
+
+    @Test
+    void removalWaitsForCallsInFlightThenCloses() throws Exception {
+        FakePlugin plugin = new FakePlugin("fake", "1");
+        PluginBinding binding = plugin.binding();
+        registry.add(binding);
+        ConnectionManager m = manager(30, 5);
+        Lease lease = m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5)));
+        CompletableFuture<Void> removal = CompletableFuture.runAsync(() -> registry.remove(binding.serviceId()), threads);
+        // the removal must not finish while the lease (a call in flight) is out
+        assertThrows(java.util.concurrent.TimeoutException.class, () -> removal.get(300, TimeUnit.MILLISECONDS));
+        assertFalse(plugin.connections.get(0).closed, "not closed under a call in flight");
+        lease.close();
+        removal.get(5, TimeUnit.SECONDS);
+        assertTrue(plugin.connections.get(0).closed);
+    }
+
+    @Test
+    void drainIsBoundedByTheGracePeriod() throws Exception {
+        FakePlugin plugin = new FakePlugin("fake", "1");
+        PluginBinding binding = plugin.binding();
+        registry.add(binding);
+        ConnectionManager m = manager(0, 5);
+        Lease lease = m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5)));
+        registry.remove(binding.serviceId()); // grace 0: returns at once, closing under the caller
+        assertTrue(plugin.connections.get(0).closed);
+        lease.close();
+    }
+
+    @Test
+    void callsDuringAnUpgradeWaitForTheNewPlugin() throws Exception {
+        FakePlugin v1 = new FakePlugin("fake", "1");
+        PluginBinding old = v1.binding();
+        registry.add(old);
+        ConnectionManager m = manager(5, 10);
+        m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5))).close();
+        registry.remove(old.serviceId());
+        Future<Lease> waiting = threads.submit(() -> m.acquire(WEB1, params("h"), in(Duration.ofSeconds(10))));
+        FakePlugin v2 = new FakePlugin("fake", "2");
+        registry.add(v2.binding());
+        try (Lease lease = waiting.get(5, TimeUnit.SECONDS)) {
+            assertEquals("2", lease.pluginVersion());
+            assertSame(v2.connections.get(0), lease.connection());
+        }
+    }
+
+    @Test
+    void aHigherRankedPluginServesNewConnections() throws Exception {
+        FakePlugin low = new FakePlugin("fake", "1");
+        registry.add(low.binding(0));
+        ConnectionManager m = manager(5, 5);
+        Lease first = m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5)));
+        FakePlugin high = new FakePlugin("fake", "2");
+        registry.add(high.binding(10));
+        assertFalse(low.connections.get(0).closed, "shadowed, but busy: closed when released");
+        first.close();
+        assertTrue(low.connections.get(0).closed);
+        try (Lease lease = m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5)))) {
+            assertNotSame(first.connection(), lease.connection());
+            assertEquals("2", lease.pluginVersion());
+        }
+    }
+
+    @Test
+    void unknownPluginFailsByName() {
+        ConnectionManager m = manager(5, 0);
+        PluginGoneException e = assertThrows(PluginGoneException.class,
+                () -> m.acquire(new ConnectionKey("web1", "telnet"), params("h"), in(Duration.ofSeconds(5))));
+        assertTrue(e.getMessage().contains("\"telnet\""), e.getMessage());
+        assertTrue(e.getMessage().contains("deploy/"), e.getMessage());
+    }
+
+    @Test
+    void disconnectClosesIdleConnections() throws Exception {
+        FakePlugin plugin = new FakePlugin("fake", "1");
+        registry.add(plugin.binding());
+        ConnectionManager m = manager(5, 5);
+        m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5))).close();
+        m.acquire(new ConnectionKey("web2", "fake"), params("h"), in(Duration.ofSeconds(5))).close();
+        assertEquals(1, m.disconnect(k -> k.host().equals("web1")));
+        assertEquals(List.of("web2"), m.list().stream().map(ConnectionInfo::host).toList());
+        assertEquals(1, plugin.closes.get());
+    }
+}

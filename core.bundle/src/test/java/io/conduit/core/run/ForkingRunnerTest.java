@@ -1,0 +1,139 @@
+package io.conduit.core.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.conduit.api.connection.Command;
+import io.conduit.api.inventory.InventoryException;
+import io.conduit.api.task.HostResult;
+import io.conduit.api.task.RunOptions;
+import io.conduit.api.task.RunResult;
+import io.conduit.api.task.Status;
+import io.conduit.core.connection.ConnectionManager;
+import io.conduit.core.registry.PluginRegistry;
+import io.conduit.core.source.InventoryCatalog;
+import io.conduit.core.task.CommandTask;
+import io.conduit.core.testing.Configs;
+import io.conduit.core.testing.FakePlugin;
+
+/** The runner's limits: forks, per-host deadlines, output limits, unreachable kept apart from failed. */
+class ForkingRunnerTest {
+    @TempDir
+    Path dir;
+    private final PluginRegistry registry = new PluginRegistry();
+    private final FakePlugin plugin = new FakePlugin("fake", "1");
+    private ConnectionManager connections;
+    private Path inventory;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        registry.add(plugin.binding());
+        connections = new ConnectionManager(registry, Configs.connections(600, 1, 0));
+        StringBuilder yaml = new StringBuilder("defaults:\n  connection: fake\nhosts:\n");
+        for (int i = 1; i <= 40; i++) {
+            yaml.append(String.format("  h%02d: {}%n", i));
+        }
+        inventory = Files.writeString(dir.resolve("inventory.yaml"), yaml);
+    }
+
+    @AfterEach
+    void tearDown() {
+        connections.deactivate();
+    }
+
+    private ForkingRunner runner(int forks, long hostTimeoutSeconds, long outputLimit) {
+        return new ForkingRunner(connections, new InventoryCatalog(),
+                Configs.runner(forks, hostTimeoutSeconds, outputLimit, inventory.toString()));
+    }
+
+    @Test
+    void neverRunsMoreHostsAtOnceThanForks() throws Exception {
+        plugin.hook = (host, c) -> Thread.sleep(20); // keep each host busy long enough to overlap
+        RunResult result = runner(7, 30, 1024).run("all", new CommandTask(Command.shell("x")), null, null);
+        assertEquals(40, result.hosts().size());
+        assertTrue(result.succeeded());
+        assertTrue(plugin.maxRunning.get() <= 7, "at most 7 at once, saw " + plugin.maxRunning.get());
+        assertTrue(plugin.maxRunning.get() >= 2, "work did run in parallel");
+    }
+
+    @Test
+    void aHungHostFailsAtItsDeadlineWhileTheOthersFinish() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        plugin.hook = (host, c) -> {
+            if (host.equals("h03")) {
+                never.await(1, TimeUnit.MINUTES); // hangs until interrupted by the watchdog
+            }
+        };
+        long start = System.nanoTime();
+        RunResult result = runner(10, 30, 1024).run("all", new CommandTask(Command.shell("x")),
+                new RunOptions(null, null, Duration.ofMillis(500), null), null);
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        HostResult hung = result.hosts().get(2);
+        assertEquals("h03", hung.host());
+        assertEquals(Status.FAILED, hung.status());
+        assertTrue(hung.error().contains("timed out after 500 ms"), hung.error());
+        assertEquals(39, result.summary().get(Status.OK));
+        assertTrue(tookMs < 10_000, "the run did not wait for the hung host: " + tookMs + " ms");
+    }
+
+    @Test
+    void outputBeyondTheLimitIsCutAndSaysSo() throws Exception {
+        plugin.output = c -> "0123456789".repeat(100).getBytes(StandardCharsets.UTF_8);
+        RunResult result = runner(4, 30, 64).run("h01", new CommandTask(Command.shell("x")), null, null);
+        HostResult h = result.hosts().get(0);
+        assertEquals(64, h.stdout().length);
+        assertTrue(h.stdoutTruncated());
+    }
+
+    @Test
+    void refusedConnectionIsUnreachableNotFailed() throws Exception {
+        plugin.refuse.put("h02", true);
+        RunResult result = runner(4, 30, 1024).run("h0[1-3]", new CommandTask(Command.shell("x")), null, null);
+        assertEquals(Status.OK, result.hosts().get(0).status());
+        assertEquals(Status.UNREACHABLE, result.hosts().get(1).status());
+        assertTrue(result.hosts().get(1).error().contains("connection refused"), result.hosts().get(1).error());
+        assertNull(result.hosts().get(1).exitCode());
+        assertEquals(Status.OK, result.hosts().get(2).status());
+    }
+
+    @Test
+    void aHostWhosePluginIsMissingFailsByNameAlone() throws Exception {
+        Files.writeString(inventory, "defaults:\n  connection: fake\nhosts:\n  a: {}\n  b:\n    connection: telnet\n");
+        RunResult result = runner(4, 30, 1024).run("all", new CommandTask(Command.shell("x")), null, null);
+        assertEquals(Status.OK, result.hosts().get(0).status());
+        assertEquals(Status.FAILED, result.hosts().get(1).status());
+        assertTrue(result.hosts().get(1).error().contains("\"telnet\""), result.hosts().get(1).error());
+    }
+
+    @Test
+    void aPatternThatMatchesNothingStartsNothing() {
+        InventoryException e = assertThrows(InventoryException.class,
+                () -> runner(4, 30, 1024).run("db*", new CommandTask(Command.shell("x")), null, null));
+        assertTrue(e.getMessage().contains("db*"), e.getMessage());
+        assertEquals(0, plugin.opens.get());
+    }
+
+    @Test
+    void commandTimeoutNeverExceedsTheHostDeadline() throws Exception {
+        Map<String, Duration> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        plugin.hook = (host, c) -> seen.put(host, c.timeout());
+        runner(4, 30, 1024).run("h01", new CommandTask(Command.shell("x").withTimeout(Duration.ofHours(1))),
+                new RunOptions(null, null, Duration.ofSeconds(5), null), null);
+        assertTrue(seen.get("h01").compareTo(Duration.ofSeconds(5)) <= 0, "got " + seen.get("h01"));
+    }
+}
