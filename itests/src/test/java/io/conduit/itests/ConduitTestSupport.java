@@ -1,0 +1,187 @@
+package io.conduit.itests;
+
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+import javax.inject.Inject;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.ops4j.pax.exam.Option;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * Base of the in-framework tests: a real Felix provisioned with exactly the jars of the built distribution
+ * ({@code launcher/target/conduit/system} and {@code deploy}), unresolved bundles failing the test, and a way
+ * to run Gogo shell lines as an operator would type them.
+ */
+public abstract class ConduitTestSupport {
+    /** The distribution folder, passed by failsafe. */
+    protected static final Path DIST = Path.of(System.getProperty("conduit.dist", "../launcher/target/conduit"));
+    /** A scratch folder for this build. */
+    protected static final Path WORK = Path.of(System.getProperty("project.build.directory", "target"), "it-work");
+
+    @Inject
+    protected BundleContext context;
+
+    /**
+     * The framework as the launcher boots it. Subclasses add their own options.
+     *
+     * @param withPlugins whether to install the plugin jars of deploy/ directly (tests of FileInstall don't)
+     * @return the options
+     */
+    protected static Option[] distribution(boolean withPlugins) {
+        List<Option> options = new ArrayList<>();
+        options.add(systemTimeout(120_000));
+        options.add(cleanCaches(true));
+        options.add(systemProperty("pax.exam.osgi.unresolved.fail").value("true"));
+        options.add(systemProperty("conduit.home").value(DIST.toAbsolutePath().toString()));
+        options.add(frameworkProperty("org.osgi.framework.system.packages.extra").value("sun.security.x509,sun.misc"));
+        // FileInstall: etc/ for configuration, like the launcher; deploy dirs are set per test
+        options.add(frameworkProperty("felix.fileinstall.dir").value(DIST.resolve("etc").toAbsolutePath().toString()));
+        options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
+        options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
+        options.add(frameworkProperty("gosh.args").value("--nointeractive"));
+        for (Path jar : jars(DIST.resolve("system"))) {
+            if (jar.getFileName().toString().contains("gogo.jline") || jar.getFileName().toString().contains("jline")) {
+                continue; // the interactive console wants a terminal; tests use the CommandProcessor directly
+            }
+            options.add(bundle(jar.toUri().toString()));
+        }
+        if (withPlugins) {
+            for (Path jar : jars(DIST.resolve("deploy"))) {
+                options.add(bundle(jar.toUri().toString()));
+            }
+        }
+        options.add(junitBundles());
+        return options.toArray(new Option[0]);
+    }
+
+    /** @return the jars of a folder, in name order (the launcher's install order) */
+    protected static List<Path> jars(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalStateException(dir.toAbsolutePath() + " is missing: build the distribution first"
+                    + " (./mvnw install -pl launcher -am)");
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs one shell line, as typed at the prompt.
+     *
+     * @param line the line
+     * @return what it printed on stdout
+     * @throws Exception the command failed
+     */
+    protected String execute(String line) throws Exception {
+        return session(line).out;
+    }
+
+    /** What a shell line printed and the exit status it left. */
+    protected record Shell(String out, String err, Integer exit) {
+    }
+
+    /**
+     * Runs one shell line and keeps its streams and exit status.
+     *
+     * @param line the line
+     * @return output, error output and the {@code conduit.exit} status
+     * @throws Exception the command failed
+     */
+    protected Shell session(String line) throws Exception {
+        CommandProcessor processor = service(CommandProcessor.class);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+                CommandSession session = processor.createSession(System.in, o, e)) {
+            session.execute(line);
+            o.flush();
+            return new Shell(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
+                    (Integer) session.get("conduit.exit"));
+        }
+    }
+
+    /**
+     * Waits for a service, bounded.
+     *
+     * @param <T> its type
+     * @param type its class
+     * @return the service
+     * @throws InterruptedException interrupted
+     */
+    protected <T> T service(Class<T> type) throws InterruptedException {
+        ServiceTracker<T, T> tracker = new ServiceTracker<>(context, type, null);
+        tracker.open();
+        T found = tracker.waitForService(TimeUnit.SECONDS.toMillis(30));
+        if (found == null) {
+            throw new AssertionError("no " + type.getName() + " service within 30 s");
+        }
+        return found;
+    }
+
+    /**
+     * Waits until a condition holds, polling with a deadline (used only where nothing signals, such as
+     * FileInstall noticing a file).
+     *
+     * @param what described in the failure
+     * @param seconds the bound
+     * @param condition the condition
+     * @throws InterruptedException interrupted
+     */
+    protected static void await(String what, int seconds, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
+            }
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+    }
+
+    /** @param symbolicName a bundle's symbolic name @return the installed bundle, or null */
+    protected Bundle bundle(String symbolicName) {
+        for (Bundle b : context.getBundles()) {
+            if (symbolicName.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Writes an inventory file for a test.
+     *
+     * @param name file name
+     * @param yaml its content
+     * @return its path
+     * @throws IOException write failed
+     */
+    protected static Path inventory(String name, String yaml) throws IOException {
+        Files.createDirectories(WORK);
+        return Files.writeString(WORK.resolve(name), yaml);
+    }
+}

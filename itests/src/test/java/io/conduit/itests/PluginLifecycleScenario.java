@@ -1,0 +1,179 @@
+package io.conduit.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.cm.ConfigurationAdminOptions.newConfiguration;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.Test;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.OptionUtils;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleEvent;
+
+import io.conduit.api.connection.Command;
+import io.conduit.api.task.HostResult;
+import io.conduit.api.task.RunListener;
+import io.conduit.api.task.RunOptions;
+import io.conduit.api.task.RunResult;
+import io.conduit.api.task.Runner;
+import io.conduit.api.task.Status;
+import io.conduit.api.task.Task;
+import io.conduit.api.task.TaskContext;
+
+/**
+ * A third-party plugin is installed, upgraded under a run of 200 hosts, uninstalled and reinstalled while
+ * Conduit runs: no result is lost, hosts after the swap get the new version, hosts that need a missing plugin
+ * fail by its name while {@code local} keeps working, and the core is never restarted. Subclasses say how a
+ * bundle is installed, upgraded and removed: framework calls (the shell's install/update/uninstall) or files
+ * in a folder FileInstall watches.
+ */
+public abstract class PluginLifecycleScenario extends ConduitTestSupport {
+    private static final int HOSTS = 200;
+
+    /** The configuration both ways share: the distribution, and a short wait for a plugin that went away. */
+    protected static Option[] config(Option... more) {
+        return OptionUtils.combine(distribution(false), OptionUtils.combine(more,
+                newConfiguration("io.conduit.connections").put("plugin_wait", "2").put("drain_grace", "10").asOption()));
+    }
+
+    /** Installs and starts the plugin jar, returning once the plugin serves its name. */
+    protected abstract void install(Path jar) throws Exception;
+
+    /** Replaces the installed plugin with this jar, returning once the framework has done so. */
+    protected abstract void upgrade(Path jar) throws Exception;
+
+    /** Removes the plugin, returning once its service is gone. */
+    protected abstract void remove() throws Exception;
+
+    /** Waits until conduit:plugins shows the versioned plugin at a version, or not at all (null). */
+    protected void awaitPlugin(String version) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            String plugins = execute("conduit:plugins");
+            boolean listed = plugins.lines().anyMatch(l -> l.startsWith("versioned ") && l.contains("active"));
+            if (version == null ? !listed : listed && plugins.contains(version)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("plugin versioned " + (version == null ? "still listed" : version
+                        + " not listed") + " after 30 s:\n" + plugins);
+            }
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+    }
+
+    private static Path fleet() throws Exception {
+        StringBuilder yaml = new StringBuilder("defaults:\n  connection: versioned\nhosts:\n");
+        for (int i = 1; i <= HOSTS; i++) {
+            yaml.append(String.format("  h%03d: {}%n", i));
+        }
+        yaml.append("  here:\n    connection: local\n");
+        return inventory("fleet.yaml", yaml.toString());
+    }
+
+    /** A task that runs `true` and hands the plugin's output back as the host's stdout. */
+    private static Task command() {
+        return new Task() {
+            @Override
+            public HostResult execute(TaskContext ctx) throws java.io.IOException {
+                var exec = ctx.connection().exec(Command.shell("echo version from $PLUGIN"));
+                return HostResult.fromExec(ctx.host().name(), exec, exec.exitCode() == 0);
+            }
+
+            @Override
+            public String describe() {
+                return "version probe";
+            }
+        };
+    }
+
+    @Test
+    public void installUpgradeUnderARunUninstallReinstall() throws Exception {
+        Bundle core = bundle("io.conduit.core");
+        assertNotNull("core bundle installed", core);
+        List<BundleEvent> coreEvents = new CopyOnWriteArrayList<>();
+        context.addBundleListener(e -> {
+            if (e.getBundle().getBundleId() == core.getBundleId()) {
+                coreEvents.add(e);
+            }
+        });
+        Path inventory = fleet();
+        Path dir = WORK.resolve("plugins");
+        Path v1 = TestBundles.versionedPlugin(dir, "1.0.0");
+        Path v2 = TestBundles.versionedPlugin(dir, "2.0.0");
+
+        // installed at runtime -> listed and used
+        install(v1);
+        String plugins = execute("conduit:plugins");
+        assertTrue(plugins, plugins.contains("versioned") && plugins.contains("1.0.0") && plugins.contains("local"));
+        String out = execute("conduit:run -i " + inventory + " 'h00*' true");
+        assertTrue(out, out.contains("version 1.0.0"));
+
+        // updated while a run over 200 hosts is in progress -> every host has a result, none lost
+        Runner runner = service(Runner.class);
+        CountDownLatch quarter = new CountDownLatch(HOSTS / 4);
+        Map<String, Long> finishedAt = new ConcurrentHashMap<>();
+        RunListener listener = new RunListener() {
+            @Override
+            public void finished(HostResult result) {
+                finishedAt.put(result.host(), System.nanoTime());
+                quarter.countDown();
+            }
+        };
+        ExecutorService background = Executors.newSingleThreadExecutor();
+        Future<RunResult> running = background.submit(() -> runner.run("all", command(),
+                new RunOptions(inventory.toString(), 4, null, null), listener));
+        assertTrue("a quarter of the run done", quarter.await(60, TimeUnit.SECONDS));
+        upgrade(v2);
+        long swapped = System.nanoTime();
+        RunResult result = running.get(120, TimeUnit.SECONDS);
+        background.shutdown();
+        assertEquals(HOSTS + 1, result.hosts().size());
+        int v1Hosts = 0;
+        int v2Hosts = 0;
+        for (HostResult h : result.hosts()) {
+            assertEquals(h.host() + ": " + h.error(), Status.OK, h.status());
+            if (h.host().equals("here")) {
+                continue;
+            }
+            if (h.stdoutText().contains("version 1.0.0")) {
+                v1Hosts++;
+                assertTrue(h.host() + " finished on 1.0.0 after the swap", finishedAt.get(h.host()) < swapped);
+            } else {
+                assertEquals(h.host(), "version 2.0.0\n", h.stdoutText());
+                v2Hosts++;
+            }
+        }
+        assertTrue("some hosts before the swap: " + v1Hosts, v1Hosts >= HOSTS / 4);
+        assertTrue("some hosts after the swap: " + v2Hosts, v2Hosts > 0);
+
+        // uninstalled -> hosts that need it fail naming the plugin, local keeps working
+        remove();
+        Shell gone = session("conduit:run -i " + inventory + " 'h001:here' 'echo still here'");
+        assertTrue(gone.out(), gone.out().contains("h001 | FAILED") && gone.out().contains("\"versioned\""));
+        assertTrue(gone.out(), gone.out().contains("here | OK") && gone.out().contains("still here"));
+        assertEquals(Integer.valueOf(2), gone.exit());
+
+        // reinstalled -> works again
+        install(v2);
+        Shell back = session("conduit:run -i " + inventory + " h001 true");
+        assertTrue(back.out(), back.out().contains("version 2.0.0"));
+        assertEquals(Integer.valueOf(0), back.exit());
+
+        // the core was never restarted
+        assertEquals(Bundle.ACTIVE, core.getState());
+        assertTrue("core saw bundle events: " + coreEvents, coreEvents.isEmpty());
+    }
+}

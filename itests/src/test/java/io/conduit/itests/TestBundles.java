@@ -1,0 +1,55 @@
+package io.conduit.itests;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import io.conduit.itests.versioned.VersionedActivator;
+import io.conduit.itests.versioned.VersionedPlugin;
+
+/** Packages the {@code versioned} test plugin as a bundle jar of a given version, as a third party would ship it. */
+final class TestBundles {
+    static final String SYMBOLIC_NAME = "io.conduit.itests.versioned";
+
+    private TestBundles() {
+    }
+
+    static Path versionedPlugin(Path dir, String version) throws IOException {
+        Manifest manifest = new Manifest();
+        Attributes main = manifest.getMainAttributes();
+        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        main.putValue("Bundle-ManifestVersion", "2");
+        main.putValue("Bundle-SymbolicName", SYMBOLIC_NAME);
+        main.putValue("Bundle-Version", version);
+        main.putValue("Bundle-Activator", VersionedActivator.class.getName());
+        main.putValue("Import-Package", "io.conduit.api.connection;version=\"[1.0,2)\",org.osgi.framework");
+        Files.createDirectories(dir);
+        Path jar = dir.resolve("versioned-plugin-" + version + ".jar");
+        try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest)) {
+            for (String resource : classFiles()) {
+                out.putNextEntry(new JarEntry(resource));
+                try (InputStream in = TestBundles.class.getClassLoader().getResourceAsStream(resource)) {
+                    if (in == null) {
+                        throw new IOException("class file " + resource + " not found on the test class path");
+                    }
+                    in.transferTo(out);
+                }
+                out.closeEntry();
+            }
+        }
+        return jar;
+    }
+
+    private static List<String> classFiles() {
+        String base = VersionedPlugin.class.getName().replace('.', '/');
+        return List.of(base + ".class", base + "$1.class",
+                VersionedActivator.class.getName().replace('.', '/') + ".class");
+    }
+}
