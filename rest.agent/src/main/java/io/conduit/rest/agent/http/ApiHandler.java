@@ -1,0 +1,398 @@
+package io.conduit.rest.agent.http;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+
+import io.conduit.rest.agent.Log;
+import io.conduit.rest.agent.exec.CommandRunner;
+
+/**
+ * Serves the protocol (rest.bundle/PROTOCOL.md) under the API path: {@code GET /health},
+ * {@code POST /execute}, {@code GET|PUT /files}, {@code POST /disconnect}. Every request needs the bearer token;
+ * every refusal is JSON {@code {"error": "..."}} with a fitting status.
+ */
+public final class ApiHandler implements HttpHandler {
+    /** The capability /health advertises for application/octet-stream file bodies. */
+    public static final String RAW_FILES = "raw_files";
+    /** Protocol version /health reports. */
+    public static final int PROTOCOL = 1;
+    private static final String OCTET = "application/octet-stream";
+    private static final Gson GSON = new Gson();
+
+    private final String apiPath;
+    private final byte[] tokenDigest;
+    private final CommandRunner runner;
+    private final Settings settings;
+
+    /** Limits the handler enforces. */
+    public record Settings(long maxRequestBytes, long maxFileBytes, long maxOutputBytes, Duration maxCommandTimeout,
+            String version) {
+    }
+
+    /**
+     * @param apiPath the base path the handler is mounted at
+     * @param token the bearer token (only its digest is kept)
+     * @param runner runs commands
+     * @param settings the limits
+     */
+    public ApiHandler(String apiPath, String token, CommandRunner runner, Settings settings) {
+        this.apiPath = apiPath;
+        this.tokenDigest = FileStore.sha256().digest(token.getBytes(StandardCharsets.UTF_8));
+        this.runner = runner;
+        this.settings = settings;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+        long start = System.nanoTime();
+        String method = exchange.getRequestMethod();
+        String path = exchange.getRequestURI().getRawPath();
+        int status = 500;
+        try {
+            authenticate(exchange);
+            String endpoint = path.startsWith(apiPath) ? path.substring(apiPath.length()) : path;
+            status = switch (endpoint) {
+                case "/health" -> health(exchange, method);
+                case "/execute" -> execute(exchange, method);
+                case "/files" -> files(exchange, method);
+                case "/disconnect" -> disconnect(exchange, method);
+                default -> throw new ApiError(404, "no endpoint " + method + " " + path + "; the API is "
+                        + apiPath + "/{health,execute,files,disconnect}");
+            };
+        } catch (ApiError e) {
+            status = e.status();
+            try {
+                error(exchange, status, e.getMessage());
+            } catch (IOException | RuntimeException ignored) {
+                // headers already sent or the client went away
+            }
+        } catch (RuntimeException | IOException e) {
+            status = 500;
+            Log.warn("internal error on " + method + " " + path + ": " + e);
+            try {
+                error(exchange, 500, "internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            } catch (IOException | RuntimeException ignored) {
+                // the client went away
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            status = 503;
+            try {
+                error(exchange, 503, "the agent is stopping");
+            } catch (IOException | RuntimeException ignored) {
+                // the client went away
+            }
+        } finally {
+            exchange.close();
+            Log.info(exchange.getRemoteAddress().getAddress().getHostAddress() + " " + method + " " + path + " "
+                    + status + " " + Duration.ofNanos(System.nanoTime() - start).toMillis() + "ms");
+        }
+    }
+
+    private void authenticate(HttpExchange exchange) throws ApiError {
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            throw new ApiError(401, "missing bearer token; send the header Authorization: Bearer TOKEN");
+        }
+        byte[] given = FileStore.sha256().digest(header.substring(7).strip().getBytes(StandardCharsets.UTF_8));
+        // digests of equal length, compared in constant time: neither the token nor its length leaks
+        if (!MessageDigest.isEqual(given, tokenDigest)) {
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+            Log.warn("rejected a wrong token from " + exchange.getRemoteAddress().getAddress().getHostAddress());
+            throw new ApiError(401, "invalid token");
+        }
+    }
+
+    private int health(HttpExchange exchange, String method) throws ApiError, IOException {
+        allow(method, "GET");
+        JsonObject body = new JsonObject();
+        body.addProperty("status", "ok");
+        body.addProperty("agent", "conduit-rest-agent");
+        body.addProperty("version", settings.version());
+        body.addProperty("protocol", PROTOCOL);
+        JsonArray capabilities = new JsonArray();
+        capabilities.add(RAW_FILES);
+        body.add("capabilities", capabilities);
+        JsonObject limits = new JsonObject();
+        limits.addProperty("max_request_size", settings.maxRequestBytes());
+        limits.addProperty("max_file_size", settings.maxFileBytes());
+        limits.addProperty("max_output", settings.maxOutputBytes());
+        limits.addProperty("max_command_timeout", settings.maxCommandTimeout().toSeconds());
+        body.add("limits", limits);
+        return json(exchange, 200, body);
+    }
+
+    private int execute(HttpExchange exchange, String method) throws ApiError, IOException, InterruptedException {
+        allow(method, "POST");
+        JsonObject request = readJson(exchange);
+        String command = string(request, "command", true);
+        if (command.isBlank()) {
+            throw new ApiError(400, "\"command\" is empty");
+        }
+        Duration timeout = settings.maxCommandTimeout();
+        JsonElement t = request.get("timeout");
+        if (t != null && !t.isJsonNull()) {
+            double seconds = number(t, "timeout");
+            if (seconds < 0) {
+                throw new ApiError(400, "\"timeout\" must not be negative");
+            }
+            if (seconds > 0) {
+                Duration asked = Duration.ofMillis(Math.round(seconds * 1000));
+                timeout = asked.compareTo(timeout) < 0 ? asked : timeout;
+            }
+        }
+        long limit = settings.maxOutputBytes();
+        JsonElement l = request.get("output_limit");
+        if (l != null && !l.isJsonNull()) {
+            limit = Math.min(limit, Math.max(0, (long) number(l, "output_limit")));
+        }
+        String stdinText = string(request, "stdin", false);
+        String stdinEncoding = encoding(request, "stdin_encoding", "base64");
+        byte[] stdin = stdinText == null ? new byte[0] : decode(stdinText, stdinEncoding, "stdin");
+        String outputEncoding = encoding(request, "output_encoding", "text");
+
+        CommandRunner.Outcome outcome = runner.run(command, stdin, timeout, limit);
+        JsonObject body = new JsonObject();
+        body.addProperty("return_code", outcome.exitCode());
+        body.addProperty("stdout", encode(outcome.stdout(), outputEncoding));
+        body.addProperty("stderr", encode(outcome.stderr(), outputEncoding));
+        body.addProperty("output_encoding", outputEncoding);
+        body.addProperty("stdout_truncated", outcome.stdoutTruncated());
+        body.addProperty("stderr_truncated", outcome.stderrTruncated());
+        body.addProperty("timed_out", outcome.timedOut());
+        body.addProperty("timeout", timeout.toMillis() / 1000.0);
+        body.addProperty("duration_ms", outcome.duration().toMillis());
+        return json(exchange, 200, body);
+    }
+
+    private int files(HttpExchange exchange, String method) throws ApiError, IOException {
+        Map<String, String> query = query(exchange);
+        if (method.equals("GET") || method.equals("HEAD")) {
+            Path file = FileStore.readable(FileStore.resolve(query.get("path")));
+            String accept = exchange.getRequestHeaders().getFirst("Accept");
+            long size = Files.size(file);
+            if (accept != null && accept.toLowerCase(Locale.ROOT).contains(OCTET)) {
+                exchange.getResponseHeaders().set("Content-Type", OCTET);
+                exchange.getResponseHeaders().set("X-Conduit-Mode", String.format("%04o", FileStore.modeOf(file)));
+                exchange.sendResponseHeaders(200, size == 0 ? -1 : size);
+                if (size > 0) {
+                    try (InputStream in = Files.newInputStream(file); OutputStream out = exchange.getResponseBody()) {
+                        in.transferTo(out);
+                    }
+                }
+                return 200;
+            }
+            if (size > settings.maxRequestBytes() / 4 * 3) {
+                throw new ApiError(413, file + " is " + size + " bytes, too large for a JSON (base64) body; "
+                        + "ask for it raw with Accept: " + OCTET);
+            }
+            JsonObject body = new JsonObject();
+            body.addProperty("path", file.toString());
+            body.addProperty("content", Base64.getEncoder().encodeToString(Files.readAllBytes(file)));
+            body.addProperty("encoding", "base64");
+            body.addProperty("size", size);
+            body.addProperty("mode", String.format("%04o", FileStore.modeOf(file)));
+            return json(exchange, 200, body);
+        }
+        allow(method, "PUT");
+        String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+        FileStore.Written written;
+        if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(OCTET)) {
+            Path target = FileStore.resolve(query.get("path"));
+            int mode = FileStore.parseMode(query.get("mode"));
+            checkLength(exchange, settings.maxFileBytes());
+            try (InputStream in = exchange.getRequestBody()) {
+                written = FileStore.write(target, in, mode, settings.maxFileBytes());
+            }
+        } else {
+            JsonObject request = readJson(exchange);
+            Path target = FileStore.resolve(string(request, "path", true));
+            JsonElement m = request.get("mode");
+            int mode = m == null || m.isJsonNull() ? -1
+                    : m.isJsonPrimitive() && m.getAsJsonPrimitive().isNumber() ? m.getAsInt()
+                    : FileStore.parseMode(m.getAsString());
+            String content = string(request, "content", true);
+            byte[] bytes = decode(content, encoding(request, "encoding", "base64"), "content");
+            written = FileStore.write(target, new java.io.ByteArrayInputStream(bytes), mode, Long.MAX_VALUE);
+        }
+        JsonObject body = new JsonObject();
+        body.addProperty("path", written.path().toString());
+        body.addProperty("size", written.size());
+        body.addProperty("sha256", written.sha256());
+        return json(exchange, 200, body);
+    }
+
+    private int disconnect(HttpExchange exchange, String method) throws ApiError, IOException {
+        allow(method, "POST", "DELETE");
+        exchange.sendResponseHeaders(204, -1);
+        return 204;
+    }
+
+    private static void allow(String method, String... allowed) throws ApiError {
+        if (!List.of(allowed).contains(method)) {
+            throw new ApiError(405, "method " + method + " not allowed here; use " + String.join(" or ", allowed));
+        }
+    }
+
+    private void checkLength(HttpExchange exchange, long max) throws ApiError {
+        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (length != null) {
+            try {
+                if (Long.parseLong(length.trim()) > max) {
+                    throw new ApiError(413, "request body of " + length + " bytes is over the agent's limit of "
+                            + max + " bytes");
+                }
+            } catch (NumberFormatException e) {
+                throw new ApiError(400, "bad Content-Length: " + length);
+            }
+        }
+    }
+
+    private JsonObject readJson(HttpExchange exchange) throws ApiError, IOException {
+        String type = exchange.getRequestHeaders().getFirst("Content-Type");
+        if (type != null && !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            throw new ApiError(415, "send the request as Content-Type: application/json, not " + type);
+        }
+        long max = settings.maxRequestBytes();
+        checkLength(exchange, max);
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        try (InputStream in = exchange.getRequestBody()) {
+            byte[] buffer = new byte[65536];
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                if (body.size() + n > max) {
+                    throw new ApiError(413, "request body over the agent's limit of " + max
+                            + " bytes; send big files raw (Content-Type: " + OCTET + ")");
+                }
+                body.write(buffer, 0, n);
+            }
+        }
+        if (body.size() == 0) {
+            throw new ApiError(400, "empty request body; send a JSON object");
+        }
+        try {
+            JsonElement parsed = JsonParser.parseReader(new InputStreamReader(
+                    new java.io.ByteArrayInputStream(body.toByteArray()), StandardCharsets.UTF_8));
+            if (!parsed.isJsonObject()) {
+                throw new ApiError(400, "the request body must be a JSON object");
+            }
+            return parsed.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new ApiError(400, "malformed JSON: " + e.getMessage());
+        }
+    }
+
+    private static String string(JsonObject object, String key, boolean required) throws ApiError {
+        JsonElement e = object.get(key);
+        if (e == null || e.isJsonNull()) {
+            if (required) {
+                throw new ApiError(400, "missing \"" + key + "\"");
+            }
+            return null;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+            throw new ApiError(400, "\"" + key + "\" must be a string");
+        }
+        return e.getAsString();
+    }
+
+    private static double number(JsonElement e, String key) throws ApiError {
+        if (!e.isJsonPrimitive() || !((JsonPrimitive) e).isNumber()) {
+            throw new ApiError(400, "\"" + key + "\" must be a number");
+        }
+        return e.getAsDouble();
+    }
+
+    private static String encoding(JsonObject object, String key, String fallback) throws ApiError {
+        String value = string(object, key, false);
+        if (value == null) {
+            return fallback;
+        }
+        value = value.toLowerCase(Locale.ROOT);
+        if (value.equals("utf-8") || value.equals("utf8")) {
+            value = "text";
+        }
+        if (!value.equals("base64") && !value.equals("text")) {
+            throw new ApiError(400, "\"" + key + "\" must be \"base64\" or \"text\", not \"" + value + "\"");
+        }
+        return value;
+    }
+
+    private static byte[] decode(String text, String encoding, String what) throws ApiError {
+        if (encoding.equals("text")) {
+            return text.getBytes(StandardCharsets.UTF_8);
+        }
+        try {
+            return Base64.getMimeDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(400, "\"" + what + "\" is not valid base64: " + e.getMessage());
+        }
+    }
+
+    private static String encode(byte[] bytes, String encoding) {
+        return encoding.equals("base64") ? Base64.getEncoder().encodeToString(bytes)
+                : new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static Map<String, String> query(HttpExchange exchange) throws ApiError {
+        Map<String, String> out = new LinkedHashMap<>();
+        String raw = exchange.getRequestURI().getRawQuery();
+        if (raw == null) {
+            return out;
+        }
+        try {
+            for (String pair : raw.split("&")) {
+                int eq = pair.indexOf('=');
+                String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                out.put(key, value);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(400, "malformed query string: " + e.getMessage());
+        }
+        return out;
+    }
+
+    private static int json(HttpExchange exchange, int status, JsonObject body) throws IOException {
+        byte[] bytes = GSON.toJson(body).getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+        return status;
+    }
+
+    /** Sends {@code {"error": message}}; also used for requests outside the API path. */
+    static void error(HttpExchange exchange, int status, String message) throws IOException {
+        JsonObject body = new JsonObject();
+        body.addProperty("error", message);
+        body.addProperty("status", status);
+        json(exchange, status, body);
+    }
+}
