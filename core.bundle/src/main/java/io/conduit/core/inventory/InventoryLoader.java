@@ -111,8 +111,8 @@ public final class InventoryLoader {
                 case "defaults" -> defaults(file, "defaults", e.value());
                 case "groups" -> groupsMap(file, "groups", e.value());
                 case "hosts" -> hostsMap(file, "hosts", e.value());
-                default -> problems.add(file, e.line(), e.key(), "unknown key" + Names.didYouMean(e.key(), TOP_KEYS)
-                        + "; the top level takes only defaults, groups and hosts");
+                default -> problems.add(file, e.line(), e.key(), "unknown key" + Names.hint(e.key(), TOP_KEYS,
+                        "the top level takes only defaults, groups and hosts"));
             }
         }
     }
@@ -278,9 +278,9 @@ public final class InventoryLoader {
                 case "groups" -> memberOf = groupList(file, keyPath, v, groupName);
                 case "data" -> data = map(file, keyPath, v, "data");
                 case "connection_options" -> options = connectionOptions(file, keyPath, v);
-                default -> problems.add(file, e.line(), keyPath, "unknown key" + Names.didYouMean(e.key(), allowed)
-                        + ("groups".equals(e.key()) ? "; defaults apply to every host and have no groups" : "")
-                        + "; a " + what + " takes " + String.join(", ", allowed));
+                default -> problems.add(file, e.line(), keyPath, "unknown key"
+                        + ("groups".equals(e.key()) ? "; defaults apply to every host and have no groups"
+                        : Names.hint(e.key(), allowed, "a " + what + " takes " + String.join(", ", allowed))));
             }
         }
         return new Element(memberOf, new Attributes(hostname, port, username, password, platform, connection, data,
@@ -345,9 +345,9 @@ public final class InventoryLoader {
                     extras = new LinkedHashMap<>(m);
                     extras.values().removeIf(x -> x == null);
                 }
-                default -> problems.add(file, e.line(), keyPath, "unknown key" + Names.didYouMean(e.key(), OPTION_KEYS)
-                        + "; connection options take " + String.join(", ", OPTION_KEYS)
-                        + " (plugin specific options go under extras)");
+                default -> problems.add(file, e.line(), keyPath, "unknown key" + Names.hint(e.key(), OPTION_KEYS,
+                        "connection options take " + String.join(", ", OPTION_KEYS)
+                        + " (plugin specific options go under extras)"));
             }
         }
         return new ConnectionOptions(hostname, port, username, password, platform, extras);
@@ -448,7 +448,7 @@ public final class InventoryLoader {
         for (GroupRef ref : refs) {
             if (!groups.containsKey(ref.name())) {
                 problems.add(ref.file(), ref.line(), ref.path(), "unknown group " + Names.quote(ref.name())
-                        + Names.didYouMean(ref.name(), groups.keySet()) + "; define it under groups or fix the name");
+                        + Names.hint(ref.name(), groups.keySet(), "define it under groups or fix the name"));
             } else if (ref.fromGroup() != null) {
                 parents.computeIfAbsent(ref.fromGroup(), k -> new ArrayList<>()).add(ref);
             }

@@ -52,7 +52,7 @@ final class JsonTree {
         if (reader.pos >= text.length()) {
             return null;
         }
-        Val root = reader.value(0);
+        Val root = reader.value(0, "");
         reader.skipSpace();
         if (reader.pos < text.length()) {
             throw reader.error("unexpected " + reader.describeHere() + " after the end of the document");
@@ -60,7 +60,7 @@ final class JsonTree {
         return root;
     }
 
-    private Val value(int depth) throws InventoryException {
+    private Val value(int depth, String path) throws InventoryException {
         if (depth > MAX_DEPTH) {
             throw error("nesting deeper than " + MAX_DEPTH + " levels");
         }
@@ -71,8 +71,8 @@ final class JsonTree {
         char c = text.charAt(pos);
         int startLine = line;
         return switch (c) {
-            case '{' -> object(depth);
-            case '[' -> array(depth);
+            case '{' -> object(depth, path);
+            case '[' -> array(depth, path);
             case '"' -> {
                 String s = string();
                 yield new Scalar(s, s, startLine);
@@ -89,7 +89,7 @@ final class JsonTree {
         };
     }
 
-    private MapVal object(int depth) throws InventoryException {
+    private MapVal object(int depth, String path) throws InventoryException {
         int startLine = line;
         pos++; // {
         Map<String, Entry> entries = new LinkedHashMap<>();
@@ -111,10 +111,11 @@ final class JsonTree {
                 throw error("expected ':' after the key " + Names.quote(key) + " but found " + describeHere());
             }
             pos++;
-            Val value = value(depth + 1);
+            String keyPath = path.isEmpty() ? key : path + "." + key;
+            Val value = value(depth + 1, keyPath);
             Entry previous = entries.get(key);
             if (previous != null) {
-                problems.add(file, keyLine, "", "duplicate key " + Names.quote(key) + " (first at line "
+                problems.add(file, keyLine, keyPath, "duplicate key " + Names.quote(key) + " (first at line "
                         + previous.line() + "); each key may appear once in an object, merge the two entries");
             } else {
                 entries.put(key, new Entry(key, keyLine, value));
@@ -133,7 +134,7 @@ final class JsonTree {
         }
     }
 
-    private Seq array(int depth) throws InventoryException {
+    private Seq array(int depth, String path) throws InventoryException {
         int startLine = line;
         pos++; // [
         List<Val> items = new ArrayList<>();
@@ -147,7 +148,7 @@ final class JsonTree {
             if (peek() == ']') {
                 throw error("unexpected ']' (a trailing comma is not allowed)");
             }
-            items.add(value(depth + 1));
+            items.add(value(depth + 1, path));
             skipSpace();
             char c = peek();
             if (c == ',') {

@@ -12,11 +12,12 @@ final class Names {
     }
 
     /**
-     * Returns {@code ; did you mean "x"?} for the closest candidate, or an empty string when nothing is close.
+     * Returns {@code ; did you mean "x"? ADVICE} for the closest candidate, or {@code ; ADVICE} when nothing is
+     * close.
      */
-    static String didYouMean(String given, Collection<String> candidates) {
+    static String hint(String given, Collection<String> candidates, String advice) {
         String best = closest(given, candidates);
-        return best == null ? "" : "; did you mean \"" + best + "\"?";
+        return best == null ? "; " + advice : "; did you mean \"" + best + "\"? " + advice;
     }
 
     static String closest(String given, Collection<String> candidates) {

@@ -1,6 +1,7 @@
 package io.conduit.core.inventory;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 import io.conduit.api.inventory.InventoryException;
@@ -13,21 +14,33 @@ final class Problems {
     /** More than this many messages would bury the first (and usually causal) one. */
     private static final int MAX_SHOWN = 20;
 
-    private final List<String> messages = new ArrayList<>();
+    private record Problem(String file, int line, String message) {
+    }
+
+    private final List<Problem> problems = new ArrayList<>();
+    private final List<String> files = new ArrayList<>();
 
     void add(String file, int line, String path, String what) {
-        messages.add(file + ":" + line + ": " + (path == null || path.isEmpty() ? "" : path + ": ") + what);
+        if (!files.contains(file)) {
+            files.add(file);
+        }
+        problems.add(new Problem(file, line, file + ":" + line + ": "
+                + (path == null || path.isEmpty() ? "" : path + ": ") + what));
     }
 
     boolean isEmpty() {
-        return messages.isEmpty();
+        return problems.isEmpty();
     }
 
     /** Throws one exception carrying every problem, one per line, the first one first. */
     void throwIfAny() throws InventoryException {
-        if (messages.isEmpty()) {
+        if (problems.isEmpty()) {
             return;
         }
+        // found in several passes (syntax, types, references): shown in the order of the file, as an editor would
+        List<String> messages = problems.stream()
+                .sorted(Comparator.comparingInt((Problem p) -> files.indexOf(p.file())).thenComparingInt(Problem::line))
+                .map(Problem::message).toList();
         StringBuilder text = new StringBuilder(messages.get(0));
         for (int i = 1; i < messages.size() && i < MAX_SHOWN; i++) {
             text.append('\n').append(messages.get(i));

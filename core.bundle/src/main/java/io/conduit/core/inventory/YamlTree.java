@@ -69,8 +69,13 @@ final class YamlTree {
             int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1
                     : e.getContextMark() != null ? e.getContextMark().getLine() + 1 : 1;
             int column = e.getProblemMark() != null ? e.getProblemMark().getColumn() + 1 : 0;
-            String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
-            String context = e.getContext() != null ? " (" + e.getContext().trim() + ")" : "";
+            String problem = explain(e.getProblem() != null ? e.getProblem() : e.getMessage());
+            String context = "";
+            if (e.getContext() != null) {
+                int contextLine = e.getContextMark() == null ? line : e.getContextMark().getLine() + 1;
+                context = " (" + e.getContext().trim() + (contextLine != line ? " that starts on line " + contextLine
+                        : "") + ")";
+            }
             throw new InventoryException(file + ":" + line + ": YAML syntax error" + (column > 0 ? " at column "
                     + column : "") + ": " + problem.trim() + context
                     + "; check the indentation, colons and quoting on that line", e);
@@ -78,56 +83,70 @@ final class YamlTree {
             throw new InventoryException(file + ":1: YAML cannot be read: " + e.getMessage()
                     + "; fix the file or split it", e);
         }
-        return root == null ? null : new YamlTree(file, problems).convert(root);
+        return root == null ? null : new YamlTree(file, problems).convert(root, "");
+    }
+
+    /** SnakeYAML speaks of its parser's states; say what an operator would see in the file. */
+    private static String explain(String problem) {
+        String p = problem.trim();
+        if (p.startsWith("expected <block end>")) {
+            return "this line is not indented like the keys above it (" + p + ")";
+        }
+        if (p.startsWith("mapping values are not allowed here")) {
+            return "a ':' where no key can start; check the indentation, or quote a value that contains ': ' ("
+                    + p + ")";
+        }
+        return p;
     }
 
     private static int line(Node node) {
         return node.getStartMark() == null ? 1 : node.getStartMark().getLine() + 1;
     }
 
-    private Val convert(Node node) {
+    private Val convert(Node node, String path) {
         if (node instanceof ScalarNode s) {
             return new Scalar(typed(s), s.getValue(), line(s));
         }
         if (!inProgress.add(node)) {
-            problems.add(file, line(node), "", "an alias refers to the value that contains it; remove the recursion");
+            problems.add(file, line(node), path, "an alias refers to the value that contains it; remove the recursion");
             return new Scalar(null, "", line(node));
         }
         try {
             if (node instanceof SequenceNode seq) {
                 List<Val> items = new ArrayList<>();
-                seq.getValue().forEach(item -> items.add(convert(item)));
+                seq.getValue().forEach(item -> items.add(convert(item, path)));
                 return new Seq(items, line(seq));
             }
-            return convertMapping((MappingNode) node);
+            return convertMapping((MappingNode) node, path);
         } finally {
             inProgress.remove(node);
         }
     }
 
-    private MapVal convertMapping(MappingNode map) {
+    private MapVal convertMapping(MappingNode map, String path) {
         Map<String, Entry> entries = new LinkedHashMap<>();
         List<MapVal> merged = new ArrayList<>();
         for (NodeTuple tuple : map.getValue()) {
             Node keyNode = tuple.getKeyNode();
             if (keyNode.getTag().equals(Tag.MERGE)) {
-                collectMerge(tuple.getValueNode(), merged);
+                collectMerge(tuple.getValueNode(), merged, path);
                 continue;
             }
             if (!(keyNode instanceof ScalarNode key)) {
-                problems.add(file, line(keyNode), "", "a key must be text, not "
+                problems.add(file, line(keyNode), path, "a key must be text, not "
                         + (keyNode instanceof SequenceNode ? "a list" : "a mapping") + "; write the key as text");
                 continue;
             }
             String name = key.getValue();
+            String keyPath = path.isEmpty() ? name : path + "." + name;
             Entry previous = entries.get(name);
             if (previous != null) {
                 // SnakeYAML only finds duplicates when constructing; composing, we see both and can name both lines
-                problems.add(file, line(key), "", "duplicate key " + Names.quote(name) + " (first at line "
+                problems.add(file, line(key), keyPath, "duplicate key " + Names.quote(name) + " (first at line "
                         + previous.line() + "); each key may appear once in a mapping, merge the two entries");
                 continue;
             }
-            entries.put(name, new Entry(name, line(key), convert(tuple.getValueNode())));
+            entries.put(name, new Entry(name, line(key), convert(tuple.getValueNode(), keyPath)));
         }
         for (MapVal m : merged) {
             m.entries().forEach(entries::putIfAbsent); // keys written explicitly win over merged ones
@@ -135,15 +154,18 @@ final class YamlTree {
         return new MapVal(entries, line(map));
     }
 
-    private void collectMerge(Node value, List<MapVal> merged) {
+    private void collectMerge(Node value, List<MapVal> merged, String path) {
         if (value instanceof MappingNode m) {
-            merged.add((MapVal) convert(m));
+            Val v = convert(m, path);
+            if (v instanceof MapVal mv) {
+                merged.add(mv);
+            }
         } else if (value instanceof SequenceNode seq) {
             for (Node item : seq.getValue()) {
-                collectMerge(item, merged);
+                collectMerge(item, merged, path);
             }
         } else {
-            problems.add(file, line(value), "<<", "a merge key needs a mapping or a list of mappings; use <<: *anchor");
+            problems.add(file, line(value), path.isEmpty() ? "<<" : path + ".<<", "a merge key needs a mapping or a list of mappings; use <<: *anchor");
         }
     }
 
