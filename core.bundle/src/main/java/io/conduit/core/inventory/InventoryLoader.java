@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -58,6 +59,7 @@ public final class InventoryLoader {
     /** Every place a group is named (host groups and group parents), checked once all groups are known. */
     private final List<GroupRef> refs = new ArrayList<>();
     private Attributes defaults = Attributes.NONE;
+    private final Map<Val, Object> javaValues = new IdentityHashMap<>();
 
     /** Where a group name was written. */
     private record GroupRef(String file, int line, String path, String name, String fromGroup) {
@@ -438,7 +440,7 @@ public final class InventoryLoader {
                     + " as KEY: VALUE lines");
             return Map.of();
         }
-        return (Map<String, Object>) Tree.toJava(val);
+        return (Map<String, Object>) Tree.toJava(val, javaValues);
     }
 
     // ---------------------------------------------------------------- cross references

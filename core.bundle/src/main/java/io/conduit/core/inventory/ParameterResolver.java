@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +40,12 @@ import io.conduit.api.inventory.InventoryException;
  * <li>{@code defaults.connection_options.PLUGIN}, then {@code defaults};</li>
  * </ol>
  * and the hostname falls back to the host's name. {@code extras} (which only {@code connection_options} have)
- * merge key by key in the same order. Stateless and thread safe.
+ * merge key by key in the same order.
+ *
+ * <p>Secret references are whole values: {@code ${env:NAME}} reads an environment variable, {@code ${file:PATH}}
+ * a file (one trailing newline stripped; {@code ~/} is the user's home; a relative path is relative to the
+ * inventory file's directory). Values read from references never appear in messages. Stateless and thread
+ * safe.
  */
 public final class ParameterResolver {
 
@@ -134,6 +140,7 @@ public final class ParameterResolver {
             boolean resolveSecrets, Function<String, String> env) throws InventoryException {
         List<Source> sources = sources(inventory, host, plugin);
         String where = inventory.source() + ": hosts." + host.name() + ": ";
+        Secrets secrets = new Secrets(env, baseDirectory(inventory));
 
         Source hostnameFrom = first(sources, s -> s.hostname());
         Source portFrom = first(sources, s -> s.port());
@@ -143,8 +150,8 @@ public final class ParameterResolver {
 
         Secret password = passwordFrom == null ? null : passwordFrom.password();
         if (password != null && resolveSecrets) {
-            String resolved = dereference(password.reveal(), where + "password (from " + passwordFrom.origin() + ")",
-                    env);
+            String resolved = secrets.dereference(password.reveal(), where + "password (from " + passwordFrom.origin()
+                    + ")");
             password = Secret.of(resolved);
         }
 
@@ -159,7 +166,7 @@ public final class ParameterResolver {
             Source from = e.getValue();
             Object raw = from.extras().get(key);
             String what = where + "connection_options." + plugin + ".extras." + key + " (from " + from.element() + ")";
-            extras.put(key, extra(raw, declared.get(key), what, plugin, resolveSecrets, env));
+            extras.put(key, extra(raw, declared.get(key), what, plugin, resolveSecrets ? secrets : null));
         }
         for (OptionDescriptor d : declared.values()) {
             if (d.required() && !extras.containsKey(d.name())) {
@@ -255,12 +262,13 @@ public final class ParameterResolver {
 
     // ---------------------------------------------------------------- values
 
+    /** @param secrets {@code null} to leave references as written */
     private static Object extra(Object raw, OptionDescriptor descriptor, String what, String plugin,
-            boolean resolveSecrets, Function<String, String> env) throws InventoryException {
+            Secrets secrets) throws InventoryException {
         String reference = raw instanceof String s && REFERENCE.matcher(s).matches() ? s : null;
         Object value = raw;
-        if (resolveSecrets) {
-            value = dereferenceAll(raw, what, env);
+        if (secrets != null) {
+            value = secrets.dereferenceAll(raw, what);
         } else if (reference != null) {
             return raw; // shown as written: the reference tells where the value will come from, never the value
         }
@@ -289,57 +297,76 @@ public final class ParameterResolver {
         return m.startsWith(name + ": ") ? m.substring(name.length() + 2) : m;
     }
 
-    private static Object dereferenceAll(Object raw, String what, Function<String, String> env)
-            throws InventoryException {
-        if (raw instanceof String s) {
-            return dereference(s, what, env);
-        }
-        if (raw instanceof Collection<?> list) {
-            List<Object> out = new ArrayList<>(list.size());
-            for (Object item : list) {
-                out.add(item instanceof String s ? dereference(s, what, env) : item);
+    /** Where {@code ${env:...}} and relative {@code ${file:...}} references are read from. */
+    private record Secrets(Function<String, String> env, Path base) {
+
+        Object dereferenceAll(Object raw, String what) throws InventoryException {
+            if (raw instanceof String s) {
+                return dereference(s, what);
             }
-            return List.copyOf(out);
+            if (raw instanceof Collection<?> list) {
+                List<Object> out = new ArrayList<>(list.size());
+                for (Object item : list) {
+                    out.add(item instanceof String s ? dereference(s, what) : item);
+                }
+                return List.copyOf(out);
+            }
+            return raw;
         }
-        return raw;
+
+        /**
+         * Replaces a whole-value secret reference; other text comes back unchanged.
+         *
+         * @param what {@code SOURCE: hosts.HOST: KEY (from ...)}, for the message
+         */
+        String dereference(String value, String what) throws InventoryException {
+            Matcher m = REFERENCE.matcher(value);
+            if (!m.matches()) {
+                return value;
+            }
+            String name = m.group(2).trim();
+            if ("env".equals(m.group(1))) {
+                String v = env.apply(name);
+                if (v == null) {
+                    throw new InventoryException(what + ": " + value + " is not set; set the environment variable "
+                            + name + " where Conduit runs, or change the reference");
+                }
+                return v;
+            }
+            Path path = Path.of(name.startsWith("~/") ? System.getProperty("user.home") + name.substring(1) : name);
+            if (!path.isAbsolute() && base != null) {
+                path = base.resolve(path); // relative to the inventory, not to wherever Conduit was started
+            }
+            try {
+                String content = Files.readString(path, StandardCharsets.UTF_8);
+                if (content.endsWith("\r\n")) {
+                    return content.substring(0, content.length() - 2);
+                }
+                return content.endsWith("\n") ? content.substring(0, content.length() - 1) : content;
+            } catch (NoSuchFileException e) {
+                throw new InventoryException(what + ": " + value + " cannot be read: " + path
+                        + " does not exist; create it or fix the path", e);
+            } catch (AccessDeniedException e) {
+                throw new InventoryException(what + ": " + value + " cannot be read: permission denied on " + path
+                        + "; make it readable by the user running Conduit", e);
+            } catch (IOException e) {
+                // the exception's own message could quote content (a malformed byte sequence): give only its type
+                throw new InventoryException(what + ": " + value + " cannot be read (" + e.getClass().getSimpleName()
+                        + "); check " + path, e);
+            }
+        }
     }
 
-    /**
-     * Replaces a whole-value secret reference; other text comes back unchanged.
-     *
-     * @param what {@code SOURCE: hosts.HOST: KEY (from ...)}, for the message
-     */
-    static String dereference(String value, String what, Function<String, String> env) throws InventoryException {
-        Matcher m = REFERENCE.matcher(value);
-        if (!m.matches()) {
-            return value;
-        }
-        String name = m.group(2).trim();
-        if ("env".equals(m.group(1))) {
-            String v = env.apply(name);
-            if (v == null) {
-                throw new InventoryException(what + ": " + value + " is not set; set the environment variable "
-                        + name + " where Conduit runs, or change the reference");
-            }
-            return v;
-        }
-        Path path = Path.of(name.startsWith("~/") ? System.getProperty("user.home") + name.substring(1) : name);
+    /** The inventory file's directory (or the inventory directory), or {@code null} when the source is no path. */
+    private static Path baseDirectory(Inventory inventory) {
         try {
-            String content = Files.readString(path, StandardCharsets.UTF_8);
-            if (content.endsWith("\r\n")) {
-                return content.substring(0, content.length() - 2);
+            Path source = Path.of(inventory.source()).toAbsolutePath();
+            if (Files.isDirectory(source)) {
+                return source;
             }
-            return content.endsWith("\n") ? content.substring(0, content.length() - 1) : content;
-        } catch (NoSuchFileException e) {
-            throw new InventoryException(what + ": " + value + " cannot be read: " + path
-                    + " does not exist; create it or fix the path", e);
-        } catch (AccessDeniedException e) {
-            throw new InventoryException(what + ": " + value + " cannot be read: permission denied on " + path
-                    + "; make it readable by the user running Conduit", e);
-        } catch (IOException e) {
-            // the exception's own message could quote content (a malformed byte sequence): give only its type
-            throw new InventoryException(what + ": " + value + " cannot be read (" + e.getClass().getSimpleName()
-                    + "); check " + path, e);
+            return Files.isRegularFile(source) ? source.getParent() : null;
+        } catch (InvalidPathException e) {
+            return null;
         }
     }
 }

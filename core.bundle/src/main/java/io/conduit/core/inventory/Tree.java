@@ -88,19 +88,31 @@ final class Tree {
         }
     }
 
-    /** Converts a value to plain Java: maps, lists and typed scalars, for {@code data} and {@code extras}. */
-    static Object toJava(Val val) {
+    /**
+     * Converts a value to plain Java: maps, lists and typed scalars, for {@code data} and {@code extras}.
+     *
+     * @param cache converted values by identity: a YAML alias used many times stays one shared (immutable)
+     *        object instead of being copied once per use
+     */
+    static Object toJava(Val val, Map<Val, Object> cache) {
         if (val instanceof Scalar s) {
             return s.value();
         }
+        Object done = cache.get(val);
+        if (done != null) {
+            return done;
+        }
+        Object result;
         if (val instanceof Seq seq) {
             List<Object> out = new ArrayList<>(seq.items().size());
-            seq.items().forEach(v -> out.add(toJava(v)));
-            return Collections.unmodifiableList(out);
+            seq.items().forEach(v -> out.add(toJava(v, cache)));
+            result = Collections.unmodifiableList(out);
+        } else {
+            Map<String, Object> out = new LinkedHashMap<>();
+            ((MapVal) val).entries().forEach((k, e) -> out.put(k, toJava(e.value(), cache)));
+            result = Collections.unmodifiableMap(out);
         }
-        MapVal map = (MapVal) val;
-        Map<String, Object> out = new LinkedHashMap<>();
-        map.entries().forEach((k, e) -> out.put(k, toJava(e.value())));
-        return Collections.unmodifiableMap(out);
+        cache.put(val, result);
+        return result;
     }
 }

@@ -38,10 +38,13 @@ import io.conduit.core.inventory.Tree.Val;
 final class YamlTree {
     /** SnakeYAML's default is 3 MB of text; an inventory of tens of thousands of hosts is bigger. */
     private static final int CODE_POINT_LIMIT = 256 * 1024 * 1024;
+    private static final int MAX_ALIASES = 100_000;
 
     private final String file;
     private final Problems problems;
     private final Set<Node> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** An alias is the same node as its anchor: convert it once, so that nested aliases cannot multiply. */
+    private final Map<Node, Val> converted = new IdentityHashMap<>();
 
     private YamlTree(String file, Problems problems) {
         this.file = file;
@@ -61,6 +64,9 @@ final class YamlTree {
         LoaderOptions options = new LoaderOptions();
         options.setCodePointLimit(CODE_POINT_LIMIT);
         options.setAllowRecursiveKeys(false);
+        // the default (50) stops an inventory whose hosts share settings through <<: *anchor; aliases are
+        // converted once each (see convert), so many of them cost no more than the anchored node
+        options.setMaxAliasesForCollections(MAX_ALIASES);
         Node root;
         try {
             root = new Composer(new ParserImpl(new StreamReader(text), options), new Resolver(), options)
@@ -107,17 +113,25 @@ final class YamlTree {
         if (node instanceof ScalarNode s) {
             return new Scalar(typed(s), s.getValue(), line(s));
         }
+        Val done = converted.get(node);
+        if (done != null) {
+            return done;
+        }
         if (!inProgress.add(node)) {
             problems.add(file, line(node), path, "an alias refers to the value that contains it; remove the recursion");
             return new Scalar(null, "", line(node));
         }
         try {
+            Val val;
             if (node instanceof SequenceNode seq) {
                 List<Val> items = new ArrayList<>();
                 seq.getValue().forEach(item -> items.add(convert(item, path)));
-                return new Seq(items, line(seq));
+                val = new Seq(items, line(seq));
+            } else {
+                val = convertMapping((MappingNode) node, path);
             }
-            return convertMapping((MappingNode) node, path);
+            converted.put(node, val);
+            return val;
         } finally {
             inProgress.remove(node);
         }

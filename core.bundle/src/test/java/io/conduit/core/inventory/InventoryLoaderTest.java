@@ -160,6 +160,25 @@ class InventoryLoaderTest {
         assertEquals("deploy", web2.attributes().username());
     }
 
+    @Test
+    void manyHostsSharingAnAnchor() throws Exception {
+        StringBuilder yaml = new StringBuilder("hosts:\n  base: &base\n    port: 2222\n    data: {rack: [a, b]}\n");
+        for (int i = 0; i < 500; i++) {
+            yaml.append("  web").append(i).append(":\n    <<: *base\n    hostname: 10.0.").append(i / 250).append('.')
+                    .append(i % 250).append('\n');
+        }
+        Inventory inv = InventoryLoader.load(write("inventory.yaml", yaml.toString()));
+        assertEquals(501, inv.hosts().size());
+        assertEquals(2222, inv.hosts().get("web499").attributes().port());
+        assertEquals(Map.of("rack", List.of("a", "b")), inv.hosts().get("web7").attributes().data());
+    }
+
+    @Test
+    void recursiveAliasIsAnErrorNotAHang() throws Exception {
+        Path file = write("inventory.yaml", "hosts:\n  web1:\n    data: &d\n      self: *d\n");
+        fails(file, file + ":", "hosts.web1.data", "an alias refers to the value that contains it");
+    }
+
     // ------------------------------------------------------------------ bad input: one test each
 
     @Test

@@ -324,6 +324,14 @@ class ParameterResolverTest {
     }
 
     @Test
+    void relativeSecretFilesAreRelativeToTheInventory() throws Exception {
+        Files.createDirectories(dir.resolve("secrets"));
+        Files.writeString(dir.resolve("secrets/web"), "pw");
+        Inventory inv = inventory("hosts:\n  r1:\n    password: ${file:secrets/web}\n");
+        assertEquals("pw", resolve(inv, "r1", "ssh", List.of()).password().reveal());
+    }
+
+    @Test
     void realEnvironmentIsUsedByThePublicMethod() throws Exception {
         // PATH is set wherever the tests run; the public method reads System.getenv
         Inventory inv = inventory("hosts:\n  r1:\n    password: ${env:PATH}\n");
