@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -183,8 +184,11 @@ public final class InventoryLoader {
                     + " user running Conduit", e);
         } catch (CharacterCodingException e) {
             throw new InventoryException(file + ": is not UTF-8 text; save it as UTF-8", e);
+        } catch (FileSystemException e) {
+            throw new InventoryException(file + ": cannot be read (" + (e.getReason() != null ? e.getReason()
+                    : e.getClass().getSimpleName()) + "); check the inventory path (-i)", e);
         } catch (IOException e) {
-            throw new InventoryException(file + ": cannot be read (" + e + "); check the file", e);
+            throw new InventoryException(file + ": cannot be read (" + e.getMessage() + "); check the file", e);
         }
         Val root = json ? JsonTree.parse(text, file, problems) : YamlTree.parse(text, file, problems);
         return root;

@@ -405,6 +405,13 @@ class InventoryLoaderTest {
     }
 
     @Test
+    void fileThatCannotBeRead() throws Exception {
+        Path notADirectory = write("inventory.yaml", "hosts:\n");
+        Path file = notADirectory.resolve("hosts.yaml");
+        fails(file, file + ": cannot be read (Not a directory); check the inventory path (-i)");
+    }
+
+    @Test
     void directoryWithoutHostsFile() throws Exception {
         Path inv = Files.createDirectories(dir.resolve("inv"));
         write("inv/groups.yaml", "core:\n");

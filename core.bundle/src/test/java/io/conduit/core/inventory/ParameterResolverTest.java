@@ -100,6 +100,19 @@ class ParameterResolverTest {
         assertEquals("group core connection_options.ssh", router2.get("username"));
     }
 
+    @Test
+    void theReadmeExampleResolvesAsTheReadmeSays() throws Exception {
+        Inventory inv = InventoryLoader.load(InventoryLoaderTest.resource("readme.yaml"));
+        ConnectionParams ssh = resolve(inv, "router1", "ssh", List.of());
+        assertEquals(22, ssh.port());
+        assertEquals("admin", ssh.username());
+        assertEquals(Map.of("device_type", "cisco_ios", "host_key_checking", "strict", "connect_timeout", 10L),
+                ssh.extras());
+        assertEquals(830, resolve(inv, "router1", "netconf", List.of()).port());
+        assertEquals("ssh", ParameterResolver.pluginFor(inv, inv.hosts().get("router1")));
+        assertEquals(List.of("routers", "core"), ParameterResolver.groupOrder(inv, inv.hosts().get("router1")));
+    }
+
     // ------------------------------------------------------------------ precedence in full
 
     private static final String LAYERS = """
