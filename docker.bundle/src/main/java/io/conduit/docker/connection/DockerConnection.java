@@ -1,0 +1,783 @@
+package io.conduit.docker.connection;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.github.dockerjava.api.command.ExecCreateCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.InspectExecResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+
+import io.conduit.api.connection.Command;
+import io.conduit.api.connection.ConnectFailedException;
+import io.conduit.api.connection.Connection;
+import io.conduit.api.connection.ConnectionException;
+import io.conduit.api.connection.ConnectionKey;
+import io.conduit.api.connection.ConnectionParams;
+import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.OutputBuffer;
+import io.conduit.api.connection.RemoteFileNotFoundException;
+import io.conduit.api.connection.TimedOutException;
+import io.conduit.docker.archive.Tar;
+import io.conduit.docker.client.DockerClients;
+import io.conduit.docker.client.DockerDefaults;
+import io.conduit.docker.client.DockerEndpoint;
+import io.conduit.docker.client.ExecStream;
+
+/**
+ * A connection to one running container. Stateless towards the daemon apart from the exec streams in flight, so
+ * exec, put and fetch may run concurrently; {@link #close} breaks the streams in flight.
+ */
+final class DockerConnection implements Connection {
+    /** Set in every exec's environment, so that a timed out command and its children can be found and killed. */
+    static final String MARKER = "CONDUIT_EXEC_ID";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DockerConnection.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int MAX_LINK_HOPS = 8;
+
+    private final ConnectionKey key;
+    private final DockerPlugin plugin;
+    private final Set<ExecStream> streams = ConcurrentHashMap.newKeySet();
+    private final Set<InputStream> downloads = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+    private volatile DockerClients.Client client;
+    private volatile String container;
+    private volatile String containerId;
+    private volatile String user;
+    private volatile String containerUser;
+    private volatile Duration killGrace;
+    private final AtomicReference<int[]> owner = new AtomicReference<>();
+    private volatile Boolean canMove;
+
+    DockerConnection(ConnectionKey key, DockerPlugin plugin) {
+        this.key = key;
+        this.plugin = plugin;
+    }
+
+    @Override
+    public void open(ConnectionParams params) throws IOException {
+        DockerDefaults defaults = plugin.defaults();
+        DockerEndpoint endpoint;
+        try {
+            endpoint = defaults.endpoint(params.extras());
+            killGrace = defaults.killGrace(params.extras());
+        } catch (IllegalArgumentException e) {
+            throw new ConnectFailedException(key.host() + ": " + e.getMessage(), e);
+        }
+        container = params.string(DockerDefaults.CONTAINER, params.hostname());
+        String u = params.string(DockerDefaults.USER, params.username());
+        user = u == null || u.isBlank() ? null : u.trim();
+        DockerClients.Client c = plugin.clients().get(endpoint);
+        InspectContainerResponse info;
+        try {
+            info = c.api().inspectContainerCmd(container).exec();
+        } catch (NotFoundException e) {
+            throw new ConnectFailedException("no container \"" + container + "\" on the docker daemon at "
+                    + endpoint.address() + "; check the name with docker ps -a, or set the host's"
+                    + " connection_options.docker.extras.container", e);
+        } catch (RuntimeException e) {
+            throw DockerClients.describe(e, endpoint);
+        }
+        InspectContainerResponse.ContainerState state = info.getState();
+        if (state == null || !Boolean.TRUE.equals(state.getRunning())) {
+            throw new ConnectFailedException(notRunning(endpoint, state));
+        }
+        if (Boolean.TRUE.equals(state.getPaused())) {
+            throw new ConnectFailedException("container \"" + container + "\" on " + endpoint.address()
+                    + " is paused; resume it with: docker unpause " + container);
+        }
+        containerId = info.getId();
+        containerUser = info.getConfig() == null ? null : info.getConfig().getUser();
+        client = c;
+        LOG.debug("{}: container {} ({}) on {} is running", key.host(), container, shortId(), endpoint.address());
+        if (closed) {
+            throw new ConnectionException("connection to container \"" + container + "\" was closed while opening");
+        }
+    }
+
+    private String notRunning(DockerEndpoint endpoint, InspectContainerResponse.ContainerState state) {
+        String status = state == null ? "unknown" : state.getStatus();
+        Long code = state == null ? null : state.getExitCodeLong();
+        return "container \"" + container + "\" on " + endpoint.address() + " is not running (status " + status
+                + (code != null && !"created".equals(status) ? ", exit code " + code : "") + "); start it with: docker start "
+                + container;
+    }
+
+    // ---------------------------------------------------------------- exec
+
+    @Override
+    public ExecResult exec(Command command) throws IOException {
+        DockerClients.Client c = ready();
+        long started = System.nanoTime();
+        String marker = HexFormat.of().formatHex(randomBytes(12));
+        String execUser = command.become() != null ? command.become().user() : user;
+        List<String> argv = command.argv() != null ? command.argv() : List.of("/bin/sh", "-c", command.line());
+        List<String> env = new ArrayList<>();
+        command.env().forEach((k, v) -> env.add(k + "=" + v));
+        env.add(MARKER + "=" + marker);
+        boolean withStdin = command.stdin().length > 0;
+        String execId = createExec(c, argv, env, execUser, command.cwd(), command.pty(), withStdin);
+        OutputBuffer stdout = new OutputBuffer(command.outputLimit());
+        OutputBuffer stderr = new OutputBuffer(command.outputLimit());
+        AtomicBoolean timedOut = new AtomicBoolean();
+        CompletableFuture<String> killReport = new CompletableFuture<>();
+        ExecStream stream = startExec(c, execId, command.pty());
+        ScheduledFuture<?> watchdog = null;
+        try {
+            if (withStdin) {
+                byte[] bytes = command.stdin();
+                plugin.io().execute(() -> feed(stream, bytes));
+            }
+            if (command.timeout() != null) {
+                watchdog = plugin.deadlines().schedule(() -> {
+                    timedOut.set(true);
+                    plugin.io().execute(() -> killReport.complete(kill(c, marker)));
+                    // give the kill its grace, then stop waiting for the stream whatever happened
+                    plugin.deadlines().schedule(stream::close, killGrace.toMillis(), TimeUnit.MILLISECONDS);
+                }, command.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
+            demultiplex(stream.output(), command.pty(), stdout, stderr);
+        } catch (IOException e) {
+            if (!timedOut.get()) {
+                if (closed) {
+                    throw new ConnectionException("connection to container \"" + container
+                            + "\" was closed while " + command + " ran", e);
+                }
+                throw new ConnectionException("lost the output of " + command + " in container \"" + container
+                        + "\": " + e.getMessage() + "; check that the container still runs", e);
+            }
+        } finally {
+            if (watchdog != null) {
+                watchdog.cancel(false);
+            }
+            streams.remove(stream);
+            stream.close();
+        }
+        Duration duration = Duration.ofNanos(System.nanoTime() - started);
+        Long exit = exitCode(c, execId, timedOut.get() ? Duration.ofMillis(200) : Duration.ofSeconds(5));
+        if (timedOut.get()) {
+            ExecResult partial = ExecResult.of(exit == null ? -1 : exit.intValue(), stdout, stderr, duration);
+            String report;
+            try {
+                // the stream ends when the kill works, maybe before the kill exec has reported: wait for it, bounded
+                report = killReport.get(killGrace.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                report = null;
+            } catch (ExecutionException | TimeoutException e) {
+                report = null;
+            }
+            throw new TimedOutException(command + " in container \"" + container + "\" did not finish within "
+                    + seconds(command.timeout()) + "; " + (report == null ? "stopping it did not finish in time"
+                            : report), command.timeout(), partial, null);
+        }
+        if (exit == null) {
+            throw new ConnectionException("docker daemon gave no exit code for " + command + " in container \""
+                    + container + "\"; check the daemon's log");
+        }
+        int code = exit.intValue();
+        if ((code == 126 || code == 127) && stdout.total() + stderr.total() > 0) {
+            String text = new String(stdout.toByteArray(), StandardCharsets.UTF_8)
+                    + new String(stderr.toByteArray(), StandardCharsets.UTF_8);
+            if (text.contains("OCI runtime exec failed") || text.contains("executable file not found")) {
+                // the daemon reports a failed exec on the stream; say what to do
+                OutputBuffer hint = new OutputBuffer(command.outputLimit());
+                byte[] kept = stderr.toByteArray();
+                hint.write(kept, 0, kept.length);
+                byte[] advice = ("conduit: " + cannotStart(command, argv.get(0)) + "\n").getBytes(StandardCharsets.UTF_8);
+                hint.write(advice, 0, advice.length);
+                return ExecResult.of(code, stdout, hint, duration);
+            }
+        }
+        return ExecResult.of(code, stdout, stderr, duration);
+    }
+
+    private String cannotStart(Command command, String program) {
+        if (command.line() != null) {
+            return "container \"" + container + "\" has no /bin/sh to run a shell line; pass the command as an"
+                    + " argument vector instead";
+        }
+        return "container \"" + container + "\" cannot start \"" + program + "\"; check that it exists in the"
+                + " image and is executable (use an absolute path when it is not on PATH)";
+    }
+
+    private String createExec(DockerClients.Client c, List<String> argv, List<String> env, String execUser,
+            String cwd, boolean tty, boolean withStdin) throws IOException {
+        try {
+            ExecCreateCmd create = c.api().execCreateCmd(containerId)
+                    .withCmd(argv.toArray(String[]::new))
+                    .withEnv(env)
+                    .withAttachStdout(true)
+                    .withAttachStderr(true)
+                    .withAttachStdin(withStdin)
+                    .withTty(tty);
+            if (execUser != null && !execUser.isBlank()) {
+                create.withUser(execUser);
+            }
+            if (cwd != null) {
+                create.withWorkingDir(cwd);
+            }
+            return create.exec().getId();
+        } catch (RuntimeException e) {
+            throw containerProblem(c, e);
+        }
+    }
+
+    private ExecStream startExec(DockerClients.Client c, String execId, boolean tty) throws IOException {
+        ExecStream stream;
+        try {
+            stream = ExecStream.start(c, execId, tty);
+        } catch (ExecStream.ExecRefusedException e) {
+            throw containerProblem(c, e.status(), e.getMessage(), e);
+        }
+        streams.add(stream);
+        if (closed) {
+            streams.remove(stream);
+            stream.close();
+            throw new ConnectionException("connection to container \"" + container + "\" is closed");
+        }
+        return stream;
+    }
+
+    private void feed(ExecStream stream, byte[] bytes) {
+        try {
+            OutputStream in = stream.stdin();
+            in.write(bytes);
+            stream.closeStdin();
+        } catch (IOException e) {
+            // the command ended without reading all of its stdin, or the stream was closed: not an error here
+            LOG.debug("{}: stdin not fully written: {}", key.host(), e.toString());
+        }
+    }
+
+    /** Copies the exec's output: frames of [type, 0, 0, 0, size (4 bytes, big endian)] unless tty. */
+    static void demultiplex(InputStream in, boolean tty, OutputStream stdout, OutputStream stderr) throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        if (tty) {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                stdout.write(buffer, 0, n);
+            }
+            return;
+        }
+        byte[] header = new byte[8];
+        while (true) {
+            int got = in.readNBytes(header, 0, 8);
+            if (got == 0) {
+                return;
+            }
+            if (got < 8) {
+                throw new EOFException("exec stream ends inside a frame header");
+            }
+            long size = ((header[4] & 0xffL) << 24) | ((header[5] & 0xff) << 16) | ((header[6] & 0xff) << 8)
+                    | (header[7] & 0xff);
+            OutputStream target = header[0] == 2 ? stderr : stdout;
+            while (size > 0) {
+                int n = in.read(buffer, 0, (int) Math.min(buffer.length, size));
+                if (n < 0) {
+                    throw new EOFException("exec stream ends inside a frame");
+                }
+                target.write(buffer, 0, n);
+                size -= n;
+            }
+        }
+    }
+
+    /** Polls the exec's inspection for its exit code: nothing signals it beyond the stream's end. */
+    private Long exitCode(DockerClients.Client c, String execId, Duration wait) throws IOException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        long pause = 2;
+        while (true) {
+            InspectExecResponse inspect;
+            try {
+                inspect = c.api().inspectExecCmd(execId).exec();
+            } catch (RuntimeException e) {
+                throw containerProblem(c, e);
+            }
+            if (!Boolean.TRUE.equals(inspect.isRunning()) && inspect.getExitCodeLong() != null) {
+                return inspect.getExitCodeLong();
+            }
+            if (System.nanoTime() > deadline) {
+                return null;
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(pause); // polling with a deadline: the API has no exit event for execs
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ConnectionException("interrupted while waiting for the exit code in \"" + container + "\"");
+            }
+            pause = Math.min(pause * 2, 50);
+        }
+    }
+
+    /**
+     * Kills the timed out command and its children: every process of the container whose environment holds the
+     * exec's marker. The exec inspection's pid is the daemon's host pid, which means nothing inside the
+     * container's pid namespace, so the marker finds them instead. Needs {@code sh}, {@code tr}, {@code grep} and
+     * {@code kill} in the container.
+     *
+     * @return what happened, for the timeout's message
+     */
+    private String kill(DockerClients.Client c, String marker) {
+        // freeze first (SIGSTOP, repeated until no new process appears), then SIGKILL all: a parent killed after
+        // its child could otherwise still run its next line
+        String script = "all=; for round in 1 2 3 4 5; do new=; for p in /proc/[0-9]*; do q=${p#/proc/};"
+                + " case \" $all \" in *\" $q \"*) continue;; esac;"
+                + " if tr '\\0' '\\n' < $p/environ 2>/dev/null | grep -qx " + MARKER + "=" + marker
+                + "; then new=\"$new $q\"; fi; done; [ -z \"$new\" ] && break; kill -STOP $new 2>/dev/null;"
+                + " all=\"$all $new\"; done; [ -n \"$all\" ] && kill -9 $all 2>/dev/null; echo $all";
+        try {
+            String execId = createExec(c, List.of("/bin/sh", "-c", script), List.of(), "0", null, false, false);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            ExecStream stream = startExec(c, execId, false);
+            ScheduledFuture<?> stop = plugin.deadlines().schedule(stream::close, killGrace.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            try {
+                demultiplex(stream.output(), false, capped(out), capped(err));
+            } finally {
+                stop.cancel(false);
+                streams.remove(stream);
+                stream.close();
+            }
+            Long code = exitCode(c, execId, Duration.ofSeconds(1));
+            String pids = out.toString(StandardCharsets.UTF_8).trim().replace('\n', ' ');
+            if (code != null && code == 0 && !pids.isEmpty()) {
+                LOG.debug("{}: killed timed out processes {} in {}", key.host(), pids, container);
+                return "it was killed (kill -9 of pid " + pids + " in the container)";
+            }
+            if (code != null && (code == 126 || code == 127)) {
+                return "it could NOT be stopped: container \"" + container + "\" has no sh/kill to stop it with,"
+                        + " so it may still be running; the Engine API cannot kill an exec";
+            }
+            return pids.isEmpty() ? "it had already ended when it was to be killed"
+                    : "killing it failed (" + err.toString(StandardCharsets.UTF_8).trim() + ")";
+        } catch (IOException | RuntimeException e) {
+            return "it could NOT be stopped (" + e.getMessage() + "); it may still be running";
+        }
+    }
+
+    private static OutputStream capped(ByteArrayOutputStream out) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) {
+                if (out.size() < 64 * 1024) {
+                    out.write(b);
+                }
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                out.write(b, off, Math.max(0, Math.min(len, 64 * 1024 - out.size())));
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------- put / fetch
+
+    @Override
+    public void put(Path local, String remotePath, int mode) throws IOException {
+        DockerClients.Client c = ready();
+        checkAbsolute(remotePath);
+        int slash = remotePath.lastIndexOf('/');
+        String directory = slash == 0 ? "/" : remotePath.substring(0, slash);
+        String name = remotePath.substring(slash + 1);
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("put: \"" + remotePath + "\" names a directory; give the file's path");
+        }
+        long size = Files.size(local);
+        int bits = mode == KEEP_MODE ? localMode(local) : mode;
+        long mtime = Files.getLastModifiedTime(local).toMillis() / 1000;
+        int[] ids = owner(c);
+        boolean atomic = canMove(c);
+        // write under a temporary name and rename, so a broken transfer never leaves a partial file
+        String entry = atomic ? ".conduit-put-" + HexFormat.of().formatHex(randomBytes(8)) : name;
+        try (InputStream file = Files.newInputStream(local);
+                InputStream tar = Tar.singleFile(entry, file, size, bits, ids[0], ids[1], mtime)) {
+            c.api().copyArchiveToContainerCmd(containerId).withRemotePath(directory).withTarInputStream(tar).exec();
+        } catch (NotFoundException e) {
+            if (isContainerGone(e)) {
+                throw containerProblem(c, e);
+            }
+            throw new ConnectionException("put to container \"" + container + "\": directory " + directory
+                    + " does not exist; create it first (mkdir -p " + directory + ")", e);
+        } catch (RuntimeException e) {
+            throw putFailure(c, e, directory);
+        }
+        if (!atomic) {
+            return;
+        }
+        String temp = directory.equals("/") ? "/" + entry : directory + "/" + entry;
+        ExecResult moved = exec(Command.argv(List.of("mv", "-f", temp, remotePath)).withBecome(
+                io.conduit.api.connection.Become.sudo("0", null)).withTimeout(Duration.ofSeconds(60)));
+        if (moved.exitCode() != 0) {
+            exec(Command.argv(List.of("rm", "-f", temp)).withBecome(io.conduit.api.connection.Become.sudo("0", null))
+                    .withTimeout(Duration.ofSeconds(60)));
+            throw new ConnectionException("put to container \"" + container + "\": could not move the uploaded file"
+                    + " to " + remotePath + ": " + moved.stderrText().trim());
+        }
+    }
+
+    private ConnectionException putFailure(DockerClients.Client c, RuntimeException e, String directory) {
+        if (e instanceof DockerException d && (d.getHttpStatus() == 403 || d.getHttpStatus() == 400
+                || d.getHttpStatus() == 500)) {
+            return new ConnectionException("put to container \"" + container + "\" under " + directory
+                    + " failed: " + d.getMessage().trim() + " (read-only file system or not a directory?)", e);
+        }
+        return containerProblem(c, e);
+    }
+
+    /** Whether {@code mv} exists in the container: without it put writes in place (not atomically). */
+    private boolean canMove(DockerClients.Client c) throws IOException {
+        Boolean known = canMove;
+        if (known == null) {
+            ExecResult probe = exec(Command.argv(List.of("mv", "--help")).withOutputLimit(1024)
+                    .withTimeout(Duration.ofSeconds(30)));
+            known = probe.exitCode() != 126 && probe.exitCode() != 127;
+            if (!known) {
+                LOG.debug("{}: no mv in container {}; put writes in place", key.host(), container);
+            }
+            canMove = known;
+        }
+        return known;
+    }
+
+    /** uid and gid that put files get: those of the connection's user, like a file a command would create. */
+    private int[] owner(DockerClients.Client c) throws IOException {
+        int[] known = owner.get();
+        if (known != null) {
+            return known;
+        }
+        String who = user != null ? user : containerUser;
+        int[] ids = who == null || who.isBlank() ? new int[] {0, 0} : resolveUser(c, who.trim());
+        owner.set(ids);
+        return ids;
+    }
+
+    private int[] resolveUser(DockerClients.Client c, String who) throws IOException {
+        String name = who;
+        String group = null;
+        int colon = who.indexOf(':');
+        if (colon >= 0) {
+            name = who.substring(0, colon);
+            group = who.substring(colon + 1);
+        }
+        Integer uid = number(name);
+        Integer gid = group == null ? null : number(group);
+        if (uid == null || (gid == null && group == null)) {
+            // look the name (or the uid's primary group) up in the container's /etc/passwd
+            for (String line : readSmall(c, "/etc/passwd")) {
+                String[] f = line.split(":");
+                if (f.length >= 4 && (f[0].equals(name) || f[2].equals(name))) {
+                    uid = Integer.parseInt(f[2]);
+                    if (group == null) {
+                        gid = Integer.parseInt(f[3]);
+                    }
+                    break;
+                }
+            }
+            if (uid == null) {
+                throw new ConnectionException("container \"" + container + "\": user \"" + name + "\" is not in"
+                        + " /etc/passwd; set the user option to a uid such as 1000:1000");
+            }
+        }
+        if (gid == null && group != null) {
+            for (String line : readSmall(c, "/etc/group")) {
+                String[] f = line.split(":");
+                if (f.length >= 3 && f[0].equals(group)) {
+                    gid = Integer.parseInt(f[2]);
+                    break;
+                }
+            }
+            if (gid == null) {
+                throw new ConnectionException("container \"" + container + "\": group \"" + group + "\" is not in"
+                        + " /etc/group; use a gid such as 1000");
+            }
+        }
+        return new int[] {uid, gid == null ? 0 : gid};
+    }
+
+    private static Integer number(String text) {
+        return text.matches("\\d{1,9}") ? Integer.valueOf(text) : null;
+    }
+
+    private List<String> readSmall(DockerClients.Client c, String path) throws IOException {
+        List<String> lines = new ArrayList<>();
+        try (InputStream in = c.api().copyArchiveFromContainerCmd(containerId, path).exec()) {
+            Tar.Reader reader = new Tar.Reader(in);
+            Tar.Entry entry = reader.next();
+            if (entry == null || !entry.isFile()) {
+                return lines;
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            for (int n = reader.read(buffer, 0, buffer.length); n >= 0 && bytes.size() < 1 << 20;
+                    n = reader.read(buffer, 0, buffer.length)) {
+                bytes.write(buffer, 0, n);
+            }
+            lines.addAll(List.of(bytes.toString(StandardCharsets.UTF_8).split("\n")));
+        } catch (NotFoundException e) {
+            if (isContainerGone(e)) {
+                throw containerProblem(c, e);
+            }
+        } catch (RuntimeException e) {
+            throw containerProblem(c, e);
+        }
+        return lines;
+    }
+
+    @Override
+    public void fetch(String remotePath, Path local) throws IOException {
+        DockerClients.Client c = ready();
+        checkAbsolute(remotePath);
+        String path = remotePath;
+        for (int hop = 0; hop <= MAX_LINK_HOPS; hop++) {
+            InputStream in;
+            try {
+                in = c.api().copyArchiveFromContainerCmd(containerId, path).exec();
+            } catch (NotFoundException e) {
+                if (isContainerGone(e)) {
+                    throw containerProblem(c, e);
+                }
+                throw new RemoteFileNotFoundException("container \"" + container + "\" has no file " + remotePath
+                        + (path.equals(remotePath) ? "" : " (link to " + path + ")"), e);
+            } catch (RuntimeException e) {
+                throw containerProblem(c, e);
+            }
+            downloads.add(in);
+            try (in) {
+                Tar.Reader reader = new Tar.Reader(in);
+                Tar.Entry entry = reader.next();
+                if (entry == null) {
+                    throw new io.conduit.api.connection.ProtocolException("docker daemon sent an empty archive for "
+                            + path + " in container \"" + container + "\"");
+                }
+                if (entry.type() == '2') {
+                    path = resolveLink(path, entry.linkName());
+                    continue;
+                }
+                if (entry.type() == '5') {
+                    throw new ConnectionException("fetch from container \"" + container + "\": " + remotePath
+                            + " is a directory; fetch copies single files");
+                }
+                if (!entry.isFile()) {
+                    throw new ConnectionException("fetch from container \"" + container + "\": " + remotePath
+                            + " is not a regular file (tar type " + entry.type() + ")");
+                }
+                receive(reader, entry, local);
+                return;
+            } catch (IOException e) {
+                if (closed) {
+                    throw new ConnectionException("connection to container \"" + container + "\" was closed during"
+                            + " the fetch of " + remotePath, e);
+                }
+                throw e;
+            } finally {
+                downloads.remove(in);
+            }
+        }
+        throw new ConnectionException("fetch from container \"" + container + "\": " + remotePath
+                + " is a chain of more than " + MAX_LINK_HOPS + " symbolic links");
+    }
+
+    private static void receive(Tar.Reader reader, Tar.Entry entry, Path local) throws IOException {
+        Path target = local.toAbsolutePath();
+        Path dir = target.getParent();
+        Files.createDirectories(dir);
+        Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
+        try {
+            try (OutputStream out = Files.newOutputStream(temp)) {
+                byte[] buffer = new byte[64 * 1024];
+                for (int n = reader.read(buffer, 0, buffer.length); n >= 0; n = reader.read(buffer, 0, buffer.length)) {
+                    out.write(buffer, 0, n);
+                }
+            }
+            PosixFileAttributeView posix = Files.getFileAttributeView(temp, PosixFileAttributeView.class);
+            if (posix != null) {
+                posix.setPermissions(permissions(entry.mode()));
+            }
+            Files.setLastModifiedTime(temp, java.nio.file.attribute.FileTime.fromMillis(entry.mtime() * 1000));
+            try {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    static String resolveLink(String path, String link) {
+        if (link.startsWith("/")) {
+            return link;
+        }
+        String dir = path.substring(0, path.lastIndexOf('/'));
+        List<String> parts = new ArrayList<>();
+        for (String part : (dir + "/" + link).split("/")) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..")) {
+                if (!parts.isEmpty()) {
+                    parts.remove(parts.size() - 1);
+                }
+            } else {
+                parts.add(part);
+            }
+        }
+        return "/" + String.join("/", parts);
+    }
+
+    private static int localMode(Path local) throws IOException {
+        PosixFileAttributeView posix = Files.getFileAttributeView(local, PosixFileAttributeView.class);
+        if (posix == null) {
+            return Files.isExecutable(local) ? 0755 : 0644;
+        }
+        int bits = 0;
+        for (PosixFilePermission p : posix.readAttributes().permissions()) {
+            bits |= 0400 >> p.ordinal();
+        }
+        return bits;
+    }
+
+    private static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> out = java.util.EnumSet.noneOf(PosixFilePermission.class);
+        for (PosixFilePermission p : PosixFilePermission.values()) {
+            if ((mode & (0400 >> p.ordinal())) != 0) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private static void checkAbsolute(String remotePath) {
+        if (remotePath == null || !remotePath.startsWith("/")) {
+            throw new IllegalArgumentException("remote path \"" + remotePath + "\" must be absolute");
+        }
+    }
+
+    // ---------------------------------------------------------------- state
+
+    @Override
+    public boolean isAlive() {
+        DockerClients.Client c = client;
+        if (closed || c == null) {
+            return false;
+        }
+        try {
+            InspectContainerResponse info = c.api().inspectContainerCmd(containerId).exec();
+            return info.getState() != null && Boolean.TRUE.equals(info.getState().getRunning())
+                    && !Boolean.TRUE.equals(info.getState().getPaused());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (ExecStream stream : streams) {
+            stream.close();
+        }
+        streams.clear();
+        for (InputStream in : downloads) {
+            try {
+                in.close();
+            } catch (IOException | RuntimeException e) {
+                // closing: nothing to do
+            }
+        }
+        downloads.clear();
+        plugin.closed(this);
+    }
+
+    private DockerClients.Client ready() throws ConnectionException {
+        DockerClients.Client c = client;
+        if (closed) {
+            throw new ConnectionException("connection to container \"" + container + "\" is closed");
+        }
+        if (c == null) {
+            throw new IllegalStateException("open() was not called");
+        }
+        return c;
+    }
+
+    private static boolean isContainerGone(RuntimeException e) {
+        return String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("no such container");
+    }
+
+    private ConnectionException containerProblem(DockerClients.Client c, RuntimeException e) {
+        if (e instanceof DockerException d) {
+            return containerProblem(c, d.getHttpStatus(), d.getMessage(), e);
+        }
+        return DockerClients.describe(e, c.endpoint());
+    }
+
+    private ConnectionException containerProblem(DockerClients.Client c, int status, String message, Exception e) {
+        String text = String.valueOf(message).trim();
+        String lower = text.toLowerCase(java.util.Locale.ROOT);
+        if (status == 404 && lower.contains("no such container")) {
+            return new ConnectFailedException("container \"" + container + "\" (" + shortId() + ") no longer exists on "
+                    + c.endpoint().address() + "; it was removed", e);
+        }
+        if (status == 409 || lower.contains("is not running") || lower.contains("is paused")) {
+            return new ConnectFailedException("container \"" + container + "\" on " + c.endpoint().address()
+                    + " is not running any more (" + text + "); start it with: docker start " + container, e);
+        }
+        if (e instanceof ConflictException || e instanceof DockerException) {
+            return new ConnectionException("docker daemon at " + c.endpoint().address() + " refused a call for"
+                    + " container \"" + container + "\": " + status + " " + text, e);
+        }
+        return DockerClients.describe(e, c.endpoint());
+    }
+
+    private String shortId() {
+        String id = containerId;
+        return id == null ? "?" : id.substring(0, Math.min(12, id.length()));
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] bytes = new byte[n];
+        RANDOM.nextBytes(bytes);
+        return bytes;
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
+    /** @return how many exec streams are open, for tests */
+    int streamsInFlight() {
+        return streams.size();
+    }
+}

@@ -1,0 +1,156 @@
+package io.conduit.docker.connection;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.conduit.api.connection.Connection;
+import io.conduit.api.connection.ConnectionKey;
+import io.conduit.api.connection.ConnectionName;
+import io.conduit.api.connection.ConnectionPlugin;
+import io.conduit.api.connection.OptionDescriptor;
+import io.conduit.docker.client.DockerClients;
+import io.conduit.docker.client.DockerConfig;
+import io.conduit.docker.client.DockerDefaults;
+
+/**
+ * The {@code docker} connection plugin: runs commands in running containers through the Engine API's exec, and
+ * moves files through its archive API. No docker CLI is needed. Defaults from PID {@value DockerDefaults#PID}.
+ *
+ * <p>Owns the docker-java clients (one per daemon), the threads that feed stdin and watch deadlines, and the
+ * open connections; {@link #deactivate} closes all of them, so an upgraded bundle leaves nothing running.
+ */
+@Component(service = ConnectionPlugin.class, configurationPid = DockerDefaults.PID)
+@Designate(ocd = DockerConfig.class)
+@ConnectionName(DockerPlugin.NAME)
+public final class DockerPlugin implements ConnectionPlugin {
+    /** The plugin's name. */
+    public static final String NAME = "docker";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DockerPlugin.class);
+
+    private final DockerClients clients = new DockerClients();
+    private final Set<DockerConnection> connections = ConcurrentHashMap.newKeySet();
+    private final ExecutorService io;
+    private final ScheduledExecutorService deadlines;
+    private volatile DockerDefaults defaults;
+
+    /**
+     * Activates with the ConfigAdmin defaults over the process environment.
+     *
+     * @param config the configuration
+     */
+    @Activate
+    public DockerPlugin(DockerConfig config) {
+        this(DockerDefaults.from(config, System.getenv()));
+    }
+
+    /**
+     * Makes a plugin with given defaults (tests, and the constructor above).
+     *
+     * @param defaults the defaults
+     */
+    public DockerPlugin(DockerDefaults defaults) {
+        this.defaults = defaults;
+        this.io = Executors.newCachedThreadPool(threads("conduit-docker-io-"));
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, threads("conduit-docker-deadline-"));
+        timer.setRemoveOnCancelPolicy(true);
+        this.deadlines = timer;
+    }
+
+    @Modified
+    void modified(DockerConfig config) {
+        defaults = DockerDefaults.from(config, System.getenv());
+    }
+
+    /** Closes every connection, the clients and the threads; bounded. */
+    @Deactivate
+    public void deactivate() {
+        List<DockerConnection> open = new ArrayList<>(connections);
+        open.forEach(DockerConnection::close);
+        clients.close();
+        deadlines.shutdownNow();
+        io.shutdownNow();
+        try {
+            // the pools only run socket I/O that the closes above have failed; bound the wait anyway
+            if (!io.awaitTermination(5, TimeUnit.SECONDS) || !deadlines.awaitTermination(1, TimeUnit.SECONDS)) {
+                LOG.warn("docker plugin: some I/O threads did not stop within 5s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("docker plugin stopped; closed {} connection(s)", open.size());
+    }
+
+    @Override
+    public Connection create(ConnectionKey key) {
+        DockerConnection connection = new DockerConnection(key, this);
+        connections.add(connection);
+        return connection;
+    }
+
+    @Override
+    public List<OptionDescriptor> options() {
+        return DockerDefaults.OPTIONS;
+    }
+
+    @Override
+    public String description() {
+        return "Docker containers through the Engine API: exec, archive put/fetch (unix socket or tcp with TLS)";
+    }
+
+    DockerDefaults defaults() {
+        return defaults;
+    }
+
+    DockerClients clients() {
+        return clients;
+    }
+
+    ExecutorService io() {
+        return io;
+    }
+
+    ScheduledExecutorService deadlines() {
+        return deadlines;
+    }
+
+    void closed(DockerConnection connection) {
+        connections.remove(connection);
+    }
+
+    /** @return how many connections are open, for tests */
+    int openConnections() {
+        return connections.size();
+    }
+
+    static ThreadFactory threads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return task -> {
+            Thread thread = new Thread(task, prefix + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    static Map<String, Object> none() {
+        return Map.of();
+    }
+}
