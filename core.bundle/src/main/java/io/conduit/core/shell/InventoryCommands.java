@@ -19,6 +19,7 @@ import io.conduit.api.connection.Secret;
 import io.conduit.api.inventory.Group;
 import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventory;
+import io.conduit.api.inventory.InventoryException;
 import io.conduit.api.task.RunOptions;
 import io.conduit.core.inventory.HostPattern;
 import io.conduit.core.inventory.ParameterResolver;
@@ -66,8 +67,14 @@ public final class InventoryCommands {
         for (Host host : hosts) {
             String hostPlugin = plugin.isEmpty() ? pluginOf(inv, host) : plugin;
             List<OptionDescriptor> options = registry.best(hostPlugin).map(b -> b.plugin().options()).orElse(List.of());
-            ConnectionParams params = ParameterResolver.resolve(inv, host, hostPlugin, options, false);
             Map<String, Object> row = new LinkedHashMap<>();
+            ConnectionParams params;
+            try {
+                params = ParameterResolver.resolve(inv, host, hostPlugin, options, false);
+            } catch (InventoryException e) {
+                // one host's bad option must not hide the others: show the problem on its row
+                params = new ConnectionParams(host.name(), 0, null, null, null, Map.of("error", e.getMessage()));
+            }
             row.put("name", host.name());
             row.put("hostname", params.hostname());
             row.put("port", params.port() == 0 ? null : params.port());
@@ -115,7 +122,7 @@ public final class InventoryCommands {
                 : runner.defaultConnection() + " (runner default)"));
         Table groups = new Table("GROUP", "PARENTS", "HOSTS", "CONNECTION");
         for (Group g : inv.groups().values()) {
-            long members = HostPattern.select(inv, "all").stream()
+            long members = inv.hosts().values().stream()
                     .filter(h -> ParameterResolver.groupOrder(inv, h).contains(g.name())).count();
             groups.row(g.name(), String.join(",", g.groups()), members, g.attributes().connection());
         }
