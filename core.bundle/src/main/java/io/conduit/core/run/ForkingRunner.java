@@ -176,11 +176,11 @@ public final class ForkingRunner implements Runner {
             IOException cause = e.getCause();
             boolean unreachable = cause instanceof ConnectFailedException || cause instanceof TimedOutException;
             result = HostResult.of(host.name(), unreachable ? Status.UNREACHABLE : Status.FAILED,
-                    describe(cause, context));
+                    describe(cause));
         } catch (InterruptedIOException e) {
             result = HostResult.of(host.name(), Status.FAILED, "interrupted");
         } catch (IOException e) {
-            result = HostResult.of(host.name(), Status.FAILED, describe(e, context));
+            result = HostResult.of(host.name(), Status.FAILED, describe(e));
         } catch (RuntimeException e) {
             LOG.warn("task {} failed on {}", task.describe(), host.name(), e);
             result = HostResult.of(host.name(), Status.FAILED, "task error: " + e);
@@ -192,9 +192,8 @@ public final class ForkingRunner implements Runner {
         Thread.interrupted(); // a watchdog interrupt that came late must not leak into the next host
     }
 
-    private static String describe(IOException e, HostContext context) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return message;
+    private static String describe(IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     private static boolean finish(int index, HostResult result, AtomicReferenceArray<HostResult> results,
