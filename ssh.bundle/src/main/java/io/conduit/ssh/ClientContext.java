@@ -1,0 +1,77 @@
+package io.conduit.ssh;
+
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.sshd.client.SshClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.conduit.ssh.hostkey.KnownHosts;
+
+/**
+ * What every connection of one plugin instance shares: the MINA client (one per component, started in
+ * activate, stopped in deactivate), parsed known_hosts files, decoded keys, and the once-only warning about
+ * {@code host_key_checking: off}.
+ */
+final class ClientContext {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientContext.class);
+
+    final SshClient client;
+    final Identities identities = new Identities();
+    final ClassLoader loader;
+    private final ConcurrentHashMap<Path, KnownHosts> knownHosts = new ConcurrentHashMap<>();
+    private final AtomicBoolean warnedOff = new AtomicBoolean();
+    private final AtomicBoolean warnedConfig = new AtomicBoolean();
+    private final ConnectionSet open = new ConnectionSet();
+
+    ClientContext(SshClient client, ClassLoader loader) {
+        this.client = client;
+        this.loader = loader;
+    }
+
+    KnownHosts knownHosts(Path file) {
+        return knownHosts.computeIfAbsent(file.toAbsolutePath().normalize(), KnownHosts::new);
+    }
+
+    void warnHostKeyCheckingOff(String host) {
+        if (warnedOff.compareAndSet(false, true)) {
+            LOG.warn("host_key_checking is off (first for {}): host keys are not checked, so a man in the middle"
+                    + " goes unnoticed; use strict or accept-new. This warning is shown once.", host);
+        }
+    }
+
+    void warnSshConfig(String message) {
+        if (warnedConfig.compareAndSet(false, true)) {
+            LOG.warn(message);
+        }
+    }
+
+    ConnectionSet open() {
+        return open;
+    }
+
+    /** The connections made by this plugin instance that are still open, closed together on deactivate. */
+    static final class ConnectionSet {
+        private final java.util.Set<SshConnection> set = ConcurrentHashMap.newKeySet();
+
+        void add(SshConnection c) {
+            set.add(c);
+        }
+
+        void remove(SshConnection c) {
+            set.remove(c);
+        }
+
+        int size() {
+            return set.size();
+        }
+
+        void closeAll() {
+            for (SshConnection c : set.toArray(new SshConnection[0])) {
+                c.close();
+            }
+        }
+    }
+}

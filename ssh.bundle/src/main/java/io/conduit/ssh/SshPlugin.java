@@ -1,0 +1,178 @@
+package io.conduit.ssh;
+
+import java.net.SocketAddress;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.NamedFactory;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.io.nio2.Nio2ServiceFactoryFactory;
+import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
+import org.apache.sshd.common.signature.Signature;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.conduit.api.connection.Connection;
+import io.conduit.api.connection.ConnectionKey;
+import io.conduit.api.connection.ConnectionName;
+import io.conduit.api.connection.ConnectionPlugin;
+import io.conduit.api.connection.OptionDescriptor;
+
+/**
+ * The {@code ssh} connection plugin: one Apache MINA SSHD client per component instance, started on activate and
+ * stopped on deactivate (with every connection it opened), so that an upgrade of this bundle leaks no thread.
+ */
+@Component(configurationPid = SshPlugin.PID)
+@Designate(ocd = SshConfig.class)
+@ConnectionName("ssh")
+public final class SshPlugin implements ConnectionPlugin {
+    /** ConfigAdmin PID of the plugin's defaults. */
+    public static final String PID = "io.conduit.ssh";
+    private static final Logger LOG = LoggerFactory.getLogger(SshPlugin.class);
+
+    private final ClientContext context;
+    private volatile SshSettings settings;
+
+    /**
+     * Validates the configuration and starts the SSH client.
+     *
+     * @param config the ConfigAdmin defaults
+     */
+    @Activate
+    public SshPlugin(SshConfig config) {
+        this.settings = SshSettings.from(PID, config);
+        Thread t = Thread.currentThread();
+        ClassLoader previous = t.getContextClassLoader();
+        ClassLoader own = SshPlugin.class.getClassLoader();
+        t.setContextClassLoader(own); // MINA looks some factories up through the TCCL
+        try {
+            this.context = new ClientContext(newClient(settings), own);
+            context.client.start();
+        } finally {
+            t.setContextClassLoader(previous);
+        }
+        LOG.info("ssh plugin started (host_key_checking {}, known_hosts {})", settings.hostKeyChecking().text(),
+                settings.knownHostsFile());
+    }
+
+    /** @param config the new defaults; connections already open keep theirs */
+    @Modified
+    void modified(SshConfig config) {
+        SshSettings next = SshSettings.from(PID, config);
+        applyKeepalive(context.client, next);
+        settings = next;
+    }
+
+    /** Closes every connection this instance opened and stops the client's threads. */
+    @Deactivate
+    void deactivate() {
+        int n = context.open().size();
+        context.open().closeAll();
+        try {
+            context.client.stop();
+        } catch (RuntimeException e) {
+            LOG.warn("ssh client did not stop cleanly: {}", e.toString());
+        }
+        context.identities.clear();
+        LOG.info("ssh plugin stopped ({} connection(s) closed)", n);
+    }
+
+    @Override
+    public Connection create(ConnectionKey key) {
+        return new SshConnection(context, key, settings);
+    }
+
+    @Override
+    public List<OptionDescriptor> options() {
+        return settings.describe();
+    }
+
+    @Override
+    public String description() {
+        return "SSH (Apache MINA SSHD): exec, SFTP/SCP transfers, known_hosts, jump hosts";
+    }
+
+    /** @return the number of open connections, for tests and diagnostics */
+    int openConnections() {
+        return context.open().size();
+    }
+
+    static SshClient newClient(SshSettings s) {
+        SshClient client = SshClient.setUpDefaultClient();
+        // explicit NIO2: no ServiceLoader lookup through whatever the thread context class loader is
+        client.setIoServiceFactoryFactory(new Nio2ServiceFactoryFactory());
+        // each connection sets its own identities, host config and key check; nothing implicit from ~/.ssh
+        client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
+        client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
+        client.setServerKeyVerifier(SshPlugin::verify);
+        client.addSessionListener(new SessionListener() {
+            @Override
+            public void sessionCreated(Session session) {
+                preferKnownKeyTypes(session);
+            }
+        });
+        // the core closes idle connections itself; MINA's own 10 minute idle timeout would drop pooled ones
+        CoreModuleProperties.IDLE_TIMEOUT.set(client, Duration.ZERO);
+        CoreModuleProperties.NIO2_READ_TIMEOUT.set(client, Duration.ZERO);
+        applyKeepalive(client, s);
+        return client;
+    }
+
+    private static void applyKeepalive(SshClient client, SshSettings s) {
+        CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, s.keepaliveInterval());
+        CoreModuleProperties.HEARTBEAT_REQUEST.set(client, "keepalive@openssh.com");
+        CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(client, s.keepaliveCountMax());
+    }
+
+    private static boolean verify(ClientSession session, SocketAddress remote, PublicKey key) {
+        SshConnection.Hop hop = hop(session);
+        if (hop == null) {
+            LOG.warn("{}: refusing a session Conduit did not open", remote);
+            return false;
+        }
+        return hop.verifier().verifyServerKey(session, remote, key);
+    }
+
+    private static SshConnection.Hop hop(Session session) {
+        if (session instanceof ClientSession cs && cs.getConnectionContext() != null) {
+            return cs.getConnectionContext().getAttribute(SshConnection.HOP);
+        }
+        return null;
+    }
+
+    /** Ask first for the host key types known_hosts has for this host, as OpenSSH does. */
+    private static void preferKnownKeyTypes(Session session) {
+        SshConnection.Hop hop = hop(session);
+        if (hop == null) {
+            return;
+        }
+        Set<String> known = hop.verifier().knownKeyTypes();
+        if (known.isEmpty()) {
+            return;
+        }
+        List<NamedFactory<Signature>> all = session.getSignatureFactories();
+        List<NamedFactory<Signature>> first = new ArrayList<>();
+        List<NamedFactory<Signature>> rest = new ArrayList<>();
+        for (NamedFactory<Signature> f : all) {
+            (known.contains(KeyUtils.getCanonicalKeyType(f.getName())) ? first : rest).add(f);
+        }
+        if (!first.isEmpty() && !rest.isEmpty()) {
+            first.addAll(rest);
+            session.setSignatureFactories(first);
+        }
+    }
+}
