@@ -93,7 +93,9 @@ public final class DockerInventorySource implements InventorySource {
         try {
             ListContainersCmd list = clients.get(endpoint).api().listContainersCmd().withStatusFilter(List.of("running"));
             if (!filter.engineLabels().isEmpty()) {
-                list.withLabelFilter(filter.engineLabels());
+                List<String> labels = new ArrayList<>();
+                filter.engineLabels().forEach((k, v) -> labels.add(v == null ? k : k + "=" + v));
+                list.withLabelFilter(labels);
             }
             containers = new ArrayList<>(list.exec());
         } catch (RuntimeException e) {
