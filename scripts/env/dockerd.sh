@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Environment for docker.bundle's tests: a running dockerd and two local test images.
+# Used by: docker.bundle's JUnit tests (DockerConnectionTest, TlsTest, LifecycleTest, DockerInventorySourceTest).
 # Idempotent and quiet on success; exits non-zero with a message on failure. Runs as root, no stdin.
-#   - installs docker.io and busybox-static when missing (no registry is reachable, so images are built here)
+#   - installs docker.io, busybox-static (and openssl, tar) when missing (no registry is reachable, so images are built here)
 #   - starts `dockerd --bridge=none --iptables=false` in the background when no daemon answers
 #   - conduit-test:busybox  a busybox rootfs (sh, cat, id, kill, ...) with users root and conduit (1000)
 #   - conduit-test:noshell  no /bin/sh at all: one static binary hard-linked as sleep, cat, echo, id
@@ -15,6 +16,8 @@ export DEBIAN_FRONTEND=noninteractive
 missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 [ -x /bin/busybox ] && dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)   # the TLS test makes its CA and keys with it
+command -v tar >/dev/null 2>&1 || missing+=(tar)           # the tar test checks interoperability with GNU tar
 if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq >/dev/null || fail "apt-get update failed"
     # policy-rc.d 101: the package must not try to start the service itself (no init system in CI)
