@@ -33,6 +33,7 @@ public final class Agent implements AutoCloseable {
     private final ThreadPoolExecutor executor;
     private final CommandRunner runner;
     private final ServerTls tls;
+    private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Agent(AgentConfig config, HttpServer server, ThreadPoolExecutor executor, CommandRunner runner,
             ServerTls tls) {
@@ -126,6 +127,9 @@ public final class Agent implements AutoCloseable {
      * killed with their process trees.
      */
     public void stop() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
         server.stop(0);
         executor.shutdownNow();
         runner.killAll();

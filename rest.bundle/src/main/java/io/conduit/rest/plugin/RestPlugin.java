@@ -1,0 +1,101 @@
+package io.conduit.rest.plugin;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.conduit.api.connection.Connection;
+import io.conduit.api.connection.ConnectionKey;
+import io.conduit.api.connection.ConnectionName;
+import io.conduit.api.connection.ConnectionPlugin;
+import io.conduit.api.connection.OptionDescriptor;
+import io.conduit.rest.connection.RestConnection;
+
+/**
+ * The {@code rest} connection plugin: appliances, gateways and devices with an HTTP management API and no SSH,
+ * through the protocol in rest.bundle/PROTOCOL.md. Defaults come from PID {@value #PID}; each host's
+ * {@code connection_options.rest.extras} win over them.
+ */
+@Component(configurationPid = RestPlugin.PID)
+@Designate(ocd = RestConfig.class)
+@ConnectionName(RestPlugin.NAME)
+public final class RestPlugin implements ConnectionPlugin {
+    /** The configuration PID. */
+    public static final String PID = "io.conduit.rest";
+    /** The plugin's name. */
+    public static final String NAME = "rest";
+    private static final Logger LOG = LoggerFactory.getLogger(RestPlugin.class);
+
+    private final AtomicInteger threads = new AtomicInteger();
+    // the HTTP clients' work runs here, not in the common pool, so that deactivate can stop every thread we caused
+    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "conduit-rest-http-" + threads.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
+    private final Set<RestConnection> open = ConcurrentHashMap.newKeySet();
+    private volatile RestSettings settings;
+
+    /**
+     * @param config the ConfigAdmin defaults
+     * @throws IllegalArgumentException a default is wrong; the message names the PID and key
+     */
+    @Activate
+    public RestPlugin(RestConfig config) {
+        this.settings = RestSettings.from(PID, config);
+    }
+
+    @Modified
+    void modified(RestConfig config) {
+        settings = RestSettings.from(PID, config);
+        LOG.info("rest plugin defaults changed; connections opened from now on use them");
+    }
+
+    /** Closes the connections still open and stops the HTTP threads, in bounded time. */
+    @Deactivate
+    public void deactivate() {
+        open.forEach(RestConnection::close);
+        executor.shutdownNow();
+        try {
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("rest plugin: HTTP threads still running 5 s after stop");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public Connection create(ConnectionKey key) {
+        RestConnection connection = new RestConnection(key, () -> settings, executor, open::remove);
+        open.add(connection);
+        return connection;
+    }
+
+    @Override
+    public List<OptionDescriptor> options() {
+        return settings.describe();
+    }
+
+    @Override
+    public String description() {
+        return "devices with an HTTP management API (token over HTTPS): the REST device protocol, PROTOCOL.md";
+    }
+
+    /** @return the current defaults */
+    public RestSettings settings() {
+        return settings;
+    }
+}
