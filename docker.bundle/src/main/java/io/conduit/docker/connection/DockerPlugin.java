@@ -2,7 +2,6 @@ package io.conduit.docker.connection;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -69,8 +68,11 @@ public final class DockerPlugin implements ConnectionPlugin {
      */
     public DockerPlugin(DockerDefaults defaults) {
         this.defaults = defaults;
-        this.io = Executors.newCachedThreadPool(threads("conduit-docker-io-"));
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, threads("conduit-docker-deadline-"));
+        // the instance in the names tells threads of an old (upgraded) plugin from the current one's
+        String instance = Integer.toHexString(System.identityHashCode(this));
+        this.io = Executors.newCachedThreadPool(threads("conduit-docker-io-" + instance + "-"));
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
+                threads("conduit-docker-deadline-" + instance + "-"));
         timer.setRemoveOnCancelPolicy(true);
         this.deadlines = timer;
     }
@@ -148,9 +150,5 @@ public final class DockerPlugin implements ConnectionPlugin {
             thread.setDaemon(true);
             return thread;
         };
-    }
-
-    static Map<String, Object> none() {
-        return Map.of();
     }
 }
