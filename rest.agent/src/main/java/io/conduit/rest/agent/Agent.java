@@ -119,7 +119,7 @@ public final class Agent implements AutoCloseable {
 
     /** @return where the CA certificate is written */
     public Path caFile() {
-        return config.stateDir().resolve("ca.pem");
+        return config.stateDir().resolve("ca.pem").toAbsolutePath();
     }
 
     /**
