@@ -68,7 +68,8 @@ final class DockerConnection implements Connection {
 
     private final ConnectionKey key;
     private final DockerPlugin plugin;
-    private final Set<ExecStream> streams = ConcurrentHashMap.newKeySet();
+    /** The exec streams in flight, with the marker of their command (see {@link #kill}). */
+    private final Map<ExecStream, String> streams = new ConcurrentHashMap<>();
     private final Set<InputStream> downloads = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private volatile DockerClients.Client client;
@@ -118,6 +119,10 @@ final class DockerConnection implements Connection {
                     + " is paused; resume it with: docker unpause " + container);
         }
         containerId = info.getId();
+        if (info.getName() != null && !info.getName().isBlank()) {
+            // messages name the container as docker ps shows it, even when the inventory gave its id
+            container = info.getName().startsWith("/") ? info.getName().substring(1) : info.getName();
+        }
         containerUser = info.getConfig() == null ? null : info.getConfig().getUser();
         client = c;
         LOG.debug("{}: container {} ({}) on {} is running", key.host(), container, shortId(), endpoint.address());
@@ -152,7 +157,7 @@ final class DockerConnection implements Connection {
         OutputBuffer stderr = new OutputBuffer(command.outputLimit());
         AtomicBoolean timedOut = new AtomicBoolean();
         CompletableFuture<String> killReport = new CompletableFuture<>();
-        ExecStream stream = startExec(c, execId, command.pty());
+        ExecStream stream = startExec(c, execId, command.pty(), marker);
         ScheduledFuture<?> watchdog = null;
         try {
             if (withStdin) {
@@ -254,17 +259,29 @@ final class DockerConnection implements Connection {
         }
     }
 
-    private ExecStream startExec(DockerClients.Client c, String execId, boolean tty) throws IOException {
+    /**
+     * Starts a created exec. With a marker the stream is tracked: {@link #close} breaks it and kills its command.
+     * Without one (the killer itself) it is not, and works on a closed connection too.
+     */
+    private ExecStream startExec(DockerClients.Client c, String execId, boolean tty, String marker) throws IOException {
         ExecStream stream;
         try {
             stream = ExecStream.start(c, execId, tty);
         } catch (ExecStream.ExecRefusedException e) {
             throw containerProblem(c, e.status(), e.getMessage(), e);
         }
-        streams.add(stream);
-        if (closed) {
-            streams.remove(stream);
+        if (marker == null) {
+            return stream;
+        }
+        streams.put(stream, marker);
+        if (closed && streams.remove(stream) != null) {
+            // close() ran between the start and the registration: it did not see this command, so stop it here
             stream.close();
+            try {
+                plugin.io().execute(() -> kill(c, marker));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                LOG.debug("{}: plugin stopped; a command just started in {} was not killed", key.host(), container);
+            }
             throw new ConnectionException("connection to container \"" + container + "\" is closed");
         }
         return stream;
@@ -360,14 +377,13 @@ final class DockerConnection implements Connection {
             String execId = createExec(c, List.of("/bin/sh", "-c", script), List.of(), "0", null, false, false);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            ExecStream stream = startExec(c, execId, false);
+            ExecStream stream = startExec(c, execId, false, null);
             ScheduledFuture<?> stop = plugin.deadlines().schedule(stream::close, killGrace.toMillis(),
                     TimeUnit.MILLISECONDS);
             try {
                 demultiplex(stream.output(), false, capped(out), capped(err));
             } finally {
                 stop.cancel(false);
-                streams.remove(stream);
                 stream.close();
             }
             Long code = exitCode(c, execId, Duration.ofSeconds(1));
@@ -706,8 +722,19 @@ final class DockerConnection implements Connection {
     @Override
     public void close() {
         closed = true;
-        for (ExecStream stream : streams) {
-            stream.close();
+        DockerClients.Client c = client;
+        for (Map.Entry<ExecStream, String> inFlight : streams.entrySet()) {
+            inFlight.getKey().close();
+            // a command cut off by close (host timeout, shutdown, upgrade) must not keep running in the container
+            String marker = inFlight.getValue();
+            try {
+                plugin.io().execute(() -> {
+                    String report = kill(c, marker);
+                    LOG.debug("{}: command in flight at close: {}", key.host(), report);
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                LOG.debug("{}: plugin stopped; a command in flight in {} was not killed", key.host(), container);
+            }
         }
         streams.clear();
         for (InputStream in : downloads) {

@@ -86,12 +86,20 @@ public final class DockerPlugin implements ConnectionPlugin {
     @Deactivate
     public void deactivate() {
         List<DockerConnection> open = new ArrayList<>(connections);
-        open.forEach(DockerConnection::close);
+        open.forEach(DockerConnection::close); // breaks streams in flight and queues the kill of their commands
+        io.shutdown();
+        try {
+            // let those kills finish (each bounded by its kill grace), then stop everything
+            if (!io.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("docker plugin: I/O threads still busy after 10s; stopping them");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         clients.close();
         deadlines.shutdownNow();
         io.shutdownNow();
         try {
-            // the pools only run socket I/O that the closes above have failed; bound the wait anyway
             if (!io.awaitTermination(5, TimeUnit.SECONDS) || !deadlines.awaitTermination(1, TimeUnit.SECONDS)) {
                 LOG.warn("docker plugin: some I/O threads did not stop within 5s");
             }

@@ -341,9 +341,20 @@ class DockerConnectionTest {
             Exception e = assertThrows(Exception.class, () -> running.get(5, TimeUnit.SECONDS));
             assertTrue(e.getCause() instanceof ConnectionException, String.valueOf(e.getCause()));
             assertTrue(e.getCause().getMessage().contains("was closed"), e.getCause().getMessage());
+            // and the command does not keep running in the container (killed in the background: poll, bounded)
+            try (Connection probe = open(main)) {
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                String left = "?";
+                while (System.nanoTime() < until) {
+                    left = sh(probe, "ps -o args | grep -c '^sleep 30$' || true").stdoutText().trim();
+                    if (left.equals("0")) {
+                        break;
+                    }
+                }
+                assertEquals("0", left, "the command cut off by close is still running");
+            }
         } finally {
             pool.shutdownNow();
-            sh(open(main), "pkill -f 'sleep 30' || true");
         }
     }
 

@@ -108,5 +108,7 @@ class LifecycleTest {
         runner.join(5000);
         assertTrue(!runner.isAlive(), "exec still blocked after deactivate");
         assertTrue((System.nanoTime() - start) / 1_000_000 < 5000);
+        // deactivate waited for the kill of the command it cut off
+        assertEquals("0", CLI.docker("exec", container, "sh", "-c", "ps -o args | grep -c '^sleep 20$' || true"));
     }
 }
