@@ -1,0 +1,224 @@
+package io.conduit.launcher;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.apache.felix.framework.Felix;
+import org.apache.felix.framework.util.FelixConstants;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
+
+/**
+ * One running Felix: a fresh storage folder for this process ({@code data/cache/<pid>}), every jar of
+ * {@code system/} installed, then started in the order of {@code system/startup.properties}.
+ */
+final class Boot {
+    private final Felix framework;
+    private final Path storage;
+    private final List<String> failures;
+
+    private Boot(Felix framework, Path storage, List<String> failures) {
+        this.framework = framework;
+        this.storage = storage;
+        this.failures = failures;
+    }
+
+    /** The framework could not be created or started: bin/conduit exits 70. */
+    static final class StartFailedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        StartFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Starts the framework with the distribution's bundles.
+     *
+     * @param dist the distribution
+     * @param extra properties added to {@code etc/config.properties} (they win)
+     * @param log where Felix's own messages go
+     * @return the running framework; {@link #failures()} lists the system bundles that did not start
+     * @throws StartFailedException the framework itself did not start, or a jar could not be installed
+     */
+    static Boot start(Distribution dist, Map<String, String> extra, FrameworkLog log) throws StartFailedException {
+        Path storage = dist.cache().resolve(Long.toString(ProcessHandle.current().pid()));
+        Felix framework;
+        try {
+            Files.createDirectories(dist.log());
+            removeStaleCaches(dist.cache());
+            Map<String, Object> config = new HashMap<>(dist.frameworkProperties());
+            config.putAll(extra);
+            config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
+            config.put(Distribution.HOME_PROPERTY, dist.home().toString());
+            config.put(FelixConstants.LOG_LOGGER_PROP, log);
+            framework = new Felix(config);
+            framework.init();
+            framework.start();
+        } catch (BundleException | IOException | RuntimeException e) {
+            throw new StartFailedException("the OSGi framework did not start: " + message(e), e);
+        }
+        BundleContext context = framework.getBundleContext();
+        List<Bundle> installed = new ArrayList<>();
+        List<Distribution.SystemBundle> jars;
+        try {
+            jars = dist.systemBundles();
+        } catch (RuntimeException e) {
+            stopQuietly(framework);
+            throw new StartFailedException(message(e), e);
+        }
+        for (Distribution.SystemBundle jar : jars) {
+            try {
+                // reference: Felix reads the jar in place instead of copying it into the cache
+                installed.add(context.installBundle("reference:" + jar.jar().toUri()));
+            } catch (BundleException | RuntimeException e) {
+                stopQuietly(framework);
+                throw new StartFailedException("system/" + jar.jar().getFileName() + " cannot be installed: "
+                        + message(e) + "; replace the file with a valid bundle or remove it", e);
+            }
+        }
+        if (Boolean.getBoolean("conduit.debug.boot")) {
+            long t = System.nanoTime();
+            long c = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+            framework.adapt(org.osgi.framework.wiring.FrameworkWiring.class).resolveBundles(null);
+            System.err.printf("conduit: resolved all in %d ms (%d ms cpu); JVM up %d ms%n", (System.nanoTime() - t) / 1_000_000,
+                (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - c) / 1_000_000,
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
+        }
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < installed.size(); i++) {
+            Bundle bundle = installed.get(i);
+            if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
+                continue; // fragments resolve with their host; they never start
+            }
+            try {
+                long t = System.nanoTime();
+                long c = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+                bundle.start();
+                if (Boolean.getBoolean("conduit.debug.boot")) {
+                    System.err.printf("conduit: started %s in %d ms (%d ms cpu)%n", jars.get(i).jar().getFileName(),
+                            (System.nanoTime() - t) / 1_000_000, (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - c) / 1_000_000);
+                }
+            } catch (BundleException | RuntimeException e) {
+                failures.add("system/" + jars.get(i).jar().getFileName() + " did not start: " + message(e));
+            }
+        }
+        return new Boot(framework, storage, failures);
+    }
+
+    Felix framework() {
+        return framework;
+    }
+
+    BundleContext context() {
+        return framework.getBundleContext();
+    }
+
+    /** @return one line per system bundle that did not start, saying why */
+    List<String> failures() {
+        return failures;
+    }
+
+    /**
+     * Stops the framework, waiting at most {@code bound}, then removes this process's storage folder.
+     *
+     * @param bound the longest wait
+     * @return whether the framework stopped in time
+     */
+    boolean stop(Duration bound) {
+        boolean stopped;
+        try {
+            if ((framework.getState() & (Bundle.STARTING | Bundle.ACTIVE)) != 0) {
+                framework.stop();
+            }
+            stopped = framework.waitForStop(bound.toMillis()).getType() != FrameworkEvent.WAIT_TIMEDOUT;
+        } catch (BundleException | InterruptedException | RuntimeException e) {
+            stopped = false;
+        }
+        if (stopped) {
+            delete(storage);
+        }
+        return stopped;
+    }
+
+    /**
+     * Waits until the framework has stopped (the shell's exit, or a stop from a command).
+     *
+     * @param bound the longest wait once the stop has begun
+     * @return whether it stopped within the bound after stopping began
+     * @throws InterruptedException interrupted
+     */
+    boolean awaitStop(Duration bound) throws InterruptedException {
+        while (true) {
+            FrameworkEvent e = framework.waitForStop(200);
+            if (e.getType() != FrameworkEvent.WAIT_TIMEDOUT) {
+                delete(storage);
+                return true;
+            }
+            if ((framework.getState() & Bundle.STOPPING) != 0) {
+                boolean stopped = framework.waitForStop(bound.toMillis()).getType() != FrameworkEvent.WAIT_TIMEDOUT;
+                if (stopped) {
+                    delete(storage);
+                }
+                return stopped;
+            }
+        }
+    }
+
+    private static void stopQuietly(Felix framework) {
+        try {
+            framework.stop();
+            framework.waitForStop(5_000);
+        } catch (BundleException | InterruptedException | RuntimeException e) {
+            // already failing; the caller reports the first error
+        }
+    }
+
+    /** Storage folders of processes that are gone (killed, crashed) would pile up: remove them. */
+    private static void removeStaleCaches(Path cache) throws IOException {
+        if (!Files.isDirectory(cache)) {
+            return;
+        }
+        try (Stream<Path> dirs = Files.list(cache)) {
+            for (Path dir : dirs.toList()) {
+                String name = dir.getFileName().toString();
+                if (!name.matches("\\d{1,19}")) {
+                    continue;
+                }
+                long pid = Long.parseLong(name);
+                if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue; // another Conduit running now
+                }
+                delete(dir);
+            }
+        }
+    }
+
+    static void delete(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | RuntimeException e) {
+            // best effort: the next start removes what is left
+        }
+    }
+
+    static String message(Throwable e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+}

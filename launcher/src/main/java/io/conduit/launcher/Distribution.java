@@ -1,0 +1,231 @@
+package io.conduit.launcher;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The folders of an assembled distribution and the two files that drive the launcher:
+ * {@code etc/config.properties} (framework properties) and {@code system/startup.properties} (start levels).
+ *
+ * @param home the distribution folder ({@code conduit.home})
+ */
+record Distribution(Path home) {
+    /** System and framework property holding the distribution folder; core resolves relative paths against it. */
+    static final String HOME_PROPERTY = "conduit.home";
+    /** Property holding the data folder, for substitution in {@code etc/config.properties}. */
+    static final String DATA_PROPERTY = "conduit.data";
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]+)}");
+
+    /**
+     * The distribution this launcher runs from: {@code -Dconduit.home} (set by {@code bin/conduit}), else the
+     * folder above the launcher jar's {@code lib/}.
+     *
+     * @return the distribution
+     */
+    static Distribution locate() {
+        String home = System.getProperty(HOME_PROPERTY);
+        if (home != null && !home.isBlank()) {
+            return new Distribution(Path.of(home).toAbsolutePath().normalize());
+        }
+        try {
+            Path jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return new Distribution(jar.getParent().getParent().toAbsolutePath().normalize());
+        } catch (URISyntaxException | RuntimeException e) {
+            return new Distribution(Path.of("").toAbsolutePath());
+        }
+    }
+
+    Path etc() {
+        return home.resolve("etc");
+    }
+
+    Path system() {
+        return home.resolve("system");
+    }
+
+    Path deploy() {
+        return home.resolve("deploy");
+    }
+
+    Path data() {
+        return home.resolve("data");
+    }
+
+    Path log() {
+        return data().resolve("log");
+    }
+
+    Path cache() {
+        return data().resolve("cache");
+    }
+
+    /**
+     * Reads {@code etc/config.properties}, substituting {@code ${conduit.home}}, {@code ${conduit.data}},
+     * earlier keys of the file and system properties.
+     *
+     * @return the framework properties, in file order
+     * @throws IllegalStateException the file is missing or unreadable
+     */
+    Map<String, String> frameworkProperties() {
+        Path file = etc().resolve("config.properties");
+        Properties raw = load(file);
+        Map<String, String> known = new LinkedHashMap<>();
+        known.put(HOME_PROPERTY, home.toString());
+        known.put(DATA_PROPERTY, data().toString());
+        Map<String, String> result = new LinkedHashMap<>();
+        for (String key : raw.stringPropertyNames()) {
+            String value = substitute(file, key, raw.getProperty(key), known);
+            known.put(key, value);
+            result.put(key, value);
+        }
+        return result;
+    }
+
+    private static String substitute(Path file, String key, String value, Map<String, String> known) {
+        Matcher m = VARIABLE.matcher(value);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String name = m.group(1);
+            String replacement = known.containsKey(name) ? known.get(name) : System.getProperty(name);
+            if (replacement == null) {
+                throw new IllegalStateException(file + ": " + key + ": ${" + name + "} is not defined; define it"
+                        + " earlier in the file or as a system property (-D" + name + "=...)");
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    /** A bundle of {@code system/} and the level it starts at. */
+    record SystemBundle(Path jar, int level) {
+    }
+
+    /**
+     * Lists the jars of {@code system/} in start order: by the level {@code system/startup.properties} gives
+     * them, then by file name.
+     *
+     * @return the bundles to install and start
+     */
+    List<SystemBundle> systemBundles() {
+        Path startup = system().resolve("startup.properties");
+        List<Map.Entry<PathMatcher, Integer>> rules = new ArrayList<>();
+        int defaultLevel = 50;
+        if (Files.isRegularFile(startup)) {
+            for (Map.Entry<String, String> e : orderedEntries(startup)) {
+                int level = level(startup, e.getKey(), e.getValue());
+                if (e.getKey().equals("default.level")) {
+                    defaultLevel = level;
+                } else {
+                    rules.add(Map.entry(FileSystems.getDefault().getPathMatcher("glob:" + e.getKey()), level));
+                }
+            }
+        }
+        List<SystemBundle> bundles = new ArrayList<>();
+        for (Path jar : jars(system())) {
+            int level = defaultLevel;
+            for (Map.Entry<PathMatcher, Integer> rule : rules) {
+                if (rule.getKey().matches(jar.getFileName())) {
+                    level = rule.getValue();
+                    break;
+                }
+            }
+            bundles.add(new SystemBundle(jar, level));
+        }
+        bundles.sort(Comparator.comparingInt(SystemBundle::level)
+                .thenComparing(b -> b.jar().getFileName().toString()));
+        return bundles;
+    }
+
+    private static int level(Path file, String key, String value) {
+        try {
+            int level = Integer.parseInt(value.trim());
+            if (level < 1) {
+                throw new NumberFormatException();
+            }
+            return level;
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException(file + ": " + key + ": \"" + value + "\" is not a start level; use a"
+                    + " whole number of 1 or more");
+        }
+    }
+
+    /**
+     * Lists the jars of a folder in name order.
+     *
+     * @param dir the folder
+     * @return its {@code *.jar} files; none when it does not exist
+     */
+    static List<Path> jars(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".jar") && Files.isRegularFile(p))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Properties load(Path file) {
+        Properties p = new Properties();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new IllegalStateException(file + " cannot be read (" + e.getMessage() + "); the distribution"
+                    + " is incomplete: rebuild it or restore the file", e);
+        }
+        return p;
+    }
+
+    /** Properties keep no order; the rules of startup.properties are first-match, so read the keys in order. */
+    private static List<Map.Entry<String, String>> orderedEntries(Path file) {
+        Properties values = load(file);
+        List<Map.Entry<String, String>> entries = new ArrayList<>();
+        List<String> seen = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.ISO_8859_1)) {
+                String t = line.strip();
+                if (t.isEmpty() || t.startsWith("#") || t.startsWith("!")) {
+                    continue;
+                }
+                int sep = indexOfSeparator(t);
+                String key = (sep < 0 ? t : t.substring(0, sep)).strip();
+                if (values.containsKey(key) && !seen.contains(key)) {
+                    seen.add(key);
+                    entries.add(Map.entry(key, values.getProperty(key)));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + " cannot be read: " + e.getMessage(), e);
+        }
+        return entries;
+    }
+
+    private static int indexOfSeparator(String line) {
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c == '=' || c == ':' || Character.isWhitespace(c)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

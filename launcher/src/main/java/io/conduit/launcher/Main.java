@@ -1,0 +1,275 @@
+package io.conduit.launcher;
+
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.UndeclaredThrowableException;
+import java.nio.charset.Charset;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code bin/conduit}: boots Felix with the distribution's bundles, then either opens the interactive Gogo
+ * shell or runs one shell line and exits with its status.
+ */
+public final class Main {
+    /** Every host ok (or a command that sets no status). */
+    public static final int EXIT_OK = 0;
+    /** Some hosts failed or were unreachable: set by the conduit commands through {@code conduit.exit}. */
+    public static final int EXIT_HOSTS_FAILED = 2;
+    /** Bad input or usage: an unknown option, a bad inventory, a command that threw (sysexits EX_USAGE). */
+    public static final int EXIT_USAGE = 64;
+    /** The framework did not start (sysexits EX_SOFTWARE). */
+    public static final int EXIT_START_FAILED = 70;
+
+    /** How long -c waits for the plugins of deploy/ and the conduit commands. */
+    static final Duration READY_BOUND = Duration.ofSeconds(Long.getLong("conduit.ready.timeout", 15));
+    /** How long a stop (end of -c, exit or Ctrl-D in the shell, a signal) may take before the process quits anyway. */
+    static final Duration STOP_BOUND = Duration.ofSeconds(Long.getLong("conduit.stop.timeout", 10));
+
+    static final String USAGE = """
+            Usage: conduit [-c LINE] [--help] [--version]
+
+              conduit              open the interactive shell (Gogo); Ctrl-D or 'exit' stops Conduit
+              conduit -c 'LINE'    run one shell line and exit; LINE may hold several commands separated
+                                   by ';', e.g.  conduit -c 'conduit:run -i hosts.yaml all uptime --json'
+              conduit --help       this help
+              conduit --version    the version
+
+            Exit status of -c:
+              0   every host ok (or the commands report no hosts)
+              2   some hosts failed or were unreachable
+              64  bad input or usage: unknown option, bad inventory, unknown command, a command that failed
+              70  the framework or a system bundle did not start
+
+            Environment:
+              JAVA_HOME            the Java 17+ to run (else java on PATH)
+              CONDUIT_JAVA_OPTS    extra JVM options, e.g. -Xmx2g
+              CONDUIT_DEBUG=1      stack traces on errors, the framework's messages on stderr
+
+            Layout: bin/ lib/ system/ (framework bundles) deploy/ (plugins, hot deployed) etc/ (*.cfg)
+            data/ (log/conduit.log, history). See README.md.
+            """;
+
+    private Main() {
+    }
+
+    /**
+     * Runs bin/conduit.
+     *
+     * @param args the command line
+     */
+    public static void main(String[] args) {
+        // Gogo replaces System.in/out/err with per-thread streams once it starts: keep the real ones
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, Charset.defaultCharset());
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, Charset.defaultCharset());
+        InputStream in = new FileInputStream(FileDescriptor.in);
+        int status = run(args, in, out, err);
+        out.flush();
+        err.flush();
+        System.exit(status);
+    }
+
+    static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        boolean debug = "1".equals(System.getenv("CONDUIT_DEBUG")) || Boolean.getBoolean("conduit.debug");
+        String line = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "-h", "--help", "-?" -> {
+                    out.print(USAGE);
+                    return EXIT_OK;
+                }
+                case "--version" -> {
+                    out.println("conduit " + version());
+                    return EXIT_OK;
+                }
+                case "-c", "--command" -> {
+                    if (i + 1 >= args.length) {
+                        return usage(err, a + " needs the shell line to run, e.g. conduit -c 'lb'");
+                    }
+                    if (line != null) {
+                        return usage(err, "give one -c LINE; separate commands with ';' inside it");
+                    }
+                    line = args[++i];
+                }
+                default -> {
+                    if (a.startsWith("--command=")) {
+                        line = a.substring("--command=".length());
+                    } else {
+                        return usage(err, "unknown argument '" + a + "'");
+                    }
+                }
+            }
+        }
+        if (line != null && line.isBlank()) {
+            return usage(err, "-c needs a shell line, got an empty one");
+        }
+        return line == null ? interactive(in, out, err, debug) : command(line, in, out, err, debug);
+    }
+
+    private static int usage(PrintStream err, String problem) {
+        err.println("conduit: " + problem + "; see conduit --help");
+        return EXIT_USAGE;
+    }
+
+    /** -c LINE: boot, wait for plugins and commands, run the line, stop, exit with its status. */
+    private static int command(String line, InputStream in, PrintStream out, PrintStream err, boolean debug) {
+        Distribution dist = Distribution.locate();
+        System.setProperty(Distribution.HOME_PROPERTY, dist.home().toString());
+        Map<String, String> extra = new HashMap<>();
+        // the console bundle runs its profile and returns: it neither reads stdin nor stops the framework
+        extra.put("gosh.args", "--nointeractive --nohistory");
+        long t0 = System.nanoTime();
+        Boot boot = boot(dist, extra, err, debug);
+        if (boot == null) {
+            return EXIT_START_FAILED;
+        }
+        timing(debug, err, "framework and system bundles started", t0);
+        AtomicReference<Boot> running = new AtomicReference<>(boot);
+        Thread hook = stopOnSignal(running, err);
+        try {
+            if (!boot.failures().isEmpty()) {
+                boot.failures().forEach(f -> err.println("conduit: " + f));
+                return EXIT_START_FAILED;
+            }
+            try {
+                for (String warning : new Readiness(boot.context(), Distribution.jars(dist.deploy()), line)
+                        .await(READY_BOUND)) {
+                    err.println("conduit: " + warning);
+                }
+                timing(debug, err, "deploy/ plugins and conduit commands ready", t0);
+                ShellLine.Outcome outcome = ShellLine.run(boot.context(), line, in, out, err, READY_BOUND);
+                timing(debug, err, "line done", t0);
+                return outcome.exit() == null ? EXIT_OK : outcome.exit();
+            } catch (Exception | LinkageError e) {
+                out.flush();
+                err.println("conduit: " + explain(e));
+                if (debug) {
+                    e.printStackTrace(err);
+                }
+                return EXIT_USAGE;
+            }
+        } finally {
+            out.flush();
+            if (running.getAndSet(null) != null) {
+                if (!boot.stop(STOP_BOUND)) {
+                    err.println("conduit: the framework did not stop within " + STOP_BOUND.toSeconds() + " s; exiting");
+                }
+                timing(debug, err, "framework stopped", t0);
+            }
+            removeHook(hook);
+        }
+    }
+
+    /** No -c: boot and let the console bundle run the shell until Ctrl-D, exit, or a signal. */
+    private static int interactive(InputStream in, PrintStream out, PrintStream err, boolean debug) {
+        Distribution dist = Distribution.locate();
+        System.setProperty(Distribution.HOME_PROPERTY, dist.home().toString());
+        Map<String, String> extra = new HashMap<>();
+        // history goes to data/history (etc/gosh_profile), not ~/.gogo.history
+        extra.put("gosh.args", "--nohistory");
+        Boot boot = boot(dist, extra, err, debug);
+        if (boot == null) {
+            return EXIT_START_FAILED;
+        }
+        boot.failures().forEach(f -> err.println("conduit: " + f + " (the shell opens anyway; fix system/)"));
+        AtomicReference<Boot> running = new AtomicReference<>(boot);
+        Thread hook = stopOnSignal(running, err);
+        try {
+            if (!boot.awaitStop(STOP_BOUND)) {
+                err.println("conduit: the framework did not stop within " + STOP_BOUND.toSeconds() + " s; exiting");
+            }
+            running.set(null);
+            return EXIT_OK;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return EXIT_OK;
+        } finally {
+            removeHook(hook);
+        }
+    }
+
+    private static void timing(boolean debug, PrintStream err, String what, long t0) {
+        if (debug) {
+            long jvm = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+            err.printf("conduit: %s after %d ms (JVM up %d ms)%n", what, (System.nanoTime() - t0) / 1_000_000, jvm);
+        }
+    }
+
+    private static Boot boot(Distribution dist, Map<String, String> extra, PrintStream err, boolean debug) {
+        try {
+            return Boot.start(dist, extra, new FrameworkLog(dist.log().resolve("framework.log"), err, debug));
+        } catch (Boot.StartFailedException e) {
+            err.println("conduit: " + e.getMessage());
+            if (debug) {
+                e.printStackTrace(err);
+            }
+            return null;
+        }
+    }
+
+    /** SIGTERM, SIGINT (outside the shell), SIGHUP: stop the framework, bounded, so plugins close connections. */
+    private static Thread stopOnSignal(AtomicReference<Boot> running, PrintStream err) {
+        Thread hook = new Thread(() -> {
+            Boot boot = running.getAndSet(null);
+            if (boot != null && !boot.stop(STOP_BOUND)) {
+                err.println("conduit: the framework did not stop within " + STOP_BOUND.toSeconds() + " s; exiting");
+            }
+        }, "conduit-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down: the hook runs, and finds nothing left to stop
+        }
+    }
+
+    /**
+     * The message an operator should see: the first exception, unwrapped from reflection and other wrappers
+     * that add no message of their own, down to the root cause when nothing above it says more.
+     *
+     * @param e what the line threw
+     * @return its message
+     */
+    static String explain(Throwable e) {
+        Throwable t = e;
+        List<Throwable> seen = new ArrayList<>();
+        while (t.getCause() != null && t.getCause() != t && !seen.contains(t)) {
+            seen.add(t);
+            boolean wrapper = t instanceof InvocationTargetException || t instanceof UndeclaredThrowableException
+                    || t instanceof ExecutionException || t.getMessage() == null
+                    || t.getMessage().equals(t.getCause().toString());
+            if (!wrapper) {
+                break;
+            }
+            t = t.getCause();
+        }
+        return t.getMessage() != null && !t.getMessage().isBlank() ? t.getMessage() : t.toString();
+    }
+
+    private static String version() {
+        try {
+            java.nio.file.Path jar = java.nio.file.Path.of(Main.class.getProtectionDomain().getCodeSource()
+                    .getLocation().toURI());
+            try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+                String v = file.getManifest().getMainAttributes().getValue("Bundle-Version");
+                return v == null ? "(unknown)" : v;
+            }
+        } catch (Exception e) {
+            return "(development)";
+        }
+    }
+}

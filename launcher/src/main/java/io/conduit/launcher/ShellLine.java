@@ -1,0 +1,107 @@
+package io.conduit.launcher;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * Runs one Gogo line through the framework's {@code CommandProcessor}, as the interactive shell would.
+ * The launcher lives on the class path, outside the framework, so it cannot share Gogo's API classes with the
+ * bundles: it calls the service through the interfaces of the bundle that registered it, reflectively.
+ */
+final class ShellLine {
+    static final String PROCESSOR = "org.apache.felix.service.command.CommandProcessor";
+    static final String SESSION = "org.apache.felix.service.command.CommandSession";
+    /** Converter.INSPECT: the full form the shell prints a result in. */
+    static final int INSPECT = 0;
+    /** Session variable the conduit commands leave their exit status in. */
+    static final String EXIT_VARIABLE = "conduit.exit";
+
+    /** What a line left behind. */
+    record Outcome(Integer exit) {
+    }
+
+    private ShellLine() {
+    }
+
+    /**
+     * Runs a line.
+     *
+     * @param context the system bundle's context
+     * @param line the shell line; several commands may be separated by {@code ;}
+     * @param in the command's standard input
+     * @param out its standard output, where a non-null result is printed too
+     * @param err its standard error
+     * @param bound how long to wait for the shell service
+     * @return the exit status the commands set, or null
+     * @throws Exception whatever the line threw (unwrapped from reflection)
+     */
+    static Outcome run(BundleContext context, String line, InputStream in, PrintStream out, PrintStream err,
+            Duration bound) throws Exception {
+        ServiceTracker<Object, Object> tracker = new ServiceTracker<>(context, PROCESSOR, null);
+        tracker.open(true);
+        try {
+            Object processor = tracker.waitForService(TimeUnit.NANOSECONDS.toMillis(bound.toNanos()));
+            ServiceReference<Object> ref = tracker.getServiceReference();
+            if (processor == null || ref == null) {
+                throw new IllegalStateException("the shell service (" + PROCESSOR + ") did not appear within "
+                        + bound.toSeconds() + " s; is org.apache.felix.gogo.runtime in system/ and active?");
+            }
+            Class<?> processorType = ref.getBundle().loadClass(PROCESSOR);
+            Class<?> sessionType = ref.getBundle().loadClass(SESSION);
+            Method create = processorType.getMethod("createSession", InputStream.class, OutputStream.class,
+                    OutputStream.class);
+            Method execute = sessionType.getMethod("execute", CharSequence.class);
+            Method format = sessionType.getMethod("format", Object.class, int.class);
+            Method get = sessionType.getMethod("get", String.class);
+            Method put = sessionType.getMethod("put", String.class, Object.class);
+            Method close = sessionType.getMethod("close");
+            Object session = call(create, processor, in, out, err);
+            try {
+                // conduit's commands first for unqualified names (run, hosts, ping...), then any scope
+                call(put, session, "SCOPE", SCOPE_PATH);
+                Object result = call(execute, session, line);
+                if (result != null) {
+                    out.println(call(format, session, result, INSPECT));
+                }
+                out.flush();
+                Object exit = call(get, session, EXIT_VARIABLE);
+                return new Outcome(exit instanceof Number n ? n.intValue() : null);
+            } finally {
+                try {
+                    call(close, session);
+                } catch (Exception e) {
+                    // closing a session releases its streams only
+                }
+            }
+        } finally {
+            tracker.close();
+        }
+    }
+
+    /** The interactive profile (etc/gosh_profile) sets the same search path. */
+    static final String SCOPE_PATH = Readiness.SCOPE + ":*";
+
+    private static Object call(Method m, Object target, Object... args) throws Exception {
+        try {
+            return m.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Exception ex) {
+                throw ex;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
+    }
+}
