@@ -190,6 +190,11 @@ public final class DockerClients implements AutoCloseable {
             return c;
         }
         String address = endpoint.address();
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String detail = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
         for (Throwable t = failure; t != null; t = t.getCause()) {
             String text = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
             if (t instanceof AccessDeniedException || text.contains("permission denied") || text.contains("[13]")) {
@@ -205,13 +210,13 @@ public final class DockerClients implements AutoCloseable {
             }
             if (t instanceof SSLException) {
                 return new ConnectFailedException("TLS with the docker daemon at " + address + " failed ("
-                        + t.getMessage() + "); check cert_path (" + endpoint.certPath()
+                        + detail + "); check cert_path (" + endpoint.certPath()
                         + ": ca.pem, cert.pem, key.pem) and that the daemon runs with --tlsverify", failure);
             }
             if (t instanceof ConnectException || t instanceof NoSuchFileException || t instanceof UnknownHostException
                     || t instanceof NoRouteToHostException || text.contains("no such file")
                     || text.contains("connection refused") || text.contains("[2]") || text.contains("[111]")) {
-                return new ConnectFailedException("docker daemon at " + address + " is unreachable (" + t.getMessage()
+                return new ConnectFailedException("docker daemon at " + address + " is unreachable (" + detail
                         + "); start dockerd, or set docker_host (or DOCKER_HOST) to where it listens", failure);
             }
         }

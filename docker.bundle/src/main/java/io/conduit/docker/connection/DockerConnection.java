@@ -215,12 +215,14 @@ final class DockerConnection implements Connection {
         if ((code == 126 || code == 127) && stdout.total() + stderr.total() > 0) {
             String text = new String(stdout.toByteArray(), StandardCharsets.UTF_8)
                     + new String(stderr.toByteArray(), StandardCharsets.UTF_8);
-            if (text.contains("OCI runtime exec failed") || text.contains("executable file not found")) {
+            if (text.contains("OCI runtime exec failed") || text.contains("executable file not found")
+                    || text.contains("unable to find user") || text.contains("unable to find group")) {
                 // the daemon reports a failed exec on the stream; say what to do
                 OutputBuffer hint = new OutputBuffer(command.outputLimit());
                 byte[] kept = stderr.toByteArray();
                 hint.write(kept, 0, kept.length);
-                byte[] advice = ("conduit: " + cannotStart(command, argv.get(0)) + "\n").getBytes(StandardCharsets.UTF_8);
+                byte[] advice = ("conduit: " + cannotStart(command, argv.get(0), execUser, text) + "\n")
+                        .getBytes(StandardCharsets.UTF_8);
                 hint.write(advice, 0, advice.length);
                 return ExecResult.of(code, stdout, hint, duration);
             }
@@ -228,7 +230,14 @@ final class DockerConnection implements Connection {
         return ExecResult.of(code, stdout, stderr, duration);
     }
 
-    private String cannotStart(Command command, String program) {
+    private String cannotStart(Command command, String program, String execUser, String daemonSaid) {
+        if (daemonSaid.contains("unable to find user") || daemonSaid.contains("unable to find group")) {
+            return "container \"" + container + "\" has no user \"" + execUser + "\"; set the user option (or the"
+                    + " inventory's username, or the become user) to one in its /etc/passwd, or to a uid such as 1000";
+        }
+        if (command.cwd() != null && daemonSaid.contains("chdir")) {
+            return "container \"" + container + "\" has no directory " + command.cwd() + " to run in";
+        }
         if (command.line() != null) {
             return "container \"" + container + "\" has no /bin/sh to run a shell line; pass the command as an"
                     + " argument vector instead";

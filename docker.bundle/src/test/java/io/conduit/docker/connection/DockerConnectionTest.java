@@ -144,6 +144,15 @@ class DockerConnectionTest {
         try (Connection c = open(main, Map.of("user", "1000:1000"))) {
             assertEquals("1000:1000", sh(c, "echo $(id -u):$(id -g)").stdoutText().trim());
         }
+        try (Connection c = open(main, Map.of("user", "nosuchuser"))) {
+            ExecResult r = sh(c, "id");
+            assertEquals(126, r.exitCode());
+            assertTrue(r.stderrText().contains("has no user \"nosuchuser\"; set the user option"), r.stderrText());
+            ExecResult cwd = c.exec(Command.argv(List.of("pwd")).withCwd("/nope").withBecome(Become.sudo("root", null)));
+            assertTrue(cwd.exitCode() != 0, cwd.toString());
+            assertTrue(cwd.stderrText().contains("has no directory /nope") || cwd.stdoutText().contains("/nope"),
+                    cwd.stderrText() + cwd.stdoutText());
+        }
     }
 
     @Test
