@@ -344,6 +344,18 @@ class RestConnectionTest {
     }
 
     @Test
+    void hostsWithTheSameTlsSettingsShareOneHttpClient() throws Exception {
+        Agent other = agents.start(TOKEN);
+        try (Connection a = open(agent, trusting(agent)); Connection b = open(agent, trusting(agent));
+                Connection c = open(other, trusting(other))) {
+            assertEquals(2, plugin.clients().size(), "one client per CA file, not per host");
+            assertEquals("1\n", a.exec(Command.shell("echo 1")).stdoutText());
+            assertEquals("2\n", b.exec(Command.shell("echo 2")).stdoutText());
+            assertEquals("3\n", c.exec(Command.shell("echo 3")).stdoutText());
+        }
+    }
+
+    @Test
     void deactivateLeavesNoPluginThreads() throws Exception {
         for (int i = 0; i < 3; i++) {
             Connection c = open(agent, trusting(agent));

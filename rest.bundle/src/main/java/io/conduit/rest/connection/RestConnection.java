@@ -32,7 +32,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -83,13 +82,14 @@ public final class RestConnection implements Connection {
 
     private final ConnectionKey key;
     private final Supplier<RestSettings> defaults;
-    private final Executor executor;
+    private final HttpClients clients;
     private final Consumer<RestConnection> onClose;
     private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
 
     private volatile RestSettings settings;
     private volatile HttpClient client;
     private volatile ClientTls tls;
+    private volatile String peerHost;
     private volatile String base;
     private volatile String where;
     private volatile Secret token;
@@ -100,14 +100,14 @@ public final class RestConnection implements Connection {
     /**
      * @param key the host and plugin
      * @param defaults the plugin's current defaults, read on {@link #open}
-     * @param executor runs the HTTP client's work; owned by the plugin
+     * @param clients the plugin's shared HTTP clients
      * @param onClose told once when this connection closes
      */
-    public RestConnection(ConnectionKey key, Supplier<RestSettings> defaults, Executor executor,
+    public RestConnection(ConnectionKey key, Supplier<RestSettings> defaults, HttpClients clients,
             Consumer<RestConnection> onClose) {
         this.key = key;
         this.defaults = defaults;
-        this.executor = executor;
+        this.clients = clients;
         this.onClose = onClose;
         this.where = key.host();
     }
@@ -134,28 +134,23 @@ public final class RestConnection implements Connection {
                 ? params.password() : null;
         settings = s;
 
-        HttpClient.Builder builder = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(s.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(executor);
-        if (s.useSsl()) {
-            try {
-                tls = ClientTls.create(s.verifySsl(), s.caFile() == null ? null : Path.of(s.caFile()));
-            } catch (IOException e) {
-                throw new ConnectionException(where + ": " + e.getMessage(), e);
-            } catch (GeneralSecurityException e) {
-                throw new ConnectionException(where + ": cannot set up TLS: " + e.getMessage(), e);
-            }
-            builder.sslContext(tls.context());
-            if (!s.verifySsl()) {
-                LOG.warn("{}: verify_ssl is false: the device's certificate is not checked, anyone in between can"
-                        + " read the token", where);
-            }
-        } else {
+        HttpClients.Shared shared;
+        try {
+            shared = clients.get(s);
+        } catch (IOException e) {
+            throw new ConnectionException(where + ": " + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new ConnectionException(where + ": cannot set up TLS: " + e.getMessage(), e);
+        }
+        if (s.useSsl() && !s.verifySsl()) {
+            LOG.warn("{}: verify_ssl is false: the device's certificate is not checked, anyone in between can"
+                    + " read the token", where);
+        } else if (!s.useSsl()) {
             LOG.warn("{}: use_ssl is false: the token and all data cross the network in clear text", where);
         }
-        client = builder.build();
+        tls = shared.tls();
+        peerHost = host;
+        client = shared.client();
 
         String label = "GET " + path(s.healthPath());
         HttpResponse<InputStream> response = send(label, request(s.healthPath(), null, s.requestTimeout())
@@ -488,7 +483,7 @@ public final class RestConnection implements Connection {
             }
             if (c instanceof SSLException) {
                 unreachable = true;
-                String reason = tls == null ? null : tls.takeFailure();
+                String reason = tls == null ? null : tls.takeFailure(peerHost, port());
                 if (reason == null) {
                     reason = c.getMessage() + (String.valueOf(c.getMessage()).contains("plaintext")
                             || String.valueOf(c.getMessage()).contains("Unsupported or unrecognized SSL message")

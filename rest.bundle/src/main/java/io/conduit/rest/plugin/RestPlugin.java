@@ -21,6 +21,7 @@ import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionName;
 import io.conduit.api.connection.ConnectionPlugin;
 import io.conduit.api.connection.OptionDescriptor;
+import io.conduit.rest.connection.HttpClients;
 import io.conduit.rest.connection.RestConnection;
 
 /**
@@ -45,6 +46,7 @@ public final class RestPlugin implements ConnectionPlugin {
         t.setDaemon(true);
         return t;
     });
+    private final HttpClients clients = new HttpClients(executor);
     private final Set<RestConnection> open = ConcurrentHashMap.newKeySet();
     private volatile RestSettings settings;
 
@@ -67,6 +69,7 @@ public final class RestPlugin implements ConnectionPlugin {
     @Deactivate
     public void deactivate() {
         open.forEach(RestConnection::close);
+        clients.clear();
         executor.shutdownNow();
         try {
             if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -79,7 +82,7 @@ public final class RestPlugin implements ConnectionPlugin {
 
     @Override
     public Connection create(ConnectionKey key) {
-        RestConnection connection = new RestConnection(key, () -> settings, executor, open::remove);
+        RestConnection connection = new RestConnection(key, () -> settings, clients, open::remove);
         open.add(connection);
         return connection;
     }
@@ -92,6 +95,11 @@ public final class RestPlugin implements ConnectionPlugin {
     @Override
     public String description() {
         return "devices with an HTTP management API (token over HTTPS): the REST device protocol, PROTOCOL.md";
+    }
+
+    /** @return the shared HTTP clients, for tests */
+    public HttpClients clients() {
+        return clients;
     }
 
     /** @return the current defaults */

@@ -18,7 +18,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -35,7 +36,8 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class ClientTls {
     private final SSLContext context;
-    private final AtomicReference<String> failure = new AtomicReference<>();
+    // by peer "host:port": the context is shared by every connection with the same settings
+    private final Map<String, String> failures = new ConcurrentHashMap<>();
 
     private ClientTls(SSLContext context) {
         this.context = context;
@@ -81,12 +83,20 @@ public final class ClientTls {
     }
 
     /**
-     * Takes the reason of the last handshake failure, if this trust manager saw it.
+     * Takes the reason of the last handshake failure with a peer, if this trust manager saw it.
      *
+     * @param host the peer's host as in the URL (no brackets)
+     * @param port the peer's port
      * @return the reason in words, or {@code null} when the trust manager did not fail
      */
-    public String takeFailure() {
-        return failure.getAndSet(null);
+    public String takeFailure(String host, int port) {
+        return failures.remove(host + ":" + port);
+    }
+
+    private void record(SSLEngine engine, String reason) {
+        if (engine != null && engine.getPeerHost() != null) {
+            failures.put(engine.getPeerHost() + ":" + engine.getPeerPort(), reason);
+        }
     }
 
     private static KeyStore trustStore(Path caFile) throws IOException, GeneralSecurityException {
@@ -154,12 +164,12 @@ public final class ClientTls {
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
                 throws CertificateException {
-            chain(chain, authType);
+            chain(chain, authType, engine);
             try {
                 delegate.checkServerTrusted(chain, authType, engine);
             } catch (CertificateException e) {
                 String host = engine == null ? null : engine.getPeerHost();
-                failure.set("certificate hostname mismatch: the device's certificate " + describe(chain[0])
+                record(engine, "certificate hostname mismatch: the device's certificate " + describe(chain[0])
                         + " is valid for " + names(chain[0]) + ", not for '" + host + "'; connect by one of those"
                         + " names (set the host's hostname), or give the device a certificate that names '" + host
                         + "' (reference agent: --san " + host + ")");
@@ -170,16 +180,16 @@ public final class ClientTls {
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
                 throws CertificateException {
-            chain(chain, authType);
+            chain(chain, authType, null);
             delegate.checkServerTrusted(chain, authType, socket);
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            chain(chain, authType);
+            chain(chain, authType, null);
         }
 
-        private void chain(X509Certificate[] chain, String authType) throws CertificateException {
+        private void chain(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
             try {
                 delegate.checkServerTrusted(chain, authType);
             } catch (CertificateException e) {
@@ -188,12 +198,12 @@ public final class ClientTls {
                     root = root.getCause();
                 }
                 if (root instanceof CertificateExpiredException || root instanceof CertificateNotYetValidException) {
-                    failure.set("certificate expired or not yet valid: " + describe(chain[0]) + " is valid from "
+                    record(engine, "certificate expired or not yet valid: " + describe(chain[0]) + " is valid from "
                             + chain[0].getNotBefore() + " to " + chain[0].getNotAfter()
                             + "; renew the device's certificate or check this machine's clock");
                 } else {
                     X509Certificate top = chain[chain.length - 1];
-                    failure.set("certificate not trusted: " + describe(chain[0]) + ", issued by '"
+                    record(engine, "certificate not trusted: " + describe(chain[0]) + ", issued by '"
                             + top.getIssuerX500Principal().getName() + "', is not signed by a CA in "
                             + "the trust store; set ca_file to the device's CA certificate (reference agent:"
                             + " STATE_DIR/ca.pem), or verify_ssl: false to skip the check (insecure)");
