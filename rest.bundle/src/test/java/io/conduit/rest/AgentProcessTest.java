@@ -54,7 +54,7 @@ class AgentProcessTest {
         assertEquals(0, help.exitValue());
         for (String flag : List.of("--bind", "--port", "--token-file", "--state-dir", "--san", "--keystore",
                 "--keystore-password-file", "--no-tls", "--api-path", "--max-request-size", "--max-file-size",
-                "--max-output", "--max-command-timeout", "--threads", "--workdir", "--help")) {
+                "--max-output", "--max-command-timeout", "--max-commands", "--workdir", "--help")) {
             assertTrue(text.contains(flag + " "), flag + " missing from --help:\n" + text);
         }
 

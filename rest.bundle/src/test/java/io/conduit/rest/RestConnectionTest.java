@@ -328,6 +328,30 @@ class RestConnectionTest {
     }
 
     @Test
+    void commandsOverTheAgentsLimitAreRefusedWithWhy() throws Exception {
+        Agent small = agents.start(TOKEN, "--max-commands", "1");
+        Path running = tmp.resolve("running");
+        Path release = tmp.resolve("release");
+        try (Connection c = open(small, trusting(small))) {
+            CompletableFuture<ExecResult> first = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return c.exec(Command.shell("touch '" + running + "'; while [ ! -e '" + release
+                            + "' ]; do sleep 0.05; done; echo released").withTimeout(Duration.ofSeconds(30)));
+                } catch (IOException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            awaitFile(running, Duration.ofSeconds(10));
+            ConnectionException busy = assertThrows(ConnectionException.class, () -> c.exec(Command.shell("true")));
+            assertTrue(busy.getMessage().contains("503") && busy.getMessage().contains("--max-commands"),
+                    busy.getMessage());
+            Files.createFile(release);
+            assertEquals("released\n", first.get(30, TimeUnit.SECONDS).stdoutText());
+            assertEquals(0, c.exec(Command.shell("true")).exitCode());
+        }
+    }
+
+    @Test
     void closeCancelsACallInFlight() throws Exception {
         Connection c = open(agent, trusting(agent));
         CompletableFuture<ExecResult> running = CompletableFuture.supplyAsync(() -> {

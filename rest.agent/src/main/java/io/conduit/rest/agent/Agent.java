@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -66,19 +66,19 @@ public final class Agent implements AutoCloseable {
             server = HttpServer.create(address, 64);
         }
         AtomicInteger count = new AtomicInteger();
-        // bounded: a flood of requests queues a little, then gets refused, instead of eating the host
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(config.threads(), config.threads(), 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(config.threads() * 4), r -> {
+        // one thread per request in progress: a long command must not hold up /health or a file. Commands, the
+        // expensive part, are bounded by --max-commands in the handler (503 beyond), bodies by the size limits
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), r -> {
                     Thread t = new Thread(r, "agent-http-" + count.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                 });
-        executor.allowCoreThreadTimeOut(true);
         CommandRunner runner = new CommandRunner(config.workdir());
         server.setExecutor(executor);
         server.createContext(config.apiPath(), new ApiHandler(config.apiPath(), config.token(), runner,
                 new ApiHandler.Settings(config.maxRequestBytes(), config.maxFileBytes(), config.maxOutputBytes(),
-                        config.maxCommandTimeout(), VERSION)));
+                        config.maxCommandTimeout(), config.maxCommands(), VERSION)));
         if (!config.apiPath().equals("/")) {
             server.createContext("/", new NotFoundHandler(config.apiPath()));
         }

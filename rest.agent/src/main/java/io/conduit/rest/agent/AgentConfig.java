@@ -26,12 +26,12 @@ import java.util.Map;
  * @param maxFileBytes the largest raw file upload accepted
  * @param maxOutputBytes the most stdout and stderr kept per command and stream
  * @param maxCommandTimeout the longest a command may run
- * @param threads how many requests are served at once
+ * @param maxCommands how many commands may run at once; more are refused with 503
  * @param workdir the working directory commands start in
  */
 public record AgentConfig(String bind, int port, String token, Path stateDir, Path keystore, char[] keystorePassword,
         List<String> subjectAltNames, boolean tls, String apiPath, long maxRequestBytes, long maxFileBytes,
-        long maxOutputBytes, Duration maxCommandTimeout, int threads, Path workdir) {
+        long maxOutputBytes, Duration maxCommandTimeout, int maxCommands, Path workdir) {
 
     /** The environment variable the token is read from when {@code --token-file} is not given. */
     public static final String TOKEN_ENV = "CONDUIT_AGENT_TOKEN";
@@ -63,7 +63,7 @@ public record AgentConfig(String bind, int port, String token, Path stateDir, Pa
               --max-output SIZE           most stdout and stderr kept per command and stream (default 16m)
               --max-command-timeout SECS  longest a command may run; also the limit when the client sets
                                           none (default 3600)
-              --threads N                 requests served at once (default 16)
+              --max-commands N            commands running at once; more are refused with 503 (default 32)
               --workdir DIR               working directory of commands (default the user's home)
               --help                      print this help and exit
 
@@ -93,7 +93,7 @@ public record AgentConfig(String bind, int port, String token, Path stateDir, Pa
         long maxFile = 4L << 30;
         long maxOutput = 16L << 20;
         long maxTimeout = 3600;
-        int threads = 16;
+        int maxCommands = 32;
         Path workdir = Path.of(System.getProperty("user.home"));
 
         for (int i = 0; i < args.length; i++) {
@@ -130,7 +130,7 @@ public record AgentConfig(String bind, int port, String token, Path stateDir, Pa
                 case "--max-file-size" -> maxFile = size(arg, value);
                 case "--max-output" -> maxOutput = size(arg, value);
                 case "--max-command-timeout" -> maxTimeout = number(arg, value, 1, Long.MAX_VALUE / 1000);
-                case "--threads" -> threads = (int) number(arg, value, 1, 1024);
+                case "--max-commands" -> maxCommands = (int) number(arg, value, 1, 4096);
                 case "--workdir" -> workdir = Path.of(value);
                 default -> throw new IllegalArgumentException("unknown option " + arg + "; see --help");
             }
@@ -163,7 +163,7 @@ public record AgentConfig(String bind, int port, String token, Path stateDir, Pa
             keystorePassword = firstLine(keystorePasswordFile, "--keystore-password-file").toCharArray();
         }
         return new AgentConfig(bind, port, token, stateDir, keystore, keystorePassword, List.copyOf(sans), tls,
-                apiPath, maxRequest, maxFile, maxOutput, Duration.ofSeconds(maxTimeout), threads, workdir);
+                apiPath, maxRequest, maxFile, maxOutput, Duration.ofSeconds(maxTimeout), maxCommands, workdir);
     }
 
     /** Never shows the token or the key store password. */

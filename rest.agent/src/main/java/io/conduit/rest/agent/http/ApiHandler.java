@@ -47,10 +47,11 @@ public final class ApiHandler implements HttpHandler {
     private final byte[] tokenDigest;
     private final CommandRunner runner;
     private final Settings settings;
+    private final java.util.concurrent.Semaphore commands;
 
     /** Limits the handler enforces. */
     public record Settings(long maxRequestBytes, long maxFileBytes, long maxOutputBytes, Duration maxCommandTimeout,
-            String version) {
+            int maxCommands, String version) {
     }
 
     /**
@@ -64,6 +65,7 @@ public final class ApiHandler implements HttpHandler {
         this.tokenDigest = FileStore.sha256().digest(token.getBytes(StandardCharsets.UTF_8));
         this.runner = runner;
         this.settings = settings;
+        this.commands = new java.util.concurrent.Semaphore(settings.maxCommands());
     }
 
     @Override
@@ -143,6 +145,7 @@ public final class ApiHandler implements HttpHandler {
         limits.addProperty("max_file_size", settings.maxFileBytes());
         limits.addProperty("max_output", settings.maxOutputBytes());
         limits.addProperty("max_command_timeout", settings.maxCommandTimeout().toSeconds());
+        limits.addProperty("max_commands", settings.maxCommands());
         body.add("limits", limits);
         return json(exchange, 200, body);
     }
@@ -176,7 +179,16 @@ public final class ApiHandler implements HttpHandler {
         byte[] stdin = stdinText == null ? new byte[0] : decode(stdinText, stdinEncoding, "stdin");
         String outputEncoding = encoding(request, "output_encoding", "text");
 
-        CommandRunner.Outcome outcome = runner.run(command, stdin, timeout, limit);
+        if (!commands.tryAcquire()) {
+            throw new ApiError(503, settings.maxCommands() + " commands are running, the agent's limit"
+                    + " (--max-commands); try again when some have ended");
+        }
+        CommandRunner.Outcome outcome;
+        try {
+            outcome = runner.run(command, stdin, timeout, limit);
+        } finally {
+            commands.release();
+        }
         JsonObject body = new JsonObject();
         body.addProperty("return_code", outcome.exitCode());
         body.addProperty("stdout", encode(outcome.stdout(), outputEncoding));
@@ -192,7 +204,7 @@ public final class ApiHandler implements HttpHandler {
 
     private int files(HttpExchange exchange, String method) throws ApiError, IOException {
         Map<String, String> query = query(exchange);
-        if (method.equals("GET") || method.equals("HEAD")) {
+        if (method.equals("GET")) {
             Path file = FileStore.readable(FileStore.resolve(query.get("path")));
             String accept = exchange.getRequestHeaders().getFirst("Accept");
             long size = Files.size(file);
