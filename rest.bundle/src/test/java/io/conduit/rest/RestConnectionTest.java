@@ -419,6 +419,47 @@ class RestConnectionTest {
         }
     }
 
+    @Test
+    void aDeviceThatAcceptsButNeverAnswersTimesOutWithinTheDeadlines() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept()); // accept, then say nothing: no TLS, no HTTP
+                    }
+                } catch (IOException e) {
+                    // closed at the end of the test
+                }
+            });
+            acceptor.start();
+            try {
+                for (boolean ssl : new boolean[] {true, false}) {
+                    Map<String, Object> extras = trusting(agent);
+                    extras.put("use_ssl", ssl);
+                    extras.put("connect_timeout", Duration.ofSeconds(1));
+                    extras.put("request_timeout", Duration.ofSeconds(1));
+                    extras.put("retries", 0L);
+                    long start = System.nanoTime();
+                    TimedOutException e = assertThrows(TimedOutException.class,
+                            () -> open("127.0.0.1", silent.getLocalPort(), extras));
+                    Duration took = Duration.ofNanos(System.nanoTime() - start);
+                    assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "took " + took);
+                    assertTrue(e.getMessage().startsWith("127.0.0.1:" + silent.getLocalPort() + ": "), e.getMessage());
+                    // with TLS the handshake never completes (connect deadline); without, no answer comes
+                    assertTrue(e.getMessage(), e.getMessage().contains(ssl ? "could not connect within 1s"
+                            : "no answer within the request's deadline (request_timeout 1s"));
+                }
+            } finally {
+                silent.close();
+                acceptor.join(5000);
+                for (java.net.Socket s : held) {
+                    s.close();
+                }
+            }
+        }
+    }
+
     static String sha256(Path file) throws Exception {
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         try (InputStream in = Files.newInputStream(file)) {

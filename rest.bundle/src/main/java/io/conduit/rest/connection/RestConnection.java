@@ -229,7 +229,8 @@ public final class RestConnection implements Connection {
     public void put(Path local, String remotePath, int mode) throws IOException {
         RestSettings s = ready();
         if (!Files.isRegularFile(local)) {
-            throw new FileNotFoundException(local + ": no such local file");
+            throw new FileNotFoundException(local + (Files.isDirectory(local) ? ": is a directory, not a file"
+                    : ": no such local file"));
         }
         long size = Files.size(local);
         String modeText = mode == KEEP_MODE ? localMode(local) : String.format("%04o", mode);
@@ -473,8 +474,9 @@ public final class RestConnection implements Connection {
             if (c instanceof HttpConnectTimeoutException) {
                 unreachable = true;
                 return new TimedOutException(where + ": could not connect within " + text(s.connectTimeout())
-                        + " (connect_timeout); is the device up, and is port " + port() + " open to this machine?",
-                        s.connectTimeout());
+                        + " (connect_timeout" + (s.useSsl() ? ", TCP and TLS handshake" : "") + "); is the device"
+                        + " up, is port " + port() + " open to this machine" + (s.useSsl() ? ", and does it speak"
+                        + " HTTPS there?" : "?"), s.connectTimeout());
             }
             if (c instanceof HttpTimeoutException) {
                 return new TimedOutException(where + ": " + label + ": no answer within the request's deadline ("
