@@ -447,8 +447,8 @@ class RestConnectionTest {
                     assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "took " + took);
                     assertTrue(e.getMessage().startsWith("127.0.0.1:" + silent.getLocalPort() + ": "), e.getMessage());
                     // with TLS the handshake never completes (connect deadline); without, no answer comes
-                    assertTrue(e.getMessage(), e.getMessage().contains(ssl ? "could not connect within 1s"
-                            : "no answer within the request's deadline (request_timeout 1s"));
+                    assertTrue(e.getMessage().contains(ssl ? "could not connect within 1s"
+                            : "no answer within the request's deadline (request_timeout 1s"), e.getMessage());
                 }
             } finally {
                 silent.close();
