@@ -380,6 +380,26 @@ class RestConnectionTest {
     }
 
     @Test
+    void closingTheConnectionKillsTheCommandItWasWaitingFor() throws Exception {
+        Path pidFile = tmp.resolve("orphan.pid");
+        Connection c = open(agent, trusting(agent));
+        CompletableFuture<ExecResult> running = CompletableFuture.supplyAsync(() -> {
+            try {
+                return c.exec(Command.shell("sleep 120 & echo $! > '" + pidFile + ".tmp'; mv '" + pidFile
+                        + ".tmp' '" + pidFile + "'; wait"));
+            } catch (IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        awaitFile(pidFile, Duration.ofSeconds(10));
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
+        c.close(); // what the core does on a host timeout: the agent must not keep the command running
+        ExecutionException e = assertThrows(ExecutionException.class, () -> running.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(ConnectionException.class, e.getCause());
+        ProcessHandle.of(pid).ifPresent(p -> p.onExit().orTimeout(10, TimeUnit.SECONDS).join());
+    }
+
+    @Test
     void deactivateLeavesNoPluginThreads() throws Exception {
         for (int i = 0; i < 3; i++) {
             Connection c = open(agent, trusting(agent));

@@ -25,9 +25,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -73,6 +76,8 @@ import io.conduit.rest.tls.ClientTls;
 public final class RestConnection implements Connection {
     /** The capability a device's /health lists when it takes and gives application/octet-stream file bodies. */
     public static final String RAW_FILES = "raw_files";
+    /** The capability a device's /health lists when it takes {@code DELETE EXEC_PATH?id=ID} to kill a command. */
+    public static final String CANCEL = "cancel";
     private static final Logger LOG = LoggerFactory.getLogger(RestConnection.class);
     private static final String OCTET = "application/octet-stream";
     private static final String JSON = "application/json";
@@ -85,6 +90,7 @@ public final class RestConnection implements Connection {
     private final HttpClients clients;
     private final Consumer<RestConnection> onClose;
     private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
+    private final Set<String> runningCommands = ConcurrentHashMap.newKeySet();
 
     private volatile RestSettings settings;
     private volatile HttpClient client;
@@ -94,6 +100,7 @@ public final class RestConnection implements Connection {
     private volatile String where;
     private volatile Secret token;
     private volatile boolean raw;
+    private volatile boolean cancellable;
     private volatile boolean closed;
     private volatile boolean unreachable;
 
@@ -157,16 +164,19 @@ public final class RestConnection implements Connection {
                 .header("Accept", JSON).GET().build(), true);
         byte[] body = expectOk(label, response, SMALL_BODY_LIMIT, null);
         boolean offered = false;
+        boolean cancel = false;
         if (body.length > 0) {
             JsonObject health = object(label, response.statusCode(), body);
             JsonElement caps = health.get("capabilities");
             if (caps instanceof JsonArray array) {
                 for (JsonElement c : array) {
                     offered |= c.isJsonPrimitive() && RAW_FILES.equals(c.getAsString());
+                    cancel |= c.isJsonPrimitive() && CANCEL.equals(c.getAsString());
                 }
             }
         }
         raw = offered && s.rawFiles();
+        cancellable = cancel;
         LOG.debug("{}: opened {} (raw file streaming {})", where, base, raw ? "on" : "off");
     }
 
@@ -193,12 +203,23 @@ public final class RestConnection implements Connection {
         }
         body.addProperty("output_encoding", "base64");
         body.addProperty("output_limit", command.outputLimit());
+        String id = UUID.randomUUID().toString();
+        body.addProperty("id", id);
 
         String label = "POST " + path(s.execPath());
         long start = System.nanoTime();
-        HttpResponse<InputStream> response = send(label, request(s.execPath(), null, timeout.plus(s.requestTimeout()))
-                .header("Content-Type", JSON).header("Accept", JSON)
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)).build(), false);
+        HttpResponse<InputStream> response;
+        runningCommands.add(id);
+        try {
+            response = send(label, request(s.execPath(), null, timeout.plus(s.requestTimeout()))
+                    .header("Content-Type", JSON).header("Accept", JSON)
+                    .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)).build(), false);
+        } catch (InterruptedIOException | TimedOutException e) {
+            cancel(List.of(id)); // the caller gave up: don't leave the command running on the device
+            throw e;
+        } finally {
+            runningCommands.remove(id);
+        }
         // base64 of two capped streams, plus room for devices that do not cap
         long limit = Math.max(64L << 20, command.outputLimit() * 3 + SMALL_BODY_LIMIT);
         JsonObject result = object(label, response.statusCode(), expectOk(label, response, limit, null));
@@ -346,7 +367,11 @@ public final class RestConnection implements Connection {
             return;
         }
         closed = true;
+        List<String> commands = List.copyOf(runningCommands);
         inFlight.forEach(f -> f.cancel(true));
+        if (!commands.isEmpty() && !unreachable) {
+            awaitQuietly(cancel(commands));
+        }
         RestSettings s = settings;
         HttpClient c = client;
         if (c != null && s != null && s.disconnectMethod() != null && !unreachable) {
@@ -366,6 +391,38 @@ public final class RestConnection implements Connection {
         }
         client = null;
         onClose.accept(this);
+    }
+
+    /**
+     * Asks the device to kill commands whose caller gave up (closed, interrupted, timed out), if it can.
+     *
+     * @return the requests sent, to wait on or not
+     */
+    private List<CompletableFuture<HttpResponse<Void>>> cancel(List<String> ids) {
+        RestSettings s = settings;
+        HttpClient c = client;
+        if (!cancellable || c == null || s == null) {
+            return List.of();
+        }
+        List<CompletableFuture<HttpResponse<Void>>> sent = new ArrayList<>();
+        for (String id : ids) {
+            HttpRequest request = request(s.execPath(), "id=" + encode(id), SHORT).header("Accept", JSON)
+                    .DELETE().build();
+            sent.add(c.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) ->
+                    LOG.debug("{}: cancel of command {}: {}", where, id, e == null ? r.statusCode() : e.toString())));
+        }
+        return sent;
+    }
+
+    private static void awaitQuietly(List<? extends CompletableFuture<?>> futures) {
+        try {
+            CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).get(SHORT.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // best effort: the device's own timeout still ends the command
+        }
     }
 
     /** @return whether the device offered raw file streaming and it is used */

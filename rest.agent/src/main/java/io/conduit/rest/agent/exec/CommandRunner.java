@@ -19,6 +19,7 @@ public final class CommandRunner {
     private static final AtomicInteger THREADS = new AtomicInteger();
     private final Path workdir;
     private final Set<Process> running = ConcurrentHashMap.newKeySet();
+    private final java.util.Map<String, Process> byId = new ConcurrentHashMap<>();
 
     /** What a command did. */
     public record Outcome(int exitCode, byte[] stdout, byte[] stderr, boolean stdoutTruncated,
@@ -39,11 +40,12 @@ public final class CommandRunner {
      * @param stdin bytes for standard input (then end of file)
      * @param timeout how long it may run; then it and its descendants are killed
      * @param outputLimit bytes of stdout and of stderr to keep
+     * @param id the client's id for the command, for {@link #cancel}; or {@code null}
      * @return what it did
      * @throws IOException the shell could not be started
      * @throws InterruptedException the agent is stopping
      */
-    public Outcome run(String command, byte[] stdin, Duration timeout, long outputLimit)
+    public Outcome run(String command, byte[] stdin, Duration timeout, long outputLimit, String id)
             throws IOException, InterruptedException {
         long start = System.nanoTime();
         ProcessBuilder builder = new ProcessBuilder("sh", "-c", command);
@@ -52,6 +54,9 @@ public final class CommandRunner {
         }
         Process process = builder.start();
         running.add(process);
+        if (id != null) {
+            byId.put(id, process);
+        }
         try {
             Capped out = new Capped(outputLimit);
             Capped err = new Capped(outputLimit);
@@ -82,7 +87,25 @@ public final class CommandRunner {
             throw e;
         } finally {
             running.remove(process);
+            if (id != null) {
+                byId.remove(id, process);
+            }
         }
+    }
+
+    /**
+     * Kills a running command and its process tree (its client gave up on it).
+     *
+     * @param id the id the client gave the command
+     * @return whether such a command was running
+     */
+    public boolean cancel(String id) {
+        Process process = byId.get(id);
+        if (process == null) {
+            return false;
+        }
+        killTree(process);
+        return true;
     }
 
     /** Kills every command still running (the agent is stopping). */

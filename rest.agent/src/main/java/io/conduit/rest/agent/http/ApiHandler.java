@@ -38,6 +38,8 @@ import io.conduit.rest.agent.exec.CommandRunner;
 public final class ApiHandler implements HttpHandler {
     /** The capability /health advertises for application/octet-stream file bodies. */
     public static final String RAW_FILES = "raw_files";
+    /** The capability /health advertises for {@code DELETE /execute?id=ID}. */
+    public static final String CANCEL = "cancel";
     /** Protocol version /health reports. */
     public static final int PROTOCOL = 1;
     private static final String OCTET = "application/octet-stream";
@@ -92,7 +94,21 @@ public final class ApiHandler implements HttpHandler {
             } catch (IOException | RuntimeException ignored) {
                 // headers already sent or the client went away
             }
-        } catch (RuntimeException | IOException e) {
+        } catch (IOException e) {
+            if (exchange.getResponseCode() != -1) {
+                // the answer had started: the client went away (gave up, closed, cancelled the command)
+                Log.info("client went away during " + method + " " + path + ": " + e.getMessage());
+                status = exchange.getResponseCode();
+                return;
+            }
+            status = 500;
+            Log.warn("I/O error on " + method + " " + path + ": " + e);
+            try {
+                error(exchange, 500, "I/O error on the device: " + e.getMessage());
+            } catch (IOException | RuntimeException ignored) {
+                // the client went away
+            }
+        } catch (RuntimeException e) {
             status = 500;
             Log.warn("internal error on " + method + " " + path + ": " + e);
             try {
@@ -139,6 +155,7 @@ public final class ApiHandler implements HttpHandler {
         body.addProperty("protocol", PROTOCOL);
         JsonArray capabilities = new JsonArray();
         capabilities.add(RAW_FILES);
+        capabilities.add(CANCEL);
         body.add("capabilities", capabilities);
         JsonObject limits = new JsonObject();
         limits.addProperty("max_request_size", settings.maxRequestBytes());
@@ -151,7 +168,19 @@ public final class ApiHandler implements HttpHandler {
     }
 
     private int execute(HttpExchange exchange, String method) throws ApiError, IOException, InterruptedException {
-        allow(method, "POST");
+        if (method.equals("DELETE")) {
+            String id = query(exchange).get("id");
+            if (id == null || id.isEmpty()) {
+                throw new ApiError(400, "missing ?id= of the command to cancel");
+            }
+            if (!runner.cancel(id)) {
+                throw new ApiError(404, "no running command with id " + id);
+            }
+            Log.info("cancelled command " + id + " at its client's request");
+            exchange.sendResponseHeaders(204, -1);
+            return 204;
+        }
+        allow(method, "POST", "DELETE");
         JsonObject request = readJson(exchange);
         String command = string(request, "command", true);
         if (command.isBlank()) {
@@ -185,7 +214,7 @@ public final class ApiHandler implements HttpHandler {
         }
         CommandRunner.Outcome outcome;
         try {
-            outcome = runner.run(command, stdin, timeout, limit);
+            outcome = runner.run(command, stdin, timeout, limit, string(request, "id", false));
         } finally {
             commands.release();
         }

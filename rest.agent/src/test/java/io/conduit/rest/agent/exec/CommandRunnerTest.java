@@ -22,13 +22,13 @@ class CommandRunnerTest {
     void stdinGoesInOutputIsCappedAndTheExitCodeComesBack() throws Exception {
         CommandRunner runner = new CommandRunner(tmp);
         CommandRunner.Outcome cat = runner.run("cat; echo d >&2; exit 7", "abc".getBytes(StandardCharsets.UTF_8),
-                Duration.ofSeconds(30), 2);
+                Duration.ofSeconds(30), 2, null);
         assertEquals(7, cat.exitCode());
         assertArrayEquals("ab".getBytes(StandardCharsets.UTF_8), cat.stdout());
         assertTrue(cat.stdoutTruncated());
         assertFalse(cat.stderrTruncated());
         assertFalse(cat.timedOut());
-        assertEquals(tmp.toString() + "\n", new String(runner.run("pwd", new byte[0], Duration.ofSeconds(30), 100)
+        assertEquals(tmp.toString() + "\n", new String(runner.run("pwd", new byte[0], Duration.ofSeconds(30), 100, null)
                 .stdout(), StandardCharsets.UTF_8));
     }
 
@@ -36,7 +36,7 @@ class CommandRunnerTest {
     void theTimeoutKillsTheWholeProcessTree() throws Exception {
         Path pid = tmp.resolve("pid");
         CommandRunner.Outcome o = new CommandRunner(tmp).run("sh -c 'sleep 60 & echo $! > " + pid + "; wait'",
-                new byte[0], Duration.ofMillis(500), 100);
+                new byte[0], Duration.ofMillis(500), 100, null);
         assertTrue(o.timedOut());
         long grandchild = Long.parseLong(Files.readString(pid).strip());
         ProcessHandle.of(grandchild).ifPresent(p -> p.onExit().orTimeout(10, TimeUnit.SECONDS).join());
