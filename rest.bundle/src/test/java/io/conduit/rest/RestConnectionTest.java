@@ -265,12 +265,18 @@ class RestConnectionTest {
     }
 
     @Test
-    void fetchingAMissingFileIsRemoteFileNotFound() throws Exception {
+    void fetchingAMissingFileIsRemoteFileNotFoundAndWritingIntoAMissingDirectorySaysSo() throws Exception {
         try (Connection c = open(agent, trusting(agent))) {
             RemoteFileNotFoundException e = assertThrows(RemoteFileNotFoundException.class,
                     () -> c.fetch("/no/such/file here", tmp.resolve("x")));
             assertTrue(e.getMessage().contains("/no/such/file here"), e.getMessage());
             assertFalse(Files.exists(tmp.resolve("x")));
+
+            Path local = Files.writeString(tmp.resolve("small.txt"), "x");
+            ConnectionException noDir = assertThrows(ConnectionException.class,
+                    () -> c.put(local, tmp.resolve("no such dir/file.txt").toString(), 0644));
+            assertTrue(noDir.getMessage().contains("cannot write") && noDir.getMessage().contains("does not exist"),
+                    noDir.getMessage());
         }
     }
 

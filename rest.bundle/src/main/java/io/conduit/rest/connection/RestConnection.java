@@ -275,7 +275,7 @@ public final class RestConnection implements Connection {
                     .header("Content-Type", JSON).header("Accept", JSON)
                     .PUT(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)).build(), true);
         }
-        byte[] reply = expectOk(label, response, SMALL_BODY_LIMIT, null);
+        byte[] reply = expectWritten(label, response, remotePath);
         if (reply.length > 0) {
             JsonObject written = object(label, response.statusCode(), reply);
             JsonElement got = written.get("size");
@@ -625,6 +625,18 @@ public final class RestConnection implements Connection {
                     + " final address");
         }
         throw new ConnectionException(where + ": " + label + " failed" + said);
+    }
+
+    /** {@link #expectOk} for a write, where a 404 means the directory is missing, not the endpoint. */
+    private byte[] expectWritten(String label, HttpResponse<InputStream> response, String remotePath)
+            throws IOException {
+        if (response.statusCode() == 404) {
+            String error = errorText(readQuietly(response, ERROR_BODY_LIMIT));
+            throw new ConnectionException(where + ": cannot write " + remotePath + " (404" + (error.isEmpty() ? ""
+                    : ": " + error) + "); create its directory first (if the device answers this for every file,"
+                    + " check files_path and api_path)");
+        }
+        return expectOk(label, response, SMALL_BODY_LIMIT, null);
     }
 
     private byte[] read(String label, HttpResponse<InputStream> response, long limit) throws IOException {
