@@ -1,6 +1,5 @@
 package io.conduit.itests;
 
-import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
@@ -24,6 +23,7 @@ import javax.inject.Inject;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
+import org.ops4j.pax.exam.CoreOptions;
 import org.ops4j.pax.exam.Option;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -55,21 +55,24 @@ public abstract class ConduitTestSupport {
         options.add(cleanCaches(true));
         options.add(systemProperty("pax.exam.osgi.unresolved.fail").value("true"));
         options.add(systemProperty("conduit.home").value(DIST.toAbsolutePath().toString()));
-        options.add(frameworkProperty("org.osgi.framework.system.packages.extra").value("sun.security.x509,sun.misc"));
+        // as etc/config.properties: JDK packages eddsa and others import. Through systemPackages, which Pax Exam
+        // adds to its own extra packages (a framework property would replace them, and the probe would not start)
+        options.add(CoreOptions.systemPackages("sun.security.x509", "sun.misc"));
         // FileInstall: etc/ for configuration, like the launcher; deploy dirs are set per test
         options.add(frameworkProperty("felix.fileinstall.dir").value(DIST.resolve("etc").toAbsolutePath().toString()));
         options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
         options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
         options.add(frameworkProperty("gosh.args").value("--nointeractive"));
+        options.add(frameworkProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
         for (Path jar : jars(DIST.resolve("system"))) {
             if (jar.getFileName().toString().contains("gogo.jline") || jar.getFileName().toString().contains("jline")) {
                 continue; // the interactive console wants a terminal; tests use the CommandProcessor directly
             }
-            options.add(bundle(jar.toUri().toString()));
+            options.add(CoreOptions.bundle(jar.toUri().toString()));
         }
         if (withPlugins) {
             for (Path jar : jars(DIST.resolve("deploy"))) {
-                options.add(bundle(jar.toUri().toString()));
+                options.add(CoreOptions.bundle(jar.toUri().toString()));
             }
         }
         options.add(junitBundles());
