@@ -63,6 +63,7 @@ class LegacyDeviceTest {
     private final AtomicInteger flakyHealth = new AtomicInteger();
     private final AtomicInteger flakyExec = new AtomicInteger();
     private volatile JsonObject lastExec;
+    private volatile String lastAuthorization = "none yet";
 
     @BeforeEach
     void start() throws IOException {
@@ -82,6 +83,7 @@ class LegacyDeviceTest {
         try {
             String endpoint = ex.getRequestURI().getPath().substring("/api/v1".length());
             String method = ex.getRequestMethod();
+            lastAuthorization = String.valueOf(ex.getRequestHeaders().getFirst("Authorization"));
             if (!("Bearer " + TOKEN).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
                 send(ex, 401, "application/json", "{\"error\":\"unauthorized\"}");
                 return;
@@ -170,9 +172,13 @@ class LegacyDeviceTest {
     }
 
     private RestConnection open(Map<String, Object> extras) throws IOException {
+        return open(extras, null);
+    }
+
+    private RestConnection open(Map<String, Object> extras, Secret password) throws IOException {
         RestConnection c = (RestConnection) plugin.create(new ConnectionKey("gw", "rest"));
         try {
-            c.open(new ConnectionParams("127.0.0.1", server.getAddress().getPort(), null, null, null, extras));
+            c.open(new ConnectionParams("127.0.0.1", server.getAddress().getPort(), "admin", password, null, extras));
         } catch (IOException e) {
             c.close();
             throw e;
@@ -266,7 +272,10 @@ class LegacyDeviceTest {
     void withoutATokenThe401SaysHowToSetOne() {
         Map<String, Object> extras = legacy();
         extras.remove("token");
-        AuthenticationFailedException e = assertThrows(AuthenticationFailedException.class, () -> open(extras));
+        // the host's password (perhaps meant for ssh) is not a token and never goes to the device
+        AuthenticationFailedException e = assertThrows(AuthenticationFailedException.class,
+                () -> open(extras, Secret.of("ssh-password")));
+        assertEquals("null", lastAuthorization, "no Authorization header at all");
         assertTrue(e.getMessage().contains("no token is set"), e.getMessage());
         assertTrue(e.getMessage().contains("${env:AGENT_TOKEN}"), e.getMessage());
     }

@@ -101,6 +101,7 @@ public final class RestConnection implements Connection {
     private volatile Secret token;
     private volatile boolean raw;
     private volatile boolean cancellable;
+    private volatile boolean opened;
     private volatile boolean closed;
     private volatile boolean unreachable;
 
@@ -136,9 +137,9 @@ public final class RestConnection implements Connection {
         } catch (URISyntaxException e) {
             throw new ConnectionException(key.host() + ": '" + host + "' is not a usable host name: " + e.getMessage());
         }
+        // only the token option: a host's password may be meant for another plugin (ssh) and must not travel here
         Secret t = params.secret(RestSettings.TOKEN);
-        token = t != null && !t.isEmpty() ? t : params.password() != null && !params.password().isEmpty()
-                ? params.password() : null;
+        token = t != null && !t.isEmpty() ? t : null;
         settings = s;
 
         HttpClients.Shared shared;
@@ -177,6 +178,7 @@ public final class RestConnection implements Connection {
         }
         raw = offered && s.rawFiles();
         cancellable = cancel;
+        opened = true;
         LOG.debug("{}: opened {} (raw file streaming {})", where, base, raw ? "on" : "off");
     }
 
@@ -374,7 +376,7 @@ public final class RestConnection implements Connection {
         }
         RestSettings s = settings;
         HttpClient c = client;
-        if (c != null && s != null && s.disconnectMethod() != null && !unreachable) {
+        if (c != null && s != null && s.disconnectMethod() != null && opened && !unreachable) {
             String label = s.disconnectMethod() + " " + path(s.disconnectPath());
             try {
                 HttpRequest request = request(s.disconnectPath(), null, min(s.requestTimeout(), SHORT))

@@ -122,7 +122,7 @@ public record RestSettings(int port, String apiPath, boolean useSsl, boolean ver
     public List<OptionDescriptor> describe() {
         return List.of(
                 OptionDescriptor.secret(TOKEN, "Bearer token sent as 'Authorization: Bearer TOKEN'; usually"
-                        + " ${env:NAME} or ${file:PATH}. Without it, the host's password is used."),
+                        + " ${env:NAME} or ${file:PATH}. The host's password is never sent in its place."),
                 OptionDescriptor.of(PORT, OptionType.INTEGER, Integer.toString(port),
                         "Port of the device's API when the inventory sets none."),
                 OptionDescriptor.of(API_PATH, OptionType.STRING, apiPath.isEmpty() ? "/" : apiPath,
