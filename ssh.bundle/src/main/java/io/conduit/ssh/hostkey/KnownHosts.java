@@ -26,12 +26,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.apache.sshd.client.config.hosts.KnownHostDigest;
 import org.apache.sshd.client.config.hosts.KnownHostEntry;
 import org.apache.sshd.client.config.hosts.KnownHostHashValue;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
-import org.apache.sshd.common.mac.BuiltinMacs;
 import org.apache.sshd.common.mac.Mac;
 import org.apache.sshd.common.util.security.SecurityUtils;
 import org.slf4j.Logger;
@@ -215,9 +215,9 @@ public final class KnownHosts {
             byte[] salt = new byte[20];
             RANDOM.nextBytes(salt);
             try {
-                Mac mac = BuiltinMacs.hmacsha1.create();
+                Mac mac = KnownHostDigest.SHA1.create();
                 byte[] digest = KnownHostHashValue.calculateHashValue(host, port, mac, salt);
-                KnownHostHashValue.append(sb, BuiltinMacs.hmacsha1, salt, digest);
+                KnownHostHashValue.append(sb, KnownHostDigest.SHA1, salt, digest); // |1|salt|hash
             } catch (IOException e) {
                 throw e;
             } catch (Exception e) {

@@ -162,7 +162,8 @@ public final class Transfers {
                     scp.download(remote, out);
                 } catch (IOException e) {
                     String m = String.valueOf(e.getMessage());
-                    if (m.contains("No such file") || m.contains("not found")) {
+                    String lower = m.toLowerCase(java.util.Locale.ROOT);
+                    if (lower.contains("no such file") || lower.contains("not found")) {
                         throw new RemoteFileNotFoundException(where + ": fetch " + remote
                                 + ": no such file on the host; check the path", e);
                     }
