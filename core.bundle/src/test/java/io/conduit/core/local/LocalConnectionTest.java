@@ -1,0 +1,111 @@
+package io.conduit.core.local;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.conduit.api.connection.Command;
+import io.conduit.api.connection.Connection;
+import io.conduit.api.connection.ConnectionKey;
+import io.conduit.api.connection.ConnectionParams;
+import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.RemoteFileNotFoundException;
+import io.conduit.api.connection.TimedOutException;
+
+/** The local plugin against the real machine: processes, pipes, files. */
+class LocalConnectionTest {
+    @TempDir
+    Path dir;
+    private final LocalPlugin plugin = new LocalPlugin();
+    private Connection connection;
+
+    @BeforeEach
+    void open() throws Exception {
+        connection = plugin.create(new ConnectionKey("here", "local"));
+        connection.open(new ConnectionParams("localhost", 0, null, null, null, Map.of()));
+    }
+
+    @AfterEach
+    void close() {
+        connection.close();
+        plugin.deactivate();
+    }
+
+    @Test
+    void keepsExitCodeStdoutAndStderrApartAsBytes() throws Exception {
+        ExecResult r = connection.exec(Command.shell("printf '\\000\\377ok'; echo oops >&2; exit 7"));
+        assertEquals(7, r.exitCode());
+        assertArrayEquals(new byte[] {0, (byte) 0xff, 'o', 'k'}, r.stdout());
+        assertEquals("oops\n", r.stderrText());
+    }
+
+    @Test
+    void passesStdinEnvAndCwd() throws Exception {
+        ExecResult r = connection.exec(Command.shell("cat; echo \" $X in $(pwd)\"")
+                .withStdin("from stdin".getBytes(StandardCharsets.UTF_8)).withEnv(Map.of("X", "it's"))
+                .withCwd(dir.toString()));
+        assertEquals("from stdin it's in " + dir.toRealPath() + "\n", r.stdoutText());
+    }
+
+    @Test
+    void timeoutKillsTheProcessTreeAndKeepsWhatWasPrinted() throws Exception {
+        Path pidFile = dir.resolve("child.pid");
+        long start = System.nanoTime();
+        TimedOutException e = assertThrows(TimedOutException.class, () -> connection.exec(Command.shell(
+                "echo started; sh -c 'echo $$ > " + pidFile + "; exec sleep 60' & sleep 60")
+                .withTimeout(Duration.ofMillis(500))));
+        assertTrue((System.nanoTime() - start) / 1_000_000 < 5_000, "returned at the deadline");
+        assertNotNull(e.partial());
+        assertEquals("started\n", e.partial().stdoutText());
+        // the background grandchild was killed too, not left running after the deadline
+        long child = Long.parseLong(Files.readString(pidFile).trim());
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false)) {
+            assertTrue(System.nanoTime() < deadline, "process " + child + " outlived the timeout");
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void outputIsCappedAtTheLimit() throws Exception {
+        ExecResult r = connection.exec(Command.shell("head -c 100000 /dev/zero").withOutputLimit(1000));
+        assertEquals(1000, r.stdout().length);
+        assertTrue(r.stdoutTruncated());
+    }
+
+    @Test
+    void putSetsTheModeAndFetchCopiesBack() throws Exception {
+        Path local = Files.write(dir.resolve("src.bin"), new byte[] {1, 2, 3});
+        Path remote = dir.resolve("dst.bin");
+        connection.put(local, remote.toString(), 0640);
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(remote)));
+        Path back = dir.resolve("back.bin");
+        connection.fetch(remote.toString(), back);
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(back));
+        try (var files = Files.list(dir)) {
+            assertFalse(files.anyMatch(p -> p.toString().endsWith(".conduit-tmp")), "no temporary file left");
+        }
+    }
+
+    @Test
+    void fetchingAMissingFileSaysSo() {
+        RemoteFileNotFoundException e = assertThrows(RemoteFileNotFoundException.class,
+                () -> connection.fetch(dir.resolve("nope").toString(), dir.resolve("x")));
+        assertTrue(e.getMessage().contains("no such file"), e.getMessage());
+    }
+}
