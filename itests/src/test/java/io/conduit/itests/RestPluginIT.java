@@ -41,7 +41,8 @@ public class RestPluginIT extends ConduitTestSupport {
 
     @Configuration
     public Option[] configuration() {
-        return distribution(true);
+        // the plugin arrives as in production: FileInstall installs deploy/*.jar (etc/org.apache.felix.fileinstall-deploy.cfg)
+        return distribution(false);
     }
 
     @After
@@ -84,9 +85,10 @@ public class RestPluginIT extends ConduitTestSupport {
     @Test
     @SuppressWarnings("unchecked")
     public void runPutFetchAndPingOnTwoAgentsWhileAWrongTokenFailsAlone() throws Exception {
-        Bundle rest = bundle("io.conduit.rest");
-        assertTrue("io.conduit.rest is installed", rest != null);
-        assertEquals(Bundle.ACTIVE, rest.getState());
+        await("FileInstall to start io.conduit.rest from deploy/", 60, () -> {
+            Bundle rest = bundle("io.conduit.rest");
+            return rest != null && rest.getState() == Bundle.ACTIVE;
+        });
         await("the rest plugin to register", 30, () -> {
             try {
                 return execute("conduit:plugins").lines().anyMatch(l -> l.startsWith("rest ") && l.contains("active"));
@@ -144,17 +146,17 @@ public class RestPluginIT extends ConduitTestSupport {
         }
         assertEquals(Integer.valueOf(2), run.exit());
 
-        Shell ping = session("conduit:ping -i " + inventory + " dev*");
+        Shell ping = session("conduit:ping -i " + inventory + " 'dev*'");
         assertTrue(ping.out(), ping.out().contains("dev1 | OK") && ping.out().contains("dev2 | OK"));
 
         byte[] payload = new byte[300_000];
         new java.util.Random(1).nextBytes(payload);
         Path src = Files.write(work.resolve("payload file.bin"), payload);
         Path remoteDir = Files.createDirectories(work.resolve("remote"));
-        Shell put = session("conduit:put -i " + inventory + " -m 0600 dev* '" + src + "' '" + remoteDir
+        Shell put = session("conduit:put -i " + inventory + " -m 0600 'dev*' '" + src + "' '" + remoteDir
                 + "/copied é.bin'");
         assertTrue(put.out(), put.out().contains("dev1 | CHANGED") && put.out().contains("dev2 | CHANGED"));
-        Shell fetch = session("conduit:fetch -i " + inventory + " dev* '" + remoteDir + "/copied é.bin' "
+        Shell fetch = session("conduit:fetch -i " + inventory + " 'dev*' '" + remoteDir + "/copied é.bin' "
                 + work.resolve("fetched"));
         assertTrue(fetch.out(), fetch.out().contains("dev1 | OK") && fetch.out().contains("dev2 | OK"));
         for (String host : List.of("dev1", "dev2")) {
