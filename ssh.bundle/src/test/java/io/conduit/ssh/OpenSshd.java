@@ -1,0 +1,119 @@
+package io.conduit.ssh;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The system's OpenSSH sshd ({@code /usr/sbin/sshd}, installed by scripts/env/sshd.sh) started by a test on a free
+ * 127.0.0.1 port with its own config, host keys and authorized_keys, in the foreground ({@code -D}) so that the
+ * test owns the process and stops it.
+ */
+final class OpenSshd implements AutoCloseable {
+    final Path dir;
+    final int port;
+    private final Process process;
+
+    private OpenSshd(Path dir, int port, Process process) {
+        this.dir = dir;
+        this.port = port;
+        this.process = process;
+    }
+
+    static OpenSshd start(Path dir, Path authorizedKeys) throws IOException, InterruptedException {
+        if (!Files.isExecutable(Path.of("/usr/sbin/sshd"))) {
+            throw new IllegalStateException("/usr/sbin/sshd is missing: run scripts/env/sshd.sh (as root) first");
+        }
+        Files.createDirectories(dir);
+        Files.createDirectories(Path.of("/run/sshd")); // Debian's privilege separation directory
+        for (String type : List.of("ed25519", "ecdsa", "rsa")) {
+            if (!Files.exists(dir.resolve("host_" + type))) {
+                TestSupport.keygen(dir, "host_" + type, type, "");
+            }
+        }
+        Path home = Files.createDirectories(dir.resolve("home"));
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String config = String.join("\n",
+                "Port " + port,
+                "ListenAddress 127.0.0.1",
+                "HostKey " + dir.resolve("host_ed25519"),
+                "HostKey " + dir.resolve("host_ecdsa"),
+                "HostKey " + dir.resolve("host_rsa"),
+                "PidFile " + dir.resolve("sshd.pid"),
+                "AuthorizedKeysFile " + authorizedKeys,
+                "StrictModes no",
+                "UsePAM no",
+                "PermitRootLogin prohibit-password",
+                "PubkeyAuthentication yes",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "UseDNS no",
+                "MaxStartups 100:30:200",
+                "MaxSessions 20",
+                "AllowTcpForwarding yes",
+                "PrintMotd no",
+                "PrintLastLog no",
+                "Subsystem sftp internal-sftp",
+                // Debian's bash sources ~/.bashrc for ssh commands: keep the machine's own out of the tests
+                "SetEnv HOME=" + home,
+                "LogLevel ERROR",
+                "");
+        Path file = dir.resolve("sshd_config");
+        Files.writeString(file, config);
+        Process p = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", file.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
+        OpenSshd sshd = new OpenSshd(dir, port, p);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) { // nothing signals "listening": poll the port with a deadline
+            if (!p.isAlive()) {
+                throw new IOException("sshd exited at start: " + Files.readString(dir.resolve("sshd.log")));
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                s.setSoTimeout(2000);
+                InputStream in = s.getInputStream();
+                byte[] banner = in.readNBytes(4);
+                if (new String(banner, StandardCharsets.US_ASCII).equals("SSH-")) {
+                    return sshd;
+                }
+            } catch (IOException e) {
+                p.waitFor(50, TimeUnit.MILLISECONDS);
+            }
+        }
+        sshd.close();
+        throw new IOException("sshd did not listen on 127.0.0.1:" + port + " within 20s");
+    }
+
+    /** known_hosts lines ({@code [127.0.0.1]:port type key}) for the given host key types. */
+    String knownHosts(String... types) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (String type : types) {
+            String[] pub = Files.readString(dir.resolve("host_" + type + ".pub")).trim().split(" ");
+            sb.append("[127.0.0.1]:").append(port).append(' ').append(pub[0]).append(' ').append(pub[1]).append('\n');
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
