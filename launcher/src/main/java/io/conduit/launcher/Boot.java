@@ -18,12 +18,17 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
  * One running Felix: a fresh storage folder for this process ({@code data/cache/<pid>}), every jar of
  * {@code system/} installed, then started in the order of {@code system/startup.properties}.
  */
 final class Boot {
+    /** -Dconduit.debug.boot=true (CONDUIT_JAVA_OPTS): how long each system bundle takes to start. */
+    private static final boolean TIMINGS = Boolean.getBoolean("conduit.debug.boot");
+    /** The longest a start in the background may take. */
+    private static final Duration BACKGROUND_BOUND = Duration.ofSeconds(30);
     private final Felix framework;
     private final Path storage;
     private final List<String> failures;
@@ -88,33 +93,51 @@ final class Boot {
                         + message(e) + "; replace the file with a valid bundle or remove it", e);
             }
         }
-        if (Boolean.getBoolean("conduit.debug.boot")) {
-            long t = System.nanoTime();
-            long c = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
-            framework.adapt(org.osgi.framework.wiring.FrameworkWiring.class).resolveBundles(null);
-            System.err.printf("conduit: resolved all in %d ms (%d ms cpu); JVM up %d ms%n", (System.nanoTime() - t) / 1_000_000,
-                (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - c) / 1_000_000,
-                java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
-        }
-        List<String> failures = new ArrayList<>();
+        // resolve everything in one pass before any start: cheaper than one resolution per start, and a start in
+        // the background never has to take the framework's resolve lock while another start holds it
+        framework.adapt(FrameworkWiring.class).resolveBundles(installed);
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> background = new ArrayList<>();
         for (int i = 0; i < installed.size(); i++) {
             Bundle bundle = installed.get(i);
+            Path jar = jars.get(i).jar();
             if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
                 continue; // fragments resolve with their host; they never start
             }
+            if (jars.get(i).background()) {
+                Thread t = new Thread(() -> start(bundle, jar, failures), "conduit-start-" + bundle.getSymbolicName());
+                t.setDaemon(true);
+                t.start();
+                background.add(t);
+            } else {
+                start(bundle, jar, failures);
+            }
+        }
+        for (Thread t : background) {
             try {
-                long t = System.nanoTime();
-                long c = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
-                bundle.start();
-                if (Boolean.getBoolean("conduit.debug.boot")) {
-                    System.err.printf("conduit: started %s in %d ms (%d ms cpu)%n", jars.get(i).jar().getFileName(),
-                            (System.nanoTime() - t) / 1_000_000, (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - c) / 1_000_000);
-                }
-            } catch (BundleException | RuntimeException e) {
-                failures.add("system/" + jars.get(i).jar().getFileName() + " did not start: " + message(e));
+                t.join(BACKGROUND_BOUND.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (t.isAlive()) {
+                failures.add(t.getName().substring("conduit-start-".length()) + " did not start within "
+                        + BACKGROUND_BOUND.toSeconds() + " s");
             }
         }
         return new Boot(framework, storage, failures);
+    }
+
+    private static void start(Bundle bundle, Path jar, List<String> failures) {
+        try {
+            long t = System.nanoTime();
+            bundle.start();
+            if (TIMINGS) {
+                System.err.printf("conduit: started %s in %d ms%n", jar.getFileName(), (System.nanoTime() - t) / 1_000_000);
+            }
+        } catch (BundleException | RuntimeException e) {
+            failures.add("system/" + jar.getFileName() + " did not start: " + message(e));
+        }
     }
 
     Felix framework() {

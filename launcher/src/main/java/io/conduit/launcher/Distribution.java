@@ -113,8 +113,14 @@ record Distribution(Path home) {
         return out.toString();
     }
 
-    /** A bundle of {@code system/} and the level it starts at. */
-    record SystemBundle(Path jar, int level) {
+    /**
+     * A bundle of {@code system/}, the level it starts at, and whether its start may run on a thread of its own
+     * while the next levels start (a slow start nothing else waits for, such as the logging backend).
+     */
+    record SystemBundle(Path jar, int level, boolean background) {
+    }
+
+    private record Rule(PathMatcher glob, int level, boolean background) {
     }
 
     /**
@@ -125,28 +131,35 @@ record Distribution(Path home) {
      */
     List<SystemBundle> systemBundles() {
         Path startup = system().resolve("startup.properties");
-        List<Map.Entry<PathMatcher, Integer>> rules = new ArrayList<>();
-        int defaultLevel = 50;
+        List<Rule> rules = new ArrayList<>();
+        Rule fallback = new Rule(null, 50, false);
         if (Files.isRegularFile(startup)) {
             for (Map.Entry<String, String> e : orderedEntries(startup)) {
-                int level = level(startup, e.getKey(), e.getValue());
+                String[] words = e.getValue().trim().split("\\s+");
+                boolean background = words.length == 2 && words[1].equals("background");
+                if (words.length > 2 || (words.length == 2 && !background)) {
+                    throw new IllegalStateException(startup + ": " + e.getKey() + ": \"" + e.getValue() + "\" is not"
+                            + " LEVEL or LEVEL background");
+                }
+                int level = level(startup, e.getKey(), words[0]);
                 if (e.getKey().equals("default.level")) {
-                    defaultLevel = level;
+                    fallback = new Rule(null, level, background);
                 } else {
-                    rules.add(Map.entry(FileSystems.getDefault().getPathMatcher("glob:" + e.getKey()), level));
+                    rules.add(new Rule(FileSystems.getDefault().getPathMatcher("glob:" + e.getKey()), level,
+                            background));
                 }
             }
         }
         List<SystemBundle> bundles = new ArrayList<>();
         for (Path jar : jars(system())) {
-            int level = defaultLevel;
-            for (Map.Entry<PathMatcher, Integer> rule : rules) {
-                if (rule.getKey().matches(jar.getFileName())) {
-                    level = rule.getValue();
+            Rule match = fallback;
+            for (Rule rule : rules) {
+                if (rule.glob().matches(jar.getFileName())) {
+                    match = rule;
                     break;
                 }
             }
-            bundles.add(new SystemBundle(jar, level));
+            bundles.add(new SystemBundle(jar, match.level(), match.background()));
         }
         bundles.sort(Comparator.comparingInt(SystemBundle::level)
                 .thenComparing(b -> b.jar().getFileName().toString()));

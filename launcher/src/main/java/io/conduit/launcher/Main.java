@@ -1,7 +1,6 @@
 package io.conduit.launcher;
 
 import java.io.FileDescriptor;
-import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -41,6 +40,7 @@ public final class Main {
               conduit              open the interactive shell (Gogo); Ctrl-D or 'exit' stops Conduit
               conduit -c 'LINE'    run one shell line and exit; LINE may hold several commands separated
                                    by ';', e.g.  conduit -c 'conduit:run -i hosts.yaml all uptime --json'
+              conduit < FILE       without a terminal: run standard input as one script, like -c
               conduit --help       this help
               conduit --version    the version
 
@@ -71,7 +71,7 @@ public final class Main {
         // Gogo replaces System.in/out/err with per-thread streams once it starts: keep the real ones
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, Charset.defaultCharset());
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, Charset.defaultCharset());
-        InputStream in = new FileInputStream(FileDescriptor.in);
+        InputStream in = System.in;
         int status = run(args, in, out, err);
         out.flush();
         err.flush();
@@ -79,6 +79,10 @@ public final class Main {
     }
 
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        // log4j2 (pax-logging's backend) would register MBeans nobody reads: skip the JMX start-up cost
+        if (System.getProperty("log4j2.disable.jmx") == null) {
+            System.setProperty("log4j2.disable.jmx", "true");
+        }
         boolean debug = "1".equals(System.getenv("CONDUIT_DEBUG")) || Boolean.getBoolean("conduit.debug");
         String line = null;
         for (int i = 0; i < args.length; i++) {
@@ -113,6 +117,19 @@ public final class Main {
         if (line != null && line.isBlank()) {
             return usage(err, "-c needs a shell line, got an empty one");
         }
+        if (line == null && System.console() == null) {
+            // no terminal (stdin or stdout redirected): run standard input as a script, like -c "$(cat)"
+            try {
+                line = new String(in.readAllBytes(), Charset.defaultCharset());
+            } catch (java.io.IOException e) {
+                err.println("conduit: cannot read standard input: " + e.getMessage());
+                return EXIT_USAGE;
+            }
+            if (line.isBlank()) {
+                return EXIT_OK;
+            }
+            in = InputStream.nullInputStream();
+        }
         return line == null ? interactive(in, out, err, debug) : command(line, in, out, err, debug);
     }
 
@@ -128,6 +145,8 @@ public final class Main {
         Map<String, String> extra = new HashMap<>();
         // the console bundle runs its profile and returns: it neither reads stdin nor stops the framework
         extra.put("gosh.args", "--nointeractive --nohistory");
+        // and needs no real terminal: JLine skips probing for one (and warning that it found none)
+        System.setProperty("org.jline.terminal.dumb", "true");
         long t0 = System.nanoTime();
         Boot boot = boot(dist, extra, err, debug);
         if (boot == null) {

@@ -1,0 +1,76 @@
+package io.conduit.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the assembled distribution's {@code bin/conduit} as a real process, bounded. */
+final class Conduit {
+    /** The distribution, passed by failsafe ({@code launcher/target/conduit}). */
+    static final Path DIST = Path.of(System.getProperty("conduit.dist", "target/conduit")).toAbsolutePath();
+    /** The reactor root, passed by failsafe. */
+    static final Path REACTOR = Path.of(System.getProperty("conduit.reactor", "..")).toAbsolutePath().normalize();
+    /** Generous: the machine may be busy; a start normally takes about a second. */
+    static final Duration BOUND = Duration.ofSeconds(90);
+
+    /** What a run printed and how it ended. */
+    record Result(int exit, String out, String err, Duration took, long pid) {
+        @Override
+        public String toString() {
+            return "exit " + exit + " after " + took.toMillis() + " ms\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    private Conduit() {
+    }
+
+    static Result run(String... args) throws IOException, InterruptedException {
+        return withInput(null, args);
+    }
+
+    /**
+     * Runs bin/conduit.
+     *
+     * @param stdin what to write to its standard input (then closed), or null for none
+     * @param args its arguments
+     * @return its exit status and output
+     */
+    static Result withInput(String stdin, String... args) throws IOException, InterruptedException {
+        Path bin = DIST.resolve("bin/conduit");
+        assertTrue(Files.isExecutable(bin), bin + " is missing: the package phase assembles it");
+        List<String> command = new ArrayList<>();
+        command.add(bin.toString());
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile("conduit-out", ".txt");
+        Path err = Files.createTempFile("conduit-err", ".txt");
+        Path in = Files.createTempFile("conduit-in", ".txt");
+        Files.writeString(in, stdin == null ? "" : stdin);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .redirectInput(in.toFile());
+        pb.environment().remove("CONDUIT_DEBUG");
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        try {
+            if (!p.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                fail("bin/conduit " + String.join(" ", args) + " did not end within " + BOUND.toSeconds() + " s;"
+                        + " stdout so far:\n" + Files.readString(out) + "\nstderr:\n" + Files.readString(err));
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8), Duration.ofNanos(System.nanoTime() - t0), p.pid());
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+            Files.deleteIfExists(in);
+        }
+    }
+}
