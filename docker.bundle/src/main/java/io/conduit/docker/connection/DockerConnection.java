@@ -79,7 +79,8 @@ final class DockerConnection implements Connection {
     private volatile String containerUser;
     private volatile Duration killGrace;
     private final AtomicReference<int[]> owner = new AtomicReference<>();
-    private volatile Boolean canMove;
+    /** How put renames: null unknown, "" no mv, "-f" plain, "-fT" never into a directory. */
+    private volatile String moveFlags;
 
     DockerConnection(ConnectionKey key, DockerPlugin plugin) {
         this.key = key;
@@ -444,7 +445,8 @@ final class DockerConnection implements Connection {
         int bits = mode == KEEP_MODE ? localMode(local) : mode;
         long mtime = Files.getLastModifiedTime(local).toMillis() / 1000;
         int[] ids = owner(c);
-        boolean atomic = canMove(c);
+        String flags = moveFlags(c);
+        boolean atomic = !flags.isEmpty();
         // write under a temporary name and rename, so a broken transfer never leaves a partial file
         String entry = atomic ? ".conduit-put-" + HexFormat.of().formatHex(randomBytes(8)) : name;
         try (InputStream file = Files.newInputStream(local);
@@ -463,7 +465,7 @@ final class DockerConnection implements Connection {
             return;
         }
         String temp = directory.equals("/") ? "/" + entry : directory + "/" + entry;
-        ExecResult moved = exec(Command.argv(List.of("mv", "-f", temp, remotePath)).withBecome(
+        ExecResult moved = exec(Command.argv(List.of("mv", flags, temp, remotePath)).withBecome(
                 io.conduit.api.connection.Become.sudo("0", null)).withTimeout(Duration.ofSeconds(60)));
         if (moved.exitCode() != 0) {
             exec(Command.argv(List.of("rm", "-f", temp)).withBecome(io.conduit.api.connection.Become.sudo("0", null))
@@ -482,17 +484,23 @@ final class DockerConnection implements Connection {
         return containerProblem(c, e);
     }
 
-    /** Whether {@code mv} exists in the container: without it put writes in place (not atomically). */
-    private boolean canMove(DockerClients.Client c) throws IOException {
-        Boolean known = canMove;
+    /**
+     * How to rename in the container: without {@code mv} put writes in place (not atomically); with an {@code mv}
+     * that knows {@code -T} (GNU, busybox) a directory under the target path is refused instead of moved into.
+     */
+    private String moveFlags(DockerClients.Client c) throws IOException {
+        String known = moveFlags;
         if (known == null) {
-            ExecResult probe = exec(Command.argv(List.of("mv", "--help")).withOutputLimit(1024)
+            ExecResult probe = exec(Command.argv(List.of("mv", "--help")).withOutputLimit(4096)
                     .withTimeout(Duration.ofSeconds(30)));
-            known = probe.exitCode() != 126 && probe.exitCode() != 127;
-            if (!known) {
+            String help = probe.stdoutText() + probe.stderrText();
+            if (probe.exitCode() == 126 || probe.exitCode() == 127) {
+                known = "";
                 LOG.debug("{}: no mv in container {}; put writes in place", key.host(), container);
+            } else {
+                known = help.contains("-T") || help.contains("T]") || help.contains("no-target-directory") ? "-fT" : "-f";
             }
-            canMove = known;
+            moveFlags = known;
         }
         return known;
     }

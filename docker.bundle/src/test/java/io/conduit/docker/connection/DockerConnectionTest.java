@@ -264,6 +264,11 @@ class DockerConnectionTest {
             ConnectionException put = assertThrows(ConnectionException.class,
                     () -> c.put(out, "/no/such/dir/file", 0644));
             assertTrue(put.getMessage().contains("directory /no/such/dir does not exist"), put.getMessage());
+            sh(c, "mkdir -p /tmp/adir");
+            ConnectionException intoDir = assertThrows(ConnectionException.class, () -> c.put(out, "/tmp/adir", 0644));
+            assertTrue(intoDir.getMessage().contains("could not move the uploaded file to /tmp/adir")
+                    && intoDir.getMessage().contains("is a directory"), intoDir.getMessage());
+            assertEquals("", sh(c, "ls -A /tmp/adir; ls -a /tmp | grep conduit-put || true").stdoutText());
         }
     }
 
