@@ -128,6 +128,8 @@ public final class SshPlugin implements ConnectionPlugin {
         // the core closes idle connections itself; MINA's own 10 minute idle timeout would drop pooled ones
         CoreModuleProperties.IDLE_TIMEOUT.set(client, Duration.ZERO);
         CoreModuleProperties.NIO2_READ_TIMEOUT.set(client, Duration.ZERO);
+        // small request/reply packets (channel open, exec, close): Nagle plus delayed ACKs would add ~40 ms each
+        CoreModuleProperties.TCP_NODELAY.set(client, true);
         applyKeepalive(client, s);
         return client;
     }

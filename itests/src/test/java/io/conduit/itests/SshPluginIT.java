@@ -1,0 +1,238 @@
+package io.conduit.itests;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.After;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+
+import com.google.gson.Gson;
+
+/**
+ * The ssh plugin in the distribution (deploy/ through FileInstall, MINA SSHD and eddsa from system/) against two
+ * Debian OpenSSH sshd started here on 127.0.0.1 (scripts/env/sshd.sh installs them): run, ping, put and fetch
+ * work, and a closed port, a server that never sends its banner, a wrong password, a changed host key and a
+ * missing remote file each fail alone, with their own message, within their timeouts.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class SshPluginIT extends ConduitTestSupport {
+    private final List<Process> daemons = new ArrayList<>();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @Configuration
+    public Option[] configuration() {
+        return distribution(false);
+    }
+
+    @After
+    public void stop() throws Exception {
+        for (Process p : daemons) {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        for (AutoCloseable c : closeables) {
+            c.close();
+        }
+    }
+
+    private static void keygen(Path file, String type) throws Exception {
+        if (Files.exists(file)) {
+            return;
+        }
+        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", type, "-N", "", "-f", file.toString())
+                .redirectErrorStream(true).start();
+        assertTrue("ssh-keygen " + file + " (run scripts/env/sshd.sh)", p.waitFor(60, TimeUnit.SECONDS)
+                && p.exitValue() == 0);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Starts /usr/sbin/sshd -D on a free 127.0.0.1 port with its own host key; returns the port. */
+    private int sshd(Path dir, Path authorizedKeys) throws Exception {
+        assertTrue("/usr/sbin/sshd missing: run scripts/env/sshd.sh", Files.isExecutable(Path.of("/usr/sbin/sshd")));
+        Files.createDirectories(dir);
+        Files.createDirectories(Path.of("/run/sshd"));
+        keygen(dir.resolve("host_ed25519"), "ed25519");
+        int port = freePort();
+        Path config = Files.writeString(dir.resolve("sshd_config"), String.join("\n",
+                "Port " + port, "ListenAddress 127.0.0.1", "HostKey " + dir.resolve("host_ed25519"),
+                "PidFile " + dir.resolve("sshd.pid"), "AuthorizedKeysFile " + authorizedKeys, "StrictModes no",
+                "UsePAM no", "PermitRootLogin prohibit-password", "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no", "UseDNS no", "Subsystem sftp internal-sftp",
+                "SetEnv HOME=" + dir, "LogLevel ERROR", ""));
+        Process p = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", config.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
+        daemons.add(p);
+        await("sshd on 127.0.0.1:" + port + " to send its banner", 30, () -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                s.setSoTimeout(2000);
+                InputStream in = s.getInputStream();
+                return new String(in.readNBytes(4), StandardCharsets.US_ASCII).equals("SSH-");
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        return port;
+    }
+
+    private static String hostKey(Path dir, int port) throws IOException {
+        String[] pub = Files.readString(dir.resolve("host_ed25519.pub")).trim().split(" ");
+        return "[127.0.0.1]:" + port + " " + pub[0] + " " + pub[1] + "\n";
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void fleetWithEachFailureKindAlone() throws Exception {
+        await("FileInstall to start io.conduit.ssh from deploy/", 60, () -> {
+            Bundle ssh = bundle("io.conduit.ssh");
+            return ssh != null && ssh.getState() == Bundle.ACTIVE;
+        });
+        await("the ssh plugin to register", 30, () -> {
+            try {
+                return execute("conduit:plugins").lines().anyMatch(l -> l.startsWith("ssh ") && l.contains("active"));
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        Path work = Files.createDirectories(WORK.resolve("ssh"));
+        keygen(work.resolve("id_ed25519"), "ed25519");
+        keygen(work.resolve("id_other"), "ed25519");
+        Path authorized = Files.writeString(work.resolve("authorized_keys"),
+                Files.readString(work.resolve("id_ed25519.pub")));
+        int good = sshd(work.resolve("good"), authorized);
+        int changed = sshd(work.resolve("changed"), authorized);
+        // "changed" is recorded with good's key: its own key then differs from the recorded one
+        Path knownHosts = Files.writeString(work.resolve("known_hosts"), hostKey(work.resolve("good"), good)
+                + hostKey(work.resolve("good"), good).replace(":" + good + " ", ":" + changed + " "));
+        int closed = freePort();
+        ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        closeables.add(silent);
+        List<Socket> held = new CopyOnWriteArrayList<>();
+        Thread acceptor = new Thread(() -> {
+            try {
+                while (!silent.isClosed()) {
+                    held.add(silent.accept()); // accepts TCP, never says a word
+                }
+            } catch (IOException e) {
+                // closed at the end
+            }
+        }, "silent-acceptor");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        closeables.add(() -> {
+            for (Socket s : held) {
+                s.close();
+            }
+        });
+
+        Path inventory = inventory("ssh.yaml", String.join("\n",
+                "defaults:",
+                "  connection: ssh",
+                "  hostname: 127.0.0.1",
+                "  username: root",
+                "  connection_options:",
+                "    ssh:",
+                "      extras:",
+                "        private_key_file: " + work.resolve("id_ed25519"),
+                "        known_hosts_file: " + knownHosts,
+                "        look_for_keys: false",
+                "        connect_timeout: 3s",
+                "hosts:",
+                "  web1: {port: " + good + "}",
+                "  web2: {port: " + good + "}",
+                "  closed: {port: " + closed + "}",
+                "  silent: {port: " + silent.getLocalPort() + "}",
+                "  changed: {port: " + changed + "}",
+                "  wrongpw:",
+                "    port: " + good,
+                "    password: not-the-password",
+                "    connection_options:",
+                "      ssh:",
+                "        extras: {private_key_file: " + work.resolve("id_other") + "}",
+                ""));
+
+        long t0 = System.nanoTime();
+        Shell run = session("conduit:run --json -i " + inventory + " all 'echo hi; echo err >&2'");
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+        assertTrue("the run took " + seconds + " s; every failure must come within its 3 s timeout", seconds < 30);
+        // in Pax Exam, log records without a configured appender (MINA's WARN on a refused host key) reach stdout
+        // too; the JSON document starts on a line of its own
+        int start = run.out().startsWith("{") ? 0 : run.out().indexOf("\n{") + 1;
+        assertTrue("no JSON: out=" + run.out() + " err=" + run.err(), start >= 0 && run.out().length() > start);
+        Map<String, Object> doc = new Gson().fromJson(run.out().substring(start), Map.class);
+        Map<String, Map<String, Object>> byHost = new HashMap<>();
+        for (Map<String, Object> h : (List<Map<String, Object>>) doc.get("hosts")) {
+            byHost.put((String) h.get("host"), h);
+        }
+        assertEquals(run.out(), 6, byHost.size());
+        for (String ok : List.of("web1", "web2")) {
+            assertEquals(run.out(), "ok", byHost.get(ok).get("status"));
+            assertEquals(run.out(), "hi\n", byHost.get(ok).get("stdout"));
+            assertEquals(run.out(), "err\n", byHost.get(ok).get("stderr"));
+        }
+        assertStatus(byHost, "closed", "unreachable", "connection refused");
+        assertStatus(byHost, "silent", "unreachable", "sent no SSH banner within 3s");
+        assertStatus(byHost, "changed", "failed", "HOST KEY CHANGED");
+        assertStatus(byHost, "changed", "failed", knownHosts + ":2");
+        assertStatus(byHost, "wrongpw", "failed", "authentication failed");
+        assertFalse(run.out(), run.out().contains("not-the-password"));
+        assertEquals(Integer.valueOf(2), run.exit());
+
+        Shell ping = session("conduit:ping -i " + inventory + " 'web*'");
+        assertTrue(ping.out(), ping.out().contains("web1 | OK") && ping.out().contains("web2 | OK"));
+
+        byte[] payload = new byte[2_000_000];
+        new java.util.Random(5).nextBytes(payload);
+        Path src = Files.write(work.resolve("payload.bin"), payload);
+        Path remoteDir = Files.createDirectories(work.resolve("remote"));
+        Shell put = session("conduit:put -i " + inventory + " -m 0640 web1 " + src + " " + remoteDir + "/copied.bin");
+        assertTrue(put.out(), put.out().contains("web1 | CHANGED"));
+        assertArrayEquals(payload, Files.readAllBytes(remoteDir.resolve("copied.bin")));
+        Shell fetch = session("conduit:fetch -i " + inventory + " 'web*' " + remoteDir + "/copied.bin "
+                + work.resolve("fetched"));
+        assertTrue(fetch.out(), fetch.out().contains("web1 | OK") && fetch.out().contains("web2 | OK"));
+        assertArrayEquals(payload, Files.readAllBytes(work.resolve("fetched/web2/copied.bin")));
+        Shell missing = session("conduit:fetch --json -i " + inventory + " web1 " + remoteDir + "/nope "
+                + work.resolve("fetched-missing"));
+        assertTrue(missing.out(), missing.out().contains("no such file"));
+        assertEquals(Integer.valueOf(2), missing.exit());
+    }
+
+    private static void assertStatus(Map<String, Map<String, Object>> byHost, String host, String status,
+            String inError) {
+        Map<String, Object> h = byHost.get(host);
+        assertEquals(host + ": " + h, status, h.get("status"));
+        assertTrue(host + ": " + h, String.valueOf(h.get("error")).contains(inError));
+    }
+}
