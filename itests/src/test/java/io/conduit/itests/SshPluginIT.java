@@ -19,6 +19,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.After;
@@ -32,6 +36,16 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 
 import com.google.gson.Gson;
+
+import io.conduit.api.connection.Command;
+import io.conduit.api.task.HostResult;
+import io.conduit.api.task.RunListener;
+import io.conduit.api.task.RunOptions;
+import io.conduit.api.task.RunResult;
+import io.conduit.api.task.Runner;
+import io.conduit.api.task.Status;
+import io.conduit.api.task.Task;
+import io.conduit.api.task.TaskContext;
 
 /**
  * The ssh plugin in the distribution (deploy/ through FileInstall, MINA SSHD and eddsa from system/) against two
@@ -227,6 +241,79 @@ public class SshPluginIT extends ConduitTestSupport {
                 + work.resolve("fetched-missing"));
         assertTrue(missing.out(), missing.out().contains("no such file"));
         assertEquals(Integer.valueOf(2), missing.exit());
+    }
+
+    @Test
+    public void upgradingTheBundleUnderARunLosesNoResultAndLeavesNoClientThread() throws Exception {
+        await("FileInstall to start io.conduit.ssh from deploy/", 60, () -> {
+            Bundle ssh = bundle("io.conduit.ssh");
+            return ssh != null && ssh.getState() == Bundle.ACTIVE;
+        });
+        Path work = Files.createDirectories(WORK.resolve("ssh-upgrade"));
+        keygen(work.resolve("id_ed25519"), "ed25519");
+        Path authorized = Files.writeString(work.resolve("authorized_keys"),
+                Files.readString(work.resolve("id_ed25519.pub")));
+        int port = sshd(work.resolve("sshd"), authorized);
+        Path knownHosts = Files.writeString(work.resolve("known_hosts"), hostKey(work.resolve("sshd"), port));
+        int hosts = 40;
+        StringBuilder yaml = new StringBuilder(String.join("\n",
+                "defaults:",
+                "  connection: ssh",
+                "  hostname: 127.0.0.1",
+                "  port: " + port,
+                "  username: root",
+                "  connection_options:",
+                "    ssh:",
+                "      extras: {private_key_file: " + work.resolve("id_ed25519") + ", known_hosts_file: " + knownHosts
+                        + ", look_for_keys: false}",
+                "hosts:", ""));
+        for (int i = 1; i <= hosts; i++) {
+            yaml.append(String.format("  h%02d: {}%n", i));
+        }
+        Path inv = inventory("ssh-upgrade.yaml", yaml.toString());
+        Task task = new Task() {
+            @Override
+            public HostResult execute(TaskContext ctx) throws IOException {
+                var exec = ctx.connection().exec(Command.shell("sleep 0.05; echo done"));
+                return HostResult.fromExec(ctx.host().name(), exec, exec.exitCode() == 0);
+            }
+
+            @Override
+            public String describe() {
+                return "ssh probe";
+            }
+        };
+        Runner runner = service(Runner.class);
+        Bundle ssh = bundle("io.conduit.ssh");
+        ExecutorService background = Executors.newSingleThreadExecutor();
+        try {
+            for (int round = 1; round <= 3; round++) {
+                CountDownLatch some = new CountDownLatch(hosts / 4);
+                RunListener listener = new RunListener() {
+                    @Override
+                    public void finished(HostResult result) {
+                        some.countDown();
+                    }
+                };
+                Future<RunResult> running = background.submit(() -> runner.run("all", task,
+                        new RunOptions(inv.toString(), 4, null, null), listener));
+                assertTrue("round " + round + ": hosts finishing", some.await(120, TimeUnit.SECONDS));
+                ssh.update(); // a new revision: new class loader, new component, new MINA client
+                RunResult result = running.get(180, TimeUnit.SECONDS);
+                assertEquals(hosts, result.hosts().size());
+                for (HostResult h : result.hosts()) {
+                    assertEquals("round " + round + " " + h.host() + ": " + h.error(), Status.OK, h.status());
+                    assertEquals("done\n", h.stdoutText());
+                }
+            }
+        } finally {
+            background.shutdown();
+        }
+        assertEquals(Bundle.ACTIVE, ssh.getState());
+        // MINA names its threads sshd-SshClient[ID]-...: only the current revision's client may be left
+        await("threads of old ssh plugin revisions to end", 30, () -> Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive).map(Thread::getName).filter(n -> n.startsWith("sshd-SshClient["))
+                .map(n -> n.substring(0, n.indexOf(']') + 1)).distinct().count() <= 1);
     }
 
     private static void assertStatus(Map<String, Map<String, Object>> byHost, String host, String status,
