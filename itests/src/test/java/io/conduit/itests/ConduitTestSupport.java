@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -58,8 +59,10 @@ public abstract class ConduitTestSupport {
         // as etc/config.properties: JDK packages eddsa and others import. Through systemPackages, which Pax Exam
         // adds to its own extra packages (a framework property would replace them, and the probe would not start)
         options.add(CoreOptions.systemPackages("sun.security.x509", "sun.misc"));
-        // FileInstall: etc/ for configuration, like the launcher; deploy dirs are set per test
-        options.add(frameworkProperty("felix.fileinstall.dir").value(DIST.resolve("etc").toAbsolutePath().toString()));
+        // FileInstall reads configuration from a copy of etc/, like the launcher does from etc/ itself. Tests that
+        // install the plugins directly leave out the copy of FileInstall's watch of deploy/, so no plugin is
+        // installed twice; the others get the plugins as production does, from deploy/ through FileInstall.
+        options.add(frameworkProperty("felix.fileinstall.dir").value(etc(!withPlugins).toAbsolutePath().toString()));
         options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
         options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
         options.add(frameworkProperty("gosh.args").value("--nointeractive"));
@@ -77,6 +80,34 @@ public abstract class ConduitTestSupport {
         }
         options.add(junitBundles());
         return options.toArray(new Option[0]);
+    }
+
+    /** @return this test JVM's copy of the distribution's etc/ */
+    protected static Path etc() {
+        return WORK.resolve("etc-" + ProcessHandle.current().pid());
+    }
+
+    /**
+     * Copies the distribution's etc/ for this test JVM.
+     *
+     * @param watchDeploy whether to keep FileInstall's watch of deploy/
+     * @return the copy
+     */
+    private static Path etc(boolean watchDeploy) {
+        Path copy = etc();
+        try {
+            Files.createDirectories(copy);
+            try (Stream<Path> files = Files.list(DIST.resolve("etc"))) {
+                for (Path cfg : files.filter(p -> p.toString().endsWith(".cfg")).toList()) {
+                    if (watchDeploy || !cfg.getFileName().toString().startsWith("org.apache.felix.fileinstall-")) {
+                        Files.copy(cfg, copy.resolve(cfg.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return copy;
     }
 
     /** @return the jars of a folder, in name order (the launcher's install order) */

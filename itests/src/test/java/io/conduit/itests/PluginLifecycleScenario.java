@@ -44,7 +44,7 @@ public abstract class PluginLifecycleScenario extends ConduitTestSupport {
 
     /** The configuration both ways share: the distribution, and a short wait for a plugin that went away. */
     protected static Option[] config(Option... more) {
-        return OptionUtils.combine(distribution(false), OptionUtils.combine(more,
+        return OptionUtils.combine(distribution(true), OptionUtils.combine(more,
                 newConfiguration("io.conduit.connections").put("plugin_wait", "2").put("drain_grace", "10").asOption()));
     }
 

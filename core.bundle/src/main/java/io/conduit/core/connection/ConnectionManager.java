@@ -62,8 +62,8 @@ public final class ConnectionManager implements PluginListener {
     /** Settings validated from {@link ConnectionsConfig}. */
     record Settings(Duration idleTimeout, Duration drainGrace, Duration pluginWait) {
         static Settings from(ConnectionsConfig config) {
-            return new Settings(seconds("idle_timeout", config.idle_timeout(), 1),
-                    seconds("drain_grace", config.drain_grace(), 0), seconds("plugin_wait", config.plugin_wait(), 0));
+            return new Settings(seconds("idle_timeout", config.idle__timeout(), 1),
+                    seconds("drain_grace", config.drain__grace(), 0), seconds("plugin_wait", config.plugin__wait(), 0));
         }
 
         private static Duration seconds(String key, long value, long min) {

@@ -19,20 +19,20 @@ record RunSettings(int forks, Duration hostTimeout, long outputLimit, String inv
         if (config.forks() < 1) {
             throw bad("forks", config.forks(), "use a number of hosts, at least 1");
         }
-        if (config.host_timeout() < 1) {
-            throw bad("host_timeout", config.host_timeout(), "use seconds, at least 1");
+        if (config.host__timeout() < 1) {
+            throw bad("host_timeout", config.host__timeout(), "use seconds, at least 1");
         }
-        if (config.output_limit() < 0) {
-            throw bad("output_limit", config.output_limit(), "use a number of bytes, 0 or more");
+        if (config.output__limit() < 0) {
+            throw bad("output_limit", config.output__limit(), "use a number of bytes, 0 or more");
         }
         if (config.inventory() == null || config.inventory().isBlank()) {
             throw bad("inventory", config.inventory(), "name an inventory file");
         }
-        if (config.default_connection() == null || config.default_connection().isBlank()) {
-            throw bad("default_connection", config.default_connection(), "name a connection plugin, e.g. ssh");
+        if (config.default__connection() == null || config.default__connection().isBlank()) {
+            throw bad("default_connection", config.default__connection(), "name a connection plugin, e.g. ssh");
         }
-        return new RunSettings(config.forks(), Duration.ofSeconds(config.host_timeout()), config.output_limit(),
-                config.inventory().trim(), config.default_connection().trim());
+        return new RunSettings(config.forks(), Duration.ofSeconds(config.host__timeout()), config.output__limit(),
+                config.inventory().trim(), config.default__connection().trim());
     }
 
     /** Fills the options' unset fields with these defaults. */

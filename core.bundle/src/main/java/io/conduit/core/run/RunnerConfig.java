@@ -3,6 +3,8 @@ package io.conduit.core.run;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
+// DS maps a method name's "__" to "_" (and a single "_" to "."), so idle__timeout() reads the key
+// idle_timeout: the same snake_case keys operators write everywhere else.
 /** Runner defaults, PID {@value ForkingRunner#PID} ({@code etc/io.conduit.runner.cfg}). */
 @ObjectClassDefinition(name = "Conduit runner", description = "Defaults for conduit:run, put, fetch and ping.")
 public @interface RunnerConfig {
@@ -14,12 +16,12 @@ public @interface RunnerConfig {
     /** @return seconds a host may take */
     @AttributeDefinition(name = "Host timeout", description = "Seconds one host may take in all, connecting"
             + " included (-t). The host fails with 'timed out' when it passes; the others go on.")
-    long host_timeout() default 300;
+    long host__timeout() default 300;
 
     /** @return bytes kept per stream per host */
     @AttributeDefinition(name = "Output limit", description = "Bytes of stdout and of stderr kept per host; the"
             + " rest is counted and dropped, and the result says it was truncated.")
-    long output_limit() default 1048576;
+    long output__limit() default 1048576;
 
     /** @return the default inventory */
     @AttributeDefinition(name = "Inventory", description = "The inventory used when a command has no -i: a"
@@ -30,5 +32,5 @@ public @interface RunnerConfig {
     /** @return plugin for hosts that name none */
     @AttributeDefinition(name = "Default connection", description = "The connection plugin of hosts whose"
             + " inventory names none (no 'connection' on the host, its groups or the defaults).")
-    String default_connection() default "ssh";
+    String default__connection() default "ssh";
 }

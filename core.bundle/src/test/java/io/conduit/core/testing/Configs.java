@@ -18,17 +18,17 @@ public final class Configs {
             }
 
             @Override
-            public long idle_timeout() {
+            public long idle__timeout() {
                 return idle;
             }
 
             @Override
-            public long drain_grace() {
+            public long drain__grace() {
                 return grace;
             }
 
             @Override
-            public long plugin_wait() {
+            public long plugin__wait() {
                 return wait;
             }
         };
@@ -47,12 +47,12 @@ public final class Configs {
             }
 
             @Override
-            public long host_timeout() {
+            public long host__timeout() {
                 return hostTimeout;
             }
 
             @Override
-            public long output_limit() {
+            public long output__limit() {
                 return outputLimit;
             }
 
@@ -62,7 +62,7 @@ public final class Configs {
             }
 
             @Override
-            public String default_connection() {
+            public String default__connection() {
                 return "fake";
             }
         };
