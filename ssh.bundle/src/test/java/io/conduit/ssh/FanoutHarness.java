@@ -50,6 +50,7 @@ public final class FanoutHarness {
         int port = Integer.parseInt(a.getOrDefault("port", "22"));
         int warmRounds = Integer.parseInt(a.getOrDefault("warm-rounds", "3"));
         String cmd = a.getOrDefault("cmd", "true");
+        boolean probe = Boolean.parseBoolean(a.getOrDefault("probe", "true")); // isAlive before reuse, as the core
         MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
         long heapNone = usedAfterGc(mem);
         SshPlugin plugin = new SshPlugin(TestSupport.config(Map.of(
@@ -72,7 +73,7 @@ public final class FanoutHarness {
                     okFail[0], okFail[1]));
             for (int r = 1; r <= warmRounds; r++) {
                 long w0 = System.nanoTime();
-                int[] w = round(pool, hosts.size(), i -> conns[i] != null && conns[i].isAlive()
+                int[] w = round(pool, hosts.size(), i -> conns[i] != null && (!probe || conns[i].isAlive())
                         && conns[i].exec(Command.shell(cmd)).exitCode() == 0);
                 out.append(String.format(" warm%d_ms=%d warm%d_ok=%d", r, (System.nanoTime() - w0) / 1_000_000, r,
                         w[0]));

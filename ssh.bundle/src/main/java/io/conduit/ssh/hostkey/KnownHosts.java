@@ -20,7 +20,10 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -94,7 +97,37 @@ public final class KnownHosts {
         }
     }
 
-    private record Snapshot(long size, long modified, List<Line> lines) {
+    /**
+     * A parsed file. Plain entries without wildcards are indexed by their exact pattern ({@code host} or
+     * {@code [host]:port}), so a fleet of 500 hosts does not scan 500 lines per lookup; hashed, wildcard and
+     * negated entries are checked one by one.
+     */
+    private record Snapshot(long size, long modified, List<Line> lines, Map<String, List<Line>> exact,
+            List<Line> others) {
+        Snapshot(long size, long modified, List<Line> lines) {
+            this(size, modified, lines, new HashMap<>(), new ArrayList<>());
+            for (Line l : lines) {
+                String field = hostField(l.entry.getConfigLine(), l.entry.getMarker() != null);
+                if (l.entry.getHashedEntry() != null || field == null || field.contains("*") || field.contains("?")
+                        || field.contains("!")) {
+                    others.add(l);
+                    continue;
+                }
+                for (String pattern : field.split(",")) {
+                    String p = pattern.toLowerCase(Locale.ROOT);
+                    if (p.startsWith("[") && p.endsWith("]:22")) {
+                        p = p.substring(1, p.length() - 4); // [host]:22 is the host on the default port
+                    }
+                    exact.computeIfAbsent(p, k -> new ArrayList<>(1)).add(l);
+                }
+            }
+        }
+
+        private static String hostField(String line, boolean marker) {
+            String[] parts = line.trim().split("\\s+");
+            int i = marker ? 1 : 0;
+            return parts.length > i ? parts[i] : null;
+        }
     }
 
     /** @param file the known_hosts file (need not exist yet) */
@@ -116,12 +149,20 @@ public final class KnownHosts {
      * @throws IOException the file cannot be read
      */
     public List<Line> lookup(String host, int port) throws IOException {
+        Snapshot s = current();
         List<Line> out = new ArrayList<>();
-        for (Line l : current().lines) {
+        for (Line l : s.exact.getOrDefault(KnownHostHashValue.createHostPattern(host, port).toLowerCase(Locale.ROOT),
+                List.of())) {
             if (l.entry.isHostMatch(host, port)) {
                 out.add(l);
             }
         }
+        for (Line l : s.others) {
+            if (l.entry.isHostMatch(host, port)) {
+                out.add(l);
+            }
+        }
+        out.sort(java.util.Comparator.comparingInt(Line::line));
         return out;
     }
 
