@@ -188,14 +188,14 @@ public record SshSettings(int port, String username, List<Path> privateKeyFiles,
         d.add(OptionDescriptor.of(PROXY_JUMP, OptionType.LIST, proxyJump.isEmpty() ? null : proxyJump.toString(),
                 "Jump hosts user@host:port, first hop first; each hop's key is checked and each hop gets the"
                         + " connect and auth timeouts."));
-        d.add(OptionDescriptor.of(CONNECT_TIMEOUT, OptionType.DURATION, connectTimeout.toString(),
+        d.add(OptionDescriptor.of(CONNECT_TIMEOUT, OptionType.DURATION, text(connectTimeout),
                 "Per hop: TCP connect, SSH banner and key exchange must finish within this."));
-        d.add(OptionDescriptor.of(AUTH_TIMEOUT, OptionType.DURATION, authTimeout.toString(),
+        d.add(OptionDescriptor.of(AUTH_TIMEOUT, OptionType.DURATION, text(authTimeout),
                 "Per hop: authentication must finish within this."));
         d.add(OptionDescriptor.of(COMMAND_TIMEOUT, OptionType.DURATION,
-                commandTimeout == null ? null : commandTimeout.toString(),
+                commandTimeout == null ? null : text(commandTimeout),
                 "Timeout for commands that set none; the command is stopped and the host fails as timed out."));
-        d.add(OptionDescriptor.of(KEEPALIVE_INTERVAL, OptionType.DURATION, keepaliveInterval.toString(),
+        d.add(OptionDescriptor.of(KEEPALIVE_INTERVAL, OptionType.DURATION, text(keepaliveInterval),
                 "Send keepalive@openssh.com this often on open connections; 0 disables."));
         d.add(OptionDescriptor.of(KEEPALIVE_COUNT_MAX, OptionType.INTEGER, Integer.toString(keepaliveCountMax),
                 "Drop the connection after this many unanswered keepalives (0: never)."));
@@ -211,6 +211,10 @@ public record SshSettings(int port, String username, List<Path> privateKeyFiles,
         d.add(OptionDescriptor.of(MAX_CHANNELS, OptionType.INTEGER, Integer.toString(maxChannels),
                 "Commands and transfers open at once on one connection (OpenSSH's MaxSessions is 10)."));
         return List.copyOf(d);
+    }
+
+    private static String text(Duration d) {
+        return SshConnection.human(d);
     }
 
     static Path path(String text) {

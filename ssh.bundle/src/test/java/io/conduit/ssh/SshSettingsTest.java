@@ -1,0 +1,62 @@
+package io.conduit.ssh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.conduit.api.connection.ConnectionParams;
+import io.conduit.api.connection.Secret;
+
+/** Precedence and validation of the plugin's options. */
+class SshSettingsTest {
+
+    @Test
+    void hostExtrasWinOverConfigAdminWhichWinsOverTheDeclaredDefaults() {
+        SshSettings defaults = SshSettings.from(SshPlugin.PID, TestSupport.config(Map.of(
+                "port", 2200, "connect_timeout", "3s", "host_key_checking", "accept-new")));
+        assertEquals(2200, defaults.port());
+        assertEquals(Duration.ofSeconds(30), defaults.authTimeout(), "declared default");
+        SshSettings host = defaults.forHost(new ConnectionParams("h", 0, null, null, null, Map.of(
+                "connect_timeout", Duration.ofMillis(500), "host_key_checking", "strict",
+                "private_key_file", List.of("/k1", "/k2"), "proxy_jump", "a@j1:2222,j2",
+                "private_key_passphrase", Secret.of("x"))));
+        assertEquals(2200, host.port());
+        assertEquals(Duration.ofMillis(500), host.connectTimeout());
+        assertEquals(HostKeyChecking.STRICT, host.hostKeyChecking());
+        assertEquals(List.of(Path.of("/k1"), Path.of("/k2")), host.privateKeyFiles());
+        assertEquals(List.of(new Endpoint("a", "j1", 2222), new Endpoint(null, "j2", 22)), host.proxyJump());
+        assertEquals("x", host.passphrase().reveal());
+        assertNull(host.commandTimeout(), "0 means none");
+        assertEquals(2222, defaults.forHost(new ConnectionParams("h", 2222, "u", null, null, Map.of())).port());
+    }
+
+    @Test
+    void badValuesNameThePidOrOptionAndSayWhatFits() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SshSettings.from(
+                SshPlugin.PID, TestSupport.config(Map.of("host_key_checking", "maybe"))));
+        assertEquals("io.conduit.ssh: host.key.checking: \"maybe\" is not a host key checking mode; use strict,"
+                + " accept-new or off", e.getMessage());
+        SshSettings d = SshSettings.from(SshPlugin.PID, TestSupport.config(Map.of()));
+        e = assertThrows(IllegalArgumentException.class, () -> d.forHost(new ConnectionParams("h", 0, null, null,
+                null, Map.of("proxy_jump", "bastion:ssh"))));
+        assertTrue(e.getMessage().startsWith("extras.proxy_jump: \"bastion:ssh\" has no valid port"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> d.forHost(new ConnectionParams("h", 0, null, null,
+                null, Map.of("transfer_method", "ftp"))));
+        assertTrue(e.getMessage().contains("use auto, sftp or scp"), e.getMessage());
+    }
+
+    @Test
+    void endpointsParseUserHostPortAndIpv6() {
+        assertEquals(new Endpoint("u", "::1", 2022), Endpoint.parse("x", "u@[::1]:2022", 22));
+        assertEquals(new Endpoint(null, "host", 22), Endpoint.parse("x", "ssh://host", 22));
+        assertEquals("u@[::1]:2022", new Endpoint("u", "::1", 2022).toString());
+    }
+}
