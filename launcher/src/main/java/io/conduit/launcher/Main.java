@@ -171,6 +171,9 @@ public final class Main {
                 return outcome.exit() == null ? EXIT_OK : outcome.exit();
             } catch (Exception | LinkageError e) {
                 out.flush();
+                if (running.get() == null) {
+                    return EXIT_USAGE; // a signal is stopping Conduit: the command was interrupted, nothing to say
+                }
                 err.println("conduit: " + explain(e));
                 if (debug) {
                     e.printStackTrace(err);

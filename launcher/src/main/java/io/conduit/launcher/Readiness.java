@@ -37,6 +37,7 @@ final class Readiness {
     static final String COMMAND_SCOPE = "osgi.command.scope";
     static final String COMMAND_FUNCTION = "osgi.command.function";
     static final String SCOPE = "conduit";
+    private static final Pattern QUOTED = Pattern.compile("'[^']*'|\"(?:[^\"\\\\]|\\\\.)*\"");
     private static final Pattern NAMED = Pattern.compile("(?<![\\w.-])" + SCOPE + ":([A-Za-z_][\\w-]*)");
     /** A plugin still INSTALLED (or RESOLVED, not started) this long after it appeared has failed. */
     private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(1_000);
@@ -57,7 +58,8 @@ final class Readiness {
     /** @return the functions a line names with the conduit scope, e.g. {@code run} for {@code conduit:run} */
     static Set<String> namedFunctions(String line) {
         Set<String> names = new LinkedHashSet<>();
-        Matcher m = NAMED.matcher(line);
+        // quoted words are arguments (a remote command line), not commands
+        Matcher m = NAMED.matcher(QUOTED.matcher(line).replaceAll(" "));
         while (m.find()) {
             names.add(m.group(1));
         }
