@@ -69,7 +69,11 @@ final class DockerConnection implements Connection {
     private final ConnectionKey key;
     private final DockerPlugin plugin;
     /** The exec streams in flight, with the marker of their command (see {@link #kill}). */
-    private final Map<ExecStream, String> streams = new ConcurrentHashMap<>();
+    private final Map<ExecStream, InFlight> streams = new ConcurrentHashMap<>();
+
+    /** An exec whose stream is open: its id and the marker in its environment. */
+    private record InFlight(String execId, String marker) {
+    }
     private final Set<InputStream> downloads = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private volatile DockerClients.Client client;
@@ -168,7 +172,7 @@ final class DockerConnection implements Connection {
             if (command.timeout() != null) {
                 watchdog = plugin.deadlines().schedule(() -> {
                     timedOut.set(true);
-                    plugin.io().execute(() -> killReport.complete(kill(c, marker)));
+                    plugin.io().execute(() -> killReport.complete(kill(c, execId, marker)));
                     // give the kill its grace, then stop waiting for the stream whatever happened
                     plugin.deadlines().schedule(stream::close, killGrace.toMillis(), TimeUnit.MILLISECONDS);
                 }, command.timeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -283,12 +287,12 @@ final class DockerConnection implements Connection {
         if (marker == null) {
             return stream;
         }
-        streams.put(stream, marker);
+        streams.put(stream, new InFlight(execId, marker));
         if (closed && streams.remove(stream) != null) {
             // close() ran between the start and the registration: it did not see this command, so stop it here
             stream.close();
             try {
-                plugin.io().execute(() -> kill(c, marker));
+                plugin.io().execute(() -> kill(c, execId, marker));
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 LOG.debug("{}: plugin stopped; a command just started in {} was not killed", key.host(), container);
             }
@@ -375,7 +379,36 @@ final class DockerConnection implements Connection {
      *
      * @return what happened, for the timeout's message
      */
-    private String kill(DockerClients.Client c, String marker) {
+    private String kill(DockerClients.Client c, String execId, String marker) {
+        long deadline = System.nanoTime() + killGrace.toNanos();
+        while (true) {
+            String report = killOnce(c, marker);
+            if (report != null) {
+                return report;
+            }
+            // no process carries the marker: the command has ended, or the daemon has not started it yet
+            try {
+                InspectExecResponse inspect = c.api().inspectExecCmd(execId).exec();
+                if (!Boolean.TRUE.equals(inspect.isRunning()) && inspect.getExitCodeLong() != null) {
+                    return "it had already ended when it was to be killed";
+                }
+            } catch (RuntimeException e) {
+                return "it could NOT be stopped (" + e.getMessage() + "); it may still be running";
+            }
+            if (System.nanoTime() > deadline) {
+                return "it could NOT be stopped: no process of it was found within " + seconds(killGrace);
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(20); // polling with a deadline: nothing signals a started exec
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "it could NOT be stopped (interrupted); it may still be running";
+            }
+        }
+    }
+
+    /** @return what happened, or {@code null} when no process carried the marker */
+    private String killOnce(DockerClients.Client c, String marker) {
         // freeze first (SIGSTOP, repeated until no new process appears), then SIGKILL all: a parent killed after
         // its child could otherwise still run its next line
         String script = "all=; for round in 1 2 3 4 5; do new=; for p in /proc/[0-9]*; do q=${p#/proc/};"
@@ -406,7 +439,7 @@ final class DockerConnection implements Connection {
                 return "it could NOT be stopped: container \"" + container + "\" has no sh/kill to stop it with,"
                         + " so it may still be running; the Engine API cannot kill an exec";
             }
-            return pids.isEmpty() ? "it had already ended when it was to be killed"
+            return pids.isEmpty() && code != null && code == 0 ? null
                     : "killing it failed (" + err.toString(StandardCharsets.UTF_8).trim() + ")";
         } catch (IOException | RuntimeException e) {
             return "it could NOT be stopped (" + e.getMessage() + "); it may still be running";
@@ -740,13 +773,13 @@ final class DockerConnection implements Connection {
     public void close() {
         closed = true;
         DockerClients.Client c = client;
-        for (Map.Entry<ExecStream, String> inFlight : streams.entrySet()) {
+        for (Map.Entry<ExecStream, InFlight> inFlight : streams.entrySet()) {
             inFlight.getKey().close();
             // a command cut off by close (host timeout, shutdown, upgrade) must not keep running in the container
-            String marker = inFlight.getValue();
+            InFlight exec = inFlight.getValue();
             try {
                 plugin.io().execute(() -> {
-                    String report = kill(c, marker);
+                    String report = kill(c, exec.execId(), exec.marker());
                     LOG.debug("{}: command in flight at close: {}", key.host(), report);
                 });
             } catch (java.util.concurrent.RejectedExecutionException e) {
