@@ -67,6 +67,7 @@ final class Boot {
             config.putAll(extra);
             config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
             config.put(Distribution.HOME_PROPERTY, dist.home().toString());
+            config.put(Distribution.DATA_PROPERTY, dist.data().toString());
             config.put(FelixConstants.LOG_LOGGER_PROP, log);
             framework = new Felix(config);
             framework.init();

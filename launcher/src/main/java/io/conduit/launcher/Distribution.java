@@ -28,7 +28,7 @@ import java.util.stream.Stream;
 record Distribution(Path home) {
     /** System and framework property holding the distribution folder; core resolves relative paths against it. */
     static final String HOME_PROPERTY = "conduit.home";
-    /** Property holding the data folder, for substitution in {@code etc/config.properties}. */
+    /** System and framework property holding the data folder (logs, history, Felix storage). */
     static final String DATA_PROPERTY = "conduit.data";
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]+)}");
 
@@ -63,8 +63,10 @@ record Distribution(Path home) {
         return home.resolve("deploy");
     }
 
+    /** @return {@code -Dconduit.data} (bin/conduit sets it from CONDUIT_DATA), else {@code data/} of the home */
     Path data() {
-        return home.resolve("data");
+        String data = System.getProperty(DATA_PROPERTY);
+        return data != null && !data.isBlank() ? Path.of(data).toAbsolutePath().normalize() : home.resolve("data");
     }
 
     Path log() {

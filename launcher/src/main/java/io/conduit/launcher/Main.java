@@ -53,6 +53,7 @@ public final class Main {
             Environment:
               JAVA_HOME            the Java 17+ to run (else java on PATH)
               CONDUIT_JAVA_OPTS    extra JVM options, e.g. -Xmx2g
+              CONDUIT_DATA         where logs, history and the framework's storage go (default: data/)
               CONDUIT_DEBUG=1      stack traces on errors, the framework's messages on stderr
 
             Layout: bin/ lib/ system/ (framework bundles) deploy/ (plugins, hot deployed) etc/ (*.cfg)
@@ -141,7 +142,7 @@ public final class Main {
     /** -c LINE: boot, wait for plugins and commands, run the line, stop, exit with its status. */
     private static int command(String line, InputStream in, PrintStream out, PrintStream err, boolean debug) {
         Distribution dist = Distribution.locate();
-        System.setProperty(Distribution.HOME_PROPERTY, dist.home().toString());
+        publish(dist);
         Map<String, String> extra = new HashMap<>();
         // the console bundle runs its profile and returns: it neither reads stdin nor stops the framework
         extra.put("gosh.args", "--nointeractive --nohistory");
@@ -195,7 +196,7 @@ public final class Main {
     /** No -c: boot and let the console bundle run the shell until Ctrl-D, exit, or a signal. */
     private static int interactive(InputStream in, PrintStream out, PrintStream err, boolean debug) {
         Distribution dist = Distribution.locate();
-        System.setProperty(Distribution.HOME_PROPERTY, dist.home().toString());
+        publish(dist);
         Map<String, String> extra = new HashMap<>();
         // history goes to data/history (etc/gosh_profile), not ~/.gogo.history
         extra.put("gosh.args", "--nohistory");
@@ -218,6 +219,12 @@ public final class Main {
         } finally {
             removeHook(hook);
         }
+    }
+
+    /** Core, FileInstall's *.cfg and the logging configuration read these as system properties. */
+    private static void publish(Distribution dist) {
+        System.setProperty(Distribution.HOME_PROPERTY, dist.home().toString());
+        System.setProperty(Distribution.DATA_PROPERTY, dist.data().toString());
     }
 
     private static void timing(boolean debug, PrintStream err, String what, long t0) {

@@ -111,6 +111,18 @@ class CommandLineIT {
         assertFalse(Files.exists(cache.resolve(Long.toString(b.get().pid()))), "data/cache/<pid> removed on exit");
     }
 
+    @Test
+    void conduitDataMovesLogsAndStorageOutOfTheDistribution(@org.junit.jupiter.api.io.TempDir Path data)
+            throws Exception {
+        Conduit.Result r = Conduit.withEnv(java.util.Map.of("CONDUIT_DATA", data.toString()), null, "-c",
+                "conduit:run all true");
+
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(Files.readString(data.resolve("log/conduit.log")).contains("io.conduit.core"),
+                "core's log lines are in $CONDUIT_DATA/log/conduit.log");
+        assertFalse(Files.exists(data.resolve("cache").resolve(Long.toString(r.pid()))), "storage removed");
+    }
+
     private static Conduit.Result lb() {
         try {
             return Conduit.run("-c", "lb");

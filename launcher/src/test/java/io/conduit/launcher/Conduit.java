@@ -44,6 +44,19 @@ final class Conduit {
      * @return its exit status and output
      */
     static Result withInput(String stdin, String... args) throws IOException, InterruptedException {
+        return withEnv(java.util.Map.of(), stdin, args);
+    }
+
+    /**
+     * Runs bin/conduit with extra environment variables.
+     *
+     * @param env added to the environment
+     * @param stdin what to write to its standard input (then closed), or null for none
+     * @param args its arguments
+     * @return its exit status and output
+     */
+    static Result withEnv(java.util.Map<String, String> env, String stdin, String... args)
+            throws IOException, InterruptedException {
         Path bin = DIST.resolve("bin/conduit");
         assertTrue(Files.isExecutable(bin), bin + " is missing: the package phase assembles it");
         List<String> command = new ArrayList<>();
@@ -56,6 +69,8 @@ final class Conduit {
         ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
                 .redirectInput(in.toFile());
         pb.environment().remove("CONDUIT_DEBUG");
+        pb.environment().remove("CONDUIT_DATA");
+        pb.environment().putAll(env);
         long t0 = System.nanoTime();
         Process p = pb.start();
         try {
