@@ -5,7 +5,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * Defaults of the docker connection plugin and inventory source, PID {@value DockerDefaults#PID}
- * ({@code etc/io.conduit.docker.cfg}). Empty values fall back to the {@code DOCKER_*} environment, then to the
+ * ({@code etc/io.conduit.docker.cfg}). DS maps a method name's {@code __} to {@code _}, so {@code docker__host()}
+ * reads the key {@code docker_host}: the same snake_case name as the per-host option. Empty values fall back to the {@code DOCKER_*} environment, then to the
  * built-in defaults; a host's {@code connection_options.docker.extras} win over all of them.
  */
 @ObjectClassDefinition(name = "Conduit docker plugin", description = "Defaults for the docker connection plugin and the docker inventory source")
@@ -14,34 +15,34 @@ public @interface DockerConfig {
     /** @return the engine address */
     @AttributeDefinition(name = "Docker host", description = "unix:///var/run/docker.sock or tcp://HOST:2376;"
             + " empty: $DOCKER_HOST, else the unix socket")
-    String docker_host() default "";
+    String docker__host() default "";
 
     /** @return whether to verify the daemon with TLS, empty for the environment */
     @AttributeDefinition(name = "TLS verify", description = "true or false; empty: $DOCKER_TLS_VERIFY")
-    String tls_verify() default "";
+    String tls__verify() default "";
 
     /** @return the certificate directory */
     @AttributeDefinition(name = "Certificate directory", description = "Directory with ca.pem, cert.pem and"
             + " key.pem; empty: $DOCKER_CERT_PATH, else ~/.docker")
-    String cert_path() default "";
+    String cert__path() default "";
 
     /** @return the API version */
     @AttributeDefinition(name = "API version", description = "Engine API version such as 1.41; empty: the"
             + " daemon's own version")
-    String api_version() default "";
+    String api__version() default "";
 
     /** @return the connect timeout */
     @AttributeDefinition(name = "Connect timeout", description = "How long connecting to the daemon may take"
             + " (30, 500ms, 10s, 1m)")
-    String connect_timeout() default "10s";
+    String connect__timeout() default "10s";
 
     /** @return how long one API call may take */
     @AttributeDefinition(name = "API timeout", description = "How long the daemon may take to answer one API call"
             + " (inspect, archive); not a command's run time")
-    String api_timeout() default "60s";
+    String api__timeout() default "60s";
 
     /** @return the grace period after a killed command */
     @AttributeDefinition(name = "Kill grace", description = "After a command's timeout, how long to wait for"
             + " the killed command to end before giving up on it")
-    String kill_grace() default "5s";
+    String kill__grace() default "5s";
 }

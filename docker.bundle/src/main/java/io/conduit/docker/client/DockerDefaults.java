@@ -91,13 +91,13 @@ public record DockerDefaults(Map<String, Object> values) {
         putIfSet(values, CERT_PATH, env.get("DOCKER_CERT_PATH"));
         putIfSet(values, API_VERSION, env.get("DOCKER_API_VERSION"));
         if (config != null) {
-            putIfSet(values, DOCKER_HOST, config.docker_host());
-            putIfSet(values, TLS_VERIFY, config.tls_verify());
-            putIfSet(values, CERT_PATH, config.cert_path());
-            putIfSet(values, API_VERSION, config.api_version());
-            putIfSet(values, CONNECT_TIMEOUT, config.connect_timeout());
-            putIfSet(values, API_TIMEOUT, config.api_timeout());
-            putIfSet(values, KILL_GRACE, config.kill_grace());
+            putIfSet(values, DOCKER_HOST, config.docker__host());
+            putIfSet(values, TLS_VERIFY, config.tls__verify());
+            putIfSet(values, CERT_PATH, config.cert__path());
+            putIfSet(values, API_VERSION, config.api__version());
+            putIfSet(values, CONNECT_TIMEOUT, config.connect__timeout());
+            putIfSet(values, API_TIMEOUT, config.api__timeout());
+            putIfSet(values, KILL_GRACE, config.kill__grace());
         }
         DockerDefaults defaults = new DockerDefaults(values);
         try {
