@@ -148,6 +148,9 @@ public final class Main {
         extra.put("gosh.args", "--nointeractive --nohistory");
         // and needs no real terminal: JLine skips probing for one (and warning that it found none)
         System.setProperty("org.jline.terminal.dumb", "true");
+        // standard output is the line's alone (tables, --json): whatever a bundle prints to System.out outside
+        // the session goes to standard error. The session writes to the real stdout through its own stream.
+        System.setOut(err);
         long t0 = System.nanoTime();
         Boot boot = boot(dist, extra, err, debug);
         if (boot == null) {
