@@ -57,7 +57,21 @@ final class Conduit {
      */
     static Result withEnv(java.util.Map<String, String> env, String stdin, String... args)
             throws IOException, InterruptedException {
-        Path bin = DIST.resolve("bin/conduit");
+        return withEnv(env, stdin, DIST, args);
+    }
+
+    /**
+     * Runs the bin/conduit of a given distribution folder.
+     *
+     * @param env added to the environment
+     * @param stdin what to write to its standard input (then closed), or null for none
+     * @param dist the distribution
+     * @param args its arguments
+     * @return its exit status and output
+     */
+    static Result withEnv(java.util.Map<String, String> env, String stdin, Path dist, String... args)
+            throws IOException, InterruptedException {
+        Path bin = dist.resolve("bin/conduit");
         assertTrue(Files.isExecutable(bin), bin + " is missing: the package phase assembles it");
         List<String> command = new ArrayList<>();
         command.add(bin.toString());
