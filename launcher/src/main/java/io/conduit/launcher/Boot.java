@@ -72,6 +72,7 @@ final class Boot {
             framework = new Felix(config);
             framework.init();
             framework.start();
+            uptime("framework started");
         } catch (BundleException | IOException | RuntimeException e) {
             throw new StartFailedException("the OSGi framework did not start: " + message(e), e);
         }
@@ -96,7 +97,9 @@ final class Boot {
         }
         // resolve everything in one pass before any start: cheaper than one resolution per start, and a start in
         // the background never has to take the framework's resolve lock while another start holds it
+        uptime(installed.size() + " bundles installed");
         framework.adapt(FrameworkWiring.class).resolveBundles(installed);
+        uptime("resolved");
         List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Thread> background = new ArrayList<>();
         for (int i = 0; i < installed.size(); i++) {
@@ -127,6 +130,13 @@ final class Boot {
             }
         }
         return new Boot(framework, storage, failures);
+    }
+
+    private static void uptime(String what) {
+        if (TIMINGS) {
+            System.err.printf("conduit: %s at JVM uptime %d ms%n", what,
+                    java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
+        }
     }
 
     private static void start(Bundle bundle, Path jar, List<String> failures) {

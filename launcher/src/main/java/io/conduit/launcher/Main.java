@@ -69,6 +69,10 @@ public final class Main {
      * @param args the command line
      */
     public static void main(String[] args) {
+        if (Boolean.getBoolean("conduit.debug.boot")) {
+            System.err.printf("conduit: main at JVM uptime %d ms%n",
+                    java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
+        }
         // Gogo replaces System.in/out/err with per-thread streams once it starts: keep the real ones
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, Charset.defaultCharset());
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, Charset.defaultCharset());
