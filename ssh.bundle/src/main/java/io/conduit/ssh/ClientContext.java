@@ -69,8 +69,9 @@ final class ClientContext {
         }
 
         void closeAll() {
+            // the core has drained its calls before the service went away: no handshake, no wait per host
             for (SshConnection c : set.toArray(new SshConnection[0])) {
-                c.close();
+                c.close(true);
             }
         }
     }

@@ -536,6 +536,16 @@ final class SshConnection implements Connection, Transfers.Shell {
 
     @Override
     public void close() {
+        close(false);
+    }
+
+    /**
+     * Closes the sessions, target first. Gracefully, the whole connection waits at most {@link #CLOSE_WAIT} for
+     * the server's answers (a dead server never answers); immediately, the sockets just close.
+     *
+     * @param immediately skip the SSH close handshake (the plugin is going away)
+     */
+    void close(boolean immediately) {
         closed = true;
         List<ClientSession> all;
         synchronized (sessions) {
@@ -543,12 +553,24 @@ final class SshConnection implements Connection, Transfers.Shell {
             sessions.clear();
         }
         Collections.reverse(all); // the target first, then the hops it runs through
+        List<org.apache.sshd.common.future.CloseFuture> pending = new ArrayList<>();
         for (ClientSession cs : all) {
             try {
-                cs.close(false).await(CLOSE_WAIT);
+                pending.add(cs.close(immediately));
+            } catch (RuntimeException e) {
+                LOG.debug("{}: error while closing: {}", where, e.toString());
+            }
+        }
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        for (org.apache.sshd.common.future.CloseFuture f : pending) {
+            try {
+                f.await(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
             } catch (IOException | RuntimeException e) {
                 LOG.debug("{}: error while closing: {}", where, e.toString());
-            } finally {
+            }
+        }
+        for (ClientSession cs : all) {
+            if (!cs.isClosed()) {
                 cs.close(true);
             }
         }
