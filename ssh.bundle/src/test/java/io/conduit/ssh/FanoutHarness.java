@@ -79,6 +79,24 @@ public final class FanoutHarness {
                         w[0]));
             }
             long heapOpen = usedAfterGc(mem);
+            if (Boolean.parseBoolean(a.getOrDefault("recold", "false"))) {
+                // new sessions in a JVM that is already warm: what a cold round costs without class loading and JIT
+                for (int i = 0; i < conns.length; i++) {
+                    if (conns[i] != null) {
+                        conns[i].close();
+                        conns[i] = null;
+                    }
+                }
+                long r0 = System.nanoTime();
+                int[] rc = round(pool, hosts.size(), i -> {
+                    String[] h = hosts.get(i);
+                    Connection c = plugin.create(new ConnectionKey(h[0], "ssh"));
+                    c.open(new ConnectionParams(h[1], port, a.getOrDefault("user", "root"), null, "linux", Map.of()));
+                    conns[i] = c;
+                    return c.exec(Command.shell(cmd)).exitCode() == 0;
+                });
+                out.append(String.format(" recold_ms=%d recold_ok=%d", (System.nanoTime() - r0) / 1_000_000, rc[0]));
+            }
             out.append(String.format(" heap_none_kb=%d heap_open_kb=%d heap_per_conn_kb=%.1f threads=%d",
                     heapNone / 1024, heapOpen / 1024, (heapOpen - heapNone) / 1024.0 / Math.max(1, okFail[0]),
                     Thread.activeCount()));
