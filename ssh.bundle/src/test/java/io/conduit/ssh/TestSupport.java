@@ -19,7 +19,7 @@ final class TestSupport {
     private TestSupport() {
     }
 
-    /** An {@link SshConfig} with the annotation's defaults, some replaced (keys are the method names). */
+    /** An {@link SshConfig} with the annotation's defaults, some replaced (keys as in the .cfg file). */
     static SshConfig config(Map<String, Object> values) {
         Map<String, Object> v = new HashMap<>(values);
         return (SshConfig) Proxy.newProxyInstance(SshConfig.class.getClassLoader(), new Class<?>[] {SshConfig.class},
@@ -30,7 +30,8 @@ final class TestSupport {
                     if (method.getDeclaringClass() == Object.class) {
                         return method.getName().equals("toString") ? "SshConfig" + v : null;
                     }
-                    return v.containsKey(method.getName()) ? v.get(method.getName()) : method.getDefaultValue();
+                    String key = method.getName().replace("__", "_"); // tests name the keys as the .cfg does
+                    return v.containsKey(key) ? v.get(key) : method.getDefaultValue();
                 });
     }
 
