@@ -33,10 +33,16 @@ final class Boot {
     private final Path storage;
     private final List<String> failures;
 
-    private Boot(Felix framework, Path storage, List<String> failures) {
+    private final List<Thread> background;
+    private final List<String> lateFailures;
+
+    private Boot(Felix framework, Path storage, List<String> failures, List<Thread> background,
+            List<String> lateFailures) {
         this.framework = framework;
         this.storage = storage;
         this.failures = failures;
+        this.background = background;
+        this.lateFailures = lateFailures;
     }
 
     /** The framework could not be created or started: bin/conduit exits 70. */
@@ -100,7 +106,8 @@ final class Boot {
         uptime(installed.size() + " bundles installed");
         framework.adapt(FrameworkWiring.class).resolveBundles(installed);
         uptime("resolved");
-        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> failures = new ArrayList<>();
+        List<String> lateFailures = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Thread> background = new ArrayList<>();
         for (int i = 0; i < installed.size(); i++) {
             Bundle bundle = installed.get(i);
@@ -109,7 +116,8 @@ final class Boot {
                 continue; // fragments resolve with their host; they never start
             }
             if (jars.get(i).background()) {
-                Thread t = new Thread(() -> start(bundle, jar, failures), "conduit-start-" + bundle.getSymbolicName());
+                Thread t = new Thread(() -> start(bundle, jar, lateFailures),
+                        "conduit-start-" + bundle.getSymbolicName());
                 t.setDaemon(true);
                 t.start();
                 background.add(t);
@@ -117,19 +125,7 @@ final class Boot {
                 start(bundle, jar, failures);
             }
         }
-        for (Thread t : background) {
-            try {
-                t.join(BACKGROUND_BOUND.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            if (t.isAlive()) {
-                failures.add(t.getName().substring("conduit-start-".length()) + " did not start within "
-                        + BACKGROUND_BOUND.toSeconds() + " s");
-            }
-        }
-        return new Boot(framework, storage, failures);
+        return new Boot(framework, storage, failures, background, lateFailures);
     }
 
     private static void uptime(String what) {
@@ -159,9 +155,31 @@ final class Boot {
         return framework.getBundleContext();
     }
 
-    /** @return one line per system bundle that did not start, saying why */
+    /** @return one line per system bundle that did not start, saying why (so far: see {@link #awaitBackground}) */
     List<String> failures() {
-        return failures;
+        return List.copyOf(failures);
+    }
+
+    /**
+     * Waits for the starts that run in the background (bounded), so that nothing is half-started when the
+     * framework stops.
+     *
+     * @return the bundles that failed to start in the background, one line each
+     * @throws InterruptedException interrupted
+     */
+    List<String> awaitBackground() throws InterruptedException {
+        List<String> late = new ArrayList<>();
+        for (Thread t : background) {
+            t.join(BACKGROUND_BOUND.toMillis());
+            if (t.isAlive()) {
+                late.add(t.getName().substring("conduit-start-".length()) + " did not start within "
+                        + BACKGROUND_BOUND.toSeconds() + " s");
+            }
+        }
+        synchronized (lateFailures) {
+            late.addAll(0, lateFailures);
+        }
+        return late;
     }
 
     /**

@@ -164,8 +164,16 @@ public final class Main {
         AtomicReference<Boot> running = new AtomicReference<>(boot);
         Thread hook = stopOnSignal(running, err);
         try {
-            if (!boot.failures().isEmpty()) {
-                boot.failures().forEach(f -> err.println("conduit: " + f));
+            // the line sees every system bundle ACTIVE (lb, and commands that need logging or Metatype)
+            List<String> failures = new ArrayList<>(boot.failures());
+            try {
+                failures.addAll(boot.awaitBackground());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return EXIT_START_FAILED;
+            }
+            if (!failures.isEmpty()) {
+                failures.forEach(f -> err.println("conduit: " + f));
                 return EXIT_START_FAILED;
             }
             try {
@@ -211,10 +219,12 @@ public final class Main {
         if (boot == null) {
             return EXIT_START_FAILED;
         }
-        boot.failures().forEach(f -> err.println("conduit: " + f + " (the shell opens anyway; fix system/)"));
         AtomicReference<Boot> running = new AtomicReference<>(boot);
         Thread hook = stopOnSignal(running, err);
         try {
+            List<String> failures = new ArrayList<>(boot.failures());
+            failures.addAll(boot.awaitBackground());
+            failures.forEach(f -> err.println("conduit: " + f + " (the shell opens anyway; fix system/)"));
             if (!boot.awaitStop(STOP_BOUND)) {
                 err.println("conduit: the framework did not stop within " + STOP_BOUND.toSeconds() + " s; exiting");
             }
