@@ -34,8 +34,8 @@ import io.conduit.core.registry.PluginRegistry;
 
 /**
  * Keeps one open connection per (host, plugin) and lends it out: Ansible's ControlPersist, in process.
- * A pooled connection is checked with {@code isAlive()} before an idle one is reused and reopened once when
- * dead, reopened when its resolved parameters changed, closed after the idle timeout, and drained when its
+ * A pooled connection is checked with {@code isAlive()} before an idle one is reused (unless its last call
+ * succeeded within {@code alive_check_after}) and reopened once when dead, reopened when its resolved parameters changed, closed after the idle timeout, and drained when its
  * plugin service goes away (calls in flight get the grace period, then it is closed).
  *
  * <p>Locking: the pool is a concurrent map; a connection is opened by the first caller outside any lock,
@@ -60,10 +60,15 @@ public final class ConnectionManager implements PluginListener {
     }
 
     /** Settings validated from {@link ConnectionsConfig}. */
-    record Settings(Duration idleTimeout, Duration drainGrace, Duration pluginWait) {
+    record Settings(Duration idleTimeout, Duration drainGrace, Duration pluginWait, Duration aliveCheckAfter) {
         static Settings from(ConnectionsConfig config) {
+            if (!(config.alive__check__after() >= 0)) {
+                throw new IllegalArgumentException(PID + ": alive_check_after: " + config.alive__check__after()
+                        + " is not valid; use seconds, 0 or more");
+            }
             return new Settings(seconds("idle_timeout", config.idle__timeout(), 1),
-                    seconds("drain_grace", config.drain__grace(), 0), seconds("plugin_wait", config.plugin__wait(), 0));
+                    seconds("drain_grace", config.drain__grace(), 0), seconds("plugin_wait", config.plugin__wait(), 0),
+                    Duration.ofMillis(Math.round(config.alive__check__after() * 1000)));
         }
 
         private static Duration seconds(String key, long value, long min) {
@@ -168,14 +173,15 @@ public final class ConnectionManager implements PluginListener {
             Connection connection = awaitOpen(entry, left);
             entry.inFlight.incrementAndGet();
             if (entry.retired) {
-                release(entry);
+                release(entry, false);
                 continue;
             }
-            if (!checkedAlive && entry.inFlight.get() == 1 && !connection.isAlive()) {
+            boolean provenRecently = System.nanoTime() - entry.lastHealthyNanos < settings.aliveCheckAfter().toNanos();
+            if (!checkedAlive && !provenRecently && entry.inFlight.get() == 1 && !connection.isAlive()) {
                 LOG.debug("connection {} is dead; reopening once", key);
                 checkedAlive = true;
                 retire(entry);
-                release(entry);
+                release(entry, false);
                 continue;
             }
             entry.uses.incrementAndGet();
@@ -199,7 +205,7 @@ public final class ConnectionManager implements PluginListener {
             entry.opened.completeExceptionally(failure);
             pool.remove(entry.key, entry);
             entry.retired = true;
-            release(entry);
+            release(entry, false);
             throw new OpenFailedException(failure);
         }
     }
@@ -217,8 +223,10 @@ public final class ConnectionManager implements PluginListener {
         }
     }
 
-    void release(PooledConnection entry) {
+    void release(PooledConnection entry, boolean healthy) {
         entry.lastUsedNanos = System.nanoTime();
+        // a call that failed voids the proof: the next borrower probes
+        entry.lastHealthyNanos = healthy ? entry.lastUsedNanos : Long.MIN_VALUE / 2;
         if (entry.inFlight.decrementAndGet() == 0 && entry.retired) {
             closeOnce(entry);
             synchronized (drained) {

@@ -19,6 +19,12 @@ public @interface ConnectionsConfig {
             + " when their plugin is stopped or upgraded, before their connections are closed under them.")
     long drain__grace() default 30;
 
+    /** @return seconds within which a connection that just worked is reused without a liveness probe */
+    @AttributeDefinition(name = "Alive check after", description = "A connection whose last call succeeded less"
+            + " than this many seconds ago is reused without asking the plugin isAlive() first (a probe costs a"
+            + " round trip per host: an SSH channel). 0 probes before every reuse.")
+    double alive__check__after() default 2;
+
     /** @return seconds a call waits for a missing plugin */
     @AttributeDefinition(name = "Plugin wait", description = "Seconds a host waits for a plugin of the name it"
             + " needs to appear (during an upgrade the old one is briefly gone) before failing.")

@@ -29,12 +29,21 @@ public final class Lease implements AutoCloseable {
         return entry.binding.version();
     }
 
-    /** Gives the connection back to the pool. Idempotent. */
+    /** Gives the connection back to the pool without vouching for it. Idempotent. */
     @Override
-    public synchronized void close() {
+    public void close() {
+        close(false);
+    }
+
+    /**
+     * Gives the connection back to the pool. Idempotent.
+     *
+     * @param healthy whether the calls through it succeeded, which spares the next borrower a liveness probe
+     */
+    public synchronized void close(boolean healthy) {
         if (!released) {
             released = true;
-            manager.release(entry);
+            manager.release(entry, healthy);
         }
     }
 }

@@ -24,6 +24,8 @@ final class PooledConnection {
     final AtomicLong uses = new AtomicLong();
     final Instant openedAt = Instant.now();
     volatile long lastUsedNanos = System.nanoTime();
+    /** When a call through it last succeeded; a connection proven this recently needs no liveness probe. */
+    volatile long lastHealthyNanos = Long.MIN_VALUE / 2;
     final AtomicBoolean closed = new AtomicBoolean();
     volatile boolean retired;
 

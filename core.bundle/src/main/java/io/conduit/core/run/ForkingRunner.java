@@ -170,8 +170,10 @@ public final class ForkingRunner implements Runner {
             }
         }, options.hostTimeout().toNanos(), TimeUnit.NANOSECONDS);
         HostResult result;
+        boolean healthy = false;
         try {
             result = task.execute(context);
+            healthy = true;
         } catch (OpenFailedException e) {
             IOException cause = e.getCause();
             boolean unreachable = cause instanceof ConnectFailedException || cause instanceof TimedOutException;
@@ -186,7 +188,7 @@ public final class ForkingRunner implements Runner {
             result = HostResult.of(host.name(), Status.FAILED, "task error: " + e);
         } finally {
             timer.cancel(false);
-            context.release();
+            context.release(healthy);
         }
         finish(index, result.withDuration(Duration.ofNanos(System.nanoTime() - start)), results, done, events);
         Thread.interrupted(); // a watchdog interrupt that came late must not leak into the next host

@@ -94,9 +94,13 @@ final class HostContext implements TaskContext {
         leases.values().forEach(l -> connections.abort(l.key()));
     }
 
-    /** Gives the borrowed connections back to the pool. */
-    void release() {
-        leases.values().forEach(Lease::close);
+    /**
+     * Gives the borrowed connections back to the pool.
+     *
+     * @param healthy whether the task ended without a connection failure
+     */
+    void release(boolean healthy) {
+        leases.values().forEach(lease -> lease.close(healthy));
         leases.clear();
     }
 }

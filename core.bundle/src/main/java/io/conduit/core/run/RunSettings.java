@@ -3,6 +3,7 @@ package io.conduit.core.run;
 import java.time.Duration;
 
 import io.conduit.api.task.RunOptions;
+import io.conduit.core.source.InventoryCatalog;
 
 /**
  * The runner's validated defaults.
@@ -32,7 +33,7 @@ record RunSettings(int forks, Duration hostTimeout, long outputLimit, String inv
             throw bad("default_connection", config.default__connection(), "name a connection plugin, e.g. ssh");
         }
         return new RunSettings(config.forks(), Duration.ofSeconds(config.host__timeout()), config.output__limit(),
-                config.inventory().trim(), config.default__connection().trim());
+                InventoryCatalog.resolveFromHome(config.inventory().trim()), config.default__connection().trim());
     }
 
     /** Fills the options' unset fields with these defaults. */

@@ -23,8 +23,9 @@ import io.conduit.core.inventory.InventoryLoader;
 
 /**
  * Turns an inventory spec into an {@link Inventory}: {@code NAME:ARGUMENT} asks the {@link InventorySource}
- * of that name (tracked on the whiteboard), anything else is a file or directory path, relative paths read
- * from the Conduit home ({@code conduit.home}, else the working directory).
+ * of that name (tracked on the whiteboard), anything else is a file or directory path. A path the operator
+ * types is read from the working directory, as any command line tool does; the configured default is read
+ * from the Conduit home ({@code conduit.home}), so it works wherever Conduit is started.
  */
 @Component(service = InventoryCatalog.class)
 public final class InventoryCatalog {
@@ -89,18 +90,28 @@ public final class InventoryCatalog {
     }
 
     /**
-     * Resolves a path against the Conduit home.
+     * Resolves a path the operator typed: {@code ~/} is the user's home, relative paths the working directory.
      *
      * @param path a path as the operator typed it
      * @return the absolute path
      */
     public static Path resolve(String path) {
         String expanded = path.startsWith("~/") ? System.getProperty("user.home") + path.substring(1) : path;
-        Path p = Path.of(expanded);
-        if (p.isAbsolute()) {
-            return p;
-        }
+        return Path.of(expanded).toAbsolutePath().normalize();
+    }
+
+    /**
+     * Resolves a configured path: relative paths are read from the Conduit home.
+     *
+     * @param path a path from a configuration file
+     * @return the path, absolute when it names a file (a {@code SOURCE:ARGUMENT} spec is returned as it is)
+     */
+    public static String resolveFromHome(String path) {
         String home = System.getProperty(HOME_PROPERTY);
-        return (home != null ? Path.of(home) : Path.of("")).resolve(p).toAbsolutePath().normalize();
+        if (home == null || path.startsWith("~/") || Path.of(path).isAbsolute()
+                || !Files.exists(Path.of(home).resolve(path))) {
+            return path;
+        }
+        return Path.of(home).resolve(path).normalize().toString();
     }
 }

@@ -88,6 +88,21 @@ class ConnectionManagerTest {
     }
 
     @Test
+    void aConnectionThatJustWorkedIsReusedWithoutAProbe() throws Exception {
+        FakePlugin plugin = new FakePlugin("fake", "1");
+        registry.add(plugin.binding());
+        manager = new ConnectionManager(registry, Configs.connections(600, 5, 5, 60));
+        manager.acquire(WEB1, params("h"), in(Duration.ofSeconds(5))).close(true);
+        plugin.connections.get(0).alive = false; // a probe would now reopen
+        try (Lease lease = manager.acquire(WEB1, params("h"), in(Duration.ofSeconds(5)))) {
+            assertSame(plugin.connections.get(0), lease.connection(), "no probe within alive_check_after");
+        } // closed without vouching for it: the next borrower probes
+        try (Lease lease = manager.acquire(WEB1, params("h"), in(Duration.ofSeconds(5)))) {
+            assertSame(plugin.connections.get(1), lease.connection(), "probed, found dead, reopened");
+        }
+    }
+
+    @Test
     void changedParametersOpenANewConnection() throws Exception {
         FakePlugin plugin = new FakePlugin("fake", "1");
         registry.add(plugin.binding());

@@ -11,6 +11,10 @@ public final class Configs {
     }
 
     public static ConnectionsConfig connections(long idle, long grace, long wait) {
+        return connections(idle, grace, wait, 0);
+    }
+
+    public static ConnectionsConfig connections(long idle, long grace, long wait, double aliveCheckAfter) {
         return new ConnectionsConfig() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -30,6 +34,11 @@ public final class Configs {
             @Override
             public long plugin__wait() {
                 return wait;
+            }
+
+            @Override
+            public double alive__check__after() {
+                return aliveCheckAfter;
             }
         };
     }
