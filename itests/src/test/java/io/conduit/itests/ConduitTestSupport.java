@@ -64,6 +64,7 @@ public abstract class ConduitTestSupport {
         // installed twice; the others get the plugins as production does, from deploy/ through FileInstall.
         options.add(frameworkProperty("felix.fileinstall.dir").value(etc(!withPlugins).toAbsolutePath().toString()));
         options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
+        options.add(frameworkProperty("felix.fileinstall.enableConfigSave").value("false"));
         options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
         options.add(frameworkProperty("gosh.args").value("--nointeractive"));
         options.add(frameworkProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
