@@ -47,10 +47,8 @@ final class ResultPrinter {
             return;
         }
         boolean stderr = stream.equals("stderr");
-        for (String line : text.split("\n", -1)) {
-            if (line.isEmpty() && text.endsWith(line)) {
-                continue;
-            }
+        String body = text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+        for (String line : body.split("\n", -1)) {
             out.println(stderr ? "  ! " + line : "  " + line);
         }
         if (truncated) {
