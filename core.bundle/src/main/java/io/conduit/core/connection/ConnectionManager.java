@@ -27,6 +27,7 @@ import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ConnectionPlugin;
+import io.conduit.api.connection.PluginGoneException;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.core.registry.PluginBinding;
 import io.conduit.core.registry.PluginListener;
@@ -166,11 +167,25 @@ public final class ConnectionManager implements PluginListener {
                     continue;
                 }
                 fresh.inFlight.incrementAndGet(); // an open in progress counts as in flight, so drains wait for it
+                // The binding may have stopped serving between await() and the insert, and the drain that
+                // followed may have missed this entry. The registry changes before it drains, so checking
+                // after the insert is enough: either the drain sees the entry, or this check sees the change.
+                if (!registry.serves(binding)) {
+                    fresh.retired = true;
+                    pool.remove(key, fresh);
+                    fresh.opened.completeExceptionally(new PluginGoneException("plugin \"" + key.plugin()
+                            + "\" changed while connecting; trying again"));
+                    release(fresh, false);
+                    continue;
+                }
                 open(fresh);
                 fresh.uses.incrementAndGet();
                 return new Lease(this, fresh);
             }
             Connection connection = awaitOpen(entry, left);
+            if (connection == null) {
+                continue; // its opener gave way to a newer plugin
+            }
             entry.inFlight.incrementAndGet();
             if (entry.retired) {
                 release(entry, false);
@@ -210,11 +225,15 @@ public final class ConnectionManager implements PluginListener {
         }
     }
 
+    /** @return the opened connection, or {@code null} when its opener gave way and the caller should retry */
     private static Connection awaitOpen(PooledConnection entry, long leftNanos)
             throws IOException, InterruptedException {
         try {
             return entry.opened.get(leftNanos, TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
+            if (entry.retired && e.getCause() instanceof PluginGoneException) {
+                return null;
+            }
             // the opener failed; the same host would fail the same way for us
             throw new OpenFailedException((IOException) e.getCause());
         } catch (TimeoutException e) {

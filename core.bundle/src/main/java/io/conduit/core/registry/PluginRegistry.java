@@ -106,6 +106,16 @@ public final class PluginRegistry {
     }
 
     /**
+     * Tells whether a binding still serves new connections for its name: registered and the best of its name.
+     *
+     * @param binding a binding {@link #await} returned
+     * @return {@code true} while it is the one to use
+     */
+    public boolean serves(PluginBinding binding) {
+        return best(binding.name()).map(b -> b.serviceId() == binding.serviceId()).orElse(false);
+    }
+
+    /**
      * Returns the service that serves a name now.
      *
      * @param name the plugin name

@@ -192,6 +192,28 @@ class ConnectionManagerTest {
     }
 
     @Test
+    void aPluginReplacedWhileAHostConnectsIsNotUsed() throws Exception {
+        FakePlugin v1 = new FakePlugin("fake", "1");
+        PluginBinding old = v1.binding();
+        registry.add(old);
+        FakePlugin v2 = new FakePlugin("fake", "2");
+        ConnectionManager m = manager(5, 5);
+        java.util.concurrent.atomic.AtomicBoolean swapped = new java.util.concurrent.atomic.AtomicBoolean();
+        // the upgrade lands after the caller picked v1 and before its connection is pooled
+        ConnectionManager.ParamsResolver upgradeMidway = p -> {
+            if (swapped.compareAndSet(false, true)) {
+                registry.remove(old.serviceId());
+                registry.add(v2.binding());
+            }
+            return new ConnectionParams("h", 22, "u", null, null, Map.of());
+        };
+        try (Lease lease = m.acquire(WEB1, upgradeMidway, in(Duration.ofSeconds(5)))) {
+            assertEquals("2", lease.pluginVersion());
+        }
+        assertEquals(0, v1.opens.get(), "nothing opened through the plugin that went away");
+    }
+
+    @Test
     void aHigherRankedPluginServesNewConnections() throws Exception {
         FakePlugin low = new FakePlugin("fake", "1");
         registry.add(low.binding(0));
