@@ -2,11 +2,15 @@ package io.conduit.launcher;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.nio.charset.Charset;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -143,6 +147,21 @@ public final class Main {
         return EXIT_USAGE;
     }
 
+    /** @return a folder whose etc/gosh_profile is empty, deleted when the JVM exits */
+    private static Path quietConsoleHome() {
+        try {
+            Path home = Files.createTempDirectory("conduit-console");
+            Path profile = Files.createDirectories(home.resolve("etc")).resolve("gosh_profile");
+            Files.writeString(profile, "# bin/conduit -c: the line has its own session; no console profile\n");
+            home.toFile().deleteOnExit();
+            profile.getParent().toFile().deleteOnExit();
+            profile.toFile().deleteOnExit();
+            return home;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary folder: " + e.getMessage(), e);
+        }
+    }
+
     /** -c LINE: boot, wait for plugins and commands, run the line, stop, exit with its status. */
     private static int command(String line, InputStream in, PrintStream out, PrintStream err, boolean debug) {
         Distribution dist = Distribution.locate();
@@ -150,6 +169,10 @@ public final class Main {
         Map<String, String> extra = new HashMap<>();
         // the console bundle runs its profile and returns: it neither reads stdin nor stops the framework
         extra.put("gosh.args", "--nointeractive --nohistory");
+        // ... and that profile is an empty one: etc/gosh_profile is for a person at the prompt, the line runs in
+        // its own session (ShellLine sets its SCOPE), and the console profile, racing Gogo's registration of its
+        // own commands, once printed "Command not found: gogo:if" into the line's output
+        extra.put("gosh.home", quietConsoleHome().toString());
         // and needs no real terminal: JLine skips probing for one (and warning that it found none)
         System.setProperty("org.jline.terminal.dumb", "true");
         // standard output is the line's alone (tables, --json): whatever a bundle prints to System.out outside
