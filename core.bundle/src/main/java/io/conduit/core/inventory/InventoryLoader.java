@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 import io.conduit.api.connection.Secret;
 import io.conduit.api.inventory.Attributes;
@@ -204,45 +205,35 @@ public final class InventoryLoader {
     }
 
     private void groupsMap(String file, String path, Val val) {
-        if (isNull(val)) {
-            return;
-        }
-        if (!(val instanceof MapVal map)) {
-            problems.add(file, val.line(), label(path, "groups"), "is " + val.kind()
-                    + ", not a mapping; write each group as NAME: followed by its keys");
-            return;
-        }
-        for (Entry e : map.entries().values()) {
-            String groupPath = join(path, e.key());
-            if (e.key().isBlank()) {
-                problems.add(file, e.line(), label(path, "groups"), "a group has an empty name; name it");
-                continue;
-            }
-            Element element = element(file, groupPath, e.value(), HOST_KEYS, "group", e.key());
-            if (element != null) {
-                groups.put(e.key(), new Group(e.key(), element.groups(), element.attributes()));
-            }
-        }
+        elements(file, path, val, "group", "groups", (name, element) ->
+                groups.put(name, new Group(name, element.groups(), element.attributes())));
     }
 
     private void hostsMap(String file, String path, Val val) {
+        elements(file, path, val, "host", "hosts", (name, element) ->
+                hosts.put(name, new Host(name, element.groups(), element.attributes())));
+    }
+
+    /** Reads a mapping of named hosts or groups, handing each one that reads cleanly to {@code add}. */
+    private void elements(String file, String path, Val val, String what, String section,
+            BiConsumer<String, Element> add) {
         if (isNull(val)) {
             return;
         }
         if (!(val instanceof MapVal map)) {
-            problems.add(file, val.line(), label(path, "hosts"), "is " + val.kind()
-                    + ", not a mapping; write each host as NAME: followed by its keys");
+            problems.add(file, val.line(), label(path, section), "is " + val.kind()
+                    + ", not a mapping; write each " + what + " as NAME: followed by its keys");
             return;
         }
         for (Entry e : map.entries().values()) {
-            String hostPath = join(path, e.key());
             if (e.key().isBlank()) {
-                problems.add(file, e.line(), label(path, "hosts"), "a host has an empty name; name it");
+                problems.add(file, e.line(), label(path, section), "a " + what + " has an empty name; name it");
                 continue;
             }
-            Element element = element(file, hostPath, e.value(), HOST_KEYS, "host", null);
+            Element element = element(file, join(path, e.key()), e.value(), HOST_KEYS, what,
+                    what.equals("group") ? e.key() : null);
             if (element != null) {
-                hosts.put(e.key(), new Host(e.key(), element.groups(), element.attributes()));
+                add.accept(e.key(), element);
             }
         }
     }
