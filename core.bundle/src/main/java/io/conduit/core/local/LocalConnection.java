@@ -13,10 +13,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import io.conduit.api.connection.Command;
+import io.conduit.api.connection.CommandStoppedException;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ConnectionKey;
@@ -24,15 +26,19 @@ import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.connection.RemoteFileNotFoundException;
-import io.conduit.api.connection.ShellCommand;
+import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.connection.WrappedCommand;
 
 /** A "connection" to the local machine: processes through {@code sh -c}, files through the file system. */
 final class LocalConnection implements Connection {
+    /** How long a stopped command's wrapper has to end its process group and report (SIGKILL comes at 2 s). */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
     private final ConnectionKey key;
     private final Executor io;
     private volatile String shell = "/bin/sh";
     private volatile boolean closed;
+    private final Set<Process> running = ConcurrentHashMap.newKeySet();
 
     LocalConnection(ConnectionKey key, Executor io) {
         this.key = key;
@@ -50,54 +56,125 @@ final class LocalConnection implements Connection {
 
     @Override
     public ExecResult exec(Command command) throws IOException {
+        if (closed) {
+            throw new ConnectionException(key.host() + ": connection is closed");
+        }
         long start = System.nanoTime();
+        Duration timeout = command.timeout();
+        long deadline = timeout == null ? Long.MAX_VALUE : start + timeout.toNanos();
+        WrappedCommand wrapped = WrappedCommand.of(command);
         // the wrapped line is itself "sh -c '...'" (or sudo/su ... sh -c), so one more shell starts it
-        Process process = new ProcessBuilder(shell, "-c", ShellCommand.wrap(command)).start();
+        Process process = new ProcessBuilder(shell, "-c", wrapped.line()).start();
+        running.add(process);
         OutputBuffer out = new OutputBuffer(command.outputLimit());
         OutputBuffer err = new OutputBuffer(command.outputLimit());
-        CompletableFuture<Void> readOut = pump(process.getInputStream(), out, io);
-        CompletableFuture<Void> readErr = pump(process.getErrorStream(), err, io);
-        byte[] stdin = ShellCommand.stdin(command);
-        CompletableFuture<Void> writeIn = CompletableFuture.runAsync(() -> {
-            try (OutputStream in = process.getOutputStream()) {
-                in.write(stdin);
-            } catch (IOException e) {
-                // the command exited without reading all its stdin: not an error of ours
-            }
-        }, io);
+        CompletableFuture<Void> readOut = pump(process.getInputStream(), wrapped.stdout(out), io);
+        CompletableFuture<Void> readErr = pump(process.getErrorStream(), wrapped.stderr(err), io);
+        // stdin stays open while the command runs: the wrapper stops the command when it closes (also when
+        // this JVM dies), so it is only closed to stop the command, or after the command ended
+        OutputStream in = process.getOutputStream();
         try {
-            Duration timeout = command.timeout();
-            boolean exited = timeout == null ? waitFor(process) : process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            if (!exited) {
-                kill(process);
-                readOut.join();
-                readErr.join();
-                throw new TimedOutException("command timed out after " + timeout.toMillis() + " ms on " + key.host()
-                        + " (process tree killed)", timeout,
-                        ExecResult.of(-1, out, err, Duration.ofNanos(System.nanoTime() - start)), null);
+            try {
+                wrapped.awaitStart(in, Math.min(deadline, start + WrappedCommand.BECOME_TIMEOUT.toNanos()));
+            } catch (IOException e) {
+                stop(process, in);
+                throw e;
             }
-            readOut.join();
-            readErr.join();
-            writeIn.join();
+            byte[] stdin = wrapped.input();
+            if (stdin.length > 0) {
+                CompletableFuture.runAsync(() -> {
+                    try {
+                        in.write(stdin);
+                        in.flush();
+                    } catch (IOException e) {
+                        // the command exited without reading all its stdin: not an error of ours
+                    }
+                }, io);
+            }
+            boolean exited;
+            try {
+                exited = process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                StopOutcome outcome = stop(process, in);
+                finish(wrapped, readOut, readErr);
+                Thread.currentThread().interrupt();
+                throw new CommandStoppedException(key.host() + ": interrupted; " + outcome.description(), outcome,
+                        ExecResult.of(-1, out, err, Duration.ofNanos(System.nanoTime() - start)));
+            }
+            if (!exited) {
+                StopOutcome outcome = stop(process, in);
+                finish(wrapped, readOut, readErr);
+                outcome = outcome == StopOutcome.CONFIRMED ? wrapped.stopOutcome() : outcome;
+                throw new TimedOutException("command timed out after " + human(timeout) + " on " + key.host() + "; "
+                        + outcome.description(), timeout,
+                        ExecResult.of(-1, out, err, Duration.ofNanos(System.nanoTime() - start)), outcome, null);
+            }
+            finish(wrapped, readOut, readErr);
+            if (closed && wrapped.stopReported()) {
+                throw new CommandStoppedException(key.host() + ": connection closed while the command ran; "
+                        + wrapped.stopOutcome().description(), wrapped.stopOutcome(),
+                        ExecResult.of(process.exitValue(), out, err, Duration.ofNanos(System.nanoTime() - start)));
+            }
             return ExecResult.of(process.exitValue(), out, err, Duration.ofNanos(System.nanoTime() - start));
-        } catch (InterruptedException e) {
-            kill(process);
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted; process tree killed");
+        } finally {
+            running.remove(process);
+            closeQuietly(in);
         }
     }
 
-    private static boolean waitFor(Process process) throws InterruptedException {
-        process.waitFor();
-        return true;
+    /**
+     * Stops a running command: closes its stdin, upon which the wrapper ends the command's process group, and
+     * waits up to {@link #STOP_WAIT} for the wrapper to report; kills the process tree itself if it did not.
+     *
+     * @return {@link StopOutcome#CONFIRMED} when the wrapper ended in time (its report decides in the end)
+     */
+    private static StopOutcome stop(Process process, OutputStream in) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            closeQuietly(in);
+            if (process.waitFor(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                return StopOutcome.CONFIRMED;
+            }
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            return StopOutcome.UNCONFIRMED;
+        } catch (InterruptedException e) {
+            interrupted = true;
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            return StopOutcome.UNCONFIRMED;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
-    private static void kill(Process process) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
+    private static void finish(WrappedCommand wrapped, CompletableFuture<Void> readOut,
+            CompletableFuture<Void> readErr) {
+        try {
+            CompletableFuture.allOf(readOut, readErr).get(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // a background process of the command still holds its output open: keep what was read
+        }
+        wrapped.ended();
     }
 
-    private static CompletableFuture<Void> pump(InputStream from, OutputBuffer to, Executor io) {
+    private static void closeQuietly(OutputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // the process is gone
+        }
+    }
+
+    private static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
+    private static CompletableFuture<Void> pump(InputStream from, OutputStream to, Executor io) {
         return CompletableFuture.runAsync(() -> {
             try (from) {
                 from.transferTo(to);
@@ -141,9 +218,13 @@ final class LocalConnection implements Connection {
         return !closed;
     }
 
+    /** Stops the commands still running (their stdin is closed: the wrapper ends each process group). */
     @Override
     public void close() {
         closed = true;
+        for (Process p : running) {
+            closeQuietly(p.getOutputStream());
+        }
     }
 
     static Set<PosixFilePermission> permissions(int mode) {

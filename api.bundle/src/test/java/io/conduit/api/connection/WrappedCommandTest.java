@@ -1,0 +1,145 @@
+package io.conduit.api.connection;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shared wrapper run by a real {@code /bin/sh} (dash on Debian), as a host's login shell would run it: the
+ * wrapper's own lines never reach the output, stdin is exact, and closing stdin stops the whole process group.
+ */
+class WrappedCommandTest {
+    @TempDir
+    Path dir;
+
+    /** A started wrapped command, its output pumped through the filters byte by byte where asked. */
+    private record Run(Process process, WrappedCommand wrapped, ByteArrayOutputStream out, ByteArrayOutputStream err,
+            CompletableFuture<Void> pumps) {
+        void finish() throws Exception {
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS), "wrapper ended");
+            pumps.get(20, TimeUnit.SECONDS);
+            wrapped.ended();
+        }
+    }
+
+    private static Run start(Command command, boolean byteByByte) throws IOException {
+        WrappedCommand w = WrappedCommand.of(command);
+        Process p = new ProcessBuilder("/bin/sh", "-c", w.line()).start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CompletableFuture<Void> pumps = CompletableFuture.allOf(
+                pump(p.getInputStream(), w.stdout(out), byteByByte), pump(p.getErrorStream(), w.stderr(err), byteByByte));
+        return new Run(p, w, out, err, pumps);
+    }
+
+    private static CompletableFuture<Void> pump(InputStream in, OutputStream to, boolean byteByByte) {
+        return CompletableFuture.runAsync(() -> {
+            try (in) {
+                if (byteByByte) {
+                    for (int b; (b = in.read()) >= 0;) {
+                        to.write(b); // the worst split: every marker arrives in pieces
+                    }
+                } else {
+                    in.transferTo(to);
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    @Test
+    void outputExitCodeAndExactStdinPassWhileTheWrapperStaysInvisible() throws Exception {
+        for (boolean split : new boolean[] {false, true}) {
+            byte[] input = new byte[200_000];
+            new Random(7).nextBytes(input);
+            Run r = start(Command.shell("cat; echo done >&2; exit 3").withStdin(input), split);
+            r.process().getOutputStream().write(input);
+            r.process().getOutputStream().flush();
+            // stdin stays open: the command still got exactly its bytes and then end of file
+            assertTrue(r.process().waitFor(20, TimeUnit.SECONDS), "the command saw end of file after its input");
+            r.finish();
+            assertEquals(3, r.process().exitValue());
+            assertArrayEquals(input, r.out().toByteArray());
+            assertEquals("done\n", r.err().toString(StandardCharsets.UTF_8), "no wrapper line in stderr");
+            assertFalse(r.wrapped().stopReported());
+            r.process().getOutputStream().close();
+        }
+    }
+
+    @Test
+    void closingStdinStopsTheWholeGroupIncludingChildrenThatIgnoreSigterm() throws Exception {
+        Path pids = dir.resolve("pids");
+        Run r = start(Command.shell("trap '' TERM; sleep 601 & echo $! > " + pids + "; echo up; sleep 602"), true);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Files.exists(pids) || Files.readString(pids).isBlank()) {
+            assertTrue(System.nanoTime() < deadline, "command started");
+            Thread.sleep(10);
+        }
+        long child = Long.parseLong(Files.readString(pids).trim());
+        r.process().getOutputStream().close(); // what a plugin does to stop it, or what a dead connection does
+        r.finish();
+        assertEquals(StopOutcome.CONFIRMED, r.wrapped().stopOutcome());
+        assertEquals(128 + 9, r.process().exitValue(), "SIGKILL, after SIGTERM was ignored");
+        assertFalse(running(child), "background child gone");
+        assertEquals("up\n", r.out().toString(StandardCharsets.UTF_8));
+        assertEquals("", r.err().toString(StandardCharsets.UTF_8), "the stop report is taken out");
+    }
+
+    /** Alive and not a zombie (this machine's init may reap orphans late, and a zombie runs nothing). */
+    private static boolean running(long pid) throws IOException {
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        try {
+            return !Files.readString(stat).contains(") Z ");
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void aLoginShellThatFailsShowsWhatItSaid() throws Exception {
+        WrappedCommand w = WrappedCommand.of(Command.shell("true"));
+        Process p = new ProcessBuilder("/bin/sh", "-c", "echo 'login: no such shell' >&2; exit 126").start();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        p.getErrorStream().transferTo(w.stderr(err));
+        p.waitFor();
+        w.ended();
+        assertEquals("login: no such shell\n", err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void noPasswordIsWrittenWithoutAPrompt() throws Exception {
+        // sudo that never asks (this test runs as root, or sudo is missing: both end without a prompt)
+        WrappedCommand w = WrappedCommand.of(Command.shell("id -u").withBecome(Become.sudo("root",
+                Secret.of("never-written"))));
+        ByteArrayOutputStream written = new ByteArrayOutputStream();
+        w.stderr(OutputStream.nullOutputStream()).write(("conduit-x " + "\n").getBytes(StandardCharsets.US_ASCII));
+        w.ended();
+        assertThrows(BecomeFailedException.class, () -> w.awaitStart(written, System.nanoTime() + 1_000_000_000L));
+        assertEquals(0, written.size(), "nothing on stdin");
+    }
+
+    @Test
+    void theLineNeverCarriesThePassword() {
+        Secret pw = Secret.of("s3cret-on-no-command-line");
+        for (Become b : new Become[] {Become.sudo("root", pw), new Become(Become.Method.SU, "app", pw)}) {
+            assertFalse(WrappedCommand.of(Command.shell("id").withBecome(b)).line().contains(pw.reveal()));
+        }
+    }
+}
