@@ -3,6 +3,7 @@ package io.conduit.ssh;
 import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 import org.apache.sshd.client.SshClient;
 import org.slf4j.Logger;
@@ -25,6 +26,8 @@ final class ClientContext {
     private final AtomicBoolean warnedOff = new AtomicBoolean();
     private final AtomicBoolean warnedConfig = new AtomicBoolean();
     private final ConnectionSet open = new ConnectionSet();
+    /** Where {@code SSH_AUTH_SOCK} (and {@code identity_agent: $NAME}) are read: Conduit's environment. */
+    volatile Function<String, String> environment = System::getenv;
 
     ClientContext(SshClient client, ClassLoader loader) {
         this.client = client;

@@ -72,4 +72,13 @@ public @interface SshConfig {
     @AttributeDefinition(description = "Channels (commands, transfers) open at once on one connection;"
             + " OpenSSH allows 10 (MaxSessions)")
     int max__channels() default 8;
+
+    @AttributeDefinition(description = "ssh-agent whose keys are offered after private_key_file and before"
+            + " ~/.ssh/id_* (OpenSSH's IdentityAgent): SSH_AUTH_SOCK (the environment variable), $NAME (another"
+            + " variable), the absolute path of the agent's socket, or none")
+    String identity__agent() default "SSH_AUTH_SOCK";
+
+    @AttributeDefinition(description = "Forward the identity_agent to commands on the host (OpenSSH's"
+            + " ForwardAgent); root and the login user on the host can then use your keys while connected")
+    boolean forward__agent() default false;
 }

@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
 
 import io.conduit.api.connection.AuthenticationFailedException;
 import io.conduit.api.connection.Command;
+import io.conduit.api.connection.CommandStoppedException;
 import io.conduit.api.connection.ConnectFailedException;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionException;
@@ -49,8 +50,9 @@ import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.connection.ProtocolException;
 import io.conduit.api.connection.Secret;
-import io.conduit.api.connection.ShellCommand;
+import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.connection.WrappedCommand;
 import io.conduit.ssh.hostkey.HostKeyVerifier;
 import io.conduit.ssh.transfer.Transfers;
 
@@ -63,6 +65,8 @@ final class SshConnection implements Connection, Transfers.Shell {
     static final AttributeRepository.AttributeKey<Hop> HOP = new AttributeRepository.AttributeKey<>();
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
+    /** How long a stopped command's wrapper has to end its process group and report (SIGKILL comes at 2 s). */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
     /**
      * What the client-wide session listener and key verifier need to know about one hop.
@@ -84,6 +88,7 @@ final class SshConnection implements Connection, Transfers.Shell {
     private volatile String where;
     private volatile boolean closed;
     private final Transfers transfers = new Transfers();
+    private final Set<Running> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     SshConnection(ClientContext context, ConnectionKey key, SshSettings defaults) {
         this.context = context;
@@ -258,37 +263,75 @@ final class SshConnection implements Connection, Transfers.Shell {
         } else {
             cs.setUserInteraction(PasswordInteraction.NONE);
         }
-        List<String> tried = new ArrayList<>();
-        if (!ids.isEmpty()) {
-            tried.add("publickey (" + String.join(", ", ids.stream().map(i -> i.file().toString()).distinct()
-                    .toList()) + ")");
-        }
-        if (password != null) {
-            tried.add("password, keyboard-interactive");
-        }
-        if (tried.isEmpty()) {
-            cs.close(true);
-            throw new AuthenticationFailedException(hop + ": no credentials to offer: no password, no"
-                    + " private_key_file and no ~/.ssh/id_ed25519, id_ecdsa or id_rsa; set one in the inventory");
-        }
-        AuthFuture af = cs.auth();
-        if (!await(af, s.authTimeout().toNanos())) {
-            af.cancel();
-            cs.close(true);
-            throw new TimedOutException(hop + ": authentication did not finish within " + human(s.authTimeout())
-                    + " (auth_timeout)", s.authTimeout());
-        }
-        if (!af.isSuccess()) {
-            Throwable cause = af.getException();
-            cs.close(true);
-            if (cause != null && !(cause instanceof org.apache.sshd.common.SshException) && cs.isClosed()
-                    && !String.valueOf(cause.getMessage()).contains("authentication")) {
-                throw new ConnectFailedException(hop + ": connection lost during authentication: " + cause, cause);
+        // ssh-agent, as OpenSSH's IdentityAgent: its keys after the host's key files, before ~/.ssh/id_*
+        Path agentSocket = s.identityAgentSocket(context.environment);
+        try (io.conduit.ssh.agent.AgentAuth agent = agentSocket == null ? null
+                : io.conduit.ssh.agent.AgentAuth.attach(cs, agentSocket, s.authTimeout())) {
+            boolean explicit = !s.privateKeyFiles().isEmpty();
+            String files = ids.isEmpty() ? null : "publickey (" + String.join(", ", ids.stream()
+                    .map(i -> i.file().toString()).distinct().toList()) + ")";
+            List<String> tried = new ArrayList<>();
+            if (explicit && files != null) {
+                tried.add(files);
             }
-            throw new AuthenticationFailedException(hop + ": authentication failed for user " + ep.user()
-                    + " (tried " + String.join("; ", tried) + "). Check the username, the password or that the"
-                    + " public key is in the user's authorized_keys on the host", cause);
+            if (agent != null && agent.reachable()) {
+                List<java.security.KeyPair> pairs = ids.stream().map(Identities.Identity::pair).toList();
+                agent.offerAround(explicit ? pairs : List.of(), explicit ? List.of() : pairs);
+                if (agent.keys() > 0) {
+                    tried.add("agent (" + agent.keys() + (agent.keys() == 1 ? " key)" : " keys)"));
+                }
+                if (s.forwardAgent()) {
+                    io.conduit.ssh.agent.AgentForwarding.enable(cs, agentSocket);
+                }
+            } else if (s.forwardAgent()) {
+                LOG.debug("{}: forward_agent is true but no agent is forwarded: {}", hop,
+                        agentAbsence(s, agentSocket, agent));
+            }
+            if (!explicit && files != null) {
+                tried.add(files);
+            }
+            if (password != null) {
+                tried.add("password, keyboard-interactive");
+            }
+            if (tried.isEmpty()) {
+                cs.close(true);
+                throw new AuthenticationFailedException(hop + ": no credentials to offer: no password, no"
+                        + " private_key_file, no ~/.ssh/id_ed25519, id_ecdsa or id_rsa and no ssh-agent key ("
+                        + agentAbsence(s, agentSocket, agent) + "); set one in the inventory");
+            }
+            AuthFuture af = cs.auth();
+            if (!await(af, s.authTimeout().toNanos())) {
+                af.cancel();
+                cs.close(true);
+                throw new TimedOutException(hop + ": authentication did not finish within " + human(s.authTimeout())
+                        + " (auth_timeout)", s.authTimeout());
+            }
+            if (!af.isSuccess()) {
+                Throwable cause = af.getException();
+                cs.close(true);
+                if (cause != null && !(cause instanceof org.apache.sshd.common.SshException) && cs.isClosed()
+                        && !String.valueOf(cause.getMessage()).contains("authentication")) {
+                    throw new ConnectFailedException(hop + ": connection lost during authentication: " + cause, cause);
+                }
+                throw new AuthenticationFailedException(hop + ": authentication failed for user " + ep.user()
+                        + " (tried " + String.join("; ", tried) + (agent != null && agent.keys() == 0
+                                ? "; not the agent: " + agentAbsence(s, agentSocket, agent) : "")
+                        + "). Check the username, the password or that the"
+                        + " public key is in the user's authorized_keys on the host", cause);
+            }
         }
+    }
+
+    /** Why no agent key is offered, for messages: none configured, the variable unset, unreachable or empty. */
+    private static String agentAbsence(SshSettings s, Path socket, io.conduit.ssh.agent.AgentAuth agent) {
+        if (socket == null) {
+            return s.identityAgent().equals(SshSettings.NO_AGENT) ? "identity_agent is none"
+                    : s.identityAgent().replaceFirst("^\\$", "") + " is not set in Conduit's environment";
+        }
+        if (agent.problem() != null) {
+            return agent.problem();
+        }
+        return "the ssh-agent at " + socket + " holds no keys; add one with ssh-add";
     }
 
     private static IOException connectFailure(String hop, Endpoint ep, boolean viaJump, Throwable t) {
@@ -316,17 +359,18 @@ final class SshConnection implements Connection, Transfers.Shell {
         Duration timeout = command.timeout() != null ? command.timeout() : s.commandTimeout();
         long start = System.nanoTime();
         long deadline = timeout == null ? Long.MAX_VALUE : start + timeout.toNanos();
-        String line = ShellCommand.wrap(command);
-        boolean pty = ShellCommand.needsPty(command);
+        WrappedCommand wrapped = WrappedCommand.of(command);
+        boolean pty = wrapped.pty();
         acquire(deadline, timeout, command);
         OutputBuffer out = new OutputBuffer(command.outputLimit());
         OutputBuffer err = new OutputBuffer(command.outputLimit());
         ChannelExec ch = null;
+        Running running = null;
         try {
-            ch = cs.createExecChannel(line);
+            ch = cs.createExecChannel(wrapped.line());
             ch.setUsePty(pty);
-            ch.setOut(out);
-            ch.setErr(err);
+            ch.setOut(wrapped.stdout(out));
+            ch.setErr(wrapped.stderr(err));
             OpenFuture of = ch.open();
             if (!await(of, Math.min(remaining(deadline), s.connectTimeout().toNanos() * 3))) {
                 ch.close(true);
@@ -336,26 +380,54 @@ final class SshConnection implements Connection, Transfers.Shell {
             if (!of.isOpened()) {
                 throw channelFailure(of.getException());
             }
+            running = new Running(ch, wrapped);
+            inFlight.add(running);
+            java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+            ch.addCloseFutureListener(f -> {
+                ended.countDown();
+                wrapped.ended(); // wakes a become that waits for a prompt
+            });
             OutputStream stdin = ch.getInvertedIn();
-            byte[] input = ShellCommand.stdin(command);
+            try {
+                wrapped.awaitStart(stdin, Math.min(deadline, start + WrappedCommand.BECOME_TIMEOUT.toNanos()));
+            } catch (IOException e) {
+                ch.close(true); // the command never started: the become tool gets end of file and exits
+                throw e instanceof ConnectionException || e instanceof InterruptedIOException ? e
+                        : new ConnectFailedException(where + ": connection lost while starting " + command, e);
+            }
+            byte[] input = wrapped.input();
             try {
                 if (input.length > 0) {
                     stdin.write(input);
                     stdin.flush();
                 }
-                if (!pty) {
-                    stdin.close(); // EOF, so that commands reading stdin end
-                }
+                // without a pty stdin stays open: the wrapper stops the command when it ends (our stop, or
+                // the connection lost), so it is closed only to stop the command
             } catch (IOException e) {
                 LOG.debug("{}: stdin not fully written ({}); the command ended first", where, e.toString());
             }
-            Set<ClientChannelEvent> ev = ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED),
-                    Duration.ofNanos(Math.max(1, remaining(deadline))));
-            if (!ev.contains(ClientChannelEvent.CLOSED)) {
-                stop(ch, pty);
+            boolean done;
+            try {
+                // MINA's ClientChannel.waitFor ignores interrupts; a latch lets Ctrl-C and the host deadline in
+                done = ended.await(Math.max(1, remaining(deadline)), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                StopOutcome outcome = stop(running);
+                Thread.currentThread().interrupt();
+                throw new CommandStoppedException(where + ": interrupted; " + outcome.description(), outcome,
+                        ExecResult.of(-1, out, err, Duration.ofNanos(System.nanoTime() - start)));
+            }
+            if (!done) {
+                StopOutcome outcome = stop(running);
                 ExecResult partial = ExecResult.of(-1, out, err, Duration.ofNanos(System.nanoTime() - start));
-                throw new TimedOutException(where + ": command timed out after " + human(timeout)
-                        + " and was stopped: " + command, timeout, partial, null);
+                throw new TimedOutException(where + ": command timed out after " + human(timeout) + "; "
+                        + outcome.description(), timeout, partial, outcome, null);
+            }
+            wrapped.ended();
+            if (running.closing && wrapped.stopReported()) {
+                StopOutcome outcome = wrapped.stopOutcome();
+                throw new CommandStoppedException(where + ": connection closed while the command ran; "
+                        + outcome.description(), outcome,
+                        ExecResult.of(-1, out, err, Duration.ofNanos(System.nanoTime() - start)));
             }
             Integer status = ch.getExitStatus();
             int code;
@@ -363,26 +435,25 @@ final class SshConnection implements Connection, Transfers.Shell {
                 code = status;
             } else if (ch.getExitSignal() != null) {
                 code = 128 + signalNumber(ch.getExitSignal());
-            } else if (!cs.isOpen()) {
-                throw new ConnectFailedException(where + ": connection lost while running " + command);
+            } else if (!cs.isOpen() || running.closing) {
+                throw new ConnectFailedException(where + ": connection lost while running " + command + "; "
+                        + StopOutcome.UNCONFIRMED.description());
             } else {
                 code = -1;
             }
             return ExecResult.of(code, out, err, Duration.ofNanos(System.nanoTime() - start));
-        } catch (ConnectionException e) {
-            throw e;
-        } catch (InterruptedIOException e) {
-            if (ch != null) {
-                ch.close(true);
-            }
+        } catch (ConnectionException | InterruptedIOException e) {
             throw e;
         } catch (IOException e) {
             if (!cs.isOpen() || closed) {
                 throw new ConnectFailedException(where + ": connection lost while running " + command + ": "
-                        + e.getMessage(), e);
+                        + e.getMessage() + (running != null ? "; " + StopOutcome.UNCONFIRMED.description() : ""), e);
             }
             throw e;
         } finally {
+            if (running != null) {
+                inFlight.remove(running);
+            }
             if (ch != null && !ch.isClosed()) {
                 ch.close(false);
             }
@@ -390,33 +461,65 @@ final class SshConnection implements Connection, Transfers.Shell {
         }
     }
 
-    /** Stops a command that ran out of time: Ctrl-C through the pty, else a signal; then closes the channel. */
-    private void stop(ChannelExec ch, boolean pty) {
-        try {
-            if (pty) {
-                OutputStream in = ch.getInvertedIn();
-                in.write(3); // ^C: the pty's line discipline turns it into SIGINT for the foreground job
-                in.flush();
+    /** A command whose channel is open, so that {@link #close} can stop it first. */
+    private static final class Running {
+        final ChannelExec channel;
+        final WrappedCommand wrapped;
+        volatile boolean closing;
+
+        Running(ChannelExec channel, WrappedCommand wrapped) {
+            this.channel = channel;
+            this.wrapped = wrapped;
+        }
+
+        /** Asks the wrapper to stop the command: end of file on its stdin (the terminal hangs up under a pty). */
+        void requestStop() {
+            try {
+                if (wrapped.pty()) {
+                    OutputStream in = channel.getInvertedIn();
+                    in.write(3); // ^C: the pty's line discipline turns it into SIGINT for the foreground job
+                    in.flush();
+                } else {
+                    channel.getInvertedIn().close(); // SSH_MSG_CHANNEL_EOF: the server closes the pipe
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("could not send the stop: {}", e.toString());
             }
-            for (String signal : new String[] {"TERM", "KILL"}) {
-                Buffer b = ch.getSession().createBuffer(SshConstants.SSH_MSG_CHANNEL_REQUEST, 32);
-                b.putUInt(ch.getRecipient());
-                b.putString("signal");
-                b.putBoolean(false);
-                b.putString(signal);
-                ch.getSession().writePacket(b);
-                if (ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofMillis(300))
-                        .contains(ClientChannelEvent.CLOSED)) {
-                    break;
+        }
+    }
+
+    /**
+     * Stops a running command and waits up to {@link #STOP_WAIT} for the host to confirm: the wrapper ends the
+     * command's process group when its stdin ends (SIGTERM, SIGKILL at 2 s) and reports. Under a pty, Ctrl-C,
+     * then closing the channel (OpenSSH hangs the terminal up), which cannot be confirmed. Works on an
+     * interrupted thread (the interrupt is kept for the caller).
+     */
+    private StopOutcome stop(Running r) {
+        boolean interrupted = Thread.interrupted();
+        ChannelExec ch = r.channel;
+        try {
+            r.requestStop();
+            boolean ended = ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), STOP_WAIT)
+                    .contains(ClientChannelEvent.CLOSED);
+            if (ended && !r.wrapped.pty()) {
+                r.wrapped.ended();
+                return r.wrapped.stopOutcome();
+            }
+            return StopOutcome.UNCONFIRMED;
+        } catch (RuntimeException e) {
+            LOG.debug("{}: could not stop the command: {}", where, e.toString());
+            return StopOutcome.UNCONFIRMED;
+        } finally {
+            if (!ch.isClosed()) {
+                ch.close(false); // OpenSSH sends SIGHUP to a pty session's processes when the channel closes
+                ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), CLOSE_WAIT);
+                if (!ch.isClosed()) {
+                    ch.close(true);
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("{}: could not signal the timed-out command: {}", where, e.toString());
-        } finally {
-            ch.close(false); // OpenSSH sends SIGHUP to a pty session's processes when the channel closes
-            ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), CLOSE_WAIT);
-            if (!ch.isClosed()) {
-                ch.close(true);
+            r.wrapped.ended();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -547,6 +650,18 @@ final class SshConnection implements Connection, Transfers.Shell {
      */
     void close(boolean immediately) {
         closed = true;
+        // commands still running are stopped first, so that their callers learn whether the host confirmed it;
+        // closing the session alone would also end them (the server closes their stdin), unconfirmed
+        List<Running> stopping = new ArrayList<>(inFlight);
+        for (Running r : stopping) {
+            r.closing = true;
+            r.requestStop();
+        }
+        long stopDeadline = System.nanoTime() + (immediately ? CLOSE_WAIT.toNanos() / 2 : CLOSE_WAIT.toNanos());
+        for (Running r : stopping) {
+            r.channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED),
+                    Duration.ofNanos(Math.max(1, stopDeadline - System.nanoTime())));
+        }
         List<ClientSession> all;
         synchronized (sessions) {
             all = new ArrayList<>(sessions);

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Set;
 
 import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.auth.keyboard.UserAuthKeyboardInteractiveFactory;
+import org.apache.sshd.client.auth.password.UserAuthPasswordFactory;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.NamedFactory;
@@ -31,6 +33,8 @@ import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionName;
 import io.conduit.api.connection.ConnectionPlugin;
 import io.conduit.api.connection.OptionDescriptor;
+import io.conduit.ssh.agent.AgentAuth;
+import io.conduit.ssh.agent.AgentForwarding;
 
 /**
  * The {@code ssh} connection plugin: one Apache MINA SSHD client per component instance, started on activate and
@@ -106,6 +110,15 @@ public final class SshPlugin implements ConnectionPlugin {
         return "SSH (Apache MINA SSHD): exec, SFTP/SCP transfers, known_hosts, jump hosts";
     }
 
+    /**
+     * Replaces the environment {@code SSH_AUTH_SOCK} is read from, for tests (a JVM cannot change its own).
+     *
+     * @param environment variable name to value, {@code null} when unset
+     */
+    void environment(java.util.function.Function<String, String> environment) {
+        context.environment = environment;
+    }
+
     /** @return the number of open connections, for tests and diagnostics */
     int openConnections() {
         return context.open().size();
@@ -119,6 +132,11 @@ public final class SshPlugin implements ConnectionPlugin {
         client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
         client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
         client.setServerKeyVerifier(SshPlugin::verify);
+        // ssh-agent: publickey offers key files, then the agent's keys, then ~/.ssh/id_* (AgentAuth, per session);
+        // the agent factory registers the auth-agent@openssh.com channel that forward_agent relays
+        client.setUserAuthFactories(List.of(AgentAuth.publicKeyFactory(), UserAuthKeyboardInteractiveFactory.INSTANCE,
+                UserAuthPasswordFactory.INSTANCE));
+        client.setAgentFactory(AgentForwarding.factory());
         client.addSessionListener(new SessionListener() {
             @Override
             public void sessionCreated(Session session) {

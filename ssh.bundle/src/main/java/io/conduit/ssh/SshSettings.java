@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
@@ -35,12 +36,17 @@ import io.conduit.api.connection.Secret;
  * @param transferMethod auto, sftp or scp
  * @param verifyChecksum compare sha256 after transfers
  * @param maxChannels channels open at once per connection
+ * @param identityAgent the ssh-agent to use, as OpenSSH's {@code IdentityAgent}: {@code SSH_AUTH_SOCK} (the
+ *        environment variable, the default), {@code $NAME} (another variable), {@code none}, or a socket path; see
+ *        {@link #identityAgentSocket}
+ * @param forwardAgent request agent forwarding on command channels, as OpenSSH's {@code ForwardAgent}
  */
 public record SshSettings(int port, String username, List<Path> privateKeyFiles, Secret passphrase,
         boolean lookForKeys, HostKeyChecking hostKeyChecking, Path knownHostsFile, boolean hashKnownHosts,
         List<Endpoint> proxyJump, Duration connectTimeout, Duration authTimeout, Duration commandTimeout,
         Duration keepaliveInterval, int keepaliveCountMax, boolean useSshConfig, Path sshConfigFile,
-        TransferMethod transferMethod, boolean verifyChecksum, int maxChannels) {
+        TransferMethod transferMethod, boolean verifyChecksum, int maxChannels, String identityAgent,
+        boolean forwardAgent) {
 
     /** Option names, as in {@code connection_options.ssh.extras}. */
     public static final String PORT = "port";
@@ -63,6 +69,15 @@ public record SshSettings(int port, String username, List<Path> privateKeyFiles,
     public static final String TRANSFER_METHOD = "transfer_method";
     public static final String VERIFY_CHECKSUM = "verify_checksum";
     public static final String MAX_CHANNELS = "max_channels";
+    public static final String IDENTITY_AGENT = "identity_agent";
+    public static final String FORWARD_AGENT = "forward_agent";
+
+    /** {@link #identityAgent()}: read the socket path from the environment variable {@code SSH_AUTH_SOCK}. */
+    public static final String AGENT_FROM_ENVIRONMENT = "SSH_AUTH_SOCK";
+    /** {@link #identityAgent()}: use no agent. */
+    public static final String NO_AGENT = "none";
+    /** Longest UNIX-domain socket path, in bytes: {@code sun_path} holds 108 with the terminating NUL. */
+    private static final int MAX_SOCKET_PATH = 107;
 
     /** Checks ranges and copies the lists. */
     public SshSettings {
@@ -71,6 +86,7 @@ public record SshSettings(int port, String username, List<Path> privateKeyFiles,
         Objects.requireNonNull(hostKeyChecking, "hostKeyChecking");
         Objects.requireNonNull(knownHostsFile, "knownHostsFile");
         Objects.requireNonNull(transferMethod, "transferMethod");
+        Objects.requireNonNull(identityAgent, "identityAgent");
         if (commandTimeout != null && (commandTimeout.isZero() || commandTimeout.isNegative())) {
             commandTimeout = null;
         }
@@ -105,7 +121,9 @@ public record SshSettings(int port, String username, List<Path> privateKeyFiles,
                 path(config.ssh__config__file()),
                 TransferMethod.parse(where + "transfer_method", config.transfer__method()),
                 config.verify__checksum(),
-                atLeast(where + "max_channels", config.max__channels(), 1));
+                atLeast(where + "max_channels", config.max__channels(), 1),
+                identityAgent(where + "identity_agent", config.identity__agent()),
+                config.forward__agent());
     }
 
     /**
@@ -150,14 +168,19 @@ public record SshSettings(int port, String username, List<Path> privateKeyFiles,
                         ? TransferMethod.parse("extras." + TRANSFER_METHOD, params.string(TRANSFER_METHOD, ""))
                         : transferMethod,
                 params.bool(VERIFY_CHECKSUM, verifyChecksum),
-                atLeast("extras." + MAX_CHANNELS, (int) params.integer(MAX_CHANNELS, maxChannels), 1));
+                atLeast("extras." + MAX_CHANNELS, (int) params.integer(MAX_CHANNELS, maxChannels), 1),
+                x.containsKey(IDENTITY_AGENT)
+                        ? identityAgent("extras." + IDENTITY_AGENT, params.string(IDENTITY_AGENT, ""))
+                        : identityAgent,
+                params.bool(FORWARD_AGENT, forwardAgent));
     }
 
     /** @return a copy with another port, user, key files and jump chain (from ~/.ssh/config) */
     SshSettings withEndpoint(int newPort, String newUser, List<Path> keys, List<Endpoint> jumps) {
         return new SshSettings(newPort, newUser, keys, passphrase, lookForKeys, hostKeyChecking, knownHostsFile,
                 hashKnownHosts, jumps, connectTimeout, authTimeout, commandTimeout, keepaliveInterval,
-                keepaliveCountMax, useSshConfig, sshConfigFile, transferMethod, verifyChecksum, maxChannels);
+                keepaliveCountMax, useSshConfig, sshConfigFile, transferMethod, verifyChecksum, maxChannels,
+                identityAgent, forwardAgent);
     }
 
     /**
@@ -210,7 +233,82 @@ public record SshSettings(int port, String username, List<Path> privateKeyFiles,
                 "After put and fetch, compare the sha256 of both ends (runs sha256sum on the host)."));
         d.add(OptionDescriptor.of(MAX_CHANNELS, OptionType.INTEGER, Integer.toString(maxChannels),
                 "Commands and transfers open at once on one connection (OpenSSH's MaxSessions is 10)."));
+        d.add(OptionDescriptor.of(IDENTITY_AGENT, OptionType.STRING, identityAgent,
+                "ssh-agent whose keys are offered after private_key_file and before ~/.ssh/id_*, like OpenSSH's"
+                        + " IdentityAgent: SSH_AUTH_SOCK (the environment variable), $NAME (another variable),"
+                        + " a socket path, or none."));
+        d.add(OptionDescriptor.of(FORWARD_AGENT, OptionType.BOOLEAN, Boolean.toString(forwardAgent),
+                "Forward the identity_agent to commands on the host (OpenSSH's ForwardAgent); root and the login"
+                        + " user on the host can then use your keys while the connection is open."));
         return List.copyOf(d);
+    }
+
+    /**
+     * The socket of the ssh-agent to use, resolved as OpenSSH resolves {@code IdentityAgent}.
+     *
+     * @param environment the environment to read variables from (Conduit's: {@code System::getenv}); returns
+     *        {@code null} for an unset variable
+     * @return the socket path, or {@code null} for no agent: {@code none}, or the variable is unset or empty
+     */
+    public Path identityAgentSocket(Function<String, String> environment) {
+        if (identityAgent.equals(NO_AGENT)) {
+            return null;
+        }
+        String name = identityAgent.equals(AGENT_FROM_ENVIRONMENT) ? AGENT_FROM_ENVIRONMENT
+                : identityAgent.startsWith("$") ? identityAgent.substring(1) : null;
+        if (name == null) {
+            return Path.of(identityAgent);
+        }
+        String value = environment.apply(name);
+        return value == null || value.isBlank() ? null : path(value);
+    }
+
+    /**
+     * Checks an {@code identity_agent} value.
+     *
+     * @param where the PID or {@code extras.}, and the key, for messages
+     * @param text the value; empty means {@code SSH_AUTH_SOCK}
+     * @return {@code SSH_AUTH_SOCK}, {@code none}, {@code $NAME} or an absolute path with ~ expanded
+     * @throws IllegalArgumentException a boolean, a bad variable name, a relative or too long path
+     */
+    static String identityAgent(String where, String text) {
+        String t = text == null ? "" : text.trim();
+        if (t.isEmpty() || t.equals(AGENT_FROM_ENVIRONMENT) || t.equals("$" + AGENT_FROM_ENVIRONMENT)
+                || t.equals("${" + AGENT_FROM_ENVIRONMENT + "}")) {
+            return AGENT_FROM_ENVIRONMENT;
+        }
+        if (t.equalsIgnoreCase(NO_AGENT)) {
+            return NO_AGENT;
+        }
+        String use = "; use SSH_AUTH_SOCK (the default), $NAME of an environment variable, the absolute path of"
+                + " the agent's socket, or none";
+        switch (t.toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "false", "yes", "no", "on", "off" -> throw new IllegalArgumentException(where + ": \"" + t
+                    + "\" is not an agent socket" + use + " (forward_agent is the yes/no option)");
+            default -> {
+            }
+        }
+        if (t.startsWith("$")) {
+            String name = t.startsWith("${") && t.endsWith("}") ? t.substring(2, t.length() - 1) : t.substring(1);
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new IllegalArgumentException(where + ": \"" + t + "\" is not an environment variable" + use);
+            }
+            return "$" + name;
+        }
+        Path p;
+        try {
+            p = path(t);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException(where + ": \"" + t + "\" is not a path (" + e.getReason() + ")" + use);
+        }
+        if (!p.isAbsolute()) {
+            throw new IllegalArgumentException(where + ": \"" + t + "\" is a relative path" + use);
+        }
+        if (p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+            throw new IllegalArgumentException(where + ": \"" + t + "\" is longer than the " + MAX_SOCKET_PATH
+                    + " bytes a UNIX socket path may have" + use);
+        }
+        return p.toString();
     }
 
     private static String text(Duration d) {

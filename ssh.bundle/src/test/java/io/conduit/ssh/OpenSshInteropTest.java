@@ -5,7 +5,6 @@ import static io.conduit.ssh.TestSupport.params;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,7 +19,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -29,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.conduit.api.connection.Become;
+import io.conduit.api.connection.BecomeFailedException;
 import io.conduit.api.connection.Command;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
@@ -44,8 +43,8 @@ import io.conduit.api.connection.TimedOutException;
  * Needs root (CI runs as root): the sudo test creates a local user and a sudoers.d entry.
  */
 class OpenSshInteropTest {
-    private static final String SUDO_USER = "conduit-sudo";
-    private static final Secret SUDO_PW = Secret.of("Sudo-Pw-4-Conduit");
+    private static final String SUDO_USER = TestUsers.SUDO;
+    private static final Secret SUDO_PW = TestUsers.PASSWORD;
 
     @TempDir
     static Path base;
@@ -71,7 +70,7 @@ class OpenSshInteropTest {
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         target = OpenSshd.start(base.resolve("target"), authorizedKeys);
         jump = OpenSshd.start(base.resolve("jump"), authorizedKeys);
-        ensureSudoUser();
+        TestUsers.ensure();
     }
 
     @AfterAll
@@ -88,37 +87,6 @@ class OpenSshInteropTest {
     void tearDown() throws Exception {
         for (AutoCloseable c : cleanup) {
             c.close();
-        }
-    }
-
-    /** A local user with a password and full sudo rights that asks for that password. */
-    private static void ensureSudoUser() throws Exception {
-        if (!"root".equals(System.getProperty("user.name"))) {
-            throw new IllegalStateException("OpenSshInteropTest must run as root (it adds the user " + SUDO_USER
-                    + " and /etc/sudoers.d/" + SUDO_USER + "); CI runs as root");
-        }
-        if (run("id", "-u", SUDO_USER) != 0) {
-            check(run("useradd", "-m", "-s", "/bin/sh", SUDO_USER), "useradd");
-        }
-        Process p = new ProcessBuilder("chpasswd").redirectErrorStream(true).start();
-        try (OutputStream in = p.getOutputStream()) {
-            in.write((SUDO_USER + ":" + SUDO_PW.reveal() + "\n").getBytes());
-        }
-        check(p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1, "chpasswd");
-        Files.writeString(Path.of("/etc/sudoers.d/" + SUDO_USER), SUDO_USER + " ALL=(ALL:ALL) ALL\n");
-        Files.setPosixFilePermissions(Path.of("/etc/sudoers.d/" + SUDO_USER),
-                java.nio.file.attribute.PosixFilePermissions.fromString("r--r-----"));
-    }
-
-    private static int run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        return p.waitFor(60, TimeUnit.SECONDS) ? p.exitValue() : -1;
-    }
-
-    private static void check(int rc, String what) {
-        if (rc != 0) {
-            throw new IllegalStateException(what + " failed with exit code " + rc);
         }
     }
 
@@ -163,7 +131,7 @@ class OpenSshInteropTest {
     void hashedKnownHostsOfEachHostKeyTypeAreHonoured() throws Exception {
         for (String type : List.of("ecdsa", "rsa", "ed25519")) {
             Path kh = knownHosts(target.knownHosts(type));
-            check(run("ssh-keygen", "-q", "-H", "-f", kh.toString()), "ssh-keygen -H");
+            TestUsers.check(TestUsers.run("ssh-keygen", "-q", "-H", "-f", kh.toString()), "ssh-keygen -H");
             assertTrue(Files.readString(kh).startsWith("|1|"), "hashed by ssh-keygen -H");
             // only this type is known: the plugin must ask the server for it first, as OpenSSH does
             assertEquals("ok\n", root(kh, "id_ed25519").exec(Command.shell("echo ok")).stdoutText(), type);
@@ -217,9 +185,9 @@ class OpenSshInteropTest {
         ExecResult withInput = c.exec(Command.shell("cat").withStdin("data after the password\n".getBytes())
                 .withBecome(Become.sudo("root", SUDO_PW)));
         assertEquals("data after the password\n", withInput.stdoutText());
-        ExecResult wrong = c.exec(Command.shell("id -un").withBecome(Become.sudo("root", Secret.of("wrong"))));
-        assertNotEquals(0, wrong.exitCode());
-        assertFalse(wrong.stdoutText().contains("root"));
+        BecomeFailedException wrong = assertThrows(BecomeFailedException.class,
+                () -> c.exec(Command.shell("id -un").withBecome(Become.sudo("root", Secret.of("wrong")))));
+        assertTrue(wrong.getMessage().contains("refused the become password"), wrong.getMessage());
     }
 
     @Test
