@@ -185,6 +185,65 @@ public final class ParameterResolver {
                 extras);
     }
 
+    /** The {@code data} key that holds a host's become password (Ansible's {@code ansible_become_password}). */
+    public static final String BECOME_PASSWORD = "become_password";
+
+    /**
+     * Returns a host's become password: {@code data.become_password} of the host, then of its groups in
+     * precedence order, then of the defaults; a whole-value {@code ${env:NAME}} or {@code ${file:PATH}} reference
+     * is read now.
+     *
+     * @param inventory the inventory
+     * @param host one of its hosts
+     * @return the password, or {@code null} when none is set
+     * @throws InventoryException the value is not text, is empty, is a malformed reference ({@code ${env:}}) or
+     *         a reference that cannot be read; the message names the host and where the value came from, never
+     *         the value
+     */
+    public static Secret becomePassword(Inventory inventory, Host host) throws InventoryException {
+        return becomePassword(inventory, host, System::getenv);
+    }
+
+    static Secret becomePassword(Inventory inventory, Host host, Function<String, String> env)
+            throws InventoryException {
+        String element = "host " + host.name();
+        Object raw = host.attributes().data().get(BECOME_PASSWORD);
+        if (raw == null) {
+            for (String name : groupOrder(inventory, host)) {
+                Group group = inventory.groups().get(name);
+                if (group != null && group.attributes().data().get(BECOME_PASSWORD) != null) {
+                    raw = group.attributes().data().get(BECOME_PASSWORD);
+                    element = "group " + name;
+                    break;
+                }
+            }
+        }
+        if (raw == null && inventory.defaults().data().get(BECOME_PASSWORD) != null) {
+            raw = inventory.defaults().data().get(BECOME_PASSWORD);
+            element = "defaults";
+        }
+        if (raw == null) {
+            return null;
+        }
+        String what = inventory.source() + ": hosts." + host.name() + ": data." + BECOME_PASSWORD + " (from " + element
+                + ")";
+        String text = raw instanceof Secret secret ? secret.reveal() : raw instanceof String str ? str : null;
+        if (text == null) {
+            throw new InventoryException(what + " must be text (a password or a ${env:NAME} / ${file:PATH}"
+                    + " reference)");
+        }
+        if (text.startsWith("${") && !REFERENCE.matcher(text).matches()) {
+            throw new InventoryException(what + " is a malformed secret reference; write ${env:NAME} or"
+                    + " ${file:PATH} with a name");
+        }
+        String value = new Secrets(env, baseDirectory(inventory)).dereference(text, what);
+        if (value.isEmpty()) {
+            throw new InventoryException(what + " is empty; set the password, or remove the key for hosts that"
+                    + " need none");
+        }
+        return Secret.of(value);
+    }
+
     /**
      * Tells where each resolved value comes from, for the shell's {@code conduit:hosts -c PLUGIN}.
      *

@@ -130,34 +130,47 @@ final class LocalConnection implements Connection {
      */
     private static StopOutcome stop(Process process, OutputStream in) {
         boolean interrupted = Thread.interrupted();
-        try {
-            closeQuietly(in);
-            if (process.waitFor(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                return StopOutcome.CONFIRMED;
-            }
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-            return StopOutcome.UNCONFIRMED;
-        } catch (InterruptedException e) {
-            interrupted = true;
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-            return StopOutcome.UNCONFIRMED;
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+        closeQuietly(in);
+        // a second interrupt (the host deadline right after the command's own timeout) must not cut the wait
+        long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+        while (true) {
+            try {
+                if (process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    break;
+                }
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                return StopOutcome.UNCONFIRMED;
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
         }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return StopOutcome.CONFIRMED;
     }
 
     private static void finish(WrappedCommand wrapped, CompletableFuture<Void> readOut,
             CompletableFuture<Void> readErr) {
-        try {
-            CompletableFuture.allOf(readOut, readErr).get(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
+        boolean interrupted = Thread.interrupted();
+        long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+        while (true) {
+            try {
+                CompletableFuture.allOf(readOut, readErr).get(Math.max(0, deadline - System.nanoTime()),
+                        TimeUnit.NANOSECONDS);
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the output is read to its end all the same: the result needs it
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                break; // a background process of the command still holds its output open: keep what was read
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            // a background process of the command still holds its output open: keep what was read
         }
         wrapped.ended();
     }

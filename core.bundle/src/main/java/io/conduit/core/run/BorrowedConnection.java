@@ -3,17 +3,31 @@ package io.conduit.core.run;
 import java.io.IOException;
 import java.nio.file.Path;
 
+import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Command;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.Secret;
 
-/** A pooled connection as a task sees it: usable, but opening and closing belong to the pool. */
+/**
+ * A pooled connection as a task sees it: usable, but opening and closing belong to the pool. A command with
+ * become gets the host's own become password ({@code data.become_password} in the inventory) where it has one;
+ * otherwise it keeps the run's.
+ */
 final class BorrowedConnection implements Connection {
-    private final Connection delegate;
+    /** The host's become password, read from the inventory when first needed. */
+    interface BecomePassword {
+        /** @return the password, or {@code null} when the host sets none @throws IOException unreadable */
+        Secret get() throws IOException;
+    }
 
-    BorrowedConnection(Connection delegate) {
+    private final Connection delegate;
+    private final BecomePassword becomePassword;
+
+    BorrowedConnection(Connection delegate, BecomePassword becomePassword) {
         this.delegate = delegate;
+        this.becomePassword = becomePassword;
     }
 
     @Override
@@ -23,6 +37,13 @@ final class BorrowedConnection implements Connection {
 
     @Override
     public ExecResult exec(Command command) throws IOException {
+        Become become = command.become();
+        if (become != null) {
+            Secret own = becomePassword.get();
+            if (own != null) {
+                command = command.withBecome(new Become(become.method(), become.user(), own));
+            }
+        }
         return delegate.exec(command);
     }
 

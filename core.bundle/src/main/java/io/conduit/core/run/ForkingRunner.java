@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import org.osgi.service.component.annotations.Activate;
@@ -23,7 +24,10 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.conduit.api.connection.CommandStoppedException;
 import io.conduit.api.connection.ConnectFailedException;
+import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventory;
@@ -52,6 +56,11 @@ public final class ForkingRunner implements Runner {
     public static final String PID = "io.conduit.runner";
     private static final Logger LOG = LoggerFactory.getLogger(ForkingRunner.class);
     private static final AtomicInteger RUNS = new AtomicInteger();
+    /**
+     * How long a host whose deadline passed, or whose run was interrupted, has to stop its command before it
+     * is given up (plugins wait up to 5 s for the host to confirm a stop; the wrapper's SIGKILL comes at 2 s).
+     */
+    static final Duration STOP_GRACE = Duration.ofSeconds(8);
 
     private final ConnectionManager connections;
     private final InventoryCatalog inventories;
@@ -127,6 +136,7 @@ public final class ForkingRunner implements Runner {
         events.started(hosts.size());
 
         AtomicReferenceArray<HostResult> results = new AtomicReferenceArray<>(hosts.size());
+        AtomicIntegerArray begun = new AtomicIntegerArray(hosts.size());
         CountDownLatch done = new CountDownLatch(hosts.size());
         AtomicInteger threadNo = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(effective.forks(), hosts.size())),
@@ -135,15 +145,30 @@ public final class ForkingRunner implements Runner {
                     t.setDaemon(true);
                     return t;
                 });
+        boolean interrupted = false;
         try {
             for (int i = 0; i < hosts.size(); i++) {
                 int index = i;
-                pool.execute(() -> runHost(index, hosts.get(index), inventory, task, effective, s, results, done,
-                        events));
+                pool.execute(() -> runHost(index, hosts.get(index), inventory, task, effective, s, results, begun,
+                        done, events));
             }
             done.await();
+        } catch (InterruptedException e) {
+            // Ctrl-C or an interrupted caller: every host stops its command (the plugins end the remote work
+            // and say whether the host confirmed it); hosts that do not answer within the grace are reported
+            interrupted = true;
+            pool.shutdownNow();
+            awaitQuietly(done, STOP_GRACE);
+            for (int i = 0; i < hosts.size(); i++) {
+                finish(i, HostResult.of(hosts.get(i).name(), Status.FAILED, begun.get(i) == 1
+                        ? "interrupted; " + StopOutcome.UNCONFIRMED.description() : "interrupted before it started"),
+                        results, done, events);
+            }
         } finally {
             pool.shutdownNow();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt(); // the caller learns it was interrupted, with every host's result
         }
         List<HostResult> ordered = new ArrayList<>(hosts.size());
         for (int i = 0; i < hosts.size(); i++) {
@@ -155,19 +180,27 @@ public final class ForkingRunner implements Runner {
     }
 
     private void runHost(int index, Host host, Inventory inventory, Task task, RunOptions options, RunSettings s,
-            AtomicReferenceArray<HostResult> results, CountDownLatch done, RunListener events) {
+            AtomicReferenceArray<HostResult> results, AtomicIntegerArray begun, CountDownLatch done,
+            RunListener events) {
         long start = System.nanoTime();
         long deadline = start + options.hostTimeout().toNanos();
         HostContext context = new HostContext(host, inventory, connections, options, s.defaultConnection(), deadline);
+        begun.set(index, 1);
         Thread worker = Thread.currentThread();
+        String timedOut = "timed out after " + seconds(options.hostTimeout()) + " (host timeout; raise it with -t)";
         ScheduledFuture<?> timer = watchdog.schedule(() -> {
-            HostResult late = HostResult.of(host.name(), Status.FAILED, "timed out after "
-                    + seconds(options.hostTimeout()) + " (host timeout; raise it with -t)")
-                    .withDuration(Duration.ofNanos(System.nanoTime() - start));
-            if (finish(index, late, results, done, events)) {
-                context.abort();
-                worker.interrupt();
-            }
+            // first the plugin stops the command on its own connection (it can confirm that); only a host that
+            // does not answer within the grace is given up: its connections are closed under the call
+            context.deadlinePassed();
+            worker.interrupt();
+            watchdog.schedule(() -> {
+                HostResult late = HostResult.of(host.name(), Status.FAILED, timedOut + "; "
+                        + StopOutcome.UNCONFIRMED.description())
+                        .withDuration(Duration.ofNanos(System.nanoTime() - start));
+                if (finish(index, late, results, done, events)) {
+                    context.abort();
+                }
+            }, STOP_GRACE.toNanos(), TimeUnit.NANOSECONDS);
         }, options.hostTimeout().toNanos(), TimeUnit.NANOSECONDS);
         HostResult result;
         boolean healthy = false;
@@ -178,11 +211,16 @@ public final class ForkingRunner implements Runner {
             IOException cause = e.getCause();
             boolean unreachable = cause instanceof ConnectFailedException || cause instanceof TimedOutException;
             result = HostResult.of(host.name(), unreachable ? Status.UNREACHABLE : Status.FAILED,
-                    describe(cause));
+                    context.isDeadlinePassed() ? timedOut + " while connecting" : describe(cause));
+        } catch (CommandStoppedException e) {
+            result = HostResult.of(host.name(), Status.FAILED, (context.isDeadlinePassed() ? timedOut
+                    : worker.isInterrupted() ? "interrupted" : e.getMessage()) + "; " + e.outcome().description());
+            result = withPartial(result, e.partial());
         } catch (InterruptedIOException e) {
-            result = HostResult.of(host.name(), Status.FAILED, "interrupted");
+            result = HostResult.of(host.name(), Status.FAILED, context.isDeadlinePassed() ? timedOut : "interrupted");
         } catch (IOException e) {
-            result = HostResult.of(host.name(), Status.FAILED, describe(e));
+            result = HostResult.of(host.name(), Status.FAILED,
+                    context.isDeadlinePassed() ? timedOut + " (" + describe(e) + ")" : describe(e));
         } catch (RuntimeException e) {
             LOG.warn("task {} failed on {}", task.describe(), host.name(), e);
             result = HostResult.of(host.name(), Status.FAILED, "task error: " + e);
@@ -192,6 +230,20 @@ public final class ForkingRunner implements Runner {
         }
         finish(index, result.withDuration(Duration.ofNanos(System.nanoTime() - start)), results, done, events);
         Thread.interrupted(); // a watchdog interrupt that came late must not leak into the next host
+    }
+
+    private static HostResult withPartial(HostResult result, ExecResult partial) {
+        return partial == null ? result : new HostResult(result.host(), result.status(), null, partial.stdout(),
+                partial.stderr(), partial.stdoutTruncated(), partial.stderrTruncated(), result.error(),
+                partial.duration());
+    }
+
+    private static void awaitQuietly(CountDownLatch done, Duration grace) {
+        try {
+            done.await(grace.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            // a second Ctrl-C: report now what is known
+        }
     }
 
     private static String describe(IOException e) {

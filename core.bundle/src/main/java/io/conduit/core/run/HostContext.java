@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventory;
 import io.conduit.api.task.HostResult;
@@ -28,6 +29,8 @@ final class HostContext implements TaskContext {
     private final String defaultConnection;
     private final long deadlineNanos;
     private final Map<String, Lease> leases = new ConcurrentHashMap<>();
+    private volatile boolean deadlinePassed;
+    private volatile Secret[] becomePassword;
 
     HostContext(Host host, Inventory inventory, ConnectionManager connections, RunOptions options,
             String defaultConnection, long deadlineNanos) {
@@ -67,7 +70,16 @@ final class HostContext implements TaskContext {
             }
             leases.put(plugin, lease);
         }
-        return new BorrowedConnection(lease.connection());
+        return new BorrowedConnection(lease.connection(), this::becomePassword);
+    }
+
+    private Secret becomePassword() throws IOException {
+        Secret[] known = becomePassword;
+        if (known == null) {
+            known = new Secret[] {ParameterResolver.becomePassword(inventory, host)};
+            becomePassword = known;
+        }
+        return known[0];
     }
 
     @Override
@@ -87,6 +99,16 @@ final class HostContext implements TaskContext {
         } catch (IOException e) {
             return HostResult.of(host.name(), Status.FAILED, e.getMessage());
         }
+    }
+
+    /** Notes that the host's deadline passed (the worker is interrupted next and reports it as such). */
+    void deadlinePassed() {
+        deadlinePassed = true;
+    }
+
+    /** @return whether the host's deadline passed */
+    boolean isDeadlinePassed() {
+        return deadlinePassed;
     }
 
     /** Closes the connections of this host under any call in flight: its deadline passed. */

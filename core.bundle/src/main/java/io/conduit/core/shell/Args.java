@@ -11,6 +11,8 @@ final class Args {
     static final String EXIT = "conduit.exit";
     static final int EXIT_OK = 0;
     static final int EXIT_HOSTS_FAILED = 2;
+    /** Interrupted (Ctrl-C), as shells report a command ended by SIGINT: 128 + 2. */
+    static final int EXIT_INTERRUPTED = 130;
 
     private Args() {
     }

@@ -86,7 +86,7 @@ public final class InventoryCommands {
                 row.put("platform", params.platform());
                 row.put("extras", masked(params.extras(), options));
             } else {
-                row.put("data", host.attributes().data());
+                row.put("data", masked(host.attributes().data()));
             }
             rows.add(row);
         }
@@ -148,4 +148,14 @@ public final class InventoryCommands {
         return out;
     }
 
+
+    /** The host's data as shown: the become password as {@code ***}, like every other secret. */
+    private static java.util.Map<String, Object> masked(java.util.Map<String, Object> data) {
+        if (!data.containsKey(io.conduit.core.inventory.ParameterResolver.BECOME_PASSWORD)) {
+            return data;
+        }
+        java.util.Map<String, Object> copy = new java.util.LinkedHashMap<>(data);
+        copy.put(io.conduit.core.inventory.ParameterResolver.BECOME_PASSWORD, "***");
+        return copy;
+    }
 }

@@ -15,7 +15,6 @@ import org.osgi.service.component.annotations.Reference;
 import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Command;
 import io.conduit.api.connection.Connection;
-import io.conduit.api.connection.Secret;
 import io.conduit.api.task.RunOptions;
 import io.conduit.api.task.RunResult;
 import io.conduit.api.task.Task;
@@ -30,9 +29,6 @@ import io.conduit.core.task.PutTask;
 @Component(service = RunCommands.class)
 @GogoCommand(scope = "conduit", function = {"run", "put", "fetch", "ping"})
 public final class RunCommands {
-    /** Environment variable the become password is read from (never from the command line). */
-    static final String BECOME_PASSWORD_ENV = "CONDUIT_BECOME_PASSWORD";
-
     private final ForkingRunner runner;
 
     /** @param runner the runner */
@@ -48,10 +44,16 @@ public final class RunCommands {
             @Descriptor("time per host, e.g. 30s or 5m") @Parameter(names = {"-t", "--timeout"}, absentValue = "") String timeout,
             @Descriptor("inventory file, directory or SOURCE:ARG") @Parameter(names = {"-i", "--inventory"}, absentValue = "") String inventory,
             @Descriptor("print one JSON document") @Parameter(names = {"--json"}, presentValue = "true", absentValue = "false") boolean json,
-            @Descriptor("run as another user with sudo (password from $" + BECOME_PASSWORD_ENV + " if set)")
+            @Descriptor("run as another user (root by default) with sudo or su; the password, only when asked,"
+                    + " from -K, --become-password-file, $" + BecomeOptions.PASSWORD_ENV + " or the host's"
+                    + " data.become_password")
             @Parameter(names = {"-b", "--become"}, presentValue = "true", absentValue = "false") boolean become,
             @Descriptor("the user to become (implies -b)") @Parameter(names = {"--become-user"}, absentValue = "") String becomeUser,
             @Descriptor("sudo or su") @Parameter(names = {"--become-method"}, absentValue = "sudo") String becomeMethod,
+            @Descriptor("ask for the become password without echo (interactive shell)")
+            @Parameter(names = {"-K", "--ask-become-pass"}, presentValue = "true", absentValue = "false") boolean askBecomePass,
+            @Descriptor("read the become password from this file")
+            @Parameter(names = {"--become-password-file"}, absentValue = "") String becomePasswordFile,
             @Descriptor("working directory on the host") @Parameter(names = {"--cwd"}, absentValue = "") String cwd,
             @Descriptor("time the command itself may take") @Parameter(names = {"--command-timeout"}, absentValue = "") String commandTimeout,
             @Descriptor("allocate a pseudo-terminal") @Parameter(names = {"--pty"}, presentValue = "true", absentValue = "false") boolean pty,
@@ -67,17 +69,8 @@ public final class RunCommands {
             c = c.withCwd(cwd);
         }
         c = c.withTimeout(Args.duration("--command-timeout", commandTimeout));
-        if (become || !becomeUser.isEmpty()) {
-            String password = System.getenv(BECOME_PASSWORD_ENV);
-            Become.Method method = switch (becomeMethod) {
-                case "sudo" -> Become.Method.SUDO;
-                case "su" -> Become.Method.SU;
-                default -> throw new IllegalArgumentException("--become-method: \"" + becomeMethod
-                        + "\" is not known; use sudo or su");
-            };
-            c = c.withBecome(new Become(method, becomeUser.isEmpty() ? null : becomeUser,
-                    password == null ? null : Secret.of(password)));
-        }
+        c = c.withBecome(BecomeOptions.of(session, become, becomeUser, becomeMethod, askBecomePass,
+                becomePasswordFile));
         execute(session, pattern, new CommandTask(c), Args.runOptions(forks, timeout, inventory), json);
     }
 
@@ -90,6 +83,16 @@ public final class RunCommands {
             @Descriptor("print one JSON document") @Parameter(names = {"--json"}, presentValue = "true", absentValue = "false") boolean json,
             @Descriptor("octal permissions of the remote file, e.g. 0644 (default: the local file's)")
             @Parameter(names = {"-m", "--mode"}, absentValue = "") String mode,
+            @Descriptor("write the file as another user (root by default) with sudo or su; the password, only when asked,"
+                    + " from -K, --become-password-file, $" + BecomeOptions.PASSWORD_ENV + " or the host's"
+                    + " data.become_password")
+            @Parameter(names = {"-b", "--become"}, presentValue = "true", absentValue = "false") boolean become,
+            @Descriptor("the user to become (implies -b)") @Parameter(names = {"--become-user"}, absentValue = "") String becomeUser,
+            @Descriptor("sudo or su") @Parameter(names = {"--become-method"}, absentValue = "sudo") String becomeMethod,
+            @Descriptor("ask for the become password without echo (interactive shell)")
+            @Parameter(names = {"-K", "--ask-become-pass"}, presentValue = "true", absentValue = "false") boolean askBecomePass,
+            @Descriptor("read the become password from this file")
+            @Parameter(names = {"--become-password-file"}, absentValue = "") String becomePasswordFile,
             @Descriptor("host pattern") String pattern,
             @Descriptor("the local file") String local,
             @Descriptor("the remote path") String remote) throws Exception {
@@ -109,7 +112,9 @@ public final class RunCommands {
                 throw new IllegalArgumentException("--mode: \"" + mode + "\" is not an octal mode; use e.g. 0644");
             }
         }
-        execute(session, pattern, new PutTask(file, remote, bits), Args.runOptions(forks, timeout, inventory), json);
+        Become as = BecomeOptions.of(session, become, becomeUser, becomeMethod, askBecomePass, becomePasswordFile);
+        execute(session, pattern, new PutTask(file, remote, bits, as), Args.runOptions(forks, timeout, inventory),
+                json);
     }
 
     /** Copies a remote file from every selected host into LOCALDIR/HOST/. */
@@ -119,17 +124,28 @@ public final class RunCommands {
             @Descriptor("time per host, e.g. 30s or 5m") @Parameter(names = {"-t", "--timeout"}, absentValue = "") String timeout,
             @Descriptor("inventory file, directory or SOURCE:ARG") @Parameter(names = {"-i", "--inventory"}, absentValue = "") String inventory,
             @Descriptor("print one JSON document") @Parameter(names = {"--json"}, presentValue = "true", absentValue = "false") boolean json,
+            @Descriptor("read the file as another user (root by default) with sudo or su; the password, only when asked,"
+                    + " from -K, --become-password-file, $" + BecomeOptions.PASSWORD_ENV + " or the host's"
+                    + " data.become_password")
+            @Parameter(names = {"-b", "--become"}, presentValue = "true", absentValue = "false") boolean become,
+            @Descriptor("the user to become (implies -b)") @Parameter(names = {"--become-user"}, absentValue = "") String becomeUser,
+            @Descriptor("sudo or su") @Parameter(names = {"--become-method"}, absentValue = "sudo") String becomeMethod,
+            @Descriptor("ask for the become password without echo (interactive shell)")
+            @Parameter(names = {"-K", "--ask-become-pass"}, presentValue = "true", absentValue = "false") boolean askBecomePass,
+            @Descriptor("read the become password from this file")
+            @Parameter(names = {"--become-password-file"}, absentValue = "") String becomePasswordFile,
             @Descriptor("host pattern") String pattern,
             @Descriptor("the remote file") String remote,
             @Descriptor("the local directory") String localDir) throws Exception {
         Args.refuseOption(pattern, "fetch");
+        Become as = BecomeOptions.of(session, become, becomeUser, becomeMethod, askBecomePass, becomePasswordFile);
         Path dir = InventoryCatalog.resolve(localDir);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new IllegalArgumentException("fetch: cannot create " + dir + ": " + e.getMessage());
         }
-        execute(session, pattern, new FetchTask(remote, dir), Args.runOptions(forks, timeout, inventory), json);
+        execute(session, pattern, new FetchTask(remote, dir, as), Args.runOptions(forks, timeout, inventory), json);
     }
 
     /** Checks every selected host can be connected to. */
@@ -146,8 +162,22 @@ public final class RunCommands {
 
     private void execute(CommandSession session, String pattern, Task task, RunOptions options, boolean json)
             throws Exception {
-        RunResult result = runner.run(pattern, task, options, new Progress(System.err));
+        RunResult result;
+        try {
+            result = runner.run(pattern, task, options, new Progress(System.err));
+        } catch (InterruptedException e) {
+            // interrupted before any host started (loading the inventory): nothing ran
+            System.err.println("interrupted; nothing was started");
+            Args.exitStatus(session, Args.EXIT_INTERRUPTED);
+            return;
+        }
+        boolean interrupted = Thread.interrupted(); // the runner stopped every host and reports each
         ResultPrinter.print(result, json, System.out);
+        if (interrupted) {
+            System.err.println("interrupted: each host's line says whether its command was stopped");
+            Args.exitStatus(session, Args.EXIT_INTERRUPTED);
+            return;
+        }
         Args.exitStatus(session, result.succeeded() ? Args.EXIT_OK : Args.EXIT_HOSTS_FAILED);
     }
 

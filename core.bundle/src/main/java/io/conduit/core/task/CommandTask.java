@@ -26,7 +26,8 @@ public record CommandTask(Command command) implements Task {
         if (left.isZero()) {
             throw new TimedOutException("no time left for the command before the host's deadline", null);
         }
-        if (bounded.timeout() == null || bounded.timeout().compareTo(left) > 0) {
+        boolean hostDeadline = bounded.timeout() == null || bounded.timeout().compareTo(left) > 0;
+        if (hostDeadline) {
             bounded = bounded.withTimeout(left);
         }
         try {
@@ -35,10 +36,20 @@ public record CommandTask(Command command) implements Task {
         } catch (TimedOutException e) {
             ExecResult partial = e.partial();
             String error = e.getMessage();
+            if (e.outcome() != null) {
+                // the same words for every plugin: which deadline, and what became of the command on the host
+                error = (hostDeadline ? "timed out after " + human(context.options().hostTimeout())
+                        + " (host timeout; raise it with -t)" : "command timed out after "
+                        + human(command.timeout()) + " (--command-timeout)") + "; " + e.outcome().description();
+            }
             return partial == null ? HostResult.of(context.host().name(), Status.FAILED, error)
                     : new HostResult(context.host().name(), Status.FAILED, null, partial.stdout(), partial.stderr(),
                             partial.stdoutTruncated(), partial.stderrTruncated(), error, partial.duration());
         }
+    }
+
+    private static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.conduit.core.task;
 import java.io.IOException;
 import java.nio.file.Path;
 
+import io.conduit.api.connection.Become;
+
 import io.conduit.api.task.HostResult;
 import io.conduit.api.task.Status;
 import io.conduit.api.task.Task;
@@ -14,12 +16,23 @@ import io.conduit.api.task.TaskContext;
  * @param local the local file
  * @param remotePath where to write it
  * @param mode permission bits, or {@link io.conduit.api.connection.Connection#KEEP_MODE}
+ * @param become write the file as this user (through a command with that become), or {@code null}
  */
-public record PutTask(Path local, String remotePath, int mode) implements Task {
+public record PutTask(Path local, String remotePath, int mode, Become become) implements Task {
+
+    /** Without become. */
+    public PutTask(Path local, String remotePath, int mode) {
+        this(local, remotePath, mode, null);
+    }
 
     @Override
     public HostResult execute(TaskContext context) throws IOException {
-        context.connection().put(local, remotePath, mode);
+        if (become != null) {
+            BecomeTransfer.put(context.connection(), context.host().name(), local, remotePath, mode, become,
+                    context.remaining());
+        } else {
+            context.connection().put(local, remotePath, mode);
+        }
         return HostResult.of(context.host().name(), Status.CHANGED, null);
     }
 

@@ -381,4 +381,38 @@ class ParameterResolverTest {
                 + " a valid integer"), e.getMessage());
         assertFalse(e.getMessage().contains("many-s3cret"));
     }
+
+    // ------------------------------------------------------------------ become_password
+
+    @Test
+    void becomePasswordComesFromTheHostThenItsGroupsThenTheDefaults() throws Exception {
+        Files.writeString(dir.resolve("db.pw"), "from-file\n");
+        Inventory inv = inventory("""
+                defaults:
+                  data: {become_password: from-defaults}
+                groups:
+                  db:
+                    data: {become_password: "${file:db.pw}"}
+                hosts:
+                  web1: {}
+                  db1: {groups: [db]}
+                  db2: {groups: [db], data: {become_password: "${env:DB2_PW}"}}
+                """);
+        assertEquals("from-defaults", ParameterResolver.becomePassword(inv, inv.hosts().get("web1"), NO_ENV).reveal());
+        assertEquals("from-file", ParameterResolver.becomePassword(inv, inv.hosts().get("db1"), NO_ENV).reveal());
+        assertEquals("env-pw", ParameterResolver.becomePassword(inv, inv.hosts().get("db2"),
+                n -> n.equals("DB2_PW") ? "env-pw" : null).reveal());
+    }
+
+    @Test
+    void aMalformedEmptyOrMissingBecomePasswordIsRefusedByName() throws Exception {
+        for (String bad : List.of("\"${env:}\"", "\"\"", "\"${env:NOT_SET_ANYWHERE}\"", "[a, b]")) {
+            Inventory inv = inventory("hosts:\n  h1: {data: {become_password: " + bad + "}}\n");
+            InventoryException e = assertThrows(InventoryException.class,
+                    () -> ParameterResolver.becomePassword(inv, inv.hosts().get("h1"), NO_ENV), bad);
+            assertTrue(e.getMessage().contains("hosts.h1: data.become_password (from host h1)"), e.getMessage());
+        }
+        Inventory none = inventory("hosts:\n  h1: {}\n");
+        assertEquals(null, ParameterResolver.becomePassword(none, none.hosts().get("h1"), NO_ENV));
+    }
 }

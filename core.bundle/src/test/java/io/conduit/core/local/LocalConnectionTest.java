@@ -108,4 +108,15 @@ class LocalConnectionTest {
                 () -> connection.fetch(dir.resolve("nope").toString(), dir.resolve("x")));
         assertTrue(e.getMessage().contains("no such file"), e.getMessage());
     }
+
+    /** Smallest case of the old fault: sudo run by root never asks, so the password must not reach stdin. */
+    @Test
+    void aBecomePasswordNobodyAskedForNeverReachesTheCommand() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name"))
+                && Files.isExecutable(Path.of("/usr/bin/sudo")), "needs root and sudo (CI has both)");
+        ExecResult r = connection.exec(Command.shell("cat; echo end").withBecome(
+                io.conduit.api.connection.Become.sudo("root", io.conduit.api.connection.Secret.of("s3cret"))));
+        assertEquals("end\n", r.stdoutText());
+        assertEquals("", r.stderrText());
+    }
 }

@@ -1,0 +1,117 @@
+package io.conduit.core.task;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Set;
+
+import io.conduit.api.connection.Become;
+import io.conduit.api.connection.Command;
+import io.conduit.api.connection.Connection;
+import io.conduit.api.connection.ConnectionException;
+import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.RemoteFileNotFoundException;
+import io.conduit.api.connection.ShellCommand;
+
+/**
+ * {@code put} and {@code fetch} as another user ({@code --become}), the same way on every plugin: the file's
+ * bytes travel through a command run with that become ({@code cat}), so the file is written and read with the
+ * become user's rights, and the plugin's own file transfer (which logs in as the login user) is not used.
+ * The file is held in memory on the way, so it is limited to {@link #MAX_BYTES}.
+ */
+final class BecomeTransfer {
+    /** Largest file put or fetched with become: 64 MiB. */
+    static final long MAX_BYTES = 64L << 20;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private BecomeTransfer() {
+    }
+
+    /**
+     * Writes {@code local} to {@code remotePath} as the become user: to a hidden temporary name of fixed length
+     * in the target's directory, then {@code chmod} and {@code mv}; the temporary file is removed on failure.
+     *
+     * @param mode permission bits, or {@link Connection#KEEP_MODE} for the local file's
+     * @param timeout how long the command may take
+     * @throws IOException the file is too big, or the host refused (the message quotes the host's words)
+     */
+    static void put(Connection connection, String host, Path local, String remotePath, int mode, Become become,
+            Duration timeout) throws IOException {
+        long size = Files.size(local);
+        if (size > MAX_BYTES) {
+            throw new ConnectionException(host + ": " + local + " is " + size + " bytes; put --become carries at most "
+                    + MAX_BYTES + " bytes (64 MiB): put it without --become to a place the login user can write,"
+                    + " then move it with run --become");
+        }
+        int bits = mode == Connection.KEEP_MODE ? modeOf(local) : mode;
+        String dir = remotePath.contains("/") ? remotePath.substring(0, remotePath.lastIndexOf('/') + 1) : "";
+        byte[] random = new byte[8];
+        RANDOM.nextBytes(random);
+        String temp = dir + ".conduit-" + HexFormat.of().formatHex(random) + ".tmp";
+        String script = "umask 077; cat > " + ShellCommand.quote(temp) + " && chmod " + Integer.toOctalString(bits)
+                + " " + ShellCommand.quote(temp) + " && mv -f " + ShellCommand.quote(temp) + " "
+                + ShellCommand.quote(remotePath) + " || { rc=$?; rm -f " + ShellCommand.quote(temp) + "; exit $rc; }";
+        ExecResult r = connection.exec(Command.shell(script).withStdin(Files.readAllBytes(local)).withBecome(become)
+                .withTimeout(timeout).withOutputLimit(64 * 1024));
+        if (r.exitCode() != 0) {
+            throw new ConnectionException(host + ": put " + remotePath + " as " + become.user() + " failed: "
+                    + said(r));
+        }
+    }
+
+    /**
+     * Reads {@code remotePath} as the become user into {@code local} (written to a temporary name, then moved).
+     *
+     * @throws RemoteFileNotFoundException there is no such file
+     * @throws IOException the file is too big or the host refused
+     */
+    static void fetch(Connection connection, String host, String remotePath, Path local, Become become,
+            Duration timeout) throws IOException {
+        String q = ShellCommand.quote(remotePath);
+        ExecResult r = connection.exec(Command.shell("if [ -d " + q + " ]; then echo 'is a directory' >&2; exit 21; fi;"
+                + " exec cat -- " + q).withBecome(become).withTimeout(timeout).withOutputLimit(MAX_BYTES + 1));
+        if (r.exitCode() != 0) {
+            String said = said(r);
+            if (said.contains("No such file")) {
+                throw new RemoteFileNotFoundException(host + ": no such file " + remotePath);
+            }
+            throw new ConnectionException(host + ": fetch " + remotePath + " as " + become.user() + " failed: " + said);
+        }
+        if (r.stdoutTruncated()) {
+            throw new ConnectionException(host + ": " + remotePath + " is larger than " + MAX_BYTES + " bytes; fetch"
+                    + " --become carries at most 64 MiB: copy it with run --become to where the login user can read"
+                    + " it, then fetch that");
+        }
+        Path temp = Files.createTempFile(local.toAbsolutePath().getParent(), ".conduit-fetch", ".tmp");
+        try {
+            Files.write(temp, r.stdout());
+            try {
+                Files.move(temp, local, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, local, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private static String said(ExecResult r) {
+        String err = r.stderrText().strip();
+        return (err.isEmpty() ? "exit code " + r.exitCode() : err.replaceAll("\\p{Cntrl}", " "));
+    }
+
+    private static int modeOf(Path file) throws IOException {
+        Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
+        int bits = 0;
+        for (PosixFilePermission perm : p) {
+            bits |= 1 << (8 - perm.ordinal());
+        }
+        return bits;
+    }
+}
