@@ -4,19 +4,20 @@ import java.util.Objects;
 
 /**
  * Privilege escalation for a {@link Command}: run it as another user through {@code sudo} or {@code su}.
- * The password never goes on a command line: {@link ShellCommand} sends it on standard input.
+ * The password never goes on a command line: {@link WrappedCommand} writes it on standard input only when the
+ * tool prompts for it.
  *
  * @param method how to escalate
  * @param user the user to become, {@code root} when {@code null}
- * @param password the password the method asks for, or {@code null} for passwordless sudo
+ * @param password the password the method asks for, or {@code null}: then a prompt fails the command at once
  */
 public record Become(Method method, String user, Secret password) {
 
     /** The escalation tools Conduit knows how to drive. */
     public enum Method {
-        /** {@code sudo -S}: reads the password from standard input; without one, {@code sudo -n} fails fast. */
+        /** {@code sudo -S -p PROMPT}: prompts with a random marker and reads the password from standard input. */
         SUDO,
-        /** {@code su}: reads the password from the terminal, so a password needs a pty. */
+        /** {@code su}: prompts with its own (localized) prompt; reads the password from standard input (PAM). */
         SU
     }
 

@@ -17,6 +17,14 @@ import org.osgi.annotation.versioning.ConsumerType;
  *
  * <p>Every method that talks to the host throws an {@link IOException}, normally one of the
  * {@link ConnectionException} family, so that the runner can tell unreachable from failed.
+ *
+ * <p><b>What a plugin starts, it stops.</b> Every way {@link #exec} can end early must end the command's whole
+ * process tree on the host: its own {@link Command#timeout()}, an interrupt of the calling thread (Ctrl-C, the
+ * run's host deadline), and {@link #close()} while it runs (disconnect, a plugin upgrade past its drain grace,
+ * shutdown). It must also hold when Conduit cannot say goodbye (the JVM killed, the link dropped): the command
+ * then ends by itself within seconds. Shell-like plugins get all of this from {@link WrappedCommand}. The
+ * exception says whether the host confirmed the stop ({@link StopOutcome}); a plugin that cannot confirm it
+ * says {@link StopOutcome#UNCONFIRMED}, never that the command was stopped.
  */
 @ConsumerType
 public interface Connection extends AutoCloseable {
@@ -41,8 +49,12 @@ public interface Connection extends AutoCloseable {
      *
      * @param command what to run
      * @return exit code, stdout and stderr (each kept up to {@link Command#outputLimit()} bytes)
-     * @throws TimedOutException the command's timeout passed; the plugin has stopped the command where the
-     *         protocol allows it
+     * @throws TimedOutException the command's timeout passed; the plugin has stopped the command, and
+     *         {@link TimedOutException#outcome()} says whether the host confirmed it
+     * @throws CommandStoppedException the calling thread was interrupted or {@link #close()} was called while
+     *         the command ran; the plugin has stopped it and says whether the host confirmed it (the thread's
+     *         interrupt flag is kept)
+     * @throws BecomeFailedException the command's become failed before it started; nothing ran
      * @throws IOException the connection failed
      */
     ExecResult exec(Command command) throws IOException;
