@@ -41,8 +41,9 @@ public @interface DockerConfig {
             + " (inspect, archive); not a command's run time")
     String api__timeout() default "60s";
 
-    /** @return the grace period after a killed command */
-    @AttributeDefinition(name = "Kill grace", description = "After a command's timeout, how long to wait for"
-            + " the killed command to end before giving up on it")
+    /** @return how long a command ended early may take to stop */
+    @AttributeDefinition(name = "Kill grace", description = "How long a command ended early (timeout, interrupt,"
+            + " close) may take to stop: the wait for the command wrapper's report (at least 5s) and for each"
+            + " fallback kill")
     String kill__grace() default "5s";
 }

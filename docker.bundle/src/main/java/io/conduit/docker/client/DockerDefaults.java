@@ -65,7 +65,8 @@ public record DockerDefaults(Map<String, Object> values) {
             OptionDescriptor.of(API_TIMEOUT, OptionType.DURATION, "60s",
                     "How long the daemon may take to answer one API call (inspect, archive); not a command's run time."),
             OptionDescriptor.of(KILL_GRACE, OptionType.DURATION, "5s",
-                    "After a command's timeout, how long to wait for the killed command to end."));
+                    "How long a command ended early (timeout, interrupt, close) may take to stop: the wait for the"
+                            + " command wrapper's report (at least 5s) and for each fallback kill."));
 
     /** Copies the map. */
     public DockerDefaults {

@@ -19,8 +19,9 @@ import io.conduit.api.connection.ProtocolException;
  * {@code Upgrade: tcp}, then stdin goes out and the (multiplexed unless tty) output comes back on the same socket.
  *
  * <p>Done here rather than with docker-java's {@code execStartCmd}: docker-java never half-closes the socket after
- * stdin, so a command reading stdin to its end ({@code cat}) never finishes, and it spends two threads per exec.
- * Here stdin ends with {@link #closeStdin()} (socket half-close) and output is read on the caller's thread.
+ * stdin, and it spends two threads per exec. Here stdin ends with {@link #closeStdin()} (socket half-close; the
+ * daemon then closes the exec's stdin, which is how Conduit's command wrapper is told to stop the command) and
+ * output is read by one thread of the caller's choice.
  */
 public final class ExecStream implements AutoCloseable {
     private static final Pattern MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");

@@ -20,10 +20,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,6 +41,7 @@ import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 
 import io.conduit.api.connection.Command;
+import io.conduit.api.connection.CommandStoppedException;
 import io.conduit.api.connection.ConnectFailedException;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionException;
@@ -47,7 +50,9 @@ import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.connection.RemoteFileNotFoundException;
+import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.connection.WrappedCommand;
 import io.conduit.docker.archive.Tar;
 import io.conduit.docker.client.DockerClients;
 import io.conduit.docker.client.DockerDefaults;
@@ -56,10 +61,13 @@ import io.conduit.docker.client.ExecStream;
 
 /**
  * A connection to one running container. Stateless towards the daemon apart from the exec streams in flight, so
- * exec, put and fetch may run concurrently; {@link #close} breaks the streams in flight.
+ * exec, put and fetch may run concurrently; {@link #close} stops the commands in flight (see {@link #exec}).
  */
 final class DockerConnection implements Connection {
-    /** Set in every exec's environment, so that a timed out command and its children can be found and killed. */
+    /**
+     * Set in every exec's environment, so that a command and its children can be found and killed when the command
+     * wrapper could not confirm their stop (or there is no wrapper: no /bin/sh).
+     */
     static final String MARKER = "CONDUIT_EXEC_ID";
 
     private static final Logger LOG = LoggerFactory.getLogger(DockerConnection.class);
@@ -68,12 +76,8 @@ final class DockerConnection implements Connection {
 
     private final ConnectionKey key;
     private final DockerPlugin plugin;
-    /** The exec streams in flight, with the marker of their command (see {@link #kill}). */
-    private final Map<ExecStream, InFlight> streams = new ConcurrentHashMap<>();
-
-    /** An exec whose stream is open: its id and the marker in its environment. */
-    private record InFlight(String execId, String marker) {
-    }
+    /** The execs in flight by their stream: {@link #close} stops them. */
+    private final Map<ExecStream, Run> streams = new ConcurrentHashMap<>();
     private final Set<InputStream> downloads = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private volatile DockerClients.Client client;
@@ -85,6 +89,8 @@ final class DockerConnection implements Connection {
     private final AtomicReference<int[]> owner = new AtomicReference<>();
     /** How put renames: null unknown, "" no mv, "-f" plain, "-fT" never into a directory. */
     private volatile String moveFlags;
+    /** Learned from a failed start: the container has no /bin/sh, argument vectors run directly. */
+    private volatile boolean noShell;
 
     DockerConnection(ConnectionKey key, DockerPlugin plugin) {
         this.key = key;
@@ -146,72 +152,88 @@ final class DockerConnection implements Connection {
 
     // ---------------------------------------------------------------- exec
 
+    /**
+     * How long a stopped command's wrapper has at least to end its process group and report: SIGTERM, SIGKILL 2 s
+     * later, then its check. A longer kill_grace lengthens it.
+     */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+
+    /** Why a command ends early: its own timeout, the caller's interrupt, {@link #close}, or a broken stream. */
+    private enum Why { TIMEOUT, INTERRUPT, CLOSE, LOST }
+
+    /**
+     * How a stop went.
+     *
+     * @param outcome whether no process of the command is left
+     * @param detail what the plugin did beyond the wrapper's stop, for the message, or {@code null}
+     */
+    private record Stop(StopOutcome outcome, String detail) {
+    }
+
+    /**
+     * Runs the command through Conduit's command wrapper ({@link WrappedCommand}): the exec is
+     * {@code /bin/sh -c LINE} with its stdin attached and kept open while the command runs. Closing that stdin (a
+     * timeout, an interrupt, {@link #close}, or this JVM dying: the daemon closes the exec's stdin when the
+     * hijacked connection ends) makes the wrapper end the command's whole process group and report. In a
+     * container without {@code /bin/sh} an argument vector runs directly, as before; its stops are unconfirmed.
+     */
     @Override
     public ExecResult exec(Command command) throws IOException {
         DockerClients.Client c = ready();
-        long started = System.nanoTime();
+        if (command.argv() != null && noShell) {
+            return run(c, command, null, System.nanoTime());
+        }
+        // the exec user is the become user (docker switches user itself, no password); environment and working
+        // directory go through the API, so the daemon reports a missing directory or user as before
+        WrappedCommand wrapped = WrappedCommand.of(command.withBecome(null).withEnv(Map.of()).withCwd(null));
+        return run(c, command, wrapped, System.nanoTime());
+    }
+
+    /**
+     * Runs one exec and waits for its end, its deadline, an interrupt or {@link #close}.
+     *
+     * @param wrapped the wrapped command, or {@code null} to run the argument vector directly (no /bin/sh)
+     * @param started the {@link System#nanoTime()} the command's timeout counts from
+     */
+    private ExecResult run(DockerClients.Client c, Command command, WrappedCommand wrapped, long started)
+            throws IOException {
         String marker = HexFormat.of().formatHex(randomBytes(12));
         String execUser = command.become() != null ? command.become().user() : user;
-        List<String> argv = command.argv() != null ? command.argv() : List.of("/bin/sh", "-c", command.line());
+        List<String> argv = wrapped != null ? List.of("/bin/sh", "-c", wrapped.line())
+                : command.argv() != null ? command.argv() : List.of("/bin/sh", "-c", command.line());
         List<String> env = new ArrayList<>();
         command.env().forEach((k, v) -> env.add(k + "=" + v));
         env.add(MARKER + "=" + marker);
-        boolean withStdin = command.stdin().length > 0;
-        String execId = createExec(c, argv, env, execUser, command.cwd(), command.pty(), withStdin);
+        byte[] input = command.stdin();
+        // the wrapper's stdin is its stop channel: attached always, open until the command ends or is stopped
+        String execId = createExec(c, argv, env, execUser, command.cwd(), command.pty(),
+                wrapped != null || input.length > 0);
         OutputBuffer stdout = new OutputBuffer(command.outputLimit());
         OutputBuffer stderr = new OutputBuffer(command.outputLimit());
-        AtomicBoolean timedOut = new AtomicBoolean();
-        CompletableFuture<String> killReport = new CompletableFuture<>();
-        ExecStream stream = startExec(c, execId, command.pty(), marker);
-        ScheduledFuture<?> watchdog = null;
+        ExecStream guard = wrapped != null && command.pty() ? guard(c, marker) : null;
+        Run run;
         try {
-            if (withStdin) {
-                byte[] bytes = command.stdin();
-                plugin.io().execute(() -> feed(stream, bytes));
+            run = start(c, command, execId, marker, wrapped, stdout, stderr);
+        } catch (IOException | RuntimeException e) {
+            release(guard);
+            throw e;
+        }
+        try {
+            if (input.length > 0) {
+                run.feed(input, wrapped == null);
             }
-            if (command.timeout() != null) {
-                watchdog = plugin.deadlines().schedule(() -> {
-                    timedOut.set(true);
-                    plugin.io().execute(() -> killReport.complete(kill(c, execId, marker)));
-                    // give the kill its grace, then stop waiting for the stream whatever happened
-                    plugin.deadlines().schedule(stream::close, killGrace.toMillis(), TimeUnit.MILLISECONDS);
-                }, command.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            Why why = await(run, command.timeout(), started);
+            if (why != null) {
+                throw stopped(run, command, why, started, stdout, stderr);
             }
-            demultiplex(stream.output(), command.pty(), stdout, stderr);
-        } catch (IOException e) {
-            if (!timedOut.get()) {
-                if (closed) {
-                    throw new ConnectionException("connection to container \"" + container
-                            + "\" was closed while " + command + " ran", e);
-                }
-                throw new ConnectionException("lost the output of " + command + " in container \"" + container
-                        + "\": " + e.getMessage() + "; check that the container still runs", e);
-            }
+            run.finishOutput();
         } finally {
-            if (watchdog != null) {
-                watchdog.cancel(false);
-            }
-            streams.remove(stream);
-            stream.close();
+            streams.remove(run.stream);
+            run.stream.close();
+            release(guard);
         }
         Duration duration = Duration.ofNanos(System.nanoTime() - started);
-        Long exit = exitCode(c, execId, timedOut.get() ? Duration.ofMillis(200) : Duration.ofSeconds(5));
-        if (timedOut.get()) {
-            ExecResult partial = ExecResult.of(exit == null ? -1 : exit.intValue(), stdout, stderr, duration);
-            String report;
-            try {
-                // the stream ends when the kill works, maybe before the kill exec has reported: wait for it, bounded
-                report = killReport.get(killGrace.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                report = null;
-            } catch (ExecutionException | TimeoutException e) {
-                report = null;
-            }
-            throw new TimedOutException(command + " in container \"" + container + "\" did not finish within "
-                    + seconds(command.timeout()) + "; " + (report == null ? "stopping it did not finish in time"
-                            : report), command.timeout(), partial, null);
-        }
+        Long exit = exitCode(c, execId, Duration.ofSeconds(5));
         if (exit == null) {
             throw new ConnectionException("docker daemon gave no exit code for " + command + " in container \""
                     + container + "\"; check the daemon's log");
@@ -220,19 +242,114 @@ final class DockerConnection implements Connection {
         if ((code == 126 || code == 127) && stdout.total() + stderr.total() > 0) {
             String text = new String(stdout.toByteArray(), StandardCharsets.UTF_8)
                     + new String(stderr.toByteArray(), StandardCharsets.UTF_8);
-            if (text.contains("OCI runtime exec failed") || text.contains("executable file not found")
-                    || text.contains("unable to find user") || text.contains("unable to find group")) {
-                // the daemon reports a failed exec on the stream; say what to do
+            if (wrapped != null && !wrapped.started() && command.argv() != null && text.contains("\"/bin/sh\"")
+                    && (text.contains("no such file") || text.contains("not found"))) {
+                // nothing ran: run the argument vector directly from now on (its stops cannot be confirmed)
+                noShell = true;
+                LOG.debug("{}: container {} has no /bin/sh; argument vectors run without the command wrapper",
+                        key.host(), container);
+                return run(c, command, null, started);
+            }
+            String program = command.argv() != null ? command.argv().get(0) : argv.get(0);
+            boolean daemonSaid = text.contains("OCI runtime exec failed") || text.contains("executable file not found")
+                    || text.contains("unable to find user") || text.contains("unable to find group");
+            // through the wrapper a missing program is the shell's "sh: NAME: not found"
+            boolean shellSaid = wrapped != null && wrapped.started() && command.argv() != null && code == 127
+                    && (text.contains(program + ": not found") || text.contains(program + ": command not found"));
+            if (daemonSaid || shellSaid) {
+                // the daemon (or the shell) reports a failed start on the stream; say what to do
                 OutputBuffer hint = new OutputBuffer(command.outputLimit());
                 byte[] kept = stderr.toByteArray();
                 hint.write(kept, 0, kept.length);
-                byte[] advice = ("conduit: " + cannotStart(command, argv.get(0), execUser, text) + "\n")
+                byte[] advice = ("conduit: " + cannotStart(command, program, execUser, text) + "\n")
                         .getBytes(StandardCharsets.UTF_8);
                 hint.write(advice, 0, advice.length);
                 return ExecResult.of(code, stdout, hint, duration);
             }
         }
         return ExecResult.of(code, stdout, stderr, duration);
+    }
+
+    /**
+     * Waits for the exec's output to end, the command's deadline, an interrupt or {@link #close}.
+     *
+     * @return why the command must be stopped, or {@code null} when its output ended by itself
+     */
+    private static Why await(Run run, Duration timeout, long started) {
+        CompletableFuture<Object> either = CompletableFuture.anyOf(run.reading, run.stopRequested);
+        long deadline = timeout == null ? 0 : started + timeout.toNanos();
+        while (true) {
+            try {
+                if (timeout == null) {
+                    either.get();
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return Why.TIMEOUT;
+                    }
+                    either.get(left, TimeUnit.NANOSECONDS);
+                }
+                break;
+            } catch (TimeoutException e) {
+                // the loop's deadline check decides
+            } catch (ExecutionException e) {
+                break; // the output failed: see below
+            } catch (InterruptedException e) {
+                return Why.INTERRUPT;
+            }
+        }
+        if (run.stopRequested.isDone()) {
+            return Why.CLOSE;
+        }
+        return run.reading.isCompletedExceptionally() ? Why.LOST : null;
+    }
+
+    /** Stops the command and builds the exception that says why and whether the stop was confirmed. */
+    private IOException stopped(Run run, Command command, Why why, long started, OutputBuffer stdout,
+            OutputBuffer stderr) {
+        // the stop's own waits must not fail on the interrupt that asked for it: set again before returning
+        boolean interrupted = Thread.interrupted() | why == Why.INTERRUPT;
+        Stop stop;
+        Long exit = null;
+        try {
+            stop = run.stopAndWait();
+            interrupted |= Thread.interrupted();
+            try {
+                exit = exitCode(run.client, run.execId, Duration.ofMillis(200));
+            } catch (IOException e) {
+                // the partial result then has no exit code
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        ExecResult partial = ExecResult.of(exit == null ? -1 : exit.intValue(), stdout, stderr,
+                Duration.ofNanos(System.nanoTime() - started));
+        String what = command + " in container \"" + container + "\"";
+        String said = (stop.detail() == null ? "" : stop.detail() + "; ") + stop.outcome().description();
+        LOG.debug("{}: {} ended early ({}): {}", key.host(), what, why, said);
+        return switch (why) {
+            case TIMEOUT -> new TimedOutException(what + " did not finish within " + seconds(command.timeout()) + "; "
+                    + said, command.timeout(), partial, stop.outcome(), null);
+            case INTERRUPT -> new CommandStoppedException(what + " was interrupted; " + said, stop.outcome(), partial);
+            case CLOSE -> new CommandStoppedException("connection to container \"" + container + "\" was closed while "
+                    + command + " ran; " + said, stop.outcome(), partial);
+            case LOST -> {
+                Throwable cause = failure(run.reading);
+                yield new ConnectionException("lost the output of " + what + ": " + (cause == null ? "stream broken"
+                        : cause.getMessage()) + "; check that the container still runs; " + said, cause);
+            }
+        };
+    }
+
+    private static Throwable failure(CompletableFuture<?> future) {
+        try {
+            future.getNow(null);
+            return null;
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            return e.getCause() != null ? e.getCause() : e;
+        }
     }
 
     private String cannotStart(Command command, String program, String execUser, String daemonSaid) {
@@ -274,41 +391,292 @@ final class DockerConnection implements Connection {
     }
 
     /**
-     * Starts a created exec. With a marker the stream is tracked: {@link #close} breaks it and kills its command.
-     * Without one (the killer itself) it is not, and works on a closed connection too.
+     * Starts a created exec as a tracked {@link Run}: its output is read on an I/O thread, and {@link #close}
+     * stops it.
      */
-    private ExecStream startExec(DockerClients.Client c, String execId, boolean tty, String marker) throws IOException {
+    private Run start(DockerClients.Client c, Command command, String execId, String marker, WrappedCommand wrapped,
+            OutputBuffer stdout, OutputBuffer stderr) throws IOException {
         ExecStream stream;
         try {
-            stream = ExecStream.start(c, execId, tty);
+            stream = ExecStream.start(c, execId, command.pty());
+        } catch (ExecStream.ExecRefusedException e) {
+            throw containerProblem(c, e.status(), e.getMessage(), e);
+        } catch (IOException e) {
+            if (!Thread.currentThread().isInterrupted()) {
+                throw e;
+            }
+            // interrupted while starting (the socket closed under it): the exec may have started with its stdin
+            // already ended, which the wrapper takes as a stop; make sure of it
+            Thread.interrupted();
+            Stop stop;
+            try {
+                String report = kill(c, execId, marker);
+                boolean gone = wrapped != null && gone(c, marker);
+                stop = new Stop(gone ? StopOutcome.CONFIRMED : StopOutcome.UNCONFIRMED, report);
+            } finally {
+                Thread.currentThread().interrupt();
+            }
+            throw new CommandStoppedException(command + " in container \"" + container + "\" was interrupted while"
+                    + " it started; " + stop.detail() + "; " + stop.outcome().description(), stop.outcome(), null);
+        }
+        Run run = new Run(c, execId, marker, stream, wrapped, command.pty());
+        // the reader first: close() may stop the run as soon as it is registered
+        run.read(wrapped == null ? stdout : wrapped.stdout(stdout), wrapped == null ? stderr : wrapped.stderr(stderr));
+        streams.put(stream, run);
+        if (closed) {
+            // close() ran between the start and the registration and did not see this command: stop it here
+            run.requestStop();
+        }
+        return run;
+    }
+
+    /** Starts a created exec that is not tracked (the killer itself): works on a closed connection too. */
+    private ExecStream startUntracked(DockerClients.Client c, String execId) throws IOException {
+        try {
+            return ExecStream.start(c, execId, false);
         } catch (ExecStream.ExecRefusedException e) {
             throw containerProblem(c, e.status(), e.getMessage(), e);
         }
-        if (marker == null) {
-            return stream;
-        }
-        streams.put(stream, new InFlight(execId, marker));
-        if (closed && streams.remove(stream) != null) {
-            // close() ran between the start and the registration: it did not see this command, so stop it here
-            stream.close();
-            try {
-                plugin.io().execute(() -> kill(c, execId, marker));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                LOG.debug("{}: plugin stopped; a command just started in {} was not killed", key.host(), container);
-            }
-            throw new ConnectionException("connection to container \"" + container + "\" is closed");
-        }
-        return stream;
     }
 
-    private void feed(ExecStream stream, byte[] bytes) {
+    /**
+     * Under a pty the terminal is the command's input, and docker keeps the terminal open when the hijacked
+     * connection ends, so nothing in the container would notice that this JVM died. A pty command therefore gets a
+     * guard: a second exec (root, no tty) that waits on its own stdin, kept open like the wrapper's. "ok" means the
+     * command's run is over; end of file (this JVM died: the daemon closes the guard's stdin) makes it kill every
+     * process that carries the command's marker.
+     */
+    private ExecStream guard(DockerClients.Client c, String marker) throws IOException {
+        String script = "exec >/dev/null 2>&1; read -r l; [ \"$l\" = ok ] && exit 0; " + killScript(marker);
+        String execId = createExec(c, List.of("/bin/sh", "-c", script), List.of(), "0", null, false, true);
+        return startUntracked(c, execId);
+    }
+
+    /** Tells a guard that the command's run is over (it then exits without killing) and lets it go. */
+    private static void release(ExecStream guard) {
+        if (guard == null) {
+            return;
+        }
         try {
-            OutputStream in = stream.stdin();
-            in.write(bytes);
-            stream.closeStdin();
+            guard.stdin().write("ok\n".getBytes(StandardCharsets.US_ASCII));
+            guard.closeStdin();
         } catch (IOException e) {
-            // the command ended without reading all of its stdin, or the stream was closed: not an error here
-            LOG.debug("{}: stdin not fully written: {}", key.host(), e.toString());
+            // the guard is gone: it killed nothing, or the container stopped
+        } finally {
+            guard.close();
+        }
+    }
+
+    /** How long the wrapper gets to stop a command and report. */
+    private Duration stopWait() {
+        Duration grace = killGrace;
+        return grace != null && grace.compareTo(STOP_WAIT) > 0 ? grace : STOP_WAIT;
+    }
+
+    /**
+     * One exec in flight: its stream, the reader of its output, and its stop, which runs once whoever asks first
+     * (the deadline, an interrupt, {@link #close}).
+     */
+    private final class Run {
+        final DockerClients.Client client;
+        final String execId;
+        final String marker;
+        final ExecStream stream;
+        /** The wrapped command, or {@code null} for a direct exec (no /bin/sh in the container). */
+        final WrappedCommand wrapped;
+        final boolean pty;
+        /** Completed by {@link DockerConnection#close}. */
+        final CompletableFuture<Void> stopRequested = new CompletableFuture<>();
+        /** The stop's result. */
+        final CompletableFuture<Stop> stopped = new CompletableFuture<>();
+        volatile CompletableFuture<Void> reading;
+        private final AtomicBoolean stopping = new AtomicBoolean();
+        private final AtomicBoolean stopRunning = new AtomicBoolean();
+        private final AtomicBoolean stdinClosed = new AtomicBoolean();
+        private final AtomicBoolean outputFinished = new AtomicBoolean();
+        private volatile boolean queued;
+        private volatile boolean feeding;
+
+        Run(DockerClients.Client client, String execId, String marker, ExecStream stream, WrappedCommand wrapped,
+                boolean pty) {
+            this.client = client;
+            this.execId = execId;
+            this.marker = marker;
+            this.stream = stream;
+            this.wrapped = wrapped;
+            this.pty = pty;
+        }
+
+        /** Reads the output on an I/O thread, so the caller's thread can wait for a deadline or an interrupt. */
+        void read(OutputStream out, OutputStream err) {
+            try {
+                reading = CompletableFuture.runAsync(() -> {
+                    try {
+                        demultiplex(stream.output(), pty, out, err);
+                    } catch (IOException e) {
+                        throw new CompletionException(e);
+                    }
+                }, plugin.io());
+            } catch (RejectedExecutionException e) {
+                // the plugin is stopping: this command is stopped like one cut off by close
+                reading = CompletableFuture.failedFuture(new ConnectionException("docker plugin stopped"));
+                stopRequested.complete(null);
+            }
+        }
+
+        /**
+         * Writes the command's stdin on an I/O thread (the command may read it while its output is read).
+         *
+         * @param thenClose close stdin after it (a direct exec); the wrapper's stdin stays open
+         */
+        void feed(byte[] bytes, boolean thenClose) {
+            feeding = true;
+            try {
+                plugin.io().execute(() -> {
+                    try {
+                        stream.stdin().write(bytes);
+                        stream.stdin().flush();
+                        if (thenClose) {
+                            closeStdin(false);
+                        }
+                    } catch (IOException e) {
+                        // the command ended without reading all of its stdin, or the stream was closed
+                        LOG.debug("{}: stdin not fully written: {}", key.host(), e.toString());
+                    } finally {
+                        feeding = false;
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                feeding = false;
+                stopRequested.complete(null);
+            }
+        }
+
+        /**
+         * Ends the exec's stdin (socket half-close; the daemon closes the exec's stdin). Under a pty a Ctrl-C goes
+         * first (the terminal interrupts the command's foreground group).
+         */
+        void closeStdin(boolean interruptTerminal) {
+            if (!stdinClosed.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                if (interruptTerminal && pty && !feeding) {
+                    stream.stdin().write(new byte[] {3});
+                    stream.stdin().flush();
+                }
+                stream.closeStdin();
+            } catch (IOException e) {
+                // the stream is gone already, which the daemon takes as the end of stdin too
+            }
+        }
+
+        /** From {@link DockerConnection#close}: stop the command, the exec's thread reports. */
+        void requestStop() {
+            stopRequested.complete(null);
+            stop();
+        }
+
+        /** Starts the stop once, on an I/O thread (so that a plugin's deactivation waits for it). */
+        void stop() {
+            if (!stopping.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                plugin.io().execute(this::runStop);
+                queued = true;
+            } catch (RejectedExecutionException e) {
+                // the plugin is stopping: the exec's own thread runs the stop (stopAndWait)
+            }
+        }
+
+        /** Stops the command (once) and waits for the outcome, bounded; keeps waiting through interrupts. */
+        Stop stopAndWait() {
+            stop();
+            if (!queued) {
+                runStop();
+            }
+            long bound = stopWait().toNanos() + 3 * killGrace.toNanos() + TimeUnit.SECONDS.toNanos(5);
+            long deadline = System.nanoTime() + bound;
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        return stopped.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    } catch (ExecutionException e) {
+                        return new Stop(StopOutcome.UNCONFIRMED, "stopping it failed (" + e.getCause() + ")");
+                    } catch (TimeoutException e) {
+                        stream.close();
+                        finishOutput();
+                        return new Stop(StopOutcome.UNCONFIRMED, "stopping it did not finish within "
+                                + seconds(Duration.ofNanos(bound)));
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        private void runStop() {
+            if (!stopRunning.compareAndSet(false, true)) {
+                return;
+            }
+            Stop result;
+            try {
+                result = stopNow();
+            } catch (RuntimeException e) {
+                result = new Stop(StopOutcome.UNCONFIRMED, "stopping it failed (" + e + ")");
+            }
+            stopped.complete(result);
+        }
+
+        /**
+         * The stop: close stdin, upon which the wrapper sends SIGTERM to the command's process group, SIGKILL 2 s
+         * later, and reports whether any process is left; wait for that report. When it does not confirm (a pty,
+         * a process that survived, no report in time, a direct exec), kill every process whose environment holds
+         * the exec's marker by a second exec and check that none is left.
+         */
+        private Stop stopNow() {
+            if (wrapped != null) {
+                closeStdin(true);
+                if (!pty && awaitReading(stopWait())) {
+                    finishOutput();
+                    if (wrapped.stopOutcome() == StopOutcome.CONFIRMED) {
+                        return new Stop(StopOutcome.CONFIRMED, null);
+                    }
+                }
+            }
+            stream.close();
+            awaitReading(Duration.ofSeconds(1)); // a closed socket ends the reader at once
+            finishOutput();
+            String report = kill(client, execId, marker);
+            if (wrapped == null) {
+                return new Stop(StopOutcome.UNCONFIRMED, report);
+            }
+            boolean gone = gone(client, marker);
+            return new Stop(gone ? StopOutcome.CONFIRMED : StopOutcome.UNCONFIRMED, report);
+        }
+
+        private boolean awaitReading(Duration wait) {
+            try {
+                reading.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                // done with a failure, or not done: isDone says
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return reading.isDone();
+        }
+
+        /** Tells the wrapper that the output is complete (once): it then gives up what it held back. */
+        void finishOutput() {
+            if (wrapped != null && outputFinished.compareAndSet(false, true)) {
+                wrapped.ended();
+            }
         }
     }
 
@@ -372,12 +740,12 @@ final class DockerConnection implements Connection {
     }
 
     /**
-     * Kills the timed out command and its children: every process of the container whose environment holds the
-     * exec's marker. The exec inspection's pid is the daemon's host pid, which means nothing inside the
-     * container's pid namespace, so the marker finds them instead. Needs {@code sh}, {@code tr}, {@code grep} and
-     * {@code kill} in the container.
+     * The fallback stop, when the wrapper did not confirm one: kills the command and its children, every process of
+     * the container whose environment holds the exec's marker. The exec inspection's pid is the daemon's host pid,
+     * which means nothing inside the container's pid namespace, so the marker finds them instead. Needs {@code sh},
+     * {@code tr}, {@code grep} and {@code kill} in the container.
      *
-     * @return what happened, for the timeout's message
+     * @return what happened, for the exception's message
      */
     private String kill(DockerClients.Client c, String execId, String marker) {
         long deadline = System.nanoTime() + killGrace.toNanos();
@@ -407,20 +775,44 @@ final class DockerConnection implements Connection {
         }
     }
 
-    /** @return what happened, or {@code null} when no process carried the marker */
-    private String killOnce(DockerClients.Client c, String marker) {
-        // freeze first (SIGSTOP, repeated until no new process appears), then SIGKILL all: a parent killed after
-        // its child could otherwise still run its next line
-        String script = "all=; for round in 1 2 3 4 5; do new=; for p in /proc/[0-9]*; do q=${p#/proc/};"
+    /**
+     * After {@link #kill}: whether no process of the container carries the marker any more (each look kills what it
+     * still finds; three looks at most).
+     */
+    private boolean gone(DockerClients.Client c, String marker) {
+        for (int look = 0; look < 3; look++) {
+            String report = killOnce(c, marker);
+            if (report == null) {
+                return true;
+            }
+            if (!report.startsWith("it was killed")) {
+                return false; // the look itself failed
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The script that kills every process of the container whose environment holds the marker and prints their
+     * pids: freeze first (SIGSTOP, repeated until no new process appears), then SIGKILL all; a parent killed after
+     * its child could otherwise still run its next line.
+     */
+    private static String killScript(String marker) {
+        return "all=; for round in 1 2 3 4 5; do new=; for p in /proc/[0-9]*; do q=${p#/proc/};"
                 + " case \" $all \" in *\" $q \"*) continue;; esac;"
-                + " if tr '\\0' '\\n' < $p/environ 2>/dev/null | grep -qx " + MARKER + "=" + marker
+                + " if tr '\\0' '\\n' 2>/dev/null < $p/environ | grep -qx " + MARKER + "=" + marker
                 + "; then new=\"$new $q\"; fi; done; [ -z \"$new\" ] && break; kill -STOP $new 2>/dev/null;"
                 + " all=\"$all $new\"; done; [ -n \"$all\" ] && kill -9 $all 2>/dev/null; echo $all";
+    }
+
+    /** @return what happened, or {@code null} when no process carried the marker */
+    private String killOnce(DockerClients.Client c, String marker) {
+        String script = killScript(marker);
         try {
             String execId = createExec(c, List.of("/bin/sh", "-c", script), List.of(), "0", null, false, false);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            ExecStream stream = startExec(c, execId, false, null);
+            ExecStream stream = startUntracked(c, execId);
             ScheduledFuture<?> stop = plugin.deadlines().schedule(stream::close, killGrace.toMillis(),
                     TimeUnit.MILLISECONDS);
             try {
@@ -432,7 +824,7 @@ final class DockerConnection implements Connection {
             Long code = exitCode(c, execId, Duration.ofSeconds(1));
             String pids = out.toString(StandardCharsets.UTF_8).trim().replace('\n', ' ');
             if (code != null && code == 0 && !pids.isEmpty()) {
-                LOG.debug("{}: killed timed out processes {} in {}", key.host(), pids, container);
+                LOG.debug("{}: killed processes {} of a stopped command in {}", key.host(), pids, container);
                 return "it was killed (kill -9 of pid " + pids + " in the container)";
             }
             if (code != null && (code == 126 || code == 127)) {
@@ -769,22 +1161,16 @@ final class DockerConnection implements Connection {
         }
     }
 
+    /**
+     * Stops the commands in flight (their stdin is closed: the wrapper ends each process group, on I/O threads that
+     * a plugin's deactivation waits for; the threads running them report the outcome) and the downloads.
+     */
     @Override
     public void close() {
         closed = true;
-        DockerClients.Client c = client;
-        for (Map.Entry<ExecStream, InFlight> inFlight : streams.entrySet()) {
-            inFlight.getKey().close();
-            // a command cut off by close (host timeout, shutdown, upgrade) must not keep running in the container
-            InFlight exec = inFlight.getValue();
-            try {
-                plugin.io().execute(() -> {
-                    String report = kill(c, exec.execId(), exec.marker());
-                    LOG.debug("{}: command in flight at close: {}", key.host(), report);
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                LOG.debug("{}: plugin stopped; a command in flight in {} was not killed", key.host(), container);
-            }
+        for (Run run : streams.values()) {
+            // a command cut off by close (host timeout, disconnect, shutdown, upgrade) must not keep running
+            run.requestStop();
         }
         streams.clear();
         for (InputStream in : downloads) {

@@ -33,8 +33,9 @@ import io.conduit.docker.client.DockerDefaults;
  * The {@code docker} connection plugin: runs commands in running containers through the Engine API's exec, and
  * moves files through its archive API. No docker CLI is needed. Defaults from PID {@value DockerDefaults#PID}.
  *
- * <p>Owns the docker-java clients (one per daemon), the threads that feed stdin and watch deadlines, and the
- * open connections; {@link #deactivate} closes all of them, so an upgraded bundle leaves nothing running.
+ * <p>Owns the docker-java clients (one per daemon), the threads that read exec output, feed stdin and stop
+ * commands, and the open connections; {@link #deactivate} closes all of them, so an upgraded bundle leaves
+ * nothing running.
  */
 @Component(service = ConnectionPlugin.class, configurationPid = DockerDefaults.PID)
 @Designate(ocd = DockerConfig.class)
@@ -86,10 +87,12 @@ public final class DockerPlugin implements ConnectionPlugin {
     @Deactivate
     public void deactivate() {
         List<DockerConnection> open = new ArrayList<>(connections);
-        open.forEach(DockerConnection::close); // breaks streams in flight and queues the kill of their commands
+        // stops the commands in flight: their stdin closes (the command wrapper ends each process group) and the
+        // wait for each stop, with the fallback kill when a stop is not confirmed, runs on the I/O threads
+        open.forEach(DockerConnection::close);
         io.shutdown();
         try {
-            // let those kills finish (each bounded by its kill grace), then stop everything
+            // let those stops finish (each bounded: about 2 s, at most 5 s plus the kill grace), then stop everything
             if (!io.awaitTermination(10, TimeUnit.SECONDS)) {
                 LOG.warn("docker plugin: I/O threads still busy after 10s; stopping them");
             }

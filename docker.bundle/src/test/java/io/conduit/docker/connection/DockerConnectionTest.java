@@ -38,6 +38,7 @@ import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.RemoteFileNotFoundException;
+import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.docker.DockerCli;
 import io.conduit.docker.client.DockerDefaults;
@@ -175,7 +176,9 @@ class DockerConnectionTest {
             assertTrue(millis < 5000, "took " + millis + " ms");
             assertEquals(Duration.ofSeconds(1), e.limit());
             assertTrue(e.getMessage().contains("did not finish within 1s"), e.getMessage());
-            assertTrue(e.getMessage().contains("killed"), e.getMessage());
+            // the command wrapper ended the process group and confirmed it
+            assertEquals(StopOutcome.CONFIRMED, e.outcome(), e.getMessage());
+            assertTrue(e.getMessage().endsWith(StopOutcome.CONFIRMED.description()), e.getMessage());
             assertNotNull(e.partial());
             assertEquals("started\n", e.partial().stdoutText());
             // no sleep 300 / 301 left in the container
@@ -293,6 +296,7 @@ class DockerConnectionTest {
             TimedOutException e = assertThrows(TimedOutException.class, () -> c.exec(
                     Command.argv(List.of("sleep", "2")).withTimeout(Duration.ofMillis(300))));
             assertTrue(e.getMessage().contains("could NOT be stopped"), e.getMessage());
+            assertEquals(StopOutcome.UNCONFIRMED, e.outcome(), e.getMessage());
         }
     }
 
