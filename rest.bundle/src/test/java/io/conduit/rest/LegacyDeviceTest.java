@@ -3,6 +3,7 @@ package io.conduit.rest;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,7 +34,10 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 import io.conduit.api.connection.AuthenticationFailedException;
+import io.conduit.api.connection.Become;
+import io.conduit.api.connection.BecomeFailedException;
 import io.conduit.api.connection.Command;
+import io.conduit.api.connection.CommandStoppedException;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ConnectionKey;
@@ -42,6 +46,7 @@ import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.ProtocolException;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.Secret;
+import io.conduit.api.connection.StopOutcome;
 import io.conduit.rest.connection.RestConnection;
 import io.conduit.rest.plugin.RestPlugin;
 import io.conduit.rest.support.Configs;
@@ -63,20 +68,29 @@ class LegacyDeviceTest {
     private final AtomicInteger flakyHealth = new AtomicInteger();
     private final AtomicInteger flakyExec = new AtomicInteger();
     private volatile JsonObject lastExec;
+    private volatile JsonObject lastExecBecome;
     private volatile String lastAuthorization = "none yet";
+    private final java.util.concurrent.ExecutorService requests = java.util.concurrent.Executors.newCachedThreadPool();
+    private final CountDownLatch hanging = new CountDownLatch(1);
+    private final CountDownLatch oldAgentCancelled = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
 
     @BeforeEach
     void start() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         server.createContext("/api/v1", this::handle);
+        // a thread per request: a command may block while its cancel arrives
+        server.setExecutor(requests);
         server.start();
         plugin = new RestPlugin(Configs.defaults());
     }
 
     @AfterEach
     void stop() {
+        release.countDown();
         plugin.deactivate();
         server.stop(0);
+        requests.shutdownNow();
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -134,13 +148,45 @@ class LegacyDeviceTest {
                     flakyExec.incrementAndGet();
                     send(ex, 503, "application/json", "{\"error\":\"busy\"}");
                 }
+                case "GET /status-become" -> send(ex, 200, "application/json",
+                        "{\"status\":\"up\",\"capabilities\":[\"become\"]}");
+                case "POST /echo-body" -> send(ex, 400, "application/json", "{\"error\":\"unknown field in "
+                        + echoed(body(ex)).replace("\\", "\\\\").replace("\"", "\\\"") + "\"}");
+                case "GET /status-cancel" -> send(ex, 200, "application/json",
+                        "{\"status\":\"up\",\"capabilities\":[\"cancel\"]}");
+                case "POST /old-agent" -> {
+                    // an older reference agent: kills on DELETE, then answers like any ended command
+                    body(ex);
+                    hanging.countDown();
+                    oldAgentCancelled.await(30, TimeUnit.SECONDS);
+                    send(ex, 200, "application/json", "{\"return_code\":137,\"stdout\":\"partial\",\"stderr\":\"\"}");
+                }
+                case "DELETE /old-agent" -> {
+                    oldAgentCancelled.countDown();
+                    send(ex, 204, null, null);
+                }
+                case "POST /hang" -> {
+                    body(ex);
+                    hanging.countDown();
+                    // answers only when released (or after a bound): the plugin must give up on its own
+                    release.await(30, TimeUnit.SECONDS);
+                    send(ex, 200, "application/json", "{\"return_code\":0,\"stdout\":\"late\",\"stderr\":\"\"}");
+                }
                 case "POST /echo" -> send(ex, 500, "application/json",
                         "{\"error\":\"cannot parse header Authorization: Bearer " + TOKEN + "\"}");
                 default -> send(ex, 404, "application/json", "{\"error\":\"no such endpoint\"}");
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             ex.close();
         }
+    }
+
+    /** Keeps what a device quotes of the request, and notes its "become" object for the test. */
+    private String echoed(String body) {
+        lastExecBecome = JsonParser.parseString(body).getAsJsonObject().getAsJsonObject("become");
+        return body;
     }
 
     private static String body(HttpExchange ex) throws IOException {
@@ -278,5 +324,109 @@ class LegacyDeviceTest {
         assertEquals("null", lastAuthorization, "no Authorization header at all");
         assertTrue(e.getMessage().contains("no token is set"), e.getMessage());
         assertTrue(e.getMessage().contains("${env:AGENT_TOKEN}"), e.getMessage());
+    }
+
+    @Test
+    void becomeIsRefusedByNameAndNothingIsSent() throws Exception {
+        try (Connection c = open(legacy())) {
+            for (Become become : new Become[] {Become.sudo("root", Secret.of("sudo-pw-1")),
+                    new Become(Become.Method.SU, "admin", Secret.of("su-pw-2")), Become.sudo("root", null)}) {
+                BecomeFailedException e = assertThrows(BecomeFailedException.class,
+                        () -> c.exec(Command.shell("cat").withBecome(become)));
+                assertTrue(e.getMessage().contains("device gw does not support become"), e.getMessage());
+                assertFalse(e.getMessage().contains("sudo-pw-1") || e.getMessage().contains("su-pw-2"), e.getMessage());
+            }
+            assertEquals(null, lastExec, "nothing was sent: the password never goes on the command's stdin");
+        }
+    }
+
+    /** A device that can neither cancel nor report: a stop is never claimed as confirmed. */
+    @Test
+    void closingWhileADeviceWithoutCancelRunsACommandIsAnUnconfirmedStop() throws Exception {
+        Map<String, Object> extras = legacy();
+        extras.put("exec_path", "/hang");
+        Connection c = open(extras);
+        java.util.concurrent.CompletableFuture<ExecResult> running = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> {
+                    try {
+                        return c.exec(Command.shell("sleep 100"));
+                    } catch (IOException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+        assertTrue(hanging.await(10, TimeUnit.SECONDS));
+        c.close();
+        java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> running.get(10, TimeUnit.SECONDS));
+        CommandStoppedException stopped = assertInstanceOf(CommandStoppedException.class, e.getCause());
+        assertEquals(StopOutcome.UNCONFIRMED, stopped.outcome());
+        assertTrue(stopped.getMessage().endsWith(StopOutcome.UNCONFIRMED.description()), stopped.getMessage());
+    }
+
+    /** A device that claims become but refuses the field, quoting the request: the password is not repeated. */
+    @Test
+    void aDeviceQuotingTheBecomeRequestNeverGetsThePasswordIntoMessages() throws Exception {
+        Map<String, Object> extras = legacy();
+        extras.put("health_path", "/status-become");
+        extras.put("exec_path", "/echo-body");
+        try (Connection c = open(extras)) {
+            BecomeFailedException e = assertThrows(BecomeFailedException.class, () -> c.exec(Command.shell("id")
+                    .withBecome(Become.sudo("root", Secret.of("s3cret-become-pw")))));
+            assertTrue(e.getMessage().contains("device gw does not support become as sent"), e.getMessage());
+            assertTrue(e.getMessage().contains("\"password\":\"***\""), e.getMessage());
+            assertFalse(e.getMessage().contains("s3cret-become-pw"), e.getMessage());
+            assertEquals("sudo", lastExecBecome.get("method").getAsString());
+        }
+    }
+
+    /**
+     * An older agent that kills a command on {@code DELETE} but cannot say so (204, then an ordinary answer):
+     * an interrupt and a close are reported as stops, never confirmed, never as the command's normal end.
+     */
+    @Test
+    void aDeviceThatCancelsWithoutReportingGivesUnconfirmedStops() throws Exception {
+        Map<String, Object> extras = legacy();
+        extras.put("health_path", "/status-cancel");
+        extras.put("exec_path", "/old-agent");
+        try (Connection c = open(extras)) {
+            java.util.concurrent.CompletableFuture<Object> outcome = new java.util.concurrent.CompletableFuture<>();
+            Thread caller = new Thread(() -> {
+                try {
+                    outcome.complete(c.exec(Command.shell("sleep 100")));
+                } catch (Throwable t) {
+                    outcome.complete(t);
+                }
+            });
+            caller.start();
+            assertTrue(hanging.await(10, TimeUnit.SECONDS));
+            caller.interrupt();
+            CommandStoppedException stopped = assertInstanceOf(CommandStoppedException.class,
+                    outcome.get(20, TimeUnit.SECONDS));
+            assertEquals(StopOutcome.UNCONFIRMED, stopped.outcome());
+            assertTrue(stopped.getMessage().contains("interrupted"), stopped.getMessage());
+            assertEquals("partial", stopped.partial().stdoutText());
+        }
+    }
+
+    @Test
+    void closingWhileADeviceThatCancelsWithoutReportingRunsACommandIsAnUnconfirmedStop() throws Exception {
+        Map<String, Object> extras = legacy();
+        extras.put("health_path", "/status-cancel");
+        extras.put("exec_path", "/old-agent");
+        Connection c = open(extras);
+        java.util.concurrent.CompletableFuture<Object> outcome = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return c.exec(Command.shell("sleep 100"));
+            } catch (Throwable t) {
+                return t;
+            }
+        });
+        assertTrue(hanging.await(10, TimeUnit.SECONDS));
+        c.close();
+        CommandStoppedException stopped = assertInstanceOf(CommandStoppedException.class,
+                outcome.get(20, TimeUnit.SECONDS));
+        assertEquals(StopOutcome.UNCONFIRMED, stopped.outcome());
+        assertTrue(stopped.getMessage().contains("connection closed while the command ran"), stopped.getMessage());
+        assertEquals("partial", stopped.partial().stdoutText());
     }
 }

@@ -16,6 +16,7 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -33,6 +34,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +54,10 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 
 import io.conduit.api.connection.AuthenticationFailedException;
+import io.conduit.api.connection.Become;
+import io.conduit.api.connection.BecomeFailedException;
 import io.conduit.api.connection.Command;
+import io.conduit.api.connection.CommandStoppedException;
 import io.conduit.api.connection.ConnectFailedException;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionException;
@@ -64,6 +69,7 @@ import io.conduit.api.connection.ProtocolException;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.ShellCommand;
+import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.rest.plugin.RestSettings;
 import io.conduit.rest.tls.ClientTls;
@@ -78,6 +84,22 @@ public final class RestConnection implements Connection {
     public static final String RAW_FILES = "raw_files";
     /** The capability a device's /health lists when it takes {@code DELETE EXEC_PATH?id=ID} to kill a command. */
     public static final String CANCEL = "cancel";
+    /**
+     * The capability a device's /health lists when it takes {@code "become"} in a command request and runs sudo or
+     * su itself, giving the password only when they ask. Without it, become is refused.
+     */
+    public static final String BECOME = "become";
+    /**
+     * The capability a device's /health lists when it takes {@code "heartbeat"}: it answers a command as soon as
+     * it started, writes a space every interval, and stops the command when it cannot (the client is gone).
+     */
+    public static final String HEARTBEAT = "heartbeat";
+    private static final String BECOME_FAILED = "become_failed";
+    private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(1);
+    /** The longest a stop waits for the device: its wrapper's SIGKILL comes at 2 s, its own fallback at 6 s. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(12);
+    /** After the device answered the stops, how long close() leaves the exec calls to read their answers. */
+    private static final Duration SETTLE = Duration.ofSeconds(2);
     private static final Logger LOG = LoggerFactory.getLogger(RestConnection.class);
     private static final String OCTET = "application/octet-stream";
     private static final String JSON = "application/json";
@@ -90,7 +112,9 @@ public final class RestConnection implements Connection {
     private final HttpClients clients;
     private final Consumer<RestConnection> onClose;
     private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
-    private final Set<String> runningCommands = ConcurrentHashMap.newKeySet();
+    private final Set<Exec> execs = ConcurrentHashMap.newKeySet();
+    /** Become passwords of the commands in progress (with a count of commands using each), for {@link #redact}. */
+    private final java.util.Map<String, Integer> becomePasswords = new ConcurrentHashMap<>();
 
     private volatile RestSettings settings;
     private volatile HttpClient client;
@@ -101,6 +125,8 @@ public final class RestConnection implements Connection {
     private volatile Secret token;
     private volatile boolean raw;
     private volatile boolean cancellable;
+    private volatile boolean becomeOffered;
+    private volatile boolean heartbeat;
     private volatile boolean opened;
     private volatile boolean closed;
     private volatile boolean unreachable;
@@ -166,6 +192,8 @@ public final class RestConnection implements Connection {
         byte[] body = expectOk(label, response, SMALL_BODY_LIMIT, null);
         boolean offered = false;
         boolean cancel = false;
+        boolean canBecome = false;
+        boolean beats = false;
         if (body.length > 0) {
             JsonObject health = object(label, response.statusCode(), body);
             JsonElement caps = health.get("capabilities");
@@ -173,11 +201,15 @@ public final class RestConnection implements Connection {
                 for (JsonElement c : array) {
                     offered |= c.isJsonPrimitive() && RAW_FILES.equals(c.getAsString());
                     cancel |= c.isJsonPrimitive() && CANCEL.equals(c.getAsString());
+                    canBecome |= c.isJsonPrimitive() && BECOME.equals(c.getAsString());
+                    beats |= c.isJsonPrimitive() && HEARTBEAT.equals(c.getAsString());
                 }
             }
         }
         raw = offered && s.rawFiles();
         cancellable = cancel;
+        becomeOffered = canBecome;
+        heartbeat = beats;
         opened = true;
         LOG.debug("{}: opened {} (raw file streaming {})", where, base, raw ? "on" : "off");
     }
@@ -185,16 +217,24 @@ public final class RestConnection implements Connection {
     @Override
     public ExecResult exec(Command command) throws IOException {
         RestSettings s = ready();
-        if (ShellCommand.needsPty(command)) {
-            throw new ConnectionException(where + ": the rest protocol has no terminal, so " + (command.pty()
-                    ? "pty: true" : "su with a password") + " cannot work here; use sudo (become_method: sudo)"
-                    + " or run without a pty");
+        if (command.pty()) {
+            throw new ConnectionException(where + ": the rest protocol has no terminal, so pty: true cannot work"
+                    + " here; run without a pty");
+        }
+        Become become = command.become();
+        if (become != null && !becomeOffered) {
+            // the password must never travel on the command's stdin, where a command that reads stdin would get it
+            throw new BecomeFailedException(where + ": device " + key.host() + " does not support become (its "
+                    + path(s.healthPath()) + " lists no \"" + BECOME + "\" capability): the rest protocol runs "
+                    + become.method().name().toLowerCase(Locale.ROOT) + " on the device, which gives the password"
+                    + " only when asked; update the device's agent, or run the command without become");
         }
         Duration timeout = command.timeout() != null ? command.timeout() : s.commandTimeout();
         JsonObject body = new JsonObject();
-        body.addProperty("command", ShellCommand.wrap(command));
+        // the plain command (env, cwd); become is the device's job, in its own field
+        body.addProperty("command", ShellCommand.wrap(command.withBecome(null)));
         body.addProperty("timeout", timeout.toMillis() / 1000.0);
-        byte[] stdin = ShellCommand.stdin(command);
+        byte[] stdin = command.stdin();
         if (stdin.length > 0) {
             if (s.stdinEncoding().equals("text")) {
                 body.addProperty("stdin", new String(stdin, StandardCharsets.UTF_8));
@@ -203,6 +243,18 @@ public final class RestConnection implements Connection {
                 body.addProperty("stdin", Base64.getEncoder().encodeToString(stdin));
             }
         }
+        if (become != null) {
+            JsonObject b = new JsonObject();
+            b.addProperty("method", become.method().name().toLowerCase(Locale.ROOT));
+            b.addProperty("user", become.user());
+            if (become.password() != null) {
+                b.addProperty("password", become.password().reveal()); // a secret: the body is never logged
+            }
+            body.add("become", b);
+        }
+        if (heartbeat) {
+            body.addProperty("heartbeat", HEARTBEAT_EVERY.toMillis() / 1000.0);
+        }
         body.addProperty("output_encoding", "base64");
         body.addProperty("output_limit", command.outputLimit());
         String id = UUID.randomUUID().toString();
@@ -210,42 +262,239 @@ public final class RestConnection implements Connection {
 
         String label = "POST " + path(s.execPath());
         long start = System.nanoTime();
-        HttpResponse<InputStream> response;
-        runningCommands.add(id);
-        try {
-            response = send(label, request(s.execPath(), null, timeout.plus(s.requestTimeout()))
-                    .header("Content-Type", JSON).header("Accept", JSON)
-                    .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)).build(), false);
-        } catch (InterruptedIOException | TimedOutException e) {
-            cancel(List.of(id)); // the caller gave up: don't leave the command running on the device
-            throw e;
-        } finally {
-            runningCommands.remove(id);
-        }
-        // base64 of two capped streams, plus room for devices that do not cap
+        // base64 of two capped streams, plus room for devices that do not cap and for the heartbeat's spaces
         long limit = Math.max(64L << 20, command.outputLimit() * 3 + SMALL_BODY_LIMIT);
-        JsonObject result = object(label, response.statusCode(), expectOk(label, response, limit, null));
-        Duration duration = Duration.ofNanos(System.nanoTime() - start);
+        Duration wait = timeout.plus(s.requestTimeout());
+        // the client's own deadline comes later than ours, so that ours decides and stops the command
+        HttpRequest request = request(s.execPath(), null, wait.plus(SHORT))
+                .header("Content-Type", JSON).header("Accept", JSON)
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)).build();
+        Exec run = new Exec(id, command.outputLimit());
+        execs.add(run);
+        String password = become == null || become.password() == null || become.password().reveal().length() < 4
+                ? null : become.password().reveal();
+        if (password != null) {
+            becomePasswords.merge(password, 1, Integer::sum);
+        }
+        try {
+            HttpClient c = client;
+            if (closed || c == null) {
+                throw new ConnectionException(where + ": the connection is closed");
+            }
+            run.post = c.sendAsync(request, capped(limit));
+            if (closed) {
+                // close() ran meanwhile and may not have seen this request: stop it here, as close() would
+                Stop stop = stop(run, label);
+                if (!stop.stopped()) {
+                    return stop.result();
+                }
+                throw new CommandStoppedException(where + ": connection closed while the command ran; "
+                        + stop.outcome().description(), stop.outcome(), stop.result());
+            }
+            HttpResponse<byte[]> response;
+            try {
+                response = run.post.get(Math.max(0, start + wait.toNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Stop stop = stop(run, label);
+                Thread.currentThread().interrupt();
+                if (!stop.stopped()) {
+                    return stop.result(); // it had ended by itself
+                }
+                throw new CommandStoppedException(where + ": interrupted while the command ran; "
+                        + stop.outcome().description(), stop.outcome(), stop.result());
+            } catch (TimeoutException e) {
+                Stop stop = stop(run, label);
+                if (!stop.stopped()) {
+                    return stop.result();
+                }
+                throw new TimedOutException(where + ": " + label + ": no answer within the command's timeout ("
+                        + text(timeout) + ") plus request_timeout (" + text(s.requestTimeout()) + "); the device may"
+                        + " be hung; " + stop.outcome().description(), timeout, stop.result(), stop.outcome(), null);
+            } catch (CancellationException e) {
+                StopOutcome outcome = run.cancelOutcome();
+                throw new CommandStoppedException(where + ": connection closed while the command ran; "
+                        + outcome.description(), outcome, null);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                if (closed) {
+                    StopOutcome outcome = run.cancelOutcome();
+                    throw new CommandStoppedException(where + ": connection closed while the command ran; "
+                            + outcome.description(), outcome, null);
+                }
+                if (cause instanceof ProtocolException p) {
+                    throw new ProtocolException(where + ": " + label + ": " + p.getMessage());
+                }
+                throw failure(label, cause);
+            }
+            return result(run, label, response, command, timeout, start);
+        } finally {
+            execs.remove(run);
+            if (password != null) {
+                becomePasswords.computeIfPresent(password, (k, n) -> n == 1 ? null : n - 1);
+            }
+            CompletableFuture<HttpResponse<byte[]>> post = run.post;
+            if (post != null && !post.isDone()) {
+                post.cancel(true); // nobody reads the answer any more: drop the connection
+            }
+        }
+    }
 
+    /** Turns the device's answer to {@code POST /execute} into a result, or the exception it means. */
+    private ExecResult result(Exec run, String label, HttpResponse<byte[]> response, Command command,
+            Duration timeout, long start) throws IOException {
+        int status = response.statusCode();
+        byte[] bytes = response.body();
+        Become become = command.become();
+        if (become != null && (status == 422 || status == 400)) {
+            String error = errorText(bytes);
+            String what = become.method().name().toLowerCase(Locale.ROOT) + " to " + become.user();
+            if (status == 422 && BECOME_FAILED.equals(errorCode(bytes))) {
+                throw new BecomeFailedException(where + ": " + what + " refused on the device: " + error);
+            }
+            if (status == 400) {
+                throw new BecomeFailedException(where + ": device " + key.host() + " does not support become as"
+                        + " sent (" + what + "; 400" + (error.isEmpty() ? "" : ": " + error) + "); update the device's"
+                        + " agent, or run the command without become");
+            }
+        }
+        if (status < 200 || status >= 300) {
+            refuse(label, response, bytes, null);
+        }
+        JsonObject result = object(label, status, bytes);
+        ExecResult exec = parse(label, result, command.outputLimit(), Duration.ofNanos(System.nanoTime() - start));
+        String stopped = text(result, "stopped");
+        StopOutcome outcome = "confirmed".equals(text(result, "stop_outcome")) ? StopOutcome.CONFIRMED
+                : StopOutcome.UNCONFIRMED;
+        if (flag(result, "timed_out") || "timeout".equals(stopped)) {
+            Duration limit = timeout;
+            String whose = "";
+            JsonElement t = result.get("timeout");
+            if (t != null && t.isJsonPrimitive() && t.getAsJsonPrimitive().isNumber()) {
+                Duration effective = Duration.ofMillis(Math.round(t.getAsDouble() * 1000));
+                if (effective.compareTo(timeout) < 0 && !effective.isZero()) {
+                    limit = effective;
+                    whose = ", the device's limit (" + text(timeout) + " was asked; reference agent:"
+                            + " --max-command-timeout)";
+                }
+            }
+            throw new TimedOutException(where + ": command timed out after " + text(limit) + whose + "; raise the"
+                    + " command's timeout if it needs longer; " + outcome.description(), limit, exec, outcome, null);
+        }
+        if (stopped == null && run.cancelSent()) {
+            // close() asked the device to stop it: an answer without "stopped" comes from a device that stops
+            // without saying so (an older agent), unless the device said the command had already ended
+            awaitUninterruptiblyKeepingFlag(run.cancel, STOP_WAIT);
+            if (!run.endedByItself()) {
+                throw new CommandStoppedException(where + ": connection closed while the command ran; "
+                        + StopOutcome.UNCONFIRMED.description(), StopOutcome.UNCONFIRMED, exec);
+            }
+        }
+        if (stopped != null) {
+            String why = closed ? "connection closed while the command ran"
+                    : "agent_stopping".equals(stopped) ? "the device's agent stopped while the command ran"
+                    : "the device stopped the command (" + stopped + ")";
+            throw new CommandStoppedException(where + ": " + why + "; " + outcome.description(), outcome, exec);
+        }
+        LOG.debug("{}: {} exited {} in {} ms", where, command, exec.exitCode(), exec.duration().toMillis());
+        return exec;
+    }
+
+    private ExecResult parse(String label, JsonObject result, long outputLimit, Duration duration)
+            throws IOException {
         JsonElement rc = result.get("return_code");
         if (rc == null || !rc.isJsonPrimitive() || !rc.getAsJsonPrimitive().isNumber()) {
             throw new ProtocolException(where + ": " + label + " answered without a numeric \"return_code\": \""
                     + excerpt(result.toString()) + "\"; is exec_path right for this device?");
         }
         boolean base64 = "base64".equalsIgnoreCase(text(result, "output_encoding"));
-        OutputBuffer out = new OutputBuffer(command.outputLimit());
-        OutputBuffer err = new OutputBuffer(command.outputLimit());
+        OutputBuffer out = new OutputBuffer(outputLimit);
+        OutputBuffer err = new OutputBuffer(outputLimit);
         out.write(output(label, result, "stdout", base64));
         err.write(output(label, result, "stderr", base64));
-        ExecResult exec = new ExecResult(rc.getAsInt(), out.toByteArray(), err.toByteArray(), duration,
+        return new ExecResult(rc.getAsInt(), out.toByteArray(), err.toByteArray(), duration,
                 out.truncated() || flag(result, "stdout_truncated"), err.truncated() || flag(result, "stderr_truncated"));
-        if (flag(result, "timed_out")) {
-            throw new TimedOutException(where + ": command timed out after " + text(timeout)
-                    + " and the device killed it with its child processes; raise the command's timeout if it needs"
-                    + " longer", timeout, exec, null);
+    }
+
+    /**
+     * Waits for a future until a {@link System#nanoTime()} deadline, through interrupts.
+     *
+     * @return whether the thread was interrupted meanwhile (the caller restores the flag)
+     */
+    private static boolean awaitUninterruptibly(CompletableFuture<?> future, long until) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                future.get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+                return interrupted;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException | TimeoutException | CancellationException e) {
+                return interrupted;
+            }
         }
-        LOG.debug("{}: {} exited {} in {} ms", where, command, exec.exitCode(), duration.toMillis());
-        return exec;
+    }
+
+    private static void awaitUninterruptiblyKeepingFlag(CompletableFuture<?> future, Duration limit) {
+        if (future != null && awaitUninterruptibly(future, System.nanoTime() + limit.toNanos())) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** What became of a command the plugin stopped. */
+    private record Stop(boolean stopped, StopOutcome outcome, ExecResult result) {
+    }
+
+    /**
+     * Stops a command whose caller gave up (interrupted, or the plugin's own deadline passed): asks the device to
+     * stop it ({@code DELETE /execute?id=}) and waits, a bounded time and through further interrupts, for the
+     * command's own answer, which carries the partial output and the device's report of the stop; the DELETE's
+     * answer says the same when the command's does not come. Without a device that can cancel, the request is
+     * dropped (a device with the heartbeat then stops the command) and the stop is unconfirmed.
+     */
+    private Stop stop(Exec run, String label) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            CompletableFuture<StopOutcome> cancel = cancel(run);
+            if (cancel == null) {
+                run.post.cancel(true);
+                return new Stop(true, StopOutcome.UNCONFIRMED, null);
+            }
+            long until = System.nanoTime() + STOP_WAIT.toNanos();
+            // the device answers the DELETE when the command is over, and the command's own answer comes with it;
+            // if the device did not know the command yet (the request still on its way), that answer would only
+            // come at the end: then drop the request, which a device with the heartbeat takes as a stop
+            interrupted |= awaitUninterruptibly(CompletableFuture.anyOf(run.post, cancel), until);
+            if (cancel.isDone() && !run.post.isDone()) {
+                interrupted |= awaitUninterruptibly(run.post, Math.min(until, System.nanoTime() + SETTLE.toNanos()));
+            }
+            if (run.post.isDone() && !run.post.isCompletedExceptionally()) {
+                try {
+                    HttpResponse<byte[]> r = run.post.join();
+                    if (r.statusCode() == 200) {
+                        JsonObject result = object(label, 200, r.body());
+                        ExecResult partial = parse(label, result, run.outputLimit, Duration.ZERO);
+                        if (text(result, "stopped") == null && !flag(result, "timed_out")) {
+                            interrupted |= awaitUninterruptibly(cancel, until);
+                            if (run.endedByItself()) {
+                                return new Stop(false, null, partial);
+                            }
+                            // a device that stops commands without saying so (an older agent): not confirmed
+                            return new Stop(true, StopOutcome.UNCONFIRMED, partial);
+                        }
+                        return new Stop(true, "confirmed".equals(text(result, "stop_outcome"))
+                                ? StopOutcome.CONFIRMED : StopOutcome.UNCONFIRMED, partial);
+                    }
+                } catch (CancellationException | java.util.concurrent.CompletionException | IOException e) {
+                    // no usable answer: the DELETE's tells
+                }
+            }
+            run.post.cancel(true);
+            return new Stop(true, run.cancelOutcome(), null);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override
@@ -369,10 +618,32 @@ public final class RestConnection implements Connection {
             return;
         }
         closed = true;
-        List<String> commands = List.copyOf(runningCommands);
+        // commands in progress: the device stops each and says whether it is gone; their exec calls then take
+        // the commands' own answers (partial output, the report). What is left after that is dropped
+        List<Exec> commands = List.copyOf(execs);
+        List<CompletableFuture<StopOutcome>> stops = new ArrayList<>();
+        for (Exec run : commands) {
+            CompletableFuture<StopOutcome> stop = unreachable ? null : cancel(run);
+            if (stop != null) {
+                stops.add(stop);
+            }
+        }
+        if (!stops.isEmpty()) {
+            awaitQuietly(stops, STOP_WAIT);
+            List<CompletableFuture<?>> answers = new ArrayList<>();
+            for (Exec run : commands) {
+                if (run.post != null) {
+                    answers.add(run.post);
+                }
+            }
+            awaitQuietly(answers, SETTLE);
+        }
         inFlight.forEach(f -> f.cancel(true));
-        if (!commands.isEmpty() && !unreachable) {
-            awaitQuietly(cancel(commands));
+        for (Exec run : commands) {
+            CompletableFuture<?> post = run.post;
+            if (post != null) {
+                post.cancel(true);
+            }
         }
         RestSettings s = settings;
         HttpClient c = client;
@@ -396,34 +667,142 @@ public final class RestConnection implements Connection {
     }
 
     /**
-     * Asks the device to kill commands whose caller gave up (closed, interrupted, timed out), if it can.
+     * Asks the device to stop a command whose caller gave up (closed, interrupted, timed out), if it can; sent
+     * once per command.
      *
-     * @return the requests sent, to wait on or not
+     * @return completed with what the device reported: {@link StopOutcome#CONFIRMED} only when it said the
+     *         command's processes are gone, {@code null} when it runs no such command (404); {@code null} when
+     *         the device cannot cancel
      */
-    private List<CompletableFuture<HttpResponse<Void>>> cancel(List<String> ids) {
-        RestSettings s = settings;
-        HttpClient c = client;
-        if (!cancellable || c == null || s == null) {
-            return List.of();
-        }
-        List<CompletableFuture<HttpResponse<Void>>> sent = new ArrayList<>();
-        for (String id : ids) {
-            HttpRequest request = request(s.execPath(), "id=" + encode(id), SHORT).header("Accept", JSON)
+    private CompletableFuture<StopOutcome> cancel(Exec run) {
+        synchronized (run) {
+            if (run.cancel != null) {
+                return run.cancel;
+            }
+            RestSettings s = settings;
+            HttpClient c = client;
+            if (!cancellable || c == null || s == null) {
+                return null;
+            }
+            HttpRequest request = request(s.execPath(), "id=" + encode(run.id), STOP_WAIT).header("Accept", JSON)
                     .DELETE().build();
-            sent.add(c.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) ->
-                    LOG.debug("{}: cancel of command {}: {}", where, id, e == null ? r.statusCode() : e.toString())));
+            run.cancel = c.sendAsync(request, capped(SMALL_BODY_LIMIT)).handle((r, e) -> {
+                LOG.debug("{}: cancel of command {}: {}", where, run.id, e == null ? r.statusCode() : e.toString());
+                if (e == null && r.statusCode() == 404) {
+                    return null; // not running (yet, or any more): its own answer tells
+                }
+                if (e != null || r.statusCode() != 200) {
+                    return StopOutcome.UNCONFIRMED; // 204 from an older device: asked, not confirmed
+                }
+                try {
+                    String said = text(object("DELETE", 200, r.body()), "stop_outcome");
+                    return "ended".equals(said) ? null // it had ended by itself: its own answer tells
+                            : "confirmed".equals(said) ? StopOutcome.CONFIRMED : StopOutcome.UNCONFIRMED;
+                } catch (ProtocolException p) {
+                    return StopOutcome.UNCONFIRMED;
+                }
+            });
+            return run.cancel;
         }
-        return sent;
     }
 
-    private static void awaitQuietly(List<? extends CompletableFuture<?>> futures) {
+    private static void awaitQuietly(List<? extends CompletableFuture<?>> futures, Duration limit) {
         try {
-            CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).get(SHORT.toMillis(),
+            CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).get(limit.toMillis(),
                     TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            // best effort: the device's own timeout still ends the command
+        } catch (ExecutionException | TimeoutException | CancellationException e) {
+            // best effort: what did not answer is reported unconfirmed
+        }
+    }
+
+    /** A command in progress: its id, the request waiting for its answer, and the request stopping it. */
+    private static final class Exec {
+        final String id;
+        final long outputLimit;
+        volatile CompletableFuture<HttpResponse<byte[]>> post;
+        CompletableFuture<StopOutcome> cancel;
+
+        Exec(String id, long outputLimit) {
+            this.id = id;
+            this.outputLimit = outputLimit;
+        }
+
+        synchronized boolean cancelSent() {
+            return cancel != null;
+        }
+
+        /**
+         * @return whether the command ended by itself: no stop was asked, or the device answered the stop that it
+         *         runs no such command (any more) or that it had ended
+         */
+        synchronized boolean endedByItself() {
+            return cancel == null || (cancel.isDone() && cancel.join() == null);
+        }
+
+        /** @return what the device said about its stop, {@link StopOutcome#UNCONFIRMED} when it said nothing */
+        synchronized StopOutcome cancelOutcome() {
+            StopOutcome said = cancel == null ? null : cancel.getNow(null);
+            return said == null ? StopOutcome.UNCONFIRMED : said;
+        }
+    }
+
+    /**
+     * Collects a body of at most {@code limit} bytes, so that the request's future completes with the whole
+     * answer and one bounded, interruptible wait covers it (a heartbeat answer starts long before it ends).
+     */
+    private static HttpResponse.BodyHandler<byte[]> capped(long limit) {
+        return info -> new CappedBody(limit);
+    }
+
+    private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final long limit;
+        private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        private java.util.concurrent.Flow.Subscription subscription;
+
+        CappedBody(long limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            if (body.isDone()) {
+                return;
+            }
+            for (ByteBuffer b : items) {
+                if (bytes.size() + (long) b.remaining() > limit) {
+                    subscription.cancel();
+                    body.completeExceptionally(new ProtocolException("the answer is larger than " + limit
+                            + " bytes; refusing to hold it in memory"));
+                    return;
+                }
+                byte[] chunk = new byte[b.remaining()];
+                b.get(chunk);
+                bytes.write(chunk, 0, chunk.length);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            body.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(bytes.toByteArray());
         }
     }
 
@@ -601,7 +980,17 @@ public final class RestConnection implements Connection {
         if (status >= 200 && status < 300) {
             return read(label, response, limit);
         }
-        byte[] body = readQuietly(response, ERROR_BODY_LIMIT);
+        refuse(label, response, readQuietly(response, ERROR_BODY_LIMIT), remotePath);
+        return null; // not reached
+    }
+
+    /**
+     * Throws the exception a non-2xx status means.
+     *
+     * @param remotePath the file a 404 is about, or {@code null} when a 404 means a wrong endpoint
+     */
+    private void refuse(String label, HttpResponse<?> response, byte[] body, String remotePath) throws IOException {
+        int status = response.statusCode();
         String error = errorText(body);
         String said = " (" + status + (error.isEmpty() ? "" : ": " + error) + ")";
         if (status == 401 || status == 403) {
@@ -733,15 +1122,30 @@ public final class RestConnection implements Connection {
         return "\"" + excerpt(text) + "\"";
     }
 
+    /** @return the {@code "code"} of a JSON error body, or {@code null} */
+    private static String errorCode(byte[] body) {
+        try {
+            JsonElement parsed = JsonParser.parseString(new String(body, StandardCharsets.UTF_8));
+            return parsed.isJsonObject() ? text(parsed.getAsJsonObject(), "code") : null;
+        } catch (JsonParseException e) {
+            return null;
+        }
+    }
+
     /** A short, single-line, token-free excerpt of a device's text for messages. */
     private String excerpt(String text) {
         String flat = redact(text).replaceAll("[\\p{Cntrl}&&[^\t]]+", " ").strip();
         return flat.length() > 160 ? flat.substring(0, 160) + "..." : flat;
     }
 
+    /** Takes the token and the become passwords of commands in progress out of a device's text. */
     private String redact(String text) {
         Secret t = token;
-        return t == null || t.reveal().length() < 4 ? text : text.replace(t.reveal(), "***");
+        String clean = t == null || t.reveal().length() < 4 ? text : text.replace(t.reveal(), "***");
+        for (String password : becomePasswords.keySet()) {
+            clean = clean.replace(password, "***");
+        }
+        return clean;
     }
 
     private void refuseBig(RestSettings s, long size, String file, String verb) throws ConnectionException {

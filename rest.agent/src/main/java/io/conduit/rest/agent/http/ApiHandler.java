@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
@@ -27,6 +28,11 @@ import com.google.gson.JsonPrimitive;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 
+import io.conduit.api.connection.Become;
+import io.conduit.api.connection.BecomeFailedException;
+import io.conduit.api.connection.Secret;
+import io.conduit.api.connection.StopOutcome;
+import io.conduit.api.connection.TimedOutException;
 import io.conduit.rest.agent.Log;
 import io.conduit.rest.agent.exec.CommandRunner;
 
@@ -40,6 +46,21 @@ public final class ApiHandler implements HttpHandler {
     public static final String RAW_FILES = "raw_files";
     /** The capability /health advertises for {@code DELETE /execute?id=ID}. */
     public static final String CANCEL = "cancel";
+    /**
+     * The capability /health advertises for the {@code "become"} field of {@code POST /execute}: the agent runs
+     * sudo or su itself and gives the password only when they ask for it.
+     */
+    public static final String BECOME = "become";
+    /**
+     * The capability /health advertises for the {@code "heartbeat"} field of {@code POST /execute}: the answer
+     * starts when the command has started and carries a space every interval until the result, and the agent
+     * stops the command when a space cannot be written (the client is gone).
+     */
+    public static final String HEARTBEAT = "heartbeat";
+    /** The {@code "code"} of a 422 answer when sudo or su refused or failed. */
+    public static final String BECOME_FAILED = "become_failed";
+    private static final Duration MIN_HEARTBEAT = Duration.ofMillis(200);
+    private static final Duration MAX_HEARTBEAT = Duration.ofSeconds(30);
     /** Protocol version /health reports. */
     public static final int PROTOCOL = 1;
     private static final String OCTET = "application/octet-stream";
@@ -90,7 +111,7 @@ public final class ApiHandler implements HttpHandler {
         } catch (ApiError e) {
             status = e.status();
             try {
-                error(exchange, status, e.getMessage());
+                error(exchange, status, e.getMessage(), e.code());
             } catch (IOException | RuntimeException ignored) {
                 // headers already sent or the client went away
             }
@@ -156,6 +177,8 @@ public final class ApiHandler implements HttpHandler {
         JsonArray capabilities = new JsonArray();
         capabilities.add(RAW_FILES);
         capabilities.add(CANCEL);
+        capabilities.add(BECOME);
+        capabilities.add(HEARTBEAT);
         body.add("capabilities", capabilities);
         JsonObject limits = new JsonObject();
         limits.addProperty("max_request_size", settings.maxRequestBytes());
@@ -173,12 +196,28 @@ public final class ApiHandler implements HttpHandler {
             if (id == null || id.isEmpty()) {
                 throw new ApiError(400, "missing ?id= of the command to cancel");
             }
-            if (!runner.cancel(id)) {
+            java.util.concurrent.CompletableFuture<CommandRunner.Finished> stopping = runner.cancel(id);
+            if (stopping == null) {
                 throw new ApiError(404, "no running command with id " + id);
             }
-            Log.info("cancelled command " + id + " at its client's request");
-            exchange.sendResponseHeaders(204, -1);
-            return 204;
+            // answer when the command is over, with what the wrapper reported: the client learns whether its
+            // command is really gone
+            CommandRunner.Finished finished;
+            try {
+                finished = stopping.get(CommandRunner.STOP_WAIT.toMillis() + 3000, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                finished = CommandRunner.Finished.UNCONFIRMED;
+            }
+            String outcome = switch (finished) {
+                case STOPPED -> "confirmed";
+                case UNCONFIRMED -> "unconfirmed";
+                case ENDED -> "ended";
+            };
+            Log.info("cancelled command " + id + " at its client's request: " + outcome);
+            JsonObject body = new JsonObject();
+            body.addProperty("id", id);
+            body.addProperty("stop_outcome", outcome);
+            return json(exchange, 200, body);
         }
         allow(method, "POST", "DELETE");
         JsonObject request = readJson(exchange);
@@ -207,16 +246,38 @@ public final class ApiHandler implements HttpHandler {
         String stdinEncoding = encoding(request, "stdin_encoding", "base64");
         byte[] stdin = stdinText == null ? new byte[0] : decode(stdinText, stdinEncoding, "stdin");
         String outputEncoding = encoding(request, "output_encoding", "text");
+        Become become = become(request);
+        Duration heartbeatEvery = null;
+        JsonElement h = request.get("heartbeat");
+        if (h != null && !h.isJsonNull()) {
+            double seconds = number(h, "heartbeat");
+            if (seconds > 0) {
+                Duration asked = Duration.ofMillis(Math.round(seconds * 1000));
+                heartbeatEvery = asked.compareTo(MIN_HEARTBEAT) < 0 ? MIN_HEARTBEAT
+                        : asked.compareTo(MAX_HEARTBEAT) > 0 ? MAX_HEARTBEAT : asked;
+            }
+        }
+        String id = string(request, "id", false);
 
         if (!commands.tryAcquire()) {
             throw new ApiError(503, settings.maxCommands() + " commands are running, the agent's limit"
                     + " (--max-commands); try again when some have ended");
         }
         CommandRunner.Outcome outcome;
+        Heartbeat heartbeat = new Heartbeat(exchange, heartbeatEvery != null);
         try {
-            outcome = runner.run(command, stdin, timeout, limit, string(request, "id", false));
+            outcome = runner.run(new CommandRunner.Spec(command, stdin, become, timeout, limit, id),
+                    heartbeatEvery == null ? Duration.ofSeconds(1) : heartbeatEvery, heartbeat);
+        } catch (BecomeFailedException | TimedOutException e) {
+            // sudo or su refused, failed or hung before the command started: nothing of it ran
+            throw new ApiError(422, e.getMessage(), BECOME_FAILED);
         } finally {
             commands.release();
+        }
+        if (outcome.stopped() != null) {
+            Log.info("command " + (id == null ? "" : id + " ") + "stopped (" + outcome.stopped().wire() + "): "
+                    + (outcome.stopOutcome() == StopOutcome.CONFIRMED ? "its process group is gone"
+                            : "its stop could not be confirmed"));
         }
         JsonObject body = new JsonObject();
         body.addProperty("return_code", outcome.exitCode());
@@ -226,9 +287,98 @@ public final class ApiHandler implements HttpHandler {
         body.addProperty("stdout_truncated", outcome.stdoutTruncated());
         body.addProperty("stderr_truncated", outcome.stderrTruncated());
         body.addProperty("timed_out", outcome.timedOut());
+        if (outcome.stopped() != null) {
+            body.addProperty("stopped", outcome.stopped().wire());
+            body.addProperty("stop_outcome", outcome.stopOutcome() == StopOutcome.CONFIRMED ? "confirmed"
+                    : "unconfirmed");
+        }
         body.addProperty("timeout", timeout.toMillis() / 1000.0);
         body.addProperty("duration_ms", outcome.duration().toMillis());
-        return json(exchange, 200, body);
+        if (!heartbeat.streaming()) {
+            return json(exchange, 200, body);
+        }
+        heartbeat.finish(GSON.toJson(body).getBytes(StandardCharsets.UTF_8));
+        return 200;
+    }
+
+    /**
+     * {@code "become": {"method": "sudo"|"su", "user": USER, "password": PASSWORD}}. The password is a secret:
+     * it is never logged or quoted in an answer, and the wrapper writes it only when sudo or su prompt for it.
+     */
+    private static Become become(JsonObject request) throws ApiError {
+        JsonElement b = request.get("become");
+        if (b == null || b.isJsonNull()) {
+            return null;
+        }
+        if (!b.isJsonObject()) {
+            throw new ApiError(400, "\"become\" must be an object: {\"method\": \"sudo\" or \"su\", \"user\": USER,"
+                    + " \"password\": PASSWORD}");
+        }
+        JsonObject object = b.getAsJsonObject();
+        String method = string(object, "method", true).toLowerCase(Locale.ROOT);
+        Become.Method m = switch (method) {
+            case "sudo" -> Become.Method.SUDO;
+            case "su" -> Become.Method.SU;
+            default -> throw new ApiError(400, "\"become.method\" must be \"sudo\" or \"su\", not \"" + method
+                    + "\"");
+        };
+        String user = string(object, "user", false);
+        if (user != null && (user.isBlank() || user.startsWith("-") || user.chars().anyMatch(Character::isISOControl))) {
+            throw new ApiError(400, "\"become.user\" is not a user name");
+        }
+        JsonElement p = object.get("password");
+        Secret password = null;
+        if (p != null && !p.isJsonNull()) {
+            if (!p.isJsonPrimitive() || !p.getAsJsonPrimitive().isString()) {
+                throw new ApiError(400, "\"become.password\" must be a string");
+            }
+            password = Secret.of(p.getAsString());
+        }
+        return new Become(m, user, password);
+    }
+
+    /**
+     * The answer of a {@code POST /execute} that asked for a heartbeat: {@code 200} and the headers once the
+     * command started, a space (JSON whitespace) every interval, then the result object. A space that cannot be
+     * written means the client is gone; the runner then stops the command.
+     */
+    private static final class Heartbeat implements CommandRunner.Listener {
+        private final HttpExchange exchange;
+        private final boolean enabled;
+        private OutputStream body;
+
+        Heartbeat(HttpExchange exchange, boolean enabled) {
+            this.exchange = exchange;
+            this.enabled = enabled;
+        }
+
+        @Override
+        public void started() throws IOException {
+            if (enabled) {
+                exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+                exchange.sendResponseHeaders(200, 0);
+                body = exchange.getResponseBody();
+                tick();
+            }
+        }
+
+        @Override
+        public void tick() throws IOException {
+            if (body != null) {
+                body.write(' ');
+                body.flush();
+            }
+        }
+
+        boolean streaming() {
+            return body != null;
+        }
+
+        void finish(byte[] result) throws IOException {
+            try (OutputStream out = body) {
+                out.write(result);
+            }
+        }
     }
 
     private int files(HttpExchange exchange, String method) throws ApiError, IOException {
@@ -431,9 +581,16 @@ public final class ApiHandler implements HttpHandler {
 
     /** Sends {@code {"error": message}}; also used for requests outside the API path. */
     static void error(HttpExchange exchange, int status, String message) throws IOException {
+        error(exchange, status, message, null);
+    }
+
+    private static void error(HttpExchange exchange, int status, String message, String code) throws IOException {
         JsonObject body = new JsonObject();
         body.addProperty("error", message);
         body.addProperty("status", status);
+        if (code != null) {
+            body.addProperty("code", code);
+        }
         json(exchange, status, body);
     }
 }
