@@ -11,6 +11,9 @@ import java.util.regex.Pattern;
  * quoting behave the same over SSH, locally or anywhere a POSIX {@code sh} runs (pyinfra's
  * {@code make_unix_command}).
  *
+ * <p>Plugins run commands through {@link WrappedCommand}, which uses {@link #script} and {@link #quote}; the
+ * older {@link #wrap} and {@link #stdin} pair is kept for plugins built against API 1.0.
+ *
  * <p>{@link #wrap} gives a single line: {@code sh -c 'SCRIPT'}, or with become
  * {@code sudo -H -S -p '' -u USER -- sh -c 'SCRIPT'} (or {@code sudo -n ...} without a password, so a missing
  * NOPASSWD rule fails at once instead of hanging at a prompt) or {@code su -s /bin/sh USER -c 'SCRIPT'}. SCRIPT
@@ -81,7 +84,11 @@ public final class ShellCommand {
      *
      * @param command the command
      * @return the bytes to write before closing stdin
+     * @deprecated writes the become password whether or not sudo or su asks for it (a NOPASSWD rule or a root
+     *             login then hands it to the command), and gives no way to stop the command: use
+     *             {@link WrappedCommand}. Kept for plugins built against API 1.0.
      */
+    @Deprecated
     public static byte[] stdin(Command command) {
         Become become = command.become();
         if (become == null || become.password() == null) {
@@ -98,7 +105,10 @@ public final class ShellCommand {
      *
      * @param command the command
      * @return {@code true} when the plugin must allocate a pty
+     * @deprecated su reads the password from standard input through PAM; {@link WrappedCommand} needs no pty
+     *             for it. Kept for plugins built against API 1.0.
      */
+    @Deprecated
     public static boolean needsPty(Command command) {
         return command.pty() || (command.become() != null && command.become().method() == Become.Method.SU
                 && command.become().password() != null);

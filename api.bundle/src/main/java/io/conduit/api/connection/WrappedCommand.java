@@ -48,7 +48,8 @@ public final class WrappedCommand {
             read -r l 2>/dev/null <"$f" || continue; l=${l##*) }; set -- $l; [ "$3" = "$c" ] && [ "$1" != Z ] \
             && return 0; done; return 1; fi; kill -0 $g 2>/dev/null; }
             z() { x=1; [ -n "$c" ] || return 0; kill -TERM $g 2>/dev/null; kill -CONT $g 2>/dev/null; \
-            if [ -z "$k" ]; then { sleep 2; kill -KILL $g; } </dev/null >/dev/null 2>&1 & k=$!; fi; }
+            if [ -z "$k" ]; then { trap 'kill $w 2>/dev/null; exit 0' TERM; sleep 2 & w=$!; wait $w; \
+            kill -KILL $g; } </dev/null >/dev/null 2>&1 & k=$!; fi; }
             trap z USR1
             if [ "$n" -lt 0 ]; then printf '%s 0\\n' "$m" >&2; exec 3<&0; \
             { while [ -t 0 ]; do sleep 1; done; kill -TERM 0; sleep 2; kill -KILL 0; } <&3 >/dev/null 2>&1 & \
@@ -71,6 +72,8 @@ public final class WrappedCommand {
             if a; then printf '%s survived\\n' "$m" >&2; else kill $k 2>/dev/null; printf '%s stopped\\n' "$m" >&2; fi
             exit $r
             """;
+    /** How long become may take at most (sudo or su to start the command) when a command has no deadline. */
+    public static final Duration BECOME_TIMEOUT = Duration.ofSeconds(60);
     /** At most this much become talk is kept for an error message (bytes). */
     private static final int PREAMBLE_LIMIT = 16 * 1024;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -485,7 +488,4 @@ public final class WrappedCommand {
         }
         return -1;
     }
-
-    /** How long {@link #awaitStart} may take at most when a command has no deadline of its own. */
-    public static final Duration BECOME_TIMEOUT = Duration.ofSeconds(60);
 }

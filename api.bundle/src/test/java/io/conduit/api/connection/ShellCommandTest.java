@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The wrapper's lines are run by a real /bin/sh: what the shell does with them is what a host does. */
+@SuppressWarnings("deprecation") // the 1.0 pair stays tested while it is kept
 class ShellCommandTest {
 
     /** Runs a wrapped line as an SSH server would hand it to the login shell. */
