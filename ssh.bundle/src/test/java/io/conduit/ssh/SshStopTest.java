@@ -129,7 +129,7 @@ class SshStopTest {
         marks.forEach(HostProcesses::kill);
     }
 
-    private Connection connect(String login) throws IOException {
+    Connection connect(String login) throws IOException {
         SshPlugin plugin = TestSupport.plugin(knownHosts);
         cleanup.add(0, plugin::deactivate);
         Connection c = plugin.create(new ConnectionKey("target", "ssh"));
@@ -138,7 +138,7 @@ class SshStopTest {
         return c;
     }
 
-    private long mark() {
+    long mark() {
         long m = HostProcesses.mark();
         marks.add(m);
         return m;
@@ -160,7 +160,7 @@ class SshStopTest {
     }
 
     /** Ends the command as {@code ending} says once it runs on the host, and returns what exec threw. */
-    private static Exception endEarly(Connection c, Command command, Ending ending, long m) throws Exception {
+    static Exception endEarly(Connection c, Command command, Ending ending, long m) throws Exception {
         if (ending == Ending.COMMAND_TIMEOUT) {
             CompletableFuture<Void> started = CompletableFuture.runAsync(() -> {
                 try {
