@@ -317,7 +317,8 @@ class SshStopTest {
         assertTrue(none.getMessage().contains("none is set"), none.getMessage());
         BecomeFailedException wrongSu = assertThrows(BecomeFailedException.class, () -> c.exec(Command.shell(
                 "sleep " + m).withBecome(new Become(Become.Method.SU, TestUsers.TARGET, Secret.of("wrong")))));
-        assertTrue(wrongSu.getMessage().contains("su"), wrongSu.getMessage());
+        assertTrue(wrongSu.getMessage().contains("su: Authentication failure"), "su's own words: "
+                + wrongSu.getMessage());
         assertFalse(wrongSu.getMessage().contains("wrong"), "never the password: " + wrongSu.getMessage());
         BecomeFailedException tty = assertThrows(BecomeFailedException.class, () -> connect(TestUsers.TTY)
                 .exec(Command.shell("sleep " + m).withBecome(Become.sudo("root", TestUsers.PASSWORD))));

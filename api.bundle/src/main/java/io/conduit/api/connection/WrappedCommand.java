@@ -308,11 +308,20 @@ public final class WrappedCommand {
     private String said() {
         String text = new String(preamble.toByteArray(), StandardCharsets.UTF_8)
                 .replace(new String(sudoPrompt, StandardCharsets.US_ASCII), "");
+        int lecture = text.indexOf("We trust you have received");
+        int lectureEnd = text.indexOf("#3)");
+        if (lecture >= 0 && lectureEnd > lecture) { // sudo's first-use lecture says nothing about the failure
+            int eol = text.indexOf('\n', lectureEnd);
+            text = text.substring(0, lecture) + (eol < 0 ? "" : text.substring(eol + 1));
+        }
         StringBuilder clean = new StringBuilder();
         for (String line : text.split("\r?\n|\r")) {
             String t = line.strip();
-            if (t.isEmpty() || t.toLowerCase(Locale.ROOT).startsWith("password") || t.contains(marker)
-                    || t.startsWith("We trust you have received") || t.startsWith("#")) {
+            // su's prompt has no newline: "Password: su: Authentication failure" keeps what follows it
+            if (t.toLowerCase(Locale.ROOT).startsWith("password") && t.indexOf(':') >= 0) {
+                t = t.substring(t.indexOf(':') + 1).strip();
+            }
+            if (t.isEmpty() || t.contains(marker)) {
                 continue;
             }
             if (clean.length() > 0) {

@@ -70,6 +70,8 @@ final class LocalConnection implements Connection {
         OutputBuffer err = new OutputBuffer(command.outputLimit());
         CompletableFuture<Void> readOut = pump(process.getInputStream(), wrapped.stdout(out), io);
         CompletableFuture<Void> readErr = pump(process.getErrorStream(), wrapped.stderr(err), io);
+        // output at its end means the become tool or the shell is gone: a become still waiting learns it at once
+        CompletableFuture.allOf(readOut, readErr).whenComplete((ok, failure) -> wrapped.ended());
         // stdin stays open while the command runs: the wrapper stops the command when it closes (also when
         // this JVM dies), so it is only closed to stop the command, or after the command ended
         OutputStream in = process.getOutputStream();
