@@ -79,6 +79,21 @@ class StopOnTheHostTest {
     }
 
     @Test
+    void theHostDeadlineStopsACommandRunAsAnotherUser() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name"))
+                && Files.isExecutable(Path.of("/usr/bin/sudo")), "needs root and sudo (CI has both)");
+        long mark = mark();
+        RunResult result = runner.run("all", new CommandTask(Command.shell("sleep " + mark + " & sleep " + mark)
+                .withBecome(io.conduit.api.connection.Become.sudo("nobody", null))),
+                new RunOptions(null, null, Duration.ofSeconds(2), null), null);
+        for (HostResult h : result.hosts()) {
+            assertEquals("timed out after 2 s (host timeout; raise it with -t); the command was stopped on the host",
+                    h.error(), h.host());
+        }
+        assertEquals(List.of(), survivors(mark), "sleep " + mark + " (as nobody) left running");
+    }
+
+    @Test
     void ctrlCStopsEveryHostsCommandAndReportsEachHost() throws Exception {
         long mark = mark();
         AtomicReference<RunResult> result = new AtomicReference<>();
