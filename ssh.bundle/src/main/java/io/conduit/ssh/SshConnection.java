@@ -359,7 +359,8 @@ final class SshConnection implements Connection, Transfers.Shell {
         Duration timeout = command.timeout() != null ? command.timeout() : s.commandTimeout();
         long start = System.nanoTime();
         long deadline = timeout == null ? Long.MAX_VALUE : start + timeout.toNanos();
-        WrappedCommand wrapped = WrappedCommand.of(command);
+        // the heartbeat lets the host's wrapper stop the command when this link drops without a close
+        WrappedCommand wrapped = WrappedCommand.of(command).withHeartbeat();
         boolean pty = wrapped.pty();
         acquire(deadline, timeout, command);
         OutputBuffer out = new OutputBuffer(command.outputLimit());
@@ -409,7 +410,7 @@ final class SshConnection implements Connection, Transfers.Shell {
             boolean done;
             try {
                 // MINA's ClientChannel.waitFor ignores interrupts; a latch lets Ctrl-C and the host deadline in
-                done = ended.await(Math.max(1, remaining(deadline)), TimeUnit.NANOSECONDS);
+                done = awaitEnd(ended, deadline, wrapped, stdin);
             } catch (InterruptedException e) {
                 StopOutcome outcome = stop(running);
                 Thread.currentThread().interrupt();
@@ -458,6 +459,31 @@ final class SshConnection implements Connection, Transfers.Shell {
                 ch.close(false);
             }
             channels.release();
+        }
+    }
+
+    /**
+     * Waits for the command's channel to close until the deadline, writing the wrapper's heartbeat meanwhile.
+     *
+     * @return {@code true} when the channel closed, {@code false} when the deadline passed
+     * @throws InterruptedException the thread was interrupted
+     */
+    private static boolean awaitEnd(java.util.concurrent.CountDownLatch ended, long deadline, WrappedCommand wrapped,
+            OutputStream stdin) throws InterruptedException {
+        long beat = WrappedCommand.HEARTBEAT_INTERVAL.toNanos();
+        while (true) {
+            long left = remaining(deadline);
+            if (left <= 0) {
+                return false;
+            }
+            if (ended.await(wrapped.heartbeatExpected() ? Math.min(left, beat) : left, TimeUnit.NANOSECONDS)) {
+                return true;
+            }
+            try {
+                wrapped.heartbeat(stdin);
+            } catch (IOException e) {
+                LOG.debug("heartbeat not sent ({}): the channel is closing", e.toString());
+            }
         }
     }
 

@@ -277,6 +277,45 @@ class SshStopTest {
         }
     }
 
+    /**
+     * The link drops without a close (no FIN, no RST): sshd cannot tell, so the command's input never ends; the
+     * wrapper misses the heartbeat and stops the command by itself within {@link
+     * io.conduit.api.connection.WrappedCommand#HEARTBEAT_TIMEOUT}.
+     */
+    @Test
+    void aCommandWhoseLinkDroppedSilentlyEndsByItself() throws Exception {
+        try (FreezingProxy proxy = new FreezingProxy(sshd.port)) {
+            Path kh = Files.writeString(base.resolve("known_hosts_proxy"),
+                    sshd.knownHosts("ed25519").replace("]:" + sshd.port + " ", "]:" + proxy.port() + " "));
+            SshPlugin plugin = TestSupport.plugin(kh);
+            cleanup.add(0, plugin::deactivate);
+            List<Long> marks = new ArrayList<>();
+            for (Variant v : List.of(USER, SUDO)) { // both connected and running before the link drops
+                Connection c = plugin.create(new ConnectionKey("frozen-" + v.login(), "ssh"));
+                c.open(TestSupport.params(proxy.port(), v.login(), null, "private_key_file", key.toString()));
+                cleanup.add(0, c);
+                long m = mark();
+                marks.add(m);
+                Thread caller = new Thread(() -> {
+                    try {
+                        c.exec(Command.shell("sleep " + m + " & sleep " + m).withBecome(v.become())
+                                .withTimeout(Duration.ofSeconds(120)));
+                    } catch (IOException e) {
+                        // the link is gone: what matters here is the host's side
+                    }
+                }, "exec-over-frozen-link");
+                caller.setDaemon(true);
+                caller.start();
+                HostProcesses.awaitRunning(m, 2, Duration.ofSeconds(20));
+            }
+            proxy.freeze();
+            for (long m : marks) {
+                assertEquals(List.of(), HostProcesses.survivors(m, Duration.ofSeconds(15)),
+                        "sleep " + m + " outlived its silently dropped link by 15 s");
+            }
+        }
+    }
+
     @Test
     void theBecomePasswordIsWrittenOnlyWhenAsked() throws Exception {
         // NOPASSWD, a root login that sudo never asks, and su run by root: none asks, so stdin stays the command's

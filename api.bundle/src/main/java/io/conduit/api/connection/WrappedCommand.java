@@ -22,7 +22,8 @@ import java.util.Locale;
  * process of the group is left and prints {@code MARKER stopped} (or {@code MARKER survived}) on stderr, which
  * {@link #stopOutcome()} reads. So a plugin must keep the channel's stdin open while the command runs and close
  * it to stop the command. This needs no SSH {@code signal} request (many servers ignore it) and no second
- * become. With a pty the terminal is the input: the plugin stops the command through the terminal (Ctrl-C,
+ * become. A plugin whose link can drop silently also sends a heartbeat ({@link #withHeartbeat}). With a pty
+ * the terminal is the input: the plugin stops the command through the terminal (Ctrl-C,
  * then closing the channel, upon which the server hangs the terminal up), and the wrapper, which polls its
  * terminal every second, ends its whole process group (SIGTERM, SIGKILL 2 s later) once the terminal is gone;
  * nothing can report that back, so such a stop is never confirmed.
@@ -43,7 +44,7 @@ public final class WrappedCommand {
      * under a pty (no control input: the command is exec'd in the foreground).
      */
     static final String WRAPPER = """
-            m=$1 n=$2 s=$3 c= g= x= k= t=
+            m=$1 n=$2 s=$3 h=${4:-0} c= g= x= k= t=
             a() { if [ "$g" = "-$c" ] && [ -r /proc/self/stat ]; then for f in /proc/[0-9]*/stat; do \
             read -r l 2>/dev/null <"$f" || continue; l=${l##*) }; set -- $l; [ "$3" = "$c" ] && [ "$1" != Z ] \
             && return 0; done; return 1; fi; kill -0 $g 2>/dev/null; }
@@ -55,11 +56,13 @@ public final class WrappedCommand {
             { while [ -t 0 ]; do sleep 1; done; kill -TERM 0; sleep 2; kill -KILL 0; } <&3 >/dev/null 2>&1 & \
             k=$!; exec 3<&-; sh -c "$s"; r=$?; kill $k 2>/dev/null; exit $r; fi
             if [ -r /proc/$$/stat ]; then read -r l </proc/$$/stat; l=${l##*) }; set -- $l; t=${20}; fi
-            w='p=$1 t=$2; cat >/dev/null; if [ -n "$t" ]; then read -r l 2>/dev/null </proc/$p/stat || exit 0; \
+            w='p=$1 t=$2 h=$3; if [ "$h" -gt 0 ] && command -v timeout >/dev/null 2>&1; then \
+            while [ -n "$(timeout $h dd bs=1 count=1 2>/dev/null)" ]; do :; done; else cat >/dev/null; fi; \
+            if [ -n "$t" ]; then read -r l 2>/dev/null </proc/$p/stat || exit 0; \
             l=${l##*) }; set -- $l; [ "${20}" = "$t" ] || exit 0; fi; kill -USR1 $p'
             exec 3<&0
             if command -v setsid >/dev/null 2>&1; then g=setsid; else g=; fi
-            { [ "$n" -gt 0 ] && head -c "$n" <&3; exec >/dev/null; sh -c "$w" w $$ "$t" <&3 3<&- & } 2>/dev/null \
+            { [ "$n" -gt 0 ] && head -c "$n" <&3; exec >/dev/null; sh -c "$w" w $$ "$t" "$h" <&3 3<&- & } 2>/dev/null \
             | $g sh -c "$s" 3<&- & c=$!
             if [ -n "$g" ]; then g=-$c; else g=$c; fi
             exec 3<&-
@@ -74,6 +77,13 @@ public final class WrappedCommand {
             """;
     /** How long become may take at most (sudo or su to start the command) when a command has no deadline. */
     public static final Duration BECOME_TIMEOUT = Duration.ofSeconds(60);
+    /** How often a plugin that asked for {@link #withHeartbeat} writes one byte on the command's stdin. */
+    public static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * How long the wrapper waits for a heartbeat before it takes the connection for lost and stops the command
+     * (a link that dropped without closing: neither side learns it from TCP for minutes).
+     */
+    public static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
     /** At most this much become talk is kept for an error message (bytes). */
     private static final int PREAMBLE_LIMIT = 16 * 1024;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -83,6 +93,7 @@ public final class WrappedCommand {
     private final byte[] start;
     private final byte[] sudoPrompt;
     private final boolean pty;
+    private volatile boolean heartbeat;
     private final Object lock = new Object();
     private final ByteArrayOutputStream preamble = new ByteArrayOutputStream();
     private int scanFrom;
@@ -114,6 +125,38 @@ public final class WrappedCommand {
         return new WrappedCommand(command, "conduit-" + HexFormat.of().formatHex(bytes));
     }
 
+    /**
+     * Asks the wrapper to expect a heartbeat: after the command's input, one byte every
+     * {@link #HEARTBEAT_INTERVAL} ({@link #heartbeat}); with none for {@link #HEARTBEAT_TIMEOUT} it stops the
+     * command as if the connection had closed. For transports whose link can drop without either side seeing a
+     * close (SSH over a network). Ignored under a pty, whose input is the terminal. Needs {@code timeout} on the
+     * host (coreutils, busybox); without it the wrapper watches for the end of its input only.
+     *
+     * @return this
+     */
+    public WrappedCommand withHeartbeat() {
+        heartbeat = true;
+        return this;
+    }
+
+    /** @return whether the plugin must write {@link #heartbeat} every {@link #HEARTBEAT_INTERVAL} */
+    public boolean heartbeatExpected() {
+        return heartbeat && !pty;
+    }
+
+    /**
+     * Writes one heartbeat byte on the command's stdin (after its input), when {@link #heartbeatExpected()}.
+     *
+     * @param stdin the channel's standard input
+     * @throws IOException the channel is gone
+     */
+    public void heartbeat(OutputStream stdin) throws IOException {
+        if (heartbeatExpected()) {
+            stdin.write('.');
+            stdin.flush();
+        }
+    }
+
     /** @return the command being run */
     public Command command() {
         return command;
@@ -135,7 +178,7 @@ public final class WrappedCommand {
         String script = ShellCommand.script(command);
         long n = pty ? -1 : command.stdin().length;
         String inner = "sh -c " + ShellCommand.quote(WRAPPER) + " conduit " + marker + " " + n + " "
-                + ShellCommand.quote(script);
+                + ShellCommand.quote(script) + (heartbeatExpected() ? " " + HEARTBEAT_TIMEOUT.toSeconds() : "");
         Become become = command.become();
         if (become == null) {
             return inner;
