@@ -4,22 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.conduit.api.testing.HostProcesses;
 
 /**
  * What {@code bin/conduit} starts it stops, seen as an operator would: the host deadline, SIGINT and SIGKILL
@@ -31,36 +29,37 @@ class StopAndBecomeIT {
 
     @Test
     void theHostDeadlineLeavesNoProcessAndSaysTheCommandWasStopped() throws Exception {
-        long m = mark();
+        long m = HostProcesses.mark();
         Conduit.Result r = Conduit.run("-c", "conduit:run -t 2s all 'sleep " + m + " & sleep " + m + "'");
 
         assertEquals(Main.EXIT_HOSTS_FAILED, r.exit(), r::toString);
         assertEquals(3, r.out().lines().filter(l -> l.contains("timed out after 2 s (host timeout; raise it with -t);"
                 + " the command was stopped on the host")).count(), r::toString);
-        assertEquals(List.of(), survivors(m, Duration.ofSeconds(2)), "sleep " + m + " outlived the run");
+        assertEquals(List.of(), HostProcesses.survivors(m, Duration.ofSeconds(2)),
+                "sleep " + m + " outlived the run");
     }
 
     @Test
     void theCommandTimeoutSaysWhichDeadlineItWas() throws Exception {
-        long m = mark();
+        long m = HostProcesses.mark();
         Conduit.Result r = Conduit.run("-c", "conduit:run --command-timeout 1s local1 'sleep " + m + "'");
 
         assertEquals(Main.EXIT_HOSTS_FAILED, r.exit(), r::toString);
         assertTrue(r.out().contains("command timed out after 1 s (--command-timeout); the command was stopped on the"
                 + " host"), r::toString);
-        assertEquals(List.of(), survivors(m, Duration.ofSeconds(2)));
+        assertEquals(List.of(), HostProcesses.survivors(m, Duration.ofSeconds(2)));
     }
 
     @Test
     void sigintAndSigkillOfConduitLeaveNoProcessOnTheHosts() throws Exception {
         for (String signal : List.of("INT", "KILL")) {
-            long m = mark();
+            long m = HostProcesses.mark();
             Process conduit = new ProcessBuilder(Conduit.DIST.resolve("bin/conduit").toString(), "-c",
                     "conduit:run all 'sleep " + m + " & sleep " + m + "'").redirectErrorStream(true)
                     .redirectOutput(dir.resolve("out-" + signal).toFile()).start();
             try {
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (running(m).size() < 6) {
+                while (HostProcesses.sleeping(m).size() < 6) {
                     assertTrue(System.nanoTime() < deadline, "the run started: "
                             + Files.readString(dir.resolve("out-" + signal)));
                     Thread.sleep(50); // polling /proc: nothing tells us a process started
@@ -70,7 +69,7 @@ class StopAndBecomeIT {
                 assertTrue(conduit.waitFor(30, TimeUnit.SECONDS), "conduit ended after SIG" + signal);
                 // SIGINT: Conduit stops the framework, and the plugins the commands; SIGKILL: no goodbye, the
                 // wrapper on the host sees its standard input end
-                assertEquals(List.of(), survivors(m, Duration.ofSeconds(signal.equals("INT") ? 2 : 10)),
+                assertEquals(List.of(), HostProcesses.survivors(m, Duration.ofSeconds(signal.equals("INT") ? 2 : 10)),
                         "SIG" + signal + ": sleep " + m + " outlived Conduit");
             } finally {
                 conduit.destroyForcibly();
@@ -121,45 +120,5 @@ class StopAndBecomeIT {
 
     private static boolean root() {
         return "root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/sudo"));
-    }
-
-    private static long mark() {
-        return 300 + ThreadLocalRandom.current().nextLong(999_000);
-    }
-
-    private static List<Long> survivors(long mark, Duration within) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        List<Long> left = running(mark);
-        while (!left.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-            left = running(mark);
-        }
-        left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-        return left;
-    }
-
-    /** Live (not zombie) {@code sleep MARK} processes, from /proc. */
-    private static List<Long> running(long mark) {
-        List<Long> found = new ArrayList<>();
-        String wanted = "sleep\0" + mark + "\0";
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            for (Path p : (Iterable<Path>) procs::iterator) {
-                String name = p.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                try {
-                    String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
-                    if (cmd.equals(wanted) && !Files.readString(p.resolve("stat")).contains(") Z ")) {
-                        found.add(Long.parseLong(name));
-                    }
-                } catch (IOException e) {
-                    // it ended while we looked
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return found;
     }
 }

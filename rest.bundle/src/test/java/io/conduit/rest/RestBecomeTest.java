@@ -41,7 +41,7 @@ import io.conduit.rest.agent.Agent;
 import io.conduit.rest.plugin.RestPlugin;
 import io.conduit.rest.support.AgentProcess;
 import io.conduit.rest.support.Configs;
-import io.conduit.rest.support.HostProcesses;
+import io.conduit.api.testing.HostProcesses;
 import io.conduit.rest.support.TestAgents;
 import io.conduit.rest.support.TestUsers;
 

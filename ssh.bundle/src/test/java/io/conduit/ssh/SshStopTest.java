@@ -40,6 +40,7 @@ import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.testing.HostProcesses;
 
 /**
  * What Conduit starts on a host, it can stop: every way a command ends early (its timeout, an interrupt of the

@@ -18,6 +18,7 @@ import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.testing.HostProcesses;
 
 /**
  * The many-repetition figures of the stop and become work, for bench/stop.sh (not part of the test suite: its

@@ -1,4 +1,4 @@
-package io.conduit.ssh;
+package io.conduit.api.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,20 +11,21 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /**
- * What a host runs, seen from the host's side: the tests' sshd runs on this machine, so its commands are in
- * {@code /proc}. Commands carry a unique {@code sleep} duration as their mark.
+ * What a host runs, seen from the host's side: the tests' servers (sshd, the REST agent, the local plugin)
+ * run on this machine, so their commands are in {@code /proc}. Each command carries a unique {@code sleep}
+ * duration as its mark. Shared by every module's tests through api.bundle's test-jar.
  */
-final class HostProcesses {
+public final class HostProcesses {
     private HostProcesses() {
     }
 
-    /** @return a sleep duration no other test uses, in seconds (300-999 000), as the mark of one command */
-    static long mark() {
+    /** @return a sleep duration no other test uses, in seconds (300-999 299), as the mark of one command */
+    public static long mark() {
         return 300 + ThreadLocalRandom.current().nextLong(999_000);
     }
 
     /** @return the pids of live (not zombie) {@code sleep MARK} processes */
-    static List<Long> sleeping(long mark) {
+    public static List<Long> sleeping(long mark) {
         List<Long> found = new ArrayList<>();
         String wanted = "sleep\0" + mark + "\0";
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
@@ -49,11 +50,12 @@ final class HostProcesses {
     }
 
     /** Waits up to {@code within} until {@code count} processes with the mark run; fails otherwise. */
-    static void awaitRunning(long mark, int count, Duration within) throws InterruptedException {
+    public static void awaitRunning(long mark, int count, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         while (sleeping(mark).size() < count) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("sleep " + mark + " did not start on the host within " + within);
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("sleep " + mark + " did not start " + count + " times on the host within "
+                        + within);
             }
             Thread.sleep(20); // polling /proc: nothing signals a foreign process start
         }
@@ -64,18 +66,18 @@ final class HostProcesses {
      *
      * @return the pids still running after that, empty when none survived
      */
-    static List<Long> survivors(long mark, Duration within) throws InterruptedException {
+    public static List<Long> survivors(long mark, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         List<Long> left = sleeping(mark);
-        while (!left.isEmpty() && System.nanoTime() < deadline) {
+        while (!left.isEmpty() && System.nanoTime() - deadline < 0) {
             Thread.sleep(20);
             left = sleeping(mark);
         }
         return left;
     }
 
-    /** Ends what a failed test left behind, so that one failure does not leave sleeps for hours. */
-    static void kill(long mark) {
+    /** Ends what a failed test left behind, so that one failure does not leave sleeps for days. */
+    public static void kill(long mark) {
         for (long pid : sleeping(mark)) {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
