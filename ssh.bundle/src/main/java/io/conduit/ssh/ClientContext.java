@@ -57,6 +57,8 @@ final class ClientContext {
 
     /** The connections made by this plugin instance that are still open, closed together on deactivate. */
     static final class ConnectionSet {
+        /** How long all the commands still running when the plugin goes away get, together, to stop. */
+        static final java.time.Duration STOP_ALL_WAIT = java.time.Duration.ofSeconds(5);
         private final java.util.Set<SshConnection> set = ConcurrentHashMap.newKeySet();
 
         void add(SshConnection c) {
@@ -71,9 +73,21 @@ final class ClientContext {
             return set.size();
         }
 
+        /**
+         * Closes every connection, without a close handshake: the core has drained its calls before the service
+         * went away. Commands still running (past the drain grace) are all asked to stop at once and get one
+         * shared wait of {@link #STOP_ALL_WAIT}, so that a plugin with many hosts never waits on them one by one.
+         */
         void closeAll() {
-            // the core has drained its calls before the service went away: no handshake, no wait per host
-            for (SshConnection c : set.toArray(new SshConnection[0])) {
+            SshConnection[] all = set.toArray(new SshConnection[0]);
+            for (SshConnection c : all) {
+                c.requestStops();
+            }
+            long deadline = System.nanoTime() + STOP_ALL_WAIT.toNanos();
+            for (SshConnection c : all) {
+                c.awaitStops(deadline);
+            }
+            for (SshConnection c : all) {
                 c.close(true);
             }
         }

@@ -675,18 +675,14 @@ final class SshConnection implements Connection, Transfers.Shell {
      * @param immediately skip the SSH close handshake (the plugin is going away)
      */
     void close(boolean immediately) {
-        closed = true;
         // commands still running are stopped first, so that their callers learn whether the host confirmed it;
-        // closing the session alone would also end them (the server closes their stdin), unconfirmed
-        List<Running> stopping = new ArrayList<>(inFlight);
-        for (Running r : stopping) {
-            r.closing = true;
-            r.requestStop();
-        }
-        long stopDeadline = System.nanoTime() + (immediately ? CLOSE_WAIT.toNanos() / 2 : CLOSE_WAIT.toNanos());
-        for (Running r : stopping) {
-            r.channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED),
-                    Duration.ofNanos(Math.max(1, stopDeadline - System.nanoTime())));
+        // closing the session alone would also end them (the server closes their stdin), unconfirmed. Closing
+        // immediately (the plugin goes away: ClientContext.closeAll has asked and waited for every connection
+        // at once) does not wait here.
+        closed = true;
+        requestStops();
+        if (!immediately) {
+            awaitStops(System.nanoTime() + STOP_WAIT.toNanos());
         }
         List<ClientSession> all;
         synchronized (sessions) {
@@ -726,6 +722,30 @@ final class SshConnection implements Connection, Transfers.Shell {
             forwards.clear();
         }
         context.open().remove(this);
+    }
+
+    /** Asks every command in flight to stop (end of file on its stdin), without waiting. */
+    void requestStops() {
+        for (Running r : inFlight) {
+            if (!r.closing) {
+                r.closing = true;
+                r.requestStop();
+            }
+        }
+    }
+
+    /**
+     * Waits until the commands asked to stop have ended on the host, or the deadline passes.
+     *
+     * @param deadline a {@link System#nanoTime()}
+     */
+    void awaitStops(long deadline) {
+        for (Running r : new ArrayList<>(inFlight)) {
+            if (r.closing) {
+                r.channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED),
+                        Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            }
+        }
     }
 
     private ClientSession requireOpen() throws IOException {

@@ -48,6 +48,8 @@ public final class ConnectionManager implements PluginListener {
     /** Configuration PID. */
     public static final String PID = "io.conduit.connections";
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionManager.class);
+    /** How long closing many connections at once (drain, shutdown) may take in all. */
+    static final java.time.Duration CLOSE_ALL_BOUND = java.time.Duration.ofSeconds(30);
 
     /** Resolves the parameters to open a connection with, given the plugin that will open it. */
     @FunctionalInterface
@@ -116,10 +118,8 @@ public final class ConnectionManager implements PluginListener {
         sweeper.shutdownNow();
         List<PooledConnection> all = new ArrayList<>(pool.values());
         pool.clear();
-        all.forEach(e -> {
-            e.retired = true;
-            closeOnce(e);
-        });
+        all.forEach(e -> e.retired = true);
+        closeSideBySide(all);
         LOG.info("closed {} connections", all.size());
     }
 
@@ -333,7 +333,7 @@ public final class ConnectionManager implements PluginListener {
                     + " connections", binding.name(), binding.bundle(), binding.version(), busy,
                     settings.drainGrace().toSeconds());
         }
-        affected.forEach(this::closeOnce);
+        closeSideBySide(affected);
         LOG.info("drained {} connections of plugin \"{}\" ({} {})", affected.size(), binding.name(),
                 binding.bundle(), binding.version());
     }
@@ -343,6 +343,35 @@ public final class ConnectionManager implements PluginListener {
         pool.remove(entry.key, entry);
         if (entry.inFlight.get() == 0) {
             closeOnce(entry);
+        }
+    }
+
+    /**
+     * Closes connections side by side: a plugin's close stops the commands still running on it and may wait a
+     * few seconds for the host to confirm, which one by one would add up over hundreds of hosts. Bounded by
+     * {@link #CLOSE_ALL_BOUND}; connections not closed by then are left to their plugin's own shutdown.
+     */
+    private void closeSideBySide(java.util.Collection<PooledConnection> entries) {
+        if (entries.size() <= 1) {
+            entries.forEach(this::closeOnce);
+            return;
+        }
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService closer = java.util.concurrent.Executors.newFixedThreadPool(
+                Math.min(entries.size(), 128), r -> {
+                    Thread t = new Thread(r, "conduit-close-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        entries.forEach(e -> closer.execute(() -> closeOnce(e)));
+        closer.shutdown();
+        try {
+            if (!closer.awaitTermination(CLOSE_ALL_BOUND.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+                LOG.warn("{} connections still closing after {} s; going on", entries.size(),
+                        CLOSE_ALL_BOUND.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
