@@ -56,13 +56,12 @@ public final class WrappedCommand {
             { while [ -t 0 ]; do sleep 1; done; kill -TERM 0; sleep 2; kill -KILL 0; } <&3 >/dev/null 2>&1 & \
             k=$!; exec 3<&-; sh -c "$s"; r=$?; kill $k 2>/dev/null; exit $r; fi
             if [ -r /proc/$$/stat ]; then read -r l </proc/$$/stat; l=${l##*) }; set -- $l; t=${20}; fi
-            w='p=$1 t=$2 h=$3; if [ "$h" -gt 0 ] && command -v timeout >/dev/null 2>&1; then \
-            while [ -n "$(timeout $h dd bs=1 count=1 2>/dev/null)" ]; do :; done; else cat >/dev/null; fi; \
-            if [ -n "$t" ]; then read -r l 2>/dev/null </proc/$p/stat || exit 0; \
-            l=${l##*) }; set -- $l; [ "${20}" = "$t" ] || exit 0; fi; kill -USR1 $p'
             exec 3<&0
             if command -v setsid >/dev/null 2>&1; then g=setsid; else g=; fi
-            { [ "$n" -gt 0 ] && head -c "$n" <&3; exec >/dev/null; sh -c "$w" w $$ "$t" "$h" <&3 3<&- & } 2>/dev/null \
+            { exec 2>/dev/null; [ "$n" -gt 0 ] && head -c "$n" <&3; exec >/dev/null; ( if [ "$h" -gt 0 ] && command -v timeout \
+            >/dev/null 2>&1; then while [ -n "$(timeout $h dd bs=1 count=1 2>/dev/null)" ]; do :; done; \
+            else cat >/dev/null; fi; if [ -n "$t" ]; then read -r l 2>/dev/null </proc/$$/stat || exit 0; \
+            l=${l##*) }; set -- $l; [ "${20}" = "$t" ] || exit 0; fi; kill -USR1 $$ ) <&3 3<&- & } \
             | $g sh -c "$s" 3<&- & c=$!
             if [ -n "$g" ]; then g=-$c; else g=$c; fi
             exec 3<&-
@@ -450,7 +449,10 @@ public final class WrappedCommand {
                     String since = new String(all, Math.min(scanFrom, all.length), all.length
                             - Math.min(scanFrom, all.length), StandardCharsets.UTF_8);
                     String t = since.stripTrailing();
-                    if (!since.endsWith("\n") && (t.endsWith(":") || t.endsWith("："))) {
+                    String last = t.substring(t.lastIndexOf('\n') + 1).strip();
+                    // su's own messages ("su: Authentication failure") may arrive cut after "su:"; not a prompt
+                    if (!since.endsWith("\n") && (t.endsWith(":") || t.endsWith("："))
+                            && !last.startsWith("su:") && !last.startsWith("su ")) {
                         count = answered + 1;
                     }
                 }

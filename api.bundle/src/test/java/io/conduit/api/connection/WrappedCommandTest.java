@@ -142,4 +142,36 @@ class WrappedCommandTest {
             assertFalse(WrappedCommand.of(Command.shell("id").withBecome(b)).line().contains(pw.reveal()));
         }
     }
+
+    /** su's failure may arrive cut after "su:", which ends with a colon like a prompt: it is not one. */
+    @Test
+    void suFailureCutInPiecesIsQuotedNotTakenForASecondPrompt() throws Exception {
+        WrappedCommand w = WrappedCommand.of(Command.shell("id").withBecome(
+                new Become(Become.Method.SU, "app", Secret.of("wrong"))));
+        OutputStream err = w.stderr(OutputStream.nullOutputStream());
+        ByteArrayOutputStream stdin = new ByteArrayOutputStream();
+        CompletableFuture<Void> become = CompletableFuture.runAsync(() -> {
+            try {
+                w.awaitStart(stdin, System.nanoTime() + TimeUnit.SECONDS.toNanos(20));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        err.write("Password: ".getBytes(StandardCharsets.UTF_8));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (stdin.size() == 0) {
+            assertTrue(System.nanoTime() < deadline, "the prompt was answered");
+            Thread.sleep(5);
+        }
+        assertEquals("wrong\n", stdin.toString(StandardCharsets.UTF_8));
+        err.write("su:".getBytes(StandardCharsets.UTF_8));
+        err.write(" Authentication failure\n".getBytes(StandardCharsets.UTF_8));
+        w.ended();
+        java.util.concurrent.CompletionException e = assertThrows(java.util.concurrent.CompletionException.class,
+                become::join);
+        String message = e.getCause().getCause().getMessage();
+        assertTrue(message.contains("su: Authentication failure"), message);
+        assertFalse(message.contains("wrong"), "never the password: " + message);
+        assertEquals("wrong\n", stdin.toString(StandardCharsets.UTF_8), "answered once");
+    }
 }
