@@ -205,7 +205,14 @@ public final class Main {
                     err.println("conduit: " + warning);
                 }
                 timing(debug, err, "deploy/ plugins and conduit commands ready", t0);
-                ShellLine.Outcome outcome = ShellLine.run(boot.context(), line, in, out, err, READY_BOUND);
+                ShellLine.Outcome outcome;
+                Object previous = interruptLineOnCtrlC();
+                try {
+                    outcome = ShellLine.run(boot.context(), line, in, out, err, READY_BOUND);
+                } finally {
+                    restoreCtrlC(previous);
+                    Thread.interrupted(); // an interrupt that came after the line ended stays here
+                }
                 timing(debug, err, "line done", t0);
                 return outcome.exit() == null ? EXIT_OK : outcome.exit();
             } catch (Exception | LinkageError e) {
@@ -294,11 +301,60 @@ public final class Main {
                 err.println("conduit: the framework did not stop within " + STOP_BOUND.toSeconds() + " s; exiting");
             }
         }, "conduit-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            return null; // a signal came during the start: the JVM is already on its way out
+        }
         return hook;
     }
 
+    /**
+     * While a {@code -c} line runs, the first Ctrl-C (SIGINT) interrupts it, as Ctrl-C does in the interactive
+     * shell: {@code run} then stops every host's command, prints each host's line and exits with 130. A second
+     * Ctrl-C stops Conduit as before. Installed after the framework started, so that it also replaces the
+     * console's terminal handler, which would swallow the signal.
+     *
+     * @return the handler to restore, or {@code null} when signals cannot be handled here
+     */
+    private static Object interruptLineOnCtrlC() {
+        try {
+            sun.misc.Signal sigint = new sun.misc.Signal("INT");
+            java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+            sun.misc.SignalHandler[] previous = new sun.misc.SignalHandler[1];
+            previous[0] = sun.misc.Signal.handle(sigint, signal -> {
+                if (once.compareAndSet(false, true) && ShellLine.interruptRunningLine()) {
+                    return;
+                }
+                // a second Ctrl-C, or no line to interrupt: the JVM's own handler (shutdown hooks: stop Conduit)
+                sun.misc.SignalHandler before = previous[0];
+                if (before != null && before != sun.misc.SignalHandler.SIG_DFL
+                        && before != sun.misc.SignalHandler.SIG_IGN) {
+                    before.handle(signal);
+                } else {
+                    System.exit(130);
+                }
+            });
+            return previous[0];
+        } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+            return null;
+        }
+    }
+
+    private static void restoreCtrlC(Object previous) {
+        if (previous instanceof sun.misc.SignalHandler handler) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal("INT"), handler);
+            } catch (IllegalArgumentException e) {
+                // nothing to restore
+            }
+        }
+    }
+
     private static void removeHook(Thread hook) {
+        if (hook == null) {
+            return;
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {

@@ -65,6 +65,17 @@ final class ShellLine {
             Method put = sessionType.getMethod("put", String.class, Object.class);
             Method close = sessionType.getMethod("close");
             Object session = call(create, processor, in, out, err);
+            interrupter = () -> {
+                // Gogo runs the line's commands in threads named "pipe-<command>" while the caller waits for them.
+                // Interrupting those threads is Ctrl-C for the commands (run stops every host and reports);
+                // Gogo's own Job.interrupt() would interrupt the waiting caller too, which then gives up on the
+                // line before the commands could report.
+                for (Thread t : Thread.getAllStackTraces().keySet()) {
+                    if (t.getName().startsWith("pipe-")) {
+                        t.interrupt();
+                    }
+                }
+            };
             try {
                 // conduit's commands first for unqualified names (run, hosts, ping...), then any scope
                 call(put, session, "SCOPE", SCOPE_PATH);
@@ -76,6 +87,7 @@ final class ShellLine {
                 Object exit = call(get, session, EXIT_VARIABLE);
                 return new Outcome(exit instanceof Number n ? n.intValue() : null);
             } finally {
+                interrupter = null;
                 try {
                     call(close, session);
                 } catch (Exception e) {
@@ -85,6 +97,21 @@ final class ShellLine {
         } finally {
             tracker.close();
         }
+    }
+
+    private static volatile Runnable interrupter;
+
+    /**
+     * Interrupts the line now running, as Ctrl-C does at the prompt; nothing when none runs.
+     *
+     * @return whether a line was running
+     */
+    static boolean interruptRunningLine() {
+        Runnable r = interrupter;
+        if (r != null) {
+            r.run();
+        }
+        return r != null;
     }
 
     /** The interactive profile (etc/gosh_profile) sets the same search path. */

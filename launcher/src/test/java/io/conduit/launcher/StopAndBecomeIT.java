@@ -67,6 +67,13 @@ class StopAndBecomeIT {
                 Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(conduit.pid())).start();
                 assertEquals(0, kill.waitFor());
                 assertTrue(conduit.waitFor(30, TimeUnit.SECONDS), "conduit ended after SIG" + signal);
+                if (signal.equals("INT")) {
+                    // as Ctrl-C at the prompt: the run is interrupted, each host says what became of its command
+                    String out = Files.readString(dir.resolve("out-" + signal));
+                    assertEquals(130, conduit.exitValue(), out);
+                    assertEquals(3, out.lines().filter(l -> l.contains("interrupted; the command was stopped on"
+                            + " the host")).count(), out);
+                }
                 // SIGINT: Conduit stops the framework, and the plugins the commands; SIGKILL: no goodbye, the
                 // wrapper on the host sees its standard input end
                 assertEquals(List.of(), HostProcesses.survivors(m, Duration.ofSeconds(signal.equals("INT") ? 2 : 10)),
@@ -75,6 +82,24 @@ class StopAndBecomeIT {
                 conduit.destroyForcibly();
             }
         }
+    }
+
+    @Test
+    void thePtyOptionOnTheLocalPluginRunsTheCommandAndNothingElse() throws Exception {
+        Conduit.Result r = Conduit.run("-c", "conduit:run --pty local1 'echo hi'");
+
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("hi"), r::toString);
+        assertFalse(r.out().contains("conduit-") || r.err().contains("conduit-"), "no wrapper line: " + r);
+    }
+
+    @Test
+    void theBecomePasswordIsNotInTheEnvironmentOfLocalCommands() throws Exception {
+        Conduit.Result r = Conduit.withEnv(Map.of("CONDUIT_BECOME_PASSWORD", "s3cret-not-in-env"), null, "-c",
+                "conduit:run local1 'env'");
+
+        assertEquals(0, r.exit(), r::toString);
+        assertFalse(r.out().contains("s3cret-not-in-env"), r::toString);
     }
 
     @Test

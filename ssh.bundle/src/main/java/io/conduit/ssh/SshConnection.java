@@ -67,6 +67,8 @@ final class SshConnection implements Connection, Transfers.Shell {
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
     /** How long a stopped command's wrapper has to end its process group and report (SIGKILL comes at 2 s). */
     private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+    /** How long a pty command gets after its Ctrl-C before the channel is closed (the terminal then hangs up). */
+    private static final Duration PTY_STOP_WAIT = Duration.ofSeconds(1);
 
     /**
      * What the client-wide session listener and key verifier need to know about one hop.
@@ -375,7 +377,7 @@ final class SshConnection implements Connection, Transfers.Shell {
             OpenFuture of = ch.open();
             if (!await(of, Math.min(remaining(deadline), s.connectTimeout().toNanos() * 3))) {
                 ch.close(true);
-                throw new TimedOutException(where + ": the server did not open a channel for " + command
+                throw new TimedOutException(where + ": the server did not open a channel for " + brief(command)
                         + " in time", timeout);
             }
             if (!of.isOpened()) {
@@ -394,7 +396,7 @@ final class SshConnection implements Connection, Transfers.Shell {
             } catch (IOException e) {
                 ch.close(true); // the command never started: the become tool gets end of file and exits
                 throw e instanceof ConnectionException || e instanceof InterruptedIOException ? e
-                        : new ConnectFailedException(where + ": connection lost while starting " + command, e);
+                        : new ConnectFailedException(where + ": connection lost while starting " + brief(command), e);
             }
             byte[] input = wrapped.input();
             try {
@@ -437,7 +439,7 @@ final class SshConnection implements Connection, Transfers.Shell {
             } else if (ch.getExitSignal() != null) {
                 code = 128 + signalNumber(ch.getExitSignal());
             } else if (!cs.isOpen() || running.closing) {
-                throw new ConnectFailedException(where + ": connection lost while running " + command + "; "
+                throw new ConnectFailedException(where + ": connection lost while running " + brief(command) + "; "
                         + StopOutcome.UNCONFIRMED.description());
             } else {
                 code = -1;
@@ -447,7 +449,7 @@ final class SshConnection implements Connection, Transfers.Shell {
             throw e;
         } catch (IOException e) {
             if (!cs.isOpen() || closed) {
-                throw new ConnectFailedException(where + ": connection lost while running " + command + ": "
+                throw new ConnectFailedException(where + ": connection lost while running " + brief(command) + ": "
                         + e.getMessage() + (running != null ? "; " + StopOutcome.UNCONFIRMED.description() : ""), e);
             }
             throw e;
@@ -525,7 +527,9 @@ final class SshConnection implements Connection, Transfers.Shell {
         ChannelExec ch = r.channel;
         try {
             r.requestStop();
-            boolean ended = ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), STOP_WAIT)
+            // under a pty nothing will confirm the stop: close soon after the Ctrl-C, the hang-up does the rest
+            boolean ended = ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), r.wrapped.pty() ? PTY_STOP_WAIT
+                    : STOP_WAIT)
                     .contains(ClientChannelEvent.CLOSED);
             if (ended && !r.wrapped.pty()) {
                 r.wrapped.ended();
@@ -770,6 +774,13 @@ final class SshConnection implements Connection, Transfers.Shell {
 
     private static long remaining(long deadline) {
         return deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+    }
+
+    /** @return the command's text, shortened, for messages (never its stdin, environment or become password) */
+    static String brief(Command command) {
+        String text = command.line() != null ? command.line() : String.join(" ", command.argv());
+        text = text.replaceAll("\\p{Cntrl}", " ");
+        return "'" + (text.length() > 60 ? text.substring(0, 57) + "..." : text) + "'";
     }
 
     static String human(Duration d) {

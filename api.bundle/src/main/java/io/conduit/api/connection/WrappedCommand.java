@@ -52,14 +52,15 @@ public final class WrappedCommand {
             if [ -z "$k" ]; then { trap 'kill $w 2>/dev/null; exit 0' TERM; sleep 2 & w=$!; wait $w; \
             kill -KILL $g; } </dev/null >/dev/null 2>&1 & k=$!; fi; }
             trap z USR1
-            if [ "$n" -lt 0 ]; then printf '%s 0\\n' "$m" >&2; exec 3<&0; \
-            { while [ -t 0 ]; do sleep 1; done; kill -TERM 0; sleep 2; kill -KILL 0; } <&3 >/dev/null 2>&1 & \
-            k=$!; exec 3<&-; sh -c "$s"; r=$?; kill $k 2>/dev/null; exit $r; fi
+            if [ "$n" -lt 0 ]; then printf '%s 0\\n' "$m" >&2; [ -t 0 ] || exec sh -c "$s"; exec 3<&0; \
+            { trap '' HUP INT; while [ -t 0 ]; do sleep 1; done; kill -TERM 0; sleep 2; kill -KILL 0; } <&3 \
+            >/dev/null 2>&1 & k=$!; exec 3<&-; sh -c "$s"; r=$?; kill $k 2>/dev/null; exit $r; fi
             if [ -r /proc/$$/stat ]; then read -r l </proc/$$/stat; l=${l##*) }; set -- $l; t=${20}; fi
             exec 3<&0
             if command -v setsid >/dev/null 2>&1; then g=setsid; else g=; fi
-            { exec 2>/dev/null; [ "$n" -gt 0 ] && head -c "$n" <&3; exec >/dev/null; ( if [ "$h" -gt 0 ] && command -v timeout \
-            >/dev/null 2>&1; then while [ -n "$(timeout $h dd bs=1 count=1 2>/dev/null)" ]; do :; done; \
+            { exec 2>/dev/null; [ "$n" -gt 0 ] && head -c "$n" <&3; exec >/dev/null; \
+            ( if [ "$h" -gt 0 ] && command -v timeout >/dev/null 2>&1; then \
+            while [ "$(timeout $h dd bs=1 count=1 2>/dev/null | wc -c)" -gt 0 ]; do :; done; \
             else cat >/dev/null; fi; if [ -n "$t" ]; then read -r l 2>/dev/null </proc/$$/stat || exit 0; \
             l=${l##*) }; set -- $l; [ "${20}" = "$t" ] || exit 0; fi; kill -USR1 $$ ) <&3 3<&- & } \
             | $g sh -c "$s" 3<&- & c=$!
@@ -247,11 +248,16 @@ public final class WrappedCommand {
                     if (become.password() == null) {
                         throw new BecomeFailedException(tool() + " asked for a password to become "
                                 + become.user() + " and none is set; set become_password in the inventory, "
-                                + "CONDUIT_BECOME_PASSWORD or --ask-become-pass, or allow NOPASSWD");
+                                + "--become-password-file, CONDUIT_BECOME_PASSWORD or -K, or allow NOPASSWD");
                     }
                     if (answered > 0) {
                         throw new BecomeFailedException(tool() + " refused the become password for "
                                 + become.user() + saidSuffix() + "; check become_password");
+                    }
+                    String pw = become.password().reveal();
+                    if (pw.indexOf('\n') >= 0 || pw.indexOf('\r') >= 0) {
+                        throw new BecomeFailedException("the become password has a line break in it, which " + tool()
+                                + " would cut there; give the password alone (a password file holds one line)");
                     }
                     answered++;
                     scanFrom = preamble.size();

@@ -48,8 +48,11 @@ public final class ConnectionManager implements PluginListener {
     /** Configuration PID. */
     public static final String PID = "io.conduit.connections";
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionManager.class);
-    /** How long closing many connections at once (drain, shutdown) may take in all. */
-    static final java.time.Duration CLOSE_ALL_BOUND = java.time.Duration.ofSeconds(30);
+    /**
+     * How long closing many connections at once (drain, shutdown) may take in all: plugins wait up to 5 s for
+     * hosts to confirm the stop of their commands, and the launcher gives the whole framework 10 s to stop.
+     */
+    static final java.time.Duration CLOSE_ALL_BOUND = java.time.Duration.ofSeconds(7);
 
     /** Resolves the parameters to open a connection with, given the plugin that will open it. */
     @FunctionalInterface

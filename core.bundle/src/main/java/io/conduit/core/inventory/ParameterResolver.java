@@ -185,6 +185,9 @@ public final class ParameterResolver {
                 extras);
     }
 
+    /** The environment variable a run's become password is read from (never passed on to local commands). */
+    public static final String BECOME_PASSWORD_ENV = "CONDUIT_BECOME_PASSWORD";
+
     /** The {@code data} key that holds a host's become password (Ansible's {@code ansible_become_password}). */
     public static final String BECOME_PASSWORD = "become_password";
 

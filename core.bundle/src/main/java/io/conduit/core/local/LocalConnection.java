@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,11 +30,15 @@ import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.WrappedCommand;
+import io.conduit.core.inventory.ParameterResolver;
 
 /** A "connection" to the local machine: processes through {@code sh -c}, files through the file system. */
 final class LocalConnection implements Connection {
     /** How long a stopped command's wrapper has to end its process group and report (SIGKILL comes at 2 s). */
     private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+    /** util-linux's setsid, or empty where there is none. */
+    private static final String SETSID = Files.isExecutable(Path.of("/usr/bin/setsid")) ? "/usr/bin/setsid"
+            : Files.isExecutable(Path.of("/bin/setsid")) ? "/bin/setsid" : "";
     private final ConnectionKey key;
     private final Executor io;
     private volatile String shell = "/bin/sh";
@@ -62,9 +67,17 @@ final class LocalConnection implements Connection {
         long start = System.nanoTime();
         Duration timeout = command.timeout();
         long deadline = timeout == null ? Long.MAX_VALUE : start + timeout.toNanos();
-        WrappedCommand wrapped = WrappedCommand.of(command);
-        // the wrapped line is itself "sh -c '...'" (or sudo/su ... sh -c), so one more shell starts it
-        Process process = new ProcessBuilder(shell, "-c", wrapped.line()).start();
+        // no terminal here: --pty has nothing to allocate (and the wrapper must not watch one)
+        WrappedCommand wrapped = WrappedCommand.of(command.withPty(false));
+        // the wrapped line is itself "sh -c '...'" (or sudo/su ... sh -c), so one more shell starts it; in a
+        // session of its own, so that a Ctrl-C at Conduit's terminal reaches Conduit (which stops the command
+        // and reports) and not the wrapper, which would die before it could stop the command's group
+        List<String> argv = SETSID.isEmpty() ? List.of(shell, "-c", wrapped.line())
+                : List.of(SETSID, shell, "-c", wrapped.line());
+        ProcessBuilder builder = new ProcessBuilder(argv);
+        // the run's become password is Conduit's, not the command's
+        builder.environment().remove(ParameterResolver.BECOME_PASSWORD_ENV);
+        Process process = builder.start();
         running.add(process);
         OutputBuffer out = new OutputBuffer(command.outputLimit());
         OutputBuffer err = new OutputBuffer(command.outputLimit());

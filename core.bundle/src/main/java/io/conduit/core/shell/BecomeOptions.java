@@ -10,6 +10,7 @@ import org.apache.felix.service.command.CommandSession;
 
 import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Secret;
+import io.conduit.core.inventory.ParameterResolver;
 import io.conduit.core.source.InventoryCatalog;
 
 /**
@@ -21,7 +22,7 @@ import io.conduit.core.source.InventoryCatalog;
  */
 final class BecomeOptions {
     /** Environment variable the become password is read from. */
-    static final String PASSWORD_ENV = "CONDUIT_BECOME_PASSWORD";
+    static final String PASSWORD_ENV = ParameterResolver.BECOME_PASSWORD_ENV;
     /** Gogo's session variable holding the interactive shell's JLine reader. */
     private static final String READER = ".reader";
 
@@ -83,6 +84,10 @@ final class BecomeOptions {
         if (text.isEmpty()) {
             throw new IllegalArgumentException("--become-password-file: " + file + " is empty; write the password"
                     + " into it");
+        }
+        if (text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException("--become-password-file: " + file + " has more than one line; it"
+                    + " must hold the password alone, on one line");
         }
         return Secret.of(text);
     }

@@ -50,11 +50,17 @@ final class BecomeTransfer {
                     + " then move it with run --become");
         }
         int bits = mode == Connection.KEEP_MODE ? modeOf(local) : mode;
+        if (remotePath.endsWith("/")) { // "into this directory", as cp and scp read it
+            remotePath = remotePath + local.getFileName();
+        }
         String dir = remotePath.contains("/") ? remotePath.substring(0, remotePath.lastIndexOf('/') + 1) : "";
         byte[] random = new byte[8];
         RANDOM.nextBytes(random);
         String temp = dir + ".conduit-" + HexFormat.of().formatHex(random) + ".tmp";
-        String script = "umask 077; cat > " + ShellCommand.quote(temp) + " && chmod " + Integer.toOctalString(bits)
+        String target = ShellCommand.quote(remotePath);
+        String script = "if [ -d " + target + " ]; then echo " + ShellCommand.quote(remotePath + " is a directory;"
+                + " give the file's path, or end it with / to put the file into it") + " >&2; exit 21; fi; "
+                + "umask 077; cat > " + ShellCommand.quote(temp) + " && chmod " + Integer.toOctalString(bits)
                 + " " + ShellCommand.quote(temp) + " && mv -f " + ShellCommand.quote(temp) + " "
                 + ShellCommand.quote(remotePath) + " || { rc=$?; rm -f " + ShellCommand.quote(temp) + "; exit $rc; }";
         ExecResult r = connection.exec(Command.shell(script).withStdin(Files.readAllBytes(local)).withBecome(become)
@@ -74,8 +80,11 @@ final class BecomeTransfer {
     static void fetch(Connection connection, String host, String remotePath, Path local, Become become,
             Duration timeout) throws IOException {
         String q = ShellCommand.quote(remotePath);
-        ExecResult r = connection.exec(Command.shell("if [ -d " + q + " ]; then echo 'is a directory' >&2; exit 21; fi;"
-                + " exec cat -- " + q).withBecome(become).withTimeout(timeout).withOutputLimit(MAX_BYTES + 1));
+        // a device or a pipe (/dev/zero) never ends: only regular files, and never more than the limit
+        ExecResult r = connection.exec(Command.shell("if [ -d " + q + " ]; then echo 'is a directory' >&2; exit 21;"
+                + " elif [ -e " + q + " ] && [ ! -f " + q + " ]; then echo 'is not a regular file' >&2; exit 22; fi;"
+                + " exec head -c " + (MAX_BYTES + 1) + " -- " + q).withBecome(become).withTimeout(timeout)
+                .withOutputLimit(MAX_BYTES + 1));
         if (r.exitCode() != 0) {
             String said = said(r);
             if (said.contains("No such file")) {

@@ -98,8 +98,14 @@ public final class RestConnection implements Connection {
     private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(1);
     /** The longest a stop waits for the device: its wrapper's SIGKILL comes at 2 s, its own fallback at 6 s. */
     private static final Duration STOP_WAIT = Duration.ofSeconds(12);
+    /**
+     * How long close() waits for the device to stop the commands in progress: shorter than {@link #STOP_WAIT},
+     * as a close usually comes from a shutdown or an upgrade that must not wait long (the launcher gives the
+     * whole framework 10 s); a device that has not answered by then is reported unconfirmed.
+     */
+    private static final Duration CLOSE_STOP_WAIT = Duration.ofSeconds(5);
     /** After the device answered the stops, how long close() leaves the exec calls to read their answers. */
-    private static final Duration SETTLE = Duration.ofSeconds(2);
+    private static final Duration SETTLE = Duration.ofSeconds(1);
     private static final Logger LOG = LoggerFactory.getLogger(RestConnection.class);
     private static final String OCTET = "application/octet-stream";
     private static final String JSON = "application/json";
@@ -629,7 +635,7 @@ public final class RestConnection implements Connection {
             }
         }
         if (!stops.isEmpty()) {
-            awaitQuietly(stops, STOP_WAIT);
+            awaitQuietly(stops, CLOSE_STOP_WAIT);
             List<CompletableFuture<?>> answers = new ArrayList<>();
             for (Exec run : commands) {
                 if (run.post != null) {
