@@ -53,7 +53,7 @@ public final class WrappedCommand {
             kill -KILL $g; } </dev/null >/dev/null 2>&1 & k=$!; fi; }
             trap z USR1
             if [ "$n" -lt 0 ]; then printf '%s 0\\n' "$m" >&2; [ -t 0 ] || exec sh -c "$s"; exec 3<&0; \
-            { trap '' HUP INT; while [ -t 0 ]; do sleep 1; done; kill -TERM 0; sleep 2; kill -KILL 0; } <&3 \
+            { trap '' HUP INT TERM; while [ -t 0 ]; do sleep 1; done; kill -TERM 0; sleep 2; kill -KILL 0; } <&3 \
             >/dev/null 2>&1 & k=$!; exec 3<&-; sh -c "$s"; r=$?; kill $k 2>/dev/null; exit $r; fi
             if [ -r /proc/$$/stat ]; then read -r l </proc/$$/stat; l=${l##*) }; set -- $l; t=${20}; fi
             exec 3<&0
