@@ -174,4 +174,35 @@ class WrappedCommandTest {
         assertFalse(message.contains("wrong"), "never the password: " + message);
         assertEquals("wrong\n", stdin.toString(StandardCharsets.UTF_8), "answered once");
     }
+
+    /**
+     * A customised su that asks "Please enter your password:" (Ansible #23563, where only the usual prompts were
+     * recognised and su could not be used) and a localized one are answered all the same.
+     */
+    @Test
+    void suPromptsOtherThanPasswordAreAnsweredOnce() throws Exception {
+        for (String prompt : new String[] {"Please enter your password:", "Passwort: ", "密码："}) {
+            WrappedCommand w = WrappedCommand.of(Command.shell("id").withBecome(
+                    new Become(Become.Method.SU, "app", Secret.of("pw"))));
+            OutputStream err = w.stderr(OutputStream.nullOutputStream());
+            ByteArrayOutputStream stdin = new ByteArrayOutputStream();
+            CompletableFuture<Void> become = CompletableFuture.runAsync(() -> {
+                try {
+                    w.awaitStart(stdin, System.nanoTime() + TimeUnit.SECONDS.toNanos(20));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            err.write(prompt.getBytes(StandardCharsets.UTF_8));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (stdin.size() == 0) {
+                assertTrue(System.nanoTime() < deadline, prompt + " was answered");
+                Thread.sleep(5);
+            }
+            err.write("\n".getBytes(StandardCharsets.UTF_8));
+            w.ended();
+            assertThrows(java.util.concurrent.CompletionException.class, become::join); // su ended: no start line
+            assertEquals("pw\n", stdin.toString(StandardCharsets.UTF_8), prompt + ": answered once");
+        }
+    }
 }
