@@ -187,12 +187,18 @@ public final class ForkingRunner implements Runner {
         HostContext context = new HostContext(host, inventory, connections, options, s.defaultConnection(), deadline);
         begun.set(index, 1);
         Thread worker = Thread.currentThread();
+        // the watchdog interrupts the worker only while it still works on this host, never the next one
+        java.util.concurrent.atomic.AtomicBoolean onThisHost = new java.util.concurrent.atomic.AtomicBoolean(true);
         String timedOut = "timed out after " + seconds(options.hostTimeout()) + " (host timeout; raise it with -t)";
         ScheduledFuture<?> timer = watchdog.schedule(() -> {
             // first the plugin stops the command on its own connection (it can confirm that); only a host that
             // does not answer within the grace is given up: its connections are closed under the call
             context.deadlinePassed();
-            worker.interrupt();
+            synchronized (onThisHost) {
+                if (onThisHost.get()) {
+                    worker.interrupt();
+                }
+            }
             watchdog.schedule(() -> {
                 HostResult late = HostResult.of(host.name(), Status.FAILED, timedOut + "; "
                         + StopOutcome.UNCONFIRMED.description())
@@ -229,7 +235,10 @@ public final class ForkingRunner implements Runner {
             context.release(healthy);
         }
         finish(index, result.withDuration(Duration.ofNanos(System.nanoTime() - start)), results, done, events);
-        Thread.interrupted(); // a watchdog interrupt that came late must not leak into the next host
+        synchronized (onThisHost) {
+            onThisHost.set(false);
+            Thread.interrupted(); // a watchdog interrupt that came late must not leak into the next host
+        }
     }
 
     private static HostResult withPartial(HostResult result, ExecResult partial) {
