@@ -157,11 +157,6 @@ public final class WrappedCommand {
         }
     }
 
-    /** @return the command being run */
-    public Command command() {
-        return command;
-    }
-
     /** @return whether the plugin must allocate a pty (the command asked for one) */
     public boolean pty() {
         return pty;

@@ -59,6 +59,20 @@ public record HostResult(String host, Status status, Integer exitCode, byte[] st
                 success ? null : "exit code " + exec.exitCode(), exec.duration());
     }
 
+    /**
+     * A failure that keeps the output read before it (a command stopped at a deadline or by an interrupt).
+     *
+     * @param host the host
+     * @param error what went wrong
+     * @param partial the output read until then, or {@code null} for none
+     * @return a {@link Status#FAILED} result without an exit code
+     */
+    public static HostResult failed(String host, String error, ExecResult partial) {
+        return partial == null ? of(host, Status.FAILED, error) : new HostResult(host, Status.FAILED, null,
+                partial.stdout(), partial.stderr(), partial.stdoutTruncated(), partial.stderrTruncated(), error,
+                partial.duration());
+    }
+
     /** @param took how long the host took @return a copy with that duration */
     public HostResult withDuration(Duration took) {
         return new HostResult(host, status, exitCode, stdout, stderr, stdoutTruncated, stderrTruncated, error, took);

@@ -26,7 +26,6 @@ import org.slf4j.LoggerFactory;
 
 import io.conduit.api.connection.CommandStoppedException;
 import io.conduit.api.connection.ConnectFailedException;
-import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.inventory.Host;
@@ -219,9 +218,9 @@ public final class ForkingRunner implements Runner {
             result = HostResult.of(host.name(), unreachable ? Status.UNREACHABLE : Status.FAILED,
                     context.isDeadlinePassed() ? timedOut + " while connecting" : describe(cause));
         } catch (CommandStoppedException e) {
-            result = HostResult.of(host.name(), Status.FAILED, (context.isDeadlinePassed() ? timedOut
-                    : worker.isInterrupted() ? "interrupted" : e.getMessage()) + "; " + e.outcome().description());
-            result = withPartial(result, e.partial());
+            result = HostResult.failed(host.name(), (context.isDeadlinePassed() ? timedOut
+                    : worker.isInterrupted() ? "interrupted" : e.getMessage()) + "; " + e.outcome().description(),
+                    e.partial());
         } catch (InterruptedIOException e) {
             result = HostResult.of(host.name(), Status.FAILED, context.isDeadlinePassed() ? timedOut : "interrupted");
         } catch (IOException e) {
@@ -239,12 +238,6 @@ public final class ForkingRunner implements Runner {
             onThisHost.set(false);
             Thread.interrupted(); // a watchdog interrupt that came late must not leak into the next host
         }
-    }
-
-    private static HostResult withPartial(HostResult result, ExecResult partial) {
-        return partial == null ? result : new HostResult(result.host(), result.status(), null, partial.stdout(),
-                partial.stderr(), partial.stdoutTruncated(), partial.stderrTruncated(), result.error(),
-                partial.duration());
     }
 
     private static void awaitQuietly(CountDownLatch done, Duration grace) {

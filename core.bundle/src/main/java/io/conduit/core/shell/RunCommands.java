@@ -44,15 +44,13 @@ public final class RunCommands {
             @Descriptor("time per host, e.g. 30s or 5m") @Parameter(names = {"-t", "--timeout"}, absentValue = "") String timeout,
             @Descriptor("inventory file, directory or SOURCE:ARG") @Parameter(names = {"-i", "--inventory"}, absentValue = "") String inventory,
             @Descriptor("print one JSON document") @Parameter(names = {"--json"}, presentValue = "true", absentValue = "false") boolean json,
-            @Descriptor("run as another user (root by default) with sudo or su; the password, only when asked,"
-                    + " from -K, --become-password-file, $" + BecomeOptions.PASSWORD_ENV + " or the host's"
-                    + " data.become_password")
+            @Descriptor("run as another user" + BecomeOptions.BECOME)
             @Parameter(names = {"-b", "--become"}, presentValue = "true", absentValue = "false") boolean become,
-            @Descriptor("the user to become (implies -b)") @Parameter(names = {"--become-user"}, absentValue = "") String becomeUser,
-            @Descriptor("sudo or su") @Parameter(names = {"--become-method"}, absentValue = "sudo") String becomeMethod,
-            @Descriptor("ask for the become password without echo (interactive shell)")
+            @Descriptor(BecomeOptions.USER) @Parameter(names = {"--become-user"}, absentValue = "") String becomeUser,
+            @Descriptor(BecomeOptions.METHOD) @Parameter(names = {"--become-method"}, absentValue = "sudo") String becomeMethod,
+            @Descriptor(BecomeOptions.ASK)
             @Parameter(names = {"-K", "--ask-become-pass"}, presentValue = "true", absentValue = "false") boolean askBecomePass,
-            @Descriptor("read the become password from this file")
+            @Descriptor(BecomeOptions.FILE)
             @Parameter(names = {"--become-password-file"}, absentValue = "") String becomePasswordFile,
             @Descriptor("working directory on the host") @Parameter(names = {"--cwd"}, absentValue = "") String cwd,
             @Descriptor("time the command itself may take") @Parameter(names = {"--command-timeout"}, absentValue = "") String commandTimeout,
@@ -83,15 +81,13 @@ public final class RunCommands {
             @Descriptor("print one JSON document") @Parameter(names = {"--json"}, presentValue = "true", absentValue = "false") boolean json,
             @Descriptor("octal permissions of the remote file, e.g. 0644 (default: the local file's)")
             @Parameter(names = {"-m", "--mode"}, absentValue = "") String mode,
-            @Descriptor("write the file as another user (root by default) with sudo or su; the password, only when asked,"
-                    + " from -K, --become-password-file, $" + BecomeOptions.PASSWORD_ENV + " or the host's"
-                    + " data.become_password")
+            @Descriptor("write the file as another user" + BecomeOptions.BECOME)
             @Parameter(names = {"-b", "--become"}, presentValue = "true", absentValue = "false") boolean become,
-            @Descriptor("the user to become (implies -b)") @Parameter(names = {"--become-user"}, absentValue = "") String becomeUser,
-            @Descriptor("sudo or su") @Parameter(names = {"--become-method"}, absentValue = "sudo") String becomeMethod,
-            @Descriptor("ask for the become password without echo (interactive shell)")
+            @Descriptor(BecomeOptions.USER) @Parameter(names = {"--become-user"}, absentValue = "") String becomeUser,
+            @Descriptor(BecomeOptions.METHOD) @Parameter(names = {"--become-method"}, absentValue = "sudo") String becomeMethod,
+            @Descriptor(BecomeOptions.ASK)
             @Parameter(names = {"-K", "--ask-become-pass"}, presentValue = "true", absentValue = "false") boolean askBecomePass,
-            @Descriptor("read the become password from this file")
+            @Descriptor(BecomeOptions.FILE)
             @Parameter(names = {"--become-password-file"}, absentValue = "") String becomePasswordFile,
             @Descriptor("host pattern") String pattern,
             @Descriptor("the local file") String local,
@@ -124,15 +120,13 @@ public final class RunCommands {
             @Descriptor("time per host, e.g. 30s or 5m") @Parameter(names = {"-t", "--timeout"}, absentValue = "") String timeout,
             @Descriptor("inventory file, directory or SOURCE:ARG") @Parameter(names = {"-i", "--inventory"}, absentValue = "") String inventory,
             @Descriptor("print one JSON document") @Parameter(names = {"--json"}, presentValue = "true", absentValue = "false") boolean json,
-            @Descriptor("read the file as another user (root by default) with sudo or su; the password, only when asked,"
-                    + " from -K, --become-password-file, $" + BecomeOptions.PASSWORD_ENV + " or the host's"
-                    + " data.become_password")
+            @Descriptor("read the file as another user" + BecomeOptions.BECOME)
             @Parameter(names = {"-b", "--become"}, presentValue = "true", absentValue = "false") boolean become,
-            @Descriptor("the user to become (implies -b)") @Parameter(names = {"--become-user"}, absentValue = "") String becomeUser,
-            @Descriptor("sudo or su") @Parameter(names = {"--become-method"}, absentValue = "sudo") String becomeMethod,
-            @Descriptor("ask for the become password without echo (interactive shell)")
+            @Descriptor(BecomeOptions.USER) @Parameter(names = {"--become-user"}, absentValue = "") String becomeUser,
+            @Descriptor(BecomeOptions.METHOD) @Parameter(names = {"--become-method"}, absentValue = "sudo") String becomeMethod,
+            @Descriptor(BecomeOptions.ASK)
             @Parameter(names = {"-K", "--ask-become-pass"}, presentValue = "true", absentValue = "false") boolean askBecomePass,
-            @Descriptor("read the become password from this file")
+            @Descriptor(BecomeOptions.FILE)
             @Parameter(names = {"--become-password-file"}, absentValue = "") String becomePasswordFile,
             @Descriptor("host pattern") String pattern,
             @Descriptor("the remote file") String remote,

@@ -7,7 +7,6 @@ import io.conduit.api.connection.Command;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.task.HostResult;
-import io.conduit.api.task.Status;
 import io.conduit.api.task.Task;
 import io.conduit.api.task.TaskContext;
 
@@ -42,9 +41,7 @@ public record CommandTask(Command command) implements Task {
                         + " (host timeout; raise it with -t)" : "command timed out after "
                         + human(command.timeout()) + " (--command-timeout)") + "; " + e.outcome().description();
             }
-            return partial == null ? HostResult.of(context.host().name(), Status.FAILED, error)
-                    : new HostResult(context.host().name(), Status.FAILED, null, partial.stdout(), partial.stderr(),
-                            partial.stdoutTruncated(), partial.stderrTruncated(), error, partial.duration());
+            return HostResult.failed(context.host().name(), error, partial);
         }
     }
 
