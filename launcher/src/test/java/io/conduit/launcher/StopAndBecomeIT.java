@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.conduit.api.testing.BecomeEnvironment;
 import io.conduit.api.testing.HostProcesses;
 
 /**
@@ -104,9 +105,7 @@ class StopAndBecomeIT {
 
     @Test
     void aBecomePasswordThatNobodyAsksForIsNeverPrinted() throws Exception {
-        if (!root()) {
-            return; // CI runs as root, where sudo never asks root for a password
-        }
+        BecomeEnvironment.require();
         Conduit.Result r = Conduit.withEnv(Map.of("CONDUIT_BECOME_PASSWORD", "s3cret-never-shown"), null, "-c",
                 "conduit:run -b local1 'cat; id -un'");
 
@@ -117,9 +116,7 @@ class StopAndBecomeIT {
 
     @Test
     void putAndFetchWriteAndReadAsTheBecomeUser() throws Exception {
-        if (!root()) {
-            return; // needs chown to nobody
-        }
+        BecomeEnvironment.require();
         UserPrincipal nobody = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
         Path owned = Files.createDirectories(dir.resolve("nobody-only"));
         Files.setOwner(owned, nobody);
@@ -141,9 +138,5 @@ class StopAndBecomeIT {
                 + dir.resolve("back"));
         assertEquals(0, fetch.exit(), fetch::toString);
         assertEquals("port = 8080\n", Files.readString(dir.resolve("back/local1/app.conf")));
-    }
-
-    private static boolean root() {
-        return "root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/sudo"));
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -68,7 +67,7 @@ class RestBecomeTest {
 
     @BeforeAll
     static void users() throws Exception {
-        assumeTrue(TestUsers.root(), "the become tests need root (CI runs as root)");
+        io.conduit.api.testing.BecomeEnvironment.require();
         TestUsers.ensure();
         // the agent's user must reach its directory
         Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));

@@ -143,36 +143,55 @@ class WrappedCommandTest {
         }
     }
 
+    /**
+     * An su conversation without a host: the become wait runs in the background while the test plays su's side on
+     * stderr; {@link #prompt} returns once the prompt was answered.
+     */
+    private record Su(WrappedCommand wrapped, OutputStream stderr, ByteArrayOutputStream stdin,
+            CompletableFuture<Void> become) {
+        static Su start(String password) {
+            WrappedCommand w = WrappedCommand.of(Command.shell("id").withBecome(
+                    new Become(Become.Method.SU, "app", Secret.of(password))));
+            ByteArrayOutputStream stdin = new ByteArrayOutputStream();
+            CompletableFuture<Void> become = CompletableFuture.runAsync(() -> {
+                try {
+                    w.awaitStart(stdin, System.nanoTime() + TimeUnit.SECONDS.toNanos(20));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            return new Su(w, w.stderr(OutputStream.nullOutputStream()), stdin, become);
+        }
+
+        void prompt(String prompt) throws Exception {
+            stderr.write(prompt.getBytes(StandardCharsets.UTF_8));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (stdin.size() == 0) {
+                assertTrue(System.nanoTime() < deadline, prompt + " was answered");
+                Thread.sleep(5); // the answer is written by the background wait: nothing to block on
+            }
+        }
+
+        void says(String text) throws IOException {
+            stderr.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
     /** su's failure may arrive cut after "su:", which ends with a colon like a prompt: it is not one. */
     @Test
     void suFailureCutInPiecesIsQuotedNotTakenForASecondPrompt() throws Exception {
-        WrappedCommand w = WrappedCommand.of(Command.shell("id").withBecome(
-                new Become(Become.Method.SU, "app", Secret.of("wrong"))));
-        OutputStream err = w.stderr(OutputStream.nullOutputStream());
-        ByteArrayOutputStream stdin = new ByteArrayOutputStream();
-        CompletableFuture<Void> become = CompletableFuture.runAsync(() -> {
-            try {
-                w.awaitStart(stdin, System.nanoTime() + TimeUnit.SECONDS.toNanos(20));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        err.write("Password: ".getBytes(StandardCharsets.UTF_8));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (stdin.size() == 0) {
-            assertTrue(System.nanoTime() < deadline, "the prompt was answered");
-            Thread.sleep(5);
-        }
-        assertEquals("wrong\n", stdin.toString(StandardCharsets.UTF_8));
-        err.write("su:".getBytes(StandardCharsets.UTF_8));
-        err.write(" Authentication failure\n".getBytes(StandardCharsets.UTF_8));
-        w.ended();
+        Su su = Su.start("wrong");
+        su.prompt("Password: ");
+        assertEquals("wrong\n", su.stdin().toString(StandardCharsets.UTF_8));
+        su.says("su:");
+        su.says(" Authentication failure\n");
+        su.wrapped().ended();
         java.util.concurrent.CompletionException e = assertThrows(java.util.concurrent.CompletionException.class,
-                become::join);
+                su.become()::join);
         String message = e.getCause().getCause().getMessage();
         assertTrue(message.contains("su: Authentication failure"), message);
         assertFalse(message.contains("wrong"), "never the password: " + message);
-        assertEquals("wrong\n", stdin.toString(StandardCharsets.UTF_8), "answered once");
+        assertEquals("wrong\n", su.stdin().toString(StandardCharsets.UTF_8), "answered once");
     }
 
     /**
@@ -182,27 +201,12 @@ class WrappedCommandTest {
     @Test
     void suPromptsOtherThanPasswordAreAnsweredOnce() throws Exception {
         for (String prompt : new String[] {"Please enter your password:", "Passwort: ", "密码："}) {
-            WrappedCommand w = WrappedCommand.of(Command.shell("id").withBecome(
-                    new Become(Become.Method.SU, "app", Secret.of("pw"))));
-            OutputStream err = w.stderr(OutputStream.nullOutputStream());
-            ByteArrayOutputStream stdin = new ByteArrayOutputStream();
-            CompletableFuture<Void> become = CompletableFuture.runAsync(() -> {
-                try {
-                    w.awaitStart(stdin, System.nanoTime() + TimeUnit.SECONDS.toNanos(20));
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            err.write(prompt.getBytes(StandardCharsets.UTF_8));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (stdin.size() == 0) {
-                assertTrue(System.nanoTime() < deadline, prompt + " was answered");
-                Thread.sleep(5);
-            }
-            err.write("\n".getBytes(StandardCharsets.UTF_8));
-            w.ended();
-            assertThrows(java.util.concurrent.CompletionException.class, become::join); // su ended: no start line
-            assertEquals("pw\n", stdin.toString(StandardCharsets.UTF_8), prompt + ": answered once");
+            Su su = Su.start("pw");
+            su.prompt(prompt);
+            su.says("\n");
+            su.wrapped().ended();
+            assertThrows(java.util.concurrent.CompletionException.class, su.become()::join); // no start line
+            assertEquals("pw\n", su.stdin().toString(StandardCharsets.UTF_8), prompt + ": answered once");
         }
     }
 }

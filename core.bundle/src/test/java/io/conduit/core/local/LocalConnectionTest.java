@@ -112,8 +112,7 @@ class LocalConnectionTest {
     /** Smallest case of the old fault: sudo run by root never asks, so the password must not reach stdin. */
     @Test
     void aBecomePasswordNobodyAskedForNeverReachesTheCommand() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name"))
-                && Files.isExecutable(Path.of("/usr/bin/sudo")), "needs root and sudo (CI has both)");
+        io.conduit.api.testing.BecomeEnvironment.require();
         ExecResult r = connection.exec(Command.shell("cat; echo end").withBecome(
                 io.conduit.api.connection.Become.sudo("root", io.conduit.api.connection.Secret.of("s3cret"))));
         assertEquals("end\n", r.stdoutText());

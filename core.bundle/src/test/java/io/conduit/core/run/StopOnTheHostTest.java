@@ -77,8 +77,7 @@ class StopOnTheHostTest {
 
     @Test
     void theHostDeadlineStopsACommandRunAsAnotherUser() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name"))
-                && Files.isExecutable(Path.of("/usr/bin/sudo")), "needs root and sudo (CI has both)");
+        io.conduit.api.testing.BecomeEnvironment.require();
         long mark = HostProcesses.mark();
         RunResult result = runner.run("all", new CommandTask(Command.shell("sleep " + mark + " & sleep " + mark)
                 .withBecome(io.conduit.api.connection.Become.sudo("nobody", null))),
