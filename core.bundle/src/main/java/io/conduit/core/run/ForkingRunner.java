@@ -203,7 +203,8 @@ public final class ForkingRunner implements Runner {
                         + StopOutcome.UNCONFIRMED.description())
                         .withDuration(Duration.ofNanos(System.nanoTime() - start));
                 if (finish(index, late, results, done, events)) {
-                    context.abort();
+                    // closing may wait seconds for the host: never on the watchdog, which serves every host
+                    java.util.concurrent.CompletableFuture.runAsync(context::abort);
                 }
             }, STOP_GRACE.toNanos(), TimeUnit.NANOSECONDS);
         }, options.hostTimeout().toNanos(), TimeUnit.NANOSECONDS);
