@@ -117,6 +117,12 @@ public final class Main {
                 default -> {
                     if (a.startsWith("--command=")) {
                         line = a.substring("--command=".length());
+                    } else if (!a.startsWith("-") && line == null) {
+                        // conduit COMMAND ARGS...: the words as the calling shell split them, no Gogo in between
+                        String[] words = java.util.Arrays.copyOfRange(args, i, args.length);
+                        // waits for deploy/'s plugins; ConduitCommand waits for the command service itself
+                        return command("", (context, lineIn) -> ConduitCommand.run(context, words,
+                                lineIn, out, err, READY_BOUND), in, out, err, debug);
                     } else {
                         return usage(err, "unknown argument '" + a + "'");
                     }
@@ -139,7 +145,12 @@ public final class Main {
             }
             in = InputStream.nullInputStream();
         }
-        return line == null ? interactive(in, out, err, debug) : command(line, in, out, err, debug);
+        if (line == null) {
+            return interactive(in, out, err, debug);
+        }
+        String gogoLine = line;
+        return command(line, (context, lineIn) -> ShellLine.run(context, gogoLine, lineIn, out, err, READY_BOUND)
+                .exit(), in, out, err, debug);
     }
 
     private static int usage(PrintStream err, String problem) {
@@ -162,8 +173,20 @@ public final class Main {
         }
     }
 
-    /** -c LINE: boot, wait for plugins and commands, run the line, stop, exit with its status. */
-    private static int command(String line, InputStream in, PrintStream out, PrintStream err, boolean debug) {
+    /** What -c LINE or COMMAND ARGS runs once the framework is ready. */
+    @FunctionalInterface
+    interface Job {
+        /** @return the exit status the commands set, or null for none */
+        Integer run(org.osgi.framework.BundleContext context, InputStream in) throws Exception;
+    }
+
+    /**
+     * -c LINE, or COMMAND ARGS: boot, wait for plugins and commands, run, stop, exit with its status.
+     *
+     * @param line the Gogo line, or {@code conduit:COMMAND} for COMMAND ARGS: what Readiness waits for
+     */
+    private static int command(String line, Job job, InputStream in, PrintStream out, PrintStream err,
+            boolean debug) {
         Distribution dist = Distribution.locate();
         publish(dist);
         Map<String, String> extra = new HashMap<>();
@@ -205,16 +228,16 @@ public final class Main {
                     err.println("conduit: " + warning);
                 }
                 timing(debug, err, "deploy/ plugins and conduit commands ready", t0);
-                ShellLine.Outcome outcome;
+                Integer exit;
                 Object previous = interruptLineOnCtrlC();
                 try {
-                    outcome = ShellLine.run(boot.context(), line, in, out, err, READY_BOUND);
+                    exit = job.run(boot.context(), in);
                 } finally {
                     restoreCtrlC(previous);
                     Thread.interrupted(); // an interrupt that came after the line ended stays here
                 }
                 timing(debug, err, "line done", t0);
-                return outcome.exit() == null ? EXIT_OK : outcome.exit();
+                return exit == null ? EXIT_OK : exit;
             } catch (Exception | LinkageError e) {
                 out.flush();
                 if (running.get() == null) {

@@ -22,6 +22,8 @@ final class ShellLine {
     static final String SESSION = "org.apache.felix.service.command.CommandSession";
     /** Converter.INSPECT: the full form the shell prints a result in. */
     static final int INSPECT = 0;
+    /** Session variable where core's LineGuard keeps why it refused the last line. */
+    static final String LAST_REFUSAL = ".conduit.refusal.last";
     /** Session variable the conduit commands leave their exit status in. */
     static final String EXIT_VARIABLE = "conduit.exit";
 
@@ -79,7 +81,18 @@ final class ShellLine {
             try {
                 // conduit's commands first for unqualified names (run, hosts, ping...), then any scope
                 call(put, session, "SCOPE", SCOPE_PATH);
-                Object result = call(execute, session, line);
+                Object result;
+                try {
+                    result = call(execute, session, line);
+                } catch (Exception e) {
+                    // Gogo failed the line itself (an unquoted glob matching no local file): when Conduit's guard
+                    // refused the line, its message says what to write instead
+                    Object refusal = call(get, session, LAST_REFUSAL);
+                    if (refusal instanceof String r) {
+                        throw new IllegalArgumentException(r, e);
+                    }
+                    throw e;
+                }
                 if (result != null) {
                     out.println(call(format, session, result, INSPECT));
                 }
@@ -100,6 +113,15 @@ final class ShellLine {
     }
 
     private static volatile Runnable interrupter;
+
+    /**
+     * Sets what Ctrl-C does while a command runs outside Gogo ({@code conduit COMMAND ARGS}).
+     *
+     * @param action interrupts the running command; {@code null} when none runs
+     */
+    static void interruptWith(Runnable action) {
+        interrupter = action;
+    }
 
     /**
      * Interrupts the line now running, as Ctrl-C does at the prompt; nothing when none runs.

@@ -71,6 +71,21 @@ final class Conduit {
      */
     static Result withEnv(java.util.Map<String, String> env, String stdin, Path dist, String... args)
             throws IOException, InterruptedException {
+        return in(null, env, stdin, dist, args);
+    }
+
+    /**
+     * Runs bin/conduit in a working directory of the test's choosing.
+     *
+     * @param cwd the working directory, or null for the test's
+     * @param env added to the environment
+     * @param stdin what to write to its standard input (then closed), or null for none
+     * @param dist the distribution
+     * @param args its arguments
+     * @return its exit status and output
+     */
+    static Result in(Path cwd, java.util.Map<String, String> env, String stdin, Path dist, String... args)
+            throws IOException, InterruptedException {
         Path bin = dist.resolve("bin/conduit");
         assertTrue(Files.isExecutable(bin), bin + " is missing: the package phase assembles it");
         List<String> command = new ArrayList<>();
@@ -82,6 +97,9 @@ final class Conduit {
         Files.writeString(in, stdin == null ? "" : stdin);
         ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
                 .redirectInput(in.toFile());
+        if (cwd != null) {
+            pb.directory(cwd.toFile());
+        }
         pb.environment().remove("CONDUIT_DEBUG");
         pb.environment().remove("CONDUIT_DATA");
         pb.environment().putAll(env);

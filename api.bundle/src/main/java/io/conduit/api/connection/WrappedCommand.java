@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * One run of a {@link Command} through Conduit's shared command wrapper: the line a shell-like plugin hands to
@@ -40,11 +41,13 @@ import java.util.Locale;
  */
 public final class WrappedCommand {
     /**
-     * The wrapper, run as {@code sh -c WRAPPER conduit MARKER STDIN_BYTES SCRIPT}; {@code STDIN_BYTES} is -1
-     * under a pty (no control input: the command is exec'd in the foreground).
+     * The wrapper, run as {@code sh -c WRAPPER conduit MARKER STDIN_BYTES SCRIPT HEARTBEAT_SECONDS ENV_BYTES};
+     * {@code STDIN_BYTES} is -1 under a pty (no control input: the command is exec'd in the foreground). The
+     * first {@code ENV_BYTES} of its input are {@code export NAME='value'} lines, evaluated before the command
+     * starts: environment values travel on the input, not on a command line that {@code ps} shows every user.
      */
     static final String WRAPPER = """
-            m=$1 n=$2 s=$3 h=${4:-0} c= g= x= k= t=
+            m=$1 n=$2 s=$3 h=${4:-0} e=${5:-0} c= g= x= k= t=
             a() { if [ "$g" = "-$c" ] && [ -r /proc/self/stat ]; then for f in /proc/[0-9]*/stat; do \
             read -r l 2>/dev/null <"$f" || continue; l=${l##*) }; set -- $l; [ "$3" = "$c" ] && [ "$1" != Z ] \
             && return 0; done; return 1; fi; kill -0 $g 2>/dev/null; }
@@ -57,6 +60,7 @@ public final class WrappedCommand {
             >/dev/null 2>&1 & k=$!; exec 3<&-; sh -c "$s"; r=$?; kill $k 2>/dev/null; exit $r; fi
             if [ -r /proc/$$/stat ]; then read -r l </proc/$$/stat; l=${l##*) }; set -- $l; t=${20}; fi
             exec 3<&0
+            if [ "$e" -gt 0 ]; then eval "$(head -c "$e" <&3)"; fi
             if command -v setsid >/dev/null 2>&1; then g=setsid; else g=; fi
             { exec 2>/dev/null; [ "$n" -gt 0 ] && head -c "$n" <&3; exec >/dev/null; \
             ( if [ "$h" -gt 0 ] && command -v timeout >/dev/null 2>&1; then \
@@ -170,10 +174,13 @@ public final class WrappedCommand {
      * @return the line
      */
     public String line() {
-        String script = ShellCommand.script(command);
+        // without a pty the environment travels on the input (environment()); a pty's input is the terminal,
+        // so there it stays in the script
+        String script = ShellCommand.script(pty ? command : command.withEnv(Map.of()));
         long n = pty ? -1 : command.stdin().length;
         String inner = "sh -c " + ShellCommand.quote(WRAPPER) + " conduit " + marker + " " + n + " "
-                + ShellCommand.quote(script) + (heartbeatExpected() ? " " + HEARTBEAT_TIMEOUT.toSeconds() : "");
+                + ShellCommand.quote(script) + " " + (heartbeatExpected() ? HEARTBEAT_TIMEOUT.toSeconds() : 0)
+                + " " + environment().length;
         Become become = command.become();
         if (become == null) {
             return inner;
@@ -186,13 +193,33 @@ public final class WrappedCommand {
     }
 
     /**
-     * The command's own standard input, to write after {@link #awaitStart} returned (at once when there is no
-     * become). Without a pty, the plugin then keeps stdin open until the command ends or is to be stopped.
+     * What to write on the channel's standard input after {@link #awaitStart} returned (at once when there is no
+     * become): the command's environment as {@code export} lines that the wrapper reads first (without a pty),
+     * then the command's own standard input. Without a pty, the plugin then keeps stdin open until the command
+     * ends or is to be stopped.
      *
      * @return the bytes
      */
     public byte[] input() {
-        return command.stdin();
+        byte[] env = environment();
+        if (env.length == 0) {
+            return command.stdin();
+        }
+        byte[] stdin = command.stdin();
+        byte[] all = Arrays.copyOf(env, env.length + stdin.length);
+        System.arraycopy(stdin, 0, all, env.length, stdin.length);
+        return all;
+    }
+
+    /** @return the {@code export NAME='value'} lines the wrapper evaluates first; empty under a pty */
+    private byte[] environment() {
+        if (pty || command.env().isEmpty()) {
+            return new byte[0];
+        }
+        StringBuilder b = new StringBuilder();
+        command.env().forEach((k, v) -> b.append("export ").append(k).append('=').append(ShellCommand.quote(v))
+                .append('\n'));
+        return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /**

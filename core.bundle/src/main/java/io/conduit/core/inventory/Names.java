@@ -4,7 +4,7 @@ import java.util.Collection;
 import java.util.regex.Pattern;
 
 /** Name rules and "did you mean" suggestions shared by the loader and the pattern matcher. */
-final class Names {
+public final class Names {
     /** The registry's rule for plugin names ({@code conduit.connection.name}). */
     static final Pattern PLUGIN_NAME = Pattern.compile("[a-z][a-z0-9_-]*");
 
@@ -20,7 +20,12 @@ final class Names {
         return best == null ? "; " + advice : "; did you mean \"" + best + "\"? " + advice;
     }
 
-    static String closest(String given, Collection<String> candidates) {
+    /**
+     * @param given what was typed
+     * @param candidates the known names
+     * @return the known name within a third of {@code given}'s length in edits (at least 2), or null
+     */
+    public static String closest(String given, Collection<String> candidates) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         int limit = Math.max(2, given.length() / 3);

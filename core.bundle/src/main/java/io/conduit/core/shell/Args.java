@@ -11,6 +11,10 @@ final class Args {
     static final String EXIT = "conduit.exit";
     static final int EXIT_OK = 0;
     static final int EXIT_HOSTS_FAILED = 2;
+    /** Bad input or usage, nothing ran (sysexits EX_USAGE). */
+    static final int EXIT_USAGE = 64;
+    /** Conduit failed in a way that is not the input's fault (sysexits EX_SOFTWARE). */
+    static final int EXIT_SOFTWARE = 70;
     /** Interrupted (Ctrl-C), as shells report a command ended by SIGINT: 128 + 2. */
     static final int EXIT_INTERRUPTED = 130;
 
@@ -19,15 +23,34 @@ final class Args {
 
     /** Keeps the worst status of the session's commands, so {@code -c 'run a; run b'} fails if either did. */
     static void exitStatus(org.apache.felix.service.command.CommandSession session, int status) {
+        if (session == null) {
+            return;
+        }
         Object before = session.get(EXIT);
         session.put(EXIT, before instanceof Integer b ? Math.max(b, status) : status);
     }
 
-    static RunOptions runOptions(int forks, String timeout, String inventory) {
-        if (forks < 0) {
-            throw new IllegalArgumentException("-f/--forks: " + forks + " is not a number of hosts; use 1 or more");
+    /**
+     * @param forks {@code -f} as given, or null
+     * @param timeout {@code -t} as given, or null
+     * @param inventory {@code -i} as given, or null
+     * @return the run's options, unset ones left to the runner's defaults
+     * @throws IllegalArgumentException a value is not valid (the message names the option and what to give)
+     */
+    static RunOptions runOptions(String forks, String timeout, String inventory) {
+        Integer n = null;
+        if (forks != null) {
+            try {
+                n = Integer.valueOf(forks.trim());
+            } catch (NumberFormatException e) {
+                n = null;
+            }
+            if (n == null || n < 1) {
+                throw new IllegalArgumentException("-f/--forks: \"" + forks + "\" is not a number of hosts; give 1"
+                        + " or more");
+            }
         }
-        return new RunOptions(inventory.isEmpty() ? null : inventory, forks == 0 ? null : forks,
+        return new RunOptions(inventory == null || inventory.isEmpty() ? null : inventory, n,
                 duration("-t/--timeout", timeout), null);
     }
 
@@ -45,13 +68,5 @@ final class Args {
             throw new IllegalArgumentException(option + ": \"" + value + "\" must be more than 0");
         }
         return d;
-    }
-
-    /** Gogo passes unknown options through as words: refuse them where a pattern or path is expected. */
-    static void refuseOption(String word, String command) {
-        if (word != null && word.startsWith("-")) {
-            throw new IllegalArgumentException("unknown option " + word + " for " + command + "; see 'help "
-                    + command + "'");
-        }
     }
 }

@@ -23,13 +23,6 @@ import io.conduit.core.source.InventoryCatalog;
 final class BecomeOptions {
     /** Environment variable the become password is read from. */
     static final String PASSWORD_ENV = ParameterResolver.BECOME_PASSWORD_ENV;
-    /** Help texts of the become options, the same for run, put and fetch (Gogo declares options per method). */
-    static final String BECOME = " (root by default) with sudo or su; the password, only when asked, from -K,"
-            + " --become-password-file, $" + PASSWORD_ENV + " or the host's data.become_password";
-    static final String USER = "the user to become (implies -b)";
-    static final String METHOD = "sudo or su";
-    static final String ASK = "ask for the become password without echo (interactive shell)";
-    static final String FILE = "read the become password from this file";
     /** Gogo's session variable holding the interactive shell's JLine reader. */
     private static final String READER = ".reader";
 

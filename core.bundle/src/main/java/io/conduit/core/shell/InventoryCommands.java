@@ -1,17 +1,11 @@
 package io.conduit.core.shell;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import org.apache.felix.service.command.CommandSession;
-import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.Parameter;
-import org.apache.felix.service.command.annotations.GogoCommand;
-import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
+import java.util.concurrent.Callable;
 
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
@@ -20,121 +14,136 @@ import io.conduit.api.inventory.Group;
 import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventory;
 import io.conduit.api.inventory.InventoryException;
-import io.conduit.api.task.RunOptions;
 import io.conduit.core.inventory.HostPattern;
 import io.conduit.core.inventory.ParameterResolver;
-import io.conduit.core.registry.PluginRegistry;
-import io.conduit.core.run.ForkingRunner;
-import io.conduit.core.source.InventoryCatalog;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** {@code conduit:hosts} and {@code conduit:inventory}: what the inventory says, and what a plugin would get. */
-@Component(service = InventoryCommands.class)
-@GogoCommand(scope = "conduit", function = {"hosts", "inventory"})
-public final class InventoryCommands {
-    private final ForkingRunner runner;
-    private final PluginRegistry registry;
-    private final InventoryCatalog catalog;
-
-    /**
-     * @param runner knows the default inventory and plugin
-     * @param registry knows the plugins' options
-     * @param catalog knows the inventory sources
-     */
-    @Activate
-    public InventoryCommands(@Reference ForkingRunner runner, @Reference PluginRegistry registry,
-            @Reference InventoryCatalog catalog) {
-        this.runner = runner;
-        this.registry = registry;
-        this.catalog = catalog;
+/** {@code hosts} and {@code inventory}: what the inventory says, and what a plugin would get. */
+final class InventoryCommands {
+    private InventoryCommands() {
     }
 
-    /** Lists hosts, or shows what a plugin would be given for each. */
-    @Descriptor("list the hosts a pattern selects (default all)")
-    public void hosts(CommandSession session,
-            @Descriptor("inventory file, directory or SOURCE:ARG") @Parameter(names = {"-i", "--inventory"}, absentValue = "") String inventory,
-            @Descriptor("print JSON") @Parameter(names = {"--json"}, presentValue = "true", absentValue = "false") boolean json,
-            @Descriptor("show the parameters resolved for this plugin (secrets masked)")
-            @Parameter(names = {"-c", "--connection"}, absentValue = "") String plugin,
-            @Descriptor("host pattern") String... pattern) throws Exception {
-        if (pattern.length > 1) {
-            throw new IllegalArgumentException("hosts: one pattern at most; join patterns with ':' (a:b)");
+    @picocli.CommandLine.Command(name = "hosts", description = {
+        "Lists the hosts a pattern selects (default all): hostname, port, user, plugin, groups; with -c, the"
+                + " parameters resolved for that plugin, secrets shown as ***."})
+    static final class Hosts implements Callable<Integer> {
+        private final ShellContext ctx;
+
+        @Mixin
+        Options.InventoryOption inventory;
+
+        @Option(names = "--json", description = "print JSON")
+        boolean json;
+
+        @Option(names = {"-c", "--connection"}, paramLabel = "PLUGIN",
+                description = "show the parameters resolved for this plugin (secrets masked)")
+        String plugin;
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "PATTERN", defaultValue = "all",
+                description = "host pattern (default: ${DEFAULT-VALUE})")
+        String pattern;
+
+        Hosts(ShellContext ctx) {
+            this.ctx = ctx;
         }
-        String selector = pattern.length == 0 ? "all" : pattern[0];
-        Args.refuseOption(selector, "hosts");
-        Inventory inv = runner.inventory(new RunOptions(inventory.isEmpty() ? null : inventory, null, null, null));
-        List<Host> hosts = HostPattern.select(inv, selector);
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (Host host : hosts) {
-            String hostPlugin = plugin.isEmpty() ? pluginOf(inv, host) : plugin;
-            List<OptionDescriptor> options = registry.best(hostPlugin).map(b -> b.plugin().options()).orElse(List.of());
-            Map<String, Object> row = new LinkedHashMap<>();
-            ConnectionParams params;
-            try {
-                params = ParameterResolver.resolve(inv, host, hostPlugin, options, false);
-            } catch (InventoryException e) {
-                // one host's bad option must not hide the others: show the problem on its row
-                params = new ConnectionParams(host.name(), 0, null, null, null, Map.of("error", e.getMessage()));
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public Integer call() throws Exception {
+            Inventory inv = ctx.runner().inventory(inventory.runOptions());
+            List<Host> hosts = HostPattern.select(inv, pattern);
+            boolean forPlugin = plugin != null && !plugin.isEmpty();
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (Host host : hosts) {
+                String hostPlugin = forPlugin ? plugin : pluginOf(ctx, inv, host);
+                List<OptionDescriptor> options = ctx.registry().best(hostPlugin).map(b -> b.plugin().options())
+                        .orElse(List.of());
+                Map<String, Object> row = new LinkedHashMap<>();
+                ConnectionParams params;
+                try {
+                    params = ParameterResolver.resolve(inv, host, hostPlugin, options, false);
+                } catch (InventoryException e) {
+                    // one host's bad option must not hide the others: show the problem on its row
+                    params = new ConnectionParams(host.name(), 0, null, null, null, Map.of("error", e.getMessage()));
+                }
+                row.put("name", host.name());
+                row.put("hostname", params.hostname());
+                row.put("port", params.port() == 0 ? null : params.port());
+                row.put("username", params.username());
+                row.put("connection", hostPlugin);
+                row.put("groups", ParameterResolver.groupOrder(inv, host));
+                if (forPlugin) {
+                    row.put("password", params.password() == null ? null : "***");
+                    row.put("platform", params.platform());
+                    row.put("extras", masked(params.extras(), options));
+                } else {
+                    row.put("data", masked(host.attributes().data()));
+                }
+                rows.add(row);
             }
-            row.put("name", host.name());
-            row.put("hostname", params.hostname());
-            row.put("port", params.port() == 0 ? null : params.port());
-            row.put("username", params.username());
-            row.put("connection", hostPlugin);
-            row.put("groups", ParameterResolver.groupOrder(inv, host));
-            if (!plugin.isEmpty()) {
-                row.put("password", params.password() == null ? null : "***");
-                row.put("platform", params.platform());
-                row.put("extras", masked(params.extras(), options));
-            } else {
-                row.put("data", masked(host.attributes().data()));
+            PrintStream out = ctx.out();
+            if (json) {
+                out.println(ResultPrinter.GSON.toJson(Map.of("source", inv.source(), "hosts", rows)));
+                return Args.EXIT_OK;
             }
-            rows.add(row);
-        }
-        if (json) {
-            System.out.println(ResultPrinter.GSON.toJson(Map.of("source", inv.source(), "hosts", rows)));
-            return;
-        }
-        Table table = plugin.isEmpty() ? new Table("NAME", "HOSTNAME", "PORT", "USER", "CONNECTION", "GROUPS")
-                : new Table("NAME", "HOSTNAME", "PORT", "USER", "PASSWORD", "PLATFORM", "EXTRAS");
-        for (Map<String, Object> r : rows) {
-            if (plugin.isEmpty()) {
-                table.row(r.get("name"), r.get("hostname"), r.get("port"), r.get("username"), r.get("connection"),
-                        String.join(",", (List<String>) r.get("groups")));
-            } else {
-                table.row(r.get("name"), r.get("hostname"), r.get("port"), r.get("username"), r.get("password"),
-                        r.get("platform"), r.get("extras"));
+            Table table = !forPlugin ? new Table("NAME", "HOSTNAME", "PORT", "USER", "CONNECTION", "GROUPS")
+                    : new Table("NAME", "HOSTNAME", "PORT", "USER", "PASSWORD", "PLATFORM", "EXTRAS");
+            for (Map<String, Object> r : rows) {
+                if (!forPlugin) {
+                    table.row(r.get("name"), r.get("hostname"), r.get("port"), r.get("username"), r.get("connection"),
+                            String.join(",", (List<String>) r.get("groups")));
+                } else {
+                    table.row(r.get("name"), r.get("hostname"), r.get("port"), r.get("username"), r.get("password"),
+                            r.get("platform"), r.get("extras"));
+                }
             }
+            table.print(out);
+            out.println(rows.size() + (rows.size() == 1 ? " host" : " hosts") + " from " + inv.source()
+                    + (!forPlugin ? "" : " (parameters for plugin \"" + plugin + "\")"));
+            return Args.EXIT_OK;
         }
-        table.print(System.out);
-        System.out.println(rows.size() + " hosts from " + inv.source()
-                + (plugin.isEmpty() ? "" : " (parameters for plugin \"" + plugin + "\")"));
     }
 
-    /** Summarizes the inventory and the sources it can come from. */
-    @Descriptor("summarize the inventory: source, groups, hosts, and the inventory sources installed")
-    public void inventory(CommandSession session,
-            @Descriptor("inventory file, directory or SOURCE:ARG") @Parameter(names = {"-i", "--inventory"}, absentValue = "") String inventory)
-            throws Exception {
-        Inventory inv = runner.inventory(new RunOptions(inventory.isEmpty() ? null : inventory, null, null, null));
-        System.out.println("source:  " + inv.source());
-        System.out.println("hosts:   " + inv.hosts().size());
-        System.out.println("default connection: " + (inv.defaults().connection() != null ? inv.defaults().connection()
-                : runner.defaultConnection() + " (runner default)"));
-        Table groups = new Table("GROUP", "PARENTS", "HOSTS", "CONNECTION");
-        for (Group g : inv.groups().values()) {
-            long members = inv.hosts().values().stream()
-                    .filter(h -> ParameterResolver.groupOrder(inv, h).contains(g.name())).count();
-            groups.row(g.name(), String.join(",", g.groups()), members, g.attributes().connection());
+    @picocli.CommandLine.Command(name = "inventory", description = {
+        "Summarizes the inventory: its source, groups with parents and member counts, and the inventory sources"
+                + " installed."})
+    static final class Summary implements Callable<Integer> {
+        private final ShellContext ctx;
+
+        @Mixin
+        Options.InventoryOption inventory;
+
+        Summary(ShellContext ctx) {
+            this.ctx = ctx;
         }
-        groups.print(System.out);
-        Map<String, String> sources = catalog.sources();
-        System.out.println("inventory sources: " + (sources.isEmpty() ? "none installed" : ""));
-        sources.forEach((name, description) -> System.out.println("  " + name + ":  " + description));
+
+        @Override
+        public Integer call() throws Exception {
+            Inventory inv = ctx.runner().inventory(inventory.runOptions());
+            PrintStream out = ctx.out();
+            out.println("source:  " + inv.source());
+            out.println("hosts:   " + inv.hosts().size());
+            out.println("default connection: " + (inv.defaults().connection() != null ? inv.defaults().connection()
+                    : ctx.runner().defaultConnection() + " (runner default)"));
+            Table groups = new Table("GROUP", "PARENTS", "HOSTS", "CONNECTION");
+            for (Group g : inv.groups().values()) {
+                long members = inv.hosts().values().stream()
+                        .filter(h -> ParameterResolver.groupOrder(inv, h).contains(g.name())).count();
+                groups.row(g.name(), String.join(",", g.groups()), members, g.attributes().connection());
+            }
+            groups.print(out);
+            Map<String, String> sources = ctx.catalog().sources();
+            out.println("inventory sources: " + (sources.isEmpty() ? "none installed" : ""));
+            sources.forEach((name, description) -> out.println("  " + name + ":  " + description));
+            return Args.EXIT_OK;
+        }
     }
 
-    private String pluginOf(Inventory inv, Host host) {
+    private static String pluginOf(ShellContext ctx, Inventory inv, Host host) {
         String named = ParameterResolver.pluginFor(inv, host);
-        return named != null ? named : runner.defaultConnection();
+        return named != null ? named : ctx.runner().defaultConnection();
     }
 
     private static Map<String, Object> masked(Map<String, Object> extras, List<OptionDescriptor> options) {

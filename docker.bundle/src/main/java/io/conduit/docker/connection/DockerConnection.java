@@ -204,7 +204,8 @@ final class DockerConnection implements Connection {
         List<String> env = new ArrayList<>();
         command.env().forEach((k, v) -> env.add(k + "=" + v));
         env.add(MARKER + "=" + marker);
-        byte[] input = command.stdin();
+        // with the wrapper, its input carries the environment's export lines first (kept off every command line)
+        byte[] input = wrapped != null ? wrapped.input() : command.stdin();
         // the wrapper's stdin is its stop channel: attached always, open until the command ends or is stopped
         String execId = createExec(c, argv, env, execUser, command.cwd(), command.pty(),
                 wrapped != null || input.length > 0);

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
@@ -94,6 +95,12 @@ public final class RestConnection implements Connection {
      * it started, writes a space every interval, and stops the command when it cannot (the client is gone).
      */
     public static final String HEARTBEAT = "heartbeat";
+    /**
+     * The capability a device's /health lists when it takes {@code "env"} in a command request and gives the
+     * variables to the command without putting them on a command line. Without it, they are exported in the
+     * command text, as before.
+     */
+    public static final String ENV = "env";
     private static final String BECOME_FAILED = "become_failed";
     private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(1);
     /** The longest a stop waits for the device: its wrapper's SIGKILL comes at 2 s, its own fallback at 6 s. */
@@ -132,6 +139,7 @@ public final class RestConnection implements Connection {
     private volatile boolean raw;
     private volatile boolean cancellable;
     private volatile boolean becomeOffered;
+    private volatile boolean envOffered;
     private volatile boolean heartbeat;
     private volatile boolean opened;
     private volatile boolean closed;
@@ -200,6 +208,7 @@ public final class RestConnection implements Connection {
         boolean cancel = false;
         boolean canBecome = false;
         boolean beats = false;
+        boolean takesEnv = false;
         if (body.length > 0) {
             JsonObject health = object(label, response.statusCode(), body);
             JsonElement caps = health.get("capabilities");
@@ -209,6 +218,7 @@ public final class RestConnection implements Connection {
                     cancel |= c.isJsonPrimitive() && CANCEL.equals(c.getAsString());
                     canBecome |= c.isJsonPrimitive() && BECOME.equals(c.getAsString());
                     beats |= c.isJsonPrimitive() && HEARTBEAT.equals(c.getAsString());
+                    takesEnv |= c.isJsonPrimitive() && ENV.equals(c.getAsString());
                 }
             }
         }
@@ -216,6 +226,7 @@ public final class RestConnection implements Connection {
         cancellable = cancel;
         becomeOffered = canBecome;
         heartbeat = beats;
+        envOffered = takesEnv;
         opened = true;
         LOG.debug("{}: opened {} (raw file streaming {})", where, base, raw ? "on" : "off");
     }
@@ -237,8 +248,16 @@ public final class RestConnection implements Connection {
         }
         Duration timeout = command.timeout() != null ? command.timeout() : s.commandTimeout();
         JsonObject body = new JsonObject();
-        // the plain command (env, cwd); become is the device's job, in its own field
-        body.addProperty("command", ShellCommand.wrap(command.withBecome(null)));
+        // the plain command (cwd); become is the device's job, in its own field, and so is the environment where
+        // the device takes it (it then stays off every command line on the device)
+        boolean envField = envOffered && !command.env().isEmpty();
+        Command plain = command.withBecome(null);
+        body.addProperty("command", ShellCommand.wrap(envField ? plain.withEnv(Map.of()) : plain));
+        if (envField) {
+            JsonObject env = new JsonObject();
+            command.env().forEach(env::addProperty);
+            body.add("env", env); // may be secret: the body is never logged
+        }
         body.addProperty("timeout", timeout.toMillis() / 1000.0);
         byte[] stdin = command.stdin();
         if (stdin.length > 0) {

@@ -87,8 +87,15 @@ public final class CommandRunner {
      * @param timeout how long it may run
      * @param outputLimit bytes of stdout and of stderr to keep
      * @param id the client's id for the command, for {@link #cancel}; or {@code null}
+     * @param env environment variables for the command: handed to the wrapper on its input, never on its command
+     *        line; empty for none
      */
-    public record Spec(String command, byte[] stdin, Become become, Duration timeout, long outputLimit, String id) {
+    public record Spec(String command, byte[] stdin, Become become, Duration timeout, long outputLimit, String id,
+            Map<String, String> env) {
+        /** Defaults a null environment to none. */
+        public Spec {
+            env = env == null ? Map.of() : Map.copyOf(env);
+        }
     }
 
     /** Told about the command's life, for a client that watches it (the heartbeat of {@code POST /execute}). */
@@ -140,7 +147,7 @@ public final class CommandRunner {
      */
     public Outcome run(String command, byte[] stdin, Duration timeout, long outputLimit, String id)
             throws IOException, InterruptedException {
-        return run(new Spec(command, stdin, null, timeout, outputLimit, id), Duration.ofSeconds(1), new Listener() {
+        return run(new Spec(command, stdin, null, timeout, outputLimit, id, Map.of()), Duration.ofSeconds(1), new Listener() {
         });
     }
 
@@ -160,7 +167,8 @@ public final class CommandRunner {
     public Outcome run(Spec spec, Duration tickEvery, Listener listener) throws IOException, InterruptedException {
         long start = System.nanoTime();
         long deadline = start + spec.timeout().toNanos();
-        Command command = Command.shell(spec.command()).withStdin(spec.stdin()).withBecome(spec.become())
+        Command command = Command.shell(spec.command()).withEnv(spec.env()).withStdin(spec.stdin())
+                .withBecome(spec.become())
                 .withTimeout(spec.timeout()).withOutputLimit(spec.outputLimit());
         WrappedCommand wrapped = WrappedCommand.of(command);
         List<String> argv = new ArrayList<>();

@@ -52,6 +52,11 @@ public final class ApiHandler implements HttpHandler {
      */
     public static final String BECOME = "become";
     /**
+     * The capability /health advertises for the {@code "env"} field of {@code POST /execute}: variables the agent
+     * gives the command through its wrapper's input, so that no other user of the device sees them in {@code ps}.
+     */
+    public static final String ENV = "env";
+    /**
      * The capability /health advertises for the {@code "heartbeat"} field of {@code POST /execute}: the answer
      * starts when the command has started and carries a space every interval until the result, and the agent
      * stops the command when a space cannot be written (the client is gone).
@@ -179,6 +184,7 @@ public final class ApiHandler implements HttpHandler {
         capabilities.add(CANCEL);
         capabilities.add(BECOME);
         capabilities.add(HEARTBEAT);
+        capabilities.add(ENV);
         body.add("capabilities", capabilities);
         JsonObject limits = new JsonObject();
         limits.addProperty("max_request_size", settings.maxRequestBytes());
@@ -258,6 +264,7 @@ public final class ApiHandler implements HttpHandler {
             }
         }
         String id = string(request, "id", false);
+        Map<String, String> env = env(request);
 
         if (!commands.tryAcquire()) {
             throw new ApiError(503, settings.maxCommands() + " commands are running, the agent's limit"
@@ -266,7 +273,7 @@ public final class ApiHandler implements HttpHandler {
         CommandRunner.Outcome outcome;
         Heartbeat heartbeat = new Heartbeat(exchange, heartbeatEvery != null);
         try {
-            outcome = runner.run(new CommandRunner.Spec(command, stdin, become, timeout, limit, id),
+            outcome = runner.run(new CommandRunner.Spec(command, stdin, become, timeout, limit, id, env),
                     heartbeatEvery == null ? Duration.ofSeconds(1) : heartbeatEvery, heartbeat);
         } catch (BecomeFailedException | TimedOutException e) {
             // sudo or su refused, failed or hung before the command started: nothing of it ran
@@ -299,6 +306,32 @@ public final class ApiHandler implements HttpHandler {
         }
         heartbeat.finish(GSON.toJson(body).getBytes(StandardCharsets.UTF_8));
         return 200;
+    }
+
+    /**
+     * {@code "env": {"NAME": "value", ...}}: the command's environment. Names follow the shell's rule (letters,
+     * digits, underscore, not starting with a digit); values are strings.
+     */
+    private static Map<String, String> env(JsonObject request) throws ApiError {
+        JsonElement e = request.get("env");
+        if (e == null || e.isJsonNull()) {
+            return Map.of();
+        }
+        if (!e.isJsonObject()) {
+            throw new ApiError(400, "\"env\" must be an object of NAME: \"value\" pairs");
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonElement> v : e.getAsJsonObject().entrySet()) {
+            if (!v.getKey().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new ApiError(400, "\"env\": \"" + v.getKey() + "\" is not a valid variable name (letters,"
+                        + " digits and _, not starting with a digit)");
+            }
+            if (!(v.getValue() instanceof JsonPrimitive p) || !p.isString()) {
+                throw new ApiError(400, "\"env\": the value of " + v.getKey() + " must be a string");
+            }
+            env.put(v.getKey(), p.getAsString());
+        }
+        return env;
     }
 
     /**

@@ -110,7 +110,7 @@ class CommandRunnerTest {
         long mark = mark();
         AtomicInteger ticks = new AtomicInteger();
         CommandRunner.Outcome o = new CommandRunner(tmp).run(new CommandRunner.Spec("sleep " + mark + " & sleep "
-                + mark, new byte[0], null, Duration.ofSeconds(60), 100, null), Duration.ofMillis(200),
+                + mark, new byte[0], null, Duration.ofSeconds(60), 100, null, null), Duration.ofMillis(200),
                 new CommandRunner.Listener() {
                     @Override
                     public void tick() throws IOException {

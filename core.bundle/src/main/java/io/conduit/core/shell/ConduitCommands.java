@@ -1,0 +1,308 @@
+package io.conduit.core.shell;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.conduit.api.inventory.InventoryException;
+import io.conduit.api.task.RunOptions;
+import io.conduit.core.connection.ConnectionManager;
+import io.conduit.core.inventory.Names;
+import io.conduit.core.registry.PluginRegistry;
+import io.conduit.core.run.ForkingRunner;
+import io.conduit.core.source.InventoryCatalog;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * Conduit's commands, one picocli model each, reached two ways: as Gogo functions in scope {@code conduit}
+ * ({@code conduit:run ...} at the prompt and in {@code bin/conduit -c}), and as {@code bin/conduit COMMAND ARGS}
+ * from a system shell ({@link #execute(String[], InputStream, PrintStream, PrintStream)}), which takes the words
+ * as that shell split them, with no second shell in between.
+ *
+ * <p>Every way in parses the same: options first, then the positional words; after a command's pattern (for
+ * {@code run}) every word belongs to the remote command; an unknown option is refused with the closest known
+ * one; {@code --} ends the options. Every way in also ends the same: a message for people on stderr (never a
+ * stack trace) and an exit status (0 ok, 2 a host failed, 64 bad input and nothing ran, 130 interrupted) that
+ * {@code bin/conduit} exits with.
+ */
+@Component(service = ConduitCommands.class)
+@GogoCommand(scope = "conduit", function = {"run", "put", "fetch", "ping", "hosts", "inventory", "plugins",
+    "connections", "disconnect", "help"})
+public final class ConduitCommands {
+    private static final Logger LOG = LoggerFactory.getLogger(ConduitCommands.class);
+    /** Width of help texts. */
+    private static final int HELP_WIDTH = 100;
+
+    private final ForkingRunner runner;
+    private final PluginRegistry registry;
+    private final InventoryCatalog catalog;
+    private final ConnectionManager connections;
+    /** The commands in the order {@code help} lists them. */
+    private final Map<String, Function<ShellContext, Object>> commands = new LinkedHashMap<>();
+
+    /**
+     * @param runner runs tasks and loads inventories
+     * @param registry the connection plugins
+     * @param catalog the inventory sources
+     * @param connections the connection pool
+     * @param guard refuses lines the shell would change; referenced so that these commands exist only while it
+     *        watches the lines
+     */
+    @Activate
+    public ConduitCommands(@Reference ForkingRunner runner, @Reference PluginRegistry registry,
+            @Reference InventoryCatalog catalog, @Reference ConnectionManager connections,
+            @Reference LineGuard guard) {
+        this.runner = runner;
+        this.registry = registry;
+        this.catalog = catalog;
+        this.connections = connections;
+        commands.put("run", TaskCommands.Run::new);
+        commands.put("put", TaskCommands.Put::new);
+        commands.put("fetch", TaskCommands.Fetch::new);
+        commands.put("ping", TaskCommands.Ping::new);
+        commands.put("hosts", InventoryCommands.Hosts::new);
+        commands.put("inventory", InventoryCommands.Summary::new);
+        commands.put("plugins", PluginCommands.Plugins::new);
+        commands.put("connections", PluginCommands.Connections::new);
+        commands.put("disconnect", PluginCommands.Disconnect::new);
+    }
+
+    @Descriptor("run a command on the hosts a pattern selects: run [OPTIONS] PATTERN COMMAND...; 'help run'")
+    public void run(CommandSession session, String... words) {
+        gogo(session, "run", words);
+    }
+
+    @Descriptor("copy a local file to the hosts a pattern selects: put [OPTIONS] PATTERN LOCAL REMOTE")
+    public void put(CommandSession session, String... words) {
+        gogo(session, "put", words);
+    }
+
+    @Descriptor("copy a remote file from the hosts a pattern selects: fetch [OPTIONS] PATTERN REMOTE LOCALDIR")
+    public void fetch(CommandSession session, String... words) {
+        gogo(session, "fetch", words);
+    }
+
+    @Descriptor("connect to the hosts a pattern selects and check the connections: ping [OPTIONS] PATTERN")
+    public void ping(CommandSession session, String... words) {
+        gogo(session, "ping", words);
+    }
+
+    @Descriptor("list the hosts a pattern selects: hosts [OPTIONS] [PATTERN]")
+    public void hosts(CommandSession session, String... words) {
+        gogo(session, "hosts", words);
+    }
+
+    @Descriptor("summarize the inventory: inventory [-i INVENTORY]")
+    public void inventory(CommandSession session, String... words) {
+        gogo(session, "inventory", words);
+    }
+
+    @Descriptor("list connection plugins, or one plugin's options: plugins [NAME]")
+    public void plugins(CommandSession session, String... words) {
+        gogo(session, "plugins", words);
+    }
+
+    @Descriptor("list the pooled connections")
+    public void connections(CommandSession session, String... words) {
+        gogo(session, "connections", words);
+    }
+
+    @Descriptor("close pooled connections: disconnect [PATTERN]")
+    public void disconnect(CommandSession session, String... words) {
+        gogo(session, "disconnect", words);
+    }
+
+    @Descriptor("Conduit's commands with their options and defaults: help [COMMAND]")
+    public void help(CommandSession session, String... words) {
+        if (refused(session, System.err)) {
+            return;
+        }
+        Args.exitStatus(session, help(words, context(session, System.out, System.err)));
+    }
+
+    private void gogo(CommandSession session, String name, String[] words) {
+        if (refused(session, System.err)) {
+            return;
+        }
+        // Gogo hands a bare null as a null word
+        String[] args = Arrays.stream(words).map(w -> w == null ? "null" : w).toArray(String[]::new);
+        Args.exitStatus(session, execute(name, args, context(session, System.out, System.err)));
+    }
+
+    private static boolean refused(CommandSession session, PrintStream err) {
+        LineGuard.Refusal refusal = LineGuard.refusal(session);
+        if (refusal == null) {
+            return false;
+        }
+        refusal.say().ifPresent(r -> err.println("conduit: " + r));
+        Args.exitStatus(session, Args.EXIT_USAGE);
+        return true;
+    }
+
+    private ShellContext context(CommandSession session, PrintStream out, PrintStream err) {
+        return new ShellContext(runner, registry, catalog, connections, session, out, err);
+    }
+
+    /**
+     * {@code bin/conduit COMMAND ARGS...}: runs one command with the words exactly as the calling shell split
+     * them. The launcher calls this (reflectively: it lives outside the framework).
+     *
+     * @param args the command's name, then its words
+     * @param in standard input (unused today: {@code --stdin FILE} names a file)
+     * @param out standard output
+     * @param err standard error
+     * @return the exit status: 0 ok, 2 a host failed or was unreachable, 64 bad input (nothing ran), 70 an internal
+     *         error, 130 interrupted
+     */
+    public int execute(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        ShellContext ctx = context(null, out, err);
+        if (args.length == 0) {
+            return help(new String[0], ctx);
+        }
+        String name = args[0];
+        String[] words = Arrays.copyOfRange(args, 1, args.length);
+        if (name.equals("help") || name.equals("--help") || name.equals("-h")) {
+            return help(words, ctx);
+        }
+        return execute(name, words, ctx);
+    }
+
+    /** @return the names of Conduit's commands, in the order help lists them */
+    public List<String> names() {
+        return List.copyOf(commands.keySet());
+    }
+
+    private int execute(String name, String[] words, ShellContext ctx) {
+        Function<ShellContext, Object> factory = commands.get(name);
+        if (factory == null) {
+            ctx.err().println("conduit: no command \"" + name + "\"" + suggest(name)
+                    + "; the commands are " + String.join(", ", commands.keySet()));
+            return Args.EXIT_USAGE;
+        }
+        CommandLine cl = commandLine(factory.apply(ctx), ctx);
+        try {
+            return cl.execute(words);
+        } finally {
+            ctx.out().flush();
+            ctx.err().flush();
+        }
+    }
+
+    private CommandLine commandLine(Object command, ShellContext ctx) {
+        CommandLine cl = new CommandLine(command);
+        String name = cl.getCommandName();
+        cl.getCommandSpec().addOption(OptionSpec.builder("-h", "--help").usageHelp(true)
+                .description("show this help").build());
+        cl.setStopAtPositional(name.equals("run")); // every word after run's pattern is the remote command's
+        cl.setEndOfOptionsDelimiter("--");
+        cl.setExpandAtFiles(false); // @FILE is an ordinary word (a remote path, a pattern)
+        cl.setTrimQuotes(false);
+        cl.setAbbreviatedOptionsAllowed(false);
+        cl.setUsageHelpWidth(HELP_WIDTH);
+        cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+        cl.setOut(new PrintWriter(ctx.out(), true));
+        cl.setErr(new PrintWriter(ctx.err(), true));
+        cl.setDefaultValueProvider(this::defaultValue);
+        cl.setParameterExceptionHandler((ParameterException e, String[] args) -> {
+            StringBuilder m = new StringBuilder("conduit: ").append(name).append(": ")
+                    .append(lowerFirst(e.getMessage()));
+            if (e instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+                m.append(" (did you mean ").append(String.join(" or ", u.getSuggestions())).append("?)");
+            }
+            m.append("; see 'help ").append(name).append("'; nothing ran");
+            ctx.err().println(m);
+            return Args.EXIT_USAGE;
+        });
+        cl.setExecutionExceptionHandler((Exception e, CommandLine c, CommandLine.ParseResult parsed) -> {
+            if (e instanceof IllegalArgumentException || e instanceof InventoryException) {
+                ctx.err().println("conduit: " + prefixed(name, e.getMessage()));
+                return Args.EXIT_USAGE;
+            }
+            LOG.error("{} failed", name, e);
+            ctx.err().println("conduit: " + name + " failed: " + (e.getMessage() != null ? e.getMessage()
+                    : "an internal error") + " (the log, data/log/conduit.log, has the details)");
+            return Args.EXIT_SOFTWARE;
+        });
+        return cl;
+    }
+
+    /** The runner's configured defaults, shown in help and used when an option is not given. */
+    private String defaultValue(ArgSpec arg) {
+        if (!(arg instanceof OptionSpec option)) {
+            return null;
+        }
+        RunOptions defaults = runner.effective(RunOptions.defaults());
+        return switch (option.longestName()) {
+            case "--forks" -> String.valueOf(defaults.forks());
+            case "--timeout" -> defaults.hostTimeout().toSeconds() + "s";
+            case "--inventory" -> defaults.inventory();
+            default -> null;
+        };
+    }
+
+    private int help(String[] words, ShellContext ctx) {
+        if (words.length > 0) {
+            String name = words[0].startsWith("conduit:") ? words[0].substring("conduit:".length()) : words[0];
+            Function<ShellContext, Object> factory = commands.get(name);
+            if (factory == null) {
+                ctx.err().println("conduit: help: no command \"" + words[0] + "\"" + suggest(name) + "; the commands are " + String.join(", ", commands.keySet())
+                        + " (Gogo's own commands: felix:help)");
+                return Args.EXIT_USAGE;
+            }
+            commandLine(factory.apply(ctx), ctx).usage(ctx.out());
+            return Args.EXIT_OK;
+        }
+        PrintStream out = ctx.out();
+        out.println("Conduit's commands ('help COMMAND' for its options and defaults):");
+        Table table = new Table("COMMAND", "WHAT IT DOES");
+        commands.forEach((name, factory) -> {
+            String[] description = new CommandLine(factory.apply(ctx)).getCommandSpec().usageMessage()
+                    .description();
+            String first = description.length == 0 ? "" : description[0];
+            int dot = first.indexOf(". ");
+            table.row(name, dot > 0 ? first.substring(0, dot + 1) : first);
+        });
+        table.print(out);
+        out.println();
+        out.println("In the shell, quote a command for the hosts in single quotes: run all 'echo $HOME'.");
+        out.println("The framework's and Gogo's own commands (lb, install, start, stop...): felix:help.");
+        return Args.EXIT_OK;
+    }
+
+    private String suggest(String name) {
+        String closest = Names.closest(name, commands.keySet());
+        return closest == null ? "" : " (did you mean \"" + closest + "\"?)";
+    }
+
+    private static String lowerFirst(String s) {
+        if (s == null || s.isEmpty()) {
+            return "bad usage";
+        }
+        return Character.toLowerCase(s.charAt(0)) + s.substring(1);
+    }
+
+    private static String prefixed(String name, String message) {
+        if (message == null) {
+            return name + ": bad input";
+        }
+        return message.startsWith(name + ":") ? message : name + ": " + message;
+    }
+}

@@ -1,0 +1,256 @@
+package io.conduit.core.shell;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import io.conduit.api.connection.Become;
+import io.conduit.api.connection.Command;
+import io.conduit.api.connection.Connection;
+import io.conduit.api.task.RunOptions;
+import io.conduit.api.task.RunResult;
+import io.conduit.api.task.Task;
+import io.conduit.core.source.InventoryCatalog;
+import io.conduit.core.task.CommandTask;
+import io.conduit.core.task.FetchTask;
+import io.conduit.core.task.PingTask;
+import io.conduit.core.task.PutTask;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code run}, {@code put}, {@code fetch}, {@code ping}: parse, hand a task to the runner, print its result. */
+final class TaskCommands {
+    /** The most {@code --stdin} reads (bytes): the input is sent whole to every host. */
+    static final long STDIN_LIMIT = 64L << 20;
+
+    private TaskCommands() {
+    }
+
+    /** The part every task command shares: the runner's options, the output, the pattern. */
+    abstract static class TaskCommand implements Callable<Integer> {
+        final ShellContext ctx;
+
+        @Mixin
+        Options.RunOptionsMixin run;
+
+        @Mixin
+        Options.OutputOptions output;
+
+        TaskCommand(ShellContext ctx) {
+            this.ctx = ctx;
+        }
+
+        int execute(String pattern, Task task) throws Exception {
+            RunOptions options = run.runOptions();
+            RunResult result;
+            try {
+                result = ctx.runner().run(pattern, task, options, new Progress(ctx.err()));
+            } catch (InterruptedException e) {
+                // interrupted before any host started (loading the inventory): nothing ran
+                ctx.err().println("interrupted; nothing was started");
+                return Args.EXIT_INTERRUPTED;
+            }
+            boolean interrupted = Thread.interrupted(); // the runner stopped every host and reports each
+            ResultPrinter.print(result, output.json, ctx.out());
+            if (interrupted) {
+                ctx.err().println("interrupted: each host's line says whether its command was stopped");
+                return Args.EXIT_INTERRUPTED;
+            }
+            return result.succeeded() ? Args.EXIT_OK : Args.EXIT_HOSTS_FAILED;
+        }
+    }
+
+    @picocli.CommandLine.Command(name = "run", description = {
+        "Runs a command on every host the pattern selects, through each host's connection plugin.",
+        "Options come before PATTERN: every word after it belongs to the command and reaches the host as"
+                + " written (\"--\" may separate them). In the Gogo shell, write the command in single quotes"
+                + " ('echo $HOME'); Gogo would change $, globs and ~ in other words, and such lines are refused."},
+            footer = {"", "Exit status: 0 every host ok, 2 a host failed or was unreachable, 64 bad input (nothing"
+                + " ran), 130 interrupted.", ""})
+    static final class Run extends TaskCommand {
+        @Mixin
+        Options.BecomeMixin become;
+
+        @Option(names = "--cwd", paramLabel = "DIR", description = "working directory on the host")
+        String cwd;
+
+        @Option(names = "--command-timeout", paramLabel = "DURATION",
+                description = "time the command itself may take; then it is stopped on the host")
+        String commandTimeout;
+
+        @Option(names = "--pty", description = "give the command a pseudo-terminal (some sudo rules need one)")
+        boolean pty;
+
+        @Option(names = "--env", paramLabel = "NAME=VALUE",
+                description = "set an environment variable for the command (repeatable); the value travels on the"
+                        + " command's input, never on a command line another user of the host could see")
+        Map<String, String> env = new LinkedHashMap<>();
+
+        @Option(names = "--stdin", paramLabel = "FILE", description = "give the command this file's bytes on its"
+                + " standard input (at most 64 MiB, sent to every host)")
+        String stdin;
+
+        @Option(names = "--argv", description = "pass each word of COMMAND as one argument, quoted for the host's"
+                + " shell (or as the exec argument vector where the plugin has one), instead of one command line")
+        boolean argv;
+
+        @Parameters(index = "0", paramLabel = "PATTERN", description = "host pattern: all, names, globs, groups,"
+                + " GROUP[i:j], ~regex, a:b, a:&b, a:!b")
+        String pattern;
+
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND",
+                description = "the command and its words, run by the host's shell")
+        List<String> command = new ArrayList<>();
+
+        Run(ShellContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            List<String> words = command;
+            if (!words.isEmpty() && words.get(0).equals("--")) {
+                words = words.subList(1, words.size());
+            }
+            if (words.isEmpty()) {
+                throw new IllegalArgumentException("no command given after the pattern; usage: run [OPTIONS]"
+                        + " PATTERN COMMAND...");
+            }
+            if (pty && !env.isEmpty()) {
+                throw new IllegalArgumentException("--env cannot be used with --pty: the terminal is the command's"
+                        + " input, and the values would have to go on the command line, where every user of the"
+                        + " host can read them; drop --pty or set the variables in the command");
+            }
+            Command c = argv ? Command.argv(words) : Command.shell(String.join(" ", words));
+            c = c.withPty(pty).withEnv(env);
+            if (cwd != null && !cwd.isEmpty()) {
+                c = c.withCwd(cwd);
+            }
+            if (stdin != null) {
+                c = c.withStdin(readStdin(stdin));
+            }
+            c = c.withTimeout(Args.duration("--command-timeout", commandTimeout));
+            c = c.withBecome(become.become(ctx));
+            return execute(pattern, new CommandTask(c));
+        }
+
+        private static byte[] readStdin(String name) {
+            Path file = InventoryCatalog.resolve(name);
+            try {
+                if (!Files.isRegularFile(file)) {
+                    throw new IllegalArgumentException("--stdin: " + file + (Files.exists(file)
+                            ? " is not a regular file" : " does not exist") + "; give a readable file");
+                }
+                if (Files.size(file) > STDIN_LIMIT) {
+                    throw new IllegalArgumentException("--stdin: " + file + " has " + Files.size(file)
+                            + " bytes, more than the " + STDIN_LIMIT + " bytes --stdin sends; copy it with put and"
+                            + " read it on the host");
+                }
+                return Files.readAllBytes(file);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--stdin: cannot read " + file + " (" + e.getMessage() + ")");
+            }
+        }
+    }
+
+    @picocli.CommandLine.Command(name = "put", description = {
+        "Copies a local file to every host the pattern selects: written to a temporary name beside the target,"
+                + " then renamed."})
+    static final class Put extends TaskCommand {
+        @Mixin
+        Options.BecomeMixin become;
+
+        @Option(names = {"-m", "--mode"}, paramLabel = "MODE",
+                description = "octal permissions of the remote file, e.g. 0644 (default: the local file's)")
+        String mode;
+
+        @Parameters(index = "0", paramLabel = "PATTERN", description = "host pattern")
+        String pattern;
+
+        @Parameters(index = "1", paramLabel = "LOCAL", description = "the local file")
+        String local;
+
+        @Parameters(index = "2", paramLabel = "REMOTE", description = "the remote path")
+        String remote;
+
+        Put(ShellContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            Path file = InventoryCatalog.resolve(local);
+            if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+                throw new IllegalArgumentException("put: " + file + " is not a readable file");
+            }
+            int bits = Connection.KEEP_MODE;
+            if (mode != null) {
+                try {
+                    bits = Integer.parseInt(mode, 8);
+                } catch (NumberFormatException e) {
+                    bits = -2;
+                }
+                if (bits < 0 || bits > 07777) {
+                    throw new IllegalArgumentException("-m/--mode: \"" + mode + "\" is not an octal mode; use e.g."
+                            + " 0644");
+                }
+            }
+            Become as = become.become(ctx);
+            return execute(pattern, new PutTask(file, remote, bits, as));
+        }
+    }
+
+    @picocli.CommandLine.Command(name = "fetch", description = {
+        "Copies a remote file from every host the pattern selects to LOCALDIR/HOST/NAME."})
+    static final class Fetch extends TaskCommand {
+        @Mixin
+        Options.BecomeMixin become;
+
+        @Parameters(index = "0", paramLabel = "PATTERN", description = "host pattern")
+        String pattern;
+
+        @Parameters(index = "1", paramLabel = "REMOTE", description = "the remote file")
+        String remote;
+
+        @Parameters(index = "2", paramLabel = "LOCALDIR", description = "the local directory")
+        String localDir;
+
+        Fetch(ShellContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            Become as = become.become(ctx);
+            Path dir = InventoryCatalog.resolve(localDir);
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("fetch: cannot create " + dir + ": " + e.getMessage());
+            }
+            return execute(pattern, new FetchTask(remote, dir, as));
+        }
+    }
+
+    @picocli.CommandLine.Command(name = "ping", description = {
+        "Opens (or reuses) each selected host's connection and checks that it is alive."})
+    static final class Ping extends TaskCommand {
+        @Parameters(index = "0", paramLabel = "PATTERN", description = "host pattern")
+        String pattern;
+
+        Ping(ShellContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            return execute(pattern, new PingTask());
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.conduit.core.shell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Optional;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Which raw Gogo lines reach Conduit's commands unchanged, read with Gogo's own parser. */
+class LineGuardTest {
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "run all 'echo $HOME'",
+        "conduit:run -f 5 'web*:&prod' 'systemctl is-active nginx'",
+        "run all echo -t x --json",
+        "run all \"echo hi\"",
+        "put web /etc/hostname /tmp/copied -m 0644",
+        "run 'web[0]' uptime",
+        "run all 'echo 汉语' ; hosts",
+        "echo $HOME",                    // not a Conduit command: Gogo's business
+        "x = 5; run all 'echo $x'",
+        "run all 'a' | grep a",
+    })
+    void safeLinesPass(String line) {
+        assertEquals(Optional.empty(), LineGuard.check(line), line);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "run all \"echo $HOME\"",
+        "run all echo $HOME",
+        "run all \"rm -rf $D/cache\"",
+        "run all \"echo $(hostname)\"",
+        "run web* uptime",
+        "run all ls ~/x",
+        "run all \"a\\\"b\"",
+        "hosts db[1:3]",
+        "run all echo {a,b}",
+        "conduit:run all 'a'b",
+        "echo $(conduit:run all \"echo $HOME\")",
+        "gogo:each [1] { run all \"echo $it\" }",
+        "ping all; run all \"$X\"",
+    })
+    void linesGogoWouldChangeAreRefusedWithTheFix(String line) {
+        Optional<String> refusal = LineGuard.check(line);
+        assertTrue(refusal.isPresent(), line);
+        assertTrue(refusal.get().contains("nothing ran"), refusal.get());
+    }
+
+    @org.junit.jupiter.api.Test
+    void theFixIsTheSameWordInSingleQuotes() {
+        assertEquals(Optional.of("run: the shell would change \"echo [$HOME]\" before Conduit sees it (Gogo expands"
+                + " $NAME and $(…) inside double quotes); write it in single quotes, which Gogo leaves alone:"
+                + " 'echo [$HOME]'; nothing ran"), LineGuard.check("run all \"echo [$HOME]\""));
+        assertTrue(LineGuard.check("run all \"it's $HOME\"").orElseThrow().contains("bin/conduit run PATTERN --"));
+    }
+}
