@@ -77,6 +77,21 @@ class CommandLineIT {
     }
 
     @Test
+    void subscriptedPatternsSelectByPositionAndAnUnquotedOneIsRefused() throws Exception {
+        // the example inventory: local1 and local2 in web, then local3
+        Conduit.Result r = Conduit.run("-c", "conduit:hosts 'all[1:]'; conduit:run 'web[-1]' echo picked;"
+                + " conduit:run web[0] echo never");
+
+        assertEquals(Main.EXIT_USAGE, r.exit(), r::toString);
+        List<String> listed = r.out().lines().map(l -> l.split(" ")[0]).filter(n -> n.startsWith("local")).toList();
+        assertEquals(List.of("local2", "local3", "local2"), listed, "hosts all[1:], then run's line for web[-1]: " + r);
+        assertTrue(r.out().contains("  picked\n"), r::toString);
+        assertFalse(r.out().contains("never"), "Gogo split web[0]: nothing ran on all of web: " + r);
+        assertEquals("conduit: run: the shell split [0] off the pattern web (it reads [...] as a list); quote the"
+                + " pattern: 'web[0]'\n", r.err(), r::toString);
+    }
+
+    @Test
     void helpPrintsUsageAndTheExitCodes() throws Exception {
         Conduit.Result r = Conduit.run("--help");
 

@@ -47,6 +47,24 @@ final class Args {
         return d;
     }
 
+    /**
+     * Gogo reads an unquoted {@code web[0]} as the word {@code web} followed by the list {@code [0]}: refuse that
+     * pair, which would otherwise select all of web (and hand "[0]" to the command), and say to quote.
+     *
+     * @param command the shell command, for the message
+     * @param pattern the pattern word
+     * @param next the word after it, or null
+     * @throws IllegalArgumentException {@code next} is a bracketed word, as a split-off subscript or class is
+     */
+    static void refuseSplitPattern(String command, String pattern, String next) {
+        if (next != null && next.length() > 1 && next.startsWith("[") && next.endsWith("]")
+                && next.chars().noneMatch(Character::isWhitespace)) {
+            String brackets = next.replace("\"", ""); // Gogo prints the list [1:] as ["1:"]
+            throw new IllegalArgumentException(command + ": the shell split " + brackets + " off the pattern "
+                    + pattern + " (it reads [...] as a list); quote the pattern: '" + pattern + brackets + "'");
+        }
+    }
+
     /** Gogo passes unknown options through as words: refuse them where a pattern or path is expected. */
     static void refuseOption(String word, String command) {
         if (word != null && word.startsWith("-")) {

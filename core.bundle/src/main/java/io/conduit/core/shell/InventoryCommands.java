@@ -57,6 +57,7 @@ public final class InventoryCommands {
             @Parameter(names = {"-c", "--connection"}, absentValue = "") String plugin,
             @Descriptor("host pattern") String... pattern) throws Exception {
         if (pattern.length > 1) {
+            Args.refuseSplitPattern("hosts", pattern[0], pattern[1]);
             throw new IllegalArgumentException("hosts: one pattern at most; join patterns with ':' (a:b)");
         }
         String selector = pattern.length == 0 ? "all" : pattern[0];

@@ -98,6 +98,10 @@ public final class PluginCommands {
     public void disconnect(CommandSession session,
             @Descriptor("inventory file, directory or SOURCE:ARG") @Parameter(names = {"-i", "--inventory"}, absentValue = "") String inventory,
             @Descriptor("host pattern") String... pattern) throws Exception {
+        if (pattern.length > 1) {
+            Args.refuseSplitPattern("disconnect", pattern[0], pattern[1]);
+            throw new IllegalArgumentException("disconnect: one pattern at most; join patterns with ':' (a:b)");
+        }
         int closed;
         if (pattern.length == 0 || pattern[0].equals("all")) {
             closed = connections.disconnect(k -> true);

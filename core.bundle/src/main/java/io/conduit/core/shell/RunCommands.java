@@ -55,10 +55,11 @@ public final class RunCommands {
             @Descriptor("working directory on the host") @Parameter(names = {"--cwd"}, absentValue = "") String cwd,
             @Descriptor("time the command itself may take") @Parameter(names = {"--command-timeout"}, absentValue = "") String commandTimeout,
             @Descriptor("allocate a pseudo-terminal") @Parameter(names = {"--pty"}, presentValue = "true", absentValue = "false") boolean pty,
-            @Descriptor("host pattern: all, names, globs, groups, a:b, a:&b, a:!b") String pattern,
+            @Descriptor("host pattern: all, names, groups, globs, ~regex, 'web[0:2]', a:b, a:&b, a:!b (quote [ ] and !)") String pattern,
             @Descriptor("the command line (quote it to keep options such as -f out of conduit's hands)") String... command)
             throws Exception {
         Args.refuseOption(pattern, "run");
+        Args.refuseSplitPattern("run", pattern, command.length == 0 ? null : command[0]);
         if (command.length == 0) {
             throw new IllegalArgumentException("run: no command given; usage: run [options] PATTERN COMMAND...");
         }
