@@ -77,6 +77,22 @@ class CommandLineIT {
     }
 
     @Test
+    void subscriptedPatternsSelectByPositionAndAnUnquotedOneIsRefused() throws Exception {
+        // the example inventory: local1 and local2 in web, then local3
+        Conduit.Result r = Conduit.run("-c", "conduit:hosts 'all[1:]'; conduit:run 'web[-1]' echo picked");
+        Conduit.Result split = Conduit.run("-c", "conduit:run web[0] echo never");
+
+        assertEquals(0, r.exit(), r::toString);
+        List<String> listed = r.out().lines().map(l -> l.split(" ")[0]).filter(n -> n.startsWith("local")).toList();
+        assertEquals(List.of("local2", "local3", "local2"), listed, "hosts all[1:], then run's line for web[-1]: " + r);
+        assertTrue(r.out().contains("  picked\n"), r::toString);
+        assertEquals(Main.EXIT_USAGE, split.exit(), split::toString);
+        assertFalse(split.out().contains("never"), "Gogo would split web[0]: nothing ran on all of web: " + split);
+        assertTrue(split.err().contains("(Gogo reads [ ] as a list); write it in single quotes, which Gogo leaves"
+                + " alone: 'web[0]'"), split::toString);
+    }
+
+    @Test
     void helpPrintsUsageAndTheExitCodes() throws Exception {
         Conduit.Result r = Conduit.run("--help");
 

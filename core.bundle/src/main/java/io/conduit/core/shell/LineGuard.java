@@ -117,15 +117,15 @@ public final class LineGuard implements CommandSessionListener {
     }
 
     private static void statement(Parser.Statement s, List<String> problems) {
-        List<Token> words = s.tokens();
+        List<String> words = words(s.tokens());
         if (words.isEmpty()) {
             return;
         }
-        String name = words.get(0).toString();
+        String name = words.get(0);
         String bare = name.startsWith("conduit:") ? name.substring("conduit:".length()) : name;
         boolean conduit = COMMANDS.contains(bare);
         for (int i = conduit ? 1 : 0; i < words.size(); i++) {
-            String word = words.get(i).toString();
+            String word = words.get(i);
             nested(word, problems); // a Conduit command inside $(…), ( … ) or { … } of any command
             if (conduit) {
                 String problem = problem(word);
@@ -135,6 +135,24 @@ public final class LineGuard implements CommandSessionListener {
                 }
             }
         }
+    }
+
+    /**
+     * The words as typed: Gogo's tokens, with tokens that touch joined again ({@code web[0]} is the token
+     * {@code web} and the list {@code [0]} to Gogo, which would hand the command two arguments).
+     */
+    private static List<String> words(List<Token> tokens) {
+        List<String> words = new ArrayList<>();
+        int end = -1;
+        for (Token t : tokens) {
+            if (t.start() == end && !words.isEmpty()) {
+                words.set(words.size() - 1, words.get(words.size() - 1) + t);
+            } else {
+                words.add(t.toString());
+            }
+            end = t.start() + t.length();
+        }
+        return words;
     }
 
     /** Checks the lines inside {@code $(…)}, {@code (…)} and {@code {…}} of a word, which Gogo runs too. */

@@ -103,7 +103,8 @@ class ForkingRunnerTest {
     @Test
     void refusedConnectionIsUnreachableNotFailed() throws Exception {
         plugin.refuse.put("h02", true);
-        RunResult result = runner(4, 30, 1024).run("h0[1-3]", new CommandTask(Command.shell("x")), null, null);
+        RunResult result = runner(4, 30, 1024).run("all[0:2]", new CommandTask(Command.shell("x")), null, null);
+        assertEquals(3, result.hosts().size(), "all[0:2] is h01 to h03: Ansible's subscripts include their end");
         assertEquals(Status.OK, result.hosts().get(0).status());
         assertEquals(Status.UNREACHABLE, result.hosts().get(1).status());
         assertTrue(result.hosts().get(1).error().contains("connection refused"), result.hosts().get(1).error());
@@ -125,6 +126,9 @@ class ForkingRunnerTest {
         InventoryException e = assertThrows(InventoryException.class,
                 () -> runner(4, 30, 1024).run("db*", new CommandTask(Command.shell("x")), null, null));
         assertTrue(e.getMessage().contains("db*"), e.getMessage());
+        InventoryException outOfRange = assertThrows(InventoryException.class,
+                () -> runner(4, 30, 1024).run("all[40]", new CommandTask(Command.shell("x")), null, null));
+        assertTrue(outOfRange.getMessage().contains("all selects 40 hosts"), outOfRange.getMessage());
         assertEquals(0, plugin.opens.get());
     }
 

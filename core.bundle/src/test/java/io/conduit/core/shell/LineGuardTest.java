@@ -37,6 +37,7 @@ class LineGuardTest {
         "run all ls ~/x",
         "run all \"a\\\"b\"",
         "hosts db[1:3]",
+        "run web[0] uptime",
         "run all echo {a,b}",
         "conduit:run all 'a'b",
         "echo $(conduit:run all \"echo $HOME\")",
@@ -55,5 +56,7 @@ class LineGuardTest {
                 + " $NAME and $(…) inside double quotes); write it in single quotes, which Gogo leaves alone:"
                 + " 'echo [$HOME]'; nothing ran"), LineGuard.check("run all \"echo [$HOME]\""));
         assertTrue(LineGuard.check("run all \"it's $HOME\"").orElseThrow().contains("bin/conduit run PATTERN --"));
+        assertTrue(LineGuard.check("run web[0] uptime").orElseThrow().contains("change web[0] before Conduit sees it"
+                + " (Gogo reads [ ] as a list); write it in single quotes, which Gogo leaves alone: 'web[0]'"));
     }
 }
