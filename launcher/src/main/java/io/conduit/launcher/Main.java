@@ -39,20 +39,24 @@ public final class Main {
     static final Duration STOP_BOUND = Duration.ofSeconds(Long.getLong("conduit.stop.timeout", 10));
 
     static final String USAGE = """
-            Usage: conduit [-c LINE] [--help] [--version]
+            Usage: conduit [COMMAND ARGS... | -c LINE | --help | --version]
 
               conduit              open the interactive shell (Gogo); Ctrl-D or 'exit' stops Conduit
+              conduit COMMAND ARGS run one of Conduit's commands with the words as your shell split them,
+                                   e.g.  conduit run -i hosts.yaml 'web*' -- systemctl is-active nginx
+                                   (conduit help: the commands; conduit run --help: one command's options)
               conduit -c 'LINE'    run one shell line and exit; LINE may hold several commands separated
                                    by ';', e.g.  conduit -c 'conduit:run -i hosts.yaml all uptime --json'
               conduit < FILE       without a terminal: run standard input as one script, like -c
               conduit --help       this help
               conduit --version    the version
 
-            Exit status of -c:
+            Exit status of COMMAND and -c:
               0   every host ok (or the commands report no hosts)
               2   some hosts failed or were unreachable
-              64  bad input or usage: unknown option, bad inventory, unknown command, a command that failed
-              70  the framework or a system bundle did not start
+              64  bad input or usage: unknown option, bad inventory, unknown command; nothing ran
+              70  the framework or a system bundle did not start, or a command failed inside Conduit
+              130 interrupted (Ctrl-C): each host's line says whether its command was stopped
 
             Environment:
               JAVA_HOME            the Java 17+ to run (else java on PATH)

@@ -97,7 +97,7 @@ class CommandLineIT {
         Conduit.Result r = Conduit.run("--help");
 
         assertEquals(0, r.exit(), r::toString);
-        assertTrue(r.out().startsWith("Usage: conduit [-c LINE]"), r::toString);
+        assertTrue(r.out().startsWith("Usage: conduit [COMMAND ARGS... | -c LINE"), r::toString);
         for (String code : List.of("  0 ", "  2 ", "  64 ", "  70 ")) {
             assertTrue(r.out().contains(code), "documents exit status " + code.strip() + ":\n" + r.out());
         }
@@ -136,6 +136,8 @@ class CommandLineIT {
         assertEquals(0, r.exit(), r::toString);
         assertTrue(Files.readString(data.resolve("log/conduit.log")).contains("io.conduit.core"),
                 "core's log lines are in $CONDUIT_DATA/log/conduit.log");
+        assertTrue(Files.readString(data.resolve("log/conduit.log")).contains(" | " + r.pid() + " | "),
+                "each line names the process that wrote it (bin/conduit execs java: the pid is the JVM's)");
         assertFalse(Files.exists(data.resolve("cache").resolve(Long.toString(r.pid()))), "storage removed");
     }
 

@@ -3,6 +3,7 @@ package io.conduit.core.shell;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,7 +46,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Component(service = ConduitCommands.class)
 @GogoCommand(scope = "conduit", function = {"run", "put", "fetch", "ping", "hosts", "inventory", "plugins",
-    "connections", "disconnect", "help"})
+    "connections", "disconnect", "help", "completions", "patterns"})
 public final class ConduitCommands {
     private static final Logger LOG = LoggerFactory.getLogger(ConduitCommands.class);
     /** Width of help texts. */
@@ -136,6 +137,63 @@ public final class ConduitCommands {
             return;
         }
         Args.exitStatus(session, help(words, context(session, System.out, System.err)));
+    }
+
+    /**
+     * The interactive shell's Tab completions of Conduit's commands, from the same picocli models that parse
+     * them: etc/gosh_profile hands each entry to Gogo's {@code complete}. Options with their descriptions; host
+     * names, group names and {@code all} for words (from {@link #patterns}); local files for put and fetch.
+     *
+     * @return the arguments of one {@code complete} call per entry
+     */
+    @Descriptor("the Tab completions of Conduit's commands, as arguments to Gogo's complete (etc/gosh_profile)")
+    public List<List<String>> completions() {
+        ShellContext ctx = context(null, System.out, System.err);
+        List<List<String>> all = new ArrayList<>();
+        commands.forEach((name, factory) -> {
+            CommandLine cl = commandLine(factory.apply(ctx), ctx);
+            for (String c : List.of(name, "conduit:" + name)) {
+                all.add(List.of("-c", c, "-e"));
+                String[] description = cl.getCommandSpec().usageMessage().description();
+                all.add(List.of("-c", c, "-d", description.length == 0 ? name : description[0]));
+                for (OptionSpec o : cl.getCommandSpec().options()) {
+                    List<String> entry = new ArrayList<>(List.of("-c", c));
+                    for (String n : o.names()) {
+                        entry.addAll(n.startsWith("--") ? List.of("-l", n.substring(2)) : List.of("-s", n.substring(1)));
+                    }
+                    String[] d = o.description();
+                    entry.addAll(List.of("-d", d.length == 0 ? "" : d[0].replaceAll(" \\(default: .*\\)$", "")));
+                    all.add(entry);
+                }
+                if (!cl.getCommandSpec().positionalParameters().isEmpty()) {
+                    all.add(List.of("-c", c, "-a", "conduit:patterns"));
+                    if (name.equals("put") || name.equals("fetch")) {
+                        all.add(List.of("-c", c, "-a", "gogo:__files"));
+                    }
+                }
+            }
+        });
+        return all;
+    }
+
+    /**
+     * Words a pattern may start with, for Tab completion: {@code all}, the default inventory's group and host
+     * names. Empty when the inventory cannot be loaded (completion must not fail).
+     *
+     * @return the names
+     */
+    @Descriptor("all, group and host names of the default inventory (for Tab completion)")
+    public List<String> patterns() {
+        List<String> names = new ArrayList<>();
+        names.add("all");
+        try {
+            io.conduit.api.inventory.Inventory inv = runner.inventory(RunOptions.defaults());
+            names.addAll(inv.groups().keySet());
+            names.addAll(inv.hosts().keySet());
+        } catch (InventoryException | RuntimeException e) {
+            LOG.debug("no pattern completions: {}", e.getMessage());
+        }
+        return names;
     }
 
     private void gogo(CommandSession session, String name, String[] words) {
