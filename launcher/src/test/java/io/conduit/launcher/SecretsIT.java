@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -20,7 +22,10 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -29,15 +34,18 @@ import org.junit.jupiter.api.io.TempDir;
 import io.conduit.api.testing.BecomeEnvironment;
 
 /**
- * No secret of a run in what {@code bin/conduit} prints or logs, with every logger at TRACE: a host of the
- * system's OpenSSH sshd (password login, sudo with a password) and a local host print the login and become
- * passwords, split over two writes; the table and {@code --json} show {@code ***}, and neither the console nor
- * the log files hold the password, in clear or as the hex of a library's packet dump.
+ * No secret of a run in what {@code bin/conduit} prints or logs, with every logger at TRACE: hosts of every
+ * plugin (the system's OpenSSH sshd with a password login and sudo asking for it, local, the rest agent, a
+ * docker container) print the login and become password, split over two writes, and the agent's token; the
+ * table and {@code --json} show {@code ***}; a file holding the password is put into the container; neither the
+ * console nor the log files hold a secret, in clear or as the hex of a library's packet dump.
  */
 class SecretsIT {
     /** The sudo user's login and sudo password; the value of the ssh tests' TestUsers. */
     private static final String USER = "conduit-sudo";
     private static final String PASSWORD = "Sudo-Pw-4-Conduit";
+    /** The rest agent's token. */
+    private static final String TOKEN = "Agent-Token-0f-Secrets-IT";
 
     @TempDir
     Path work;
@@ -49,17 +57,26 @@ class SecretsIT {
         Path dist = copyOfDistribution(work.resolve("conduit"));
         // what an operator hunting a problem writes: everything at TRACE, MINA SSHD included, on the console too
         Path cfg = dist.resolve("etc/org.ops4j.pax.logging.cfg");
+        // (every logger's level line, the libraries' included; their caps are filter lines and stay)
         String logging = Files.readString(cfg)
-                .replace("log4j2.rootLogger.level = INFO", "log4j2.rootLogger.level = TRACE")
+                .replaceAll("(?m)^(log4j2\\.(rootLogger|logger\\.\\w+)\\.level) = \\w+$", "$1 = TRACE")
                 .replace("log4j2.rootLogger.appenderRef.console.level = ERROR",
-                        "log4j2.rootLogger.appenderRef.console.level = TRACE")
-                .replace("log4j2.logger.sshd.level = WARN", "log4j2.logger.sshd.level = TRACE");
-        assertTrue(logging.contains("log4j2.logger.sshd.level = TRACE"), "the sshd logger is raised");
+                        "log4j2.rootLogger.appenderRef.console.level = TRACE");
+        for (String logger : List.of("rootLogger", "logger.sshd", "logger.hcwire", "logger.dockerjava")) {
+            assertTrue(logging.contains("log4j2." + logger + ".level = TRACE"), logger + " is raised");
+        }
         Files.writeString(cfg, logging);
         Path data = Files.createDirectories(work.resolve("data"));
 
-        try (Sshd sshd = Sshd.start(work.resolve("sshd"))) {
+        String container = "conduit-secrets-" + ProcessHandle.current().pid();
+        Path token = Files.writeString(Files.createDirectories(work.resolve("agent")).resolve("token"), TOKEN + "\n");
+        try (Sshd sshd = Sshd.start(work.resolve("sshd")); Agent agent = Agent.start(work.resolve("agent"), token);
+                Container docker = Container.start(container)) {
+            // box's login password, the become password of every host (the inventory's, the run's) and the
+            // agent's token are the run's secrets
             Path inventory = Files.writeString(work.resolve("inventory.yaml"), String.join("\n",
+                    "defaults:",
+                    "  data: {become_password: '${env:BOX_PASSWORD}'}",
                     "hosts:",
                     "  box:",
                     "    connection: ssh",
@@ -73,27 +90,46 @@ class SecretsIT {
                             + ", look_for_keys: false, identity_agent: none}",
                     "  here:",
                     "    connection: local",
+                    "  dev:",
+                    "    connection: rest",
+                    "    hostname: 127.0.0.1",
+                    "    port: " + agent.port,
+                    "    connection_options:",
+                    "      rest:",
+                    "        extras: {token: " + TOKEN + ", ca_file: " + work.resolve("agent/state/ca.pem") + "}",
+                    "  " + container + ":",
+                    "    connection: docker",
                     ""));
             // the password's two halves in two writes, then sudo's proof that it was used
-            String command = "printf '" + PASSWORD.substring(0, 5) + "'; printf '" + PASSWORD.substring(5)
-                    + "\\n'; id -un";
+            String halves = "printf '" + PASSWORD.substring(0, 5) + "'; printf '" + PASSWORD.substring(5) + "\\n'";
             Map<String, String> env = Map.of("BOX_PASSWORD", PASSWORD, "CONDUIT_BECOME_PASSWORD", PASSWORD,
                     "CONDUIT_DATA", data.toString());
-            Conduit.Result table = Conduit.withEnv(env, null, dist, "-c", "conduit:run -i " + inventory + " -b all \""
-                    + command + "\"");
+            Conduit.Result table = Conduit.withEnv(env, null, dist, "-c", "conduit:run -i " + inventory
+                    + " -b 'box:here' \"" + halves + "; id -un\"");
+            // every plugin; the password in one write (one docker stream frame, which HttpClient's wire log would
+            // show whole), never whole on the command line; the agent's host prints its token too
             Conduit.Result json = Conduit.withEnv(env, null, dist, "-c", "conduit:run -i " + inventory
-                    + " -b --json all \"" + command + "\"");
+                    + " --json all 'p=" + PASSWORD.substring(0, 5) + "; echo \"${p}" + PASSWORD.substring(5)
+                    + "\"; cat " + token + " 2>/dev/null; true'");
 
-            for (Conduit.Result r : List.of(table, json)) {
+            // a file holding the password, put into the container: HttpClient's wire log would show its bytes
+            Path conf = Files.writeString(work.resolve("app.conf"), "password=" + PASSWORD + "\n");
+            Conduit.Result put = Conduit.withEnv(env, null, dist, "-c", "conduit:put -i " + inventory + " "
+                    + container + " " + conf + " /tmp/app.conf");
+
+            for (Conduit.Result r : List.of(table, json, put)) {
                 assertEquals(0, r.exit(), r::toString);
                 assertFalse(r.out().contains(PASSWORD) || r.err().contains(PASSWORD), r::toString);
-                assertEquals(2, r.out().lines().filter(l -> l.contains("***")).count(), "both hosts masked: " + r);
+                assertFalse(r.out().contains(TOKEN) || r.err().contains(TOKEN), r::toString);
             }
             assertEquals(2, table.out().lines().filter(l -> l.equals("  ***")).count(), table::toString);
             assertEquals(2, table.out().lines().filter(l -> l.equals("  root")).count(), "sudo took it: " + table);
-            assertEquals(2, json.out().lines().filter(l -> l.contains("\"stdout\": \"***\\nroot\\n\"")).count(),
-                    json::toString);
             assertTrue(table.err().contains("conduit: TRACE"), "the console is at TRACE");
+            List<String> stdouts = json.out().lines().filter(l -> l.contains("\"stdout\": ")).map(String::trim)
+                    .sorted().toList();
+            // box's user cannot read the token file; here and dev (the agent) run as root on this machine
+            assertEquals(List.of("\"stdout\": \"***\\n\",", "\"stdout\": \"***\\n\",",
+                    "\"stdout\": \"***\\n***\\n\",", "\"stdout\": \"***\\n***\\n\","), stdouts, json::toString);
         }
 
         String hex = HexFormat.ofDelimiter(" ").formatHex(PASSWORD.substring(0, 8).getBytes(StandardCharsets.UTF_8));
@@ -106,6 +142,7 @@ class SecretsIT {
         assertTrue(logs.toString().contains("| TRACE |"), "the log is at TRACE");
         assertTrue(logs.toString().contains("org.apache.sshd.osgi"), "MINA SSHD's lines below TRACE are logged");
         assertFalse(logs.toString().contains(PASSWORD), "the password is in the log");
+        assertFalse(logs.toString().contains(TOKEN), "the token is in the log");
         assertFalse(logs.toString().toLowerCase().contains(hex), "the password is in a hex dump of the log");
         // MINA SSHD dumps packets and channel data (hex and text) at TRACE only: none of its TRACE lines may pass
         List<String> dumps = logs.toString().lines().filter(l -> l.contains("| TRACE |")
@@ -150,6 +187,60 @@ class SecretsIT {
             }
         }
         return dist;
+    }
+
+    /** The reference rest agent ({@code rest.agent}'s jar) on a free 127.0.0.1 port. */
+    private record Agent(int port, Process process) implements AutoCloseable {
+        static Agent start(Path dir, Path token) throws Exception {
+            Path jar = Conduit.REACTOR.resolve("rest.agent/target/conduit-rest-agent.jar");
+            assertTrue(Files.isRegularFile(jar), "build rest.agent first: " + jar);
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                    jar.toString(), "--bind", "127.0.0.1", "--port", "0", "--token-file", token.toString(),
+                    "--state-dir", dir.resolve("state").toString())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Agent agent = new Agent(0, p);
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = CompletableFuture.supplyAsync(() -> {
+                try {
+                    for (String l; (l = out.readLine()) != null;) {
+                        if (l.contains("listening on")) {
+                            return l;
+                        }
+                    }
+                    return "the agent exited";
+                } catch (IOException e) {
+                    return e.toString();
+                }
+            }).get(60, TimeUnit.SECONDS);
+            Matcher m = Pattern.compile("listening on https://127\\.0\\.0\\.1:(\\d+)/").matcher(line);
+            if (!m.find()) {
+                agent.close();
+                throw new IOException("the agent did not start: " + line);
+            }
+            return new Agent(Integer.parseInt(m.group(1)), p);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** A container of the test image ({@code scripts/env/dockerd.sh} builds it), without network, removed after. */
+    private record Container(String name) implements AutoCloseable {
+        static Container start(String name) throws Exception {
+            assertEquals(0, run("docker", "run", "-d", "--network", "none", "--name", name, "conduit-test:busybox"),
+                    "docker run conduit-test:busybox (run scripts/env/dockerd.sh first)");
+            return new Container(name);
+        }
+
+        @Override
+        public void close() throws Exception {
+            run("docker", "rm", "-f", name);
+        }
     }
 
     /** The system's OpenSSH sshd on a free 127.0.0.1 port, password logins only, owned by the test. */
