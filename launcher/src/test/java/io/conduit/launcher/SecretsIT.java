@@ -65,6 +65,8 @@ class SecretsIT {
         for (String logger : List.of("rootLogger", "logger.sshd", "logger.hcwire", "logger.dockerjava")) {
             assertTrue(logging.contains("log4j2." + logger + ".level = TRACE"), logger + " is raised");
         }
+        // and a logger of its own for the client session and channels, which dump the packets
+        logging += "\nlog4j2.logger.packets.name = org.apache.sshd.client\nlog4j2.logger.packets.level = TRACE\n";
         Files.writeString(cfg, logging);
         Path data = Files.createDirectories(work.resolve("data"));
 
