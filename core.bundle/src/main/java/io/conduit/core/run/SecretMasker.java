@@ -43,11 +43,17 @@ public final class SecretMasker {
 
     /** Longest first, so that the first full match at a position is the longest one. */
     private final List<byte[]> patterns;
+    /** The patterns by their first byte (longest first), so that a position is checked only against candidates. */
+    private final byte[][][] byFirstByte = new byte[256][][];
     private final List<String> texts;
     private final int longest;
 
     private SecretMasker(List<byte[]> patterns) {
         this.patterns = patterns;
+        for (int b = 0; b < 256; b++) {
+            int first = b;
+            byFirstByte[b] = patterns.stream().filter(p -> (p[0] & 0xff) == first).toArray(byte[][]::new);
+        }
         this.texts = patterns.stream().map(p -> new String(p, StandardCharsets.UTF_8)).toList();
         this.longest = patterns.isEmpty() ? 0 : patterns.get(0).length;
     }
@@ -181,33 +187,42 @@ public final class SecretMasker {
      */
     private int scan(byte[] data, ByteArrayOutputStream out, Ending ending) {
         int i = 0;
+        int plain = 0; // bytes from here to i are passed on as they are, in one write
         scan:
         while (i < data.length) {
+            byte[][] candidates = byFirstByte[data[i] & 0xff];
+            if (candidates.length == 0) {
+                i++;
+                continue;
+            }
             // a longer secret that may still complete here wins over a shorter one complete already
             if (ending != Ending.END && data.length - i < longest && beginsSecret(data, i)) {
+                out.write(data, plain, i - plain);
                 if (ending == Ending.MORE_TO_COME) {
                     return i;
                 }
                 out.write(MASK_BYTES, 0, MASK_BYTES.length);
                 return data.length;
             }
-            for (byte[] p : patterns) {
+            for (byte[] p : candidates) {
                 if (matches(data, i, p, p.length)) {
+                    out.write(data, plain, i - plain);
                     out.write(MASK_BYTES, 0, MASK_BYTES.length);
                     i += p.length;
+                    plain = i;
                     continue scan;
                 }
             }
-            out.write(data[i]);
             i++;
         }
+        out.write(data, plain, data.length - plain);
         return data.length;
     }
 
     /** Whether {@code data[from..]} is a proper prefix of some secret. */
     private boolean beginsSecret(byte[] data, int from) {
         int left = data.length - from;
-        for (byte[] p : patterns) {
+        for (byte[] p : byFirstByte[data[from] & 0xff]) {
             if (p.length > left && matches(data, from, p, left)) {
                 return true;
             }
