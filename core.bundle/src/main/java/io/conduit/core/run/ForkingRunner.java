@@ -199,8 +199,8 @@ public final class ForkingRunner implements Runner {
             String plugin = named != null ? named : defaultConnection;
             try {
                 secrets.addAll(ParameterResolver.resolve(inventory, host, plugin, connections.options(plugin), true));
-            } catch (InventoryException e) {
-                // reported when the host connects
+            } catch (InventoryException | RuntimeException e) {
+                // reported when the host connects (a plugin whose options() fails included)
             }
             try {
                 secrets.add(ParameterResolver.becomePassword(inventory, host));

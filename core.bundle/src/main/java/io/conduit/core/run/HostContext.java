@@ -36,13 +36,13 @@ final class HostContext implements TaskContext {
 
     HostContext(Host host, Inventory inventory, ConnectionManager connections, RunOptions options,
             String defaultConnection, long deadlineNanos, RunSecrets secrets) {
-        this.secrets = secrets;
         this.host = host;
         this.inventory = inventory;
         this.connections = connections;
         this.options = options;
         this.defaultConnection = defaultConnection;
         this.deadlineNanos = deadlineNanos;
+        this.secrets = secrets;
     }
 
     @Override
