@@ -12,7 +12,9 @@ import io.conduit.api.inventory.InventoryException;
 public interface Runner {
 
     /**
-     * Runs a task and waits for every host's result. A host's failure never stops the others.
+     * Runs a task and waits for every host's result. A host's failure never stops the others. The results (and
+     * what the listener is given) carry no secret value of the run: where a host's output or error text holds an
+     * inventory password, secret option or become password of the run, it reads {@code ***}.
      *
      * @param pattern an Ansible host pattern: {@code all}, names, globs, groups, {@code a:b}, {@code a:&b},
      *        {@code a:!b}

@@ -27,6 +27,7 @@ import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ConnectionPlugin;
+import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.connection.PluginGoneException;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.core.registry.PluginBinding;
@@ -124,6 +125,16 @@ public final class ConnectionManager implements PluginListener {
         all.forEach(e -> e.retired = true);
         closeSideBySide(all);
         LOG.info("closed {} connections", all.size());
+    }
+
+    /**
+     * Returns the options the plugin serving a name declares now.
+     *
+     * @param plugin the plugin name
+     * @return its options, empty when no plugin serves the name
+     */
+    public List<OptionDescriptor> options(String plugin) {
+        return registry.best(plugin).map(b -> b.plugin().options()).orElse(List.of());
     }
 
     /** @return the current settings */

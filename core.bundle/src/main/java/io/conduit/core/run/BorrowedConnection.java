@@ -13,7 +13,7 @@ import io.conduit.api.connection.Secret;
 /**
  * A pooled connection as a task sees it: usable, but opening and closing belong to the pool. A command with
  * become gets the host's own become password ({@code data.become_password} in the inventory) where it has one;
- * otherwise it keeps the run's.
+ * otherwise it keeps the run's. Either becomes one of the run's secrets before the command is sent.
  */
 final class BorrowedConnection implements Connection {
     /** The host's become password, read from the inventory when first needed. */
@@ -24,10 +24,12 @@ final class BorrowedConnection implements Connection {
 
     private final Connection delegate;
     private final BecomePassword becomePassword;
+    private final RunSecrets secrets;
 
-    BorrowedConnection(Connection delegate, BecomePassword becomePassword) {
+    BorrowedConnection(Connection delegate, BecomePassword becomePassword, RunSecrets secrets) {
         this.delegate = delegate;
         this.becomePassword = becomePassword;
+        this.secrets = secrets;
     }
 
     @Override
@@ -44,6 +46,7 @@ final class BorrowedConnection implements Connection {
                 command = command.withBecome(new Become(become.method(), become.user(), own));
             }
         }
+        secrets.addAll(command);
         return delegate.exec(command);
     }
 

@@ -41,12 +41,18 @@ import io.conduit.api.task.Task;
 import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.connection.OpenFailedException;
 import io.conduit.core.inventory.HostPattern;
+import io.conduit.core.inventory.ParameterResolver;
 import io.conduit.core.source.InventoryCatalog;
 
 /**
  * Runs a task over the selected hosts on a bounded pool ({@code forks} threads), each host within its own
  * deadline: a watchdog fails a host whose deadline passes, closes its connections under the call in flight
  * and moves on, so one hung host never holds up the run.
+ *
+ * <p>No secret of the run leaves it: every host result is masked ({@link RunSecrets}, {@link SecretMasker}) before
+ * it is kept or given to the listener, so the table, {@code --json} and progress lines all see {@code ***}
+ * where a host printed a password, passphrase, token or become password of the run; the runner's own log
+ * lines are masked the same way.
  */
 @Component(service = {Runner.class, ForkingRunner.class}, configurationPid = ForkingRunner.PID)
 @Designate(ocd = RunnerConfig.class)
@@ -128,10 +134,11 @@ public final class ForkingRunner implements Runner {
         Inventory inventory = inventories.load(effective.inventory());
         List<Host> hosts = HostPattern.select(inventory, pattern);
         RunListener events = listener == null ? RunListener.NONE : listener;
+        RunSecrets secrets = gather(inventory, s.defaultConnection());
         int run = RUNS.incrementAndGet();
         long started = System.nanoTime();
-        LOG.info("run {}: {} on {} hosts ({}), forks {}", run, task.describe(), hosts.size(), pattern,
-                effective.forks());
+        LOG.info("run {}: {} on {} hosts ({}), forks {}", run, secrets.masker().mask(task.describe()), hosts.size(),
+                pattern, effective.forks());
         events.started(hosts.size());
 
         AtomicReferenceArray<HostResult> results = new AtomicReferenceArray<>(hosts.size());
@@ -148,8 +155,8 @@ public final class ForkingRunner implements Runner {
         try {
             for (int i = 0; i < hosts.size(); i++) {
                 int index = i;
-                pool.execute(() -> runHost(index, hosts.get(index), inventory, task, effective, s, results, begun,
-                        done, events));
+                pool.execute(() -> runHost(index, hosts.get(index), inventory, task, effective, s, secrets, results,
+                        begun, done, events));
             }
             done.await();
         } catch (InterruptedException e) {
@@ -161,7 +168,7 @@ public final class ForkingRunner implements Runner {
             for (int i = 0; i < hosts.size(); i++) {
                 finish(i, HostResult.of(hosts.get(i).name(), Status.FAILED, begun.get(i) == 1
                         ? "interrupted; " + StopOutcome.UNCONFIRMED.description() : "interrupted before it started"),
-                        results, done, events);
+                        secrets, results, done, events);
             }
         } finally {
             pool.shutdownNow();
@@ -178,12 +185,39 @@ public final class ForkingRunner implements Runner {
         return result;
     }
 
+    /**
+     * Gathers the secrets of every host of the inventory before any host starts, the selected ones and the
+     * others (a host may print another's password: a shared file, a reused value): each host's parameters for
+     * its plugin (typed by the plugin's options where it is installed, so that inline secret options count) and
+     * its become password. A host whose values cannot be resolved fails later with the resolver's message, if
+     * it runs; here it is skipped.
+     */
+    private RunSecrets gather(Inventory inventory, String defaultConnection) {
+        RunSecrets secrets = new RunSecrets();
+        for (Host host : inventory.hosts().values()) {
+            String named = ParameterResolver.pluginFor(inventory, host);
+            String plugin = named != null ? named : defaultConnection;
+            try {
+                secrets.addAll(ParameterResolver.resolve(inventory, host, plugin, connections.options(plugin), true));
+            } catch (InventoryException | RuntimeException e) {
+                // reported when the host connects (a plugin whose options() fails included)
+            }
+            try {
+                secrets.add(ParameterResolver.becomePassword(inventory, host));
+            } catch (InventoryException e) {
+                // reported when a command needs it
+            }
+        }
+        return secrets;
+    }
+
     private void runHost(int index, Host host, Inventory inventory, Task task, RunOptions options, RunSettings s,
-            AtomicReferenceArray<HostResult> results, AtomicIntegerArray begun, CountDownLatch done,
-            RunListener events) {
+            RunSecrets secrets, AtomicReferenceArray<HostResult> results, AtomicIntegerArray begun,
+            CountDownLatch done, RunListener events) {
         long start = System.nanoTime();
         long deadline = start + options.hostTimeout().toNanos();
-        HostContext context = new HostContext(host, inventory, connections, options, s.defaultConnection(), deadline);
+        HostContext context = new HostContext(host, inventory, connections, options, s.defaultConnection(), deadline,
+                secrets);
         begun.set(index, 1);
         Thread worker = Thread.currentThread();
         // the watchdog interrupts the worker only while it still works on this host, never the next one
@@ -202,7 +236,7 @@ public final class ForkingRunner implements Runner {
                 HostResult late = HostResult.of(host.name(), Status.FAILED, timedOut + "; "
                         + StopOutcome.UNCONFIRMED.description())
                         .withDuration(Duration.ofNanos(System.nanoTime() - start));
-                if (finish(index, late, results, done, events)) {
+                if (finish(index, late, secrets, results, done, events)) {
                     // closing may wait seconds for the host: never on the watchdog, which serves every host
                     java.util.concurrent.CompletableFuture.runAsync(context::abort);
                 }
@@ -228,13 +262,17 @@ public final class ForkingRunner implements Runner {
             result = HostResult.of(host.name(), Status.FAILED,
                     context.isDeadlinePassed() ? timedOut + " (" + describe(e) + ")" : describe(e));
         } catch (RuntimeException e) {
-            LOG.warn("task {} failed on {}", task.describe(), host.name(), e);
+            // the exception's message may quote a secret: log a masked copy with the same stack
+            RuntimeException logged = new RuntimeException(secrets.masker().mask(e.toString()));
+            logged.setStackTrace(e.getStackTrace());
+            LOG.warn("task {} failed on {}", secrets.masker().mask(task.describe()), host.name(), logged);
             result = HostResult.of(host.name(), Status.FAILED, "task error: " + e);
         } finally {
             timer.cancel(false);
             context.release(healthy);
         }
-        finish(index, result.withDuration(Duration.ofNanos(System.nanoTime() - start)), results, done, events);
+        finish(index, result.withDuration(Duration.ofNanos(System.nanoTime() - start)), secrets, results, done,
+                events);
         synchronized (onThisHost) {
             onThisHost.set(false);
             Thread.interrupted(); // a watchdog interrupt that came late must not leak into the next host
@@ -253,13 +291,15 @@ public final class ForkingRunner implements Runner {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    private static boolean finish(int index, HostResult result, AtomicReferenceArray<HostResult> results,
-            CountDownLatch done, RunListener events) {
-        if (!results.compareAndSet(index, null, result)) {
+    /** Keeps a host's first result, masked, and tells the listener; later results of the host are dropped. */
+    private static boolean finish(int index, HostResult result, RunSecrets secrets,
+            AtomicReferenceArray<HostResult> results, CountDownLatch done, RunListener events) {
+        HostResult masked = secrets.mask(result);
+        if (!results.compareAndSet(index, null, masked)) {
             return false;
         }
         try {
-            events.finished(result);
+            events.finished(masked);
         } finally {
             done.countDown();
         }

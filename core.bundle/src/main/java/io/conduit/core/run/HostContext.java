@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
+import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.Secret;
 import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventory;
@@ -30,16 +31,18 @@ final class HostContext implements TaskContext {
     private final long deadlineNanos;
     private final Map<String, Lease> leases = new ConcurrentHashMap<>();
     private volatile boolean deadlinePassed;
+    private final RunSecrets secrets;
     private volatile Secret[] becomePassword;
 
     HostContext(Host host, Inventory inventory, ConnectionManager connections, RunOptions options,
-            String defaultConnection, long deadlineNanos) {
+            String defaultConnection, long deadlineNanos, RunSecrets secrets) {
         this.host = host;
         this.inventory = inventory;
         this.connections = connections;
         this.options = options;
         this.defaultConnection = defaultConnection;
         this.deadlineNanos = deadlineNanos;
+        this.secrets = secrets;
     }
 
     @Override
@@ -63,20 +66,26 @@ final class HostContext implements TaskContext {
         if (lease == null) {
             try {
                 lease = connections.acquire(new ConnectionKey(host.name(), plugin),
-                        p -> ParameterResolver.resolve(inventory, host, plugin, p.options(), true), deadlineNanos);
+                        p -> {
+                            ConnectionParams params = ParameterResolver.resolve(inventory, host, plugin, p.options(),
+                                    true);
+                            secrets.addAll(params); // before the plugin sends any of them
+                            return params;
+                        }, deadlineNanos);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while connecting to " + host.name());
             }
             leases.put(plugin, lease);
         }
-        return new BorrowedConnection(lease.connection(), this::becomePassword);
+        return new BorrowedConnection(lease.connection(), this::becomePassword, secrets);
     }
 
     private Secret becomePassword() throws IOException {
         Secret[] known = becomePassword;
         if (known == null) {
             known = new Secret[] {ParameterResolver.becomePassword(inventory, host)};
+            secrets.add(known[0]);
             becomePassword = known;
         }
         return known[0];

@@ -329,7 +329,8 @@ final class DockerConnection implements Connection {
                 Duration.ofNanos(System.nanoTime() - started));
         String what = command + " in container \"" + container + "\"";
         String said = (stop.detail() == null ? "" : stop.detail() + "; ") + stop.outcome().description();
-        LOG.debug("{}: {} ended early ({}): {}", key.host(), what, why, said);
+        // no command text: a command line may hold a secret, and the runner logs it once, masked
+        LOG.debug("{}: the command in container \"{}\" ended early ({}): {}", key.host(), container, why, said);
         return switch (why) {
             case TIMEOUT -> new TimedOutException(what + " did not finish within " + seconds(command.timeout()) + "; "
                     + said, command.timeout(), partial, stop.outcome(), null);

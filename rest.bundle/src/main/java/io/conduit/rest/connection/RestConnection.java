@@ -420,7 +420,8 @@ public final class RestConnection implements Connection {
                     : "the device stopped the command (" + stopped + ")";
             throw new CommandStoppedException(where + ": " + why + "; " + outcome.description(), outcome, exec);
         }
-        LOG.debug("{}: {} exited {} in {} ms", where, command, exec.exitCode(), exec.duration().toMillis());
+        // no command text: a command line may hold a secret, and the runner logs it once, masked
+        LOG.debug("{}: command exited {} in {} ms", where, exec.exitCode(), exec.duration().toMillis());
         return exec;
     }
 
