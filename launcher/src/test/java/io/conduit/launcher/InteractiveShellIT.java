@@ -39,6 +39,29 @@ class InteractiveShellIT {
     }
 
     @Test
+    void tabCompletesConduitsOptionsAndPatternsAndARefusalIsAMessage() throws Exception {
+        try (Pty shell = Pty.start()) {
+            int at = shell.awaitOutput("conduit> ", 0);
+            shell.type("run --for\t");
+            at = shell.awaitOutput("--forks ", at);
+            shell.type("\u0003"); // Ctrl-C drops the line
+            at = shell.awaitOutput("conduit> ", at);
+            shell.type("hosts loc\t\t"); // two Tabs: the candidates, the first one picked
+            at = shell.awaitOutput("local1", at);
+            shell.type("\u0003");
+            at = shell.awaitOutput("conduit> ", at);
+            shell.type("run all \"echo $HOME\"\n");
+            at = shell.awaitOutput("write it in single quotes, which Gogo leaves alone: 'echo $HOME'; nothing ran",
+                    at);
+            shell.awaitOutput("conduit> ", at);
+            shell.type("\u0004");
+
+            assertEquals(0, shell.awaitExit(), shell::output);
+            assertTrue(!shell.output().contains("Exception"), "a message, not an exception: " + shell.output());
+        }
+    }
+
+    @Test
     void exitStopsConduit() throws Exception {
         try (Pty shell = Pty.start()) {
             shell.awaitOutput("conduit> ", 0);

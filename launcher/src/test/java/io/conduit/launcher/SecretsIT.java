@@ -106,8 +106,9 @@ class SecretsIT {
             String halves = "printf '" + PASSWORD.substring(0, 5) + "'; printf '" + PASSWORD.substring(5) + "\\n'";
             Map<String, String> env = Map.of("BOX_PASSWORD", PASSWORD, "CONDUIT_BECOME_PASSWORD", PASSWORD,
                     "CONDUIT_DATA", data.toString());
-            Conduit.Result table = Conduit.withEnv(env, null, dist, "-c", "conduit:run -i " + inventory
-                    + " -b 'box:here' \"" + halves + "; id -un\"");
+            // (the words as a system shell would pass them: the line holds both ' and \, which Gogo cannot carry)
+            Conduit.Result table = Conduit.withEnv(env, null, dist, "run", "-i", inventory.toString(), "-b",
+                    "box:here", halves + "; id -un");
             // every plugin; the password in one write (one docker stream frame, which HttpClient's wire log would
             // show whole), never whole on the command line; the agent's host prints its token too
             Conduit.Result json = Conduit.withEnv(env, null, dist, "-c", "conduit:run -i " + inventory
