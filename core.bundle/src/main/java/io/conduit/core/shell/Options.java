@@ -2,6 +2,7 @@ package io.conduit.core.shell;
 
 import io.conduit.api.connection.Become;
 import io.conduit.api.task.RunOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options several commands share, declared once (picocli mixins). */
@@ -33,14 +34,11 @@ final class Options {
                         + " (default: ${DEFAULT-VALUE})")
         String timeout;
 
-        @Option(names = {"-i", "--inventory"}, paramLabel = "FILE|DIR|SOURCE:ARG",
-                description = "the inventory: a YAML or JSON file, a directory in Nornir's layout, or an inventory"
-                        + " source; a relative path is read from the directory Conduit started in"
-                        + " (default: ${DEFAULT-VALUE})")
-        String inventory;
+        @Mixin
+        InventoryOption inventory;
 
         RunOptions runOptions() {
-            return Args.runOptions(forks, timeout, inventory);
+            return Args.runOptions(forks, timeout, inventory.inventory);
         }
     }
 
