@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -31,6 +32,8 @@ import io.conduit.api.connection.PluginGoneException;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.core.registry.PluginBinding;
 import io.conduit.core.registry.PluginListener;
+import io.conduit.core.config.ConfigCheck;
+import io.conduit.core.config.Configured;
 import io.conduit.core.registry.PluginRegistry;
 
 /**
@@ -90,16 +93,34 @@ public final class ConnectionManager implements PluginListener {
     private final ConcurrentHashMap<ConnectionKey, PooledConnection> pool = new ConcurrentHashMap<>();
     private final Object drained = new Object();
     private final ScheduledExecutorService sweeper;
+    /** Built-in defaults, for the pool's own housekeeping while the configuration is invalid (nothing connects). */
+    private static final Settings FALLBACK = new Settings(Duration.ofSeconds(600), Duration.ofSeconds(30),
+            Duration.ofSeconds(15), Duration.ofSeconds(2));
+    private static final String USE = "connections, and so every run,";
+    private volatile Configured<Settings> configured;
     private volatile Settings settings;
 
     /**
      * @param registry where plugins are found
      * @param config the pool settings
      */
+    public ConnectionManager(PluginRegistry registry, ConnectionsConfig config) {
+        this(registry, config, Map.of());
+    }
+
+    /**
+     * Activates even with an invalid configuration: logged once as one line, and every connection (so every
+     * run) is refused with it until {@code etc/io.conduit.connections.cfg} is fixed.
+     *
+     * @param registry where plugins are found
+     * @param config the pool settings
+     * @param properties the same configuration as ConfigAdmin gave it, to check the values' types
+     */
     @Activate
-    public ConnectionManager(@Reference PluginRegistry registry, ConnectionsConfig config) {
+    public ConnectionManager(@Reference PluginRegistry registry, ConnectionsConfig config,
+            Map<String, Object> properties) {
         this.registry = registry;
-        this.settings = Settings.from(config);
+        configure(config, properties);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "conduit-connection-sweeper");
             t.setDaemon(true);
@@ -110,8 +131,27 @@ public final class ConnectionManager implements PluginListener {
     }
 
     @Modified
-    void modified(ConnectionsConfig config) {
-        settings = Settings.from(config);
+    void modified(ConnectionsConfig config, Map<String, Object> properties) {
+        configure(config, properties);
+    }
+
+    private void configure(ConnectionsConfig config, Map<String, Object> properties) {
+        Configured<Settings> c = ConfigCheck.validate(PID, ConnectionsConfig.class, properties,
+                () -> Settings.from(config));
+        if (!c.valid()) {
+            LOG.error("{} (no connection opens until then)", c.problem());
+        }
+        configured = c;
+        settings = c.valid() ? c.settings() : FALLBACK;
+    }
+
+    /**
+     * Refuses when the pool's configuration is invalid.
+     *
+     * @throws IllegalStateException {@code configuration io.conduit.connections is invalid: ...}
+     */
+    public void checkConfiguration() {
+        configured.get(USE);
     }
 
     /** Closes every connection and stops the idle sweeper. */
@@ -124,6 +164,16 @@ public final class ConnectionManager implements PluginListener {
         all.forEach(e -> e.retired = true);
         closeSideBySide(all);
         LOG.info("closed {} connections", all.size());
+    }
+
+    /**
+     * Tells the options the plugin of a name declares now, for checking an inventory before anything runs.
+     *
+     * @param plugin the plugin's name
+     * @return its {@code options()}, or {@code null} when no plugin of that name is installed
+     */
+    public List<io.conduit.api.connection.OptionDescriptor> declaredOptions(String plugin) {
+        return registry.best(plugin).map(b -> b.plugin().options()).orElse(null);
     }
 
     /** @return the current settings */
@@ -145,6 +195,10 @@ public final class ConnectionManager implements PluginListener {
      */
     public Lease acquire(ConnectionKey key, ParamsResolver params, long deadlineNanos)
             throws IOException, InterruptedException {
+        Configured<Settings> config = configured;
+        if (!config.valid()) {
+            throw new IOException("configuration " + PID + " is invalid: " + config.problem());
+        }
         boolean checkedAlive = false;
         while (true) {
             long left = deadlineNanos - System.nanoTime();

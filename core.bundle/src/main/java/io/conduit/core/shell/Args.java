@@ -23,11 +23,27 @@ final class Args {
         session.put(EXIT, before instanceof Integer b ? Math.max(b, status) : status);
     }
 
+    /**
+     * The {@code absentValue} of {@code -f/--forks}: a value no one types, so that {@code -f 0} is told from no
+     * {@code -f} and refused like {@code -f -5} (and {@code forks = 0} in the .cfg) instead of meaning the default.
+     */
+    static final String FORKS_UNSET = "-2147483648";
+
+    /**
+     * Checks the options every run command shares.
+     *
+     * @param forks {@code -f}, or {@link Integer#MIN_VALUE} ({@link #FORKS_UNSET}) when not given
+     * @param timeout {@code -t}, empty when not given
+     * @param inventory {@code -i}, empty when not given
+     * @return the options, unset fields {@code null}
+     * @throws IllegalArgumentException forks below 1, or a timeout that is not a positive duration; the message
+     *         names the option
+     */
     static RunOptions runOptions(int forks, String timeout, String inventory) {
-        if (forks < 0) {
+        if (forks < 1 && forks != Integer.MIN_VALUE) {
             throw new IllegalArgumentException("-f/--forks: " + forks + " is not a number of hosts; use 1 or more");
         }
-        return new RunOptions(inventory.isEmpty() ? null : inventory, forks == 0 ? null : forks,
+        return new RunOptions(inventory.isEmpty() ? null : inventory, forks == Integer.MIN_VALUE ? null : forks,
                 duration("-t/--timeout", timeout), null);
     }
 

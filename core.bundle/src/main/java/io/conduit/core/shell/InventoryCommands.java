@@ -66,7 +66,8 @@ public final class InventoryCommands {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Host host : hosts) {
             String hostPlugin = plugin.isEmpty() ? pluginOf(inv, host) : plugin;
-            List<OptionDescriptor> options = registry.best(hostPlugin).map(b -> b.plugin().options()).orElse(List.of());
+            // null when the plugin is not installed: its extras are shown as written, unchecked
+            List<OptionDescriptor> options = registry.best(hostPlugin).map(b -> b.plugin().options()).orElse(null);
             Map<String, Object> row = new LinkedHashMap<>();
             ConnectionParams params;
             try {
@@ -141,7 +142,7 @@ public final class InventoryCommands {
         Map<String, Object> out = new LinkedHashMap<>();
         extras.forEach((k, v) -> {
             boolean secret = v instanceof Secret
-                    || options.stream().anyMatch(o -> o.name().equals(k) && o.secret())
+                    || options != null && options.stream().anyMatch(o -> o.name().equals(k) && o.secret())
                     || (v instanceof String s && s.startsWith("${"));
             out.put(k, secret ? "***" : v);
         });

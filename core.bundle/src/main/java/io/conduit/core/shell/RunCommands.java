@@ -40,7 +40,7 @@ public final class RunCommands {
     /** Runs a shell command on every selected host. */
     @Descriptor("run a shell command on the hosts a pattern selects")
     public void run(CommandSession session,
-            @Descriptor("hosts to work on at once") @Parameter(names = {"-f", "--forks"}, absentValue = "0") int forks,
+            @Descriptor("hosts to work on at once") @Parameter(names = {"-f", "--forks"}, absentValue = Args.FORKS_UNSET) int forks,
             @Descriptor("time per host, e.g. 30s or 5m") @Parameter(names = {"-t", "--timeout"}, absentValue = "") String timeout,
             @Descriptor("inventory file, directory or SOURCE:ARG") @Parameter(names = {"-i", "--inventory"}, absentValue = "") String inventory,
             @Descriptor("print one JSON document") @Parameter(names = {"--json"}, presentValue = "true", absentValue = "false") boolean json,
@@ -75,7 +75,7 @@ public final class RunCommands {
     /** Copies a local file to every selected host. */
     @Descriptor("copy a local file to the hosts a pattern selects")
     public void put(CommandSession session,
-            @Descriptor("hosts to work on at once") @Parameter(names = {"-f", "--forks"}, absentValue = "0") int forks,
+            @Descriptor("hosts to work on at once") @Parameter(names = {"-f", "--forks"}, absentValue = Args.FORKS_UNSET) int forks,
             @Descriptor("time per host, e.g. 30s or 5m") @Parameter(names = {"-t", "--timeout"}, absentValue = "") String timeout,
             @Descriptor("inventory file, directory or SOURCE:ARG") @Parameter(names = {"-i", "--inventory"}, absentValue = "") String inventory,
             @Descriptor("print one JSON document") @Parameter(names = {"--json"}, presentValue = "true", absentValue = "false") boolean json,
@@ -116,7 +116,7 @@ public final class RunCommands {
     /** Copies a remote file from every selected host into LOCALDIR/HOST/. */
     @Descriptor("copy a remote file from the hosts a pattern selects into LOCALDIR/HOST/NAME")
     public void fetch(CommandSession session,
-            @Descriptor("hosts to work on at once") @Parameter(names = {"-f", "--forks"}, absentValue = "0") int forks,
+            @Descriptor("hosts to work on at once") @Parameter(names = {"-f", "--forks"}, absentValue = Args.FORKS_UNSET) int forks,
             @Descriptor("time per host, e.g. 30s or 5m") @Parameter(names = {"-t", "--timeout"}, absentValue = "") String timeout,
             @Descriptor("inventory file, directory or SOURCE:ARG") @Parameter(names = {"-i", "--inventory"}, absentValue = "") String inventory,
             @Descriptor("print one JSON document") @Parameter(names = {"--json"}, presentValue = "true", absentValue = "false") boolean json,
@@ -145,7 +145,7 @@ public final class RunCommands {
     /** Checks every selected host can be connected to. */
     @Descriptor("connect to the hosts a pattern selects and check the connections are alive")
     public void ping(CommandSession session,
-            @Descriptor("hosts to work on at once") @Parameter(names = {"-f", "--forks"}, absentValue = "0") int forks,
+            @Descriptor("hosts to work on at once") @Parameter(names = {"-f", "--forks"}, absentValue = Args.FORKS_UNSET) int forks,
             @Descriptor("time per host, e.g. 30s or 5m") @Parameter(names = {"-t", "--timeout"}, absentValue = "") String timeout,
             @Descriptor("inventory file, directory or SOURCE:ARG") @Parameter(names = {"-i", "--inventory"}, absentValue = "") String inventory,
             @Descriptor("print one JSON document") @Parameter(names = {"--json"}, presentValue = "true", absentValue = "false") boolean json,
