@@ -102,11 +102,13 @@ class ParameterResolverTest {
 
     @Test
     void theReadmeExampleResolvesAsTheReadmeSays() throws Exception {
-        Inventory inv = InventoryLoader.load(InventoryLoaderTest.resource("readme.yaml"));
+        // its extras are options the ssh plugin declares: it loads with them checked
+        Inventory inv = InventoryLoader.load(InventoryLoaderTest.resource("readme.yaml"),
+                MalformedInventoryTest.PLUGINS);
         ConnectionParams ssh = resolve(inv, "router1", "ssh", null);
         assertEquals(22, ssh.port());
         assertEquals("admin", ssh.username());
-        assertEquals(Map.of("device_type", "cisco_ios", "host_key_checking", "strict", "connect_timeout", 10L),
+        assertEquals(Map.of("proxy_jump", "bastion", "host_key_checking", "strict", "connect_timeout", 10L),
                 ssh.extras());
         assertEquals(830, resolve(inv, "router1", "netconf", null).port());
         assertEquals("ssh", ParameterResolver.pluginFor(inv, inv.hosts().get("router1")));
