@@ -8,13 +8,13 @@ package io.conduit.core.inventory;
  */
 final class Limits {
     /**
-     * Largest inventory file, in bytes (2 MiB: some 20,000 hosts of four lines; a 5,000-host inventory is about
-     * 0.5 MB). Checked before the file is read, so a huge file costs nothing. A malformed file just under it is
-     * read whole before its last line is found wrong: that took 0.5-1 s of CPU and fits a 100 MB heap; at
-     * 4 MiB it took 2 s and ran out of 100 MB. Bigger fleets split the file (a directory: hosts.yaml,
+     * Largest inventory file, in bytes (1.5 MiB: some 15,000 hosts of four lines; a 5,000-host inventory is
+     * 0.5-1 MB). Checked before the file is read, so a huge file costs nothing. A malformed file just under it
+     * is read whole before its last line is found wrong: at 2 MiB that took 0.5-1 s of CPU on a busy machine,
+     * at 4 MiB 2 s and more than a 100 MB heap. Bigger fleets split the file (a directory: hosts.yaml,
      * groups.yaml, defaults.yaml) or come from an inventory source.
      */
-    static final long MAX_FILE_BYTES = 2L << 20;
+    static final long MAX_FILE_BYTES = 3L << 19;
 
     /**
      * Longest line of a YAML file, in characters (64 Ki). SnakeYAML copies its read buffer for every 1,024

@@ -80,15 +80,15 @@ class MalformedInventoryTest {
         List<Case> c = new ArrayList<>();
         // ---- size and shape: the limits
         c.add(new Case("a file over the size limit", "big.yaml", 17L << 20, List.of("big.yaml: is 17 MiB, more than"
-                + " the 2 MiB an inventory file may have; split it")));
+                + " the 1.5 MiB an inventory file may have; split it")));
         c.add(new Case("a JSON file over the size limit", "big.json", (16L << 20) + 1, List.of("big.json: is 16.0 MiB,"
-                + " more than the 2 MiB")));
+                + " more than the 1.5 MiB")));
         c.add(yaml("a 13 MiB single-line plain scalar", () -> "hosts: {web1: {data: {blob: " + "x".repeat(13 << 20)
-                + "}}}", "inventory.yaml: is 13.0 MiB, more than the 2 MiB an inventory file may have"));
-        c.add(yaml("a 1.5 MiB single-line plain scalar", () -> "hosts: {web1: {data: {blob: " + "x".repeat(3 << 19)
-                + "}}}", "inventory.yaml:1: the line is 1,572,895 characters long, more than the 65,536 a YAML"
+                + "}}}", "inventory.yaml: is 13.0 MiB, more than the 1.5 MiB an inventory file may have"));
+        c.add(yaml("a 1 MiB single-line plain scalar", () -> "hosts: {web1: {data: {blob: " + "x".repeat(1 << 20)
+                + "}}}", "inventory.yaml:1: the line is 1,048,607 characters long, more than the 65,536 a YAML"
                 + " inventory line may have; break it up"));
-        c.add(yaml("a 1.5 MiB single-line quoted scalar", () -> "hosts:\n  web1: {password: \"" + "p".repeat(3 << 19)
+        c.add(yaml("a 1 MiB single-line quoted scalar", () -> "hosts:\n  web1: {password: \"" + "p".repeat(1 << 20)
                 + "\"}\n", "inventory.yaml:2: the line is", "more than the 65,536"));
         c.add(yaml("a 1 MiB single-line flow mapping", () -> "hosts: {" + flowHosts(60_000) + "}\n",
                 "inventory.yaml:1: the line is", "break it up (block style, one key per line)"));
@@ -256,7 +256,7 @@ class MalformedInventoryTest {
                 Limits.MAX_FILE_BYTES, "  last:\n    prot: 22\n"), "hosts.last.prot: unknown key; did you mean"
                 + " \"port\"?"));
         c.add(yaml("a file just under the size limit of tiny values, wrong on its last line", () -> manyUnknownKeys(
-                (int) (Limits.MAX_FILE_BYTES / 16)).substring(0, (int) Limits.MAX_FILE_BYTES - 100) + "\n",
+                (int) (Limits.MAX_FILE_BYTES / 12)).substring(0, (int) Limits.MAX_FILE_BYTES - 100) + "\n",
                 "hosts.web1.key0: unknown key"));
         return c.stream().map(Arguments::of);
     }
