@@ -117,4 +117,19 @@ class RestSettingsTest {
         }
         return keys;
     }
+
+    @Test
+    void anInvalidCfgKeepsThePluginRegisteredButRefusingWithPidKeyAndValue() {
+        RestPlugin plugin = new RestPlugin(Configs.defaults(), Map.of("retries", "lots"));
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, plugin::options);
+            assertEquals("configuration io.conduit.rest is invalid (the rest plugin's connections and options refuse"
+                    + " to work until it is fixed): io.conduit.rest: retries: \"lots\" is not a whole number; fix"
+                    + " etc/io.conduit.rest.cfg", e.getMessage());
+            assertThrows(IllegalStateException.class,
+                    () -> plugin.create(new io.conduit.api.connection.ConnectionKey("dev1", "rest")));
+        } finally {
+            plugin.deactivate();
+        }
+    }
 }

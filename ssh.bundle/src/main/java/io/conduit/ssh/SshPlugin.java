@@ -5,6 +5,7 @@ import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.apache.sshd.client.SshClient;
@@ -48,37 +49,69 @@ public final class SshPlugin implements ConnectionPlugin {
     public static final String PID = "io.conduit.ssh";
     private static final Logger LOG = LoggerFactory.getLogger(SshPlugin.class);
 
+    /** What refuses to work while the configuration is invalid. */
+    private static final String USE = "the ssh plugin's connections and options";
+
     private final ClientContext context;
-    private volatile SshSettings settings;
+    private volatile Configured<SshSettings> settings;
 
     /**
      * Validates the configuration and starts the SSH client.
      *
      * @param config the ConfigAdmin defaults
      */
-    @Activate
     public SshPlugin(SshConfig config) {
-        this.settings = SshSettings.from(PID, config);
+        this(config, Map.of());
+    }
+
+    /**
+     * Validates the configuration and starts the SSH client. An invalid configuration is logged once, as one
+     * line, and the plugin stays registered but refuses {@link #create} and {@link #options} with that line
+     * until {@code etc/io.conduit.ssh.cfg} is fixed: a run with ssh hosts is refused before it starts, instead of
+     * the plugin vanishing behind a stack trace per command.
+     *
+     * @param config the ConfigAdmin defaults
+     * @param properties the same configuration as ConfigAdmin gave it, to check the values' types
+     */
+    @Activate
+    public SshPlugin(SshConfig config, Map<String, Object> properties) {
+        this.settings = configure(config, properties);
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
         ClassLoader own = SshPlugin.class.getClassLoader();
         t.setContextClassLoader(own); // MINA looks some factories up through the TCCL
         try {
-            this.context = new ClientContext(newClient(settings), own);
+            this.context = new ClientContext(newClient(settings.valid() ? settings.settings() : null), own);
             context.client.start();
         } finally {
             t.setContextClassLoader(previous);
         }
-        LOG.info("ssh plugin started (host_key_checking {}, known_hosts {})", settings.hostKeyChecking().text(),
-                settings.knownHostsFile());
+        if (settings.valid()) {
+            LOG.info("ssh plugin started (host_key_checking {}, known_hosts {})",
+                    settings.settings().hostKeyChecking().text(), settings.settings().knownHostsFile());
+        }
     }
 
-    /** @param config the new defaults; connections already open keep theirs */
+    /**
+     * @param config the new defaults; connections already open keep theirs
+     * @param properties the same, to check the values' types
+     */
     @Modified
-    void modified(SshConfig config) {
-        SshSettings next = SshSettings.from(PID, config);
-        applyKeepalive(context.client, next);
+    void modified(SshConfig config, Map<String, Object> properties) {
+        Configured<SshSettings> next = configure(config, properties);
+        if (next.valid()) {
+            applyKeepalive(context.client, next.settings());
+        }
         settings = next;
+    }
+
+    private static Configured<SshSettings> configure(SshConfig config, Map<String, Object> properties) {
+        Configured<SshSettings> c = ConfigCheck.validate(PID, SshConfig.class, properties,
+                () -> SshSettings.from(PID, config));
+        if (!c.valid()) {
+            LOG.error("{} ({} refuse to work until then)", c.problem(), USE);
+        }
+        return c;
     }
 
     /** Closes every connection this instance opened and stops the client's threads. */
@@ -97,12 +130,12 @@ public final class SshPlugin implements ConnectionPlugin {
 
     @Override
     public Connection create(ConnectionKey key) {
-        return new SshConnection(context, key, settings);
+        return new SshConnection(context, key, settings.get(USE));
     }
 
     @Override
     public List<OptionDescriptor> options() {
-        return settings.describe();
+        return settings.get(USE).describe();
     }
 
     @Override
@@ -148,7 +181,9 @@ public final class SshPlugin implements ConnectionPlugin {
         CoreModuleProperties.NIO2_READ_TIMEOUT.set(client, Duration.ZERO);
         // small request/reply packets (channel open, exec, close): Nagle plus delayed ACKs would add ~40 ms each
         CoreModuleProperties.TCP_NODELAY.set(client, true);
-        applyKeepalive(client, s);
+        if (s != null) {
+            applyKeepalive(client, s);
+        }
         return client;
     }
 

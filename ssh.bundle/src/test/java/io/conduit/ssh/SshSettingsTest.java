@@ -59,4 +59,22 @@ class SshSettingsTest {
         assertEquals(new Endpoint(null, "host", 22), Endpoint.parse("x", "ssh://host", 22));
         assertEquals("u@[::1]:2022", new Endpoint("u", "::1", 2022).toString());
     }
+
+    @Test
+    void anInvalidCfgKeepsThePluginRegisteredButRefusingWithPidKeyAndValue() {
+        SshPlugin plugin = new SshPlugin(TestSupport.config(Map.of("connect_timeout", "ten")),
+                Map.of("connect_timeout", "ten"));
+        try {
+            String expected = "configuration io.conduit.ssh is invalid (the ssh plugin's connections and options refuse"
+                    + " to work until it is fixed): io.conduit.ssh: connect_timeout: \"ten\" is not a duration; use"
+                    + " seconds (30) or a unit (500ms, 30s, 5m, 1h); fix etc/io.conduit.ssh.cfg";
+            assertEquals(expected, assertThrows(IllegalStateException.class, plugin::options).getMessage());
+            assertEquals(expected, assertThrows(IllegalStateException.class,
+                    () -> plugin.create(new io.conduit.api.connection.ConnectionKey("web1", "ssh"))).getMessage());
+            plugin.modified(TestSupport.config(Map.of("connect_timeout", "10s")), Map.of("connect_timeout", "10s"));
+            assertTrue(!plugin.options().isEmpty(), "fixed without a restart");
+        } finally {
+            plugin.deactivate();
+        }
+    }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -32,6 +33,8 @@ import io.conduit.api.connection.PluginGoneException;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.core.registry.PluginBinding;
 import io.conduit.core.registry.PluginListener;
+import io.conduit.core.config.ConfigCheck;
+import io.conduit.core.config.Configured;
 import io.conduit.core.registry.PluginRegistry;
 
 /**
@@ -91,16 +94,34 @@ public final class ConnectionManager implements PluginListener {
     private final ConcurrentHashMap<ConnectionKey, PooledConnection> pool = new ConcurrentHashMap<>();
     private final Object drained = new Object();
     private final ScheduledExecutorService sweeper;
+    /** Built-in defaults, for the pool's own housekeeping while the configuration is invalid (nothing connects). */
+    private static final Settings FALLBACK = new Settings(Duration.ofSeconds(600), Duration.ofSeconds(30),
+            Duration.ofSeconds(15), Duration.ofSeconds(2));
+    private static final String USE = "connections, and so every run,";
+    private volatile Configured<Settings> configured;
     private volatile Settings settings;
 
     /**
      * @param registry where plugins are found
      * @param config the pool settings
      */
+    public ConnectionManager(PluginRegistry registry, ConnectionsConfig config) {
+        this(registry, config, Map.of());
+    }
+
+    /**
+     * Activates even with an invalid configuration: logged once as one line, and every connection (so every
+     * run) is refused with it until {@code etc/io.conduit.connections.cfg} is fixed.
+     *
+     * @param registry where plugins are found
+     * @param config the pool settings
+     * @param properties the same configuration as ConfigAdmin gave it, to check the values' types
+     */
     @Activate
-    public ConnectionManager(@Reference PluginRegistry registry, ConnectionsConfig config) {
+    public ConnectionManager(@Reference PluginRegistry registry, ConnectionsConfig config,
+            Map<String, Object> properties) {
         this.registry = registry;
-        this.settings = Settings.from(config);
+        configure(config, properties);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "conduit-connection-sweeper");
             t.setDaemon(true);
@@ -111,8 +132,27 @@ public final class ConnectionManager implements PluginListener {
     }
 
     @Modified
-    void modified(ConnectionsConfig config) {
-        settings = Settings.from(config);
+    void modified(ConnectionsConfig config, Map<String, Object> properties) {
+        configure(config, properties);
+    }
+
+    private void configure(ConnectionsConfig config, Map<String, Object> properties) {
+        Configured<Settings> c = ConfigCheck.validate(PID, ConnectionsConfig.class, properties,
+                () -> Settings.from(config));
+        if (!c.valid()) {
+            LOG.error("{} (no connection opens until then)", c.problem());
+        }
+        configured = c;
+        settings = c.valid() ? c.settings() : FALLBACK;
+    }
+
+    /**
+     * Refuses when the pool's configuration is invalid.
+     *
+     * @throws IllegalStateException {@code configuration io.conduit.connections is invalid: ...}
+     */
+    public void checkConfiguration() {
+        configured.get(USE);
     }
 
     /** Closes every connection and stops the idle sweeper. */
@@ -128,13 +168,13 @@ public final class ConnectionManager implements PluginListener {
     }
 
     /**
-     * Returns the options the plugin serving a name declares now.
+     * Tells the options the plugin of a name declares now, for checking an inventory before anything runs.
      *
-     * @param plugin the plugin name
-     * @return its options, empty when no plugin serves the name
+     * @param plugin the plugin's name
+     * @return its {@code options()}, or {@code null} when no plugin of that name is installed
      */
-    public List<OptionDescriptor> options(String plugin) {
-        return registry.best(plugin).map(b -> b.plugin().options()).orElse(List.of());
+    public List<OptionDescriptor> declaredOptions(String plugin) {
+        return registry.best(plugin).map(b -> b.plugin().options()).orElse(null);
     }
 
     /** @return the current settings */
@@ -156,6 +196,10 @@ public final class ConnectionManager implements PluginListener {
      */
     public Lease acquire(ConnectionKey key, ParamsResolver params, long deadlineNanos)
             throws IOException, InterruptedException {
+        Configured<Settings> config = configured;
+        if (!config.valid()) {
+            throw new IOException("configuration " + PID + " is invalid: " + config.problem());
+        }
         boolean checkedAlive = false;
         while (true) {
             long left = deadlineNanos - System.nanoTime();

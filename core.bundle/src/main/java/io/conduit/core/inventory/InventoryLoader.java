@@ -19,7 +19,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
+import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.connection.Secret;
 import io.conduit.api.inventory.Attributes;
 import io.conduit.api.inventory.ConnectionOptions;
@@ -41,8 +43,14 @@ import io.conduit.core.inventory.Tree.Val;
  * <p>Everything is checked before anything is returned: syntax, types, unknown keys, unknown and cyclic
  * groups, duplicate keys, plugin names. All problems found are reported together in one
  * {@link InventoryException}, one per line, each as {@code FILE:LINE: KEY.PATH: what is wrong; what to do}.
- * Secrets ({@code ${env:NAME}}, {@code ${file:PATH}}) are kept as written; {@link ParameterResolver} resolves
- * them when a connection opens. Stateless and thread safe.
+ * Secrets ({@code ${env:NAME}}, {@code ${file:PATH}}) are kept as written (a malformed one is refused, see
+ * {@link SecretReference}); {@link ParameterResolver} resolves them when a connection opens. The keys under
+ * {@code connection_options.PLUGIN.extras} are checked against the options the plugin declares when it is
+ * installed (an unknown key is refused with "did you mean"); those of a plugin that is not installed are
+ * checked by nobody until it is, and its hosts fail alone, naming it.
+ *
+ * <p>Files must keep the {@link Limits}: size, YAML line length, nesting, expanded aliases. Stateless and
+ * thread safe.
  */
 public final class InventoryLoader {
 
@@ -62,6 +70,9 @@ public final class InventoryLoader {
     private final List<GroupRef> refs = new ArrayList<>();
     private Attributes defaults = Attributes.NONE;
     private final Map<Val, Object> javaValues = new IdentityHashMap<>();
+    /** Plugin name to its declared options, {@code null} when not installed; asked once per name. */
+    private final Function<String, List<OptionDescriptor>> declared;
+    private final Map<String, List<OptionDescriptor>> declaredCache = new HashMap<>();
 
     /** Where a group name was written. */
     private record GroupRef(String file, int line, String path, String name, String fromGroup) {
@@ -70,7 +81,8 @@ public final class InventoryLoader {
     private record Element(List<String> groups, Attributes attributes) {
     }
 
-    private InventoryLoader() {
+    private InventoryLoader(Function<String, List<OptionDescriptor>> declared) {
+        this.declared = declared;
     }
 
     /**
@@ -84,10 +96,25 @@ public final class InventoryLoader {
      *         problem as {@code FILE:LINE: KEY.PATH: what is wrong; what to do}
      */
     public static Inventory load(Path path) throws InventoryException {
+        return load(path, plugin -> null);
+    }
+
+    /**
+     * Loads and checks an inventory, and the {@code extras} keys of every installed plugin against its options.
+     *
+     * @param path as for {@link #load(Path)}
+     * @param declared plugin name to the options it declares ({@code ConnectionPlugin.options()}), or
+     *        {@code null} when no such plugin is installed (its extras are then not checked); asked once per name
+     * @return the inventory
+     * @throws InventoryException as for {@link #load(Path)}, and for an extras key the plugin does not declare
+     *         ("did you mean") or a value that does not convert to the declared type
+     */
+    public static Inventory load(Path path, Function<String, List<OptionDescriptor>> declared)
+            throws InventoryException {
         if (path == null) {
             throw new InventoryException("no inventory given; pass -i FILE or configure an inventory file");
         }
-        InventoryLoader loader = new InventoryLoader();
+        InventoryLoader loader = new InventoryLoader(declared);
         if (Files.isDirectory(path)) {
             loader.loadDirectory(path);
         } else {
@@ -177,7 +204,15 @@ public final class InventoryLoader {
         }
         String text;
         try {
+            long size = Files.size(path);
+            if (size > Limits.MAX_FILE_BYTES) {
+                throw new InventoryException(file + ": is " + mebibytes(size) + ", more than the "
+                        + mebibytes(Limits.MAX_FILE_BYTES) + " an inventory file may have; split it into a directory"
+                        + " (hosts.yaml, groups.yaml, defaults.yaml), or check that -i names the inventory");
+            }
             text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (InventoryException e) {
+            throw e;
         } catch (NoSuchFileException e) {
             throw new InventoryException(file + ": no such file; check the inventory path (-i)", e);
         } catch (AccessDeniedException e) {
@@ -191,8 +226,35 @@ public final class InventoryLoader {
         } catch (IOException e) {
             throw new InventoryException(file + ": cannot be read (" + e.getMessage() + "); check the file", e);
         }
+        if (!json) {
+            checkLines(text, file);
+        }
         Val root = json ? JsonTree.parse(text, file, problems) : YamlTree.parse(text, file, problems);
         return root;
+    }
+
+    /** Refuses a YAML line longer than {@link Limits#MAX_YAML_LINE} before SnakeYAML sees it (see there why). */
+    private static void checkLines(String text, String file) throws InventoryException {
+        int line = 1;
+        int start = 0;
+        int length = text.length();
+        for (int i = 0; i <= length; i++) {
+            if (i == length || text.charAt(i) == '\n') {
+                if (i - start > Limits.MAX_YAML_LINE) {
+                    throw new InventoryException(file + ":" + line + ": the line is " + Limits.count(i - start)
+                            + " characters long, more than the " + Limits.count(Limits.MAX_YAML_LINE) + " a YAML"
+                            + " inventory line may have; break it up (block style, one key per line), or write"
+                            + " the inventory as .json");
+                }
+                line++;
+                start = i + 1;
+            }
+        }
+    }
+
+    private static String mebibytes(long bytes) {
+        return bytes % (1 << 20) == 0 ? (bytes >> 20) + " MiB"
+                : String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (double) (1 << 20));
     }
 
     // ---------------------------------------------------------------- sections
@@ -266,18 +328,24 @@ public final class InventoryLoader {
                 case "hostname" -> hostname = hostname(file, keyPath, v);
                 case "port" -> port = port(file, keyPath, v);
                 case "username" -> username = text(file, keyPath, v);
-                case "password" -> {
-                    String p = text(file, keyPath, v);
-                    password = p == null ? null : Secret.of(p);
-                }
+                case "password" -> password = password(file, keyPath, v);
                 case "platform" -> platform = text(file, keyPath, v);
                 case "connection" -> connection = pluginName(file, keyPath, v);
                 case "groups" -> memberOf = groupList(file, keyPath, v, groupName);
-                case "data" -> data = map(file, keyPath, v, "data");
+                case "data" -> {
+                    data = map(file, keyPath, v, "data");
+                    checkBecomePassword(file, keyPath, v);
+                }
                 case "connection_options" -> options = connectionOptions(file, keyPath, v);
-                default -> problems.add(file, e.line(), keyPath, "unknown key"
-                        + ("groups".equals(e.key()) ? "; defaults apply to every host and have no groups"
-                        : Names.hint(e.key(), allowed, "a " + what + " takes " + String.join(", ", allowed))));
+                default -> {
+                    if (!problems.isFull()) { // past the problems shown, only the count grows
+                        problems.add(file, e.line(), keyPath, "unknown key"
+                                + ("groups".equals(e.key()) ? "; defaults apply to every host and have no groups"
+                                : Names.hint(e.key(), allowed, "a " + what + " takes " + String.join(", ", allowed))));
+                    } else {
+                        problems.add(file, e.line(), keyPath, "");
+                    }
+                }
             }
         }
         return new Element(memberOf, new Attributes(hostname, port, username, password, platform, connection, data,
@@ -301,7 +369,7 @@ public final class InventoryLoader {
                         + PLUGIN_RULE);
                 continue;
             }
-            ConnectionOptions options = options(file, pluginPath, e.value());
+            ConnectionOptions options = options(file, pluginPath, e.key(), e.value());
             if (options != null) {
                 out.put(e.key(), options);
             }
@@ -309,7 +377,7 @@ public final class InventoryLoader {
         return out;
     }
 
-    private ConnectionOptions options(String file, String path, Val val) {
+    private ConnectionOptions options(String file, String path, String plugin, Val val) {
         if (isNull(val)) {
             return ConnectionOptions.NONE;
         }
@@ -331,13 +399,11 @@ public final class InventoryLoader {
                 case "hostname" -> hostname = hostname(file, keyPath, v);
                 case "port" -> port = port(file, keyPath, v);
                 case "username" -> username = text(file, keyPath, v);
-                case "password" -> {
-                    String p = text(file, keyPath, v);
-                    password = p == null ? null : Secret.of(p);
-                }
+                case "password" -> password = password(file, keyPath, v);
                 case "platform" -> platform = text(file, keyPath, v);
                 case "extras" -> {
                     Map<String, Object> m = map(file, keyPath, v, "extras");
+                    checkExtras(file, keyPath, plugin, v);
                     // a null extra means "not set here": dropping it lets a lower level's value through
                     extras = new LinkedHashMap<>(m);
                     extras.values().removeIf(x -> x == null);
@@ -348,6 +414,101 @@ public final class InventoryLoader {
             }
         }
         return new ConnectionOptions(hostname, port, username, password, platform, extras);
+    }
+
+    // ---------------------------------------------------------------- secrets and plugin options
+
+    private Secret password(String file, String path, Val val) {
+        String p = text(file, path, val);
+        if (p == null) {
+            return null;
+        }
+        String problem = SecretReference.problem(p);
+        if (problem != null) {
+            problems.add(file, val.line(), path, problem);
+            return null;
+        }
+        return Secret.of(p);
+    }
+
+    /** {@code data.become_password} is read like a password (ParameterResolver.becomePassword). */
+    private void checkBecomePassword(String file, String path, Val data) {
+        if (data instanceof MapVal map) {
+            Entry e = map.entries().get(ParameterResolver.BECOME_PASSWORD);
+            if (e != null && e.value() instanceof Scalar s && s.value() instanceof String text) {
+                String problem = SecretReference.problem(text);
+                if (problem != null) {
+                    problems.add(file, s.line(), join(path, e.key()), problem);
+                }
+            }
+        }
+    }
+
+    /**
+     * Checks each extras key against the options the plugin declares (when it is installed), each value's type,
+     * and secret references; every problem with its line.
+     */
+    private void checkExtras(String file, String path, String plugin, Val val) {
+        if (!(val instanceof MapVal map)) {
+            return; // map() said so
+        }
+        List<OptionDescriptor> options = declaredOptions(plugin);
+        Map<String, OptionDescriptor> byName = new HashMap<>();
+        if (options != null) {
+            options.forEach(d -> byName.put(d.name(), d));
+        }
+        for (Entry e : map.entries().values()) {
+            String keyPath = join(path, e.key());
+            OptionDescriptor d = byName.get(e.key());
+            if (options != null && d == null) {
+                String advice = "see conduit:plugins " + plugin + " for the options it reads";
+                problems.add(file, e.line(), keyPath, "plugin " + plugin + " has no option " + Names.quote(e.key())
+                        + (problems.isFull() ? "; " + advice : Names.hint(e.key(), byName.keySet(), advice)));
+                continue;
+            }
+            Val v = e.value();
+            List<Scalar> texts = new ArrayList<>();
+            if (v instanceof Scalar s) {
+                texts.add(s);
+            } else if (v instanceof Seq seq) {
+                seq.items().stream().filter(Scalar.class::isInstance).map(Scalar.class::cast).forEach(texts::add);
+            }
+            boolean reference = false;
+            for (Scalar s : texts) {
+                if (s.value() instanceof String text && text.startsWith("${")) {
+                    reference = true;
+                    String problem = SecretReference.problem(text);
+                    if (problem != null) {
+                        problems.add(file, s.line(), keyPath, problem);
+                    }
+                }
+            }
+            if (d != null && !reference && !(v instanceof Scalar s && s.isNull())) {
+                try {
+                    d.type().convert(d.name(), Tree.toJava(v, javaValues));
+                } catch (IllegalArgumentException ex) {
+                    String m = ex.getMessage() == null ? "invalid value" : ex.getMessage();
+                    problems.add(file, v.line(), keyPath, (m.startsWith(d.name() + ": ")
+                            ? m.substring(d.name().length() + 2) : m) + "; fix the value (see conduit:plugins "
+                            + plugin + ")");
+                }
+            }
+        }
+    }
+
+    private List<OptionDescriptor> declaredOptions(String plugin) {
+        if (declaredCache.containsKey(plugin)) {
+            return declaredCache.get(plugin);
+        }
+        List<OptionDescriptor> options;
+        try {
+            options = declared.apply(plugin);
+        } catch (RuntimeException e) {
+            // a plugin that cannot say (its configuration is invalid): the run refuses it with its own message
+            options = null;
+        }
+        declaredCache.put(plugin, options);
+        return options;
     }
 
     // ---------------------------------------------------------------- values
@@ -444,8 +605,10 @@ public final class InventoryLoader {
         Map<String, List<GroupRef>> parents = new HashMap<>();
         for (GroupRef ref : refs) {
             if (!groups.containsKey(ref.name())) {
+                // past the problems shown, a hint against every group would only cost time
+                String advice = "define it under groups or fix the name";
                 problems.add(ref.file(), ref.line(), ref.path(), "unknown group " + Names.quote(ref.name())
-                        + Names.hint(ref.name(), groups.keySet(), "define it under groups or fix the name"));
+                        + (problems.isFull() ? "; " + advice : Names.hint(ref.name(), groups.keySet(), advice)));
             } else if (ref.fromGroup() != null) {
                 parents.computeIfAbsent(ref.fromGroup(), k -> new ArrayList<>()).add(ref);
             }

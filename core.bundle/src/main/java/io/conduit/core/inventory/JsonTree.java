@@ -19,7 +19,7 @@ import io.conduit.core.inventory.Tree.Val;
  */
 final class JsonTree {
     /** Deeper than this is not an inventory, and would only risk the stack. */
-    private static final int MAX_DEPTH = 500;
+    private static final int MAX_DEPTH = Limits.MAX_DEPTH;
 
     private final String text;
     private final String file;
@@ -62,7 +62,8 @@ final class JsonTree {
 
     private Val value(int depth, String path) throws InventoryException {
         if (depth > MAX_DEPTH) {
-            throw error("nesting deeper than " + MAX_DEPTH + " levels");
+            throw error("objects and arrays nest deeper than " + MAX_DEPTH + " levels; an inventory needs a handful,"
+                    + " flatten the data");
         }
         skipSpace();
         if (pos >= text.length()) {

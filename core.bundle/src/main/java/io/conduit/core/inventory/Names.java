@@ -29,8 +29,12 @@ public final class Names {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         int limit = Math.max(2, given.length() / 3);
+        String lower = given.toLowerCase();
         for (String candidate : candidates) {
-            int d = distance(given.toLowerCase(), candidate.toLowerCase());
+            if (Math.abs(candidate.length() - given.length()) > limit) {
+                continue; // cannot be close; skipping keeps a long key against many names linear
+            }
+            int d = distance(lower, candidate.toLowerCase());
             if (d < bestDistance && d <= limit) {
                 best = candidate;
                 bestDistance = d;
@@ -39,25 +43,30 @@ public final class Names {
         return best;
     }
 
-    /** Levenshtein distance, counting a swap of two neighbours as one edit (prot -> port). */
+    /** Levenshtein distance, counting a swap of two neighbours as one edit (prot -> port); three rows, so that
+     * hints for thousands of names allocate next to nothing. */
     static int distance(String a, String b) {
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) {
-            d[i][0] = i;
-        }
+        int[] before = new int[b.length() + 1];
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {
-            d[0][j] = j;
+            prev[j] = j;
         }
         for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
             for (int j = 1; j <= b.length(); j++) {
                 int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                cur[j] = Math.min(Math.min(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + cost);
                 if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                    cur[j] = Math.min(cur[j], before[j - 2] + 1);
                 }
             }
+            int[] recycled = before;
+            before = prev;
+            prev = cur;
+            cur = recycled;
         }
-        return d[a.length()][b.length()];
+        return prev[b.length()];
     }
 
     /** Quotes a value for a message, shortening long ones. */

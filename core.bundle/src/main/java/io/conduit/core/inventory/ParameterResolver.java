@@ -50,7 +50,7 @@ import io.conduit.api.inventory.InventoryException;
 public final class ParameterResolver {
 
     /** A secret reference: the whole value is {@code ${env:NAME}} or {@code ${file:PATH}}. */
-    static final Pattern REFERENCE = Pattern.compile("\\$\\{(env|file):([^}]+)}");
+    static final Pattern REFERENCE = SecretReference.WELL_FORMED;
 
     private ParameterResolver() {
     }
@@ -123,12 +123,14 @@ public final class ParameterResolver {
      * @param plugin the plugin's name
      * @param options the options the plugin declares; declared {@code extras} are converted with
      *        {@link OptionType#convert} (secret options become {@link Secret}), required ones must be set,
-     *        undeclared ones pass through as written; declared defaults are not filled in
+     *        undeclared ones are refused ("did you mean"); declared defaults are not filled in. {@code null} when
+     *        the plugin is not installed: extras then pass through as written
      * @param resolveSecrets {@code true} to replace {@code ${env:NAME}} and {@code ${file:PATH}} in the password
      *        and in {@code extras} values (for connecting); {@code false} to keep them as written (for display)
      * @return the parameters; port 0 when none is set
-     * @throws InventoryException a secret reference cannot be resolved, an extra does not convert, or a required
-     *         extra is missing; the message names the host, the key and where the value came from, never a secret
+     * @throws InventoryException a secret reference is malformed or cannot be resolved, an extra is not an option
+     *         of the plugin or does not convert, or a required extra is missing; the message names the host, the
+     *         key and where the value came from, never a secret
      */
     public static ConnectionParams resolve(Inventory inventory, Host host, String plugin,
             List<OptionDescriptor> options, boolean resolveSecrets) throws InventoryException {
@@ -149,6 +151,12 @@ public final class ParameterResolver {
         Source platformFrom = first(sources, s -> s.platform());
 
         Secret password = passwordFrom == null ? null : passwordFrom.password();
+        if (password != null) {
+            String problem = SecretReference.problem(password.reveal());
+            if (problem != null) {
+                throw new InventoryException(where + "password (from " + passwordFrom.origin() + "): " + problem);
+            }
+        }
         if (password != null && resolveSecrets) {
             String resolved = secrets.dereference(password.reveal(), where + "password (from " + passwordFrom.origin()
                     + ")");
@@ -166,6 +174,11 @@ public final class ParameterResolver {
             Source from = e.getValue();
             Object raw = from.extras().get(key);
             String what = where + "connection_options." + plugin + ".extras." + key + " (from " + from.element() + ")";
+            if (options != null && !declared.containsKey(key)) {
+                throw new InventoryException(what + ": plugin " + plugin + " has no option " + Names.quote(key)
+                        + Names.hint(key, declared.keySet(), "see conduit:plugins " + plugin + " for the options it"
+                        + " reads"));
+            }
             extras.put(key, extra(raw, declared.get(key), what, plugin, resolveSecrets ? secrets : null));
         }
         for (OptionDescriptor d : declared.values()) {
@@ -235,9 +248,9 @@ public final class ParameterResolver {
             throw new InventoryException(what + " must be text (a password or a ${env:NAME} / ${file:PATH}"
                     + " reference)");
         }
-        if (text.startsWith("${") && !REFERENCE.matcher(text).matches()) {
-            throw new InventoryException(what + " is a malformed secret reference; write ${env:NAME} or"
-                    + " ${file:PATH} with a name");
+        String problem = SecretReference.problem(text);
+        if (problem != null) {
+            throw new InventoryException(what + ": " + problem);
         }
         String value = new Secrets(env, baseDirectory(inventory)).dereference(text, what);
         if (value.isEmpty()) {
@@ -328,6 +341,10 @@ public final class ParameterResolver {
     private static Object extra(Object raw, OptionDescriptor descriptor, String what, String plugin,
             Secrets secrets) throws InventoryException {
         String reference = raw instanceof String s && REFERENCE.matcher(s).matches() ? s : null;
+        String problem = raw instanceof String s ? SecretReference.problem(s) : null;
+        if (problem != null) {
+            throw new InventoryException(what + ": " + problem);
+        }
         Object value = raw;
         if (secrets != null) {
             value = secrets.dereferenceAll(raw, what);
@@ -342,10 +359,10 @@ public final class ParameterResolver {
         try {
             converted = descriptor.type().convert(descriptor.name(), value);
         } catch (IllegalArgumentException e) {
-            String problem = reference != null
+            String why = reference != null
                     ? reference + " gives a value that is not a valid " + descriptor.type().name().toLowerCase(Locale.ROOT)
                     : stripName(descriptor.name(), e.getMessage());
-            throw new InventoryException(what + ": " + problem + "; fix the value (see conduit:plugins " + plugin
+            throw new InventoryException(what + ": " + why + "; fix the value (see conduit:plugins " + plugin
                     + ")", e);
         }
         if (descriptor.secret() && converted instanceof String s) {
@@ -391,6 +408,10 @@ public final class ParameterResolver {
                 String v = env.apply(name);
                 if (v == null) {
                     throw new InventoryException(what + ": " + value + " is not set; set the environment variable "
+                            + name + " where Conduit runs, or change the reference");
+                }
+                if (v.isEmpty()) {
+                    throw new InventoryException(what + ": " + value + " is set but empty; export the secret in "
                             + name + " where Conduit runs, or change the reference");
                 }
                 return v;

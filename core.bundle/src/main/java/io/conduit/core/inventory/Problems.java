@@ -19,8 +19,15 @@ final class Problems {
 
     private final List<Problem> problems = new ArrayList<>();
     private final List<String> files = new ArrayList<>();
+    /** Problems found beyond {@link Limits#MAX_PROBLEMS_KEPT}: a malformed file of a million lines must not
+     * cost a million messages. */
+    private int dropped;
 
     void add(String file, int line, String path, String what) {
+        if (problems.size() >= Limits.MAX_PROBLEMS_KEPT) {
+            dropped++;
+            return;
+        }
         if (!files.contains(file)) {
             files.add(file);
         }
@@ -30,6 +37,12 @@ final class Problems {
 
     boolean isEmpty() {
         return problems.isEmpty();
+    }
+
+    /** @return whether so many problems were found that hints ("did you mean") are no longer worth computing:
+     * only the first {@value #MAX_SHOWN} are shown, and a hint against thousands of names costs time */
+    boolean isFull() {
+        return problems.size() >= 5 * MAX_SHOWN;
     }
 
     /** Throws one exception carrying every problem, one per line, the first one first. */
@@ -45,8 +58,9 @@ final class Problems {
         for (int i = 1; i < messages.size() && i < MAX_SHOWN; i++) {
             text.append('\n').append(messages.get(i));
         }
-        if (messages.size() > MAX_SHOWN) {
-            text.append("\n... and ").append(messages.size() - MAX_SHOWN).append(" more problems");
+        if (messages.size() + dropped > MAX_SHOWN) {
+            text.append("\n... and ").append(Limits.count(messages.size() + dropped - MAX_SHOWN))
+                    .append(" more problems");
         }
         throw new InventoryException(text.toString());
     }

@@ -2,7 +2,8 @@ package io.conduit.core.inventory;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,15 +12,16 @@ import java.util.Map;
 import java.util.Set;
 
 import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.composer.Composer;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
-import org.yaml.snakeyaml.nodes.MappingNode;
-import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.NodeTuple;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.NodeEvent;
+import org.yaml.snakeyaml.events.ScalarEvent;
+import org.yaml.snakeyaml.events.SequenceStartEvent;
+import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.parser.Parser;
 import org.yaml.snakeyaml.parser.ParserImpl;
 import org.yaml.snakeyaml.reader.StreamReader;
 import org.yaml.snakeyaml.resolver.Resolver;
@@ -32,19 +34,24 @@ import io.conduit.core.inventory.Tree.Seq;
 import io.conduit.core.inventory.Tree.Val;
 
 /**
- * Reads YAML through SnakeYAML's node API (compose, never construct: no object is ever instantiated from a
- * tag), keeping lines, finding duplicate keys with the lines of both, and applying merge keys ({@code <<}).
+ * Reads YAML from SnakeYAML's parser events (never constructing: no object is ever instantiated from a tag),
+ * keeping lines, finding duplicate keys with the lines of both, applying merge keys ({@code <<}), and keeping
+ * the {@link Limits} on nesting and aliases.
  */
 final class YamlTree {
-    /** SnakeYAML's default is 3 MB of text; an inventory of tens of thousands of hosts is bigger. */
-    private static final int CODE_POINT_LIMIT = 256 * 1024 * 1024;
+    /** SnakeYAML's default is 3 MB of text; the loader refuses bigger files before they are read. */
+    private static final int CODE_POINT_LIMIT = (int) Limits.MAX_FILE_BYTES;
+    /** SnakeYAML's default (50) would refuse an inventory whose hosts share settings through {@code <<: *anchor}. */
     private static final int MAX_ALIASES = 100_000;
 
     private final String file;
     private final Problems problems;
-    private final Set<Node> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
-    /** An alias is the same node as its anchor: convert it once, so that nested aliases cannot multiply. */
-    private final Map<Node, Val> converted = new IdentityHashMap<>();
+    private static final Resolver RESOLVER = new Resolver();
+    /** Anchors whose value is being read: an alias to one of them is a recursion. */
+    private final Set<String> inProgress = new HashSet<>();
+    /** An alias is the same value as its anchor, shared, so that nested aliases cannot multiply in memory. */
+    private final Map<String, Val> anchors = new HashMap<>();
+    private int aliases;
 
     private YamlTree(String file, Problems problems) {
         this.file = file;
@@ -63,14 +70,15 @@ final class YamlTree {
     static Val parse(String text, String file, Problems problems) throws InventoryException {
         LoaderOptions options = new LoaderOptions();
         options.setCodePointLimit(CODE_POINT_LIMIT);
-        options.setAllowRecursiveKeys(false);
-        // the default (50) stops an inventory whose hosts share settings through <<: *anchor; aliases are
-        // converted once each (see convert), so many of them cost no more than the anchored node
-        options.setMaxAliasesForCollections(MAX_ALIASES);
-        Node root;
+        // the parser keeps no tree: aliases, recursion and nesting are limited in value() below, where an alias
+        // is the anchored value itself, so that many of them cost no more than the value
+        YamlTree tree = new YamlTree(file, problems);
+        Val root;
         try {
-            root = new Composer(new ParserImpl(new StreamReader(text), options), new Resolver(), options)
-                    .getSingleNode();
+            // built straight from the parser's events: SnakeYAML's own node tree (two marks per value) would
+            // hold three times the memory of ours while both exist, and a 2 MiB file of tiny values then needs
+            // more than the 100 MB a malformed input may take to refuse
+            root = tree.document(new ParserImpl(new StreamReader(text), options));
         } catch (MarkedYAMLException e) {
             int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1
                     : e.getContextMark() != null ? e.getContextMark().getLine() + 1 : 1;
@@ -89,7 +97,70 @@ final class YamlTree {
             throw new InventoryException(file + ":1: YAML cannot be read: " + e.getMessage()
                     + "; fix the file or split it", e);
         }
-        return root == null ? null : new YamlTree(file, problems).convert(root, "");
+        if (root == null) {
+            return null;
+        }
+        checkExpansion(root, file);
+        return root;
+    }
+
+    /**
+     * Refuses a document whose aliases expand to more than {@link Limits#MAX_EXPANDED_VALUES} values, naming the
+     * innermost value that multiplies them ("billion laughs": nine aliases of nine aliases of...).
+     */
+    private static void checkExpansion(Val root, String file) throws InventoryException {
+        Map<Val, Long> sizes = new IdentityHashMap<>();
+        if (expanded(root, sizes) <= Limits.MAX_EXPANDED_VALUES) {
+            return;
+        }
+        Val at = root;
+        String path = "";
+        descend:
+        while (true) {
+            if (at instanceof MapVal m) {
+                for (Entry e : m.entries().values()) {
+                    if (sizes.getOrDefault(e.value(), 1L) > Limits.MAX_EXPANDED_VALUES) {
+                        at = e.value();
+                        path = path.isEmpty() ? e.key() : path + "." + e.key();
+                        continue descend;
+                    }
+                }
+            } else if (at instanceof Seq seq) {
+                for (Val item : seq.items()) {
+                    if (sizes.getOrDefault(item, 1L) > Limits.MAX_EXPANDED_VALUES) {
+                        at = item;
+                        continue descend;
+                    }
+                }
+            }
+            break;
+        }
+        throw new InventoryException(file + ":" + at.line() + ": " + (path.isEmpty() ? "" : path + ": ")
+                + "aliases (*name) make this value expand to more than " + Limits.count(Limits.MAX_EXPANDED_VALUES)
+                + " values; an inventory needs far fewer, use fewer nested aliases or write the values out");
+    }
+
+    /** The number of values {@code val} stands for with aliases expanded, saturating past the limit. */
+    private static long expanded(Val val, Map<Val, Long> sizes) {
+        if (val instanceof Scalar) {
+            return 1;
+        }
+        Long known = sizes.get(val);
+        if (known != null) {
+            return known;
+        }
+        long n = 1;
+        if (val instanceof MapVal m) {
+            for (Entry e : m.entries().values()) {
+                n = Math.min(n + 1 + expanded(e.value(), sizes), Long.MAX_VALUE / 4);
+            }
+        } else {
+            for (Val item : ((Seq) val).items()) {
+                n = Math.min(n + expanded(item, sizes), Long.MAX_VALUE / 4);
+            }
+        }
+        sizes.put(val, n);
+        return n;
     }
 
     /** SnakeYAML speaks of its parser's states; say what an operator would see in the file. */
@@ -105,87 +176,139 @@ final class YamlTree {
         return p;
     }
 
-    private static int line(Node node) {
-        return node.getStartMark() == null ? 1 : node.getStartMark().getLine() + 1;
+    private static int line(Event event) {
+        return event.getStartMark() == null ? 1 : event.getStartMark().getLine() + 1;
     }
 
-    private Val convert(Node node, String path) {
-        if (node instanceof ScalarNode s) {
-            return new Scalar(typed(s), s.getValue(), line(s));
+    /** The one document of the stream, or {@code null} when there is none. */
+    private Val document(Parser parser) throws InventoryException {
+        parser.getEvent(); // stream start
+        if (parser.checkEvent(Event.ID.StreamEnd)) {
+            return null;
         }
-        Val done = converted.get(node);
-        if (done != null) {
-            return done;
+        parser.getEvent(); // document start
+        Val root = value(parser, "", 0);
+        parser.getEvent(); // document end
+        if (!parser.checkEvent(Event.ID.StreamEnd)) {
+            throw new InventoryException(file + ":" + line(parser.peekEvent()) + ": a second YAML document starts"
+                    + " here (---); an inventory file holds one, remove the second or move it to its own file");
         }
-        if (!inProgress.add(node)) {
-            problems.add(file, line(node), path, "an alias refers to the value that contains it; remove the recursion");
-            return new Scalar(null, "", line(node));
-        }
-        try {
-            Val val;
-            if (node instanceof SequenceNode seq) {
-                List<Val> items = new ArrayList<>();
-                seq.getValue().forEach(item -> items.add(convert(item, path)));
-                val = new Seq(items, line(seq));
-            } else {
-                val = convertMapping((MappingNode) node, path);
+        return root;
+    }
+
+    /** Reads the value the next events hold: a scalar, an alias, a list or a mapping. */
+    private Val value(Parser parser, String path, int depth) throws InventoryException {
+        Event event = parser.getEvent();
+        int line = line(event);
+        if (event instanceof AliasEvent alias) {
+            String anchor = alias.getAnchor();
+            if (inProgress.contains(anchor)) {
+                problems.add(file, line, path, "an alias refers to the value that contains it; remove the recursion");
+                return new Scalar(null, "", line);
             }
-            converted.put(node, val);
-            return val;
-        } finally {
-            inProgress.remove(node);
+            Val target = anchors.get(anchor);
+            if (target == null) {
+                throw new InventoryException(file + ":" + line + ": " + (path.isEmpty() ? "" : path + ": ") + "*"
+                        + anchor + " refers to no anchor &" + anchor + " before it; define the anchor first");
+            }
+            if (!(target instanceof Scalar) && ++aliases > MAX_ALIASES) {
+                throw new InventoryException(file + ":" + line + ": more than " + Limits.count(MAX_ALIASES)
+                        + " aliases (*name) to mappings and lists; write the values out, or share them through"
+                        + " groups");
+            }
+            return target;
         }
+        if (event instanceof ScalarEvent scalar) {
+            Val val = new Scalar(typed(scalarTag(scalar), scalar.getValue()), scalar.getValue(), line);
+            if (scalar.getAnchor() != null) {
+                anchors.put(scalar.getAnchor(), val);
+            }
+            return val;
+        }
+        if (depth >= Limits.MAX_DEPTH) {
+            throw new InventoryException(file + ":" + line + ": " + (path.isEmpty() ? "" : path + ": ")
+                    + "mappings and lists nest deeper than " + Limits.MAX_DEPTH + " levels; an inventory needs a"
+                    + " handful, flatten the data");
+        }
+        String anchor = ((NodeEvent) event).getAnchor();
+        if (anchor != null) {
+            inProgress.add(anchor);
+        }
+        Val val;
+        if (event instanceof SequenceStartEvent) {
+            List<Val> items = new ArrayList<>();
+            while (!parser.checkEvent(Event.ID.SequenceEnd)) {
+                items.add(value(parser, path, depth + 1));
+            }
+            parser.getEvent();
+            val = new Seq(items, line);
+        } else {
+            val = mapping(parser, path, depth, line);
+        }
+        if (anchor != null) {
+            inProgress.remove(anchor);
+            anchors.put(anchor, val);
+        }
+        return val;
     }
 
-    private MapVal convertMapping(MappingNode map, String path) {
+    private MapVal mapping(Parser parser, String path, int depth, int line) throws InventoryException {
         Map<String, Entry> entries = new LinkedHashMap<>();
         List<MapVal> merged = new ArrayList<>();
-        for (NodeTuple tuple : map.getValue()) {
-            Node keyNode = tuple.getKeyNode();
-            if (keyNode.getTag().equals(Tag.MERGE)) {
-                collectMerge(tuple.getValueNode(), merged, path);
+        while (!parser.checkEvent(Event.ID.MappingEnd)) {
+            Event keyEvent = parser.peekEvent();
+            int keyLine = line(keyEvent);
+            if (keyEvent instanceof ScalarEvent key && Tag.MERGE.equals(scalarTag(key))) {
+                parser.getEvent();
+                collectMerge(value(parser, path, depth + 1), merged, path);
                 continue;
             }
-            if (!(keyNode instanceof ScalarNode key)) {
-                problems.add(file, line(keyNode), path, "a key must be text, not "
-                        + (keyNode instanceof SequenceNode ? "a list" : "a mapping") + "; write the key as text");
+            Val keyVal = value(parser, path, depth + 1);
+            if (!(keyVal instanceof Scalar key)) {
+                problems.add(file, keyLine, path, "a key must be text, not " + keyVal.kind() + "; write the key as text");
+                value(parser, path, depth + 1);
                 continue;
             }
-            String name = key.getValue();
+            String name = key.text();
             String keyPath = path.isEmpty() ? name : path + "." + name;
             Entry previous = entries.get(name);
             if (previous != null) {
                 // SnakeYAML only finds duplicates when constructing; composing, we see both and can name both lines
-                problems.add(file, line(key), keyPath, "duplicate key " + Names.quote(name) + " (first at line "
+                problems.add(file, keyLine, keyPath, "duplicate key " + Names.quote(name) + " (first at line "
                         + previous.line() + "); each key may appear once in a mapping, merge the two entries");
+                value(parser, keyPath, depth + 1);
                 continue;
             }
-            entries.put(name, new Entry(name, line(key), convert(tuple.getValueNode(), keyPath)));
+            entries.put(name, new Entry(name, keyLine, value(parser, keyPath, depth + 1)));
         }
+        parser.getEvent();
         for (MapVal m : merged) {
             m.entries().forEach(entries::putIfAbsent); // keys written explicitly win over merged ones
         }
-        return new MapVal(entries, line(map));
+        return new MapVal(entries, line);
     }
 
-    private void collectMerge(Node value, List<MapVal> merged, String path) {
-        if (value instanceof MappingNode m) {
-            Val v = convert(m, path);
-            if (v instanceof MapVal mv) {
-                merged.add(mv);
-            }
-        } else if (value instanceof SequenceNode seq) {
-            for (Node item : seq.getValue()) {
-                collectMerge(item, merged, path);
-            }
+    private void collectMerge(Val value, List<MapVal> merged, String path) {
+        if (value instanceof MapVal m) {
+            merged.add(m);
+        } else if (value instanceof Seq seq && seq.items().stream().allMatch(MapVal.class::isInstance)) {
+            seq.items().forEach(item -> merged.add((MapVal) item));
         } else {
-            problems.add(file, line(value), path.isEmpty() ? "<<" : path + ".<<", "a merge key needs a mapping or a list of mappings; use <<: *anchor");
+            problems.add(file, value.line(), path.isEmpty() ? "<<" : path + ".<<",
+                    "a merge key needs a mapping or a list of mappings; use <<: *anchor");
         }
     }
 
-    private static Object typed(ScalarNode s) {
-        Tag tag = s.getTag();
-        String text = s.getValue();
+    /** The tag SnakeYAML's composer would give the scalar: the explicit one, else the one its text resolves to. */
+    private static Tag scalarTag(ScalarEvent scalar) {
+        String tag = scalar.getTag();
+        if (tag == null || tag.equals("!")) {
+            return RESOLVER.resolve(NodeId.scalar, scalar.getValue(), scalar.getImplicit().canOmitTagInPlainScalar());
+        }
+        return new Tag(tag);
+    }
+
+    private static Object typed(Tag tag, String text) {
         if (tag.equals(Tag.NULL)) {
             return null;
         }

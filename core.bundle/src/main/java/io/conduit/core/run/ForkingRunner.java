@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,6 +44,8 @@ import io.conduit.api.task.Status;
 import io.conduit.api.task.Task;
 import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.connection.OpenFailedException;
+import io.conduit.core.config.ConfigCheck;
+import io.conduit.core.config.Configured;
 import io.conduit.core.inventory.HostPattern;
 import io.conduit.core.inventory.ParameterResolver;
 import io.conduit.core.source.InventoryCatalog;
@@ -70,19 +76,35 @@ public final class ForkingRunner implements Runner {
     private final ConnectionManager connections;
     private final InventoryCatalog inventories;
     private final ScheduledExecutorService watchdog;
-    private volatile RunSettings settings;
+    /** What refuses to work while the runner's configuration is invalid. */
+    static final String USE = "conduit:run, put, fetch, ping and hosts";
+    private volatile Configured<RunSettings> settings;
 
     /**
      * @param connections the connection pool
      * @param inventories loads inventories
      * @param config the defaults
      */
+    public ForkingRunner(ConnectionManager connections, InventoryCatalog inventories, RunnerConfig config) {
+        this(connections, inventories, config, Map.of());
+    }
+
+    /**
+     * Activates even with an invalid configuration: the problem is logged once, as one line, and every run is
+     * refused with it until {@code etc/io.conduit.runner.cfg} is fixed (a component that failed to activate
+     * would make the shell commands vanish, with a stack trace per command).
+     *
+     * @param connections the connection pool
+     * @param inventories loads inventories
+     * @param config the defaults
+     * @param properties the same configuration as ConfigAdmin gave it, to check the values' types
+     */
     @Activate
     public ForkingRunner(@Reference ConnectionManager connections, @Reference InventoryCatalog inventories,
-            RunnerConfig config) {
+            RunnerConfig config, Map<String, Object> properties) {
         this.connections = connections;
         this.inventories = inventories;
-        this.settings = RunSettings.from(config);
+        this.settings = configure(config, properties);
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "conduit-run-watchdog");
             t.setDaemon(true);
@@ -91,8 +113,17 @@ public final class ForkingRunner implements Runner {
     }
 
     @Modified
-    void modified(RunnerConfig config) {
-        settings = RunSettings.from(config);
+    void modified(RunnerConfig config, Map<String, Object> properties) {
+        settings = configure(config, properties);
+    }
+
+    private static Configured<RunSettings> configure(RunnerConfig config, Map<String, Object> properties) {
+        Configured<RunSettings> c = ConfigCheck.validate(PID, RunnerConfig.class, properties,
+                () -> RunSettings.from(config));
+        if (!c.valid()) {
+            LOG.error("{} ({} refuse to work until then)", c.problem(), USE);
+        }
+        return c;
     }
 
     @Deactivate
@@ -107,7 +138,7 @@ public final class ForkingRunner implements Runner {
      * @return every field set
      */
     public RunOptions effective(RunOptions options) {
-        return settings.apply(options);
+        return settings.get(USE).apply(options);
     }
 
     /**
@@ -118,21 +149,30 @@ public final class ForkingRunner implements Runner {
      * @throws InventoryException it cannot be loaded
      */
     public Inventory inventory(RunOptions options) throws InventoryException {
-        return inventories.load(effective(options).inventory());
+        return inventories.load(effective(options).inventory(), connections::declaredOptions);
     }
 
     /** @return the plugin of hosts that name none */
     public String defaultConnection() {
-        return settings.defaultConnection();
+        return settings.get(USE).defaultConnection();
     }
 
     @Override
     public RunResult run(String pattern, Task task, RunOptions options, RunListener listener)
             throws InventoryException, InterruptedException {
-        RunSettings s = settings;
+        RunSettings s = settings.get(USE);
+        connections.checkConfiguration();
         RunOptions effective = s.apply(options);
-        Inventory inventory = inventories.load(effective.inventory());
+        Inventory inventory = inventories.load(effective.inventory(), connections::declaredOptions);
         List<Host> hosts = HostPattern.select(inventory, pattern);
+        // before any I/O: a plugin whose configuration is invalid refuses the run with its one line
+        Set<String> plugins = new HashSet<>();
+        for (Host h : hosts) {
+            String named = ParameterResolver.pluginFor(inventory, h);
+            if (plugins.add(named != null ? named : s.defaultConnection())) {
+                connections.declaredOptions(named != null ? named : s.defaultConnection());
+            }
+        }
         RunListener events = listener == null ? RunListener.NONE : listener;
         RunSecrets secrets = gather(inventory, s.defaultConnection());
         int run = RUNS.incrementAndGet();
@@ -198,7 +238,7 @@ public final class ForkingRunner implements Runner {
             String named = ParameterResolver.pluginFor(inventory, host);
             String plugin = named != null ? named : defaultConnection;
             try {
-                secrets.addAll(ParameterResolver.resolve(inventory, host, plugin, connections.options(plugin), true));
+                secrets.addAll(ParameterResolver.resolve(inventory, host, plugin, Objects.requireNonNullElse(connections.declaredOptions(plugin), List.of()), true));
             } catch (InventoryException | RuntimeException e) {
                 // reported when the host connects (a plugin whose options() fails included)
             }

@@ -58,8 +58,9 @@ final class InventoryCommands {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (Host host : hosts) {
                 String hostPlugin = forPlugin ? plugin : pluginOf(ctx, inv, host);
+                // null when the plugin is not installed: its extras are shown as written, unchecked
                 List<OptionDescriptor> options = ctx.registry().best(hostPlugin).map(b -> b.plugin().options())
-                        .orElse(List.of());
+                        .orElse(null);
                 Map<String, Object> row = new LinkedHashMap<>();
                 ConnectionParams params;
                 try {
@@ -150,7 +151,7 @@ final class InventoryCommands {
         Map<String, Object> out = new LinkedHashMap<>();
         extras.forEach((k, v) -> {
             boolean secret = v instanceof Secret
-                    || options.stream().anyMatch(o -> o.name().equals(k) && o.secret())
+                    || options != null && options.stream().anyMatch(o -> o.name().equals(k) && o.secret())
                     || (v instanceof String s && s.startsWith("${"));
             out.put(k, secret ? "***" : v);
         });

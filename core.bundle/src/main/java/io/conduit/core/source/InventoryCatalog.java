@@ -67,6 +67,20 @@ public final class InventoryCatalog {
      * @throws InventoryException it cannot be loaded; the message says why and what to do
      */
     public Inventory load(String spec) throws InventoryException {
+        return load(spec, plugin -> null);
+    }
+
+    /**
+     * Loads an inventory, checking the {@code extras} of installed plugins against their options.
+     *
+     * @param spec a path, or {@code NAME:ARGUMENT} for a registered source
+     * @param declared plugin name to its declared options, {@code null} when not installed (see
+     *        {@link InventoryLoader#load(Path, java.util.function.Function)})
+     * @return the inventory
+     * @throws InventoryException it cannot be loaded; the message says why and what to do
+     */
+    public Inventory load(String spec, java.util.function.Function<String, java.util.List<
+            io.conduit.api.connection.OptionDescriptor>> declared) throws InventoryException {
         int colon = spec.indexOf(':');
         if (colon > 0) {
             InventorySource source = sources.get(spec.substring(0, colon));
@@ -86,7 +100,7 @@ public final class InventoryCatalog {
             throw new InventoryException("no inventory file " + path + " and no inventory source named \""
                     + spec.substring(0, colon) + "\"; sources: " + sources.keySet());
         }
-        return InventoryLoader.load(path);
+        return InventoryLoader.load(path, declared);
     }
 
     /**

@@ -50,7 +50,7 @@ class ParameterResolverTest {
     @Test
     void seed002RouterOneOverSsh() throws Exception {
         Inventory inv = InventoryLoader.load(InventoryLoaderTest.resource("seed002.yaml"));
-        ConnectionParams ssh = resolve(inv, "router1", "ssh", List.of());
+        ConnectionParams ssh = resolve(inv, "router1", "ssh", null);
         assertEquals("10.0.0.1", ssh.hostname(), "the host's own hostname");
         assertEquals(22, ssh.port(), "router1's connection_options.ssh.port");
         // the host's own username comes before anything its groups set, even group core's connection_options.ssh
@@ -65,7 +65,7 @@ class ParameterResolverTest {
     @Test
     void seed002GroupUsernameWhenTheHostHasNone() throws Exception {
         Inventory inv = InventoryLoader.load(InventoryLoaderTest.resource("seed002.yaml"));
-        ConnectionParams ssh = resolve(inv, "router2", "ssh", List.of());
+        ConnectionParams ssh = resolve(inv, "router2", "ssh", null);
         assertEquals("10.0.0.2", ssh.hostname());
         assertEquals(0, ssh.port(), "no port anywhere: the plugin's default applies");
         assertEquals(22, ssh.portOr(22));
@@ -76,13 +76,13 @@ class ParameterResolverTest {
     @Test
     void seed002RouterOneOverNetconf() throws Exception {
         Inventory inv = InventoryLoader.load(InventoryLoaderTest.resource("seed002.yaml"));
-        ConnectionParams netconf = resolve(inv, "router1", "netconf", List.of());
+        ConnectionParams netconf = resolve(inv, "router1", "netconf", null);
         assertEquals("10.0.0.1", netconf.hostname());
         assertEquals(830, netconf.port());
         assertEquals("admin", netconf.username());
         assertEquals("ios", netconf.platform());
         assertEquals(Map.of(), netconf.extras(), "ssh's extras do not leak into netconf");
-        ConnectionParams router2 = resolve(inv, "router2", "netconf", List.of());
+        ConnectionParams router2 = resolve(inv, "router2", "netconf", null);
         assertNull(router2.username(), "core's username is for ssh only");
     }
 
@@ -102,13 +102,15 @@ class ParameterResolverTest {
 
     @Test
     void theReadmeExampleResolvesAsTheReadmeSays() throws Exception {
-        Inventory inv = InventoryLoader.load(InventoryLoaderTest.resource("readme.yaml"));
-        ConnectionParams ssh = resolve(inv, "router1", "ssh", List.of());
+        // its extras are options the ssh plugin declares: it loads with them checked
+        Inventory inv = InventoryLoader.load(InventoryLoaderTest.resource("readme.yaml"),
+                MalformedInventoryTest.PLUGINS);
+        ConnectionParams ssh = resolve(inv, "router1", "ssh", null);
         assertEquals(22, ssh.port());
         assertEquals("admin", ssh.username());
-        assertEquals(Map.of("device_type", "cisco_ios", "host_key_checking", "strict", "connect_timeout", 10L),
+        assertEquals(Map.of("proxy_jump", "bastion", "host_key_checking", "strict", "connect_timeout", 10L),
                 ssh.extras());
-        assertEquals(830, resolve(inv, "router1", "netconf", List.of()).port());
+        assertEquals(830, resolve(inv, "router1", "netconf", null).port());
         assertEquals("ssh", ParameterResolver.pluginFor(inv, inv.hosts().get("router1")));
         assertEquals(List.of("routers", "core"), ParameterResolver.groupOrder(inv, inv.hosts().get("router1")));
     }
@@ -168,7 +170,7 @@ class ParameterResolverTest {
     @Test
     void eachValueFromTheFirstLevelThatSetsIt() throws Exception {
         Inventory inv = inventory(LAYERS);
-        ConnectionParams p = resolve(inv, "web1", "ssh", List.of());
+        ConnectionParams p = resolve(inv, "web1", "ssh", null);
         assertEquals("from-defaults", p.hostname());
         assertEquals(3, p.port(), "group web's own port beats defaults.connection_options.ssh.port");
         assertEquals("u-dc", p.username(), "dc (web's parent) comes before prod");
@@ -177,12 +179,12 @@ class ParameterResolverTest {
         assertEquals(new LinkedHashMap<>(Map.of("a", "host-ssh", "b", "web-ssh", "c", "web-ssh", "d", "dc-ssh",
                 "e", "defaults-ssh")), p.extras());
 
-        ConnectionParams bare = resolve(inv, "bare", "ssh", List.of());
+        ConnectionParams bare = resolve(inv, "bare", "ssh", null);
         assertEquals("from-defaults", bare.hostname());
         assertEquals(2, bare.port(), "defaults.connection_options.ssh before defaults");
         assertEquals("u-defaults", bare.username());
 
-        ConnectionParams other = resolve(inv, "bare", "local", List.of());
+        ConnectionParams other = resolve(inv, "bare", "local", null);
         assertEquals(1, other.port());
         assertEquals(Map.of(), other.extras());
     }
@@ -227,7 +229,7 @@ class ParameterResolverTest {
                 defaults:
                   connection_options:
                     ssh:
-                      extras: {timeout: 30, retries: "5", strict: no, jump: "a, b", device_type: cisco_ios}
+                      extras: {timeout: 30, retries: "5", strict: no, jump: "a, b"}
                 groups:
                   core:
                     connection_options:
@@ -244,10 +246,25 @@ class ParameterResolverTest {
         assertEquals(List.of("a", "b"), p.extras().get("jump"));
         assertEquals(Secret.of("s3cret"), p.extras().get("passphrase"));
         assertInstanceOf(Secret.class, p.extras().get("token"), "secret-flagged text becomes a Secret");
-        assertEquals("cisco_ios", p.extras().get("device_type"), "undeclared extras pass through");
         assertFalse(p.extras().containsKey("missing"));
         assertFalse(p.toString().contains("s3cret"));
         assertFalse(p.toString().contains("t0k"));
+    }
+
+    @Test
+    void anExtraThePluginDoesNotDeclareIsRefusedWithTheClosestName() throws Exception {
+        Inventory inv = inventory("""
+                groups:
+                  core: {connection_options: {ssh: {extras: {timout: 30}}}}
+                hosts:
+                  r1: {groups: [core]}
+                """);
+        InventoryException e = assertThrows(InventoryException.class, () -> resolve(inv, "r1", "ssh", SSH_OPTIONS));
+        assertEquals(inv.source() + ": hosts.r1: connection_options.ssh.extras.timout (from group core): plugin ssh"
+                + " has no option \"timout\"; did you mean \"timeout\"? see conduit:plugins ssh for the options it"
+                + " reads", e.getMessage());
+        assertEquals(30L, resolve(inv, "r1", "ssh", null).extras().get("timout"),
+                "a plugin that is not installed: its extras pass through unchecked");
     }
 
     @Test
@@ -306,7 +323,7 @@ class ParameterResolverTest {
         Inventory inv = inventory(SECRETS.formatted(token));
         Map<String, String> env = Map.of("CORE_PASS", "hunter2", "NOTE", "from-env");
         ConnectionParams p = ParameterResolver.resolve(inv, inv.hosts().get("r1"), "rest",
-                List.of(OptionDescriptor.secret("token", "API token")), true, env::get);
+                null, true, env::get);
         assertEquals("hunter2", p.password().reveal());
         assertEquals("tok-123", ((Secret) p.extras().get("token")).reveal(), "one trailing newline stripped");
         assertEquals(Secret.of("from-env"), p.extras().get("note"), "an undeclared extra read from env stays secret");
@@ -318,7 +335,8 @@ class ParameterResolverTest {
     void secretsStayAsWrittenForDisplay() throws Exception {
         Inventory inv = inventory(SECRETS.formatted("/nonexistent/token"));
         ConnectionParams p = ParameterResolver.resolve(inv, inv.hosts().get("r1"), "rest",
-                List.of(OptionDescriptor.secret("token", "API token")), false, NO_ENV);
+                List.of(OptionDescriptor.secret("token", "API token"), OptionDescriptor.secret("note", "a note")),
+                false, NO_ENV);
         assertEquals("${env:CORE_PASS}", p.password().reveal());
         assertEquals("${file:/nonexistent/token}", p.extras().get("token"));
     }
@@ -330,7 +348,7 @@ class ParameterResolverTest {
         try {
             Files.writeString(dir.resolve("pass"), "line\n\n");
             Inventory inv = inventory("hosts:\n  r1:\n    password: ${file:~/pass}\n");
-            assertEquals("line\n", resolve(inv, "r1", "ssh", List.of()).password().reveal());
+            assertEquals("line\n", resolve(inv, "r1", "ssh", null).password().reveal());
         } finally {
             System.setProperty("user.home", home);
         }
@@ -341,14 +359,14 @@ class ParameterResolverTest {
         Files.createDirectories(dir.resolve("secrets"));
         Files.writeString(dir.resolve("secrets/web"), "pw");
         Inventory inv = inventory("hosts:\n  r1:\n    password: ${file:secrets/web}\n");
-        assertEquals("pw", resolve(inv, "r1", "ssh", List.of()).password().reveal());
+        assertEquals("pw", resolve(inv, "r1", "ssh", null).password().reveal());
     }
 
     @Test
     void realEnvironmentIsUsedByThePublicMethod() throws Exception {
         // PATH is set wherever the tests run; the public method reads System.getenv
         Inventory inv = inventory("hosts:\n  r1:\n    password: ${env:PATH}\n");
-        ConnectionParams p = ParameterResolver.resolve(inv, inv.hosts().get("r1"), "ssh", List.of(), true);
+        ConnectionParams p = ParameterResolver.resolve(inv, inv.hosts().get("r1"), "ssh", null, true);
         assertEquals(System.getenv("PATH"), p.password().reveal());
     }
 
@@ -356,7 +374,7 @@ class ParameterResolverTest {
     void unsetVariableNamesHostKeyAndReference() throws Exception {
         Path token = Files.writeString(dir.resolve("token"), "tok");
         Inventory inv = inventory(SECRETS.formatted(token));
-        InventoryException e = assertThrows(InventoryException.class, () -> resolve(inv, "r1", "rest", List.of()));
+        InventoryException e = assertThrows(InventoryException.class, () -> resolve(inv, "r1", "rest", null));
         assertEquals(inv.source() + ": hosts.r1: password (from group core): ${env:CORE_PASS} is not set; set the"
                 + " environment variable CORE_PASS where Conduit runs, or change the reference", e.getMessage());
     }
@@ -365,7 +383,7 @@ class ParameterResolverTest {
     void unreadableFileNamesHostKeyAndReferenceButNoValue() throws Exception {
         Inventory inv = inventory(SECRETS.formatted(dir.resolve("missing")));
         InventoryException e = assertThrows(InventoryException.class, () -> ParameterResolver.resolve(inv,
-                inv.hosts().get("r1"), "rest", List.of(), true, Map.of("CORE_PASS", "hunter2", "NOTE", "n")::get));
+                inv.hosts().get("r1"), "rest", null, true, Map.of("CORE_PASS", "hunter2", "NOTE", "n")::get));
         assertTrue(e.getMessage().startsWith(inv.source() + ": hosts.r1: connection_options.rest.extras.token"
                 + " (from group core): ${file:" + dir.resolve("missing") + "} cannot be read"), e.getMessage());
         assertFalse(e.getMessage().contains("hunter2"));
@@ -406,7 +424,11 @@ class ParameterResolverTest {
 
     @Test
     void aMalformedEmptyOrMissingBecomePasswordIsRefusedByName() throws Exception {
-        for (String bad : List.of("\"${env:}\"", "\"\"", "\"${env:NOT_SET_ANYWHERE}\"", "[a, b]")) {
+        InventoryException empty = assertThrows(InventoryException.class,
+                () -> inventory("hosts:\n  h1: {data: {become_password: \"${env:}\"}}\n"));
+        assertTrue(empty.getMessage().endsWith("inventory.yaml:2: hosts.h1.data.become_password: ${env:} names no"
+                + " environment variable; write ${env:NAME}"), "refused when loading: " + empty.getMessage());
+        for (String bad : List.of("\"\"", "\"${env:NOT_SET_ANYWHERE}\"", "[a, b]")) {
             Inventory inv = inventory("hosts:\n  h1: {data: {become_password: " + bad + "}}\n");
             InventoryException e = assertThrows(InventoryException.class,
                     () -> ParameterResolver.becomePassword(inv, inv.hosts().get("h1"), NO_ENV), bad);

@@ -140,4 +140,37 @@ class ForkingRunnerTest {
                 new RunOptions(null, null, Duration.ofSeconds(5), null), null);
         assertTrue(seen.get("h01").compareTo(Duration.ofSeconds(5)) <= 0, "got " + seen.get("h01"));
     }
+
+    @Test
+    void anInvalidConfigurationRefusesEveryRunWithOneLineAndRunsNothing() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        plugin.hook = (host, c) -> ran.incrementAndGet();
+        ForkingRunner runner = new ForkingRunner(connections, new InventoryCatalog(),
+                Configs.runner(7, 30, 1024, inventory.toString()), Map.of("forks", "many"));
+
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> runner.run("all", new CommandTask(Command.shell("x")), null, null));
+        assertEquals("configuration io.conduit.runner is invalid (" + ForkingRunner.USE + " refuse to work until it"
+                + " is fixed): io.conduit.runner: forks: \"many\" is not a whole number; fix"
+                + " etc/io.conduit.runner.cfg", e.getMessage());
+        assertEquals(0, ran.get(), "nothing ran");
+
+        runner.modified(Configs.runner(7, 30, 1024, inventory.toString()), Map.of("forks", "7"));
+        assertTrue(runner.run("all", new CommandTask(Command.shell("x")), null, null).succeeded(),
+                "fixing the file is enough: no restart");
+        assertEquals(40, ran.get());
+    }
+
+    @Test
+    void aPluginOptionTheInventoryMisspellsRefusesTheRunBeforeAnyHostStarts() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        plugin.hook = (host, c) -> ran.incrementAndGet();
+        Files.writeString(inventory, Files.readString(inventory).replace("  connection: fake\n",
+                "  connection: fake\n  connection_options:\n    fake:\n      extras: {colour: red}\n"));
+        InventoryException e = assertThrows(InventoryException.class, () -> runner(7, 30, 1024).run("all",
+                new CommandTask(Command.shell("x")), null, null));
+        assertTrue(e.getMessage().endsWith("inventory.yaml:5: defaults.connection_options.fake.extras.colour: plugin"
+                + " fake has no option \"colour\"; see conduit:plugins fake for the options it reads"), e.getMessage());
+        assertEquals(0, ran.get(), "nothing ran");
+    }
 }

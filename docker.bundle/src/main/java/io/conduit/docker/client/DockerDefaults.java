@@ -110,6 +110,19 @@ public record DockerDefaults(Map<String, Object> values) {
         return defaults;
     }
 
+    /**
+     * Validates the configuration as {@link #from(DockerConfig, Map)} does, checking the raw values' types first.
+     *
+     * @param config the ConfigAdmin values
+     * @param properties the same values as ConfigAdmin gave them
+     * @param env the process environment
+     * @return the defaults, or the problem as one line naming the PID, key and value
+     */
+    public static Configured<DockerDefaults> configure(DockerConfig config, Map<String, Object> properties,
+            Map<String, String> env) {
+        return ConfigCheck.validate(PID, DockerConfig.class, properties, () -> from(config, env));
+    }
+
     private static void putIfSet(Map<String, Object> values, String key, String value) {
         if (value != null && !value.isBlank()) {
             values.put(key, value.trim());

@@ -2,6 +2,7 @@ package io.conduit.docker.connection;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -26,6 +27,7 @@ import io.conduit.api.connection.ConnectionName;
 import io.conduit.api.connection.ConnectionPlugin;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.docker.client.DockerClients;
+import io.conduit.docker.client.Configured;
 import io.conduit.docker.client.DockerConfig;
 import io.conduit.docker.client.DockerDefaults;
 
@@ -50,16 +52,21 @@ public final class DockerPlugin implements ConnectionPlugin {
     private final Set<DockerConnection> connections = ConcurrentHashMap.newKeySet();
     private final ExecutorService io;
     private final ScheduledExecutorService deadlines;
-    private volatile DockerDefaults defaults;
+    /** What refuses to work while the configuration is invalid. */
+    private static final String USE = "the docker plugin's connections";
+    private volatile Configured<DockerDefaults> defaults;
 
     /**
-     * Activates with the ConfigAdmin defaults over the process environment.
+     * Activates with the ConfigAdmin defaults over the process environment, even when they are invalid: the
+     * problem is logged once, as one line, and {@link #create} refuses with it until {@code etc/io.conduit.docker.cfg}
+     * is fixed (a run with docker hosts is refused before it starts).
      *
      * @param config the configuration
+     * @param properties the same configuration as ConfigAdmin gave it, to check the values' types
      */
     @Activate
-    public DockerPlugin(DockerConfig config) {
-        this(DockerDefaults.from(config, System.getenv()));
+    public DockerPlugin(DockerConfig config, Map<String, Object> properties) {
+        this(configure(config, properties));
     }
 
     /**
@@ -68,6 +75,10 @@ public final class DockerPlugin implements ConnectionPlugin {
      * @param defaults the defaults
      */
     public DockerPlugin(DockerDefaults defaults) {
+        this(Configured.of(defaults));
+    }
+
+    private DockerPlugin(Configured<DockerDefaults> defaults) {
         this.defaults = defaults;
         // the instance in the names tells threads of an old (upgraded) plugin from the current one's
         String instance = Integer.toHexString(System.identityHashCode(this));
@@ -79,8 +90,17 @@ public final class DockerPlugin implements ConnectionPlugin {
     }
 
     @Modified
-    void modified(DockerConfig config) {
-        defaults = DockerDefaults.from(config, System.getenv());
+    void modified(DockerConfig config, Map<String, Object> properties) {
+        defaults = configure(config, properties);
+    }
+
+    private static Configured<DockerDefaults> configure(DockerConfig config, Map<String, Object> properties) {
+        Configured<DockerDefaults> c = DockerDefaults.configure(config, properties, System.getenv());
+        if (!c.valid()) {
+            // the docker inventory source reads the same PID and says nothing: one line per problem
+            LOG.error("{} ({} and the docker inventory source refuse to work until then)", c.problem(), USE);
+        }
+        return c;
     }
 
     /** Closes every connection, the clients and the threads; bounded. */
@@ -114,6 +134,7 @@ public final class DockerPlugin implements ConnectionPlugin {
 
     @Override
     public Connection create(ConnectionKey key) {
+        defaults.get(USE);
         DockerConnection connection = new DockerConnection(key, this);
         connections.add(connection);
         return connection;
@@ -121,6 +142,7 @@ public final class DockerPlugin implements ConnectionPlugin {
 
     @Override
     public List<OptionDescriptor> options() {
+        defaults.get(USE); // a run with docker hosts is refused before it starts
         return DockerDefaults.OPTIONS;
     }
 
@@ -130,7 +152,7 @@ public final class DockerPlugin implements ConnectionPlugin {
     }
 
     DockerDefaults defaults() {
-        return defaults;
+        return defaults.get(USE);
     }
 
     DockerClients clients() {

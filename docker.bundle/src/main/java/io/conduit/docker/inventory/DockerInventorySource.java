@@ -26,6 +26,7 @@ import io.conduit.api.inventory.Inventory;
 import io.conduit.api.inventory.InventoryException;
 import io.conduit.api.inventory.InventorySource;
 import io.conduit.api.inventory.InventorySourceName;
+import io.conduit.docker.client.Configured;
 import io.conduit.docker.client.DockerClients;
 import io.conduit.docker.client.DockerConfig;
 import io.conduit.docker.client.DockerDefaults;
@@ -48,26 +49,28 @@ public final class DockerInventorySource implements InventorySource {
     private static final Logger LOG = LoggerFactory.getLogger(DockerInventorySource.class);
 
     private final DockerClients clients = new DockerClients();
-    private volatile DockerDefaults defaults;
+    private volatile Configured<DockerDefaults> defaults;
 
     /**
-     * Activates with the plugin's defaults (same PID).
+     * Activates with the plugin's defaults (same PID), even invalid ones: {@link #load} then refuses with the
+     * problem, which the docker plugin logs.
      *
      * @param config the configuration
+     * @param properties the same configuration as ConfigAdmin gave it, to check the values' types
      */
     @Activate
-    public DockerInventorySource(DockerConfig config) {
-        this(DockerDefaults.from(config, System.getenv()));
+    public DockerInventorySource(DockerConfig config, Map<String, Object> properties) {
+        this.defaults = DockerDefaults.configure(config, properties, System.getenv());
     }
 
     /** @param defaults the defaults (tests) */
     public DockerInventorySource(DockerDefaults defaults) {
-        this.defaults = defaults;
+        this.defaults = Configured.of(defaults);
     }
 
     @Modified
-    void modified(DockerConfig config) {
-        defaults = DockerDefaults.from(config, System.getenv());
+    void modified(DockerConfig config, Map<String, Object> properties) {
+        defaults = DockerDefaults.configure(config, properties, System.getenv());
     }
 
     /** Closes the clients. */
@@ -85,7 +88,7 @@ public final class DockerInventorySource implements InventorySource {
         }
         DockerEndpoint endpoint;
         try {
-            endpoint = defaults.endpoint(extras);
+            endpoint = defaults.get("the docker inventory source").endpoint(extras);
         } catch (IllegalArgumentException e) {
             throw new InventoryException("docker:" + argument + ": " + e.getMessage(), e);
         }

@@ -1,6 +1,7 @@
 package io.conduit.rest.plugin;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -48,21 +49,46 @@ public final class RestPlugin implements ConnectionPlugin {
     });
     private final HttpClients clients = new HttpClients(executor);
     private final Set<RestConnection> open = ConcurrentHashMap.newKeySet();
-    private volatile RestSettings settings;
+    /** What refuses to work while the configuration is invalid. */
+    private static final String USE = "the rest plugin's connections and options";
+    private volatile Configured<RestSettings> settings;
 
     /**
      * @param config the ConfigAdmin defaults
      * @throws IllegalArgumentException a default is wrong; the message names the PID and key
      */
-    @Activate
     public RestPlugin(RestConfig config) {
-        this.settings = RestSettings.from(PID, config);
+        this.settings = Configured.of(RestSettings.from(PID, config));
+    }
+
+    /**
+     * Activates even with an invalid configuration: logged once as one line, and {@link #create} and
+     * {@link #options} refuse with it until {@code etc/io.conduit.rest.cfg} is fixed (a run with rest hosts is
+     * refused before it starts).
+     *
+     * @param config the ConfigAdmin defaults
+     * @param properties the same configuration as ConfigAdmin gave it, to check the values' types
+     */
+    @Activate
+    public RestPlugin(RestConfig config, Map<String, Object> properties) {
+        this.settings = configure(config, properties);
     }
 
     @Modified
-    void modified(RestConfig config) {
-        settings = RestSettings.from(PID, config);
-        LOG.info("rest plugin defaults changed; connections opened from now on use them");
+    void modified(RestConfig config, Map<String, Object> properties) {
+        settings = configure(config, properties);
+        if (settings.valid()) {
+            LOG.info("rest plugin defaults changed; connections opened from now on use them");
+        }
+    }
+
+    private static Configured<RestSettings> configure(RestConfig config, Map<String, Object> properties) {
+        Configured<RestSettings> c = ConfigCheck.validate(PID, RestConfig.class, properties,
+                () -> RestSettings.from(PID, config));
+        if (!c.valid()) {
+            LOG.error("{} ({} refuse to work until then)", c.problem(), USE);
+        }
+        return c;
     }
 
     /** Closes the connections still open and stops the HTTP threads, in bounded time. */
@@ -82,14 +108,17 @@ public final class RestPlugin implements ConnectionPlugin {
 
     @Override
     public Connection create(ConnectionKey key) {
-        RestConnection connection = new RestConnection(key, () -> settings, clients, open::remove);
+        RestSettings now = settings.get(USE);
+        // a later @Modified swaps the record: the connection reads the current one when it opens
+        RestConnection connection = new RestConnection(key, () -> settings.valid() ? settings.settings() : now,
+                clients, open::remove);
         open.add(connection);
         return connection;
     }
 
     @Override
     public List<OptionDescriptor> options() {
-        return settings.describe();
+        return settings.get(USE).describe();
     }
 
     @Override
@@ -104,6 +133,6 @@ public final class RestPlugin implements ConnectionPlugin {
 
     /** @return the current defaults */
     public RestSettings settings() {
-        return settings;
+        return settings.get(USE);
     }
 }
