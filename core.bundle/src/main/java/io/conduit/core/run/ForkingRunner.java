@@ -183,7 +183,8 @@ public final class ForkingRunner implements Runner {
             RunListener events) {
         long start = System.nanoTime();
         long deadline = start + options.hostTimeout().toNanos();
-        HostContext context = new HostContext(host, inventory, connections, options, s.defaultConnection(), deadline);
+        HostContext context = new HostContext(host, inventory, connections, options, s.defaultConnection(), deadline,
+                events);
         begun.set(index, 1);
         Thread worker = Thread.currentThread();
         // the watchdog interrupts the worker only while it still works on this host, never the next one
@@ -229,7 +230,7 @@ public final class ForkingRunner implements Runner {
                     context.isDeadlinePassed() ? timedOut + " (" + describe(e) + ")" : describe(e));
         } catch (RuntimeException e) {
             LOG.warn("task {} failed on {}", task.describe(), host.name(), e);
-            result = HostResult.of(host.name(), Status.FAILED, "task error: " + e);
+            result = HostResult.of(host.name(), Status.FAILED, ErrorText.unexpected(e));
         } finally {
             timer.cancel(false);
             context.release(healthy);
@@ -250,11 +251,13 @@ public final class ForkingRunner implements Runner {
     }
 
     private static String describe(IOException e) {
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return ErrorText.of(e);
     }
 
     private static boolean finish(int index, HostResult result, AtomicReferenceArray<HostResult> results,
             CountDownLatch done, RunListener events) {
+        // every host's line passes here: the last guard against Java names reaching an operator
+        result = ErrorText.clean(result);
         if (!results.compareAndSet(index, null, result)) {
             return false;
         }

@@ -158,7 +158,7 @@ public final class RunCommands {
             throws Exception {
         RunResult result;
         try {
-            result = runner.run(pattern, task, options, new Progress(System.err));
+            result = runner.run(pattern, task, options, new InsecureNotice(new Progress(System.err), System.err));
         } catch (InterruptedException e) {
             // interrupted before any host started (loading the inventory): nothing ran
             System.err.println("interrupted; nothing was started");
