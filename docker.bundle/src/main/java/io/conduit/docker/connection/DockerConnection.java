@@ -233,7 +233,15 @@ final class DockerConnection implements Connection {
             release(guard);
         }
         Duration duration = Duration.ofNanos(System.nanoTime() - started);
-        Long exit = exitCode(c, execId, Duration.ofSeconds(5));
+        Long exit;
+        try {
+            exit = exitCode(c, execId, Duration.ofSeconds(5));
+        } catch (IOException e) {
+            // the output ended because the daemon went away, not necessarily the command
+            throw new ConnectionException("the output of " + command.brief() + " in container \"" + container
+                    + "\" ended, but its exit code could not be read (" + e.getMessage() + "); "
+                    + StopOutcome.UNCONFIRMED.description(), e);
+        }
         if (exit == null) {
             throw new ConnectionException("docker daemon gave no exit code for " + command.brief() + " in container \""
                     + container + "\"; check the daemon's log");
