@@ -3,10 +3,10 @@ package io.conduit.core.shell;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.conduit.api.task.HostResult;
@@ -43,7 +43,7 @@ final class InsecureNotice implements RunListener {
     @Override
     public void warned(String host, String warning) {
         synchronized (hostsByWarning) {
-            hostsByWarning.computeIfAbsent(warning, w -> new LinkedHashSet<>()).add(host);
+            hostsByWarning.computeIfAbsent(warning, w -> new TreeSet<>()).add(host); // sorted: hosts finish in any order
         }
         delegate.warned(host, warning);
     }
