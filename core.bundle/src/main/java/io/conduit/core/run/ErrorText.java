@@ -28,6 +28,13 @@ public final class ErrorText {
      * @return its message for people, or words for its kind when it has none
      */
     public static String of(Throwable e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() == null) {
+            // the JDK's message is then only the path: its type is the reason
+            return (f.getFile() == null ? "" : f.getFile() + ": ") + (f instanceof java.nio.file.NoSuchFileException
+                    ? "no such file or directory" : f instanceof java.nio.file.AccessDeniedException
+                    ? "permission denied" : f instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
+                    : "file system error");
+        }
         String m = clean(e.getMessage());
         if (m == null || m.isBlank()) {
             // a message-less exception: the first cause with words, else what happened in general terms

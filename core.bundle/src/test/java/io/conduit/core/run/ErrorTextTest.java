@@ -30,6 +30,7 @@ class ErrorTextTest {
     @Test
     void anExceptionWithoutWordsSaysWhereToLook() {
         assertEquals("connection failed without a reason; see the log file", ErrorText.of(new IOException()));
+        assertEquals("/srv/x: no such file or directory", ErrorText.of(new java.nio.file.NoSuchFileException("/srv/x")));
         assertEquals("internal error; the log file (data/log/conduit.log) has the details; please report it",
                 ErrorText.unexpected(new NullPointerException()));
     }
