@@ -210,6 +210,7 @@ class LegacyDeviceTest {
         Map<String, Object> extras = new HashMap<>();
         extras.put("token", Secret.of(TOKEN));
         extras.put("use_ssl", false);
+        extras.put("allow_plain_http_token", true); // the legacy device has no TLS
         extras.put("health_path", "/status");
         extras.put("exec_path", "/exec");
         extras.put("disconnect", "DELETE /session");

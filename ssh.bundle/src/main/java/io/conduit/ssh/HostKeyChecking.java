@@ -8,7 +8,10 @@ public enum HostKeyChecking {
     STRICT,
     /** Unknown keys are recorded in known_hosts; changed keys fail the host. */
     ACCEPT_NEW,
-    /** Nothing is checked; the plugin warns once. */
+    /**
+     * Nothing is checked, a changed key is accepted too; the connection reports it for the console
+     * ({@code Connection.warnings()}) and the log warns once.
+     */
     OFF;
 
     /**

@@ -124,7 +124,7 @@ final class Identities {
         }
         if (passphrase != null && (e instanceof GeneralSecurityException || m.contains("decrypt")
                 || m.contains("padding") || m.contains("Invalid") || m.contains("check"))) {
-            return "wrong passphrase, or not a key this plugin reads (" + e.getClass().getSimpleName() + ")";
+            return "wrong passphrase, or not a key this plugin reads";
         }
         return m;
     }

@@ -27,7 +27,8 @@ public @interface SshConfig {
     boolean look__for__keys() default true;
 
     @AttributeDefinition(description = "strict (unknown or changed keys fail), accept-new (record unknown keys,"
-            + " refuse changed ones) or off (check nothing; warns once)")
+            + " refuse changed ones) or off (check nothing, a changed key is accepted too; each run says so on the"
+            + " console)")
     String host__key__checking() default "strict";
 
     @AttributeDefinition(description = "OpenSSH known_hosts file read, and written in accept-new mode")

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.sshd.client.channel.ChannelExec;
@@ -76,7 +77,10 @@ final class SshConnection implements Connection, Transfers.Shell {
      * @param verifier checks this hop's host key
      * @param keepalive the host's keepalive interval, when it differs from the plugin-wide one
      */
-    record Hop(HostKeyVerifier verifier, Duration keepalive) {
+    record Hop(HostKeyVerifier verifier, Duration keepalive, AtomicReference<Throwable> failure) {
+        Hop(HostKeyVerifier verifier, Duration keepalive) {
+            this(verifier, keepalive, new AtomicReference<>());
+        }
     }
 
     private final ClientContext context;
@@ -234,8 +238,21 @@ final class SshConnection implements Connection, Transfers.Shell {
                     throw new ConnectFailedException(hop + ": the jump host could not open a connection to "
                             + ep.address() + "; check the target is up and reachable from the jump host");
                 }
+                Throwable failure = hopContext.failure().get();
+                if (!banner && failure != null) {
+                    // MINA gave up on what the server sent: the port answers, but not in SSH
+                    throw new ConnectFailedException(hop + ": the server's answer is not SSH (no SSH banner, but"
+                            + " other bytes: " + words(failure) + "); check that port " + ep.port() + " is an SSH"
+                            + " server's and not another service's", failure);
+                }
+                if (banner && failure != null && !(failure instanceof org.apache.sshd.common.SshException)) {
+                    throw new ConnectFailedException(hop + ": the server sent an SSH banner but then data that is"
+                            + " not SSH during key exchange (" + words(failure) + "); check what listens on port "
+                            + ep.port(), failure);
+                }
                 throw new ConnectFailedException(hop + ": the server closed the connection "
-                        + (banner ? "during key exchange (no common algorithms, or it refused us)"
+                        + (banner ? "during key exchange (no common algorithms, or it refused us" + (failure == null
+                                ? "" : ": " + words(failure)) + ")"
                                 : "before sending its SSH banner (not an SSH server, or sshd refused us:"
                                         + " MaxStartups, tcp wrappers)"));
             }
@@ -313,7 +330,8 @@ final class SshConnection implements Connection, Transfers.Shell {
                 cs.close(true);
                 if (cause != null && !(cause instanceof org.apache.sshd.common.SshException) && cs.isClosed()
                         && !String.valueOf(cause.getMessage()).contains("authentication")) {
-                    throw new ConnectFailedException(hop + ": connection lost during authentication: " + cause, cause);
+                    throw new ConnectFailedException(hop + ": connection lost during authentication ("
+                            + words(cause) + "); check that sshd still runs on the host", cause);
                 }
                 throw new AuthenticationFailedException(hop + ": authentication failed for user " + ep.user()
                         + " (tried " + String.join("; ", tried) + (agent != null && agent.keys() == 0
@@ -342,7 +360,7 @@ final class SshConnection implements Connection, Transfers.Shell {
                 && !(root instanceof NoRouteToHostException) && !(root instanceof UnknownHostException)) {
             root = root.getCause();
         }
-        String why = root == null ? "unknown error" : root.getClass().getSimpleName() + ": " + root.getMessage();
+        String why = words(root);
         if (root instanceof ConnectException) {
             return new ConnectFailedException(hop + ": connection refused; check that sshd runs on the host and"
                     + " listens on port " + ep.port(), t);
@@ -439,7 +457,8 @@ final class SshConnection implements Connection, Transfers.Shell {
             } else if (ch.getExitSignal() != null) {
                 code = 128 + signalNumber(ch.getExitSignal());
             } else if (!cs.isOpen() || running.closing) {
-                throw new ConnectFailedException(where + ": connection lost while running " + brief(command) + "; "
+                throw new ConnectFailedException(where + ": connection lost while running " + command.brief()
+                        + " (sshd on the host went away, or the network failed); "
                         + StopOutcome.UNCONFIRMED.description());
             } else {
                 code = -1;
@@ -449,8 +468,10 @@ final class SshConnection implements Connection, Transfers.Shell {
             throw e;
         } catch (IOException e) {
             if (!cs.isOpen() || closed) {
-                throw new ConnectFailedException(where + ": connection lost while running " + brief(command) + ": "
-                        + e.getMessage() + (running != null ? "; " + StopOutcome.UNCONFIRMED.description() : ""), e);
+                LOG.debug("{}: connection lost while running {}", where, command, e);
+                throw new ConnectFailedException(where + ": connection lost while running " + command.brief()
+                        + " (sshd on the host went away, or the network failed)" + (running != null ? "; "
+                        + StopOutcome.UNCONFIRMED.description() : ""), e);
             }
             throw e;
         } finally {
@@ -635,6 +656,15 @@ final class SshConnection implements Connection, Transfers.Shell {
         return new ConnectFailedException(where + ": connection lost during transfer: " + e.getMessage(), e);
     }
 
+    /** {@code host_key_checking: off}, for the console: the log's one WARN per JVM is easy to miss. */
+    @Override
+    public List<String> warnings() {
+        SshSettings s = settings;
+        return s != null && s.hostKeyChecking() == HostKeyChecking.OFF
+                ? List.of("host_key_checking: off (host keys are not checked, a changed key is accepted)")
+                : List.of();
+    }
+
     @Override
     public boolean isAlive() {
         ClientSession cs = session;
@@ -778,9 +808,22 @@ final class SshConnection implements Connection, Transfers.Shell {
 
     /** @return the command's text, shortened, for messages (never its stdin, environment or become password) */
     static String brief(Command command) {
-        String text = command.line() != null ? command.line() : String.join(" ", command.argv());
-        text = text.replaceAll("\\p{Cntrl}", " ");
-        return "'" + (text.length() > 60 ? text.substring(0, 57) + "..." : text) + "'";
+        return command.brief();
+    }
+
+    /** A library's reason in words: its message without Java class names, or "no reason given". */
+    static String words(Throwable t) {
+        String m = t == null ? null : t.getMessage();
+        if (m == null || m.isBlank()) {
+            return "no reason given";
+        }
+        m = m.replaceAll("\\b(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)\\b:?\\s*", "")
+                .replaceAll("\\s*-\\s*at line .*$", ""); // MINA quotes the server's bytes after "at line"
+        int odd = 0;
+        while (odd < m.length() && m.charAt(odd) >= ' ' && m.charAt(odd) < 0x7f) {
+            odd++;
+        }
+        return (odd < m.length() ? m.substring(0, odd) + "..." : m).strip();
     }
 
     static String human(Duration d) {

@@ -175,6 +175,15 @@ public final class SshPlugin implements ConnectionPlugin {
             public void sessionCreated(Session session) {
                 preferKnownKeyTypes(session);
             }
+
+            @Override
+            public void sessionException(Session session, Throwable t) {
+                // kept for the connect's message: "not SSH" instead of "closed the connection"
+                SshConnection.Hop hop = hop(session);
+                if (hop != null) {
+                    hop.failure().compareAndSet(null, t);
+                }
+            }
         });
         // the core closes idle connections itself; MINA's own 10 minute idle timeout would drop pooled ones
         CoreModuleProperties.IDLE_TIMEOUT.set(client, Duration.ZERO);

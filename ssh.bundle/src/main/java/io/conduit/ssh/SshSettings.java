@@ -203,7 +203,8 @@ public record SshSettings(int port, String username, List<Path> privateKeyFiles,
                 "Offer the usual ~/.ssh/id_* keys when private_key_file is not set."));
         d.add(OptionDescriptor.of(HOST_KEY_CHECKING, OptionType.STRING, hostKeyChecking.text(),
                 "strict: unknown or changed host keys fail the host; accept-new: record unknown keys in"
-                        + " known_hosts, refuse changed ones; off: check nothing (warns once)."));
+                        + " known_hosts, refuse changed ones; off: check nothing, a changed key is accepted too (each run"
+                        + " says so on the console)."));
         d.add(OptionDescriptor.of(KNOWN_HOSTS_FILE, OptionType.PATH, knownHostsFile.toString(),
                 "OpenSSH known_hosts file (plain, hashed and [host]:port entries)."));
         d.add(OptionDescriptor.of(HASH_KNOWN_HOSTS, OptionType.BOOLEAN, Boolean.toString(hashKnownHosts),

@@ -105,6 +105,16 @@ final class OpenSshd implements AutoCloseable {
         return sb.toString();
     }
 
+    /**
+     * Kills every per-connection sshd process with SIGKILL (the listener stays): the connections drop under their
+     * commands without an exit status, as when sshd on a host dies. The commands themselves are left alone.
+     */
+    void killSessions() {
+        process.toHandle().descendants()
+                .filter(h -> h.info().command().map(c -> c.endsWith("sshd") || c.contains("sshd-session")).orElse(false))
+                .forEach(ProcessHandle::destroyForcibly);
+    }
+
     @Override
     public void close() throws IOException {
         process.destroy();

@@ -128,11 +128,28 @@ public record Command(String line, List<String> argv, byte[] stdin, Map<String, 
         return successCodes.contains(exitCode);
     }
 
-    /** A short form for logs: the command text, never stdin or the become password. */
+    /**
+     * The command as an operator reads it in a message: its line (or its arguments joined by spaces), control
+     * characters as spaces, quoted, and cut to 60 characters. Never stdin, the environment or a password.
+     *
+     * @return such as {@code 'systemctl restart nginx'}
+     * @since 1.2
+     */
+    public String brief() {
+        String text = (line != null ? line : String.join(" ", argv)).replaceAll("\\p{Cntrl}", " ");
+        return "'" + (text.length() > 60 ? text.substring(0, 57) + "..." : text) + "'";
+    }
+
+    /**
+     * A short form for messages and logs, in words rather than a record dump (messages reach operators):
+     * {@link #brief()}, the become user and the timeout, such as {@code 'sleep 10' as root, timeout 3 s}. Never
+     * stdin or the become password.
+     */
     @Override
     public String toString() {
-        return "Command[" + (line != null ? line : String.join(" ", argv)) + (become != null ? ", as " + become.user() : "")
-                + (timeout != null ? ", timeout " + timeout : "") + "]";
+        return brief() + (become != null ? " as " + become.user() : "")
+                + (timeout != null ? ", timeout " + (timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s"
+                        : timeout.toMillis() + " ms") : "");
     }
 
     @Override

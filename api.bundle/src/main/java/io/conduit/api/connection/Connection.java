@@ -2,6 +2,7 @@ package io.conduit.api.connection;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -55,7 +56,8 @@ public interface Connection extends AutoCloseable {
      *         the command ran; the plugin has stopped it and says whether the host confirmed it (the thread's
      *         interrupt flag is kept)
      * @throws BecomeFailedException the command's become failed before it started; nothing ran
-     * @throws IOException the connection failed
+     * @throws IOException the connection failed; when it was lost while the command ran, the message ends with
+     *         {@link StopOutcome#UNCONFIRMED}'s description (the command may still be running on the host)
      */
     ExecResult exec(Command command) throws IOException;
 
@@ -91,4 +93,18 @@ public interface Connection extends AutoCloseable {
     /** Closes the connection and frees everything it holds. Never throws; safe to call more than once. */
     @Override
     void close();
+
+    /**
+     * The insecure choices this connection was opened with, for the operator's console: the runner hands them to
+     * its {@code RunListener} once per host and run, and the shell prints one line per run naming them and the
+     * hosts. Each is a short phrase naming the option, such as {@code "host_key_checking: off (host keys are not
+     * checked)"}; the same phrase for the same choice on every host, so that they group. Never a secret.
+     * Called after {@link #open} from the runner's worker threads; must not block.
+     *
+     * @return the phrases; empty (the default) when the connection is as safe as the plugin's defaults
+     * @since 1.2
+     */
+    default List<String> warnings() {
+        return List.of();
+    }
 }

@@ -19,4 +19,15 @@ public interface RunListener {
     /** @param result one host's result, as soon as it is known */
     default void finished(HostResult result) {
     }
+
+    /**
+     * An insecure choice a host's connection was opened with (see {@code Connection.warnings()}), reported once
+     * per host, plugin and run, before that host's {@link #finished}.
+     *
+     * @param host the host's inventory name
+     * @param warning a short phrase naming the option; never a secret
+     * @since 1.2
+     */
+    default void warned(String host, String warning) {
+    }
 }

@@ -20,7 +20,8 @@ public interface Runner {
      *        {@code a:!b}
      * @param task what to do on each host
      * @param options how to run; {@code null} fields take the configured defaults
-     * @param listener told of each host's result as it comes
+     * @param listener told of each host's result as it comes, and of the insecure choices its connections were
+     *        opened with ({@link RunListener#warned}), or {@code null}
      * @return one result per selected host, in inventory order
      * @throws InventoryException the inventory cannot be loaded, or the pattern matches no host; nothing ran
      * @throws InterruptedException the calling thread was interrupted; the run's hosts are abandoned

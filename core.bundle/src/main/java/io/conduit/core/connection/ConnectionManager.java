@@ -273,8 +273,13 @@ public final class ConnectionManager implements PluginListener {
             if (connection != null) {
                 connection.close();
             }
+            if (e instanceof RuntimeException) {
+                LOG.error("plugin {} failed to open {}", entry.key.plugin(), entry.key, e);
+            }
+            // a plugin's fault: in words, the whole exception in the log
             IOException failure = e instanceof IOException io ? io
-                    : new ConnectionException("plugin \"" + entry.key.plugin() + "\" failed to open: " + e, e);
+                    : new ConnectionException("plugin \"" + entry.key.plugin() + "\" failed to open the connection"
+                            + " (a fault in the plugin, " + entry.binding.bundle() + "); the log file has the details", e);
             entry.opened.completeExceptionally(failure);
             pool.remove(entry.key, entry);
             entry.retired = true;

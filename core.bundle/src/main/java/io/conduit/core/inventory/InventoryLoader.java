@@ -222,7 +222,8 @@ public final class InventoryLoader {
             throw new InventoryException(file + ": is not UTF-8 text; save it as UTF-8", e);
         } catch (FileSystemException e) {
             throw new InventoryException(file + ": cannot be read (" + (e.getReason() != null ? e.getReason()
-                    : e.getClass().getSimpleName()) + "); check the inventory path (-i)", e);
+                    : e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                    : "a file system error") + "); check the inventory path (-i)", e);
         } catch (IOException e) {
             throw new InventoryException(file + ": cannot be read (" + e.getMessage() + "); check the file", e);
         }

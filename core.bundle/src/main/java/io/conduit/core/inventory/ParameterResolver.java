@@ -433,9 +433,11 @@ public final class ParameterResolver {
                 throw new InventoryException(what + ": " + value + " cannot be read: permission denied on " + path
                         + "; make it readable by the user running Conduit", e);
             } catch (IOException e) {
-                // the exception's own message could quote content (a malformed byte sequence): give only its type
-                throw new InventoryException(what + ": " + value + " cannot be read (" + e.getClass().getSimpleName()
-                        + "); check " + path, e);
+                // the exception's own message could quote content (a malformed byte sequence): say only what
+                throw new InventoryException(what + ": " + value + " cannot be read (" + (e instanceof
+                        java.nio.charset.CharacterCodingException ? "not UTF-8 text" : e instanceof
+                        java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                        : "an I/O error") + "); check " + path, e);
             }
         }
     }

@@ -214,21 +214,25 @@ final class LocalConnection implements Connection {
 
     @Override
     public void put(Path local, String remotePath, int mode) throws IOException {
-        Path target = Path.of(remotePath);
-        Path dir = target.toAbsolutePath().getParent();
-        Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".conduit-tmp");
         try {
-            Files.copy(local, temp, StandardCopyOption.REPLACE_EXISTING);
-            Set<PosixFilePermission> permissions = mode == KEEP_MODE ? Files.getPosixFilePermissions(local)
-                    : permissions(mode);
-            Files.setPosixFilePermissions(temp, permissions);
+            Path target = Path.of(remotePath);
+            Path dir = target.toAbsolutePath().getParent();
+            Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".conduit-tmp");
             try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(local, temp, StandardCopyOption.REPLACE_EXISTING);
+                Set<PosixFilePermission> permissions = mode == KEEP_MODE ? Files.getPosixFilePermissions(local)
+                        : permissions(mode);
+                Files.setPosixFilePermissions(temp, permissions);
+                try {
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(temp);
             }
-        } finally {
-            Files.deleteIfExists(temp);
+        } catch (java.nio.file.FileSystemException e) {
+            throw fileProblem("put " + remotePath, e);
         }
     }
 
@@ -237,8 +241,25 @@ final class LocalConnection implements Connection {
         try {
             Files.copy(Path.of(remotePath), local, StandardCopyOption.REPLACE_EXISTING);
         } catch (NoSuchFileException e) {
-            throw new RemoteFileNotFoundException(key.host() + ": no such file " + remotePath);
+            if (remotePath.equals(e.getFile())) {
+                throw new RemoteFileNotFoundException(key.host() + ": no such file " + remotePath);
+            }
+            throw fileProblem("fetch " + remotePath, e);
+        } catch (java.nio.file.FileSystemException e) {
+            throw fileProblem("fetch " + remotePath, e);
         }
+    }
+
+    /** A file system failure in words: the JDK's message is often only the path, and its type says the rest. */
+    private ConnectionException fileProblem(String what, java.nio.file.FileSystemException e) {
+        String file = e.getFile() == null ? "" : e.getFile() + ": ";
+        String why = e instanceof NoSuchFileException ? "no such file or directory"
+                : e instanceof java.nio.file.AccessDeniedException ? "permission denied (Conduit runs as "
+                        + System.getProperty("user.name") + ")"
+                : e instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
+                : e instanceof java.nio.file.DirectoryNotEmptyException ? "is a directory that is not empty"
+                : e.getReason() != null ? e.getReason() : "failed";
+        return new ConnectionException(key.host() + ": " + what + ": " + file + why, e);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.conduit.core.run;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Command;
@@ -63,6 +64,11 @@ final class BorrowedConnection implements Connection {
     @Override
     public boolean isAlive() {
         return delegate.isAlive();
+    }
+
+    @Override
+    public List<String> warnings() {
+        return delegate.warnings();
     }
 
     @Override

@@ -257,7 +257,7 @@ public final class ForkingRunner implements Runner {
         long start = System.nanoTime();
         long deadline = start + options.hostTimeout().toNanos();
         HostContext context = new HostContext(host, inventory, connections, options, s.defaultConnection(), deadline,
-                secrets);
+                secrets, events);
         begun.set(index, 1);
         Thread worker = Thread.currentThread();
         // the watchdog interrupts the worker only while it still works on this host, never the next one
@@ -306,7 +306,7 @@ public final class ForkingRunner implements Runner {
             RuntimeException logged = new RuntimeException(secrets.masker().mask(e.toString()));
             logged.setStackTrace(e.getStackTrace());
             LOG.warn("task {} failed on {}", secrets.masker().mask(task.describe()), host.name(), logged);
-            result = HostResult.of(host.name(), Status.FAILED, "task error: " + e);
+            result = HostResult.of(host.name(), Status.FAILED, ErrorText.unexpected(e));
         } finally {
             timer.cancel(false);
             context.release(healthy);
@@ -328,13 +328,15 @@ public final class ForkingRunner implements Runner {
     }
 
     private static String describe(IOException e) {
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return ErrorText.of(e);
     }
 
     /** Keeps a host's first result, masked, and tells the listener; later results of the host are dropped. */
     private static boolean finish(int index, HostResult result, RunSecrets secrets,
             AtomicReferenceArray<HostResult> results, CountDownLatch done, RunListener events) {
-        HostResult masked = secrets.mask(result);
+        // every host's line passes here: secrets masked, and the last guard against Java names reaching an
+        // operator
+        HostResult masked = secrets.mask(ErrorText.clean(result));
         if (!results.compareAndSet(index, null, masked)) {
             return false;
         }

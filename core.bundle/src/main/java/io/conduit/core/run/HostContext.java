@@ -3,6 +3,7 @@ package io.conduit.core.run;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -13,6 +14,7 @@ import io.conduit.api.connection.Secret;
 import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventory;
 import io.conduit.api.task.HostResult;
+import io.conduit.api.task.RunListener;
 import io.conduit.api.task.RunOptions;
 import io.conduit.api.task.Status;
 import io.conduit.api.task.Task;
@@ -29,13 +31,14 @@ final class HostContext implements TaskContext {
     private final RunOptions options;
     private final String defaultConnection;
     private final long deadlineNanos;
+    private final RunListener events;
     private final Map<String, Lease> leases = new ConcurrentHashMap<>();
     private volatile boolean deadlinePassed;
     private final RunSecrets secrets;
     private volatile Secret[] becomePassword;
 
     HostContext(Host host, Inventory inventory, ConnectionManager connections, RunOptions options,
-            String defaultConnection, long deadlineNanos, RunSecrets secrets) {
+            String defaultConnection, long deadlineNanos, RunSecrets secrets, RunListener events) {
         this.host = host;
         this.inventory = inventory;
         this.connections = connections;
@@ -43,6 +46,7 @@ final class HostContext implements TaskContext {
         this.defaultConnection = defaultConnection;
         this.deadlineNanos = deadlineNanos;
         this.secrets = secrets;
+        this.events = events;
     }
 
     @Override
@@ -77,8 +81,21 @@ final class HostContext implements TaskContext {
                 throw new InterruptedIOException("interrupted while connecting to " + host.name());
             }
             leases.put(plugin, lease);
+            // once per host, plugin and run: the shell prints the run's insecure choices in one line
+            for (String warning : warnings(lease.connection())) {
+                events.warned(host.name(), warning);
+            }
         }
         return new BorrowedConnection(lease.connection(), this::becomePassword, secrets);
+    }
+
+    private static List<String> warnings(Connection connection) {
+        try {
+            List<String> said = connection.warnings();
+            return said == null ? List.of() : said;
+        } catch (RuntimeException e) {
+            return List.of(); // a plugin's fault in a courtesy must not fail the host
+        }
     }
 
     private Secret becomePassword() throws IOException {
@@ -106,7 +123,7 @@ final class HostContext implements TaskContext {
         try {
             return task.execute(this);
         } catch (IOException e) {
-            return HostResult.of(host.name(), Status.FAILED, e.getMessage());
+            return HostResult.of(host.name(), Status.FAILED, ErrorText.of(e));
         }
     }
 

@@ -118,4 +118,17 @@ class LocalConnectionTest {
         assertEquals("end\n", r.stdoutText());
         assertEquals("", r.stderrText());
     }
+
+    @Test
+    void fileProblemsNameTheFileAndTheReasonInWords(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path local = java.nio.file.Files.writeString(dir.resolve("f"), "x");
+        java.io.IOException put = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> connection.put(local, dir.resolve("missing/f").toString(), 0644));
+        String m = io.conduit.api.testing.OperatorText.messageForPeople(put);
+        assertTrue(m.startsWith("here: put " + dir.resolve("missing/f")) && m.endsWith("no such file or directory"), m);
+        java.io.IOException fetch = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> connection.fetch(local.toString(), dir.resolve("missing/g")));
+        m = io.conduit.api.testing.OperatorText.messageForPeople(fetch);
+        assertTrue(m.contains(dir.resolve("missing/g") + ": no such file or directory"), m);
+    }
 }

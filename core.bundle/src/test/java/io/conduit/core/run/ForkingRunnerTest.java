@@ -1,5 +1,9 @@
 package io.conduit.core.run;
 
+import java.io.IOException;
+import java.util.List;
+import io.conduit.api.testing.OperatorText;
+import io.conduit.api.task.RunListener;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -172,5 +176,32 @@ class ForkingRunnerTest {
         assertTrue(e.getMessage().endsWith("inventory.yaml:5: defaults.connection_options.fake.extras.colour: plugin"
                 + " fake has no option \"colour\"; see conduit:plugins fake for the options it reads"), e.getMessage());
         assertEquals(0, ran.get(), "nothing ran");
+    }
+
+    @Test
+    void libraryWordsReachTheHostLineWithoutJavaNamesAndWarningsReachTheListener() throws Exception {
+        plugin.warnings = List.of("host_key_checking: off (test)");
+        plugin.hook = (host, c) -> {
+            if (host.equals("h01")) {
+                throw new RuntimeException(new java.net.SocketException("Connection reset"));
+            }
+            if (host.equals("h02")) {
+                throw new IOException("java.lang.RuntimeException: java.io.IOException: Broken pipe");
+            }
+        };
+        List<String> warned = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RunListener listener = new RunListener() {
+            @Override
+            public void warned(String host, String warning) {
+                warned.add(host + ": " + warning);
+            }
+        };
+        RunResult result = runner(4, 30, 1024).run("~h0[1-3]$", new CommandTask(Command.shell("x")), null, listener);
+        String internal = OperatorText.errorForPeople(result.hosts().get(0));
+        assertTrue(internal.startsWith("internal error: Connection reset;") && internal.contains("log file"), internal);
+        assertEquals("Broken pipe", OperatorText.errorForPeople(result.hosts().get(1)));
+        assertEquals(Status.OK, result.hosts().get(2).status());
+        assertEquals(List.of("h01: host_key_checking: off (test)", "h02: host_key_checking: off (test)",
+                "h03: host_key_checking: off (test)"), warned.stream().sorted().toList());
     }
 }

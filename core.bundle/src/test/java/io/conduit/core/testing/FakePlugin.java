@@ -39,6 +39,8 @@ public final class FakePlugin implements ConnectionPlugin {
     public final ConcurrentHashMap<String, Boolean> refuse = new ConcurrentHashMap<>();
     public volatile Function<Command, byte[]> output = c -> (c.line() + "\n").getBytes(StandardCharsets.UTF_8);
     public volatile ExecHook hook = (host, command) -> { };
+    /** What every connection reports as {@link Connection#warnings()}. */
+    public volatile List<String> warnings = List.of();
 
     /** Runs inside exec, before the output is made: block, throw, count. */
     @FunctionalInterface
@@ -114,6 +116,11 @@ public final class FakePlugin implements ConnectionPlugin {
 
         @Override
         public void fetch(String remotePath, Path local) {
+        }
+
+        @Override
+        public List<String> warnings() {
+            return warnings;
         }
 
         @Override

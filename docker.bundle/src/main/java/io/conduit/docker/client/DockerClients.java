@@ -194,7 +194,7 @@ public final class DockerClients implements AutoCloseable {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String detail = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        String detail = words(root);
         for (Throwable t = failure; t != null; t = t.getCause()) {
             String text = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
             if (t instanceof AccessDeniedException || text.contains("permission denied") || text.contains("[13]")) {
@@ -224,7 +224,28 @@ public final class DockerClients implements AutoCloseable {
             return new ConnectionException("docker daemon at " + address + " answered " + d.getHttpStatus() + ": "
                     + d.getMessage().trim(), failure);
         }
-        return new ConnectionException("docker daemon at " + address + ": " + failure, failure);
+        return new ConnectionException("docker daemon at " + address + ": the connection failed (" + detail
+                + "); check that dockerd runs", failure);
+    }
+
+    /**
+     * A library's reason in words for a message: its message without Java class names (docker-java wraps an
+     * {@code IOException} in a {@code RuntimeException} whose message is the cause's {@code toString()}).
+     *
+     * @param t a failure, or {@code null}
+     * @return its words, or "no reason given"
+     */
+    public static String words(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            String m = c.getMessage();
+            if (m != null && !m.isBlank()) {
+                m = m.replaceAll("\\b(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)\\b:?\\s*", "").strip();
+                if (!m.isEmpty()) {
+                    return m;
+                }
+            }
+        }
+        return "no reason given";
     }
 
     /** A bidirectional byte stream whose sending half can be closed alone. */

@@ -234,9 +234,17 @@ final class DockerConnection implements Connection {
             release(guard);
         }
         Duration duration = Duration.ofNanos(System.nanoTime() - started);
-        Long exit = exitCode(c, execId, Duration.ofSeconds(5));
+        Long exit;
+        try {
+            exit = exitCode(c, execId, Duration.ofSeconds(5));
+        } catch (IOException e) {
+            // the output ended because the daemon went away, not necessarily the command
+            throw new ConnectionException("the output of " + command.brief() + " in container \"" + container
+                    + "\" ended, but its exit code could not be read (" + e.getMessage() + "); "
+                    + StopOutcome.UNCONFIRMED.description(), e);
+        }
         if (exit == null) {
-            throw new ConnectionException("docker daemon gave no exit code for " + command + " in container \""
+            throw new ConnectionException("docker daemon gave no exit code for " + command.brief() + " in container \""
                     + container + "\"; check the daemon's log");
         }
         int code = exit.intValue();
@@ -327,7 +335,7 @@ final class DockerConnection implements Connection {
         }
         ExecResult partial = ExecResult.of(exit == null ? -1 : exit.intValue(), stdout, stderr,
                 Duration.ofNanos(System.nanoTime() - started));
-        String what = command + " in container \"" + container + "\"";
+        String what = command.brief() + " in container \"" + container + "\"";
         String said = (stop.detail() == null ? "" : stop.detail() + "; ") + stop.outcome().description();
         // no command text: a command line may hold a secret, and the runner logs it once, masked
         LOG.debug("{}: the command in container \"{}\" ended early ({}): {}", key.host(), container, why, said);
@@ -336,11 +344,13 @@ final class DockerConnection implements Connection {
                     + said, command.timeout(), partial, stop.outcome(), null);
             case INTERRUPT -> new CommandStoppedException(what + " was interrupted; " + said, stop.outcome(), partial);
             case CLOSE -> new CommandStoppedException("connection to container \"" + container + "\" was closed while "
-                    + command + " ran; " + said, stop.outcome(), partial);
+                    + command.brief() + " ran; " + said, stop.outcome(), partial);
             case LOST -> {
                 Throwable cause = failure(run.reading);
-                yield new ConnectionException("lost the output of " + what + ": " + (cause == null ? "stream broken"
-                        : cause.getMessage()) + "; check that the container still runs; " + said, cause);
+                yield new ConnectionException("lost the connection to the docker daemon at "
+                        + run.client.endpoint().address() + " while " + what + " ran (" + (cause == null
+                        ? "the stream broke" : DockerClients.words(cause)) + "; dockerd stopped, or the container"
+                        + " or the link went away); " + said, cause);
             }
         };
     }
@@ -405,7 +415,13 @@ final class DockerConnection implements Connection {
             throw containerProblem(c, e.status(), e.getMessage(), e);
         } catch (IOException e) {
             if (!Thread.currentThread().isInterrupted()) {
-                throw e;
+                if (e instanceof ConnectionException) {
+                    throw e;
+                }
+                // the start request may have reached the daemon before the connection broke
+                throw new ConnectionException("lost the connection to the docker daemon at " + c.endpoint().address()
+                        + " while starting " + command.brief() + " in container \"" + container + "\" ("
+                        + DockerClients.words(e) + "); " + StopOutcome.UNCONFIRMED.description(), e);
             }
             // interrupted while starting (the socket closed under it): the exec may have started with its stdin
             // already ended, which the wrapper takes as a stop; make sure of it
@@ -418,7 +434,7 @@ final class DockerConnection implements Connection {
             } finally {
                 Thread.currentThread().interrupt();
             }
-            throw new CommandStoppedException(command + " in container \"" + container + "\" was interrupted while"
+            throw new CommandStoppedException(command.brief() + " in container \"" + container + "\" was interrupted while"
                     + " it started; " + stop.detail() + "; " + stop.outcome().description(), stop.outcome(), null);
         }
         Run run = new Run(c, execId, marker, stream, wrapped, command.pty());
@@ -763,7 +779,7 @@ final class DockerConnection implements Connection {
                     return "it had already ended when it was to be killed";
                 }
             } catch (RuntimeException e) {
-                return "it could NOT be stopped (" + e.getMessage() + "); it may still be running";
+                return "it could NOT be stopped (" + DockerClients.words(e) + ")";
             }
             if (System.nanoTime() > deadline) {
                 return "it could NOT be stopped: no process of it was found within " + seconds(killGrace);
@@ -772,7 +788,7 @@ final class DockerConnection implements Connection {
                 TimeUnit.MILLISECONDS.sleep(20); // polling with a deadline: nothing signals a started exec
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return "it could NOT be stopped (interrupted); it may still be running";
+                return "it could NOT be stopped (interrupted)";
             }
         }
     }
@@ -831,12 +847,12 @@ final class DockerConnection implements Connection {
             }
             if (code != null && (code == 126 || code == 127)) {
                 return "it could NOT be stopped: container \"" + container + "\" has no sh/kill to stop it with,"
-                        + " so it may still be running; the Engine API cannot kill an exec";
+                        + " and the Engine API cannot kill an exec";
             }
             return pids.isEmpty() && code != null && code == 0 ? null
                     : "killing it failed (" + err.toString(StandardCharsets.UTF_8).trim() + ")";
         } catch (IOException | RuntimeException e) {
-            return "it could NOT be stopped (" + e.getMessage() + "); it may still be running";
+            return "it could NOT be stopped (" + DockerClients.words(e) + ")";
         }
     }
 

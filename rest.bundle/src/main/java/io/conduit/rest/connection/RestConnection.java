@@ -180,6 +180,11 @@ public final class RestConnection implements Connection {
         // only the token option: a host's password may be meant for another plugin (ssh) and must not travel here
         Secret t = params.secret(RestSettings.TOKEN);
         token = t != null && !t.isEmpty() ? t : null;
+        if (token != null && !s.useSsl() && !s.allowPlainHttpToken()) {
+            throw new ConnectionException(key.host() + ": use_ssl is false and a token is set: the token would cross"
+                    + " the network in clear text; use HTTPS (use_ssl: true), or set connection_options.rest.extras."
+                    + RestSettings.ALLOW_PLAIN_HTTP_TOKEN + ": true to send it anyway");
+        }
         settings = s;
 
         HttpClients.Shared shared;
@@ -194,7 +199,8 @@ public final class RestConnection implements Connection {
             LOG.warn("{}: verify_ssl is false: the device's certificate is not checked, anyone in between can"
                     + " read the token", where);
         } else if (!s.useSsl()) {
-            LOG.warn("{}: use_ssl is false: the token and all data cross the network in clear text", where);
+            LOG.warn("{}: use_ssl is false: {} data cross the network in clear text", where,
+                    token != null ? "the token and all" : "all");
         }
         tls = shared.tls();
         peerHost = host;
@@ -620,6 +626,21 @@ public final class RestConnection implements Connection {
         LOG.debug("{}: fetched {} -> {}", where, remotePath, local);
     }
 
+    /** Plain HTTP with a token and unverified TLS, the choices that expose the token, for the console. */
+    @Override
+    public List<String> warnings() {
+        RestSettings s = settings;
+        if (s == null) {
+            return List.of();
+        }
+        if (!s.useSsl()) {
+            return token == null ? List.of() : List.of("use_ssl: false with a token (allow_plain_http_token: true;"
+                    + " the token crosses the network in clear text)");
+        }
+        return s.verifySsl() ? List.of() : List.of("verify_ssl: false (the device's certificate is not checked;"
+                + " anyone in between can read the token)");
+    }
+
     @Override
     public boolean isAlive() {
         RestSettings s = settings;
@@ -937,6 +958,13 @@ public final class RestConnection implements Connection {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof HttpConnectTimeoutException) {
                 unreachable = true;
+                if (s.useSsl() && speaksPlainHttp(s.connectTimeout())) {
+                    // a plain HTTP server waits for a request line and never answers a ClientHello
+                    return new ConnectFailedException(where + ": the TLS handshake got no answer within "
+                            + text(s.connectTimeout()) + " (connect_timeout), and the port answers plain HTTP: the"
+                            + " device speaks plain HTTP on port " + port() + "; set use_ssl: false if that is"
+                            + " intended (a token then needs allow_plain_http_token: true)", t);
+                }
                 return new TimedOutException(where + ": could not connect within " + text(s.connectTimeout())
                         + " (connect_timeout" + (s.useSsl() ? ", TCP and TLS handshake" : "") + "); is the device"
                         + " up, is port " + port() + " open to this machine" + (s.useSsl() ? ", and does it speak"
@@ -951,9 +979,14 @@ public final class RestConnection implements Connection {
                 unreachable = true;
                 String reason = tls == null ? null : tls.takeFailure(peerHost, port());
                 if (reason == null) {
-                    reason = c.getMessage() + (String.valueOf(c.getMessage()).contains("plaintext")
-                            || String.valueOf(c.getMessage()).contains("Unsupported or unrecognized SSL message")
-                            ? "; the device seems to speak plain HTTP: set use_ssl: false if that is intended" : "");
+                    String said = String.valueOf(c.getMessage());
+                    // the JDK's words for a peer whose first bytes are not a TLS record
+                    reason = said.contains("plaintext") || said.contains("Unsupported or unrecognized SSL message")
+                            ? "the device's answer is not TLS; if it speaks plain HTTP there, set use_ssl: false"
+                            + " (a token then needs allow_plain_http_token: true), otherwise check the port"
+                            : said.contains("closed") || said.contains("Remote host terminated")
+                            ? "the device closed the connection during the handshake; does it speak HTTPS on port "
+                            + port() + "?" : redact(said);
                 }
                 return new ConnectFailedException(where + ": TLS handshake failed: " + reason, t);
             }
@@ -977,13 +1010,45 @@ public final class RestConnection implements Connection {
             }
         }
         if (t instanceof IOException) {
-            String message = redact(String.valueOf(t.getMessage()));
-            return new Lost(where + ": connection lost during " + label + " (" + t.getClass().getSimpleName() + ": "
-                    + message + ")" + (label.startsWith("POST") ? "; the command may or may not have run on the"
-                    + " device" : "") + (settings.useSsl() ? "" : "; if the device speaks HTTPS, set use_ssl: true"),
-                    t);
+            String said = String.valueOf(t.getMessage());
+            String plain = s.useSsl() ? "" : "; if the device speaks HTTPS (the reference agent does unless started"
+                    + " with --no-tls), set use_ssl: true";
+            // java.net.http's words for an answer that is not HTTP/1.1 (a wrong service, or TLS on the port)
+            if (said.contains("Invalid status line") || said.contains("Invalid response")
+                    || said.contains("Bad header") || said.contains("Bad response") || said.contains("protocol")) {
+                return new ProtocolException(where + ": " + label + ": the device's answer is not HTTP (is this the"
+                        + " device's API port?)" + plain, t);
+            }
+            boolean command = label.equals("POST " + path(s.execPath()));
+            String why = said.contains("received no bytes") ? "the device closed the connection without answering"
+                    : command ? "the connection dropped while the command ran (the agent or the link went away)"
+                    : "the connection dropped (" + redact(said) + ")";
+            return new Lost(where + ": " + label + ": " + why + (command
+                    ? "; " + StopOutcome.UNCONFIRMED.description() : label.startsWith("PUT")
+                    ? "; the file may or may not have been written" : "") + plain, t);
         }
-        return new ConnectionException(where + ": " + label + " failed: " + redact(String.valueOf(t)), t);
+        return new ConnectionException(where + ": " + label + " failed (" + redact(String.valueOf(t.getMessage()))
+                + "); the log file has the details", t);
+    }
+
+    /**
+     * Asks the port in plain HTTP whether it is a plain HTTP server (a TLS client waits in vain for its handshake
+     * there). Sends no token. Bounded by the deadline given, at most 2 s.
+     *
+     * @return whether an answer starting with {@code HTTP/} came back
+     */
+    private boolean speaksPlainHttp(Duration bound) {
+        int millis = (int) Math.min(2000, Math.max(1, bound.toMillis()));
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(peerHost, port()), millis);
+            socket.setSoTimeout(millis);
+            socket.getOutputStream().write(("HEAD / HTTP/1.0\r\nHost: " + peerHost + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] head = socket.getInputStream().readNBytes(5);
+            return new String(head, StandardCharsets.US_ASCII).equals("HTTP/");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** A dropped connection: the only failure an idempotent request is retried after. */

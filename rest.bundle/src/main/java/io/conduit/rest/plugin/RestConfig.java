@@ -84,4 +84,10 @@ public @interface RestConfig {
     @AttributeDefinition(description = "How the command's stdin is sent: base64 (default) or text (UTF-8, for"
             + " devices that take plain strings).")
     String stdin__encoding() default "base64";
+
+    /** @return whether a token may be sent over plain HTTP */
+    @AttributeDefinition(description = "Send the token over plain HTTP when use_ssl is false (true). false"
+            + " (the default) refuses such a host: anyone on the path could read the token. When true, every run"
+            + " that uses such a host says so on the console.")
+    boolean allow__plain__http__token() default false;
 }

@@ -29,11 +29,13 @@ import io.conduit.api.connection.OptionType;
  * @param maxInlineFileSize largest file sent or fetched as base64 JSON
  * @param rawFiles stream files raw when the device offers it
  * @param stdinEncoding {@code base64} or {@code text}
+ * @param allowPlainHttpToken whether a token may be sent over plain HTTP ({@code use_ssl: false}); without it
+ *        such a host is refused at open, because the token would cross the network in clear text
  */
 public record RestSettings(int port, String apiPath, boolean useSsl, boolean verifySsl, String caFile,
         Duration connectTimeout, Duration requestTimeout, Duration commandTimeout, int retries, String healthPath,
         String execPath, String filesPath, String disconnectMethod, String disconnectPath, long maxInlineFileSize,
-        boolean rawFiles, String stdinEncoding) {
+        boolean rawFiles, String stdinEncoding, boolean allowPlainHttpToken) {
 
     /** Default port of the protocol. */
     public static final int DEFAULT_PORT = 8443;
@@ -58,6 +60,7 @@ public record RestSettings(int port, String apiPath, boolean useSsl, boolean ver
     public static final String MAX_INLINE = "max_inline_file_size";
     public static final String RAW_FILES = "raw_files";
     public static final String STDIN_ENCODING = "stdin_encoding";
+    public static final String ALLOW_PLAIN_HTTP_TOKEN = "allow_plain_http_token";
 
     /**
      * Validates the ConfigAdmin defaults.
@@ -76,7 +79,8 @@ public record RestSettings(int port, String apiPath, boolean useSsl, boolean ver
                     duration(COMMAND_TIMEOUT, c.command__timeout()), c.retries(),
                     endpoint(HEALTH_PATH, c.health__path()), endpoint(EXEC_PATH, c.exec__path()),
                     endpoint(FILES_PATH, c.files__path()), disconnect[0], disconnect[1],
-                    c.max__inline__file__size(), c.raw__files(), encoding(STDIN_ENCODING, c.stdin__encoding())));
+                    c.max__inline__file__size(), c.raw__files(), encoding(STDIN_ENCODING, c.stdin__encoding()),
+                    c.allow__plain__http__token()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(pid + ": " + e.getMessage(), e);
         }
@@ -111,7 +115,8 @@ public record RestSettings(int port, String apiPath, boolean useSsl, boolean ver
                 params.integer(MAX_INLINE, maxInlineFileSize),
                 params.bool(RAW_FILES, rawFiles),
                 params.extras().containsKey(STDIN_ENCODING)
-                        ? encoding(STDIN_ENCODING, params.string(STDIN_ENCODING, "")) : stdinEncoding));
+                        ? encoding(STDIN_ENCODING, params.string(STDIN_ENCODING, "")) : stdinEncoding,
+                params.bool(ALLOW_PLAIN_HTTP_TOKEN, allowPlainHttpToken)));
     }
 
     /**
@@ -128,7 +133,11 @@ public record RestSettings(int port, String apiPath, boolean useSsl, boolean ver
                 OptionDescriptor.of(API_PATH, OptionType.STRING, apiPath.isEmpty() ? "/" : apiPath,
                         "Base path of the API; the endpoint paths are under it."),
                 OptionDescriptor.of(USE_SSL, OptionType.BOOLEAN, Boolean.toString(useSsl),
-                        "HTTPS (true) or plain HTTP (false: the token crosses the network in clear text)."),
+                        "HTTPS (true) or plain HTTP (false: the token crosses the network in clear text, so a host"
+                                + " with a token is refused unless allow_plain_http_token is true)."),
+                OptionDescriptor.of(ALLOW_PLAIN_HTTP_TOKEN, OptionType.BOOLEAN, Boolean.toString(allowPlainHttpToken),
+                        "Send the token over plain HTTP (use_ssl: false) anyway: anyone on the path can read it and"
+                                + " act as you on the device. Each run announces it on the console."),
                 OptionDescriptor.of(VERIFY_SSL, OptionType.BOOLEAN, Boolean.toString(verifySsl),
                         "Verify the certificate chain and that the certificate names the host; false accepts any"
                                 + " certificate."),

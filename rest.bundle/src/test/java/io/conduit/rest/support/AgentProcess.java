@@ -115,6 +115,12 @@ public final class AgentProcess implements AutoCloseable {
         return caFile;
     }
 
+    /** Kills it with SIGKILL (no goodbye: the connection drops under a command in flight) and waits. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
     /** Stops it (SIGTERM: its shutdown hook stops the commands still running) and waits. */
     @Override
     public void close() throws InterruptedException {

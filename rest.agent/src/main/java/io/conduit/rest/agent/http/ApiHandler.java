@@ -138,7 +138,8 @@ public final class ApiHandler implements HttpHandler {
             status = 500;
             Log.warn("internal error on " + method + " " + path + ": " + e);
             try {
-                error(exchange, 500, "internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+                // the client quotes this to an operator: words, the type stays in the agent's log
+                error(exchange, 500, "internal error in the agent (" + e.getMessage() + "); see the agent's log");
             } catch (IOException | RuntimeException ignored) {
                 // the client went away
             }
