@@ -183,7 +183,8 @@ public final class ForkingRunner implements Runner {
             RunListener events) {
         long start = System.nanoTime();
         long deadline = start + options.hostTimeout().toNanos();
-        HostContext context = new HostContext(host, inventory, connections, options, s.defaultConnection(), deadline);
+        HostContext context = new HostContext(host, inventory, connections, options, s.defaultConnection(), deadline,
+                HostTrace.of(host.name(), options.verbosity(), events));
         begun.set(index, 1);
         Thread worker = Thread.currentThread();
         // the watchdog interrupts the worker only while it still works on this host, never the next one

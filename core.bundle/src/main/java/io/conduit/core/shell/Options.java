@@ -39,8 +39,14 @@ final class Options {
                         + " (default: ${DEFAULT-VALUE})")
         String inventory;
 
+        @Option(names = {"-v", "--verbose"}, description = "show what each host's connection does, on stderr, one"
+                + " HOST: line each: -v the endpoint, open or reuse, the command, exit and transfers; -vv also"
+                + " where each value came from, authentication, host key or TLS checks; -vvv protocol steps."
+                + " Secrets are never shown")
+        boolean[] verbose = new boolean[0];
+
         RunOptions runOptions() {
-            return Args.runOptions(forks, timeout, inventory);
+            return Args.runOptions(forks, timeout, inventory).withVerbosity(verbose.length);
         }
     }
 

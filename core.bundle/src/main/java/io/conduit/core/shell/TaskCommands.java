@@ -50,7 +50,8 @@ final class TaskCommands {
             RunOptions options = run.runOptions();
             RunResult result;
             try {
-                result = ctx.runner().run(pattern, task, options, new Progress(ctx.err()));
+                result = ctx.runner().run(pattern, task, options,
+                        TracePrinter.around(new Progress(ctx.err()), options.verbosity(), ctx.err()));
             } catch (InterruptedException e) {
                 // interrupted before any host started (loading the inventory): nothing ran
                 ctx.err().println("interrupted; nothing was started");
