@@ -238,8 +238,9 @@ public final class ConnectionManager implements PluginListener {
             }
             long uses = entry.uses.incrementAndGet();
             if (trace.on(Trace.CONNECTION)) {
-                trace.line(Trace.CONNECTION, key.plugin() + ": reusing the connection opened at " + entry.openedAt
-                        + " (" + entry.binding.bundle() + " " + entry.binding.version() + ", use " + uses + ")");
+                trace.line(Trace.CONNECTION, key.plugin() + ": reusing the connection opened "
+                        + Duration.between(entry.openedAt, java.time.Instant.now()).toSeconds() + " s ago ("
+                        + entry.binding.bundle() + " " + entry.binding.version() + ", use " + uses + ")");
             }
             return new Lease(this, entry);
         }

@@ -91,7 +91,8 @@ final class BorrowedConnection implements Connection {
             s.append(" [pty]");
         }
         if (command.timeout() != null) {
-            s.append(" [timeout ").append(command.timeout().toMillis()).append(" ms]");
+            long ms = command.timeout().toMillis(); // the task's own limit, or what is left of the host's
+            s.append(" [timeout ").append(ms < 10_000 ? ms + " ms" : Math.round(ms / 1000.0) + " s").append(']');
         }
         return s.toString();
     }

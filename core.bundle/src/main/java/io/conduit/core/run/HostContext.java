@@ -107,6 +107,7 @@ final class HostContext implements TaskContext {
         shown.extras().forEach((key, v) -> value(line, "extras." + key, v instanceof Secret ? "***"
                 : v instanceof String text && ParameterResolver.isReference(text) ? "***" + reference(text) : v,
                 origins));
+        line.setLength(line.length() - 1); // the last value's ';'
         trace.line(Trace.DETAIL, line.toString());
     }
 

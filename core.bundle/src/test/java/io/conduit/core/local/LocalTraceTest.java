@@ -117,7 +117,7 @@ class LocalTraceTest {
 
         // the pooled connection opened above serves this run, and traces into it
         Lines second = run(1, "web1", new CommandTask(Command.shell("true")));
-        assertTrue(second.has("web1: local: reusing the connection opened at "), second.all());
+        assertTrue(second.has("web1: local: reusing the connection opened "), second.all());
         assertFalse(second.has("opening a new connection"), second.all());
         assertTrue(second.lines.stream().allMatch(l -> l.startsWith("web1: ")), second.all());
 
@@ -133,7 +133,7 @@ class LocalTraceTest {
         assertTrue(lines.has("web1: local: values: hostname=127.0.0.1 (host web1);"), lines.all());
         assertTrue(lines.has("password=*** from ${file:pw} (defaults);"), lines.all());
         assertTrue(lines.has("port=(unset: the plugin's default);"), lines.all());
-        assertTrue(lines.has("extras.shell=/bin/sh (group lab);"), lines.all());
+        assertTrue(lines.has("extras.shell=/bin/sh (group lab)"), lines.all());
         assertTrue(lines.has("web1: local: started /bin/sh -c WRAPPER (pid "), lines.all());
         assertFalse(lines.all().contains(PASSWORD), lines.all());
     }
