@@ -40,7 +40,8 @@ class VerbosityIT {
                   web2: {}
                 """);
         Map<String, String> env = Map.of("CONDUIT_IT_PASSWORD", PASSWORD);
-        String line = "conduit:run -i " + inventory + " --env TOKEN=" + ENV_VALUE + " %s all 'echo \"[$TOKEN]\" | wc -c'";
+        String line = "conduit:run -i " + inventory + " --env TOKEN=" + ENV_VALUE
+                + " %s all 'echo \"[$TOKEN]\" | wc -c'";
         Conduit.Result verbose = Conduit.withEnv(env, null, "-c", String.format(line, "-vv"));
         Conduit.Result quiet = Conduit.withEnv(env, null, "-c", String.format(line, "-f 2"));
 

@@ -95,8 +95,9 @@ final class LocalConnection implements Connection {
         Process process = builder.start();
         running.add(process);
         if (trace.on(Trace.PROTOCOL)) {
-            trace.line(Trace.PROTOCOL, "local: started " + shell + " -c WRAPPER (pid " + process.pid() + ", wrapper line "
-                    + wrapped.line().length() + " chars, input " + wrapped.input().length + " bytes)");
+            trace.line(Trace.PROTOCOL, "local: started " + shell + " -c WRAPPER (pid " + process.pid()
+                    + ", wrapper line " + wrapped.line().length() + " chars, input " + wrapped.input().length
+                    + " bytes)");
         }
         OutputBuffer out = new OutputBuffer(command.outputLimit());
         OutputBuffer err = new OutputBuffer(command.outputLimit());
@@ -145,7 +146,8 @@ final class LocalConnection implements Connection {
             }
             finish(wrapped, readOut, readErr);
             if (wrapped.stopReported() && trace.on(Trace.PROTOCOL)) {
-                trace.line(Trace.PROTOCOL, "local: the wrapper reported a stop: " + wrapped.stopOutcome().description());
+                trace.line(Trace.PROTOCOL, "local: the wrapper reported a stop: "
+                        + wrapped.stopOutcome().description());
             }
             if (closed && wrapped.stopReported()) {
                 throw new CommandStoppedException(key.host() + ": connection closed while the command ran; "

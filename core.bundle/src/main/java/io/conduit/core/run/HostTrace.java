@@ -23,10 +23,11 @@ final class HostTrace implements Trace {
      * @param host the host's inventory name
      * @param level the run's verbosity, 0 to 3
      * @param listener where lines go
-     * @return {@link Trace#OFF} for level 0, so that a quiet run builds no text
+     * @return {@link Trace#OFF} for level 0 or nobody listening, so that such a run builds no text
      */
     static Trace of(String host, int level, RunListener listener) {
-        return level <= 0 || listener == null ? Trace.OFF : new HostTrace(host, level, listener);
+        return level <= 0 || listener == null || listener == RunListener.NONE ? Trace.OFF
+                : new HostTrace(host, level, listener);
     }
 
     @Override
