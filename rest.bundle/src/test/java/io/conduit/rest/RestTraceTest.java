@@ -73,6 +73,7 @@ class RestTraceTest {
             c.exec(Command.shell("echo \"$V\" >/dev/null").withEnv(Map.of("V", ENV_VALUE)), calls);
             assertTrue(calls.has("rest: POST "), calls.all());
             assertTrue(calls.has("env field [V]"), calls.all());
+            assertTrue(calls.has(" -> 200, "), "the answer's status and size: " + calls.all());
             Path file = Files.writeString(tmp.resolve("payload"), "payload");
             c.put(file, tmp.resolve("remote").toString(), 0600, calls);
             assertTrue(calls.has("rest: PUT ") && calls.has("raw octet stream, 7 bytes -> "), calls.all());

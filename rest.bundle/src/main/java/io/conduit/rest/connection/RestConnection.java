@@ -393,6 +393,10 @@ public final class RestConnection implements Connection {
                 }
                 throw failure(label, cause);
             }
+            if (trace.on(Trace.PROTOCOL)) {
+                trace.line(Trace.PROTOCOL, "rest: " + label + " -> " + response.statusCode() + ", "
+                        + response.body().length + " bytes");
+            }
             return result(run, label, response, command, timeout, start);
         } finally {
             execs.remove(run);
