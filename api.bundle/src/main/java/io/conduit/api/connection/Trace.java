@@ -6,8 +6,8 @@ import org.osgi.annotation.versioning.ProviderType;
  * Where a connection tells, as it happens, what it does for one host: the operator's {@code -v}, {@code -vv},
  * {@code -vvv} (Ansible's convention). The core makes one per host and run and passes it to
  * {@link Connection#open(ConnectionParams, Trace)} and to every call; a pooled connection reused by a later run
- * therefore traces into that run, never into the one that opened it. The core prefixes each line with the host's
- * name and writes it to the run's standard error.
+ * therefore traces into that run, never into the one that opened it. The core hands each line, with the host's
+ * name, to the run's {@code RunListener.trace}; the shell prints it on standard error as {@code HOST: LINE}.
  *
  * <p>Cost: when tracing is off, {@link #on} returns {@code false} and a plugin builds no text. Guard every line:
  * <pre>
