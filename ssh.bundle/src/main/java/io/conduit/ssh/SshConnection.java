@@ -53,6 +53,7 @@ import io.conduit.api.connection.ProtocolException;
 import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.connection.Trace;
 import io.conduit.api.connection.WrappedCommand;
 import io.conduit.ssh.hostkey.HostKeyVerifier;
 import io.conduit.ssh.transfer.Transfers;
@@ -105,6 +106,11 @@ final class SshConnection implements Connection, Transfers.Shell {
 
     @Override
     public void open(ConnectionParams params) throws IOException {
+        open(params, Trace.OFF);
+    }
+
+    @Override
+    public void open(ConnectionParams params, Trace trace) throws IOException {
         SshSettings s;
         try {
             s = defaults.forHost(params);
@@ -122,6 +128,16 @@ final class SshConnection implements Connection, Transfers.Shell {
         List<Endpoint> chain = new ArrayList<>(s.proxyJump());
         Endpoint target = new Endpoint(s.username(), host, s.port());
         where = target.toString();
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "ssh: connecting to " + target + (chain.isEmpty() ? ""
+                    : " through " + chain) + (s.useSshConfig() ? " (after " + s.sshConfigFile() + ")" : ""));
+        }
+        if (trace.on(Trace.DETAIL)) {
+            trace.line(Trace.DETAIL, "ssh: host_key_checking " + s.hostKeyChecking().name().toLowerCase(
+                    java.util.Locale.ROOT).replace('_', '-') + " against " + s.knownHostsFile() + "; connect_timeout "
+                    + human(s.connectTimeout()) + ", auth_timeout " + human(s.authTimeout()) + ", max_channels "
+                    + s.maxChannels());
+        }
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
         t.setContextClassLoader(context.loader); // MINA loads factories through the TCCL
@@ -132,10 +148,10 @@ final class SshConnection implements Connection, Transfers.Shell {
             for (Endpoint hop : chain) {
                 Endpoint h = new Endpoint(hop.user() != null ? hop.user() : s.username(), hop.host(),
                         hop.port() > 0 ? hop.port() : 22);
-                via = connectHop(h, via, s, null, path);
+                via = connectHop(h, via, s, null, path, trace);
                 path += (path.isEmpty() ? " (through " : ", ") + h.address();
             }
-            session = connectHop(target, via, s, params.password(), path.isEmpty() ? "" : path + ")");
+            session = connectHop(target, via, s, params.password(), path.isEmpty() ? "" : path + ")", trace);
             LOG.debug("{}: connected ({} hop(s))", where, chain.size() + 1);
         } catch (IOException | RuntimeException e) {
             close();
@@ -187,8 +203,8 @@ final class SshConnection implements Connection, Transfers.Shell {
         }
     }
 
-    private ClientSession connectHop(Endpoint ep, ClientSession via, SshSettings s, Secret password, String path)
-            throws IOException {
+    private ClientSession connectHop(Endpoint ep, ClientSession via, SshSettings s, Secret password, String path,
+            Trace trace) throws IOException {
         String hop = ep + path;
         HostKeyVerifier verifier = new HostKeyVerifier(context.knownHosts(s.knownHostsFile()), s.hostKeyChecking(),
                 s.hashKnownHosts(), ep.host(), ep.port(), () -> context.warnHostKeyCheckingOff(ep.address()));
@@ -223,6 +239,10 @@ final class SshConnection implements Connection, Transfers.Shell {
         }
         ClientSession cs = cf.getSession();
         sessions.add(cs);
+        if (trace.on(Trace.PROTOCOL)) {
+            trace.line(Trace.PROTOCOL, "ssh: " + hop + ": TCP connected to " + address + " in "
+                    + (System.nanoTime() - start) / 1_000_000 + " ms");
+        }
         long left = connectNanos - (System.nanoTime() - start);
         Set<ClientSessionEvent> ev = cs.waitFor(EnumSet.of(ClientSessionEvent.WAIT_AUTH, ClientSessionEvent.CLOSED),
                 Duration.ofNanos(Math.max(left, 1)));
@@ -262,14 +282,22 @@ final class SshConnection implements Connection, Transfers.Shell {
                             + " (connect_timeout); check that an SSH server (not something else) listens on port "
                             + ep.port() + " and is not overloaded"), s.connectTimeout());
         }
+        if (trace.on(Trace.DETAIL)) {
+            trace.line(Trace.DETAIL, "ssh: " + hop + ": server " + cs.getServerVersion() + "; host key "
+                    + verifier.accepted());
+        }
         if (hopContext.keepalive() != null && !hopContext.keepalive().isZero()) {
             cs.setSessionHeartbeat(SessionHeartbeatController.HeartbeatType.IGNORE, hopContext.keepalive());
         }
-        authenticate(cs, ep, s, password, hop);
+        AuthTrace.attach(cs, trace, hop);
+        authenticate(cs, ep, s, password, hop, trace);
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "ssh: " + hop + ": authenticated as " + ep.user());
+        }
         return cs;
     }
 
-    private void authenticate(ClientSession cs, Endpoint ep, SshSettings s, Secret password, String hop)
+    private void authenticate(ClientSession cs, Endpoint ep, SshSettings s, Secret password, String hop, Trace trace)
             throws IOException {
         List<Identities.Identity> ids = context.identities.load(s.privateKeyFiles(), s.lookForKeys(),
                 s.passphrase(), hop);
@@ -311,6 +339,11 @@ final class SshConnection implements Connection, Transfers.Shell {
             }
             if (password != null) {
                 tried.add("password, keyboard-interactive");
+            }
+            if (trace.on(Trace.DETAIL)) {
+                trace.line(Trace.DETAIL, "ssh: " + hop + ": auth: offering " + (tried.isEmpty() ? "nothing"
+                        : String.join("; ", tried)) + (agent == null || !agent.reachable() ? "; no ssh-agent ("
+                        + agentAbsence(s, agentSocket, agent) + ")" : ""));
             }
             if (tried.isEmpty()) {
                 cs.close(true);
@@ -374,6 +407,11 @@ final class SshConnection implements Connection, Transfers.Shell {
 
     @Override
     public ExecResult exec(Command command) throws IOException {
+        return exec(command, Trace.OFF);
+    }
+
+    @Override
+    public ExecResult exec(Command command, Trace trace) throws IOException {
         ClientSession cs = requireOpen();
         SshSettings s = settings;
         Duration timeout = command.timeout() != null ? command.timeout() : s.commandTimeout();
@@ -400,6 +438,12 @@ final class SshConnection implements Connection, Transfers.Shell {
             }
             if (!of.isOpened()) {
                 throw channelFailure(of.getException());
+            }
+            if (trace.on(Trace.PROTOCOL)) {
+                trace.line(Trace.PROTOCOL, "ssh: exec channel " + ch.getChannelId() + " opened on " + where
+                        + " (wrapper line " + wrapped.line().length() + " chars, input " + wrapped.input().length
+                        + " bytes, pty " + (pty ? "yes" : "no") + ", heartbeat every "
+                        + human(WrappedCommand.HEARTBEAT_INTERVAL) + ")");
             }
             running = new Running(ch, wrapped);
             inFlight.add(running);
@@ -451,6 +495,12 @@ final class SshConnection implements Connection, Transfers.Shell {
                         ExecResult.of(-1, out, err, Duration.ofNanos(System.nanoTime() - start)));
             }
             Integer status = ch.getExitStatus();
+            if (trace.on(Trace.PROTOCOL)) {
+                trace.line(Trace.PROTOCOL, "ssh: channel " + ch.getChannelId() + " closed: exit-status " + status
+                        + (ch.getExitSignal() != null ? ", exit-signal " + ch.getExitSignal() : "")
+                        + (wrapped.stopReported() ? ", the wrapper reported a stop: "
+                                + wrapped.stopOutcome().description() : ""));
+            }
             int code;
             if (status != null) {
                 code = status;
@@ -614,10 +664,19 @@ final class SshConnection implements Connection, Transfers.Shell {
 
     @Override
     public void put(Path local, String remotePath, int mode) throws IOException {
+        put(local, remotePath, mode, Trace.OFF);
+    }
+
+    @Override
+    public void put(Path local, String remotePath, int mode, Trace trace) throws IOException {
         ClientSession cs = requireOpen();
         acquire(Long.MAX_VALUE, null, "put");
         try {
             transfers.put(cs, this, settings, where, local, remotePath, mode);
+            if (trace.on(Trace.CONNECTION)) {
+                trace.line(Trace.CONNECTION, "ssh: sent over " + transfers.method(settings) + " (transfer_method "
+                        + settings.transferMethod().text() + ")");
+            }
         } catch (IOException e) {
             throw lost(cs, e);
         } finally {
@@ -627,10 +686,19 @@ final class SshConnection implements Connection, Transfers.Shell {
 
     @Override
     public void fetch(String remotePath, Path local) throws IOException {
+        fetch(remotePath, local, Trace.OFF);
+    }
+
+    @Override
+    public void fetch(String remotePath, Path local, Trace trace) throws IOException {
         ClientSession cs = requireOpen();
         acquire(Long.MAX_VALUE, null, "fetch");
         try {
             transfers.fetch(cs, this, settings, where, remotePath, local);
+            if (trace.on(Trace.CONNECTION)) {
+                trace.line(Trace.CONNECTION, "ssh: received over " + transfers.method(settings) + " (transfer_method "
+                        + settings.transferMethod().text() + ")");
+            }
         } catch (IOException e) {
             throw lost(cs, e);
         } finally {

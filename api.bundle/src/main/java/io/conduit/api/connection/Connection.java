@@ -26,6 +26,11 @@ import org.osgi.annotation.versioning.ConsumerType;
  * then ends by itself within seconds. Shell-like plugins get all of this from {@link WrappedCommand}. The
  * exception says whether the host confirmed the stop ({@link StopOutcome}); a plugin that cannot confirm it
  * says {@link StopOutcome#UNCONFIRMED}, never that the command was stopped.
+ *
+ * <p><b>Tracing</b> (since 1.2): the core calls the variants that take a {@link Trace}; each defaults to the
+ * untraced one, so a plugin that traces nothing needs no change. A plugin that traces overrides them and lets the
+ * untraced ones pass {@link Trace#OFF}. The trace belongs to the call, not to the connection: a pooled
+ * connection serves several runs, and each call's lines go to the run that made it.
  */
 @ConsumerType
 public interface Connection extends AutoCloseable {
@@ -46,6 +51,19 @@ public interface Connection extends AutoCloseable {
     void open(ConnectionParams params) throws IOException;
 
     /**
+     * Connects and authenticates, telling {@code trace} what it does (endpoint, authentication, host key or TLS
+     * check). Defaults to {@link #open(ConnectionParams)}.
+     *
+     * @param params as for {@link #open(ConnectionParams)}
+     * @param trace the opening run's trace; {@link Trace#OFF} when nobody asked
+     * @throws IOException as {@link #open(ConnectionParams)}
+     * @since 1.2
+     */
+    default void open(ConnectionParams params, Trace trace) throws IOException {
+        open(params);
+    }
+
+    /**
      * Runs one command and waits for it to end or for {@link Command#timeout()} to pass.
      *
      * @param command what to run
@@ -62,6 +80,20 @@ public interface Connection extends AutoCloseable {
     ExecResult exec(Command command) throws IOException;
 
     /**
+     * Runs one command as {@link #exec(Command)}, telling {@code trace} how (channel, requests, wrapper size,
+     * stop reports). The core traces the command's text and exit itself. Defaults to {@link #exec(Command)}.
+     *
+     * @param command what to run
+     * @param trace the calling run's trace; {@link Trace#OFF} when nobody asked
+     * @return as {@link #exec(Command)}
+     * @throws IOException as {@link #exec(Command)}
+     * @since 1.2
+     */
+    default ExecResult exec(Command command, Trace trace) throws IOException {
+        return exec(command);
+    }
+
+    /**
      * Copies a local file to the host. Implementations write to a temporary name and rename, so that a broken
      * transfer never leaves a partial file under {@code remotePath}.
      *
@@ -73,6 +105,21 @@ public interface Connection extends AutoCloseable {
     void put(Path local, String remotePath, int mode) throws IOException;
 
     /**
+     * Copies a local file to the host as {@link #put(Path, String, int)}, telling {@code trace} the transfer
+     * method and the bytes moved. Defaults to {@link #put(Path, String, int)}.
+     *
+     * @param local the file to send
+     * @param remotePath the absolute path to write on the host
+     * @param mode the permission bits to set or {@link #KEEP_MODE}
+     * @param trace the calling run's trace; {@link Trace#OFF} when nobody asked
+     * @throws IOException as {@link #put(Path, String, int)}
+     * @since 1.2
+     */
+    default void put(Path local, String remotePath, int mode, Trace trace) throws IOException {
+        put(local, remotePath, mode);
+    }
+
+    /**
      * Copies a file from the host to a local path, replacing it.
      *
      * @param remotePath the file to read on the host
@@ -81,6 +128,20 @@ public interface Connection extends AutoCloseable {
      * @throws IOException the transfer failed
      */
     void fetch(String remotePath, Path local) throws IOException;
+
+    /**
+     * Copies a file from the host as {@link #fetch(String, Path)}, telling {@code trace} the transfer method and
+     * the bytes moved. Defaults to {@link #fetch(String, Path)}.
+     *
+     * @param remotePath the file to read on the host
+     * @param local where to write it
+     * @param trace the calling run's trace; {@link Trace#OFF} when nobody asked
+     * @throws IOException as {@link #fetch(String, Path)}
+     * @since 1.2
+     */
+    default void fetch(String remotePath, Path local, Trace trace) throws IOException {
+        fetch(remotePath, local);
+    }
 
     /**
      * Tells whether the connection can still serve calls, cheaply (no command is run where the protocol has a

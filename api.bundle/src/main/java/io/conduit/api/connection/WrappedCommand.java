@@ -31,7 +31,8 @@ import java.util.Map;
  *
  * <p><b>Become.</b> {@code sudo} is given a random prompt ({@code -p}) and {@code su} prints its own; the
  * password is written only when that prompt appears ({@link #awaitStart}), once. Before the wrapper's start line
- * ({@code MARKER PGID}) appears, stderr (stdout under a pty) is the become tool's talk and is not passed on; a
+ * ({@code MARKER PID}, printed by the wrapper once it runs as the become user, before it reads its input)
+ * appears, stderr (stdout under a pty) is the become tool's talk and is not passed on; a
  * second prompt means the password was refused. Nothing is written to stdin that the become tool did not ask
  * for, so NOPASSWD rules and root logins never see the password (Ansible's become plugins wait for the prompt
  * the same way).
@@ -60,6 +61,7 @@ public final class WrappedCommand {
             >/dev/null 2>&1 & k=$!; exec 3<&-; sh -c "$s"; r=$?; kill $k 2>/dev/null; exit $r; fi
             if [ -r /proc/$$/stat ]; then read -r l </proc/$$/stat; l=${l##*) }; set -- $l; t=${20}; fi
             exec 3<&0
+            printf '%s %s\\n' "$m" "$$" >&2
             if [ "$e" -gt 0 ]; then eval "$(head -c "$e" <&3)"; fi
             if command -v setsid >/dev/null 2>&1; then g=setsid; else g=; fi
             { exec 2>/dev/null; [ "$n" -gt 0 ] && head -c "$n" <&3; exec >/dev/null; \
@@ -70,7 +72,6 @@ public final class WrappedCommand {
             | $g sh -c "$s" 3<&- & c=$!
             if [ -n "$g" ]; then g=-$c; else g=$c; fi
             exec 3<&-
-            printf '%s %s\\n' "$m" "$c" >&2
             [ -n "$x" ] && z
             wait $c 2>/dev/null; r=$?
             [ -n "$x" ] || exit $r

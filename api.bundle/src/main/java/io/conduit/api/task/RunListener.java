@@ -30,4 +30,17 @@ public interface RunListener {
      */
     default void warned(String host, String warning) {
     }
+
+    /**
+     * One line of a host's connection trace, when the run's {@link RunOptions#verbosity()} is above 0 (the
+     * shell's {@code -v}): called as it happens, from the host's worker thread or a plugin's I/O thread. The
+     * line holds no secret and no line break; the shell prints it as {@code HOST: LINE} on standard error.
+     *
+     * @param host the host's inventory name
+     * @param level 1 to 3, see {@link io.conduit.api.connection.Trace}
+     * @param line what the connection did
+     * @since 1.2
+     */
+    default void trace(String host, int level, String line) {
+    }
 }

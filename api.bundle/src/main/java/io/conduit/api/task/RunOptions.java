@@ -11,11 +11,24 @@ import java.time.Duration;
  * @param forks how many hosts to work on at once
  * @param hostTimeout how long one host may take in all, connecting included
  * @param outputLimit bytes of stdout and of stderr to keep per host
+ * @param verbosity how much each host's connection tells as it works, 0 (nothing) to 3 ({@code -v} to
+ *        {@code -vvv}, see {@link io.conduit.api.connection.Trace}); the lines go to
+ *        {@link RunListener#trace}. Since 1.2.
  */
-public record RunOptions(String inventory, Integer forks, Duration hostTimeout, Long outputLimit) {
+public record RunOptions(String inventory, Integer forks, Duration hostTimeout, Long outputLimit,
+        Integer verbosity) {
 
-    /** Checks the numbers. */
+    /** The most {@link #verbosity()} means ({@code -vvv}); more is taken as this. */
+    public static final int MAX_VERBOSITY = 3;
+
+    /** Checks the numbers; a verbosity above {@link #MAX_VERBOSITY} becomes it. */
     public RunOptions {
+        if (verbosity != null && verbosity < 0) {
+            throw new IllegalArgumentException("verbosity must not be negative, not " + verbosity);
+        }
+        if (verbosity != null && verbosity > MAX_VERBOSITY) {
+            verbosity = MAX_VERBOSITY;
+        }
         if (forks != null && forks < 1) {
             throw new IllegalArgumentException("forks must be at least 1, not " + forks);
         }
@@ -27,8 +40,28 @@ public record RunOptions(String inventory, Integer forks, Duration hostTimeout, 
         }
     }
 
+    /**
+     * Options without a verbosity (the runner's default, 0), as before 1.2.
+     *
+     * @param inventory as in the record
+     * @param forks as in the record
+     * @param hostTimeout as in the record
+     * @param outputLimit as in the record
+     */
+    public RunOptions(String inventory, Integer forks, Duration hostTimeout, Long outputLimit) {
+        this(inventory, forks, hostTimeout, outputLimit, null);
+    }
+
     /** @return options that take every configured default */
     public static RunOptions defaults() {
-        return new RunOptions(null, null, null, null);
+        return new RunOptions(null, null, null, null, null);
+    }
+
+    /**
+     * @param level 0 to 3 ({@code null} for the default, 0)
+     * @return a copy with that verbosity
+     */
+    public RunOptions withVerbosity(Integer level) {
+        return new RunOptions(inventory, forks, hostTimeout, outputLimit, level);
     }
 }

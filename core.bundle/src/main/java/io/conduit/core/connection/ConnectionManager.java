@@ -31,6 +31,7 @@ import io.conduit.api.connection.ConnectionPlugin;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.connection.PluginGoneException;
 import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.connection.Trace;
 import io.conduit.core.registry.PluginBinding;
 import io.conduit.core.registry.PluginListener;
 import io.conduit.core.config.ConfigCheck;
@@ -196,6 +197,24 @@ public final class ConnectionManager implements PluginListener {
      */
     public Lease acquire(ConnectionKey key, ParamsResolver params, long deadlineNanos)
             throws IOException, InterruptedException {
+        return acquire(key, params, deadlineNanos, Trace.OFF);
+    }
+
+    /**
+     * Lends the connection for a key as {@link #acquire(ConnectionKey, ParamsResolver, long)}, telling
+     * {@code trace} whether it was opened (and the plugin's own open lines) or reused.
+     *
+     * @param key the host and plugin
+     * @param params resolves the parameters for the plugin that serves the name
+     * @param deadlineNanos {@link System#nanoTime()} by which to give up
+     * @param trace the borrowing run's trace for this host
+     * @return the lease
+     * @throws OpenFailedException opening failed (the plugin's exception is the cause)
+     * @throws IOException no plugin of that name, parameters cannot be resolved, or the deadline passed
+     * @throws InterruptedException the caller was interrupted
+     */
+    public Lease acquire(ConnectionKey key, ParamsResolver params, long deadlineNanos, Trace trace)
+            throws IOException, InterruptedException {
         Configured<Settings> config = configured;
         if (!config.valid()) {
             throw new IOException("configuration " + PID + " is invalid: " + config.problem());
@@ -214,8 +233,12 @@ public final class ConnectionManager implements PluginListener {
             PooledConnection entry = pool.get(key);
             if (entry != null && (entry.retired || entry.binding.serviceId() != binding.serviceId()
                     || !entry.params.equals(resolved))) {
-                LOG.debug("replacing connection {}: {}", key, entry.retired ? "retired"
-                        : entry.binding.serviceId() != binding.serviceId() ? "plugin replaced" : "parameters changed");
+                String why = entry.retired ? "retired"
+                        : entry.binding.serviceId() != binding.serviceId() ? "plugin replaced" : "parameters changed";
+                LOG.debug("replacing connection {}: {}", key, why);
+                if (trace.on(Trace.CONNECTION)) {
+                    trace.line(Trace.CONNECTION, key.plugin() + ": not reusing the pooled connection: " + why);
+                }
                 retire(entry);
                 continue;
             }
@@ -236,9 +259,12 @@ public final class ConnectionManager implements PluginListener {
                     release(fresh, false);
                     continue;
                 }
-                open(fresh);
+                open(fresh, trace);
                 fresh.uses.incrementAndGet();
                 return new Lease(this, fresh);
+            }
+            if (!entry.opened.isDone() && trace.on(Trace.DETAIL)) {
+                trace.line(Trace.DETAIL, key.plugin() + ": waiting for the connection another task is opening");
             }
             Connection connection = awaitOpen(entry, left);
             if (connection == null) {
@@ -250,26 +276,52 @@ public final class ConnectionManager implements PluginListener {
                 continue;
             }
             boolean provenRecently = System.nanoTime() - entry.lastHealthyNanos < settings.aliveCheckAfter().toNanos();
-            if (!checkedAlive && !provenRecently && entry.inFlight.get() == 1 && !connection.isAlive()) {
+            boolean probe = !checkedAlive && !provenRecently && entry.inFlight.get() == 1;
+            boolean alive = !probe || connection.isAlive();
+            if (probe && trace.on(Trace.PROTOCOL)) {
+                trace.line(Trace.PROTOCOL, key.plugin() + ": liveness probe: " + (alive ? "alive" : "dead"));
+            }
+            if (!alive) {
                 LOG.debug("connection {} is dead; reopening once", key);
+                if (trace.on(Trace.CONNECTION)) {
+                    trace.line(Trace.CONNECTION, key.plugin() + ": the pooled connection is dead; reopening");
+                }
                 checkedAlive = true;
                 retire(entry);
                 release(entry, false);
                 continue;
             }
-            entry.uses.incrementAndGet();
+            long uses = entry.uses.incrementAndGet();
+            if (trace.on(Trace.CONNECTION)) {
+                trace.line(Trace.CONNECTION, key.plugin() + ": reusing the connection opened "
+                        + Duration.between(entry.openedAt, java.time.Instant.now()).toSeconds() + " s ago ("
+                        + entry.binding.bundle() + " " + entry.binding.version() + ", use " + uses + ")");
+            }
             return new Lease(this, entry);
         }
     }
 
-    private void open(PooledConnection entry) throws OpenFailedException {
+    private void open(PooledConnection entry, Trace trace) throws OpenFailedException {
         Connection connection = null;
+        long start = System.nanoTime();
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, entry.key.plugin() + ": opening a new connection (" + entry.binding.bundle()
+                    + " " + entry.binding.version() + ")");
+        }
         try {
             connection = entry.binding.plugin().create(entry.key);
-            connection.open(entry.params);
+            connection.open(entry.params, trace);
             entry.opened.complete(connection);
             LOG.debug("opened {} with {} {}", entry.key, entry.binding.bundle(), entry.binding.version());
+            if (trace.on(Trace.CONNECTION)) {
+                trace.line(Trace.CONNECTION, entry.key.plugin() + ": opened in " + (System.nanoTime() - start)
+                        / 1_000_000 + " ms");
+            }
         } catch (IOException | RuntimeException e) {
+            if (trace.on(Trace.CONNECTION)) {
+                trace.line(Trace.CONNECTION, entry.key.plugin() + ": open failed after " + (System.nanoTime()
+                        - start) / 1_000_000 + " ms: " + e.getMessage());
+            }
             if (connection != null) {
                 connection.close();
             }

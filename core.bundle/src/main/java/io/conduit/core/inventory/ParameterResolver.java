@@ -56,6 +56,15 @@ public final class ParameterResolver {
     }
 
     /**
+     * @param value a value as the inventory has it
+     * @return whether it is a whole {@code ${env:NAME}} or {@code ${file:PATH}} reference (which names where a
+     *         secret is read from, and may be shown)
+     */
+    public static boolean isReference(String value) {
+        return value != null && REFERENCE.matcher(value).matches();
+    }
+
+    /**
      * One place a value can come from, highest precedence first.
      *
      * @param element {@code host web1}, {@code group core} or {@code defaults}

@@ -29,6 +29,7 @@ import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.connection.Trace;
 import io.conduit.api.connection.WrappedCommand;
 import io.conduit.core.inventory.ParameterResolver;
 
@@ -52,7 +53,16 @@ final class LocalConnection implements Connection {
 
     @Override
     public void open(ConnectionParams params) throws IOException {
+        open(params, Trace.OFF);
+    }
+
+    @Override
+    public void open(ConnectionParams params, Trace trace) throws IOException {
         shell = params.string(LocalPlugin.SHELL, "/bin/sh");
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "local: this machine, as " + System.getProperty("user.name") + ", shell "
+                    + shell + (SETSID.isEmpty() ? "" : " in a session of its own (" + SETSID + ")"));
+        }
         if (!Files.isExecutable(Path.of(shell))) {
             throw new ConnectionException(key.host() + ": shell " + shell + " is not executable; set"
                     + " connection_options.local.extras.shell to a POSIX shell");
@@ -61,6 +71,11 @@ final class LocalConnection implements Connection {
 
     @Override
     public ExecResult exec(Command command) throws IOException {
+        return exec(command, Trace.OFF);
+    }
+
+    @Override
+    public ExecResult exec(Command command, Trace trace) throws IOException {
         if (closed) {
             throw new ConnectionException(key.host() + ": connection is closed");
         }
@@ -79,6 +94,11 @@ final class LocalConnection implements Connection {
         builder.environment().remove(ParameterResolver.BECOME_PASSWORD_ENV);
         Process process = builder.start();
         running.add(process);
+        if (trace.on(Trace.PROTOCOL)) {
+            trace.line(Trace.PROTOCOL, "local: started " + shell + " -c WRAPPER (pid " + process.pid()
+                    + ", wrapper line " + wrapped.line().length() + " chars, input " + wrapped.input().length
+                    + " bytes)");
+        }
         OutputBuffer out = new OutputBuffer(command.outputLimit());
         OutputBuffer err = new OutputBuffer(command.outputLimit());
         CompletableFuture<Void> readOut = pump(process.getInputStream(), wrapped.stdout(out), io);
@@ -125,6 +145,10 @@ final class LocalConnection implements Connection {
                         ExecResult.of(-1, out, err, Duration.ofNanos(System.nanoTime() - start)), outcome, null);
             }
             finish(wrapped, readOut, readErr);
+            if (wrapped.stopReported() && trace.on(Trace.PROTOCOL)) {
+                trace.line(Trace.PROTOCOL, "local: the wrapper reported a stop: "
+                        + wrapped.stopOutcome().description());
+            }
             if (closed && wrapped.stopReported()) {
                 throw new CommandStoppedException(key.host() + ": connection closed while the command ran; "
                         + wrapped.stopOutcome().description(), wrapped.stopOutcome(),
@@ -214,10 +238,18 @@ final class LocalConnection implements Connection {
 
     @Override
     public void put(Path local, String remotePath, int mode) throws IOException {
+        put(local, remotePath, mode, Trace.OFF);
+    }
+
+    @Override
+    public void put(Path local, String remotePath, int mode, Trace trace) throws IOException {
         try {
             Path target = Path.of(remotePath);
             Path dir = target.toAbsolutePath().getParent();
             Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".conduit-tmp");
+            if (trace.on(Trace.CONNECTION)) {
+                trace.line(Trace.CONNECTION, "local: file copy to " + temp + ", then rename");
+            }
             try {
                 Files.copy(local, temp, StandardCopyOption.REPLACE_EXISTING);
                 Set<PosixFilePermission> permissions = mode == KEEP_MODE ? Files.getPosixFilePermissions(local)
@@ -238,6 +270,14 @@ final class LocalConnection implements Connection {
 
     @Override
     public void fetch(String remotePath, Path local) throws IOException {
+        fetch(remotePath, local, Trace.OFF);
+    }
+
+    @Override
+    public void fetch(String remotePath, Path local, Trace trace) throws IOException {
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "local: file copy");
+        }
         try {
             Files.copy(Path.of(remotePath), local, StandardCopyOption.REPLACE_EXISTING);
         } catch (NoSuchFileException e) {

@@ -1,6 +1,7 @@
 package io.conduit.core.run;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -10,11 +11,16 @@ import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.Secret;
+import io.conduit.api.connection.Trace;
 
 /**
  * A pooled connection as a task sees it: usable, but opening and closing belong to the pool. A command with
  * become gets the host's own become password ({@code data.become_password} in the inventory) where it has one;
  * otherwise it keeps the run's. Either becomes one of the run's secrets before the command is sent.
+ *
+ * <p>Every call goes to the plugin with the borrowing run's {@link Trace}, which also gets the lines every plugin
+ * shares (the command as the operator gave it, its exit and time, the transfer's paths and size): a pooled
+ * connection opened by an earlier run traces into this one.
  */
 final class BorrowedConnection implements Connection {
     /** The host's become password, read from the inventory when first needed. */
@@ -26,11 +32,13 @@ final class BorrowedConnection implements Connection {
     private final Connection delegate;
     private final BecomePassword becomePassword;
     private final RunSecrets secrets;
+    private final Trace trace;
 
-    BorrowedConnection(Connection delegate, BecomePassword becomePassword, RunSecrets secrets) {
+    BorrowedConnection(Connection delegate, BecomePassword becomePassword, RunSecrets secrets, Trace trace) {
         this.delegate = delegate;
         this.becomePassword = becomePassword;
         this.secrets = secrets;
+        this.trace = trace;
     }
 
     @Override
@@ -48,17 +56,96 @@ final class BorrowedConnection implements Connection {
             }
         }
         secrets.addAll(command);
-        return delegate.exec(command);
+        if (!trace.on(Trace.CONNECTION)) {
+            return delegate.exec(command, trace);
+        }
+        trace.line(Trace.CONNECTION, "exec: " + describe(command));
+        long start = System.nanoTime();
+        try {
+            ExecResult result = delegate.exec(command, trace);
+            trace.line(Trace.CONNECTION, "exit " + result.exitCode() + " in " + millis(start) + " (stdout "
+                    + result.stdout().length + " bytes" + (result.stdoutTruncated() ? " kept" : "") + ", stderr "
+                    + result.stderr().length + " bytes" + (result.stderrTruncated() ? " kept" : "") + ")");
+            return result;
+        } catch (IOException | RuntimeException e) {
+            trace.line(Trace.CONNECTION, "exec failed after " + millis(start) + ": " + e.getMessage());
+            throw e;
+        }
+    }
+
+    /** The command as the operator gave it (not the plugin's wrapper): names of variables, never values. */
+    private static String describe(Command command) {
+        StringBuilder s = new StringBuilder(command.line() != null ? command.line()
+                : "argv " + String.join(" ", command.argv()));
+        if (command.become() != null) {
+            s.append(" [as ").append(command.become().user()).append(" via ")
+                    .append(command.become().method().name().toLowerCase(java.util.Locale.ROOT))
+                    .append(command.become().password() != null ? ", password given" : "").append(']');
+        }
+        if (command.cwd() != null) {
+            s.append(" [cwd ").append(command.cwd()).append(']');
+        }
+        if (!command.env().isEmpty()) {
+            s.append(" [env ").append(String.join(" ", command.env().keySet())).append(']');
+        }
+        if (command.stdin().length > 0) {
+            s.append(" [stdin ").append(command.stdin().length).append(" bytes]");
+        }
+        if (command.pty()) {
+            s.append(" [pty]");
+        }
+        if (command.timeout() != null) {
+            long ms = command.timeout().toMillis(); // the task's own limit, or what is left of the host's
+            s.append(" [timeout ").append(ms < 10_000 ? ms + " ms" : Math.round(ms / 1000.0) + " s").append(']');
+        }
+        return s.toString();
     }
 
     @Override
     public void put(Path local, String remotePath, int mode) throws IOException {
-        delegate.put(local, remotePath, mode);
+        if (!trace.on(Trace.CONNECTION)) {
+            delegate.put(local, remotePath, mode, trace);
+            return;
+        }
+        trace.line(Trace.CONNECTION, "put: " + local + " -> " + remotePath + " (" + size(local) + " bytes"
+                + (mode == KEEP_MODE ? "" : ", mode " + Integer.toOctalString(mode)) + ")");
+        long start = System.nanoTime();
+        try {
+            delegate.put(local, remotePath, mode, trace);
+            trace.line(Trace.CONNECTION, "put done in " + millis(start));
+        } catch (IOException | RuntimeException e) {
+            trace.line(Trace.CONNECTION, "put failed after " + millis(start) + ": " + e.getMessage());
+            throw e;
+        }
     }
 
     @Override
     public void fetch(String remotePath, Path local) throws IOException {
-        delegate.fetch(remotePath, local);
+        if (!trace.on(Trace.CONNECTION)) {
+            delegate.fetch(remotePath, local, trace);
+            return;
+        }
+        trace.line(Trace.CONNECTION, "fetch: " + remotePath + " -> " + local);
+        long start = System.nanoTime();
+        try {
+            delegate.fetch(remotePath, local, trace);
+            trace.line(Trace.CONNECTION, "fetch done in " + millis(start) + " (" + size(local) + " bytes)");
+        } catch (IOException | RuntimeException e) {
+            trace.line(Trace.CONNECTION, "fetch failed after " + millis(start) + ": " + e.getMessage());
+            throw e;
+        }
+    }
+
+    private static String size(Path file) {
+        try {
+            return Long.toString(Files.size(file));
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static String millis(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000 + " ms";
     }
 
     @Override

@@ -257,7 +257,7 @@ public final class ForkingRunner implements Runner {
         long start = System.nanoTime();
         long deadline = start + options.hostTimeout().toNanos();
         HostContext context = new HostContext(host, inventory, connections, options, s.defaultConnection(), deadline,
-                secrets, events);
+                secrets, events, HostTrace.of(host.name(), options.verbosity(), events, secrets::masker));
         begun.set(index, 1);
         Thread worker = Thread.currentThread();
         // the watchdog interrupts the worker only while it still works on this host, never the next one

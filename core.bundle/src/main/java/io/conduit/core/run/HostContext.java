@@ -10,7 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
+import io.conduit.api.connection.ConnectionPlugin;
 import io.conduit.api.connection.Secret;
+import io.conduit.api.connection.Trace;
 import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventory;
 import io.conduit.api.task.HostResult;
@@ -32,13 +34,15 @@ final class HostContext implements TaskContext {
     private final String defaultConnection;
     private final long deadlineNanos;
     private final RunListener events;
+    private final Trace trace;
     private final Map<String, Lease> leases = new ConcurrentHashMap<>();
     private volatile boolean deadlinePassed;
     private final RunSecrets secrets;
     private volatile Secret[] becomePassword;
 
     HostContext(Host host, Inventory inventory, ConnectionManager connections, RunOptions options,
-            String defaultConnection, long deadlineNanos, RunSecrets secrets, RunListener events) {
+            String defaultConnection, long deadlineNanos, RunSecrets secrets, RunListener events,
+            Trace trace) {
         this.host = host;
         this.inventory = inventory;
         this.connections = connections;
@@ -47,6 +51,7 @@ final class HostContext implements TaskContext {
         this.deadlineNanos = deadlineNanos;
         this.secrets = secrets;
         this.events = events;
+        this.trace = trace;
     }
 
     @Override
@@ -69,13 +74,16 @@ final class HostContext implements TaskContext {
         Lease lease = leases.get(plugin);
         if (lease == null) {
             try {
-                lease = connections.acquire(new ConnectionKey(host.name(), plugin),
-                        p -> {
-                            ConnectionParams params = ParameterResolver.resolve(inventory, host, plugin, p.options(),
-                                    true);
-                            secrets.addAll(params); // before the plugin sends any of them
-                            return params;
-                        }, deadlineNanos);
+                boolean[] traced = {false};
+                lease = connections.acquire(new ConnectionKey(host.name(), plugin), p -> {
+                    ConnectionParams params = ParameterResolver.resolve(inventory, host, plugin, p.options(), true);
+                    secrets.addAll(params); // before the plugin sends any of them
+                    if (!traced[0] && trace.on(Trace.DETAIL)) {
+                        traced[0] = true; // the pool may resolve again (a plugin replaced meanwhile): say it once
+                        traceOrigins(plugin, p);
+                    }
+                    return params;
+                }, deadlineNanos, trace);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while connecting to " + host.name());
@@ -86,7 +94,7 @@ final class HostContext implements TaskContext {
                 events.warned(host.name(), warning);
             }
         }
-        return new BorrowedConnection(lease.connection(), this::becomePassword, secrets);
+        return new BorrowedConnection(lease.connection(), this::becomePassword, secrets, trace);
     }
 
     private static List<String> warnings(Connection connection) {
@@ -95,6 +103,45 @@ final class HostContext implements TaskContext {
             return said == null ? List.of() : said;
         } catch (RuntimeException e) {
             return List.of(); // a plugin's fault in a courtesy must not fail the host
+        }
+    }
+
+    /**
+     * Tells where each connection value comes from: the inventory element, and the {@code ${env:}} or
+     * {@code ${file:}} reference a secret is read from (its name, never its value). Secrets show as {@code ***}.
+     */
+    private void traceOrigins(String plugin, ConnectionPlugin p) {
+        ConnectionParams shown;
+        try {
+            shown = ParameterResolver.resolve(inventory, host, plugin, p.options(), false);
+        } catch (IOException e) {
+            return; // the resolve for connecting reports the problem
+        }
+        Map<String, String> origins = ParameterResolver.origins(inventory, host, plugin);
+        StringBuilder line = new StringBuilder(plugin).append(": values:");
+        value(line, "hostname", shown.hostname(), origins);
+        value(line, "port", shown.port() == 0 ? null : shown.port(), origins);
+        value(line, "username", shown.username(), origins);
+        value(line, "password", shown.password() == null ? null : "***" + reference(shown.password().reveal()),
+                origins);
+        value(line, "platform", shown.platform(), origins);
+        shown.extras().forEach((key, v) -> value(line, "extras." + key, v instanceof Secret ? "***"
+                : v instanceof String text && ParameterResolver.isReference(text) ? "***" + reference(text) : v,
+                origins));
+        line.setLength(line.length() - 1); // the last value's ';'
+        trace.line(Trace.DETAIL, line.toString());
+    }
+
+    private static String reference(String raw) {
+        return ParameterResolver.isReference(raw) ? " from " + raw : "";
+    }
+
+    private static void value(StringBuilder line, String key, Object value, Map<String, String> origins) {
+        line.append(' ').append(key).append('=');
+        if (value == null) {
+            line.append("(unset: the plugin's default);");
+        } else {
+            line.append(value).append(" (").append(origins.getOrDefault(key, "?")).append(");");
         }
     }
 

@@ -41,7 +41,7 @@ record RunSettings(int forks, Duration hostTimeout, long outputLimit, String inv
         RunOptions o = options == null ? RunOptions.defaults() : options;
         return new RunOptions(o.inventory() != null ? o.inventory() : inventory,
                 o.forks() != null ? o.forks() : forks, o.hostTimeout() != null ? o.hostTimeout() : hostTimeout,
-                o.outputLimit() != null ? o.outputLimit() : outputLimit);
+                o.outputLimit() != null ? o.outputLimit() : outputLimit, o.verbosity() != null ? o.verbosity() : 0);
     }
 
     private static IllegalArgumentException bad(String key, Object value, String what) {

@@ -49,6 +49,11 @@ final class InsecureNotice implements RunListener {
     }
 
     @Override
+    public void trace(String host, int level, String line) {
+        delegate.trace(host, level, line);
+    }
+
+    @Override
     public void finished(HostResult result) {
         delegate.finished(result);
         if (done.incrementAndGet() == total) {

@@ -37,8 +37,14 @@ final class Options {
         @Mixin
         InventoryOption inventory;
 
+        @Option(names = {"-v", "--verbose"}, description = "show what each host's connection does, on stderr, one"
+                + " HOST: line each: -v the endpoint, open or reuse, the command, exit and transfers; -vv also"
+                + " where each value came from, authentication, host key or TLS checks; -vvv protocol steps."
+                + " Secrets are never shown")
+        boolean[] verbose = new boolean[0];
+
         RunOptions runOptions() {
-            return Args.runOptions(forks, timeout, inventory.inventory);
+            return Args.runOptions(forks, timeout, inventory.inventory).withVerbosity(verbose.length);
         }
     }
 

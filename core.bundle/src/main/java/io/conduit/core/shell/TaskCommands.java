@@ -50,9 +50,10 @@ final class TaskCommands {
             RunOptions options = run.runOptions();
             RunResult result;
             try {
-                // the run's insecure choices (host_key_checking: off, a token over plain HTTP) in one line
-                result = ctx.runner().run(pattern, task, options, new InsecureNotice(new Progress(ctx.err()),
-                        ctx.err()));
+                // -v's trace lines, and the run's insecure choices (host_key_checking: off, a token over plain
+                // HTTP) in one line
+                result = ctx.runner().run(pattern, task, options, new InsecureNotice(TracePrinter.around(
+                        new Progress(ctx.err()), options.verbosity(), ctx.err()), ctx.err()));
             } catch (InterruptedException e) {
                 // interrupted before any host started (loading the inventory): nothing ran
                 ctx.err().println("interrupted; nothing was started");

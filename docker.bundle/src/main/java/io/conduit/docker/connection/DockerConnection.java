@@ -52,6 +52,7 @@ import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.connection.Trace;
 import io.conduit.api.connection.WrappedCommand;
 import io.conduit.docker.archive.Tar;
 import io.conduit.docker.client.DockerClients;
@@ -99,6 +100,11 @@ final class DockerConnection implements Connection {
 
     @Override
     public void open(ConnectionParams params) throws IOException {
+        open(params, Trace.OFF);
+    }
+
+    @Override
+    public void open(ConnectionParams params, Trace trace) throws IOException {
         DockerDefaults defaults = plugin.defaults();
         DockerEndpoint endpoint;
         try {
@@ -111,6 +117,11 @@ final class DockerConnection implements Connection {
         String u = params.string(DockerDefaults.USER, params.username());
         user = u == null || u.isBlank() ? null : u.trim();
         DockerClients.Client c = plugin.clients().get(endpoint);
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "docker: daemon " + endpoint.address() + (endpoint.usesTls() ? " (TLS, "
+                    + (endpoint.tlsVerify() ? "verified)" : "NOT verified)") : "")
+                    + ", container \"" + container + "\"");
+        }
         InspectContainerResponse info;
         try {
             info = c.api().inspectContainerCmd(container).exec();
@@ -136,6 +147,13 @@ final class DockerConnection implements Connection {
         }
         containerUser = info.getConfig() == null ? null : info.getConfig().getUser();
         client = c;
+        if (trace.on(Trace.DETAIL)) {
+            trace.line(Trace.DETAIL, "docker: container " + container + " (" + shortId() + ", image "
+                    + (info.getConfig() == null ? "?" : info.getConfig().getImage()) + ") is running; exec user "
+                    + (user != null ? user + " (inventory)" : containerUser == null || containerUser.isBlank()
+                            ? "the image's default (root)" : containerUser + " (the image's)") + ", kill_grace "
+                    + killGrace.toMillis() + " ms");
+        }
         LOG.debug("{}: container {} ({}) on {} is running", key.host(), container, shortId(), endpoint.address());
         if (closed) {
             throw new ConnectionException("connection to container \"" + container + "\" was closed while opening");
@@ -179,7 +197,19 @@ final class DockerConnection implements Connection {
      */
     @Override
     public ExecResult exec(Command command) throws IOException {
+        return exec(command, Trace.OFF);
+    }
+
+    @Override
+    public ExecResult exec(Command command, Trace trace) throws IOException {
         DockerClients.Client c = ready();
+        if (trace.on(Trace.PROTOCOL)) {
+            trace.line(Trace.PROTOCOL, "docker: exec create and start on container " + shortId() + " (" + (command
+                    .argv() != null && noShell ? "argv without /bin/sh" : "/bin/sh -c WRAPPER, line "
+                    + WrappedCommand.of(command.withBecome(null).withEnv(Map.of()).withCwd(null)).line().length()
+                    + " chars") + (command.env().isEmpty() ? "" : ", env " + command.env().keySet())
+                    + (command.become() != null ? ", user " + command.become().user() : "") + ")");
+        }
         if (command.argv() != null && noShell) {
             return run(c, command, null, System.nanoTime());
         }
@@ -876,6 +906,11 @@ final class DockerConnection implements Connection {
 
     @Override
     public void put(Path local, String remotePath, int mode) throws IOException {
+        put(local, remotePath, mode, Trace.OFF);
+    }
+
+    @Override
+    public void put(Path local, String remotePath, int mode, Trace trace) throws IOException {
         DockerClients.Client c = ready();
         checkAbsolute(remotePath);
         int slash = remotePath.lastIndexOf('/');
@@ -894,6 +929,10 @@ final class DockerConnection implements Connection {
         String entry = atomic ? ".conduit-put-" + HexFormat.of().formatHex(randomBytes(8)) : name;
         try (InputStream file = Files.newInputStream(local);
                 InputStream tar = Tar.singleFile(entry, file, size, bits, ids[0], ids[1], mtime)) {
+            if (trace.on(Trace.CONNECTION)) {
+                trace.line(Trace.CONNECTION, "docker: archive API: PUT a tar of " + size + " bytes into " + directory
+                        + (atomic ? " as " + entry + ", then mv " + flags : " (no atomic mv in the container)"));
+            }
             c.api().copyArchiveToContainerCmd(containerId).withRemotePath(directory).withTarInputStream(tar).exec();
         } catch (NotFoundException e) {
             if (isContainerGone(e)) {
@@ -1034,8 +1073,16 @@ final class DockerConnection implements Connection {
 
     @Override
     public void fetch(String remotePath, Path local) throws IOException {
+        fetch(remotePath, local, Trace.OFF);
+    }
+
+    @Override
+    public void fetch(String remotePath, Path local, Trace trace) throws IOException {
         DockerClients.Client c = ready();
         checkAbsolute(remotePath);
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "docker: archive API: GET a tar of " + remotePath);
+        }
         String path = remotePath;
         for (int hop = 0; hop <= MAX_LINK_HOPS; hop++) {
             InputStream in;

@@ -72,6 +72,7 @@ import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.ShellCommand;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.connection.Trace;
 import io.conduit.rest.plugin.RestSettings;
 import io.conduit.rest.tls.ClientTls;
 
@@ -162,6 +163,11 @@ public final class RestConnection implements Connection {
 
     @Override
     public void open(ConnectionParams params) throws IOException {
+        open(params, Trace.OFF);
+    }
+
+    @Override
+    public void open(ConnectionParams params, Trace trace) throws IOException {
         RestSettings s;
         try {
             s = defaults.get().overlay(params);
@@ -205,10 +211,28 @@ public final class RestConnection implements Connection {
         tls = shared.tls();
         peerHost = host;
         client = shared.client();
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "rest: " + base + " (" + (token != null ? "bearer token set" : "no token")
+                    + ")");
+        }
+        if (trace.on(Trace.DETAIL)) {
+            trace.line(Trace.DETAIL, "rest: TLS " + (!s.useSsl() ? "off (use_ssl false): clear text"
+                    : !s.verifySsl() ? "on, certificate NOT verified (verify_ssl false)"
+                    : "on, verifying the chain and host name against " + (s.caFile() != null ? s.caFile()
+                            : "the JDK's trust store")) + "; connect_timeout " + text(s.connectTimeout())
+                    + ", request_timeout " + text(s.requestTimeout()) + ", retries " + s.retries());
+        }
 
         String label = "GET " + path(s.healthPath());
         HttpResponse<InputStream> response = send(label, request(s.healthPath(), null, s.requestTimeout())
                 .header("Accept", JSON).GET().build(), true);
+        if (trace.on(Trace.DETAIL)) {
+            response.sslSession().ifPresent(tlsSession -> trace.line(Trace.DETAIL, "rest: TLS peer " + peer(tlsSession)
+                    + ", " + tlsSession.getProtocol() + " " + tlsSession.getCipherSuite()));
+        }
+        if (trace.on(Trace.PROTOCOL)) {
+            trace.line(Trace.PROTOCOL, "rest: " + label + " -> " + response.statusCode() + " " + response.version());
+        }
         byte[] body = expectOk(label, response, SMALL_BODY_LIMIT, null);
         boolean offered = false;
         boolean cancel = false;
@@ -234,11 +258,21 @@ public final class RestConnection implements Connection {
         heartbeat = beats;
         envOffered = takesEnv;
         opened = true;
+        if (trace.on(Trace.DETAIL)) {
+            trace.line(Trace.DETAIL, "rest: capabilities: " + (offered ? RAW_FILES + " " : "") + (cancel ? CANCEL + " "
+                    : "") + (canBecome ? BECOME + " " : "") + (beats ? HEARTBEAT + " " : "") + (takesEnv ? ENV + " "
+                    : "") + "(raw file streaming " + (raw ? "on" : "off") + ")");
+        }
         LOG.debug("{}: opened {} (raw file streaming {})", where, base, raw ? "on" : "off");
     }
 
     @Override
     public ExecResult exec(Command command) throws IOException {
+        return exec(command, Trace.OFF);
+    }
+
+    @Override
+    public ExecResult exec(Command command, Trace trace) throws IOException {
         RestSettings s = ready();
         if (command.pty()) {
             throw new ConnectionException(where + ": the rest protocol has no terminal, so pty: true cannot work"
@@ -302,6 +336,14 @@ public final class RestConnection implements Connection {
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)).build();
         Exec run = new Exec(id, command.outputLimit());
         execs.add(run);
+        if (trace.on(Trace.PROTOCOL)) {
+            // the body may hold secrets (env values, the become password): only its shape is shown
+            trace.line(Trace.PROTOCOL, "rest: " + label + " id " + id + " (wrapped line " + body.get("command")
+                    .getAsString().length() + " chars, " + (envField ? "env field " + command.env().keySet() + ", "
+                    : "") + (become != null ? "become field, " : "") + "stdin " + stdin.length + " bytes, heartbeat "
+                    + (heartbeat ? "every " + text(HEARTBEAT_EVERY) : "not offered") + ", cancel "
+                    + (cancellable ? "offered" : "not offered") + ")");
+        }
         String password = become == null || become.password() == null || become.password().reveal().length() < 4
                 ? null : become.password().reveal();
         if (password != null) {
@@ -356,6 +398,10 @@ public final class RestConnection implements Connection {
                     throw new ProtocolException(where + ": " + label + ": " + p.getMessage());
                 }
                 throw failure(label, cause);
+            }
+            if (trace.on(Trace.PROTOCOL)) {
+                trace.line(Trace.PROTOCOL, "rest: " + label + " -> " + response.statusCode() + ", "
+                        + response.body().length + " bytes");
             }
             return result(run, label, response, command, timeout, start);
         } finally {
@@ -531,6 +577,11 @@ public final class RestConnection implements Connection {
 
     @Override
     public void put(Path local, String remotePath, int mode) throws IOException {
+        put(local, remotePath, mode, Trace.OFF);
+    }
+
+    @Override
+    public void put(Path local, String remotePath, int mode, Trace trace) throws IOException {
         RestSettings s = ready();
         if (!Files.isRegularFile(local)) {
             throw new FileNotFoundException(local + (Files.isDirectory(local) ? ": is a directory, not a file"
@@ -558,6 +609,10 @@ public final class RestConnection implements Connection {
                     .header("Content-Type", JSON).header("Accept", JSON)
                     .PUT(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)).build(), true);
         }
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "rest: " + label + " " + (raw ? "raw octet stream" : "base64 in JSON") + ", "
+                    + size + " bytes -> " + response.statusCode());
+        }
         byte[] reply = expectWritten(label, response, remotePath);
         if (reply.length > 0) {
             JsonObject written = object(label, response.statusCode(), reply);
@@ -572,6 +627,11 @@ public final class RestConnection implements Connection {
 
     @Override
     public void fetch(String remotePath, Path local) throws IOException {
+        fetch(remotePath, local, Trace.OFF);
+    }
+
+    @Override
+    public void fetch(String remotePath, Path local, Trace trace) throws IOException {
         RestSettings s = ready();
         String label = "GET " + path(s.filesPath()) + "?path=" + remotePath;
         HttpResponse<InputStream> response = send(label, request(s.filesPath(), "path=" + encode(remotePath),
@@ -581,6 +641,10 @@ public final class RestConnection implements Connection {
         Path temp = Files.createTempFile(dir, "." + local.getFileName() + ".", ".part");
         try {
             String type = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+            if (trace.on(Trace.CONNECTION)) {
+                trace.line(Trace.CONNECTION, "rest: " + label + " -> " + response.statusCode() + " "
+                        + (type.startsWith(OCTET) ? "raw octet stream" : "base64 in JSON"));
+            }
             if (response.statusCode() == 200 && type.startsWith(OCTET)) {
                 try (InputStream in = response.body(); OutputStream out = Files.newOutputStream(temp)) {
                     in.transferTo(out);
@@ -936,6 +1000,22 @@ public final class RestConnection implements Connection {
             } finally {
                 inFlight.remove(future);
             }
+        }
+    }
+
+    /** The TLS peer's certificate subject and names, for the trace; never anything secret. */
+    private static String peer(javax.net.ssl.SSLSession session) {
+        try {
+            java.security.cert.Certificate[] chain = session.getPeerCertificates();
+            if (chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate x) {
+                return x.getSubjectX500Principal().getName() + " (issuer " + x.getIssuerX500Principal().getName()
+                        + ", names " + (x.getSubjectAlternativeNames() == null ? "none"
+                                : x.getSubjectAlternativeNames().stream().map(n -> String.valueOf(n.get(1))).toList())
+                        + ")";
+            }
+            return "without an X.509 certificate";
+        } catch (javax.net.ssl.SSLPeerUnverifiedException | java.security.cert.CertificateParsingException e) {
+            return "unverified";
         }
     }
 

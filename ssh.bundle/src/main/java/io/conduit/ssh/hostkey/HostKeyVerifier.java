@@ -33,6 +33,7 @@ public final class HostKeyVerifier implements ServerKeyVerifier {
     private final int port;
     private final Runnable warnOff;
     private final AtomicReference<HostKeyRejectedException> rejection = new AtomicReference<>();
+    private final AtomicReference<String> accepted = new AtomicReference<>();
 
     /**
      * @param knownHosts the file to check against
@@ -50,6 +51,15 @@ public final class HostKeyVerifier implements ServerKeyVerifier {
         this.host = host;
         this.port = port;
         this.warnOff = warnOff;
+    }
+
+    /**
+     * @return how the key was accepted, for the connection's trace ({@code -vv}): the key's type and fingerprint
+     *         and the known_hosts file and line that holds it, or that it was recorded or not checked;
+     *         {@code null} before a key was accepted
+     */
+    public String accepted() {
+        return accepted.get();
     }
 
     /** @return the reason the key was refused, or {@code null} */
@@ -87,6 +97,7 @@ public final class HostKeyVerifier implements ServerKeyVerifier {
         if (mode == HostKeyChecking.OFF) {
             warnOff.run();
             LOG.debug("{}: host key not checked (host_key_checking off): {}", where, presented);
+            accepted.set(presented + " NOT checked (host_key_checking off)");
             return true;
         }
         List<KnownHosts.Line> lines;
@@ -108,6 +119,8 @@ public final class HostKeyVerifier implements ServerKeyVerifier {
                 continue;
             }
             if (KeyUtils.compareKeys(serverKey, l.key())) {
+                accepted.set(presented + " matches " + knownHosts.file() + ":" + l.line() + " (host_key_checking "
+                        + mode.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + ")");
                 return true;
             }
             if (mismatch == null || (!sameType(mismatch, serverKey) && sameType(l, serverKey))) {
@@ -130,6 +143,8 @@ public final class HostKeyVerifier implements ServerKeyVerifier {
                 int line = knownHosts.add(host, port, serverKey, hashNew);
                 LOG.info("{}: new host, recorded its {} in {}:{} (host_key_checking accept-new)", where, presented,
                         knownHosts.file(), line);
+                accepted.set(presented + " is new; recorded in " + knownHosts.file() + ":" + line
+                        + " (host_key_checking accept-new)");
                 return true;
             } catch (IOException e) {
                 return reject(new HostKeyRejectedException(where + ": could not record the new " + presented

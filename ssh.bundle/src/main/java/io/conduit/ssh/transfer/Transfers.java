@@ -67,6 +67,16 @@ public final class Transfers {
     private volatile boolean noSftp;
 
     /**
+     * @param s the host's settings
+     * @return {@code sftp} or {@code scp}: the method the next transfer uses (after a fallback, the one the last
+     *         transfer used), for the connection's trace
+     */
+    public String method(SshSettings s) {
+        return s.transferMethod() == TransferMethod.SCP || (s.transferMethod() == TransferMethod.AUTO && noSftp)
+                ? "scp" : "sftp";
+    }
+
+    /**
      * Copies a local file to the host.
      *
      * @param session the open session
