@@ -31,7 +31,7 @@ import java.util.Map;
  *
  * <p><b>Become.</b> {@code sudo} is given a random prompt ({@code -p}) and {@code su} prints its own; the
  * password is written only when that prompt appears ({@link #awaitStart}), once. Before the wrapper's start line
- * ({@code MARKER PGID}) appears, stderr (stdout under a pty) is the become tool's talk and is not passed on; a
+ * ({@code MARKER PID}) appears, stderr (stdout under a pty) is the become tool's talk and is not passed on; a
  * second prompt means the password was refused. Nothing is written to stdin that the become tool did not ask
  * for, so NOPASSWD rules and root logins never see the password (Ansible's become plugins wait for the prompt
  * the same way).
@@ -45,6 +45,9 @@ public final class WrappedCommand {
      * {@code STDIN_BYTES} is -1 under a pty (no control input: the command is exec'd in the foreground). The
      * first {@code ENV_BYTES} of its input are {@code export NAME='value'} lines, evaluated before the command
      * starts: environment values travel on the input, not on a command line that {@code ps} shows every user.
+     * The start line comes before the environment is read (with become, the input is written only after it) and
+     * before the command starts in the background, so that nothing the command writes can precede it and be
+     * taken for the become tool's talk.
      */
     static final String WRAPPER = """
             m=$1 n=$2 s=$3 h=${4:-0} e=${5:-0} c= g= x= k= t=
@@ -59,6 +62,7 @@ public final class WrappedCommand {
             { trap '' HUP INT TERM; while [ -t 0 ]; do sleep 1; done; kill -TERM 0; sleep 2; kill -KILL 0; } <&3 \
             >/dev/null 2>&1 & k=$!; exec 3<&-; sh -c "$s"; r=$?; kill $k 2>/dev/null; exit $r; fi
             if [ -r /proc/$$/stat ]; then read -r l </proc/$$/stat; l=${l##*) }; set -- $l; t=${20}; fi
+            printf '%s %s\\n' "$m" "$$" >&2
             exec 3<&0
             if [ "$e" -gt 0 ]; then eval "$(head -c "$e" <&3)"; fi
             if command -v setsid >/dev/null 2>&1; then g=setsid; else g=; fi
@@ -70,7 +74,6 @@ public final class WrappedCommand {
             | $g sh -c "$s" 3<&- & c=$!
             if [ -n "$g" ]; then g=-$c; else g=$c; fi
             exec 3<&-
-            printf '%s %s\\n' "$m" "$c" >&2
             [ -n "$x" ] && z
             wait $c 2>/dev/null; r=$?
             [ -n "$x" ] || exit $r
