@@ -32,6 +32,27 @@ final class Conduit {
     private Conduit() {
     }
 
+    /**
+     * Starts bin/conduit for a test that reads its stdout as it comes ({@link Process#getInputStream()}); stderr
+     * goes to {@code err}. The caller bounds its reads and destroys the process when done.
+     *
+     * @param err where stderr goes
+     * @param args its arguments
+     * @return the running process, its stdin closed
+     */
+    static Process start(Path err, String... args) throws IOException {
+        Path bin = DIST.resolve("bin/conduit");
+        assertTrue(Files.isExecutable(bin), bin + " is missing: the package phase assembles it");
+        List<String> command = new ArrayList<>();
+        command.add(bin.toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().remove("CONDUIT_DEBUG");
+        pb.environment().remove("CONDUIT_DATA");
+        return pb.start();
+    }
+
     static Result run(String... args) throws IOException, InterruptedException {
         return withInput(null, args);
     }

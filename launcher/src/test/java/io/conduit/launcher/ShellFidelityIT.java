@@ -88,7 +88,7 @@ class ShellFidelityIT {
 
         assertEquals(0, words.exit(), words::toString);
         assertTrue(words.out().contains("  -t 5 -i x --json\n"), "the words reached the host: " + words);
-        assertRefused(typo, "unknown option", "--jsn", "did you mean --json?");
+        assertRefused(typo, "unknown option", "--jsn", "did you mean --json");
         assertRefused(forks, "-f/--forks", "\"abc\"", "1 or more");
         assertFalse(forks.err().contains("coerce"), forks::toString);
         assertRefused(zero, "-f/--forks", "\"0\"");

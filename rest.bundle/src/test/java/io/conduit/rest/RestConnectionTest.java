@@ -123,6 +123,8 @@ class RestConnectionTest {
             assertEquals(1000, r.stdout().length);
             assertTrue(r.stdoutTruncated());
             assertFalse(r.stderrTruncated());
+            assertEquals(99_000, r.stdoutDropped(), "the agent's count and the plugin's, in all");
+            assertEquals(0, r.stderrDropped());
         }
     }
 

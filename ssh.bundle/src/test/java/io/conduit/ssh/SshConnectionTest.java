@@ -113,6 +113,8 @@ class SshConnectionTest {
         assertEquals(1000, r.stdout().length);
         assertTrue(r.stdoutTruncated());
         assertFalse(r.stderrTruncated());
+        assertEquals(4_999_000, r.stdoutDropped());
+        assertEquals(0, r.stderrDropped());
         assertEquals("tail\n", r.stderrText());
     }
 

@@ -14,15 +14,53 @@ import java.util.Objects;
  * @param duration how long the command ran
  * @param stdoutTruncated whether stdout went past the limit and was cut
  * @param stderrTruncated whether stderr went past the limit and was cut
+ * @param stdoutDropped bytes of stdout written past the limit and dropped: 0 when nothing was cut,
+ *        {@link #UNCOUNTED} when it was cut but the plugin did not count what it dropped
+ * @param stderrDropped the same for stderr
+ * @since 1.2 (the dropped counts; the constructor without them leaves them uncounted)
  */
 public record ExecResult(int exitCode, byte[] stdout, byte[] stderr, Duration duration, boolean stdoutTruncated,
-        boolean stderrTruncated) {
+        boolean stderrTruncated, long stdoutDropped, long stderrDropped) {
 
-    /** Copies the arrays in. */
+    /** A dropped count for output that was cut at the limit without counting what went past it. */
+    public static final long UNCOUNTED = -1;
+
+    /**
+     * Copies the arrays in and makes flags and counts agree: a positive count means truncated; a truncated stream
+     * without a positive count is {@link #UNCOUNTED}; a stream not truncated dropped 0.
+     */
     public ExecResult {
         stdout = stdout == null ? new byte[0] : stdout.clone();
         stderr = stderr == null ? new byte[0] : stderr.clone();
         duration = duration == null ? Duration.ZERO : duration;
+        stdoutTruncated |= stdoutDropped > 0;
+        stderrTruncated |= stderrDropped > 0;
+        stdoutDropped = dropped(stdoutTruncated, stdoutDropped);
+        stderrDropped = dropped(stderrTruncated, stderrDropped);
+    }
+
+    /**
+     * A result whose truncated streams are {@link #UNCOUNTED} (the constructor of API 1.1).
+     *
+     * @param exitCode the exit status
+     * @param stdout standard output kept
+     * @param stderr standard error kept
+     * @param duration how long the command ran
+     * @param stdoutTruncated whether stdout was cut
+     * @param stderrTruncated whether stderr was cut
+     */
+    public ExecResult(int exitCode, byte[] stdout, byte[] stderr, Duration duration, boolean stdoutTruncated,
+            boolean stderrTruncated) {
+        this(exitCode, stdout, stderr, duration, stdoutTruncated, stderrTruncated, 0, 0);
+    }
+
+    /**
+     * @param truncated whether a stream was cut
+     * @param count the bytes said to be dropped
+     * @return the count as stored: 0 for a stream not cut, {@link #UNCOUNTED} for one cut without a positive count
+     */
+    private static long dropped(boolean truncated, long count) {
+        return !truncated ? 0 : count > 0 ? count : UNCOUNTED;
     }
 
     /**
@@ -36,7 +74,7 @@ public record ExecResult(int exitCode, byte[] stdout, byte[] stderr, Duration du
      */
     public static ExecResult of(int exitCode, OutputBuffer stdout, OutputBuffer stderr, Duration duration) {
         return new ExecResult(exitCode, stdout.toByteArray(), stderr.toByteArray(), duration, stdout.truncated(),
-                stderr.truncated());
+                stderr.truncated(), stdout.dropped(), stderr.dropped());
     }
 
     /** @return a copy of stdout */
@@ -65,7 +103,8 @@ public record ExecResult(int exitCode, byte[] stdout, byte[] stderr, Duration du
     public boolean equals(Object o) {
         return o instanceof ExecResult r && exitCode == r.exitCode && Arrays.equals(stdout, r.stdout)
                 && Arrays.equals(stderr, r.stderr) && duration.equals(r.duration)
-                && stdoutTruncated == r.stdoutTruncated && stderrTruncated == r.stderrTruncated;
+                && stdoutTruncated == r.stdoutTruncated && stderrTruncated == r.stderrTruncated
+                && stdoutDropped == r.stdoutDropped && stderrDropped == r.stderrDropped;
     }
 
     @Override

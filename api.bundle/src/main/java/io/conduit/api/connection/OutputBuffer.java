@@ -55,6 +55,11 @@ public final class OutputBuffer extends OutputStream {
         return total;
     }
 
+    /** @return how many bytes were written past the limit and dropped, 0 or more */
+    public synchronized long dropped() {
+        return total - size;
+    }
+
     /** @return whether bytes were dropped */
     public synchronized boolean truncated() {
         return total > size;

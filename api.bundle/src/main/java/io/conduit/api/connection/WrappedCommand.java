@@ -46,6 +46,9 @@ public final class WrappedCommand {
      * {@code STDIN_BYTES} is -1 under a pty (no control input: the command is exec'd in the foreground). The
      * first {@code ENV_BYTES} of its input are {@code export NAME='value'} lines, evaluated before the command
      * starts: environment values travel on the input, not on a command line that {@code ps} shows every user.
+     * The start line comes before the environment is read (with become, the input is written only after it) and
+     * before the command starts in the background, so that nothing the command writes can precede it and be
+     * taken for the become tool's talk.
      */
     static final String WRAPPER = """
             m=$1 n=$2 s=$3 h=${4:-0} e=${5:-0} c= g= x= k= t=
@@ -60,8 +63,8 @@ public final class WrappedCommand {
             { trap '' HUP INT TERM; while [ -t 0 ]; do sleep 1; done; kill -TERM 0; sleep 2; kill -KILL 0; } <&3 \
             >/dev/null 2>&1 & k=$!; exec 3<&-; sh -c "$s"; r=$?; kill $k 2>/dev/null; exit $r; fi
             if [ -r /proc/$$/stat ]; then read -r l </proc/$$/stat; l=${l##*) }; set -- $l; t=${20}; fi
-            exec 3<&0
             printf '%s %s\\n' "$m" "$$" >&2
+            exec 3<&0
             if [ "$e" -gt 0 ]; then eval "$(head -c "$e" <&3)"; fi
             if command -v setsid >/dev/null 2>&1; then g=setsid; else g=; fi
             { exec 2>/dev/null; [ "$n" -gt 0 ] && head -c "$n" <&3; exec >/dev/null; \

@@ -124,6 +124,24 @@ class WrappedCommandTest {
     }
 
     @Test
+    void withBecomeTheEnvironmentArrivesAndTheCommandsFirstStderrIsKept() throws Exception {
+        // the start line once came after the environment was read (which, with become, is written only after the
+        // start line: a hang) and after the command started (its first stderr bytes were dropped as the become
+        // tool's talk, now and then); sudo to root asks no password here (this test runs as root)
+        Command c = Command.shell("printf early >&2; printf '%s' \"$GREETING\"").withEnv(java.util.Map.of("GREETING",
+                "hi")).withBecome(Become.sudo("root", null));
+        for (int i = 0; i < 5; i++) {
+            Run r = start(c, false);
+            r.wrapped().awaitStart(r.process().getOutputStream(), System.nanoTime() + 20_000_000_000L);
+            r.process().getOutputStream().write(r.wrapped().input());
+            r.process().getOutputStream().flush(); // kept open: its end would stop the command
+            r.finish();
+            assertEquals("hi", r.out().toString(StandardCharsets.UTF_8));
+            assertEquals("early", r.err().toString(StandardCharsets.UTF_8), "run " + i);
+        }
+    }
+
+    @Test
     void noPasswordIsWrittenWithoutAPrompt() throws Exception {
         // sudo that never asks (this test runs as root, or sudo is missing: both end without a prompt)
         WrappedCommand w = WrappedCommand.of(Command.shell("id -u").withBecome(Become.sudo("root",

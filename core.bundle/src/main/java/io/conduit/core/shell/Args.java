@@ -34,10 +34,11 @@ final class Args {
      * @param forks {@code -f} as given, or null
      * @param timeout {@code -t} as given, or null
      * @param inventory {@code -i} as given, or null
+     * @param outputLimit {@code --output-limit} as given, or null
      * @return the run's options, unset ones left to the runner's defaults
      * @throws IllegalArgumentException a value is not valid (the message names the option and what to give)
      */
-    static RunOptions runOptions(String forks, String timeout, String inventory) {
+    static RunOptions runOptions(String forks, String timeout, String inventory, String outputLimit) {
         Integer n = null;
         if (forks != null) {
             try {
@@ -51,7 +52,30 @@ final class Args {
             }
         }
         return new RunOptions(inventory == null || inventory.isEmpty() ? null : inventory, n,
-                duration("-t/--timeout", timeout), null);
+                duration("-t/--timeout", timeout), bytes("--output-limit", outputLimit));
+    }
+
+    /**
+     * @param option the option, for the message
+     * @param value a number of bytes, 0 or more, with an optional binary suffix k, m or g (4k = 4096); or null
+     * @return the bytes, or null when not given
+     * @throws IllegalArgumentException the value is not such a number
+     */
+    static Long bytes(String option, String value) {
+        if (value == null) {
+            return null;
+        }
+        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+        int shift = v.endsWith("k") ? 10 : v.endsWith("m") ? 20 : v.endsWith("g") ? 30 : 0;
+        String digits = shift == 0 ? v : v.substring(0, v.length() - 1);
+        if (!digits.isEmpty() && digits.chars().allMatch(c -> c >= '0' && c <= '9') && digits.length() <= 12) {
+            long n = Long.parseLong(digits);
+            if (n <= (Integer.MAX_VALUE - 8L) >> shift) {
+                return n << shift;
+            }
+        }
+        throw new IllegalArgumentException(option + ": \"" + value + "\" is not a number of bytes; give 0 or more,"
+                + " e.g. 4096, 64k or 1m (at most 2047m)");
     }
 
     static Duration duration(String option, String value) {

@@ -312,6 +312,7 @@ public final class ConduitCommands {
             case "--forks" -> String.valueOf(defaults.forks());
             case "--timeout" -> defaults.hostTimeout().toSeconds() + "s";
             case "--inventory" -> defaults.inventory();
+            case "--output-limit" -> String.valueOf(defaults.outputLimit());
             default -> null;
         };
     }

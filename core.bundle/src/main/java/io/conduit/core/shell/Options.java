@@ -43,15 +43,62 @@ final class Options {
                 + " Secrets are never shown")
         boolean[] verbose = new boolean[0];
 
+        @Option(names = "--output-limit", paramLabel = "BYTES",
+                description = "bytes of stdout and of stderr kept per host, e.g. 4096, 64k or 1m; the rest is counted"
+                        + " and dropped (default: ${DEFAULT-VALUE})")
+        String outputLimit;
+
         RunOptions runOptions() {
-            return Args.runOptions(forks, timeout, inventory.inventory).withVerbosity(verbose.length);
+            return Args.runOptions(forks, timeout, inventory.inventory, outputLimit).withVerbosity(verbose.length);
         }
     }
 
-    /** How results are printed. */
+    /** How results are printed, and where each host's output is kept. */
     static final class OutputOptions {
-        @Option(names = "--json", description = "print one JSON document when the run ends")
+        @Option(names = "--json", description = "print one JSON document when the run ends (output that is not"
+                + " UTF-8 in stdout_base64/stderr_base64)")
         boolean json;
+
+        @Option(names = "--json-lines", description = "print one JSON object per line: each host as it finishes,"
+                + " then {\"summary\": ...}")
+        boolean jsonLines;
+
+        // not -o, which is the output directory here as in parallel-ssh; Ansible's long name
+        @Option(names = "--one-line", description = "print one line per host, its output's newlines shown as \\n")
+        boolean oneLine;
+
+        @Option(names = "--raw", description = "print the hosts' output bytes as they are; by default control"
+                + " characters and bytes that are not UTF-8 are shown escaped (\\e, \\r, \\xHH)")
+        boolean raw;
+
+        @Option(names = {"-o", "--outdir"}, paramLabel = "DIR", description = "keep each host's stdout in DIR/HOST"
+                + " (created if missing; / and %% in a host name written %%2F, %%25)")
+        String outDir;
+
+        @Option(names = {"-e", "--errdir"}, paramLabel = "DIR", description = "keep each host's stderr in DIR/HOST")
+        String errDir;
+
+        /**
+         * @param ctx where to print
+         * @return the printer these options ask for, its directories created
+         * @throws IllegalArgumentException options that do not go together, or a directory that cannot be written
+         */
+        ResultPrinter printer(ShellContext ctx) {
+            int formats = (json ? 1 : 0) + (jsonLines ? 1 : 0) + (oneLine ? 1 : 0);
+            if (formats > 1) {
+                throw new IllegalArgumentException("--json, --json-lines and --one-line each choose how results are"
+                        + " printed; give one of them");
+            }
+            if (raw && formats > 0) {
+                throw new IllegalArgumentException("--raw applies to the default view: JSON carries the bytes"
+                        + " exactly already, and --one-line needs its output's newlines escaped; drop --raw or the"
+                        + " other option");
+            }
+            ResultPrinter.Format format = json ? ResultPrinter.Format.JSON : jsonLines
+                    ? ResultPrinter.Format.JSON_LINES : oneLine ? ResultPrinter.Format.ONE_LINE
+                    : ResultPrinter.Format.BLOCKS;
+            return new ResultPrinter(format, raw, HostFiles.of(outDir, errDir), ctx.out(), ctx.err());
+        }
     }
 
     /** {@code -b}, {@code --become-user}, {@code --become-method}, {@code -K}, {@code --become-password-file}. */

@@ -48,24 +48,29 @@ final class TaskCommands {
 
         int execute(String pattern, Task task) throws Exception {
             RunOptions options = run.runOptions();
+            ResultPrinter printer = output.printer(ctx); // checks the options and -o/-e before anything runs
             RunResult result;
             try {
-                // -v's trace lines, and the run's insecure choices (host_key_checking: off, a token over plain
-                // HTTP) in one line
-                result = ctx.runner().run(pattern, task, options, new InsecureNotice(TracePrinter.around(
-                        new Progress(ctx.err()), options.verbosity(), ctx.err()), ctx.err()));
+                // each host is printed (and its -o/-e files written) as it finishes, from the runner's threads;
+                // -v's trace lines as they come; the run's insecure choices (host_key_checking: off, a token over
+                // plain HTTP) in one line
+                result = ctx.runner().run(pattern, task, options, new InsecureNotice(TracePrinter.around(printer,
+                        options.verbosity(), ctx.err()), ctx.err()));
             } catch (InterruptedException e) {
                 // interrupted before any host started (loading the inventory): nothing ran
                 ctx.err().println("interrupted; nothing was started");
                 return Args.EXIT_INTERRUPTED;
             }
-            boolean interrupted = Thread.interrupted(); // the runner stopped every host and reports each
-            ResultPrinter.print(result, output.json, ctx.out());
+            // the runner stopped every host and reports each; cleared first, as files are not written on an
+            // interrupted thread
+            boolean interrupted = Thread.interrupted();
+            printer.end(result);
             if (interrupted) {
                 ctx.err().println("interrupted: each host's line says whether its command was stopped");
                 return Args.EXIT_INTERRUPTED;
             }
-            return result.succeeded() ? Args.EXIT_OK : Args.EXIT_HOSTS_FAILED;
+            // a host's output that -o/-e could not keep fails the run as a host would: a script must notice
+            return result.succeeded() && !printer.filesFailed() ? Args.EXIT_OK : Args.EXIT_HOSTS_FAILED;
         }
     }
 

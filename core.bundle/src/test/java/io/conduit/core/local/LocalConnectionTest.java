@@ -86,6 +86,7 @@ class LocalConnectionTest {
         ExecResult r = connection.exec(Command.shell("head -c 100000 /dev/zero").withOutputLimit(1000));
         assertEquals(1000, r.stdout().length);
         assertTrue(r.stdoutTruncated());
+        assertEquals(99_000, r.stdoutDropped());
     }
 
     @Test

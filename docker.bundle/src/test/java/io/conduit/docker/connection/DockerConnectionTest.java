@@ -120,6 +120,8 @@ class DockerConnectionTest {
             assertEquals(1000, r.stdout().length);
             assertTrue(r.stdoutTruncated());
             assertFalse(r.stderrTruncated());
+            assertEquals(4_999_000, r.stdoutDropped());
+            assertEquals(0, r.stderrDropped());
             assertEquals("done\n", r.stderrText());
         }
     }

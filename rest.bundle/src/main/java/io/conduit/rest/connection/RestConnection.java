@@ -490,7 +490,21 @@ public final class RestConnection implements Connection {
         out.write(output(label, result, "stdout", base64));
         err.write(output(label, result, "stderr", base64));
         return new ExecResult(rc.getAsInt(), out.toByteArray(), err.toByteArray(), duration,
-                out.truncated() || flag(result, "stdout_truncated"), err.truncated() || flag(result, "stderr_truncated"));
+                out.truncated() || flag(result, "stdout_truncated"), err.truncated() || flag(result, "stderr_truncated"),
+                dropped(out, result, "stdout"), dropped(err, result, "stderr"));
+    }
+
+    /**
+     * The bytes of a stream dropped in all: what the agent dropped at its limit ({@code STREAM_dropped}; an agent
+     * older than that field only says {@code STREAM_truncated}, and the count is then unknown) plus what this side
+     * dropped at the run's limit.
+     */
+    private static long dropped(OutputBuffer kept, JsonObject result, String stream) {
+        JsonElement n = result.get(stream + "_dropped");
+        if (n != null && n.isJsonPrimitive() && n.getAsJsonPrimitive().isNumber() && n.getAsLong() >= 0) {
+            return n.getAsLong() + kept.dropped();
+        }
+        return flag(result, stream + "_truncated") ? ExecResult.UNCOUNTED : kept.dropped();
     }
 
     /**

@@ -124,9 +124,12 @@ public final class CommandRunner {
      * @param stopped why it was ended early, or {@code null} when it ended by itself
      * @param stopOutcome for a stopped command, whether the wrapper confirmed that its whole group is gone;
      *        {@code null} otherwise
+     * @param stdoutDropped bytes of stdout past the output limit, dropped
+     * @param stderrDropped bytes of stderr past the output limit, dropped
      */
     public record Outcome(int exitCode, byte[] stdout, byte[] stderr, boolean stdoutTruncated,
-            boolean stderrTruncated, StopReason stopped, StopOutcome stopOutcome, Duration duration) {
+            boolean stderrTruncated, StopReason stopped, StopOutcome stopOutcome, Duration duration,
+            long stdoutDropped, long stderrDropped) {
         /** @return whether the timeout ended it */
         public boolean timedOut() {
             return stopped == StopReason.TIMEOUT;
@@ -269,7 +272,8 @@ public final class CommandRunner {
         StopOutcome outcome = run.outcome;
         int exit = process.isAlive() ? -1 : process.exitValue();
         return new Outcome(exit, out.toByteArray(), err.toByteArray(), out.truncated(), err.truncated(),
-                outcome == null ? null : reason, outcome, Duration.ofNanos(System.nanoTime() - start));
+                outcome == null ? null : reason, outcome, Duration.ofNanos(System.nanoTime() - start), out.dropped(),
+                err.dropped());
     }
 
     /** How a command whose stop was asked for ended. */

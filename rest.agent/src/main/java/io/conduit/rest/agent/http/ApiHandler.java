@@ -294,6 +294,8 @@ public final class ApiHandler implements HttpHandler {
         body.addProperty("output_encoding", outputEncoding);
         body.addProperty("stdout_truncated", outcome.stdoutTruncated());
         body.addProperty("stderr_truncated", outcome.stderrTruncated());
+        body.addProperty("stdout_dropped", outcome.stdoutDropped());
+        body.addProperty("stderr_dropped", outcome.stderrDropped());
         body.addProperty("timed_out", outcome.timedOut());
         if (outcome.stopped() != null) {
             body.addProperty("stopped", outcome.stopped().wire());

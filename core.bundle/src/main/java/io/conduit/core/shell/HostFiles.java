@@ -1,0 +1,118 @@
+package io.conduit.core.shell;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import io.conduit.api.task.HostResult;
+import io.conduit.core.source.InventoryCatalog;
+
+/**
+ * {@code -o DIR} and {@code -e DIR}: each host's stdout and stderr kept in a file named after the host, as
+ * parallel-ssh's {@code --outdir}/{@code --errdir} do. A file holds exactly the bytes kept (up to the output
+ * limit; whether and how much was cut is in the printed result, never inside the file, which may be binary).
+ * Every selected host gets its files, empty when it printed nothing or was never reached, and a file of an
+ * earlier run with the same name is replaced.
+ */
+final class HostFiles {
+    private final Path outDir;
+    private final Path errDir;
+
+    private HostFiles(Path outDir, Path errDir) {
+        this.outDir = outDir;
+        this.errDir = errDir;
+    }
+
+    /**
+     * Resolves and creates the directories before anything runs, so that a bad one stops the run.
+     *
+     * @param outDir {@code -o} as given, or {@code null}
+     * @param errDir {@code -e} as given, or {@code null}
+     * @return the files, or {@code null} when neither option was given
+     * @throws IllegalArgumentException a directory cannot be created or written (the message names the option)
+     */
+    static HostFiles of(String outDir, String errDir) {
+        if (outDir == null && errDir == null) {
+            return null;
+        }
+        return new HostFiles(directory("-o/--outdir", outDir), directory("-e/--errdir", errDir));
+    }
+
+    private static Path directory(String option, String name) {
+        if (name == null) {
+            return null;
+        }
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException(option + ": an empty name; give a directory");
+        }
+        Path dir = InventoryCatalog.resolve(name);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + ": cannot create " + dir + " (" + e.getMessage()
+                    + "); give a directory you can write");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new IllegalArgumentException(option + ": " + dir + " is not writable; give a directory you can"
+                    + " write");
+        }
+        return dir;
+    }
+
+    /**
+     * Writes one host's files. Uses plain streams, not channels: a worker thread reporting after an interrupt
+     * (Ctrl-C, a host timeout) must still be able to write.
+     *
+     * @param host the host's result
+     * @return what could not be written, for the operator, or {@code null} when all was written
+     */
+    String save(HostResult host) {
+        String name = fileName(host.host());
+        StringBuilder problems = new StringBuilder();
+        write("-o", outDir, name, host.stdout(), problems);
+        write("-e", errDir, name, host.stderr(), problems);
+        return problems.isEmpty() ? null : problems.toString();
+    }
+
+    private static void write(String option, Path dir, String name, byte[] bytes, StringBuilder problems) {
+        if (dir == null) {
+            return;
+        }
+        Path file = dir.resolve(name);
+        try (OutputStream out = new FileOutputStream(file.toFile())) {
+            out.write(bytes);
+        } catch (IOException e) {
+            problems.append(problems.isEmpty() ? "" : "; ").append(option).append(": cannot write ").append(file)
+                    .append(" (").append(e.getMessage()).append(")");
+        }
+    }
+
+    /**
+     * The file name for a host: its inventory name, with {@code /}, {@code \}, {@code %} and control characters
+     * written {@code %XX} (and a name of only dots, such as {@code ..}, as {@code %2E}s), so that every name stays
+     * inside the directory and two hosts never share a file.
+     *
+     * @param host an inventory name
+     * @return a file name, never empty
+     */
+    static String fileName(String host) {
+        if (host.isEmpty() || host.chars().allMatch(c -> c == '.')) {
+            return host.isEmpty() ? "%" : "%2E".repeat(host.length());
+        }
+        StringBuilder s = new StringBuilder(host.length());
+        for (byte b : host.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if (c == '/' || c == '\\' || c == '%' || c < 0x20 || c == 0x7f) {
+                s.append(String.format(Locale.ROOT, "%%%02X", c));
+            } else {
+                s.append((char) c);
+            }
+        }
+        // non-ASCII bytes were appended one per char above: turn them back into the name's own characters
+        return new String(s.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+    }
+}
