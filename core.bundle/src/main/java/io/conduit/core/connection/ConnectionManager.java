@@ -34,8 +34,8 @@ import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.Trace;
 import io.conduit.core.registry.PluginBinding;
 import io.conduit.core.registry.PluginListener;
-import io.conduit.core.config.ConfigCheck;
-import io.conduit.core.config.Configured;
+import io.conduit.api.support.ConfigCheck;
+import io.conduit.api.support.Configured;
 import io.conduit.core.registry.PluginRegistry;
 
 /**

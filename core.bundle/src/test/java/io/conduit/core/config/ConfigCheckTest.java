@@ -9,6 +9,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.conduit.api.support.ConfigCheck;
+import io.conduit.api.support.Configured;
 import io.conduit.core.connection.ConnectionsConfig;
 import io.conduit.core.run.RunnerConfig;
 

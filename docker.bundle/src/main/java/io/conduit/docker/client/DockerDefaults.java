@@ -8,6 +8,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.conduit.api.support.ConfigCheck;
+import io.conduit.api.support.Configured;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.connection.OptionType;
 

@@ -27,7 +27,7 @@ import io.conduit.api.connection.ConnectionName;
 import io.conduit.api.connection.ConnectionPlugin;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.docker.client.DockerClients;
-import io.conduit.docker.client.Configured;
+import io.conduit.api.support.Configured;
 import io.conduit.docker.client.DockerConfig;
 import io.conduit.docker.client.DockerDefaults;
 

@@ -26,7 +26,7 @@ import io.conduit.api.inventory.Inventory;
 import io.conduit.api.inventory.InventoryException;
 import io.conduit.api.inventory.InventorySource;
 import io.conduit.api.inventory.InventorySourceName;
-import io.conduit.docker.client.Configured;
+import io.conduit.api.support.Configured;
 import io.conduit.docker.client.DockerClients;
 import io.conduit.docker.client.DockerConfig;
 import io.conduit.docker.client.DockerDefaults;

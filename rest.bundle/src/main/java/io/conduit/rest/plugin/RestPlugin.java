@@ -17,6 +17,8 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.conduit.api.support.ConfigCheck;
+import io.conduit.api.support.Configured;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionName;

@@ -1,4 +1,4 @@
-package io.conduit.ssh;
+package io.conduit.api.support;
 
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -14,9 +14,6 @@ import java.util.function.Supplier;
  * PID, the key, the value and what to do. Without this, DS throws a bare {@code NumberFormatException} from
  * the annotation's method (99-156 lines of stack trace per command), and reads {@code yes} or {@code maybe} for
  * a boolean as {@code false} without a word.
- *
- * <p>The same as core's {@code io.conduit.core.config.ConfigCheck}: a plugin imports only the API, which holds
- * no implementation, so each plugin bundle carries its own copy.
  *
  * <p>A component keeps the outcome as a {@link Configured}: it activates either way, logs the problem once, and
  * each use says that the configuration is invalid instead of the component disappearing.
@@ -106,8 +103,14 @@ public final class ConfigCheck {
         }
     }
 
-    /** The DS 112.8.2.2 name mapping of an annotation method: {@code __} to {@code _}, {@code _} to {@code .}. */
-    static String key(String method) {
+    /**
+     * The property key of a configuration annotation's method, by the Declarative Services name mapping (OSGi
+     * Compendium 112.8.2.2): {@code __} becomes {@code _}, a single {@code _} becomes {@code .}.
+     *
+     * @param method the method's name
+     * @return the key in the {@code .cfg} file
+     */
+    public static String key(String method) {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < method.length(); i++) {
             char c = method.charAt(i);

@@ -1,4 +1,4 @@
-package io.conduit.ssh;
+package io.conduit.api.support;
 
 /**
  * A component's validated settings, or why its configuration is invalid. A component holds one in a
