@@ -25,6 +25,7 @@ import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.FileNames;
 import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.StopOutcome;
@@ -214,9 +215,12 @@ final class LocalConnection implements Connection {
 
     @Override
     public void put(Path local, String remotePath, int mode) throws IOException {
-        Path target = Path.of(remotePath);
-        Path dir = target.toAbsolutePath().getParent();
-        Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".conduit-tmp");
+        Path target = Path.of(FileNames.intoDirectory(remotePath, local.getFileName().toString()));
+        if (Files.isDirectory(target)) {
+            throw new ConnectionException(key.host() + ": put: " + remotePath + " is a directory; give the file's"
+                    + " path, or end it with / to put the file into it");
+        }
+        Path temp = FileNames.createTemporarySibling(target);
         try {
             Files.copy(local, temp, StandardCopyOption.REPLACE_EXISTING);
             Set<PosixFilePermission> permissions = mode == KEEP_MODE ? Files.getPosixFilePermissions(local)
@@ -234,10 +238,26 @@ final class LocalConnection implements Connection {
 
     @Override
     public void fetch(String remotePath, Path local) throws IOException {
+        Path source = Path.of(remotePath);
+        if (!Files.exists(source)) {
+            throw new RemoteFileNotFoundException(key.host() + ": no such file " + remotePath);
+        }
+        if (Files.isDirectory(source)) {
+            throw new ConnectionException(key.host() + ": fetch " + remotePath + ": it is a directory; fetch copies"
+                    + " single files");
+        }
+        Path temp = FileNames.createTemporarySibling(local);
         try {
-            Files.copy(Path.of(remotePath), local, StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING);
+            try {
+                Files.move(temp, local, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, local, StandardCopyOption.REPLACE_EXISTING);
+            }
         } catch (NoSuchFileException e) {
             throw new RemoteFileNotFoundException(key.host() + ": no such file " + remotePath);
+        } finally {
+            Files.deleteIfExists(temp);
         }
     }
 
