@@ -227,7 +227,7 @@ class DockerConnectionTest {
             String sha = sha256(big);
             assertEquals(sha + "  /tmp/big.bin", sh(c, "sha256sum /tmp/big.bin").stdoutText().trim());
             assertEquals("750", sh(c, "stat -c %a /tmp/big.bin").stdoutText().trim());
-            assertEquals("", sh(c, "ls -a /tmp | grep conduit-put || true").stdoutText().trim(), "temp file left");
+            assertEquals("", sh(c, "ls -a /tmp | grep -F .conduit- || true").stdoutText().trim(), "temp file left");
             Path fetched = tmp.resolve("big.back");
             start = System.nanoTime();
             c.fetch("/tmp/big.bin", fetched);
@@ -271,7 +271,7 @@ class DockerConnectionTest {
             ConnectionException intoDir = assertThrows(ConnectionException.class, () -> c.put(out, "/tmp/adir", 0644));
             assertTrue(intoDir.getMessage().contains("could not move the uploaded file to /tmp/adir")
                     && intoDir.getMessage().contains("is a directory"), intoDir.getMessage());
-            assertEquals("", sh(c, "ls -A /tmp/adir; ls -a /tmp | grep conduit-put || true").stdoutText());
+            assertEquals("", sh(c, "ls -A /tmp/adir; ls -a /tmp | grep -F .conduit- || true").stdoutText());
         }
     }
 
