@@ -119,17 +119,20 @@ public final class FileNameScenario {
     }
 
     /**
-     * Runs the scenario in {@code dir} on the host (created here; must not exist or be empty).
+     * Runs the scenario in a directory with a hostile name under {@code base} on the host (created here).
      *
      * @param put the put under test
      * @param fetch the fetch under test
      * @param target the host's file system
-     * @param dir an absolute directory on the host
+     * @param base an absolute directory on the host
      * @param local a local directory of its own for this run
      */
-    public void run(Put put, Fetch fetch, Target target, String dir, Path local) throws IOException {
+    public void run(Put put, Fetch fetch, Target target, String base, Path local) throws IOException {
+        // the directory's name is hostile too: it reaches the command lines as part of every path
+        String dir = base + "/dir " + names().get(0) + " 'q'";
+        String into = "into &" + names().get(2);
         target.mkdirs(dir);
-        target.mkdirs(dir + "/into");
+        target.mkdirs(dir + "/" + into);
         Path sources = Files.createDirectories(local.resolve("sources"));
         Path back = Files.createDirectories(local.resolve("fetched"));
         List<String> names = names();
@@ -143,24 +146,24 @@ public final class FileNameScenario {
             put.put(source, remote, 0640);
             assertArrayEquals(content, target.read(remote), () -> "put " + show(name));
             expected.add(name);
-            Path into = back.resolve(name);
+            Path copy = back.resolve(name);
             if (fetchRefused.test(name)) {
-                ConnectionException e = assertThrows(ConnectionException.class, () -> fetch.fetch(remote, into),
+                ConnectionException e = assertThrows(ConnectionException.class, () -> fetch.fetch(remote, copy),
                         () -> "fetch " + show(name) + " must be refused");
                 assertFalse(e instanceof RemoteFileNotFoundException, e.getMessage());
-                assertFalse(Files.exists(into), "a refused fetch left " + show(name));
+                assertFalse(Files.exists(copy), "a refused fetch left " + show(name));
                 continue;
             }
-            fetch.fetch(remote, into);
-            assertArrayEquals(content, Files.readAllBytes(into), () -> "fetch " + show(name));
+            fetch.fetch(remote, copy);
+            assertArrayEquals(content, Files.readAllBytes(copy), () -> "fetch " + show(name));
             fetched.add(name);
         }
 
         // a target ending in / is the directory to put into, under the local file's name
         String localName = "local name; " + names.get(0).substring(5);
         Path source = Files.writeString(local.resolve(localName), "into the directory");
-        put.put(source, dir + "/into/", 0644);
-        assertEquals("into the directory", new String(assertPresent(target, dir + "/into/" + localName),
+        put.put(source, dir + "/" + into + "/", 0644);
+        assertEquals("into the directory", new String(assertPresent(target, dir + "/" + into + "/" + localName),
                 StandardCharsets.UTF_8));
 
         // a missing file: not found, and no local file
@@ -170,9 +173,9 @@ public final class FileNameScenario {
         assertFalse(Files.exists(missing), "a failed fetch left a local file");
 
         assertEquals(null, target.read(markPath()), "a file name ran a command on the host");
-        expected.add("into");
+        expected.add(into);
         assertEquals(expected, target.list(dir), "the host's directory holds exactly the files put (no temporary)");
-        assertEquals(Set.of(localName), target.list(dir + "/into"));
+        assertEquals(Set.of(localName), target.list(dir + "/" + into));
         try (Stream<Path> s = Files.list(back)) {
             assertEquals(fetched, s.map(p -> p.getFileName().toString()).collect(Collectors.toCollection(
                     TreeSet::new)), "the local directory holds exactly the files fetched (no temporary)");
