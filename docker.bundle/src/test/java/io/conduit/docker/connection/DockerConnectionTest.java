@@ -292,6 +292,11 @@ class DockerConnectionTest {
             Path back = tmp.resolve("f.back");
             c.fetch("/tmp/f", back);
             assertEquals("data", Files.readString(back));
+            // in place, the tar entry carries the target's own name: 255 bytes need a PAX record
+            String longName = "é".repeat(123) + " ;$(x) '-"; // 255 bytes of UTF-8
+            c.put(file, "/tmp/" + longName, 0644);
+            c.fetch("/tmp/" + longName, tmp.resolve(longName));
+            assertEquals("data", Files.readString(tmp.resolve(longName)));
             // a timeout cannot kill without sh/kill: said so plainly
             TimedOutException e = assertThrows(TimedOutException.class, () -> c.exec(
                     Command.argv(List.of("sleep", "2")).withTimeout(Duration.ofMillis(300))));
