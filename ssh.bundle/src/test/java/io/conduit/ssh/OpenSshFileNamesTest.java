@@ -65,6 +65,25 @@ class OpenSshFileNamesTest {
         run(method, new FileNameScenario().refusingFetchOf(name -> method.equals("scp") && name.contains("\n")));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"sftp", "scp"})
+    void aRelativeNameWithALeadingDashIsAFileInTheLoginDirectoryNotAnOption(String method) throws Exception {
+        String name = "-rf conduit-names-" + method + "-" + Long.toHexString(System.nanoTime());
+        Path home = Path.of(System.getProperty("user.home")); // root's login directory, as sshd starts it
+        SshPlugin plugin = TestSupport.plugin(knownHosts);
+        try (Connection c = plugin.create(new ConnectionKey("target", "ssh"))) {
+            c.open(params(sshd.port, "root", null, "private_key_file", key.toString(), "transfer_method", method,
+                    "verify_checksum", true));
+            c.put(Files.writeString(base.resolve("dash-" + method), "dash"), name, 0600);
+            org.junit.jupiter.api.Assertions.assertEquals("dash", Files.readString(home.resolve(name)));
+            c.fetch(name, base.resolve("dash-back-" + method));
+            org.junit.jupiter.api.Assertions.assertEquals("dash", Files.readString(base.resolve("dash-back-" + method)));
+        } finally {
+            plugin.deactivate();
+            Files.deleteIfExists(home.resolve(name));
+        }
+    }
+
     @Test
     void scpRefusesToFetchANameWithALineBreakAndSaysWhatToDo() throws Exception {
         SshPlugin plugin = TestSupport.plugin(knownHosts);
