@@ -135,6 +135,33 @@ class ShellFidelityIT {
     }
 
     @Test
+    void aFileNameThatIsShellCodeIsPutIntoADirectoryAndFetchedAndRunsNothing() throws Exception {
+        // with become the path is on a shell line on the host; bin/conduit COMMAND ARGS passes it as one word
+        // a name holds no "/": the injected touch would build its absolute path with printf
+        Path ran = Path.of("/tmp/conduit-it-mark-" + Long.toHexString(System.nanoTime()));
+        String touch = "touch \"$(printf '\\057tmp\\057" + ran.getFileName() + "')\"";
+        String name = "-n a;" + touch + "; $(" + touch + ") 'q'";
+        Path src = Files.writeString(work.resolve(name), "bytes\n");
+        Path into = Files.createDirectories(work.resolve("into"));
+        Conduit.Result put = Conduit.run("put", "-b", "local1", src.toString(), into + "/");
+        Path written = into.resolve(src.getFileName());
+        Conduit.Result fetch = Conduit.run("fetch", "-b", "local1", written.toString(), work.resolve("back").toString());
+        Path plainInto = Files.createDirectories(work.resolve("plain"));
+        Conduit.Result plain = Conduit.run("put", "local1", src.toString(), plainInto + "/"); // the plugin's own put
+
+        assertEquals(0, put.exit(), put::toString);
+        assertEquals("bytes\n", Files.readString(written));
+        assertEquals(0, fetch.exit(), fetch::toString);
+        assertEquals("bytes\n", Files.readString(work.resolve("back").resolve("local1").resolve(src.getFileName())));
+        assertEquals(0, plain.exit(), plain::toString);
+        assertEquals("bytes\n", Files.readString(plainInto.resolve(src.getFileName())));
+        assertFalse(Files.exists(ran), "a file name ran a command");
+        try (var left = Files.list(into)) {
+            assertEquals(1, left.count(), "no temporary file is left beside the file");
+        }
+    }
+
+    @Test
     void helpListsConduitsCommandsWithTheirDefaults() throws Exception {
         Conduit.Result all = Conduit.run("-c", "help");
         Conduit.Result run = Conduit.run("help", "run");

@@ -95,10 +95,16 @@ public interface Connection extends AutoCloseable {
 
     /**
      * Copies a local file to the host. Implementations write to a temporary name and rename, so that a broken
-     * transfer never leaves a partial file under {@code remotePath}.
+     * transfer never leaves a partial file under {@code remotePath}; the temporary name follows
+     * {@link FileNames} (fixed length, hidden, in the target's directory), so that any name the host accepts can
+     * be written, and every path that reaches a command line on the host is quoted with
+     * {@link ShellCommand#quotePath}. A name the transfer method cannot carry is refused by name before anything
+     * is sent.
      *
      * @param local the file to send
-     * @param remotePath the absolute path to write on the host
+     * @param remotePath the absolute path to write on the host; one ending in {@code /} means "into that
+     *        directory, under the local file's name" ({@link FileNames#intoDirectory}; the core resolves it before
+     *        calling, since API 1.2, and plugins resolve it too for other callers)
      * @param mode the permission bits to set (e.g. {@code 0644}) or {@link #KEEP_MODE}
      * @throws IOException the transfer failed
      */
@@ -120,7 +126,8 @@ public interface Connection extends AutoCloseable {
     }
 
     /**
-     * Copies a file from the host to a local path, replacing it.
+     * Copies a file from the host to a local path, replacing it: written to a temporary name made by
+     * {@link FileNames#createTemporarySibling}, then moved, so that a failed fetch leaves no file and changes none.
      *
      * @param remotePath the file to read on the host
      * @param local where to write it

@@ -42,6 +42,23 @@ public final class ShellCommand {
     }
 
     /**
+     * Quotes a file path for a POSIX shell command line: the shell takes it as one word whatever it holds
+     * ({@link #quote}: spaces, {@code ;}, {@code &}, {@code $()}, quotes, newlines, any bytes but NUL), and no
+     * command takes it for an option: a path that begins with {@code -} (only a relative one can) gets {@code ./}
+     * in front, which names the same file for every command, with or without {@code --}. Every path that
+     * reaches a command line on a host goes through here: the wrapper's {@code cd}, scp, and the mv, chmod, rm
+     * and checksum commands of put and fetch.
+     *
+     * @param path a file path as the host reads it, absolute or relative to the login directory (an empty one
+     *        stays {@code ''}, which the command then reports as no such file)
+     * @return the quoted word
+     * @since 1.2
+     */
+    public static String quotePath(String path) {
+        return quote(path.startsWith("-") ? "./" + path : path);
+    }
+
+    /**
      * Builds the script that runs inside {@code sh -c}: exports, {@code cd}, then the command.
      *
      * @param command the command
@@ -53,7 +70,7 @@ public final class ShellCommand {
             script.append("export ").append(e.getKey()).append('=').append(quote(e.getValue())).append("; ");
         }
         if (command.cwd() != null) {
-            script.append("cd ").append(quote(command.cwd())).append(" && ");
+            script.append("cd ").append(quotePath(command.cwd())).append(" && ");
         }
         script.append(command.line() != null ? command.line() : join(command.argv()));
         return script.toString();

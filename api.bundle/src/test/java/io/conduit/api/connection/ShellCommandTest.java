@@ -40,6 +40,30 @@ class ShellCommandTest {
     }
 
     @Test
+    void pathsReachCommandsAsOneFileNeverAsCodeOrOption(@TempDir Path dir) throws Exception {
+        // the commands take no "--": the leading dash is made harmless by the path itself
+        for (String name : List.of("-n", "-", "--help", "a;touch MARK", "b&touch MARK", "$(touch MARK)",
+                "`touch MARK`", "it's", "\"q\"", "two words", "new\nline", "ünï", " lead", "*")) {
+            java.nio.file.Files.writeString(dir.resolve(name), "content of " + name);
+            String line = "cd " + ShellCommand.quotePath(dir.toString()) + " && cat " + ShellCommand.quotePath(name)
+                    + " && rm " + ShellCommand.quotePath(name);
+            assertEquals("content of " + name, sh(line, new byte[0]), () -> "<" + name + "> via " + line);
+            assertFalse(java.nio.file.Files.exists(dir.resolve(name)), name);
+        }
+        assertFalse(java.nio.file.Files.exists(dir.resolve("MARK")), "a name ran a command");
+        assertEquals("./-x", ShellCommand.quotePath("-x"));
+        assertEquals("/tmp/-x", ShellCommand.quotePath("/tmp/-x"));
+    }
+
+    @Test
+    void theWrapperEntersADirectoryWhoseNameStartsWithADash(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.createDirectories(dir.resolve("-d"));
+        String out = sh("cd " + ShellCommand.quotePath(dir.toString()) + " && " + ShellCommand.wrap(
+                Command.shell("pwd").withCwd("-d")), new byte[0]);
+        assertEquals(dir.toRealPath().resolve("-d") + "\n", out);
+    }
+
+    @Test
     void plainWordsStayUnquoted() {
         assertEquals("/usr/bin/env", ShellCommand.quote("/usr/bin/env"));
         assertEquals("'a b'", ShellCommand.quote("a b"));

@@ -25,6 +25,7 @@ import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.FileNames;
 import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.StopOutcome;
@@ -243,10 +244,13 @@ final class LocalConnection implements Connection {
 
     @Override
     public void put(Path local, String remotePath, int mode, Trace trace) throws IOException {
+        Path target = Path.of(FileNames.intoDirectory(remotePath, local.getFileName().toString()));
+        if (Files.isDirectory(target)) {
+            throw new ConnectionException(key.host() + ": put: " + remotePath + " is a directory; give the file's"
+                    + " path, or end it with / to put the file into it");
+        }
         try {
-            Path target = Path.of(remotePath);
-            Path dir = target.toAbsolutePath().getParent();
-            Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".conduit-tmp");
+            Path temp = FileNames.createTemporarySibling(target);
             if (trace.on(Trace.CONNECTION)) {
                 trace.line(Trace.CONNECTION, "local: file copy to " + temp + ", then rename");
             }
@@ -264,7 +268,7 @@ final class LocalConnection implements Connection {
                 Files.deleteIfExists(temp);
             }
         } catch (java.nio.file.FileSystemException e) {
-            throw fileProblem("put " + remotePath, e);
+            throw fileProblem("put " + remotePath, e, target);
         }
     }
 
@@ -278,21 +282,46 @@ final class LocalConnection implements Connection {
         if (trace.on(Trace.CONNECTION)) {
             trace.line(Trace.CONNECTION, "local: file copy");
         }
+        Path source = Path.of(remotePath);
+        if (!Files.exists(source)) {
+            throw new RemoteFileNotFoundException(key.host() + ": no such file " + remotePath);
+        }
+        if (Files.isDirectory(source)) {
+            throw new ConnectionException(key.host() + ": fetch " + remotePath + ": it is a directory; fetch copies"
+                    + " single files");
+        }
         try {
-            Files.copy(Path.of(remotePath), local, StandardCopyOption.REPLACE_EXISTING);
+            Path temp = FileNames.createTemporarySibling(local);
+            try {
+                Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING);
+                try {
+                    Files.move(temp, local, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temp, local, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(temp);
+            }
         } catch (NoSuchFileException e) {
             if (remotePath.equals(e.getFile())) {
                 throw new RemoteFileNotFoundException(key.host() + ": no such file " + remotePath);
             }
-            throw fileProblem("fetch " + remotePath, e);
+            throw fileProblem("fetch " + remotePath, e, local);
         } catch (java.nio.file.FileSystemException e) {
-            throw fileProblem("fetch " + remotePath, e);
+            throw fileProblem("fetch " + remotePath, e, local);
         }
     }
 
-    /** A file system failure in words: the JDK's message is often only the path, and its type says the rest. */
-    private ConnectionException fileProblem(String what, java.nio.file.FileSystemException e) {
-        String file = e.getFile() == null ? "" : e.getFile() + ": ";
+    /**
+     * A file system failure in words: the JDK's message is often only the path, and its type says the rest. A
+     * failure on the temporary file names the file it stands for, which is the one the operator knows.
+     */
+    private ConnectionException fileProblem(String what, java.nio.file.FileSystemException e, Path standsFor) {
+        String reported = e.getFile();
+        if (reported != null && Path.of(reported).getFileName().toString().startsWith(FileNames.TEMPORARY_PREFIX)) {
+            reported = standsFor.toString();
+        }
+        String file = reported == null ? "" : reported + ": ";
         String why = e instanceof NoSuchFileException ? "no such file or directory"
                 : e instanceof java.nio.file.AccessDeniedException ? "permission denied (Conduit runs as "
                         + System.getProperty("user.name") + ")"

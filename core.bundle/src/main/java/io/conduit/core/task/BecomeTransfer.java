@@ -6,9 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Set;
 
 import io.conduit.api.connection.Become;
@@ -16,6 +14,7 @@ import io.conduit.api.connection.Command;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.FileNames;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.ShellCommand;
 
@@ -28,7 +27,6 @@ import io.conduit.api.connection.ShellCommand;
 final class BecomeTransfer {
     /** Largest file put or fetched with become: 64 MiB. */
     static final long MAX_BYTES = 64L << 20;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private BecomeTransfer() {
     }
@@ -50,19 +48,14 @@ final class BecomeTransfer {
                     + " then move it with run --become");
         }
         int bits = mode == Connection.KEEP_MODE ? modeOf(local) : mode;
-        if (remotePath.endsWith("/")) { // "into this directory", as cp and scp read it
-            remotePath = remotePath + local.getFileName();
-        }
-        String dir = remotePath.contains("/") ? remotePath.substring(0, remotePath.lastIndexOf('/') + 1) : "";
-        byte[] random = new byte[8];
-        RANDOM.nextBytes(random);
-        String temp = dir + ".conduit-" + HexFormat.of().formatHex(random) + ".tmp";
-        String target = ShellCommand.quote(remotePath);
+        remotePath = FileNames.intoDirectory(remotePath, local.getFileName().toString());
+        String temp = FileNames.temporarySibling(remotePath);
+        String target = ShellCommand.quotePath(remotePath);
+        String tmp = ShellCommand.quotePath(temp);
         String script = "if [ -d " + target + " ]; then echo " + ShellCommand.quote(remotePath + " is a directory;"
                 + " give the file's path, or end it with / to put the file into it") + " >&2; exit 21; fi; "
-                + "umask 077; cat > " + ShellCommand.quote(temp) + " && chmod " + Integer.toOctalString(bits)
-                + " " + ShellCommand.quote(temp) + " && mv -f " + ShellCommand.quote(temp) + " "
-                + ShellCommand.quote(remotePath) + " || { rc=$?; rm -f " + ShellCommand.quote(temp) + "; exit $rc; }";
+                + "umask 077; cat > " + tmp + " && chmod " + Integer.toOctalString(bits) + " " + tmp + " && mv -f "
+                + tmp + " " + target + " || { rc=$?; rm -f " + tmp + "; exit $rc; }";
         ExecResult r = connection.exec(Command.shell(script).withStdin(Files.readAllBytes(local)).withBecome(become)
                 .withTimeout(timeout).withOutputLimit(64 * 1024));
         if (r.exitCode() != 0) {
@@ -79,7 +72,7 @@ final class BecomeTransfer {
      */
     static void fetch(Connection connection, String host, String remotePath, Path local, Become become,
             Duration timeout) throws IOException {
-        String q = ShellCommand.quote(remotePath);
+        String q = ShellCommand.quotePath(remotePath);
         // a device or a pipe (/dev/zero) never ends: only regular files, and never more than the limit
         ExecResult r = connection.exec(Command.shell("if [ -d " + q + " ]; then echo 'is a directory' >&2; exit 21;"
                 + " elif [ -e " + q + " ] && [ ! -f " + q + " ]; then echo 'is not a regular file' >&2; exit 22; fi;"
@@ -97,7 +90,7 @@ final class BecomeTransfer {
                     + " --become carries at most 64 MiB: copy it with run --become to where the login user can read"
                     + " it, then fetch that");
         }
-        Path temp = Files.createTempFile(local.toAbsolutePath().getParent(), ".conduit-fetch", ".tmp");
+        Path temp = FileNames.createTemporarySibling(local);
         try {
             Files.write(temp, r.stdout());
             try {

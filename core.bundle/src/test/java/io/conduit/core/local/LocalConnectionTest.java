@@ -99,7 +99,8 @@ class LocalConnectionTest {
         connection.fetch(remote.toString(), back);
         assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(back));
         try (var files = Files.list(dir)) {
-            assertFalse(files.anyMatch(p -> p.toString().endsWith(".conduit-tmp")), "no temporary file left");
+            assertEquals(java.util.Set.of("src.bin", "dst.bin", "back.bin"), files.map(p -> p.getFileName().toString())
+                    .collect(java.util.stream.Collectors.toSet()), "no temporary file left");
         }
     }
 

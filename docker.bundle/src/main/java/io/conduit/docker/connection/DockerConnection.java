@@ -48,6 +48,7 @@ import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.FileNames;
 import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.StopOutcome;
@@ -913,12 +914,10 @@ final class DockerConnection implements Connection {
     public void put(Path local, String remotePath, int mode, Trace trace) throws IOException {
         DockerClients.Client c = ready();
         checkAbsolute(remotePath);
+        remotePath = FileNames.intoDirectory(remotePath, local.getFileName().toString());
         int slash = remotePath.lastIndexOf('/');
         String directory = slash == 0 ? "/" : remotePath.substring(0, slash);
         String name = remotePath.substring(slash + 1);
-        if (name.isEmpty()) {
-            throw new IllegalArgumentException("put: \"" + remotePath + "\" names a directory; give the file's path");
-        }
         long size = Files.size(local);
         int bits = mode == KEEP_MODE ? localMode(local) : mode;
         long mtime = Files.getLastModifiedTime(local).toMillis() / 1000;
@@ -926,7 +925,7 @@ final class DockerConnection implements Connection {
         String flags = moveFlags(c);
         boolean atomic = !flags.isEmpty();
         // write under a temporary name and rename, so a broken transfer never leaves a partial file
-        String entry = atomic ? ".conduit-put-" + HexFormat.of().formatHex(randomBytes(8)) : name;
+        String entry = atomic ? FileNames.temporaryName() : name;
         try (InputStream file = Files.newInputStream(local);
                 InputStream tar = Tar.singleFile(entry, file, size, bits, ids[0], ids[1], mtime)) {
             if (trace.on(Trace.CONNECTION)) {
@@ -1137,7 +1136,7 @@ final class DockerConnection implements Connection {
         Path target = local.toAbsolutePath();
         Path dir = target.getParent();
         Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
+        Path temp = FileNames.createTemporarySibling(target);
         try {
             try (OutputStream out = Files.newOutputStream(temp)) {
                 byte[] buffer = new byte[64 * 1024];

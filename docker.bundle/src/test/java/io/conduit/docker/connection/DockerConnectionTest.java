@@ -229,7 +229,7 @@ class DockerConnectionTest {
             String sha = sha256(big);
             assertEquals(sha + "  /tmp/big.bin", sh(c, "sha256sum /tmp/big.bin").stdoutText().trim());
             assertEquals("750", sh(c, "stat -c %a /tmp/big.bin").stdoutText().trim());
-            assertEquals("", sh(c, "ls -a /tmp | grep conduit-put || true").stdoutText().trim(), "temp file left");
+            assertEquals("", sh(c, "ls -a /tmp | grep -F .conduit- || true").stdoutText().trim(), "temp file left");
             Path fetched = tmp.resolve("big.back");
             start = System.nanoTime();
             c.fetch("/tmp/big.bin", fetched);
@@ -273,7 +273,7 @@ class DockerConnectionTest {
             ConnectionException intoDir = assertThrows(ConnectionException.class, () -> c.put(out, "/tmp/adir", 0644));
             assertTrue(intoDir.getMessage().contains("could not move the uploaded file to /tmp/adir")
                     && intoDir.getMessage().contains("is a directory"), intoDir.getMessage());
-            assertEquals("", sh(c, "ls -A /tmp/adir; ls -a /tmp | grep conduit-put || true").stdoutText());
+            assertEquals("", sh(c, "ls -A /tmp/adir; ls -a /tmp | grep -F .conduit- || true").stdoutText());
         }
     }
 
@@ -294,6 +294,11 @@ class DockerConnectionTest {
             Path back = tmp.resolve("f.back");
             c.fetch("/tmp/f", back);
             assertEquals("data", Files.readString(back));
+            // in place, the tar entry carries the target's own name: 255 bytes need a PAX record
+            String longName = "é".repeat(123) + " ;$(x) '-"; // 255 bytes of UTF-8
+            c.put(file, "/tmp/" + longName, 0644);
+            c.fetch("/tmp/" + longName, tmp.resolve(longName));
+            assertEquals("data", Files.readString(tmp.resolve(longName)));
             // a timeout cannot kill without sh/kill: said so plainly
             TimedOutException e = assertThrows(TimedOutException.class, () -> c.exec(
                     Command.argv(List.of("sleep", "2")).withTimeout(Duration.ofMillis(300))));

@@ -65,6 +65,7 @@ import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.FileNames;
 import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.connection.ProtocolException;
 import io.conduit.api.connection.RemoteFileNotFoundException;
@@ -602,6 +603,7 @@ public final class RestConnection implements Connection {
                     : ": no such local file"));
         }
         long size = Files.size(local);
+        remotePath = FileNames.intoDirectory(remotePath, local.getFileName().toString());
         String modeText = mode == KEEP_MODE ? localMode(local) : String.format("%04o", mode);
         String label = "PUT " + path(s.filesPath());
         HttpResponse<InputStream> response;
@@ -652,7 +654,7 @@ public final class RestConnection implements Connection {
                 transferTimeout(s, 0)).header("Accept", raw ? OCTET + ", " + JSON : JSON).GET().build(), true);
         Path dir = local.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, "." + local.getFileName() + ".", ".part");
+        Path temp = FileNames.createTemporarySibling(local);
         try {
             String type = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
             if (trace.on(Trace.CONNECTION)) {

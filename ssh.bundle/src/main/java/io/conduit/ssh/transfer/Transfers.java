@@ -14,15 +14,12 @@ import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Set;
 
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.scp.client.ScpClient;
-import org.apache.sshd.scp.client.ScpClientCreator;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.apache.sshd.sftp.client.SftpClientFactory;
 import org.apache.sshd.sftp.client.extensions.openssh.OpenSSHPosixRenameExtension;
@@ -35,6 +32,7 @@ import io.conduit.api.connection.Command;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.FileNames;
 import io.conduit.api.connection.ProtocolException;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.ShellCommand;
@@ -50,7 +48,6 @@ import io.conduit.ssh.TransferMethod;
 public final class Transfers {
     private static final Logger LOG = LoggerFactory.getLogger(Transfers.class);
     private static final int BUFFER = 64 * 1024;
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration HELPER_TIMEOUT = Duration.ofMinutes(10);
 
     /** Runs helper commands (sha256sum, mv) on the same connection. */
@@ -94,7 +91,8 @@ public final class Transfers {
             throw new NoSuchFileException(local.toString(), null, "put: no such local file");
         }
         int perms = mode == Connection.KEEP_MODE ? localMode(local) : mode & 07777;
-        String tmp = tempName(remote);
+        remote = FileNames.intoDirectory(remote, local.getFileName().toString());
+        String tmp = FileNames.temporarySibling(remote);
         SftpClient sftp = sftp(session, s, where);
         if (sftp == null) {
             scpPut(session, shell, s, where, local, remote, tmp, perms);
@@ -102,6 +100,9 @@ public final class Transfers {
         }
         boolean done = false;
         try (SftpClient client = sftp) {
+            if (isDirectory(client, remote)) {
+                throw new ConnectionException(where + ": put: " + isADirectory(remote));
+            }
             MessageDigest sha = sha256();
             try (InputStream in = new DigestInputStream(Files.newInputStream(local), sha);
                     OutputStream out = client.write(tmp, BUFFER, SftpClient.OpenMode.Write, SftpClient.OpenMode.Create,
@@ -140,7 +141,7 @@ public final class Transfers {
             throws IOException {
         Path dir = local.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + local.getFileName() + ".", ".conduit-tmp");
+        Path tmp = FileNames.createTemporarySibling(local);
         boolean done = false;
         try {
             SftpClient sftp = sftp(session, s, where);
@@ -167,17 +168,8 @@ public final class Transfers {
                     }
                 }
             } else {
-                ScpClient scp = ScpClientCreator.instance().createScpClient(session);
                 try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
-                    scp.download(remote, out);
-                } catch (IOException e) {
-                    String m = String.valueOf(e.getMessage());
-                    String lower = m.toLowerCase(java.util.Locale.ROOT);
-                    if (lower.contains("no such file") || lower.contains("not found")) {
-                        throw new RemoteFileNotFoundException(where + ": fetch " + remote
-                                + ": no such file on the host; check the path", e);
-                    }
-                    throw new ConnectionException(where + ": fetch " + remote + " over SCP failed: " + m, e);
+                    perms = Scp.download(session, where, remote, out);
                 }
             }
             if (s.verifyChecksum()) {
@@ -222,36 +214,51 @@ public final class Transfers {
 
     private void scpPut(ClientSession session, Shell shell, SshSettings s, String where, Path local, String remote,
             String tmp, int perms) throws IOException {
-        ScpClient scp = ScpClientCreator.instance().createScpClient(session);
         MessageDigest sha = sha256();
         boolean done = false;
         try {
             try (InputStream in = new DigestInputStream(Files.newInputStream(local), sha)) {
-                scp.upload(in, tmp, Files.size(local), permissions(perms), null);
-            } catch (IOException e) {
-                throw new ConnectionException(where + ": put to " + remote + " over SCP failed: " + e.getMessage(), e);
+                Scp.upload(session, where, tmp, in, Files.size(local), perms);
             }
             if (s.verifyChecksum()) {
                 verify(shell, where, tmp, remote, sha);
             }
-            ExecResult mv = shell.run(Command.shell("chmod " + Integer.toOctalString(perms) + " "
-                    + ShellCommand.quote(tmp) + " && mv -f " + ShellCommand.quote(tmp) + " "
-                    + ShellCommand.quote(remote)).withTimeout(HELPER_TIMEOUT));
+            // mv would move the file into a directory of the target's name: refuse that by name
+            String target = ShellCommand.quotePath(remote);
+            ExecResult mv = shell.run(Command.shell("if [ -d " + target + " ]; then exit 21; fi; chmod "
+                    + Integer.toOctalString(perms) + " " + ShellCommand.quotePath(tmp) + " && mv -f "
+                    + ShellCommand.quotePath(tmp) + " " + target).withTimeout(HELPER_TIMEOUT));
+            if (mv.exitCode() == 21) {
+                throw new ConnectionException(where + ": put: " + isADirectory(remote));
+            }
             if (mv.exitCode() != 0) {
-                throw new ConnectionException(where + ": put: could not rename the uploaded file to " + remote + ": "
-                        + mv.stderrText().trim());
+                throw new ConnectionException(where + ": put: could not rename the uploaded file to "
+                        + Scp.printable(remote) + ": " + mv.stderrText().trim());
             }
             done = true;
             LOG.debug("{}: put {} -> {} over SCP", where, local, remote);
         } finally {
             if (!done && session.isOpen()) {
                 try {
-                    shell.run(Command.shell("rm -f " + ShellCommand.quote(tmp)).withTimeout(Duration.ofSeconds(30)));
+                    shell.run(Command.shell("rm -f " + ShellCommand.quotePath(tmp)).withTimeout(Duration.ofSeconds(30)));
                 } catch (IOException e) {
                     LOG.debug("{}: could not remove {}: {}", where, tmp, e.toString());
                 }
             }
         }
+    }
+
+    private static boolean isDirectory(SftpClient client, String remote) {
+        try {
+            return client.stat(remote).isDirectory();
+        } catch (IOException e) {
+            return false; // missing (the usual case) or unreadable: the write says what is wrong
+        }
+    }
+
+    private static String isADirectory(String remote) {
+        return Scp.printable(remote) + " is a directory; give the file's path, or end it with / to put the file"
+                + " into it";
     }
 
     private static void rename(SftpClient client, String tmp, String remote, String where) throws IOException {
@@ -289,7 +296,8 @@ public final class Transfers {
     private static void verify(Shell shell, String where, String remoteFile, String target, MessageDigest local)
             throws IOException {
         String expected = HexFormat.of().formatHex(local.digest());
-        ExecResult r = shell.run(Command.shell("sha256sum -- " + ShellCommand.quote(remoteFile))
+        // read from stdin: sha256sum escapes a name holding \ or a line break in its output line
+        ExecResult r = shell.run(Command.shell("sha256sum < " + ShellCommand.quotePath(remoteFile))
                 .withTimeout(HELPER_TIMEOUT));
         String out = r.stdoutText().trim();
         if (r.exitCode() != 0 || out.length() < 64) {
@@ -314,13 +322,6 @@ public final class Transfers {
                     + "; check the remote user's rights", e);
         }
         return new ConnectionException(where + ": " + what + " failed: " + e.getMessage(), e);
-    }
-
-    private static String tempName(String remote) {
-        int slash = remote.lastIndexOf('/');
-        String dir = slash >= 0 ? remote.substring(0, slash + 1) : "";
-        String name = remote.substring(slash + 1);
-        return dir + "." + name + ".conduit-" + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp";
     }
 
     private static int localMode(Path local) {

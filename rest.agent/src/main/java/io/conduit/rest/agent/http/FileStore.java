@@ -19,7 +19,13 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Set;
 
-/** Reads and writes files for the API: absolute paths only, writes to a temporary name then renames. */
+import io.conduit.api.connection.FileNames;
+
+/**
+ * Reads and writes files for the API: absolute paths only, writes to a temporary name then renames. Temporary
+ * names follow Conduit's one rule ({@link FileNames}: fixed length, hidden, in the target's directory), so that a
+ * target name of up to 255 bytes can be written.
+ */
 final class FileStore {
 
     /** What a write produced. */
@@ -66,7 +72,7 @@ final class FileStore {
         int bits = mode >= 0 ? mode : Files.exists(target) ? modeOf(target) : 0644;
         Path temp;
         try {
-            temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".conduit-tmp");
+            temp = FileNames.createTemporarySibling(target);
         } catch (AccessDeniedException e) {
             throw new ApiError(403, "permission denied writing in " + dir);
         }
