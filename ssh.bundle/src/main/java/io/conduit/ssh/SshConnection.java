@@ -455,9 +455,17 @@ final class SshConnection implements Connection, Transfers.Shell {
             OutputStream stdin = ch.getInvertedIn();
             try {
                 wrapped.awaitStart(stdin, Math.min(deadline, start + WrappedCommand.BECOME_TIMEOUT.toNanos()));
+            } catch (InterruptedIOException e) {
+                // Ctrl-C or the host's deadline while become talked: the wrapper may already have started the
+                // command, so stop it as any interrupted command, and say what the host reported
+                StopOutcome outcome = stop(running);
+                Thread.currentThread().interrupt();
+                throw new CommandStoppedException(where + ": interrupted while starting " + brief(command) + "; "
+                        + outcome.description(), outcome,
+                        ExecResult.of(-1, out, err, Duration.ofNanos(System.nanoTime() - start)));
             } catch (IOException e) {
                 ch.close(true); // the command never started: the become tool gets end of file and exits
-                throw e instanceof ConnectionException || e instanceof InterruptedIOException ? e
+                throw e instanceof ConnectionException ? e
                         : new ConnectFailedException(where + ": connection lost while starting " + brief(command), e);
             }
             byte[] input = wrapped.input();

@@ -112,6 +112,14 @@ final class LocalConnection implements Connection {
         try {
             try {
                 wrapped.awaitStart(in, Math.min(deadline, start + WrappedCommand.BECOME_TIMEOUT.toNanos()));
+            } catch (java.io.InterruptedIOException e) {
+                // interrupted while become talked: the wrapper may already have started the command
+                StopOutcome outcome = stop(process, in);
+                finish(wrapped, readOut, readErr);
+                Thread.currentThread().interrupt();
+                throw new CommandStoppedException(key.host() + ": interrupted while starting the command; "
+                        + outcome.description(), outcome,
+                        ExecResult.of(-1, out, err, Duration.ofNanos(System.nanoTime() - start)));
             } catch (IOException e) {
                 stop(process, in);
                 throw e;
