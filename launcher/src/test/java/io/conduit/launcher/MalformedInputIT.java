@@ -81,7 +81,7 @@ class MalformedInputIT {
         Conduit.Result r = Conduit.run("-c", "conduit:run -f 0 all 'touch " + marker() + "'");
 
         refusedWithoutJava(r);
-        assertEquals("conduit: -f/--forks: 0 is not a number of hosts; use 1 or more\n", r.err(), r::toString);
+        assertEquals("conduit: run: -f/--forks: \"0\" is not a number of hosts; give 1 or more\n", r.err(), r::toString);
         assertFalse(Files.exists(marker()), "nothing ran");
     }
 

@@ -41,11 +41,11 @@ public record Configured<T>(T settings, String pid, String problem) {
      *
      * @param use what refuses to work meanwhile, for the message ("conduit:run, put, fetch and ping")
      * @return the settings
-     * @throws IllegalStateException the configuration is invalid: {@code configuration PID is invalid: ...}
+     * @throws InvalidConfigurationException the configuration is invalid: {@code configuration PID is invalid: ...}
      */
     public T get(String use) {
         if (problem != null) {
-            throw new IllegalStateException("configuration " + pid + " is invalid (" + use + " refuse to work until"
+            throw new InvalidConfigurationException("configuration " + pid + " is invalid (" + use + " refuse to work until"
                     + " it is fixed): " + problem);
         }
         return settings;

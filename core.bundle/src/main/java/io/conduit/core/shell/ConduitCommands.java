@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.conduit.api.inventory.InventoryException;
+import io.conduit.api.support.InvalidConfigurationException;
 import io.conduit.api.task.RunOptions;
 import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.inventory.Names;
@@ -290,6 +291,10 @@ public final class ConduitCommands {
             return Args.EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((Exception e, CommandLine c, CommandLine.ParseResult parsed) -> {
+            if (e instanceof InvalidConfigurationException) {
+                ctx.err().println("conduit: " + e.getMessage()); // it names the PID, the key and the fix
+                return Args.EXIT_USAGE;
+            }
             if (e instanceof IllegalArgumentException || e instanceof InventoryException) {
                 ctx.err().println("conduit: " + prefixed(name, e.getMessage()));
                 return Args.EXIT_USAGE;
@@ -307,7 +312,12 @@ public final class ConduitCommands {
         if (!(arg instanceof OptionSpec option)) {
             return null;
         }
-        RunOptions defaults = runner.effective(RunOptions.defaults());
+        RunOptions defaults;
+        try {
+            defaults = runner.effective(RunOptions.defaults());
+        } catch (InvalidConfigurationException e) {
+            return null; // the command itself says that the runner's configuration is invalid
+        }
         return switch (option.longestName()) {
             case "--forks" -> String.valueOf(defaults.forks());
             case "--timeout" -> defaults.hostTimeout().toSeconds() + "s";
