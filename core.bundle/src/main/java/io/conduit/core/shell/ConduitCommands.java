@@ -244,11 +244,6 @@ public final class ConduitCommands {
         return execute(name, words, ctx);
     }
 
-    /** @return the names of Conduit's commands, in the order help lists them */
-    public List<String> names() {
-        return List.copyOf(commands.keySet());
-    }
-
     private int execute(String name, String[] words, ShellContext ctx) {
         Function<ShellContext, Object> factory = commands.get(name);
         if (factory == null) {
