@@ -176,4 +176,20 @@ class ShellFidelityIT {
         assertTrue(run.out().contains("hosts to work on at once, 1 or more (default: 50)"), run::toString);
         assertTrue(run.out().contains("(default: 300s)"), run::toString);
     }
+
+    @Test
+    void fetchKeepsAHostNamedDotDotInsideLocalDirAndBytesThatAreNotUtf8AreRefused() throws Exception {
+        Path inventory = Files.writeString(work.resolve("dots.yaml"), "hosts:\n  '..':\n    connection: local\n");
+        Path source = Files.writeString(work.resolve("source.txt"), "from the host\n");
+        Path into = work.resolve("fetched/inner");
+        Conduit.Result fetch = Conduit.run("fetch", "-i", inventory.toString(), "all", source.toString(),
+                into.toString());
+        // a word the JVM could not decode (an ISO-8859-1 byte under C.UTF-8) reaches Conduit as U+FFFD
+        Conduit.Result latin1 = Conduit.run("run", "local1", "echo caf\uFFFD");
+
+        assertEquals(0, fetch.exit(), fetch::toString);
+        assertEquals("from the host\n", Files.readString(into.resolve("%2E%2E/source.txt")));
+        assertFalse(Files.exists(work.resolve("fetched/source.txt")), "nothing written outside LOCALDIR");
+        assertRefused(latin1, "not UTF-8");
+    }
 }

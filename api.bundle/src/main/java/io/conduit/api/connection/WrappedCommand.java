@@ -44,8 +44,10 @@ public final class WrappedCommand {
     /**
      * The wrapper, run as {@code sh -c WRAPPER conduit MARKER STDIN_BYTES SCRIPT HEARTBEAT_SECONDS ENV_BYTES};
      * {@code STDIN_BYTES} is -1 under a pty (no control input: the command is exec'd in the foreground). The
-     * first {@code ENV_BYTES} of its input are {@code export NAME='value'} lines, evaluated before the command
-     * starts: environment values travel on the input, not on a command line that {@code ps} shows every user.
+     * first {@code ENV_BYTES} of its input are {@code export NAME='value'} lines: the wrapper hands them, in its
+     * child's environment, to the shell that evaluates them and then execs the command's shell. So environment
+     * values travel on the input and in an environment, never on a command line that {@code ps} shows every user,
+     * and they change nothing of the wrapper itself (a {@code PATH} or a variable named like one of its own).
      * The start line comes before the environment is read (with become, the input is written only after it) and
      * before the command starts in the background, so that nothing the command writes can precede it and be
      * taken for the become tool's talk.
@@ -65,14 +67,15 @@ public final class WrappedCommand {
             if [ -r /proc/$$/stat ]; then read -r l </proc/$$/stat; l=${l##*) }; set -- $l; t=${20}; fi
             printf '%s %s\\n' "$m" "$$" >&2
             exec 3<&0
-            if [ "$e" -gt 0 ]; then eval "$(head -c "$e" <&3)"; fi
+            v=; if [ "$e" -gt 0 ]; then v=$(head -c "$e" <&3); fi
             if command -v setsid >/dev/null 2>&1; then g=setsid; else g=; fi
             { exec 2>/dev/null; [ "$n" -gt 0 ] && head -c "$n" <&3; exec >/dev/null; \
             ( if [ "$h" -gt 0 ] && command -v timeout >/dev/null 2>&1; then \
             while [ "$(timeout $h dd bs=1 count=1 2>/dev/null | wc -c)" -gt 0 ]; do :; done; \
             else cat >/dev/null; fi; if [ -n "$t" ]; then read -r l 2>/dev/null </proc/$$/stat || exit 0; \
             l=${l##*) }; set -- $l; [ "${20}" = "$t" ] || exit 0; fi; kill -USR1 $$ ) <&3 3<&- & } \
-            | $g sh -c "$s" 3<&- & c=$!
+            | if [ -n "$v" ]; then export CONDUIT_ENV="$v"; exec $g sh -c 'eval "$CONDUIT_ENV"; unset CONDUIT_ENV; \
+            exec "$0" -c "$1"' "$(command -v sh)" "$s"; else exec $g sh -c "$s"; fi 3<&- & c=$!
             if [ -n "$g" ]; then g=-$c; else g=$c; fi
             exec 3<&-
             [ -n "$x" ] && z

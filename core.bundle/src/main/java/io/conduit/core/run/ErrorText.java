@@ -87,6 +87,7 @@ public final class ErrorText {
             return result;
         }
         return new HostResult(result.host(), result.status(), result.exitCode(), result.stdout(), result.stderr(),
-                result.stdoutTruncated(), result.stderrTruncated(), cleaned, result.duration());
+                result.stdoutTruncated(), result.stderrTruncated(), cleaned, result.duration(), result.stdoutDropped(),
+                result.stderrDropped());
     }
 }

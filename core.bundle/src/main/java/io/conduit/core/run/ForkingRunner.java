@@ -307,6 +307,11 @@ public final class ForkingRunner implements Runner {
             logged.setStackTrace(e.getStackTrace());
             LOG.warn("task {} failed on {}", secrets.masker().mask(task.describe()), host.name(), logged);
             result = HostResult.of(host.name(), Status.FAILED, ErrorText.unexpected(e));
+        } catch (OutOfMemoryError e) {
+            // this host fails, and says why, instead of never reporting and leaving the run waiting for it
+            result = HostResult.of(host.name(), Status.FAILED, "Conduit ran out of memory on this host's task (a"
+                    + " large --stdin or output limit times many forks?); give it less, fewer forks, or more heap"
+                    + " (CONDUIT_JAVA_OPTS=-Xmx2g)");
         } finally {
             timer.cancel(false);
             context.release(healthy);

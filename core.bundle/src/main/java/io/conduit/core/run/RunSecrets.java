@@ -88,6 +88,7 @@ final class RunSecrets {
         }
         return new HostResult(result.host(), result.status(), result.exitCode(),
                 m.mask(result.stdout(), result.stdoutTruncated()), m.mask(result.stderr(), result.stderrTruncated()),
-                result.stdoutTruncated(), result.stderrTruncated(), m.mask(result.error()), result.duration());
+                result.stdoutTruncated(), result.stderrTruncated(), m.mask(result.error()), result.duration(),
+                result.stdoutDropped(), result.stderrDropped());
     }
 }

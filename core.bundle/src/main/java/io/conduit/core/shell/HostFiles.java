@@ -10,6 +10,7 @@ import java.util.Locale;
 
 import io.conduit.api.task.HostResult;
 import io.conduit.core.source.InventoryCatalog;
+import io.conduit.core.task.FetchTask;
 
 /**
  * {@code -o DIR} and {@code -e DIR}: each host's stdout and stderr kept in a file named after the host, as
@@ -91,28 +92,8 @@ final class HostFiles {
         }
     }
 
-    /**
-     * The file name for a host: its inventory name, with {@code /}, {@code \}, {@code %} and control characters
-     * written {@code %XX} (and a name of only dots, such as {@code ..}, as {@code %2E}s), so that every name stays
-     * inside the directory and two hosts never share a file.
-     *
-     * @param host an inventory name
-     * @return a file name, never empty
-     */
+    /** @see FetchTask#fileName(String) */
     static String fileName(String host) {
-        if (host.isEmpty() || host.chars().allMatch(c -> c == '.')) {
-            return host.isEmpty() ? "%" : "%2E".repeat(host.length());
-        }
-        StringBuilder s = new StringBuilder(host.length());
-        for (byte b : host.getBytes(StandardCharsets.UTF_8)) {
-            int c = b & 0xff;
-            if (c == '/' || c == '\\' || c == '%' || c < 0x20 || c == 0x7f) {
-                s.append(String.format(Locale.ROOT, "%%%02X", c));
-            } else {
-                s.append((char) c);
-            }
-        }
-        // non-ASCII bytes were appended one per char above: turn them back into the name's own characters
-        return new String(s.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+        return FetchTask.fileName(host);
     }
 }

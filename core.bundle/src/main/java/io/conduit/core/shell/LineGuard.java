@@ -22,7 +22,7 @@ import org.osgi.service.component.annotations.Component;
  * whole line, also for a Conduit command inside {@code $(…)}, so nothing of the line reaches a host.
  *
  * <p>Safe words: single-quoted ({@code 'echo $HOME'}, taken literally by Gogo), double-quoted without {@code $}
- * or {@code \}, and bare words of letters, digits and {@code _ . , / : @ % + = -}.
+ * or {@code \}, and bare words of letters, digits and {@code _ . , / : @ + -} ({@code =} after the first character).
  */
 @Component(service = {CommandSessionListener.class, LineGuard.class})
 public final class LineGuard implements CommandSessionListener {
@@ -117,7 +117,9 @@ public final class LineGuard implements CommandSessionListener {
     }
 
     private static void statement(Parser.Statement s, List<String> problems) {
-        List<String> words = words(s.tokens());
+        List<String> words = new ArrayList<>();
+        List<Boolean> split = new ArrayList<>();
+        words(s.tokens(), words, split);
         if (words.isEmpty()) {
             return;
         }
@@ -129,6 +131,9 @@ public final class LineGuard implements CommandSessionListener {
             nested(word, problems); // a Conduit command inside $(…), ( … ) or { … } of any command
             if (conduit) {
                 String problem = problem(word);
+                if (problem == null && split.get(i)) {
+                    problem = "Gogo splits it into separate words";
+                }
                 if (problem != null) {
                     problems.add(bare + ": the shell would change " + word + " before Conduit sees it (" + problem
                             + "); " + fix(word) + "; nothing ran");
@@ -139,20 +144,25 @@ public final class LineGuard implements CommandSessionListener {
 
     /**
      * The words as typed: Gogo's tokens, with tokens that touch joined again ({@code web[0]} is the token
-     * {@code web} and the list {@code [0]} to Gogo, which would hand the command two arguments).
+     * {@code web} and the list {@code [0]} to Gogo, {@code =x} the tokens {@code =} and {@code x}: Gogo would hand
+     * the command two arguments).
+     *
+     * @param tokens Gogo's tokens of a statement
+     * @param words receives the words
+     * @param split receives, per word, whether Gogo splits it
      */
-    private static List<String> words(List<Token> tokens) {
-        List<String> words = new ArrayList<>();
+    private static void words(List<Token> tokens, List<String> words, List<Boolean> split) {
         int end = -1;
         for (Token t : tokens) {
             if (t.start() == end && !words.isEmpty()) {
                 words.set(words.size() - 1, words.get(words.size() - 1) + t);
+                split.set(split.size() - 1, true);
             } else {
                 words.add(t.toString());
+                split.add(false);
             }
             end = t.start() + t.length();
         }
-        return words;
     }
 
     /** Checks the lines inside {@code $(…)}, {@code (…)} and {@code {…}} of a word, which Gogo runs too. */
@@ -212,8 +222,8 @@ public final class LineGuard implements CommandSessionListener {
         }
         for (int i = 0; i < n; i++) {
             char c = word.charAt(i);
-            if (Character.isLetterOrDigit(c) || "_.,/:@%+=-".indexOf(c) >= 0) {
-                continue;
+            if (Character.isLetterOrDigit(c) || "_.,/:@+-".indexOf(c) >= 0 || (c == '=' && i > 0)) {
+                continue; // Gogo reads % as arithmetic and a leading = as an assignment
             }
             return switch (c) {
                 case '$' -> "Gogo expands $NAME and $(…) in it";

@@ -32,6 +32,20 @@ final class TaskCommands {
     private TaskCommands() {
     }
 
+    /**
+     * Refuses text that held bytes which are not UTF-8: the JVM decoded them as U+FFFD, so the host would get
+     * other bytes than the ones given. Conduit carries commands and paths as UTF-8.
+     *
+     * @throws IllegalArgumentException it holds U+FFFD
+     */
+    static void utf8(String what, String text) {
+        if (text.indexOf('\uFFFD') >= 0) {
+            throw new IllegalArgumentException(what + " holds bytes that are not UTF-8 (shown as \uFFFD): Conduit"
+                    + " carries commands and paths as UTF-8 text; write it in UTF-8, or put the bytes in a script"
+                    + " and give it with --stdin FILE");
+        }
+    }
+
     /** The part every task command shares: the runner's options, the output, the pattern. */
     abstract static class TaskCommand implements Callable<Integer> {
         final ShellContext ctx;
@@ -130,6 +144,7 @@ final class TaskCommands {
                 throw new IllegalArgumentException("no command given after the pattern; usage: run [OPTIONS]"
                         + " PATTERN COMMAND...");
             }
+            utf8("the command", String.join(" ", words));
             if (pty && !env.isEmpty()) {
                 throw new IllegalArgumentException("--env cannot be used with --pty: the terminal is the command's"
                         + " input, and the values would have to go on the command line, where every user of the"
@@ -193,6 +208,8 @@ final class TaskCommands {
 
         @Override
         public Integer call() throws Exception {
+            utf8("the local path", local);
+            utf8("the remote path", remote);
             Path file = InventoryCatalog.resolve(local);
             if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
                 throw new IllegalArgumentException("put: " + file + " is not a readable file");
@@ -235,6 +252,8 @@ final class TaskCommands {
 
         @Override
         public Integer call() throws Exception {
+            utf8("the remote path", remote);
+            utf8("the local directory", localDir);
             Become as = become.become(ctx);
             Path dir = InventoryCatalog.resolve(localDir);
             try {

@@ -133,4 +133,15 @@ class LocalConnectionTest {
         m = io.conduit.api.testing.OperatorText.messageForPeople(fetch);
         assertTrue(m.contains(dir.resolve("missing/g") + ": no such file or directory"), m);
     }
+
+    @Test
+    void theEnvironmentIsTheCommandsAloneNotTheWrappers() throws Exception {
+        // a PATH without the wrapper's tools, and names the wrapper uses for its own state
+        io.conduit.api.connection.ExecResult r = connection.exec(io.conduit.api.connection.Command
+                .shell("echo \"$PATH|$s|$c|$g\"").withEnv(java.util.Map.of("PATH", "/nonexistent", "s", "S", "c", "C",
+                        "g", "G")));
+
+        assertEquals(0, r.exitCode(), r.stderrText());
+        assertEquals("/nonexistent|S|C|G\n", r.stdoutText());
+    }
 }

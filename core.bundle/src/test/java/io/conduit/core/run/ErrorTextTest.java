@@ -34,4 +34,20 @@ class ErrorTextTest {
         assertEquals("internal error; the log file (data/log/conduit.log) has the details; please report it",
                 ErrorText.unexpected(new NullPointerException()));
     }
+
+    @Test
+    void maskingAndCleaningKeepTheDroppedByteCounts() {
+        io.conduit.api.task.HostResult cut = new io.conduit.api.task.HostResult("h", io.conduit.api.task.Status.FAILED,
+                1, "out Pa55word-1".getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[0], true, false,
+                "java.io.IOException: Broken pipe", java.time.Duration.ofMillis(5), 11, 0);
+        RunSecrets secrets = new RunSecrets();
+        secrets.add(io.conduit.api.connection.Secret.of("Pa55word-1"));
+
+        io.conduit.api.task.HostResult shown = secrets.mask(ErrorText.clean(cut));
+
+        assertEquals("out ***", new String(shown.stdout(), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("Broken pipe", shown.error());
+        assertEquals(11, shown.stdoutDropped(), "the count survives both");
+        assertEquals(0, shown.stderrDropped());
+    }
 }

@@ -22,6 +22,7 @@ class LineGuardTest {
         "echo $HOME",                    // not a Conduit command: Gogo's business
         "x = 5; run all 'echo $x'",
         "run all 'a' | grep a",
+        "run --env FOO=bar all env",
     })
     void safeLinesPass(String line) {
         assertEquals(Optional.empty(), LineGuard.check(line), line);
@@ -38,6 +39,8 @@ class LineGuardTest {
         "run all \"a\\\"b\"",
         "hosts db[1:3]",
         "run web[0] uptime",
+        "run all echo =x",
+        "run all date +%s",
         "run all echo {a,b}",
         "conduit:run all 'a'b",
         "echo $(conduit:run all \"echo $HOME\")",
