@@ -50,6 +50,11 @@ class InteractiveShellIT {
             at = shell.awaitOutput("local1", at);
             shell.type("\u0003");
             at = shell.awaitOutput("conduit> ", at);
+            // inside a single-quoted word, the form Conduit asks for: JLine 3.21 threw here and ended the session
+            shell.type("hosts 'loc\t\t");
+            at = shell.awaitOutput("local1", at);
+            shell.type("\u0003");
+            at = shell.awaitOutput("conduit> ", at);
             shell.type("run all \"echo $HOME\"\n");
             at = shell.awaitOutput("write it in single quotes, which Gogo leaves alone: 'echo $HOME'; nothing ran",
                     at);

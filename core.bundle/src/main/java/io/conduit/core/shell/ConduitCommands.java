@@ -143,12 +143,19 @@ public final class ConduitCommands {
     /**
      * The interactive shell's Tab completions of Conduit's commands, from the same picocli models that parse
      * them: etc/gosh_profile hands each entry to Gogo's {@code complete}. Options with their descriptions; host
-     * names, group names and {@code all} for words (from {@link #patterns}); local files for put and fetch.
+     * names, group names and {@code all} for words (from {@link #patterns}); local files for put and fetch. Also
+     * mends completion inside quoted words ({@link QuotedWordMatcher}).
      *
+     * @param session the console's session, whose line reader gets the mended matcher
      * @return the arguments of one {@code complete} call per entry
      */
     @Descriptor("the Tab completions of Conduit's commands, as arguments to Gogo's complete (etc/gosh_profile)")
-    public List<List<String>> completions() {
+    public List<List<String>> completions(CommandSession session) {
+        try {
+            QuotedWordMatcher.install(session.get(".reader"));
+        } catch (LinkageError e) {
+            LOG.debug("the console's line reader is not JLine's: completion in quoted words left as it is");
+        }
         ShellContext ctx = context(null, System.out, System.err);
         List<List<String>> all = new ArrayList<>();
         commands.forEach((name, factory) -> {
@@ -277,7 +284,7 @@ public final class ConduitCommands {
         cl.setDefaultValueProvider(this::defaultValue);
         cl.setParameterExceptionHandler((ParameterException e, String[] args) -> {
             StringBuilder m = new StringBuilder("conduit: ").append(name).append(": ")
-                    .append(lowerFirst(e.getMessage()));
+                    .append(lowerFirst(e.getMessage()).replace("option option", "option"));
             if (e instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
                 m.append(" (did you mean ").append(String.join(" or ", u.getSuggestions())).append("?)");
             }
