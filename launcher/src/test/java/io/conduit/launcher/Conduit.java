@@ -141,4 +141,29 @@ final class Conduit {
             Files.deleteIfExists(in);
         }
     }
+
+    /**
+     * Copies the assembled distribution, without its data/, for a test that changes etc/ or deploy/ (the shared
+     * one stays intact for the other tests).
+     *
+     * @param into the folder to create the copy in
+     * @return the copy's folder
+     */
+    static Path copyOfDistribution(Path into) throws IOException {
+        try (java.util.stream.Stream<Path> all = Files.walk(DIST)) {
+            for (Path p : all.sorted(java.util.Comparator.naturalOrder()).toList()) {
+                Path rel = DIST.relativize(p);
+                if (rel.startsWith("data")) {
+                    continue;
+                }
+                Path target = into.resolve(rel.toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        return into;
+    }
 }

@@ -8,12 +8,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,22 +38,7 @@ class HotDeployIT {
     }
 
     private Path copyOfDistribution() throws IOException {
-        Path dist = copy.resolve("conduit");
-        try (Stream<Path> all = Files.walk(Conduit.DIST)) {
-            for (Path p : all.sorted(Comparator.naturalOrder()).toList()) {
-                Path rel = Conduit.DIST.relativize(p);
-                if (rel.startsWith("data")) {
-                    continue;
-                }
-                Path target = dist.resolve(rel.toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
-        return dist;
+        return Conduit.copyOfDistribution(copy.resolve("conduit"));
     }
 
     private static void bundle(Path jar, String symbolicName, String importPackage) throws IOException {

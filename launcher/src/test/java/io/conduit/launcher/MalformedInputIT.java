@@ -7,11 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,21 +112,6 @@ class MalformedInputIT {
 
     /** A copy of the distribution whose etc/ the test may break (the shared one stays intact). */
     private Path copyOfDistribution() throws IOException {
-        Path dist = dir.resolve("conduit");
-        try (Stream<Path> all = Files.walk(Conduit.DIST)) {
-            for (Path p : all.sorted(Comparator.naturalOrder()).toList()) {
-                Path rel = Conduit.DIST.relativize(p);
-                if (rel.startsWith("data")) {
-                    continue;
-                }
-                Path target = dist.resolve(rel.toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
-        return dist;
+        return Conduit.copyOfDistribution(dir.resolve("conduit"));
     }
 }

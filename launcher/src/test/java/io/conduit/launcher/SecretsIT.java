@@ -15,10 +15,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -175,21 +173,7 @@ class SecretsIT {
     }
 
     private static Path copyOfDistribution(Path dist) throws IOException {
-        try (Stream<Path> all = Files.walk(Conduit.DIST)) {
-            for (Path p : all.sorted(Comparator.naturalOrder()).toList()) {
-                Path rel = Conduit.DIST.relativize(p);
-                if (rel.startsWith("data")) {
-                    continue;
-                }
-                Path target = dist.resolve(rel.toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
-        return dist;
+        return Conduit.copyOfDistribution(dist);
     }
 
     /** The reference rest agent ({@code rest.agent}'s jar) on a free 127.0.0.1 port. */
