@@ -122,6 +122,9 @@ public abstract class PluginLifecycleScenario extends ConduitTestSupport {
         assertTrue(out, out.contains("version 1.0.0"));
 
         // updated while a run over 200 hosts is in progress -> every host has a result, none lost
+        // (the probe's task loads API classes through the probe's dynamic imports: wire them here, once, rather
+        // than in four worker threads at the same moment, where Felix once failed to find io.conduit.api.inventory)
+        assertEquals("io.conduit.api.inventory.Host", io.conduit.api.inventory.Host.class.getName());
         Runner runner = service(Runner.class);
         CountDownLatch quarter = new CountDownLatch(HOSTS / 4);
         Map<String, Long> finishedAt = new ConcurrentHashMap<>();

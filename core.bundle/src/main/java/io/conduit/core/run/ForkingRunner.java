@@ -312,6 +312,14 @@ public final class ForkingRunner implements Runner {
             result = HostResult.of(host.name(), Status.FAILED, "Conduit ran out of memory on this host's task (a"
                     + " large --stdin or output limit times many forks?); give it less, fewer forks, or more heap"
                     + " (CONDUIT_JAVA_OPTS=-Xmx2g)");
+        } catch (LinkageError | StackOverflowError e) {
+            // a task or plugin whose classes went away (a bundle refreshed or uninstalled under the run) or that
+            // recursed without end: this host fails; the run goes on and ends
+            LOG.warn("task {} failed on {}", secrets.masker().mask(task.describe()), host.name(), e);
+            result = HostResult.of(host.name(), Status.FAILED, "internal error: " + e.getClass().getSimpleName()
+                    .replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT) + " in the task or its"
+                    + " plugin (was a bundle updated or removed during the run?); the log file (data/log/conduit.log)"
+                    + " has the details");
         } finally {
             timer.cancel(false);
             context.release(healthy);

@@ -204,4 +204,19 @@ class ForkingRunnerTest {
         assertEquals(List.of("h01: host_key_checking: off (test)", "h02: host_key_checking: off (test)",
                 "h03: host_key_checking: off (test)"), warned.stream().sorted().toList());
     }
+
+    @Test
+    void aTaskWhoseClassesWentAwayFailsItsHostAndTheRunEnds() throws Exception {
+        plugin.hook = (host, c) -> {
+            if (host.equals("h02")) {
+                throw new NoClassDefFoundError("io/conduit/api/inventory/Host"); // a bundle refreshed under the run
+            }
+        };
+        RunResult result = runner(4, 30, 1024).run("~h0[1-3]$", new CommandTask(Command.shell("x")), null, null);
+
+        assertEquals(List.of(Status.OK, Status.FAILED, Status.OK), result.hosts().stream().map(HostResult::status)
+                .toList());
+        assertTrue(result.hosts().get(1).error().startsWith("internal error: no class def found error in the task"),
+                result.hosts().get(1).error());
+    }
 }
