@@ -2,7 +2,6 @@ package io.conduit.api.support;
 
 import java.lang.reflect.Method;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,7 +63,7 @@ public final class ConfigCheck {
             if (expected == null) {
                 // framework and FileInstall properties (service.pid, felix.fileinstall.filename...) have dots
                 if (!key.contains(".")) {
-                    String near = closest(key, keys.keySet());
+                    String near = Suggestions.closest(key, keys.keySet());
                     throw new IllegalArgumentException(pid + ": " + key + ": unknown key"
                             + (near == null ? "" : "; did you mean \"" + near + "\"?") + " the keys are "
                             + String.join(", ", keys.keySet()));
@@ -131,38 +130,6 @@ public final class ConfigCheck {
 
     private static String shorten(String value) {
         return value.length() > 60 ? value.substring(0, 57) + "..." : value;
-    }
-
-    private static String closest(String given, Collection<String> candidates) {
-        String best = null;
-        int bestDistance = Math.max(2, given.length() / 3) + 1;
-        for (String c : candidates) {
-            int d = distance(given.toLowerCase(Locale.ROOT), c);
-            if (d < bestDistance) {
-                best = c;
-                bestDistance = d;
-            }
-        }
-        return best;
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + cost);
-            }
-            int[] swap = prev;
-            prev = cur;
-            cur = swap;
-        }
-        return prev[b.length()];
     }
 
     /** @return the keys, for tests */
