@@ -1,0 +1,95 @@
+package io.conduit.api.connection;
+
+import java.util.Locale;
+
+/**
+ * Why a transfer failed on the host, in the words every plugin uses, so that the same cause reads the same on
+ * every plugin and method. A plugin learns the cause from the protocol where it says it (an SFTP status, an HTTP
+ * answer, the text of an {@code errno}), and otherwise, after a generic failure, from a probe on the host
+ * ({@link FileProblemProbe}: a stat and a statvfs of the target's directory) rather than a guess.
+ *
+ * <p>The {@code errno} texts {@link #fromErrorText} recognizes are glibc's and musl's {@code strerror} texts (the
+ * same English phrases on Linux, BSD and macOS), matched without regard to case: {@code ENOSPC}, {@code EDQUOT},
+ * {@code EISDIR}, {@code ENOTDIR}, {@code EROFS}, {@code EACCES}/{@code EPERM}, {@code ENOENT},
+ * {@code ENAMETOOLONG}.
+ *
+ * @since 1.3
+ */
+public enum FileProblem {
+    /** {@code ENOSPC}: the file system holding the target has no room for the file. */
+    NO_SPACE("no space left on the file system", "free some space there (df -h on the host shows it) or write"
+            + " elsewhere", "no space left on device"),
+    /** {@code EDQUOT}: the user's disk quota on that file system is used up. */
+    QUOTA("the user's disk quota is exceeded", "free some of the user's files there or raise the quota",
+            "disk quota exceeded"),
+    /** {@code EISDIR}: the target is a directory. */
+    IS_A_DIRECTORY("it is a directory", "name a file, or end the path with / to put into the directory",
+            "is a directory"),
+    /** {@code ENOTDIR}: a part of the target's path that should be a directory is a file. */
+    NOT_A_DIRECTORY("a part of the path is not a directory", "check the path", "not a directory"),
+    /** {@code EROFS}: the file system holding the target is mounted read-only. */
+    READ_ONLY("the file system is read-only", "write to a writable file system, or remount it read-write",
+            "read-only file system"),
+    /** {@code EACCES}, {@code EPERM}: the user may not write (or read) there. */
+    PERMISSION("permission denied", "use a path the user may write, or --become", "permission denied",
+            "operation not permitted"),
+    /** {@code ENOENT} on the target's directory: it does not exist. */
+    MISSING_DIRECTORY("the directory does not exist", "create it first, e.g. conduit:run PATTERN 'mkdir -p DIR'",
+            "no such file or directory"),
+    /** {@code ENAMETOOLONG}: a name in the path is longer than the file system allows (usually 255 bytes). */
+    NAME_TOO_LONG("a name in the path is longer than the file system allows (usually 255 bytes)",
+            "use a shorter name", "file name too long");
+
+    private final String reason;
+    private final String advice;
+    private final String[] errorTexts;
+
+    FileProblem(String reason, String advice, String... errorTexts) {
+        this.reason = reason;
+        this.advice = advice;
+        this.errorTexts = errorTexts;
+    }
+
+    /** @return the cause as an operator reads it, e.g. "no space left on the file system" */
+    public String reason() {
+        return reason;
+    }
+
+    /** @return what the operator can do about it, e.g. "free some space there ..." */
+    public String advice() {
+        return advice;
+    }
+
+    /**
+     * Finds the cause named by an {@code errno} text inside a message, such as the one a remote {@code scp},
+     * {@code mv}, a Java {@code FileSystemException} or the Docker daemon prints ("scp: /srv/x: No space left on
+     * device").
+     *
+     * @param message any text, or {@code null}
+     * @return the cause it names, or {@code null} when it names none (the plugin should then probe)
+     */
+    public static FileProblem fromErrorText(String message) {
+        if (message == null) {
+            return null;
+        }
+        String text = message.toLowerCase(Locale.ROOT);
+        for (FileProblem p : values()) {
+            for (String e : p.errorTexts) {
+                if (text.contains(e)) {
+                    return p;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The probe's name for this cause ({@code no-space}, {@code is-a-directory}, ...), as {@link FileProblemProbe}
+     * prints it.
+     *
+     * @return the lower-case, dash-separated name
+     */
+    public String probeName() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}
