@@ -26,10 +26,12 @@ import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.FileNames;
+import io.conduit.api.connection.FileProblem;
 import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.connection.TransferFailedException;
 import io.conduit.api.connection.Trace;
 import io.conduit.api.connection.WrappedCommand;
 import io.conduit.core.inventory.ParameterResolver;
@@ -254,8 +256,7 @@ final class LocalConnection implements Connection {
     public void put(Path local, String remotePath, int mode, Trace trace) throws IOException {
         Path target = Path.of(FileNames.intoDirectory(remotePath, local.getFileName().toString()));
         if (Files.isDirectory(target)) {
-            throw new ConnectionException(key.host() + ": put: " + remotePath + " is a directory; give the file's"
-                    + " path, or end it with / to put the file into it");
+            throw new TransferFailedException("put", remotePath, FileProblem.IS_A_DIRECTORY, null);
         }
         try {
             Path temp = FileNames.createTemporarySibling(target);
@@ -276,7 +277,7 @@ final class LocalConnection implements Connection {
                 Files.deleteIfExists(temp);
             }
         } catch (java.nio.file.FileSystemException e) {
-            throw fileProblem("put " + remotePath, e, target);
+            throw fileProblem("put", remotePath, e, target, target);
         }
     }
 
@@ -314,29 +315,40 @@ final class LocalConnection implements Connection {
             if (remotePath.equals(e.getFile())) {
                 throw new RemoteFileNotFoundException(key.host() + ": no such file " + remotePath);
             }
-            throw fileProblem("fetch " + remotePath, e, local);
+            throw fileProblem("fetch " + remotePath + " into", local.toString(), e, local, local);
         } catch (java.nio.file.FileSystemException e) {
-            throw fileProblem("fetch " + remotePath, e, local);
+            throw fileProblem("fetch " + remotePath + " into", local.toString(), e, local, local);
         }
     }
 
     /**
-     * A file system failure in words: the JDK's message is often only the path, and its type says the rest. A
-     * failure on the temporary file names the file it stands for, which is the one the operator knows.
+     * A file system failure in the words every plugin uses ({@link FileProblem}): the JDK's message is often only
+     * the path, and its type or its reason (the {@code errno} text) says the cause. A missing file on the way to
+     * the target means its directory is missing. A failure on the temporary file names the file it stands for,
+     * which is the one the operator knows; the temporary file is already gone (the callers' {@code finally}).
      */
-    private ConnectionException fileProblem(String what, java.nio.file.FileSystemException e, Path standsFor) {
+    private ConnectionException fileProblem(String operation, String path, java.nio.file.FileSystemException e,
+            Path target, Path standsFor) {
+        FileProblem problem = e instanceof NoSuchFileException ? (Files.isDirectory(target.toAbsolutePath()
+                .getParent()) ? null : FileProblem.MISSING_DIRECTORY)
+                : e instanceof java.nio.file.AccessDeniedException ? FileProblem.PERMISSION
+                : FileProblem.fromErrorText(e.getReason());
+        if (problem != null && operation.equals("put")) {
+            return new TransferFailedException(operation, path, problem, e);
+        }
+        if (problem != null) { // a fetch that cannot write here: the advice for the host's side would mislead
+            return new ConnectionException(operation + " " + path + ": " + problem.reason() + " here", e);
+        }
         String reported = e.getFile();
         if (reported != null && Path.of(reported).getFileName().toString().startsWith(FileNames.TEMPORARY_PREFIX)) {
             reported = standsFor.toString();
         }
         String file = reported == null ? "" : reported + ": ";
         String why = e instanceof NoSuchFileException ? "no such file or directory"
-                : e instanceof java.nio.file.AccessDeniedException ? "permission denied (Conduit runs as "
-                        + System.getProperty("user.name") + ")"
                 : e instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
                 : e instanceof java.nio.file.DirectoryNotEmptyException ? "is a directory that is not empty"
                 : e.getReason() != null ? e.getReason() : "failed";
-        return new ConnectionException(key.host() + ": " + what + ": " + file + why, e);
+        return new ConnectionException(key.host() + ": " + operation + " " + path + ": " + file + why, e);
     }
 
     @Override

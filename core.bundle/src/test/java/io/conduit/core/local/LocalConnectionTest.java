@@ -122,16 +122,46 @@ class LocalConnectionTest {
     }
 
     @Test
-    void fileProblemsNameTheFileAndTheReasonInWords(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        Path local = java.nio.file.Files.writeString(dir.resolve("f"), "x");
-        java.io.IOException put = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                () -> connection.put(local, dir.resolve("missing/f").toString(), 0644));
-        String m = io.conduit.api.testing.OperatorText.messageForPeople(put);
-        assertTrue(m.startsWith("here: put " + dir.resolve("missing/f")) && m.endsWith("no such file or directory"), m);
+    void aFailedTransferNamesItsCauseAndLeavesNothingBehind(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path big = java.nio.file.Files.write(dir.resolve("big"), new byte[512 * 1024]);
+        try (io.conduit.api.testing.SmallFileSystems fs = new io.conduit.api.testing.SmallFileSystems()) {
+            Path full = fs.full(dir.resolve("full"));
+            Path readOnly = fs.readOnly(dir.resolve("ro"));
+            java.nio.file.Files.createDirectories(dir.resolve("a dir"));
+            java.util.Map<String, io.conduit.api.connection.FileProblem> cases = new java.util.LinkedHashMap<>();
+            cases.put(full + "/f", io.conduit.api.connection.FileProblem.NO_SPACE);
+            cases.put(readOnly + "/sub/f", io.conduit.api.connection.FileProblem.READ_ONLY);
+            cases.put(dir + "/a dir", io.conduit.api.connection.FileProblem.IS_A_DIRECTORY);
+            cases.put(dir + "/missing/f", io.conduit.api.connection.FileProblem.MISSING_DIRECTORY);
+            cases.put(big + "/f", io.conduit.api.connection.FileProblem.NOT_A_DIRECTORY);
+            cases.put(dir + "/" + "n".repeat(256), io.conduit.api.connection.FileProblem.NAME_TOO_LONG);
+            for (var c : cases.entrySet()) {
+                Path parent = Path.of(c.getKey()).getParent();
+                java.util.List<String> before = java.nio.file.Files.isDirectory(parent) ? names(parent) : null;
+                io.conduit.api.connection.TransferFailedException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        io.conduit.api.connection.TransferFailedException.class, () -> connection.put(big, c.getKey(),
+                                0644), c.getKey());
+                assertEquals(c.getValue(), e.problem(), c.getKey());
+                String m = io.conduit.api.testing.OperatorText.messageForPeople(e);
+                assertTrue(m.startsWith("put " + c.getKey() + ": " + c.getValue().reason()) && m.endsWith(
+                        "nothing was left behind"), m);
+                if (before != null) {
+                    assertEquals(before, names(parent), "the directory is as it was: " + c.getKey());
+                }
+            }
+        }
+        // fetch: the cause is on this side, said as such, and no local file is made
         java.io.IOException fetch = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                () -> connection.fetch(local.toString(), dir.resolve("missing/g")));
-        m = io.conduit.api.testing.OperatorText.messageForPeople(fetch);
-        assertTrue(m.contains(dir.resolve("missing/g") + ": no such file or directory"), m);
+                () -> connection.fetch(big.toString(), dir.resolve("missing/g")));
+        String m = io.conduit.api.testing.OperatorText.messageForPeople(fetch);
+        assertEquals("fetch " + big + " into " + dir.resolve("missing/g") + ": the directory does not exist here", m);
+    }
+
+    private static java.util.List<String> names(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
     }
 
     @Test
