@@ -682,8 +682,7 @@ final class SshConnection implements Connection, Transfers.Shell {
         try {
             transfers.put(cs, this, settings, where, local, remotePath, mode);
             if (trace.on(Trace.CONNECTION)) {
-                trace.line(Trace.CONNECTION, "ssh: sent over " + transfers.method(settings) + " (transfer_method "
-                        + settings.transferMethod().text() + ")");
+                trace.line(Trace.CONNECTION, "ssh: sent over " + transfers.method(settings) + " (" + method() + ")");
             }
         } catch (IOException e) {
             throw lost(cs, e);
@@ -704,14 +703,20 @@ final class SshConnection implements Connection, Transfers.Shell {
         try {
             transfers.fetch(cs, this, settings, where, remotePath, local);
             if (trace.on(Trace.CONNECTION)) {
-                trace.line(Trace.CONNECTION, "ssh: received over " + transfers.method(settings) + " (transfer_method "
-                        + settings.transferMethod().text() + ")");
+                trace.line(Trace.CONNECTION, "ssh: received over " + transfers.method(settings) + " (" + method()
+                        + ")");
             }
         } catch (IOException e) {
             throw lost(cs, e);
         } finally {
             channels.release();
         }
+    }
+
+    /** @return the configured method, and the fallback this connection took, for the trace */
+    private String method() {
+        String fallback = transfers.fallback();
+        return fallback != null ? fallback : "transfer_method " + settings.transferMethod().text();
     }
 
     /** Runs a helper command for transfers (sha256sum, mv) without taking another channel permit. */
@@ -732,13 +737,22 @@ final class SshConnection implements Connection, Transfers.Shell {
         return new ConnectFailedException(where + ": connection lost during transfer: " + e.getMessage(), e);
     }
 
-    /** {@code host_key_checking: off}, for the console: the log's one WARN per JVM is easy to miss. */
+    /**
+     * {@code host_key_checking: off}, for the console: the log's one WARN per JVM is easy to miss; and a fallback of
+     * {@code transfer_method: auto} this connection took (the operator named no such method).
+     */
     @Override
     public List<String> warnings() {
         SshSettings s = settings;
-        return s != null && s.hostKeyChecking() == HostKeyChecking.OFF
-                ? List.of("host_key_checking: off (host keys are not checked, a changed key is accepted)")
-                : List.of();
+        List<String> said = new ArrayList<>(2);
+        if (s != null && s.hostKeyChecking() == HostKeyChecking.OFF) {
+            said.add("host_key_checking: off (host keys are not checked, a changed key is accepted)");
+        }
+        String fallback = transfers.fallback();
+        if (fallback != null) {
+            said.add(fallback);
+        }
+        return List.copyOf(said);
     }
 
     @Override

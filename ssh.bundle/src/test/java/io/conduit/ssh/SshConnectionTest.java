@@ -339,7 +339,8 @@ class SshConnectionTest {
     void scpWhenTheServerHasNoSftpSubsystem() throws Exception {
         MinaServer s = closeLater(MinaServer.start(o -> o.sftp = false));
         s.trust(dir.resolve("known_hosts"), false);
-        Connection c = closeLater(open(plugin("verify_checksum", true), params(s.port(), MinaServer.USER, PW)));
+        // verified without verify_checksum: the operator did not name SCP
+        Connection c = closeLater(open(plugin(), params(s.port(), MinaServer.USER, PW)));
         Path local = dir.resolve("scp.bin");
         byte[] data = new byte[1_000_000];
         new Random(2).nextBytes(data);
@@ -351,6 +352,8 @@ class SshConnectionTest {
         c.fetch(remote, dir.resolve("scp-back.bin"));
         assertArrayEquals(data, Files.readAllBytes(dir.resolve("scp-back.bin")));
         assertThrows(RemoteFileNotFoundException.class, () -> c.fetch(dir + "/missing", dir.resolve("m")));
+        assertEquals(List.of("transfer_method auto: the server has no SFTP subsystem, so files go over scp, verified"
+                + " by sha256"), c.warnings());
     }
 
     @Test
