@@ -738,21 +738,15 @@ final class SshConnection implements Connection, Transfers.Shell {
     }
 
     /**
-     * {@code host_key_checking: off}, for the console: the log's one WARN per JVM is easy to miss; and a fallback of
-     * {@code transfer_method: auto} this connection took (the operator named no such method).
+     * {@code host_key_checking: off}, for the console: the log's one WARN per JVM is easy to miss. A fallback of
+     * {@code transfer_method: auto} is no insecure choice (it is verified): the transfer's trace line says it.
      */
     @Override
     public List<String> warnings() {
         SshSettings s = settings;
-        List<String> said = new ArrayList<>(2);
-        if (s != null && s.hostKeyChecking() == HostKeyChecking.OFF) {
-            said.add("host_key_checking: off (host keys are not checked, a changed key is accepted)");
-        }
-        String fallback = transfers.fallback();
-        if (fallback != null) {
-            said.add(fallback);
-        }
-        return List.copyOf(said);
+        return s != null && s.hostKeyChecking() == HostKeyChecking.OFF
+                ? List.of("host_key_checking: off (host keys are not checked, a changed key is accepted)")
+                : List.of();
     }
 
     @Override

@@ -136,7 +136,6 @@ class OpenSshLoginNoiseTest {
             assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(Files
                     .getPosixFilePermissions(back)));
             assertTrue(hostFiles().stream().noneMatch(f -> f.startsWith(".conduit-")), hostFiles().toString());
-            assertTrue(c.warnings().isEmpty(), "the method the operator named is no fallback: " + c.warnings());
         } finally {
             plugin.deactivate();
         }
@@ -168,7 +167,7 @@ class OpenSshLoginNoiseTest {
             assertArrayEquals(CONTENT, Files.readAllBytes(back));
             String said = "transfer_method auto: the login shell prints text on start, which breaks SFTP and SCP,"
                     + " so files go over pipe, verified by sha256";
-            assertEquals(List.of(said), c.warnings());
+            assertTrue(c.warnings().isEmpty(), "a verified fallback is no insecure choice: " + c.warnings());
             assertTrue(lines.contains("ssh: sent over pipe (" + said + ")"), lines.toString());
             assertTrue(lines.contains("ssh: received over pipe (" + said + ")"), lines.toString());
         } finally {

@@ -55,7 +55,7 @@ import io.conduit.ssh.TransferMethod;
  * <p>{@code transfer_method: auto} falls back from SFTP only when SFTP cannot start: to SCP when the server has no
  * SFTP subsystem, to the pipe when the login shell prints text on start (which breaks SCP too). The method is
  * remembered per connection, every transfer after a fallback is verified by sha256 (as with
- * {@code verify_checksum}), and {@link #fallback()} says it for the run.
+ * {@code verify_checksum}), and {@link #fallback()} says it in each transfer's trace line ({@code -v}) and the log.
  */
 public final class Transfers {
     private static final Logger LOG = LoggerFactory.getLogger(Transfers.class);
@@ -87,8 +87,8 @@ public final class Transfers {
     }
 
     /**
-     * @return the fallback this connection took, as one phrase for the operator (the same on every host, so that
-     *         a run's hosts group), or {@code null} when transfers use the configured method
+     * @return the fallback this connection took, as one phrase for the operator, or {@code null} when transfers use
+     *         the configured method
      */
     public String fallback() {
         TransferMethod f = fallback;
