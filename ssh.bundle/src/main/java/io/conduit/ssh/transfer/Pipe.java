@@ -52,7 +52,8 @@ final class Pipe {
             "umask 077",
             "cat > \"$t\" || { rm -f \"$t\"; exit 1; }",
             "s=$(wc -c < \"$t\") || { rm -f \"$t\"; exit 1; }",
-            "[ \"$s\" -eq \"$n\" ] || { rm -f \"$t\"; echo \"received $s of $n bytes\" >&2; exit 22; }",
+            // $((s)): BSD wc pads the count with blanks
+            "[ $((s)) -eq \"$n\" ] || { rm -f \"$t\"; echo \"received $((s)) of $n bytes\" >&2; exit 22; }",
             "if [ \"$h\" != - ]; then",
             "  command -v sha256sum >/dev/null 2>&1 || { rm -f \"$t\"; exit 23; }",
             "  a=$(sha256sum < \"$t\") || { rm -f \"$t\"; exit 23; }",

@@ -192,9 +192,16 @@ public final class Transfers {
         if (chosen(s) == TransferMethod.SCP) {
             Scp.checkFetchable(where, remote); // before anything is sent or created
         }
-        Path dir = local.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = FileNames.createTemporarySibling(local);
+        Path tmp;
+        try {
+            Files.createDirectories(local.toAbsolutePath().getParent());
+            tmp = FileNames.createTemporarySibling(local);
+        } catch (IOException | RuntimeException e) {
+            if (sftp != null) {
+                sftp.close();
+            }
+            throw e;
+        }
         boolean done = false;
         try {
             MessageDigest sha = sha256();
@@ -238,6 +245,10 @@ public final class Transfers {
                             return new TransferFailedException("fetch", remote, FileProblem.PERMISSION, null);
                         }
                     });
+                }
+                if (!got.noise().isEmpty()) {
+                    LOG.debug("{}: the login shell printed \"{}\" before the fetch's frame (not kept)", where,
+                            got.noise());
                 }
                 perms = got.mode() < 0 ? null : got.mode();
                 hostSha = got.sha256();
