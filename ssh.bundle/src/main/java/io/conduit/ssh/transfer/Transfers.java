@@ -435,11 +435,26 @@ public final class Transfers {
     }
 
     private static FileProblem probe(Shell shell, String target, long size) {
+        return probed(shell, target, size).problem();
+    }
+
+    /**
+     * @param problem the cause found, or {@code null}
+     * @param cleared the probe ran to its end and found nothing ({@code unknown}): room, a writable directory, no
+     *        read-only mount
+     */
+    private record Probed(FileProblem problem, boolean cleared) {
+    }
+
+    private static Probed probed(Shell shell, String target, long size) {
         try {
-            return FileProblemProbe.read(shell.run(FileProblemProbe.command(target, size)));
+            ExecResult r = shell.run(FileProblemProbe.command(target, size));
+            FileProblem p = FileProblemProbe.read(r);
+            String out = r.stdoutText().strip();
+            return new Probed(p, p == null && r.exitCode() == 0 && out.endsWith("unknown"));
         } catch (IOException | RuntimeException e) {
             LOG.debug("the probe for {} did not run: {}", target, e.toString());
-            return null;
+            return new Probed(null, false);
         }
     }
 
@@ -551,12 +566,23 @@ public final class Transfers {
                 || e.getStatus() == SftpConstants.SSH_FX_NO_SUCH_PATH)) {
             return notFound(where, "fetch " + Scp.printable(path), path, e);
         }
+        boolean cleared = false;
         if (p == null && operation.equals("put")) {
-            p = probe(shell, path, size);
+            Probed probed = probed(shell, path, size);
+            p = probed.problem();
+            cleared = probed.cleared();
         }
-        return p != null ? new TransferFailedException(operation, path, p, e)
-                : new ConnectionException(where + ": " + operation + " " + Scp.printable(path) + " failed: "
-                        + e.getMessage(), e);
+        if (p != null) {
+            return new TransferFailedException(operation, path, p, e);
+        }
+        if (cleared && e.getStatus() == SftpConstants.SSH_FX_FAILURE) {
+            // what is left once the probe saw room, a writable directory and no read-only mount
+            return new ConnectionException(where + ": put " + Scp.printable(path) + " failed: the host's SFTP server"
+                    + " answered only \"Failure\", and the directory exists, is writable, is not read-only and has"
+                    + " room; a disk quota (which only the host's quota tools show) or an I/O error remain", e);
+        }
+        return new ConnectionException(where + ": " + operation + " " + Scp.printable(path) + " failed: "
+                + e.getMessage(), e);
     }
 
     private static int localMode(Path local) {
