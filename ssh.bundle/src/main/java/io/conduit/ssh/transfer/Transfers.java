@@ -311,7 +311,7 @@ public final class Transfers {
             }
             if (s.transferMethod() == TransferMethod.SFTP) {
                 throw new ProtocolException(where + ": the server has no SFTP subsystem (" + e.getMessage()
-                        + "); enable it in sshd_config (Subsystem sftp ...) or set transfer_method: scp", e);
+                        + "); enable it in sshd_config (Subsystem sftp ...) or set transfer_method: scp or pipe", e);
             }
             fallBack(where, TransferMethod.SCP, "the server has no SFTP subsystem", e.getMessage());
             return null;
