@@ -108,6 +108,8 @@ class OpenSshLoginNoiseTest {
                 assertTrue(m.contains("[ -t 0 ] || return") && m.contains("transfer_method: pipe"), m);
             }
             assertEquals(before, hostFiles(), "nothing left on the host");
+            // MINA closed the whole session on SFTP's garbled first packet; the connection must stay usable
+            assertEquals(0, c.exec(io.conduit.api.connection.Command.shell("true")).exitCode());
             assertFalse(Files.exists(back), "no local file");
             try (Stream<Path> s = Files.list(base)) {
                 assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".conduit-")), "no local temporary");
