@@ -63,7 +63,9 @@ public @interface SshConfig {
     @AttributeDefinition(description = "OpenSSH client configuration read when use_ssh_config is true")
     String ssh__config__file() default "~/.ssh/config";
 
-    @AttributeDefinition(description = "auto (SFTP, SCP when the server has no SFTP subsystem), sftp or scp")
+    @AttributeDefinition(description = "auto (SFTP; SCP when the server has no SFTP"
+            + " subsystem, pipe when the login shell prints text on start; a fallback is verified by sha256 and named"
+            + " in the run), sftp, scp or pipe (the bytes through cat on an exec channel)")
     String transfer__method() default "auto";
 
     @AttributeDefinition(description = "Compare sha256 of both ends after put and fetch (needs sha256sum"

@@ -682,8 +682,7 @@ final class SshConnection implements Connection, Transfers.Shell {
         try {
             transfers.put(cs, this, settings, where, local, remotePath, mode);
             if (trace.on(Trace.CONNECTION)) {
-                trace.line(Trace.CONNECTION, "ssh: sent over " + transfers.method(settings) + " (transfer_method "
-                        + settings.transferMethod().text() + ")");
+                trace.line(Trace.CONNECTION, "ssh: sent over " + transfers.method(settings) + " (" + method() + ")");
             }
         } catch (IOException e) {
             throw lost(cs, e);
@@ -704,14 +703,20 @@ final class SshConnection implements Connection, Transfers.Shell {
         try {
             transfers.fetch(cs, this, settings, where, remotePath, local);
             if (trace.on(Trace.CONNECTION)) {
-                trace.line(Trace.CONNECTION, "ssh: received over " + transfers.method(settings) + " (transfer_method "
-                        + settings.transferMethod().text() + ")");
+                trace.line(Trace.CONNECTION, "ssh: received over " + transfers.method(settings) + " (" + method()
+                        + ")");
             }
         } catch (IOException e) {
             throw lost(cs, e);
         } finally {
             channels.release();
         }
+    }
+
+    /** @return the configured method, and the fallback this connection took, for the trace */
+    private String method() {
+        String fallback = transfers.fallback();
+        return fallback != null ? fallback : "transfer_method " + settings.transferMethod().text();
     }
 
     /** Runs a helper command for transfers (sha256sum, mv) without taking another channel permit. */
@@ -732,7 +737,10 @@ final class SshConnection implements Connection, Transfers.Shell {
         return new ConnectFailedException(where + ": connection lost during transfer: " + e.getMessage(), e);
     }
 
-    /** {@code host_key_checking: off}, for the console: the log's one WARN per JVM is easy to miss. */
+    /**
+     * {@code host_key_checking: off}, for the console: the log's one WARN per JVM is easy to miss. A fallback of
+     * {@code transfer_method: auto} is no insecure choice (it is verified): the transfer's trace line says it.
+     */
     @Override
     public List<String> warnings() {
         SshSettings s = settings;

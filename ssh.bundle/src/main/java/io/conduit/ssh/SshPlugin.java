@@ -142,7 +142,7 @@ public final class SshPlugin implements ConnectionPlugin {
 
     @Override
     public String description() {
-        return "SSH (Apache MINA SSHD): exec, SFTP/SCP transfers, known_hosts, jump hosts";
+        return "SSH (Apache MINA SSHD): exec, SFTP/SCP/pipe transfers, known_hosts, jump hosts";
     }
 
     /**

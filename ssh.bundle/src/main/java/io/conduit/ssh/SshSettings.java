@@ -33,7 +33,7 @@ import io.conduit.api.connection.Secret;
  * @param keepaliveCountMax unanswered keepalives before the connection is dropped
  * @param useSshConfig read ~/.ssh/config
  * @param sshConfigFile the OpenSSH client config
- * @param transferMethod auto, sftp or scp
+ * @param transferMethod auto, sftp, scp or pipe
  * @param verifyChecksum compare sha256 after transfers
  * @param maxChannels channels open at once per connection
  * @param identityAgent the ssh-agent to use, as OpenSSH's {@code IdentityAgent}: {@code SSH_AUTH_SOCK} (the
@@ -229,7 +229,9 @@ public record SshSettings(int port, String username, List<Path> privateKeyFiles,
         d.add(OptionDescriptor.of(SSH_CONFIG_FILE, OptionType.PATH, sshConfigFile.toString(),
                 "OpenSSH client configuration read when use_ssh_config is true."));
         d.add(OptionDescriptor.of(TRANSFER_METHOD, OptionType.STRING, transferMethod.text(),
-                "auto (SFTP, or SCP when the server has no SFTP subsystem), sftp or scp."));
+                "auto (SFTP; SCP when the server has no SFTP subsystem, pipe when the login shell prints"
+                        + " text on start; a fallback is verified by sha256 and named in the run), sftp, scp, or pipe"
+                        + " (the bytes through cat on an exec channel: any name, immune to login-shell output)."));
         d.add(OptionDescriptor.of(VERIFY_CHECKSUM, OptionType.BOOLEAN, Boolean.toString(verifyChecksum),
                 "After put and fetch, compare the sha256 of both ends (runs sha256sum on the host)."));
         d.add(OptionDescriptor.of(MAX_CHANNELS, OptionType.INTEGER, Integer.toString(maxChannels),

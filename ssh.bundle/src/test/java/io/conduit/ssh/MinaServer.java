@@ -36,8 +36,11 @@ final class MinaServer implements AutoCloseable {
     final SshServer server;
     final KeyPair hostKey;
     final AtomicInteger sessions = new AtomicInteger();
+    /** Every exec command line the server ran, in order. */
+    final List<String> commands;
 
-    private MinaServer(SshServer server, KeyPair hostKey) {
+    private MinaServer(SshServer server, KeyPair hostKey, List<String> commands) {
+        this.commands = commands;
         this.server = server;
         this.hostKey = hostKey;
     }
@@ -76,8 +79,11 @@ final class MinaServer implements AutoCloseable {
                         && KeyUtils.compareKeys(allowed, key));
             }
         }
-        CommandFactory processes = (channel, line) -> new ProcessShellFactory(line, "/bin/sh", "-c", line)
-                .createShell(channel);
+        List<String> commands = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CommandFactory processes = (channel, line) -> {
+            commands.add(line);
+            return new ProcessShellFactory(line, "/bin/sh", "-c", line).createShell(channel);
+        };
         sshd.setCommandFactory(new ScpCommandFactory.Builder().withDelegate(processes).build());
         if (o.sftp) {
             sshd.setSubsystemFactories(List.of(new SftpSubsystemFactory()));
@@ -85,7 +91,7 @@ final class MinaServer implements AutoCloseable {
         if (o.forwarding) {
             sshd.setForwardingFilter(AcceptAllForwardingFilter.INSTANCE);
         }
-        MinaServer s = new MinaServer(sshd, hostKey);
+        MinaServer s = new MinaServer(sshd, hostKey, commands);
         sshd.addSessionListener(new SessionListener() {
             @Override
             public void sessionCreated(Session session) {

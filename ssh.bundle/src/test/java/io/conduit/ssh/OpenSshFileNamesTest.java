@@ -21,8 +21,8 @@ import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.testing.FileNameScenario;
 
 /**
- * Every file name the host accepts, put and fetched over SFTP and over SCP against Debian's OpenSSH sshd: with
- * SCP the path travels on the {@code scp -t}/{@code scp -f} command line, which the login shell reads.
+ * Every file name the host accepts, put and fetched over SFTP, SCP and the pipe against Debian's OpenSSH sshd: with
+ * SCP and the pipe the path travels on a command line, which the login shell reads.
  */
 class OpenSshFileNamesTest {
     @TempDir
@@ -59,14 +59,14 @@ class OpenSshFileNamesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sftp", "scp"})
+    @ValueSource(strings = {"sftp", "scp", "pipe"})
     void everyNameIsPutAndFetchedAndNoneRunsACommand(String method) throws Exception {
         // the remote scp cannot send a name holding a line break (it would cut its header line): refused by name
         run(method, new FileNameScenario().refusingFetchOf(name -> method.equals("scp") && name.contains("\n")));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sftp", "scp"})
+    @ValueSource(strings = {"sftp", "scp", "pipe"})
     void aRelativeNameWithALeadingDashIsAFileInTheLoginDirectoryNotAnOption(String method) throws Exception {
         String name = "-rf conduit-names-" + method + "-" + Long.toHexString(System.nanoTime());
         Path home = Path.of(System.getProperty("user.home")); // root's login directory, as sshd starts it

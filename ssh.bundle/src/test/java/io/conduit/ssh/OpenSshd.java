@@ -29,6 +29,16 @@ final class OpenSshd implements AutoCloseable {
     }
 
     static OpenSshd start(Path dir, Path authorizedKeys) throws IOException, InterruptedException {
+        return start(dir, authorizedKeys, new String[0]);
+    }
+
+    /**
+     * @param overrides sshd_config lines that replace the default line of the same keyword (first word), e.g.
+     *        {@code "Subsystem sftp /usr/lib/openssh/sftp-server"}, which OpenSSH runs through the user's login
+     *        shell (internal-sftp does not)
+     */
+    static OpenSshd start(Path dir, Path authorizedKeys, String... overrides) throws IOException,
+            InterruptedException {
         if (!Files.isExecutable(Path.of("/usr/sbin/sshd"))) {
             throw new IllegalStateException("/usr/sbin/sshd is missing: run scripts/env/sshd.sh (as root) first");
         }
@@ -69,6 +79,11 @@ final class OpenSshd implements AutoCloseable {
                 "SetEnv HOME=" + home,
                 "LogLevel ERROR",
                 "");
+        for (String o : overrides) {
+            String keyword = o.split(" ")[0] + " ";
+            config = config.lines().map(l -> l.startsWith(keyword) ? o : l)
+                    .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+        }
         Path file = dir.resolve("sshd_config");
         Files.writeString(file, config);
         Process p = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", file.toString())

@@ -339,13 +339,29 @@ class SshConnectionTest {
     void scpWhenTheServerHasNoSftpSubsystem() throws Exception {
         MinaServer s = closeLater(MinaServer.start(o -> o.sftp = false));
         s.trust(dir.resolve("known_hosts"), false);
-        Connection c = closeLater(open(plugin("verify_checksum", true), params(s.port(), MinaServer.USER, PW)));
+        // verified without verify_checksum: the operator did not name SCP
+        Connection c = closeLater(open(plugin(), params(s.port(), MinaServer.USER, PW)));
         Path local = dir.resolve("scp.bin");
         byte[] data = new byte[1_000_000];
         new Random(2).nextBytes(data);
         Files.write(local, data);
         String remote = dir.resolve("scp-remote.bin").toString();
-        c.put(local, remote, 0600);
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.conduit.api.connection.Trace trace = new io.conduit.api.connection.Trace() {
+            @Override
+            public boolean on(int level) {
+                return level == CONNECTION;
+            }
+
+            @Override
+            public void line(int level, String text) {
+                lines.add(text);
+            }
+        };
+        c.put(local, remote, 0600, trace);
+        assertEquals(List.of("ssh: sent over scp (transfer_method auto: the server has no SFTP subsystem, so files go"
+                + " over scp, verified by sha256)"), lines);
+        assertTrue(s.commands.stream().anyMatch(l -> l.contains("sha256sum")), "verified: " + s.commands);
         assertArrayEquals(data, Files.readAllBytes(Path.of(remote)));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(Path.of(remote))));
         c.fetch(remote, dir.resolve("scp-back.bin"));

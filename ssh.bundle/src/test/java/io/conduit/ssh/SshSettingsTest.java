@@ -50,7 +50,7 @@ class SshSettingsTest {
         assertTrue(e.getMessage().startsWith("extras.proxy_jump: \"bastion:ssh\" has no valid port"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> d.forHost(new ConnectionParams("h", 0, null, null,
                 null, Map.of("transfer_method", "ftp"))));
-        assertTrue(e.getMessage().contains("use auto, sftp or scp"), e.getMessage());
+        assertTrue(e.getMessage().contains("use auto, sftp, scp or pipe"), e.getMessage());
     }
 
     @Test

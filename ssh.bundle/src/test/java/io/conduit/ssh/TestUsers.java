@@ -21,6 +21,13 @@ final class TestUsers {
     static final String TTY = "conduit-tty";
     /** The user su becomes, with its own password. */
     static final String TARGET = "conduit-target";
+    /**
+     * A user whose login shell (bash) prints a line on start, also for commands and subsystems (Debian's bash
+     * reads ~/.bashrc when sshd starts it): {@link #NOISE}, then the rest of the rc file.
+     */
+    static final String NOISY = "conduit-noisy";
+    /** What {@link #NOISY}'s ~/.bashrc prints on stdout. */
+    static final String NOISE = "Welcome to the conduit-noisy shell\n";
     /** Every test user's password (su asks for the target's). */
     static final Secret PASSWORD = Secret.of("Sudo-Pw-4-Conduit");
 
@@ -43,6 +50,17 @@ final class TestUsers {
             }
             check(p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1, "chpasswd");
         }
+        if (run("id", "-u", NOISY) != 0) {
+            check(run("useradd", "-m", "-s", "/bin/bash", NOISY), "useradd " + NOISY);
+        }
+        Process p = new ProcessBuilder("chpasswd").redirectErrorStream(true).start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write((NOISY + ":" + PASSWORD.reveal() + "\n").getBytes());
+        }
+        check(p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1, "chpasswd");
+        // printed before the usual "not interactive: return", as the rc files that break transfers do
+        Files.writeString(Path.of("/home/" + NOISY + "/.bashrc"), "printf '" + NOISE.replace("\n", "\\n")
+                + "'\ncase $- in *i*) ;; *) return ;; esac\n");
         rule(SUDO, SUDO + " ALL=(ALL:ALL) ALL\n");
         rule(NOPASSWD, NOPASSWD + " ALL=(ALL:ALL) NOPASSWD: ALL\n");
         rule(TTY, "Defaults:" + TTY + " requiretty\n" + TTY + " ALL=(ALL:ALL) ALL\n");

@@ -12,6 +12,8 @@ import java.time.Duration;
  * <li>the target is a directory: {@link FileProblem#IS_A_DIRECTORY};</li>
  * <li>the directory is missing: {@link FileProblem#MISSING_DIRECTORY}, or {@link FileProblem#NOT_A_DIRECTORY}
  * when a part of its path is a file;</li>
+ * <li>the target's name has more bytes than {@code getconf NAME_MAX} allows there: {@link FileProblem#NAME_TOO_LONG}
+ * (OpenSSH's sftp-server answers {@code SSH_FX_FAILURE} for ENAMETOOLONG too; skipped without getconf);</li>
  * <li>the file system holding it is mounted {@code ro} (the longest mount point above it in {@code /proc/mounts}): {@link FileProblem#READ_ONLY};</li>
  * <li>the user may not write the directory ({@code test -w}): {@link FileProblem#PERMISSION};</li>
  * <li>fewer free bytes or inodes than the file needs ({@code df -P}, {@code df -Pi} where the host has it):
@@ -40,6 +42,9 @@ public final class FileProblemProbe {
             "  done",
             "  echo missing-directory; exit 0",
             "fi",
+            // the name is longer than the directory's file system allows (getconf is POSIX; busybox may lack it)
+            "x=$(getconf NAME_MAX \"$d\" 2>/dev/null); l=$(printf %s \"${t##*/}\" | wc -c)",
+            "case $x in ''|*[!0-9]*) ;; *) [ $((l)) -gt \"$x\" ] && { echo name-too-long; exit 0; } ;; esac",
             // the mount holding the directory is the longest mount point above it; /proc/mounts writes a space,
             // tab, line break and backslash in a mount point as octal escapes
             "r=$(cd -- \"$d\" 2>/dev/null && pwd -P) && [ -r /proc/mounts ] && D=$r awk '",
@@ -75,14 +80,17 @@ public final class FileProblemProbe {
     /**
      * Reads the probe's answer.
      *
-     * @param result what {@link #command} printed
+     * @param result what {@link #command} printed (its last line is the answer: text a login shell printed
+     *        before it is passed over)
      * @return the cause found, or {@code null} when the probe found none (or did not run)
      */
     public static FileProblem read(ExecResult result) {
         if (result.exitCode() != 0) {
             return null;
         }
-        String word = new String(result.stdout(), StandardCharsets.UTF_8).trim();
+        // the last line: a login shell that prints on start (a ~/.bashrc that echoes) puts its text first
+        String out = new String(result.stdout(), StandardCharsets.UTF_8).strip();
+        String word = out.substring(out.lastIndexOf('\n') + 1).strip();
         for (FileProblem p : FileProblem.values()) {
             if (p.probeName().equals(word)) {
                 return p;

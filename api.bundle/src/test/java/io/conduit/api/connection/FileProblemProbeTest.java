@@ -70,9 +70,19 @@ class FileProblemProbeTest {
         assertEquals(FileProblem.NOT_A_DIRECTORY, probe(shell, base + "/a file/below/x", 1));
         assertEquals(FileProblem.PERMISSION, probe(shell, base + "/locked/x", 1, "runuser", "-u", "nobody",
                 "--"));
+        assertEquals(FileProblem.NAME_TOO_LONG, probe(shell, base + "/a dir/" + "n".repeat(256), 1));
+        assertEquals(FileProblem.NAME_TOO_LONG, probe(shell, base + "/a dir/" + "\u00e9".repeat(128), 1),
+                "bytes count, not characters");
+        assertNull(probe(shell, base + "/a dir/" + "\u00e9".repeat(127), 1));
         assertNull(probe(shell, base + "/a dir/fine", 1), "a writable directory with room has no problem");
         assertEquals(List.of("a dir", "a file", "full", "locked", "ro dir; $(x)"), Files.list(base).map(p -> p
                 .getFileName().toString()).sorted().toList(), "the probe wrote nothing");
+    }
+
+    @org.junit.jupiter.api.Test
+    void readsTheAnswerAfterWhatALoginShellPrinted() {
+        assertEquals(FileProblem.NO_SPACE, FileProblemProbe.read(new ExecResult(0, "Welcome!\nno-space\n"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[0], Duration.ZERO, false, false)));
     }
 
     @ParameterizedTest

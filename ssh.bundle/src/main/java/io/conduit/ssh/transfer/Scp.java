@@ -50,7 +50,7 @@ final class Scp {
     static void checkFetchable(String where, String remote) throws ConnectionException {
         if (remote.substring(remote.lastIndexOf('/') + 1).indexOf('\n') >= 0) {
             throw new ConnectionException(where + ": fetch " + printable(remote) + ": SCP cannot carry a file name"
-                    + " with a line break; set transfer_method: sftp (or auto, on a host with SFTP) for this host");
+                    + " with a line break; set transfer_method: sftp (or auto, on a host with SFTP) or pipe for this host");
         }
     }
 

@@ -21,7 +21,6 @@ import java.util.Set;
 
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.sftp.client.SftpClient;
-import org.apache.sshd.sftp.client.SftpClientFactory;
 import org.apache.sshd.sftp.client.extensions.openssh.OpenSSHPosixRenameExtension;
 import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.common.SftpException;
@@ -33,24 +32,37 @@ import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.FileNames;
+import io.conduit.api.connection.FileProblem;
+import io.conduit.api.connection.FileProblemProbe;
 import io.conduit.api.connection.ProtocolException;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.ShellCommand;
+import io.conduit.api.connection.TransferFailedException;
 import io.conduit.ssh.SshSettings;
 import io.conduit.ssh.TransferMethod;
 
 /**
- * put and fetch over SFTP, or SCP when the server has no SFTP subsystem. Streams with fixed-size buffers
- * whatever the file size, writes to a temporary name next to the target and renames it into place (remote:
- * posix-rename, local: atomic move), so a broken transfer never leaves half a file under the target name.
- * Optionally compares sha256 of both ends before the rename.
+ * put and fetch over SFTP, SCP or a pipe through an exec channel ({@link TransferMethod}). Streams with fixed-size
+ * buffers whatever the file size, writes to a temporary name next to the target and renames it into place (remote:
+ * posix-rename or mv, local: atomic move), so a broken transfer never leaves half a file under the target name, and
+ * a failed one leaves nothing. Optionally compares sha256 of both ends before the rename.
+ *
+ * <p>A failure names its cause ({@link FileProblem}): from the SFTP status where it is specific, from the errno
+ * text of the host's scp, cat or mv, and after a generic failure (OpenSSH's sftp-server answers
+ * {@code SSH_FX_FAILURE} for ENOSPC, EROFS, EISDIR and ENAMETOOLONG alike) from {@link FileProblemProbe} run on
+ * the same connection, never by a guess.
+ *
+ * <p>{@code transfer_method: auto} falls back from SFTP only when SFTP cannot start: to SCP when the server has no
+ * SFTP subsystem, to the pipe when the login shell prints text on start (which breaks SCP too). The method is
+ * remembered per connection, every transfer after a fallback is verified by sha256 (as with
+ * {@code verify_checksum}), and {@link #fallback()} says it in each transfer's trace line ({@code -v}) and the log.
  */
 public final class Transfers {
     private static final Logger LOG = LoggerFactory.getLogger(Transfers.class);
     private static final int BUFFER = 64 * 1024;
     private static final Duration HELPER_TIMEOUT = Duration.ofMinutes(10);
 
-    /** Runs helper commands (sha256sum, mv) on the same connection. */
+    /** Runs helper commands (sha256sum, mv, the probe) on the same connection. */
     public interface Shell {
         /**
          * @param command the command
@@ -60,17 +72,38 @@ public final class Transfers {
         ExecResult run(Command command) throws IOException;
     }
 
-    /** Set once SFTP turned out to be missing, so that later transfers go straight to SCP. */
-    private volatile boolean noSftp;
+    /** With {@code auto}: the method SFTP fell back to on this connection ({@code null}: none). */
+    private volatile TransferMethod fallback;
+    /** Why, in a phrase the same on every host (for the run's warning line). */
+    private volatile String fallbackReason;
 
     /**
      * @param s the host's settings
-     * @return {@code sftp} or {@code scp}: the method the next transfer uses (after a fallback, the one the last
-     *         transfer used), for the connection's trace
+     * @return {@code sftp}, {@code scp} or {@code pipe}: the method the next transfer uses (after a fallback, the
+     *         one the last transfer used), for the connection's trace
      */
     public String method(SshSettings s) {
-        return s.transferMethod() == TransferMethod.SCP || (s.transferMethod() == TransferMethod.AUTO && noSftp)
-                ? "scp" : "sftp";
+        return chosen(s).text();
+    }
+
+    /**
+     * @return the fallback this connection took, as one phrase for the operator, or {@code null} when transfers use
+     *         the configured method
+     */
+    public String fallback() {
+        TransferMethod f = fallback;
+        return f == null ? null : "transfer_method auto: " + fallbackReason + ", so files go over " + f.text()
+                + ", verified by sha256";
+    }
+
+    private TransferMethod chosen(SshSettings s) {
+        TransferMethod f = fallback;
+        return s.transferMethod() != TransferMethod.AUTO ? s.transferMethod() : f != null ? f : TransferMethod.SFTP;
+    }
+
+    /** A fallback's result is verified whatever verify_checksum says: it is a method the operator did not name. */
+    private boolean verifying(SshSettings s) {
+        return s.verifyChecksum() || (s.transferMethod() == TransferMethod.AUTO && fallback != null);
     }
 
     /**
@@ -83,7 +116,9 @@ public final class Transfers {
      * @param local the file to send
      * @param remote the target path
      * @param mode permission bits or {@link Connection#KEEP_MODE}
-     * @throws IOException the transfer failed; the target is unchanged
+     * @throws TransferFailedException the host refused the file for a cause it named or the probe found; nothing
+     *         was left there
+     * @throws IOException the transfer failed otherwise; the target is unchanged
      */
     public void put(ClientSession session, Shell shell, SshSettings s, String where, Path local, String remote,
             int mode) throws IOException {
@@ -93,15 +128,23 @@ public final class Transfers {
         int perms = mode == Connection.KEEP_MODE ? localMode(local) : mode & 07777;
         remote = FileNames.intoDirectory(remote, local.getFileName().toString());
         String tmp = FileNames.temporarySibling(remote);
-        SftpClient sftp = sftp(session, s, where);
-        if (sftp == null) {
+        SftpClient sftp = chosen(s) == TransferMethod.SFTP ? sftp(session, s, where) : null;
+        if (sftp != null) {
+            sftpPut(session, sftp, shell, s, where, local, remote, tmp, perms);
+        } else if (chosen(s) == TransferMethod.PIPE) {
+            pipePut(session, shell, s, where, local, remote, tmp, perms);
+        } else {
             scpPut(session, shell, s, where, local, remote, tmp, perms);
-            return;
         }
+    }
+
+    private void sftpPut(ClientSession session, SftpClient sftp, Shell shell, SshSettings s, String where,
+            Path local, String remote, String tmp, int perms) throws IOException {
+        long size = Files.size(local);
         boolean done = false;
         try (SftpClient client = sftp) {
             if (isDirectory(client, remote)) {
-                throw new ConnectionException(where + ": put: " + isADirectory(remote));
+                throw new TransferFailedException("put", remote, FileProblem.IS_A_DIRECTORY, null);
             }
             MessageDigest sha = sha256();
             try (InputStream in = new DigestInputStream(Files.newInputStream(local), sha);
@@ -109,19 +152,23 @@ public final class Transfers {
                             SftpClient.OpenMode.Truncate)) {
                 in.transferTo(out);
             } catch (SftpException e) {
-                throw sftpFailure(where, "put to " + remote, remote, e);
+                throw sftpFailure(shell, where, "put", remote, size, e);
             }
-            client.setStat(tmp, new SftpClient.Attributes().perms(perms));
-            if (s.verifyChecksum()) {
-                verify(shell, where, tmp, remote, sha);
+            try {
+                client.setStat(tmp, new SftpClient.Attributes().perms(perms));
+            } catch (SftpException e) {
+                throw sftpFailure(shell, where, "put", remote, size, e);
             }
-            rename(client, tmp, remote, where);
+            if (verifying(s)) {
+                verify(shell, where, tmp, remote, sha, s);
+            }
+            rename(shell, client, tmp, remote, size, where);
             done = true;
-            LOG.debug("{}: put {} -> {} ({} bytes, mode {}) over SFTP", where, local, remote, Files.size(local),
+            LOG.debug("{}: put {} -> {} ({} bytes, mode {}) over SFTP", where, local, remote, size,
                     Integer.toOctalString(perms));
         } finally {
             if (!done) {
-                removeQuietly(session, s, where, tmp);
+                removeQuietly(session, where, tmp);
             }
         }
     }
@@ -135,45 +182,92 @@ public final class Transfers {
      * @param where {@code user@host:port}, for messages
      * @param remote the file to read
      * @param local where to write it
-     * @throws IOException the transfer failed; the local file is unchanged
+     * @throws RemoteFileNotFoundException no such file on the host
+     * @throws TransferFailedException the host refused to give it (permission)
+     * @throws IOException the transfer failed otherwise; the local file is unchanged and no other was created
      */
     public void fetch(ClientSession session, Shell shell, SshSettings s, String where, String remote, Path local)
             throws IOException {
-        Path dir = local.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = FileNames.createTemporarySibling(local);
+        SftpClient sftp = chosen(s) == TransferMethod.SFTP ? sftp(session, s, where) : null;
+        if (chosen(s) == TransferMethod.SCP) {
+            Scp.checkFetchable(where, remote); // before anything is sent or created
+        }
+        Path tmp;
+        try {
+            Files.createDirectories(local.toAbsolutePath().getParent());
+            tmp = FileNames.createTemporarySibling(local);
+        } catch (IOException | RuntimeException e) {
+            if (sftp != null) {
+                sftp.close();
+            }
+            throw e;
+        }
         boolean done = false;
         try {
-            SftpClient sftp = sftp(session, s, where);
             MessageDigest sha = sha256();
             Integer perms = null;
+            String hostSha = null;
             if (sftp != null) {
                 try (SftpClient client = sftp) {
                     SftpClient.Attributes attrs;
                     try {
                         attrs = client.stat(remote);
                     } catch (SftpException e) {
-                        throw sftpFailure(where, "fetch " + remote, remote, e);
+                        throw sftpFailure(shell, where, "fetch", remote, 0, e);
                     }
                     if (attrs.isDirectory()) {
-                        throw new ConnectionException(where + ": fetch " + remote + ": it is a directory; fetch"
-                                + " copies single files");
+                        throw isADirectoryToFetch(where, remote);
                     }
                     perms = attrs.getPermissions() & 07777;
                     try (InputStream in = client.read(remote, BUFFER);
                             OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
                         in.transferTo(out);
                     } catch (SftpException e) {
-                        throw sftpFailure(where, "fetch " + remote, remote, e);
+                        throw sftpFailure(shell, where, "fetch", remote, 0, e);
                     }
+                }
+            } else if (chosen(s) == TransferMethod.PIPE) {
+                Pipe.Fetched got;
+                try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
+                    got = Pipe.download(session, where, remote, out, verifying(s), new Pipe.Failures() {
+                        @Override
+                        public IOException missing() {
+                            return notFound(where, "fetch " + Scp.printable(remote) + " over a pipe", remote, null);
+                        }
+
+                        @Override
+                        public IOException directory() {
+                            return isADirectoryToFetch(where, remote);
+                        }
+
+                        @Override
+                        public IOException denied() {
+                            return new TransferFailedException("fetch", remote, FileProblem.PERMISSION, null);
+                        }
+                    });
+                }
+                if (!got.noise().isEmpty()) {
+                    LOG.debug("{}: the login shell printed \"{}\" before the fetch's frame (not kept)", where,
+                            got.noise());
+                }
+                perms = got.mode() < 0 ? null : got.mode();
+                hostSha = got.sha256();
+                if (verifying(s) && hostSha == null) {
+                    throw noSha256sum(where, remote, s);
                 }
             } else {
                 try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
                     perms = Scp.download(session, where, remote, out);
+                } catch (ProtocolException e) {
+                    throw loginNoiseOr(session, where, e);
+                } catch (ConnectionException e) {
+                    throw scpFetchFailure(remote, e);
                 }
             }
-            if (s.verifyChecksum()) {
-                verify(shell, where, remote, remote, sha);
+            if (hostSha != null) {
+                compare(where, remote, HexFormat.of().formatHex(sha.digest()), hostSha);
+            } else if (verifying(s)) {
+                verify(shell, where, remote, remote, sha, s);
             }
             if (perms != null) {
                 setLocalMode(tmp, perms);
@@ -192,36 +286,93 @@ public final class Transfers {
         }
     }
 
+    /**
+     * Opens SFTP, or decides (with {@code auto}) that this connection cannot use it, and why.
+     *
+     * @return the client, or {@code null} when {@link #fallback} now names the method to use
+     */
     private SftpClient sftp(ClientSession session, SshSettings s, String where) throws IOException {
-        if (s.transferMethod() == TransferMethod.SCP || (s.transferMethod() == TransferMethod.AUTO && noSftp)) {
-            return null;
-        }
         try {
-            return SftpClientFactory.instance().createSftpClient(session);
+            return GuardedSftpClient.open(session);
         } catch (IOException e) {
             if (!session.isOpen()) {
                 throw e;
             }
+            // the subsystem started but its first packet was not SFTP: the login shell printed first
+            String noise = LoginNoise.read(session);
+            if (noise != null) {
+                if (s.transferMethod() == TransferMethod.SFTP) {
+                    throw new ProtocolException(where + ": SFTP could not start: " + LoginNoise.explain(where, noise),
+                            e);
+                }
+                fallBack(where, TransferMethod.PIPE, "the login shell prints text on start, which breaks SFTP and SCP",
+                        LoginNoise.explain(where, noise));
+                return null;
+            }
             if (s.transferMethod() == TransferMethod.SFTP) {
                 throw new ProtocolException(where + ": the server has no SFTP subsystem (" + e.getMessage()
-                        + "); enable it in sshd_config (Subsystem sftp ...) or set transfer_method: scp", e);
+                        + "); enable it in sshd_config (Subsystem sftp ...) or set transfer_method: scp or pipe", e);
             }
-            noSftp = true;
-            LOG.info("{}: no SFTP subsystem ({}); using SCP for this connection", where, e.getMessage());
+            fallBack(where, TransferMethod.SCP, "the server has no SFTP subsystem", e.getMessage());
             return null;
+        }
+    }
+
+    private void fallBack(String where, TransferMethod to, String reason, String detail) {
+        fallbackReason = reason;
+        fallback = to;
+        LOG.info("{}: {} ({}); using {} for this connection, verified by sha256", where, reason, detail, to.text());
+    }
+
+    private void pipePut(ClientSession session, Shell shell, SshSettings s, String where, Path local, String remote,
+            String tmp, int perms) throws IOException {
+        long size = Files.size(local);
+        String sha = null;
+        if (verifying(s)) {
+            MessageDigest d = sha256();
+            try (InputStream in = new DigestInputStream(Files.newInputStream(local), d)) {
+                in.transferTo(OutputStream.nullOutputStream());
+            }
+            sha = HexFormat.of().formatHex(d.digest());
+        }
+        Pipe.Put r;
+        try (InputStream in = Files.newInputStream(local)) {
+            r = Pipe.upload(session, tmp, remote, in, size, perms, sha);
+        }
+        // the script removed its temporary file on every failure (or never made it)
+        String what = "put to " + Scp.printable(remote) + " over a pipe";
+        switch (r.exit()) {
+            case 0 -> LOG.debug("{}: put {} -> {} over a pipe", where, local, remote);
+            case Pipe.IS_A_DIRECTORY -> throw new TransferFailedException("put", remote, FileProblem.IS_A_DIRECTORY,
+                    null);
+            case Pipe.SHORT -> throw new ConnectionException(where + ": " + what + " failed: the host "
+                    + r.stderr() + " (the connection broke); nothing was left behind");
+            case Pipe.NO_SHA256SUM -> throw noSha256sum(where, remote, s);
+            case Pipe.MISMATCH -> throw new ConnectionException(where + ": checksum mismatch for " + remote
+                    + ": local sha256 " + sha + ", remote " + r.stderr() + "; the transfer was corrupted and not kept");
+            case -1 -> throw new ConnectionException(where + ": " + what + " failed: the host's sh ended without an"
+                    + " exit status" + (r.stderr().isEmpty() ? "" : " (" + Scp.printable(r.stderr()) + ")"));
+            default -> throw problem(shell, "put", remote, size, r.stderr(), new ConnectionException(where + ": "
+                    + what + " failed: the host's sh exited with " + r.exit() + (r.stderr().isEmpty() ? ""
+                            : " (" + Scp.printable(r.stderr()) + ")")));
         }
     }
 
     private void scpPut(ClientSession session, Shell shell, SshSettings s, String where, Path local, String remote,
             String tmp, int perms) throws IOException {
+        long size = Files.size(local);
         MessageDigest sha = sha256();
         boolean done = false;
         try {
             try (InputStream in = new DigestInputStream(Files.newInputStream(local), sha)) {
-                Scp.upload(session, where, tmp, in, Files.size(local), perms);
+                Scp.upload(session, where, tmp, in, size, perms);
+            } catch (ProtocolException e) {
+                throw loginNoiseOr(session, where, e);
+            } catch (ConnectionException e) {
+                throw session.isOpen() ? problem(shell, "put", remote, size, e.getMessage(), e) : e;
             }
-            if (s.verifyChecksum()) {
-                verify(shell, where, tmp, remote, sha);
+            if (verifying(s)) {
+                verify(shell, where, tmp, remote, sha, s);
             }
             // mv would move the file into a directory of the target's name: refuse that by name
             String target = ShellCommand.quotePath(remote);
@@ -229,11 +380,12 @@ public final class Transfers {
                     + Integer.toOctalString(perms) + " " + ShellCommand.quotePath(tmp) + " && mv -f "
                     + ShellCommand.quotePath(tmp) + " " + target).withTimeout(HELPER_TIMEOUT));
             if (mv.exitCode() == 21) {
-                throw new ConnectionException(where + ": put: " + isADirectory(remote));
+                throw new TransferFailedException("put", remote, FileProblem.IS_A_DIRECTORY, null);
             }
             if (mv.exitCode() != 0) {
-                throw new ConnectionException(where + ": put: could not rename the uploaded file to "
-                        + Scp.printable(remote) + ": " + mv.stderrText().trim());
+                throw problem(shell, "put", remote, size, mv.stderrText(), new ConnectionException(where
+                        + ": put: could not rename the uploaded file to " + Scp.printable(remote) + ": "
+                        + Scp.printable(mv.stderrText().trim())));
             }
             done = true;
             LOG.debug("{}: put {} -> {} over SCP", where, local, remote);
@@ -248,6 +400,64 @@ public final class Transfers {
         }
     }
 
+    /**
+     * SCP's answer was not the protocol: when the login shell printed text on start, that is the cause, named with
+     * the fix; otherwise the protocol error as it was.
+     */
+    private static IOException loginNoiseOr(ClientSession session, String where, ProtocolException e) {
+        String noise = session.isOpen() ? LoginNoise.read(session) : null;
+        return noise == null ? e : new ProtocolException(where + ": SCP could not start: " + LoginNoise.explain(where,
+                noise), e);
+    }
+
+    /** The host's scp refused a fetch: a cause it named in errno words, or its words as they were. */
+    private static IOException scpFetchFailure(String remote, ConnectionException e) {
+        if (e instanceof RemoteFileNotFoundException || e instanceof TransferFailedException) {
+            return e;
+        }
+        FileProblem p = FileProblem.fromErrorText(e.getMessage());
+        return p == FileProblem.PERMISSION ? new TransferFailedException("fetch", remote, p, e) : e;
+    }
+
+    /**
+     * The cause of a failed write of {@code size} bytes to {@code target}: named in {@code said} (an errno text of
+     * the host's scp, cat, mv), else found by {@link FileProblemProbe} on the host.
+     *
+     * @return a {@link TransferFailedException} naming the cause, or {@code otherwise} when none was found
+     */
+    private static IOException problem(Shell shell, String operation, String target, long size, String said,
+            IOException otherwise) {
+        FileProblem p = FileProblem.fromErrorText(said);
+        if (p == null) {
+            p = probe(shell, target, size);
+        }
+        return p == null ? otherwise : new TransferFailedException(operation, target, p, otherwise);
+    }
+
+    private static FileProblem probe(Shell shell, String target, long size) {
+        return probed(shell, target, size).problem();
+    }
+
+    /**
+     * @param problem the cause found, or {@code null}
+     * @param cleared the probe ran to its end and found nothing ({@code unknown}): room, a writable directory, no
+     *        read-only mount
+     */
+    private record Probed(FileProblem problem, boolean cleared) {
+    }
+
+    private static Probed probed(Shell shell, String target, long size) {
+        try {
+            ExecResult r = shell.run(FileProblemProbe.command(target, size));
+            FileProblem p = FileProblemProbe.read(r);
+            String out = r.stdoutText().strip();
+            return new Probed(p, p == null && r.exitCode() == 0 && out.endsWith("unknown"));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("the probe for {} did not run: {}", target, e.toString());
+            return new Probed(null, false);
+        }
+    }
+
     private static boolean isDirectory(SftpClient client, String remote) {
         try {
             return client.stat(remote).isDirectory();
@@ -256,12 +466,18 @@ public final class Transfers {
         }
     }
 
-    private static String isADirectory(String remote) {
-        return Scp.printable(remote) + " is a directory; give the file's path, or end it with / to put the file"
-                + " into it";
+    private static IOException isADirectoryToFetch(String where, String remote) {
+        return new ConnectionException(where + ": fetch " + Scp.printable(remote) + ": it is a directory; fetch"
+                + " copies single files");
     }
 
-    private static void rename(SftpClient client, String tmp, String remote, String where) throws IOException {
+    private static RemoteFileNotFoundException notFound(String where, String what, String path, Exception cause) {
+        return new RemoteFileNotFoundException(where + ": " + what + ": no such file or directory "
+                + Scp.printable(path) + " on the host; check the path", cause);
+    }
+
+    private static void rename(Shell shell, SftpClient client, String tmp, String remote, long size, String where)
+            throws IOException {
         OpenSSHPosixRenameExtension posix = client.getExtension(OpenSSHPosixRenameExtension.class);
         try {
             if (posix != null && posix.isSupported()) {
@@ -278,50 +494,95 @@ public final class Transfers {
                 }
             }
         } catch (SftpException e) {
-            throw sftpFailure(where, "rename to " + remote, remote, e);
+            throw sftpFailure(shell, where, "put", remote, size, e);
         }
     }
 
-    private void removeQuietly(ClientSession session, SshSettings s, String where, String tmp) {
+    private static void removeQuietly(ClientSession session, String where, String tmp) {
         if (!session.isOpen()) {
             return;
         }
-        try (SftpClient client = SftpClientFactory.instance().createSftpClient(session)) {
+        try (SftpClient client = GuardedSftpClient.open(session)) {
             client.remove(tmp);
+        } catch (SftpException e) {
+            if (e.getStatus() != SftpConstants.SSH_FX_NO_SUCH_FILE) {
+                LOG.debug("{}: could not remove {}: {}", where, tmp, e.toString());
+            }
         } catch (IOException | RuntimeException e) {
             LOG.debug("{}: could not remove {}: {}", where, tmp, e.toString());
         }
     }
 
-    private static void verify(Shell shell, String where, String remoteFile, String target, MessageDigest local)
-            throws IOException {
+    /** Compares sha256 of {@code remoteFile} on the host with the local digest, with sha256sum on the host. */
+    private void verify(Shell shell, String where, String remoteFile, String target, MessageDigest local,
+            SshSettings s) throws IOException {
         String expected = HexFormat.of().formatHex(local.digest());
         // read from stdin: sha256sum escapes a name holding \ or a line break in its output line
         ExecResult r = shell.run(Command.shell("sha256sum < " + ShellCommand.quotePath(remoteFile))
                 .withTimeout(HELPER_TIMEOUT));
-        String out = r.stdoutText().trim();
-        if (r.exitCode() != 0 || out.length() < 64) {
-            throw new ConnectionException(where + ": verify_checksum: sha256sum failed on the host for " + target
-                    + " (" + r.stderrText().trim() + "); install coreutils or turn verify_checksum off");
+        // the last line: a login shell may print text before it
+        String[] lines = r.stdoutText().strip().split("\n");
+        String out = lines[lines.length - 1].strip();
+        if (r.exitCode() != 0 || !out.matches("[0-9a-fA-F]{64}\\b.*")) {
+            throw noSha256sum(where, target, s);
         }
-        String actual = out.substring(0, 64);
+        compare(where, target, expected, out.substring(0, 64));
+    }
+
+    private static void compare(String where, String target, String expected, String actual) throws IOException {
         if (!actual.equalsIgnoreCase(expected)) {
-            throw new ConnectionException(where + ": checksum mismatch for " + target + ": local sha256 " + expected
-                    + ", remote " + actual + "; the transfer was corrupted and not kept");
+            throw new ConnectionException(where + ": checksum mismatch for " + Scp.printable(target) + ": local sha256 "
+                    + expected + ", remote " + actual + "; the transfer was corrupted and not kept");
         }
     }
 
-    private static IOException sftpFailure(String where, String what, String path, SftpException e) {
-        int status = e.getStatus();
-        if (status == SftpConstants.SSH_FX_NO_SUCH_FILE || status == SftpConstants.SSH_FX_NO_SUCH_PATH) {
-            return new RemoteFileNotFoundException(where + ": " + what + ": no such file or directory " + path
-                    + " on the host; check the path", e);
+    private ConnectionException noSha256sum(String where, String target, SshSettings s) {
+        return new ConnectionException(where + ": sha256sum failed on the host for " + Scp.printable(target)
+                + (s.verifyChecksum() ? " (verify_checksum is true); install coreutils or turn verify_checksum off"
+                        : " (transfer_method auto fell back to " + method(s) + " and verifies it); install coreutils,"
+                                + " or set transfer_method: " + method(s) + " to use it unverified")
+                + "; nothing was kept");
+    }
+
+    /**
+     * The cause of an SFTP failure. OpenSSH's sftp-server (protocol 3) names only ENOENT and EACCES/EPERM and
+     * answers SSH_FX_FAILURE for everything else; servers of protocol 5 and later name more (draft-ietf-secsh-
+     * filexfer-13, section 9.1). After a generic failure of a put the probe finds the cause on the host.
+     */
+    private static IOException sftpFailure(Shell shell, String where, String operation, String path, long size,
+            SftpException e) {
+        FileProblem p = switch (e.getStatus()) {
+            case SftpConstants.SSH_FX_PERMISSION_DENIED -> FileProblem.PERMISSION;
+            case SftpConstants.SSH_FX_NO_SPACE_ON_FILESYSTEM -> FileProblem.NO_SPACE;
+            case SftpConstants.SSH_FX_QUOTA_EXCEEDED -> FileProblem.QUOTA;
+            case SftpConstants.SSH_FX_FILE_IS_A_DIRECTORY -> FileProblem.IS_A_DIRECTORY;
+            case SftpConstants.SSH_FX_WRITE_PROTECT -> FileProblem.READ_ONLY;
+            case SftpConstants.SSH_FX_NOT_A_DIRECTORY -> FileProblem.NOT_A_DIRECTORY;
+            case SftpConstants.SSH_FX_NO_SUCH_FILE, SftpConstants.SSH_FX_NO_SUCH_PATH ->
+                    operation.equals("put") ? FileProblem.MISSING_DIRECTORY : null;
+            default -> null;
+        };
+        if (p == null && operation.equals("fetch") && (e.getStatus() == SftpConstants.SSH_FX_NO_SUCH_FILE
+                || e.getStatus() == SftpConstants.SSH_FX_NO_SUCH_PATH)) {
+            return notFound(where, "fetch " + Scp.printable(path), path, e);
         }
-        if (status == SftpConstants.SSH_FX_PERMISSION_DENIED) {
-            return new ConnectionException(where + ": " + what + ": permission denied for " + path
-                    + "; check the remote user's rights", e);
+        boolean cleared = false;
+        if (p == null && operation.equals("put")) {
+            Probed probed = probed(shell, path, size);
+            p = probed.problem();
+            cleared = probed.cleared();
         }
-        return new ConnectionException(where + ": " + what + " failed: " + e.getMessage(), e);
+        if (p != null) {
+            return new TransferFailedException(operation, path, p, e);
+        }
+        if (cleared && e.getStatus() == SftpConstants.SSH_FX_FAILURE) {
+            // what is left once the probe saw room, a writable directory and no read-only mount
+            return new ConnectionException(where + ": put " + Scp.printable(path) + " failed: the host's SFTP server"
+                    + " answered only \"Failure\", and the directory exists, is writable, is not read-only and has"
+                    + " room; a disk quota (which only the host's quota tools show) or an I/O error remain", e);
+        }
+        return new ConnectionException(where + ": " + operation + " " + Scp.printable(path) + " failed: "
+                + e.getMessage(), e);
     }
 
     private static int localMode(Path local) {
