@@ -981,10 +981,13 @@ final class DockerConnection implements Connection {
             // 404 "Could not find the file DIR in container": nothing was written
             throw new TransferFailedException("put", remotePath, FileProblem.MISSING_DIRECTORY, e);
         } catch (RuntimeException e) {
-            if (!(e instanceof DockerException) || isContainerGone(e)) {
-                String left = atomic ? removeTemporary(c, temp) : "";
-                throw withLeftover(e instanceof DockerException ? containerProblem(c, e)
-                        : DockerClients.describe(e, c.endpoint()), left);
+            if (isContainerGone(e)) {
+                throw containerProblem(c, e);
+            }
+            if (!(e instanceof DockerException)) {
+                // the upload broke (the daemon went away, the local file could not be read): the daemon may have
+                // written part of the temporary file
+                throw withLeftover(DockerClients.describe(e, c.endpoint()), atomic ? removeTemporary(c, temp) : "");
             }
             throw putFailed(c, remotePath, size, atomic ? temp : null, daemonWords(e.getMessage()), e);
         }
@@ -1211,14 +1214,17 @@ final class DockerConnection implements Connection {
                     throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                    s.close(); // the script sees its input end short and removes its temporary file
                     throw new CommandStoppedException(what + " in container \"" + container + "\" was interrupted;"
-                            + " the transfer's own script removes its temporary file", StopOutcome.UNCONFIRMED, null);
+                            + " the transfer's script in the container removes its temporary file when it sees its"
+                            + " input end short", StopOutcome.UNCONFIRMED, null);
                 }
             }
         } catch (IOException e) {
             if (closed) {
                 throw new ConnectionException("connection to container \"" + container + "\" was closed during "
-                        + what + "; the transfer's own script removes its temporary file", e);
+                        + what + "; nothing was left behind (the transfer's script in the container removes its"
+                        + " temporary file when its input ends short)", e);
             }
             throw e;
         } finally {
@@ -1731,6 +1737,11 @@ final class DockerConnection implements Connection {
 
     private static String seconds(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
+    /** @return how many puts and fetches through an exec are in flight, for tests */
+    int transfersInFlight() {
+        return transfers.size();
     }
 
     /** @return how many exec streams are open, for tests */

@@ -99,8 +99,10 @@ class DockerTransferFaultsTest {
     void putOntoAFullVolumeSaysSoAndFreesTheSpace() throws Exception {
         try (Connection c = open(faults)) {
             Path big = file("big", 400 * 1024);
+            c.exec(io.conduit.api.connection.Command.shell("true")); // the connection's first exec, out of the figure
+            long start = System.nanoTime();
             TransferFailedException e = expect(FileProblem.NO_SPACE, "/full/big", () -> c.put(big, "/full/big", 0644));
-            System.out.println("NO_SPACE: " + e.getMessage());
+            System.out.println("NO_SPACE (" + (System.nanoTime() - start) / 1_000_000 + " ms): " + e.getMessage());
             assertEquals("", ls(faults, "/full"), "left in the volume");
             // the space is free again: a file that fits goes in
             c.put(file("fits", 100 * 1024), "/full/fits", 0644);
@@ -178,7 +180,8 @@ class DockerTransferFaultsTest {
         Files.setPosixFilePermissions(local, PosixFilePermissions.fromString("rwxr-x---"));
         try (Connection c = open(faults)) {
             // --mount type=tmpfs, --tmpfs, /dev/shm: every one of them, checked in the container
-            for (String dir : List.of("/mnt/t", "/dev/shm")) {
+            for (String dir : List.of("/mnt/t", "/dev/shm/t")) {
+                CLI.exec(faults, "mkdir", "-p", dir);
                 c.put(local, dir + "/bin", Connection.KEEP_MODE);
                 assertEquals(DockerConnectionTest.sha256(data), CLI.exec(faults, "sha256sum", dir + "/bin").text()
                         .split(" ")[0]);
@@ -210,6 +213,37 @@ class DockerTransferFaultsTest {
                     () -> c.fetch("/run/x/dir", tmp.resolve("dir")));
             assertTrue(dir.getMessage().contains("/run/x/dir is a directory"), dir.getMessage());
             assertFalse(Files.exists(tmp.resolve("none")) || Files.exists(tmp.resolve("dir")));
+        }
+    }
+
+    @Test
+    void aPutThroughAnExecCutByCloseLeavesNothing() throws Exception {
+        Path big = file("cut", 40 * 1024 * 1024);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            CLI.exec(faults, "mkdir", "-p", "/dev/shm/c");
+            Connection c = open(faults);
+            java.util.concurrent.Future<?> put = pool.submit(() -> {
+                c.put(big, "/dev/shm/c/cut", 0644);
+                return null;
+            });
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (((DockerConnection) c).transfersInFlight() == 0 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            c.close();
+            Exception e = assertThrows(Exception.class, () -> put.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            System.out.println("cut by close: " + e.getCause().getMessage());
+            assertTrue(e.getCause() instanceof ConnectionException, String.valueOf(e.getCause()));
+            // the script in the container removes its temporary file once its stdin ends short (bounded poll)
+            long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            String left = "?";
+            while (System.nanoTime() < until && !(left = ls(faults, "/dev/shm/c")).isEmpty()) {
+                Thread.onSpinWait();
+            }
+            assertEquals("", left, "left in /dev/shm/c");
+        } finally {
+            pool.shutdownNow();
         }
     }
 
