@@ -41,7 +41,7 @@ class DockerTransferFaultsTest {
     private static DockerPlugin plugin;
     /** /full: a 256 KiB tmpfs volume; /ro: a volume mounted read-only; /run/x: a 128 KiB tmpfs; /mnt/t: tmpfs. */
     private static String faults;
-    /** --read-only root file system with a tmpfs at /run/w. */
+    /** --read-only root file system with a tmpfs at /run/w; root without CAP_DAC_OVERRIDE. */
     private static String readOnlyRoot;
 
     @TempDir
@@ -54,7 +54,9 @@ class DockerTransferFaultsTest {
         String ro = CLI.tmpfsVolume("ro", "256k");
         faults = CLI.runWith("faults", List.of("-v", full + ":/full", "-v", ro + ":/ro:ro", "--tmpfs",
                 "/run/x:size=128k", "--mount", "type=tmpfs,destination=/mnt/t"), DockerCli.BUSYBOX);
-        readOnlyRoot = CLI.runWith("rofs", List.of("--read-only", "--tmpfs", "/run/w"), DockerCli.BUSYBOX);
+        // without CAP_DAC_OVERRIDE root in the container obeys file modes: a permission failure an exec can meet
+        readOnlyRoot = CLI.runWith("rofs", List.of("--read-only", "--tmpfs", "/run/w", "--cap-drop", "DAC_OVERRIDE",
+                "--cap-drop", "DAC_READ_SEARCH"), DockerCli.BUSYBOX);
     }
 
     @AfterAll
@@ -124,6 +126,24 @@ class DockerTransferFaultsTest {
             // its tmpfs is writable, through an exec
             c.put(f, "/run/w/f", 0600);
             assertArrayEquals(Files.readAllBytes(f), CLI.exec(readOnlyRoot, "cat", "/run/w/f").out());
+        }
+    }
+
+    @Test
+    void permissionDeniedToRootWithoutDacOverride() throws Exception {
+        Path f = file("f", 10);
+        // the file first: afterwards root may not write into the directory either
+        assertEquals(0, CLI.exec(readOnlyRoot, "sh", "-c", "mkdir /run/w/theirs && echo secret > /run/w/theirs/secret"
+                + " && chmod 600 /run/w/theirs/secret && chown 1000:1000 /run/w/theirs/secret /run/w/theirs"
+                + " && chmod 755 /run/w/theirs").status());
+        try (Connection c = open(readOnlyRoot)) {
+            TransferFailedException put = expect(FileProblem.PERMISSION, "/run/w/theirs/f",
+                    () -> c.put(f, "/run/w/theirs/f", 0644));
+            System.out.println("PERMISSION: " + put.getMessage());
+            assertEquals("secret", ls(readOnlyRoot, "/run/w/theirs"));
+            expect(FileProblem.PERMISSION, "/run/w/theirs/secret",
+                    () -> c.fetch("/run/w/theirs/secret", tmp.resolve("secret")));
+            assertEquals(List.of("f"), list(tmp));
         }
     }
 
