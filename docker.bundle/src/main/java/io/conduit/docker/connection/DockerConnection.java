@@ -49,10 +49,13 @@ import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.FileNames;
+import io.conduit.api.connection.FileProblem;
+import io.conduit.api.connection.FileProblemProbe;
 import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.connection.TransferFailedException;
 import io.conduit.api.connection.Trace;
 import io.conduit.api.connection.WrappedCommand;
 import io.conduit.docker.archive.Tar;
@@ -81,6 +84,10 @@ final class DockerConnection implements Connection {
     /** The execs in flight by their stream: {@link #close} stops them. */
     private final Map<ExecStream, Run> streams = new ConcurrentHashMap<>();
     private final Set<InputStream> downloads = ConcurrentHashMap.newKeySet();
+    /** The exec streams of put and fetch through an exec: {@link #close} closes them. */
+    private final Set<ExecStream> transfers = ConcurrentHashMap.newKeySet();
+    /** Which paths the archive API cannot see, from the inspection at open. */
+    private volatile ArchiveView view = new ArchiveView(Map.of());
     private volatile boolean closed;
     private volatile DockerClients.Client client;
     private volatile String container;
@@ -139,7 +146,7 @@ final class DockerConnection implements Connection {
         }
         if (Boolean.TRUE.equals(state.getPaused())) {
             throw new ConnectFailedException("container \"" + container + "\" on " + endpoint.address()
-                    + " is paused; resume it with: docker unpause " + container);
+                    + " is paused (docker pause); resume it with: docker unpause " + container);
         }
         containerId = info.getId();
         if (info.getName() != null && !info.getName().isBlank()) {
@@ -147,13 +154,15 @@ final class DockerConnection implements Connection {
             container = info.getName().startsWith("/") ? info.getName().substring(1) : info.getName();
         }
         containerUser = info.getConfig() == null ? null : info.getConfig().getUser();
+        view = ArchiveView.of(info);
         client = c;
         if (trace.on(Trace.DETAIL)) {
             trace.line(Trace.DETAIL, "docker: container " + container + " (" + shortId() + ", image "
                     + (info.getConfig() == null ? "?" : info.getConfig().getImage()) + ") is running; exec user "
                     + (user != null ? user + " (inventory)" : containerUser == null || containerUser.isBlank()
                             ? "the image's default (root)" : containerUser + " (the image's)") + ", kill_grace "
-                    + killGrace.toMillis() + " ms");
+                    + killGrace.toMillis() + " ms; put and fetch go through an exec under " + view.hidden()
+                    + " (the archive API cannot see them)");
         }
         LOG.debug("{}: container {} ({}) on {} is running", key.host(), container, shortId(), endpoint.address());
         if (closed) {
@@ -690,6 +699,16 @@ final class DockerConnection implements Connection {
          * the exec's marker by a second exec and check that none is left.
          */
         private Stop stopNow() {
+            if (isPaused(client)) {
+                // frozen processes cannot act on a stop and the daemon refuses the kill's exec: the end of stdin
+                // waits in the pipe, and the wrapper ends the command when the container resumes
+                closeStdin(true);
+                stream.close();
+                awaitReading(Duration.ofSeconds(1));
+                finishOutput();
+                return new Stop(StopOutcome.UNCONFIRMED, paused(client) + "; the command is frozen"
+                        + (wrapped != null ? " and is stopped as soon as the container resumes" : ""));
+            }
             if (wrapped != null) {
                 closeStdin(true);
                 if (!pty && awaitReading(stopWait())) {
@@ -910,6 +929,18 @@ final class DockerConnection implements Connection {
         put(local, remotePath, mode, Trace.OFF);
     }
 
+    /**
+     * Puts through the archive API (a one-entry tar under a temporary name in the target's directory, then
+     * {@code mv} as root), or through an exec for a directory the archive API cannot see ({@link ArchiveView},
+     * {@link ExecTransfer}). A failure removes the temporary file (the daemon may have written part of it) and
+     * throws {@link TransferFailedException} when its cause is known: from the daemon's or the command's
+     * {@code errno} text ({@link FileProblem#fromErrorText}), the daemon's own "marked read-only" refusal, or else
+     * a {@link FileProblemProbe} run as root in the container.
+     *
+     * @throws ConnectFailedException the container is paused ({@code docker unpause}), stopped or gone
+     * @throws TransferFailedException the cause is known; nothing was left behind
+     * @throws ConnectionException another failure; its message says whether the temporary file could be removed
+     */
     @Override
     public void put(Path local, String remotePath, int mode, Trace trace) throws IOException {
         DockerClients.Client c = ready();
@@ -921,11 +952,21 @@ final class DockerConnection implements Connection {
         long size = Files.size(local);
         int bits = mode == KEEP_MODE ? localMode(local) : mode;
         long mtime = Files.getLastModifiedTime(local).toMillis() / 1000;
+        String hiddenBy = view.hiddenBy(directory);
+        if (hiddenBy != null) {
+            putByExec(c, local, remotePath, directory, size, bits, mtime, hiddenBy, trace);
+            return;
+        }
         int[] ids = owner(c);
         String flags = moveFlags(c);
         boolean atomic = !flags.isEmpty();
+        if (atomic && isPaused(c)) {
+            // the archive API writes into a paused container, but the rename (and any cleanup) needs an exec
+            throw new ConnectFailedException(paused(c));
+        }
         // write under a temporary name and rename, so a broken transfer never leaves a partial file
         String entry = atomic ? FileNames.temporaryName() : name;
+        String temp = directory.equals("/") ? "/" + entry : directory + "/" + entry;
         try (InputStream file = Files.newInputStream(local);
                 InputStream tar = Tar.singleFile(entry, file, size, bits, ids[0], ids[1], mtime)) {
             if (trace.on(Trace.CONNECTION)) {
@@ -937,32 +978,268 @@ final class DockerConnection implements Connection {
             if (isContainerGone(e)) {
                 throw containerProblem(c, e);
             }
-            throw new ConnectionException("put to container \"" + container + "\": directory " + directory
-                    + " does not exist; create it first (mkdir -p " + directory + ")", e);
+            // 404 "Could not find the file DIR in container": nothing was written
+            throw new TransferFailedException("put", remotePath, FileProblem.MISSING_DIRECTORY, e);
         } catch (RuntimeException e) {
-            throw putFailure(c, e, directory);
+            if (isContainerGone(e)) {
+                throw containerProblem(c, e);
+            }
+            if (!(e instanceof DockerException)) {
+                // the upload broke (the daemon went away, the local file could not be read): the daemon may have
+                // written part of the temporary file
+                throw withLeftover(DockerClients.describe(e, c.endpoint()), atomic ? removeTemporary(c, temp) : "");
+            }
+            throw putFailed(c, remotePath, size, atomic ? temp : null, daemonWords(e.getMessage()), e);
         }
         if (!atomic) {
             return;
         }
-        String temp = directory.equals("/") ? "/" + entry : directory + "/" + entry;
-        ExecResult moved = exec(Command.argv(List.of("mv", flags, temp, remotePath)).withBecome(
-                io.conduit.api.connection.Become.sudo("0", null)).withTimeout(Duration.ofSeconds(60)));
+        ExecResult moved;
+        try {
+            moved = exec(Command.argv(List.of("mv", flags, "--", temp, remotePath)).withBecome(
+                    io.conduit.api.connection.Become.sudo("0", null)).withTimeout(Duration.ofSeconds(60)));
+        } catch (ConnectionException e) {
+            // paused, stopped or lost between the upload and the rename
+            throw withLeftover(e, removeTemporary(c, temp));
+        }
         if (moved.exitCode() != 0) {
-            exec(Command.argv(List.of("rm", "-f", temp)).withBecome(io.conduit.api.connection.Become.sudo("0", null))
-                    .withTimeout(Duration.ofSeconds(60)));
-            throw new ConnectionException("put to container \"" + container + "\": could not move the uploaded file"
-                    + " to " + remotePath + ": " + moved.stderrText().trim());
+            throw putFailed(c, remotePath, size, temp, moved.stderrText().trim(), null);
         }
     }
 
-    private ConnectionException putFailure(DockerClients.Client c, RuntimeException e, String directory) {
-        if (e instanceof DockerException d && (d.getHttpStatus() == 403 || d.getHttpStatus() == 400
-                || d.getHttpStatus() == 500)) {
-            return new ConnectionException("put to container \"" + container + "\" under " + directory
-                    + " failed: " + d.getMessage().trim() + " (read-only file system or not a directory?)", e);
+    /**
+     * The failure of a put whose daemon or command said {@code said}: removes the temporary file, then names the
+     * cause (errno text, the daemon's read-only refusal, or the probe).
+     *
+     * @param temp the temporary file to remove, or {@code null} (written in place: nothing can be removed)
+     */
+    private ConnectionException putFailed(DockerClients.Client c, String remotePath, long size, String temp,
+            String said, Exception e) {
+        String left = temp == null ? "; " + remotePath + " may be left partly written (the container has no mv to"
+                + " write it atomically)" : removeTemporary(c, temp);
+        FileProblem problem = FileProblem.fromErrorText(said);
+        if (problem == null && said.toLowerCase(java.util.Locale.ROOT).contains("marked read-only")) {
+            // the daemon's own refusal ("mounted volume is marked read-only", "container rootfs is marked
+            // read-only"): it wrote nothing
+            problem = FileProblem.READ_ONLY;
         }
-        return containerProblem(c, e);
+        if (problem == null) {
+            problem = probe(remotePath, size);
+        }
+        if (problem != null && left.isEmpty()) {
+            return new TransferFailedException("put", remotePath, problem, e);
+        }
+        return new ConnectionException("put " + remotePath + " in container \"" + container + "\" failed: "
+                + (problem != null ? problem.reason() + " (" + problem.advice() + ")" : said)
+                + (left.isEmpty() ? "; nothing was left behind" : left), e);
+    }
+
+    /**
+     * Removes a temporary file of a failed put, as root, with an exec that also works after {@link #close}.
+     *
+     * @return {@code ""} when it is gone, else the words that say where it was left and why
+     */
+    private String removeTemporary(DockerClients.Client c, String temp) {
+        String why;
+        try {
+            // nothing to remove where the daemon could not even reach the directory (not a directory, missing)
+            String execId = createExec(c, List.of("/bin/sh", "-c", "[ -e \"$1\" ] || [ -L \"$1\" ] || exit 0;"
+                    + " rm -f -- \"$1\"", "sh", temp), List.of(), "0", null, false, false);
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            try (ExecStream stream = startUntracked(c, execId)) {
+                demultiplex(stream.output(), false, capped(err), capped(err));
+            }
+            Long code = exitCode(c, execId, Duration.ofSeconds(5));
+            if (code != null && code == 0) {
+                return "";
+            }
+            why = code != null && (code == 126 || code == 127) ? "the container has no rm"
+                    : err.toString(StandardCharsets.UTF_8).trim();
+        } catch (IOException | RuntimeException e) {
+            why = DockerClients.words(e);
+        }
+        LOG.debug("{}: temporary file {} in {} not removed: {}", key.host(), temp, container, why);
+        return "; the temporary file " + temp + " may be left behind (" + why + "): remove it with docker exec "
+                + container + " rm -f " + io.conduit.api.connection.ShellCommand.quotePath(temp);
+    }
+
+    private static ConnectionException withLeftover(ConnectionException e, String left) {
+        if (left.isEmpty()) {
+            return e;
+        }
+        return e instanceof ConnectFailedException ? new ConnectFailedException(e.getMessage() + left, e.getCause())
+                : new ConnectionException(e.getMessage() + left, e.getCause());
+    }
+
+    /**
+     * The daemon's message without the host's own path of the container's file system ("lstat
+     * /var/lib/docker/overlay2/ID/merged/etc/x: not a directory"), which means nothing inside the container.
+     */
+    static String daemonWords(String message) {
+        return String.valueOf(message).trim().replaceAll("/\\S*/overlay2/[0-9a-zA-Z]+/merged(?=/)", "");
+    }
+
+    /**
+     * Runs {@link FileProblemProbe} as root (the daemon writes as root too) after a generic failure.
+     *
+     * @return the cause, or {@code null} when the probe found none or could not run (no /bin/sh)
+     */
+    private FileProblem probe(String path, long size) {
+        if (noShell || closed) {
+            return null;
+        }
+        try {
+            return FileProblemProbe.read(exec(FileProblemProbe.command(path, size).withBecome(
+                    io.conduit.api.connection.Become.sudo("0", null))));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("{}: the file probe in {} failed: {}", key.host(), container, e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * Put through an exec ({@link ExecTransfer}): the bytes stream on the exec's stdin into a temporary file that
+     * the script renames; the script removes it on any failure, also when the stream is cut.
+     */
+    private void putByExec(DockerClients.Client c, Path local, String remotePath, String directory, long size,
+            int bits, long mtime, String hiddenBy, Trace trace) throws IOException {
+        if (noShell) {
+            throw noShellForMount("put " + remotePath + " in", hiddenBy);
+        }
+        int[] ids = owner(c);
+        String flags = moveFlags(c);
+        String temp = directory.equals("/") ? "/" + FileNames.temporaryName()
+                : directory + "/" + FileNames.temporaryName();
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "docker: exec stream (" + hiddenBy + " is a mount the archive API cannot"
+                    + " see): " + size + " bytes on stdin into " + temp + ", then mv " + flags);
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        long code;
+        try (InputStream file = Files.newInputStream(local)) {
+            // the script prints nothing on stdout; the daemon's own words for an exec that cannot start go there
+            code = stream(c, ExecTransfer.put(temp, remotePath, size, bits, ids[0], ids[1], flags, mtime), file,
+                    capped(err), err, "put " + remotePath);
+        }
+        if (code != 0) {
+            String said = err.toString(StandardCharsets.UTF_8).trim();
+            if (noShellSaid(code, said)) {
+                noShell = true;
+                throw noShellForMount("put " + remotePath + " in", hiddenBy);
+            }
+            FileProblem problem = FileProblem.fromErrorText(said);
+            if (problem == null && code != 2) {
+                problem = probe(remotePath, size);
+            }
+            if (problem != null) {
+                throw new TransferFailedException("put", remotePath, problem, null);
+            }
+            throw new ConnectionException("put " + remotePath + " in container \"" + container + "\" failed (exit "
+                    + code + "): " + said + "; nothing was left behind");
+        }
+    }
+
+    /** Whether an exec of /bin/sh failed to start because the container has none (the daemon's words). */
+    private static boolean noShellSaid(long code, String said) {
+        return (code == 126 || code == 127) && said.contains("/bin/sh") && (said.contains("no such file")
+                || said.contains("not found"));
+    }
+
+    private ConnectionException noShellForMount(String what, String hiddenBy) {
+        return new ConnectionException(what + " container \"" + container + "\": " + hiddenBy + " is a mount that"
+                + " the archive API cannot see (tmpfs, or the runtime's own), and the container has no /bin/sh to"
+                + " reach it through an exec; use a path outside " + hiddenBy);
+    }
+
+    /**
+     * Runs an argument vector as root with its stdin from {@code input} (or none) and its stdout into {@code out},
+     * on a stream that {@link #close} breaks.
+     *
+     * @param what the operation, for messages
+     * @return the exit code
+     * @throws IOException reading {@code input} or writing {@code out} failed (after the exec ended), or the
+     *         stream broke
+     */
+    private long stream(DockerClients.Client c, List<String> argv, InputStream input, OutputStream out,
+            ByteArrayOutputStream err, String what) throws IOException {
+        String execId = createExec(c, argv, List.of(), "0", null, false, input != null);
+        ExecStream s;
+        try {
+            s = ExecStream.start(c, execId, false);
+        } catch (ExecStream.ExecRefusedException e) {
+            throw containerProblem(c, e.status(), e.getMessage(), e);
+        }
+        transfers.add(s);
+        IOException local = null;
+        try {
+            if (input == null) {
+                demultiplex(s.output(), false, out, capped(err));
+            } else {
+                CompletableFuture<Void> reading;
+                try {
+                    reading = CompletableFuture.runAsync(() -> {
+                        try {
+                            demultiplex(s.output(), false, out, capped(err));
+                        } catch (IOException e) {
+                            throw new CompletionException(e);
+                        } finally {
+                            // the command has ended (a write error, no space): the daemon reads no more of its
+                            // stdin, so a write still in progress would block; the broken socket ends it
+                            s.close();
+                        }
+                    }, plugin.io());
+                } catch (RejectedExecutionException e) {
+                    throw new ConnectionException("docker plugin stopped during " + what);
+                }
+                byte[] buffer = new byte[64 * 1024];
+                try {
+                    for (int n = 0; n >= 0; ) {
+                        try {
+                            n = input.read(buffer);
+                        } catch (IOException e) {
+                            local = e; // the script sees fewer bytes than announced and removes its file
+                            break;
+                        }
+                        if (n > 0) {
+                            s.stdin().write(buffer, 0, n);
+                        }
+                    }
+                    s.closeStdin();
+                } catch (IOException e) {
+                    // the command ended early (it failed; its stderr says why) or the stream broke: see below
+                }
+                try {
+                    reading.get();
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    s.close(); // the script sees its input end short and removes its temporary file
+                    throw new CommandStoppedException(what + " in container \"" + container + "\" was interrupted;"
+                            + " the transfer's script in the container removes its temporary file when it sees its"
+                            + " input end short", StopOutcome.UNCONFIRMED, null);
+                }
+            }
+        } catch (IOException e) {
+            if (closed) {
+                throw new ConnectionException("connection to container \"" + container + "\" was closed during "
+                        + what + "; nothing was left behind (the transfer's script in the container removes its"
+                        + " temporary file when its input ends short)", e);
+            }
+            throw e;
+        } finally {
+            transfers.remove(s);
+            s.close();
+        }
+        Long code = exitCode(c, execId, Duration.ofSeconds(10));
+        if (local != null) {
+            throw local;
+        }
+        if (code == null) {
+            throw new ConnectionException("docker daemon gave no exit code for " + what + " in container \""
+                    + container + "\"; check the daemon's log");
+        }
+        return code;
     }
 
     /**
@@ -1075,25 +1352,47 @@ final class DockerConnection implements Connection {
         fetch(remotePath, local, Trace.OFF);
     }
 
+    /**
+     * Fetches through the archive API, following symbolic links (up to 8), or through an exec for a path the
+     * archive API cannot see ({@link ArchiveView}, {@link ExecTransfer}; also when a link leads there). The bytes
+     * go to a temporary file next to {@code local}, which is removed on any failure.
+     *
+     * @throws RemoteFileNotFoundException the file does not exist in the container
+     * @throws TransferFailedException a known cause in the container (a part of the path is not a directory, a
+     *         name is too long) or locally (no space, read-only, permission; the path named is then the local one)
+     * @throws ConnectFailedException the container is paused (only through an exec: the archive API reads a
+     *         paused container), stopped or gone
+     */
     @Override
     public void fetch(String remotePath, Path local, Trace trace) throws IOException {
         DockerClients.Client c = ready();
         checkAbsolute(remotePath);
-        if (trace.on(Trace.CONNECTION)) {
-            trace.line(Trace.CONNECTION, "docker: archive API: GET a tar of " + remotePath);
-        }
         String path = remotePath;
         for (int hop = 0; hop <= MAX_LINK_HOPS; hop++) {
+            String hiddenBy = view.hiddenBy(path);
+            if (hiddenBy != null) {
+                fetchByExec(c, remotePath, path, hiddenBy, local, trace);
+                return;
+            }
+            if (trace.on(Trace.CONNECTION)) {
+                trace.line(Trace.CONNECTION, "docker: archive API: GET a tar of " + path);
+            }
             InputStream in;
             try {
                 in = c.api().copyArchiveFromContainerCmd(containerId, path).exec();
-            } catch (NotFoundException e) {
-                if (isContainerGone(e)) {
+            } catch (RuntimeException e) {
+                if (!(e instanceof DockerException) || isContainerGone(e)) {
                     throw containerProblem(c, e);
                 }
-                throw new RemoteFileNotFoundException("container \"" + container + "\" has no file " + remotePath
-                        + (path.equals(remotePath) ? "" : " (link to " + path + ")"), e);
-            } catch (RuntimeException e) {
+                // "lstat /var/lib/docker/overlay2/ID/merged/etc/passwd/x: not a directory", "... file name too long"
+                FileProblem problem = FileProblem.fromErrorText(daemonWords(e.getMessage()));
+                if (problem != null && problem != FileProblem.MISSING_DIRECTORY) {
+                    throw new TransferFailedException("fetch", remotePath, problem, e);
+                }
+                if (e instanceof NotFoundException || problem != null) {
+                    throw new RemoteFileNotFoundException("container \"" + container + "\" has no file " + remotePath
+                            + (path.equals(remotePath) ? "" : " (link to " + path + ")"), e);
+                }
                 throw containerProblem(c, e);
             }
             downloads.add(in);
@@ -1109,17 +1408,22 @@ final class DockerConnection implements Connection {
                     continue;
                 }
                 if (entry.type() == '5') {
-                    throw new ConnectionException("fetch from container \"" + container + "\": " + remotePath
-                            + " is a directory; fetch copies single files");
+                    throw isDirectory(remotePath);
                 }
                 if (!entry.isFile()) {
                     throw new ConnectionException("fetch from container \"" + container + "\": " + remotePath
                             + " is not a regular file (tar type " + entry.type() + ")");
                 }
-                receive(reader, entry, local);
+                receive(local, out -> {
+                    byte[] buffer = new byte[64 * 1024];
+                    for (int n = reader.read(buffer, 0, buffer.length); n >= 0;
+                            n = reader.read(buffer, 0, buffer.length)) {
+                        out.write(buffer, 0, n);
+                    }
+                }, entry::mode, entry::mtime);
                 return;
             } catch (IOException e) {
-                if (closed) {
+                if (closed && !(e instanceof TransferFailedException)) {
                     throw new ConnectionException("connection to container \"" + container + "\" was closed during"
                             + " the fetch of " + remotePath, e);
                 }
@@ -1132,31 +1436,134 @@ final class DockerConnection implements Connection {
                 + " is a chain of more than " + MAX_LINK_HOPS + " symbolic links");
     }
 
-    private static void receive(Tar.Reader reader, Tar.Entry entry, Path local) throws IOException {
-        Path target = local.toAbsolutePath();
-        Path dir = target.getParent();
-        Files.createDirectories(dir);
-        Path temp = FileNames.createTemporarySibling(target);
-        try {
-            try (OutputStream out = Files.newOutputStream(temp)) {
-                byte[] buffer = new byte[64 * 1024];
-                for (int n = reader.read(buffer, 0, buffer.length); n >= 0; n = reader.read(buffer, 0, buffer.length)) {
-                    out.write(buffer, 0, n);
+    private ConnectionException isDirectory(String remotePath) {
+        return new ConnectionException("fetch from container \"" + container + "\": " + remotePath
+                + " is a directory; fetch copies single files");
+    }
+
+    /** Fetch through an exec ({@link ExecTransfer}): a header line, then exactly the file's bytes. */
+    private void fetchByExec(DockerClients.Client c, String remotePath, String path, String hiddenBy, Path local,
+            Trace trace) throws IOException {
+        if (noShell) {
+            throw noShellForMount("fetch " + remotePath + " from", hiddenBy);
+        }
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "docker: exec stream (" + hiddenBy + " is a mount the archive API cannot"
+                    + " see): stat and cat " + path + ", framed by a header line with its size");
+        }
+        AtomicReference<ExecTransfer.Receiver> received = new AtomicReference<>();
+        receive(local, out -> {
+            ExecTransfer.Receiver rx = new ExecTransfer.Receiver(out);
+            received.set(rx);
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            long code = stream(c, ExecTransfer.fetch(path), null, rx, err, "fetch " + remotePath);
+            String said = err.toString(StandardCharsets.UTF_8).trim();
+            if (noShellSaid(code, said + rx.unframed())) {
+                noShell = true;
+                throw noShellForMount("fetch " + remotePath + " from", hiddenBy);
+            }
+            if (code == ExecTransfer.FETCH_DIRECTORY) {
+                throw isDirectory(remotePath);
+            }
+            if (code == ExecTransfer.FETCH_NOT_REGULAR) {
+                throw new ConnectionException("fetch from container \"" + container + "\": " + remotePath
+                        + " is not a regular file");
+            }
+            if (code != 0) {
+                FileProblem problem = FileProblem.fromErrorText(said);
+                if (problem == FileProblem.MISSING_DIRECTORY) {
+                    throw new RemoteFileNotFoundException("container \"" + container + "\" has no file " + remotePath
+                            + (path.equals(remotePath) ? "" : " (link to " + path + ")"));
                 }
+                if (problem != null) {
+                    throw new TransferFailedException("fetch", remotePath, problem, null);
+                }
+                throw new ConnectionException("fetch " + remotePath + " from container \"" + container + "\" failed"
+                        + " (exit " + code + "): " + said);
             }
-            PosixFileAttributeView posix = Files.getFileAttributeView(temp, PosixFileAttributeView.class);
-            if (posix != null) {
-                posix.setPermissions(permissions(entry.mode()));
+            rx.verify();
+        }, () -> received.get().mode(), () -> received.get().mtime());
+    }
+
+    /** Copies a fetched file's bytes into a local stream. */
+    private interface Body {
+        void copyTo(OutputStream out) throws IOException;
+    }
+
+    /** A write to the local file failed (not the source). */
+    private static final class LocalWriteFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        LocalWriteFailed(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /**
+     * Writes a fetched file to a temporary file next to {@code local}, sets mode and time, and renames it; removes
+     * the temporary file on any failure. A local failure whose cause is known is a {@link TransferFailedException}
+     * naming the local path.
+     */
+    private static void receive(Path local, Body body, java.util.function.IntSupplier mode,
+            java.util.function.LongSupplier mtime) throws IOException {
+        Path target = local.toAbsolutePath();
+        Path temp;
+        try {
+            Files.createDirectories(target.getParent());
+            temp = FileNames.createTemporarySibling(target);
+        } catch (IOException e) {
+            throw localFailure(target, e);
+        }
+        try {
+            OutputStream file = Files.newOutputStream(temp);
+            try (file) {
+                body.copyTo(new OutputStream() {
+                    @Override
+                    public void write(int b) throws IOException {
+                        write(new byte[] {(byte) b}, 0, 1);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        try {
+                            file.write(b, off, len);
+                        } catch (IOException e) {
+                            throw new LocalWriteFailed(e);
+                        }
+                    }
+                });
             }
-            Files.setLastModifiedTime(temp, java.nio.file.attribute.FileTime.fromMillis(entry.mtime() * 1000));
             try {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+                PosixFileAttributeView posix = Files.getFileAttributeView(temp, PosixFileAttributeView.class);
+                if (posix != null) {
+                    posix.setPermissions(permissions(mode.getAsInt()));
+                }
+                Files.setLastModifiedTime(temp, java.nio.file.attribute.FileTime.fromMillis(mtime.getAsLong() * 1000));
+                try {
+                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (IOException e) {
+                throw localFailure(target, e);
             }
+        } catch (LocalWriteFailed e) {
+            throw localFailure(target, (IOException) e.getCause());
         } finally {
             Files.deleteIfExists(temp);
         }
+    }
+
+    /** A failure on the local side of a fetch: named by its errno text when it has one. */
+    private static IOException localFailure(Path target, IOException e) {
+        FileProblem problem = FileProblem.fromErrorText(e.getMessage());
+        if (problem == null && e instanceof java.nio.file.AccessDeniedException) {
+            problem = FileProblem.PERMISSION;
+        } else if (problem == null && e instanceof java.nio.file.FileSystemException f
+                && f.getReason() != null) {
+            problem = FileProblem.fromErrorText(f.getReason());
+        }
+        return problem == null ? e : new TransferFailedException("fetch", target.toString(), problem, e);
     }
 
     static String resolveLink(String path, String link) {
@@ -1237,6 +1644,10 @@ final class DockerConnection implements Connection {
             run.requestStop();
         }
         streams.clear();
+        for (ExecStream s : transfers) {
+            s.close();
+        }
+        transfers.clear();
         for (InputStream in : downloads) {
             try {
                 in.close();
@@ -1277,7 +1688,12 @@ final class DockerConnection implements Connection {
             return new ConnectFailedException("container \"" + container + "\" (" + shortId() + ") no longer exists on "
                     + c.endpoint().address() + "; it was removed", e);
         }
-        if (status == 409 || lower.contains("is not running") || lower.contains("is paused")) {
+        if (lower.contains("is paused")) {
+            // the daemon refuses every exec in a paused container (409 "Container x is paused, unpause the
+            // container before exec"); it is not stopped, and docker start would not help
+            return new ConnectFailedException(paused(c), e);
+        }
+        if (status == 409 || lower.contains("is not running")) {
             return new ConnectFailedException("container \"" + container + "\" on " + c.endpoint().address()
                     + " is not running any more (" + text + "); start it with: docker start " + container, e);
         }
@@ -1286,6 +1702,26 @@ final class DockerConnection implements Connection {
                     + " container \"" + container + "\": " + status + " " + text, e);
         }
         return DockerClients.describe(e, c.endpoint());
+    }
+
+    /** The words for a paused container, the same for exec, put and fetch. */
+    private String paused(DockerClients.Client c) {
+        return "container \"" + container + "\" on " + c.endpoint().address() + " is paused (docker pause); resume"
+                + " it with: docker unpause " + container;
+    }
+
+    /**
+     * Whether the container is paused now (one inspect call).
+     *
+     * @return {@code false} also when the inspection fails: the caller's own call then reports that
+     */
+    private boolean isPaused(DockerClients.Client c) {
+        try {
+            InspectContainerResponse info = c.api().inspectContainerCmd(containerId).exec();
+            return info.getState() != null && Boolean.TRUE.equals(info.getState().getPaused());
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private String shortId() {
@@ -1301,6 +1737,11 @@ final class DockerConnection implements Connection {
 
     private static String seconds(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
+    /** @return how many puts and fetches through an exec are in flight, for tests */
+    int transfersInFlight() {
+        return transfers.size();
     }
 
     /** @return how many exec streams are open, for tests */

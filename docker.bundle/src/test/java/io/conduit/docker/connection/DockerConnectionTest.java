@@ -37,9 +37,11 @@ import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.FileProblem;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.connection.TransferFailedException;
 import io.conduit.docker.DockerCli;
 import io.conduit.docker.client.DockerDefaults;
 
@@ -266,13 +268,13 @@ class DockerConnectionTest {
             assertTrue(e.getMessage().contains("has no file /tmp/does-not-exist"), e.getMessage());
             ConnectionException dir = assertThrows(ConnectionException.class, () -> c.fetch("/etc", tmp.resolve("y")));
             assertTrue(dir.getMessage().contains("is a directory"), dir.getMessage());
-            ConnectionException put = assertThrows(ConnectionException.class,
+            TransferFailedException put = assertThrows(TransferFailedException.class,
                     () -> c.put(out, "/no/such/dir/file", 0644));
-            assertTrue(put.getMessage().contains("directory /no/such/dir does not exist"), put.getMessage());
+            assertEquals(FileProblem.MISSING_DIRECTORY, put.problem(), put.getMessage());
             sh(c, "mkdir -p /tmp/adir");
-            ConnectionException intoDir = assertThrows(ConnectionException.class, () -> c.put(out, "/tmp/adir", 0644));
-            assertTrue(intoDir.getMessage().contains("could not move the uploaded file to /tmp/adir")
-                    && intoDir.getMessage().contains("is a directory"), intoDir.getMessage());
+            TransferFailedException intoDir = assertThrows(TransferFailedException.class,
+                    () -> c.put(out, "/tmp/adir", 0644));
+            assertEquals(FileProblem.IS_A_DIRECTORY, intoDir.problem(), intoDir.getMessage());
             assertEquals("", sh(c, "ls -A /tmp/adir; ls -a /tmp | grep -F .conduit- || true").stdoutText());
         }
     }
