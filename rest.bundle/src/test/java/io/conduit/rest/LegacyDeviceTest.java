@@ -69,6 +69,7 @@ class LegacyDeviceTest {
     private final CountDownLatch sessionDeleted = new CountDownLatch(1);
     private final AtomicInteger flakyHealth = new AtomicInteger();
     private final AtomicInteger flakyExec = new AtomicInteger();
+    private final AtomicInteger busyPuts = new AtomicInteger();
     private volatile JsonObject lastExec;
     private volatile JsonObject lastExecBecome;
     private volatile String lastAuthorization = "none yet";
@@ -156,6 +157,11 @@ class LegacyDeviceTest {
                     } else {
                         send(ex, 200, "application/json", "{\"status\":\"up\"}");
                     }
+                }
+                case "PUT /busy-files" -> {
+                    body(ex);
+                    busyPuts.incrementAndGet();
+                    send(ex, 503, "application/json", "{\"error\":\"busy\"}");
                 }
                 case "POST /flaky" -> {
                     flakyExec.incrementAndGet();
@@ -329,6 +335,13 @@ class LegacyDeviceTest {
             ConnectionException e = assertThrows(ConnectionException.class, () -> c.exec(Command.shell("reboot")));
             assertTrue(e.getMessage().contains("503"), e.getMessage());
             assertEquals(1, flakyExec.get(), "POST was sent once");
+        }
+        extras.put("files_path", "/busy-files"); // always 503
+        try (Connection c = open(extras)) {
+            Path local = Files.writeString(tmp.resolve("busy.conf"), "x");
+            ConnectionException e = assertThrows(ConnectionException.class, () -> c.put(local, "/busy.conf", 0644));
+            assertTrue(e.getMessage().contains("503"), e.getMessage());
+            assertEquals(1, busyPuts.get(), "a PUT the device answered is sent once");
         }
     }
 

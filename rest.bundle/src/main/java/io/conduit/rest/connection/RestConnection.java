@@ -616,8 +616,10 @@ public final class RestConnection implements Connection {
     /**
      * {@inheritDoc}
      *
-     * <p>One {@code PUT}: a raw body (devices with {@code raw_files}) carries {@code Expect: 100-continue}, so that a
-     * device that refuses from the headers answers before the body goes out. A refusal of the device is never
+     * <p>One {@code PUT}, whose answer the device gives after it read the whole body, refusals included
+     * (PROTOCOL.md, {@code PUT /files}): the JDK's client reads the answer only after it sent the body, and its
+     * {@code Expect: 100-continue} waits forever for a device that answers a refusal instead of {@code 100}
+     * (JDK-8286171; measured on 17.0.15 over HTTP/1.1), so it is not asked. A refusal of the device is never
      * retried. The only retry (up to {@code retries}) is after the connection failed before any byte of the body
      * went out (a pooled connection the device had closed): the device cannot have acted on a body it never got.
      * A device that names the cause (PROTOCOL.md, "Errors": {@code "problem"}, or an {@code errno} text in its
@@ -650,8 +652,7 @@ public final class RestConnection implements Connection {
         if (raw) {
             String query = "path=" + encode(remotePath) + (modeText == null ? "" : "&mode=" + modeText);
             upload = new Upload(HttpRequest.BodyPublishers.ofFile(local));
-            request = request(s.filesPath(), query, transferTimeout(s, size)).header("Content-Type", OCTET)
-                    .expectContinue(true);
+            request = request(s.filesPath(), query, transferTimeout(s, size)).header("Content-Type", OCTET);
         } else {
             refuseBig(s, size, local.toString(), "send");
             JsonObject body = new JsonObject();
@@ -1466,7 +1467,8 @@ public final class RestConnection implements Connection {
         }
         byte[] body = readQuietly(response, ERROR_BODY_LIMIT);
         FileProblem problem = fileProblem(status, body);
-        if (problem == null && status >= 500) {
+        if (problem == null && status >= 500 && status != 502 && status != 503 && status != 504) {
+            // the device failed to write and did not say why (502-504: busy or a proxy, not the file)
             problem = probe(remotePath, size);
         }
         if (problem != null) {
