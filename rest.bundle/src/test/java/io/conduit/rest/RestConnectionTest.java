@@ -255,6 +255,20 @@ class RestConnectionTest {
     }
 
     @Test
+    void aFileOverTheDevicesLimitIsRefusedBeforeItIsSent() throws Exception {
+        Agent limited = agents.start(TOKEN, "--max-file-size", "1k");
+        Path dir = Files.createDirectories(tmp.resolve("limited"));
+        Path local = Files.write(tmp.resolve("firmware.bin"), new byte[4096]);
+        try (Connection c = open(limited, trusting(limited))) {
+            ConnectionException e = assertThrows(ConnectionException.class,
+                    () -> c.put(local, dir.resolve("firmware.bin").toString(), 0644));
+            assertTrue(e.getMessage().contains("is 4096 bytes, over the device's limit of 1024 bytes (max_file_size in its"
+                    + " /api/v1/health); start the agent with a larger --max-file-size"), e.getMessage());
+            assertEquals(List.of(), Files.list(dir).toList());
+        }
+    }
+
+    @Test
     void hundredMebibytesStreamRawAndArriveIntact() throws Exception {
         Path big = tmp.resolve("big.bin");
         Random random = new Random(7);

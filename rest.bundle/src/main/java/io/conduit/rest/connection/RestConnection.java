@@ -641,8 +641,8 @@ public final class RestConnection implements Connection {
         long size = Files.size(local);
         remotePath = FileNames.intoDirectory(remotePath, local.getFileName().toString());
         if (maxFileSize >= 0 && size > maxFileSize) {
-            throw new ConnectionException(where + ": cannot put " + remotePath + ": " + local + " is " + mib(size)
-                    + ", over the device's limit of " + mib(maxFileSize) + " (max_file_size in its "
+            throw new ConnectionException(where + ": cannot put " + remotePath + ": " + local + " is " + size
+                    + " bytes, over the device's limit of " + maxFileSize + " bytes (max_file_size in its "
                     + path(s.healthPath()) + "); start the agent with a larger --max-file-size");
         }
         String modeText = mode == KEEP_MODE ? localMode(local) : String.format("%04o", mode & 07777);
