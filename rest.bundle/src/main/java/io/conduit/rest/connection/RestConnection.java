@@ -19,13 +19,8 @@ import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -647,11 +642,11 @@ public final class RestConnection implements Connection {
         }
         String modeText = mode == KEEP_MODE ? localMode(local) : String.format("%04o", mode & 07777);
         String label = "PUT " + path(s.filesPath());
-        Upload upload;
+        CountingBody upload;
         HttpRequest.Builder request;
         if (raw) {
             String query = "path=" + encode(remotePath) + (modeText == null ? "" : "&mode=" + modeText);
-            upload = new Upload(HttpRequest.BodyPublishers.ofFile(local));
+            upload = new CountingBody(HttpRequest.BodyPublishers.ofFile(local));
             request = request(s.filesPath(), query, transferTimeout(s, size)).header("Content-Type", OCTET);
         } else {
             refuseBig(s, size, local.toString(), "send");
@@ -662,7 +657,7 @@ public final class RestConnection implements Connection {
             if (modeText != null) {
                 body.addProperty("mode", modeText);
             }
-            upload = new Upload(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
+            upload = new CountingBody(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
             request = request(s.filesPath(), null, transferTimeout(s, size)).header("Content-Type", JSON);
         }
         HttpResponse<InputStream> response;
@@ -721,7 +716,7 @@ public final class RestConnection implements Connection {
         }
         if (response.statusCode() < 200 || response.statusCode() >= 300) {
             byte[] body = readQuietly(response, ERROR_BODY_LIMIT);
-            FileProblem problem = response.statusCode() == 404 ? null : fileProblem(response.statusCode(), body);
+            FileProblem problem = response.statusCode() == 404 ? null : FileRefusals.named(response.statusCode(), body);
             if (problem != null) {
                 throw new TransferFailedException("fetch", remotePath, problem, null);
             }
@@ -733,7 +728,7 @@ public final class RestConnection implements Connection {
             temp = FileNames.createTemporarySibling(local);
         } catch (IOException e) {
             drain(response);
-            throw localRefusal(local, e);
+            throw FileRefusals.local(local, e);
         }
         try {
             String mode;
@@ -775,7 +770,7 @@ public final class RestConnection implements Connection {
                 }
                 Files.write(temp, bytes);
             }
-            Set<PosixFilePermission> permissions = permissions(mode);
+            Set<PosixFilePermission> permissions = FileRefusals.permissions(mode);
             if (permissions != null) {
                 try {
                     Files.setPosixFilePermissions(temp, permissions);
@@ -793,7 +788,7 @@ public final class RestConnection implements Connection {
         } catch (ConnectionException e) {
             throw e;
         } catch (IOException e) {
-            throw localRefusal(local, e);
+            throw FileRefusals.local(local, e);
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -820,52 +815,6 @@ public final class RestConnection implements Connection {
     }
 
     /**
-     * A local file that could not be written by a fetch, in the same words as a device's refusal.
-     *
-     * @return a {@link TransferFailedException} naming the local file, or a {@link ConnectionException} with the
-     *         system's words when the cause is none of {@link FileProblem}'s
-     */
-    private ConnectionException localRefusal(Path local, IOException e) {
-        String said = e instanceof FileSystemException f ? f.getReason() : e.getMessage();
-        FileProblem problem = e instanceof AccessDeniedException ? FileProblem.PERMISSION
-                : e instanceof NotDirectoryException ? FileProblem.NOT_A_DIRECTORY
-                : e instanceof NoSuchFileException ? FileProblem.MISSING_DIRECTORY
-                : e instanceof DirectoryNotEmptyException ? FileProblem.IS_A_DIRECTORY
-                : FileProblem.fromErrorText(said);
-        if (problem != null) {
-            return new TransferFailedException("fetch", local.toString(), problem, e);
-        }
-        return new ConnectionException("fetch: cannot write " + local + " (" + said + ")", e);
-    }
-
-    /**
-     * The cause of a refused transfer, as the device names it: its {@code "problem"} (PROTOCOL.md, "Errors"), or
-     * for a device that does not send one an {@code errno} text in its {@code error} (older reference agents:
-     * "directory X does not exist", "X is a directory", "permission denied writing in X"), or {@code 507}.
-     *
-     * @return the cause, or {@code null} when the device named none
-     */
-    private static FileProblem fileProblem(int status, byte[] body) {
-        String problem = errorField(body, "problem");
-        if (problem != null) {
-            for (FileProblem p : FileProblem.values()) {
-                if (p.probeName().equals(problem)) {
-                    return p;
-                }
-            }
-        }
-        if (status == 401) {
-            return null;
-        }
-        String error = errorField(body, "error");
-        FileProblem said = FileProblem.fromErrorText(error);
-        if (said == null && status == 404 && error != null && error.toLowerCase(Locale.ROOT).contains("director")) {
-            said = FileProblem.MISSING_DIRECTORY;
-        }
-        return said != null ? said : status == 507 ? FileProblem.NO_SPACE : null;
-    }
-
-    /**
      * Asks the device why a write failed when it did not say (FileProblemProbe: a stat and a df of the target's
      * directory, run with {@link #exec}, writing nothing).
      *
@@ -879,70 +828,6 @@ public final class RestConnection implements Connection {
         } catch (IOException | RuntimeException e) {
             LOG.debug("{}: cannot probe why the put of {} failed: {}", where, remotePath, e.toString());
             return null;
-        }
-    }
-
-    /** @return the permission bits of four octal digits, or {@code null} when absent or not a mode */
-    private static Set<PosixFilePermission> permissions(String mode) {
-        if (mode == null || !mode.matches("0?[0-7]{3,4}")) {
-            return null;
-        }
-        int bits = Integer.parseInt(mode, 8);
-        Set<PosixFilePermission> set = java.util.EnumSet.noneOf(PosixFilePermission.class);
-        for (PosixFilePermission p : PosixFilePermission.values()) {
-            if ((bits & (1 << (8 - p.ordinal()))) != 0) {
-                set.add(p);
-            }
-        }
-        return set;
-    }
-
-    /**
-     * A request body that counts the bytes handed to the connection in its latest attempt: the retry rule of
-     * {@link #put} needs to know whether any of it went out.
-     */
-    private static final class Upload implements HttpRequest.BodyPublisher {
-        private final HttpRequest.BodyPublisher body;
-        private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
-
-        Upload(HttpRequest.BodyPublisher body) {
-            this.body = body;
-        }
-
-        long sent() {
-            return sent.get();
-        }
-
-        @Override
-        public long contentLength() {
-            return body.contentLength();
-        }
-
-        @Override
-        public void subscribe(java.util.concurrent.Flow.Subscriber<? super ByteBuffer> subscriber) {
-            sent.set(0);
-            body.subscribe(new java.util.concurrent.Flow.Subscriber<ByteBuffer>() {
-                @Override
-                public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
-                    subscriber.onSubscribe(subscription);
-                }
-
-                @Override
-                public void onNext(ByteBuffer item) {
-                    sent.addAndGet(item.remaining());
-                    subscriber.onNext(item);
-                }
-
-                @Override
-                public void onError(Throwable throwable) {
-                    subscriber.onError(throwable);
-                }
-
-                @Override
-                public void onComplete() {
-                    subscriber.onComplete();
-                }
-            });
         }
     }
 
@@ -1211,11 +1096,11 @@ public final class RestConnection implements Connection {
     }
 
     /** Sends an upload, retried only after a dropped connection that took none of its body (see {@link #put}). */
-    private HttpResponse<InputStream> send(String label, HttpRequest request, Upload upload) throws IOException {
+    private HttpResponse<InputStream> send(String label, HttpRequest request, CountingBody upload) throws IOException {
         return send(label, request, true, upload);
     }
 
-    private HttpResponse<InputStream> send(String label, HttpRequest request, boolean idempotent, Upload upload)
+    private HttpResponse<InputStream> send(String label, HttpRequest request, boolean idempotent, CountingBody upload)
             throws IOException {
         HttpClient c = client;
         if (c == null || closed) {
@@ -1466,7 +1351,7 @@ public final class RestConnection implements Connection {
             return read(label, response, SMALL_BODY_LIMIT);
         }
         byte[] body = readQuietly(response, ERROR_BODY_LIMIT);
-        FileProblem problem = fileProblem(status, body);
+        FileProblem problem = FileRefusals.named(status, body);
         if (problem == null && status >= 500 && status != 502 && status != 503 && status != 504) {
             // the device failed to write and did not say why (502-504: busy or a proxy, not the file)
             problem = probe(remotePath, size);
@@ -1576,24 +1461,9 @@ public final class RestConnection implements Connection {
         return "\"" + excerpt(text) + "\"";
     }
 
-    /** @return a text field of a JSON error body, or {@code null} */
-    private static String errorField(byte[] body, String field) {
-        try {
-            JsonElement parsed = JsonParser.parseString(new String(body, StandardCharsets.UTF_8));
-            return parsed.isJsonObject() ? text(parsed.getAsJsonObject(), field) : null;
-        } catch (JsonParseException e) {
-            return null;
-        }
-    }
-
     /** @return the {@code "code"} of a JSON error body, or {@code null} */
     private static String errorCode(byte[] body) {
-        try {
-            JsonElement parsed = JsonParser.parseString(new String(body, StandardCharsets.UTF_8));
-            return parsed.isJsonObject() ? text(parsed.getAsJsonObject(), "code") : null;
-        } catch (JsonParseException e) {
-            return null;
-        }
+        return FileRefusals.field(body, "code");
     }
 
     /** A short, single-line, token-free excerpt of a device's text for messages. */
