@@ -1350,9 +1350,17 @@ public final class RestConnection implements Connection {
         if (status >= 200 && status < 300) {
             return read(label, response, SMALL_BODY_LIMIT);
         }
-        byte[] body = readQuietly(response, ERROR_BODY_LIMIT);
+        byte[] body;
+        boolean unread = false;
+        try (InputStream in = response.body()) {
+            body = in.readNBytes((int) ERROR_BODY_LIMIT);
+        } catch (IOException e) {
+            // a device that answered before reading the body and then closed: the status came, its words not
+            body = new byte[0];
+            unread = true;
+        }
         FileProblem problem = FileRefusals.named(status, body);
-        if (problem == null && status >= 500 && status != 502 && status != 503 && status != 504) {
+        if (problem == null && (unread || status >= 500 && status != 502 && status != 503 && status != 504)) {
             // the device failed to write and did not say why (502-504: busy or a proxy, not the file)
             problem = probe(remotePath, size);
         }
