@@ -27,6 +27,7 @@ import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.FileNames;
 import io.conduit.api.connection.FileProblem;
+import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.TransferFailedException;
 import io.conduit.api.testing.OperatorText;
@@ -206,6 +207,8 @@ class RestTransferFailuresTest {
                 e = assertThrows(TransferFailedException.class, () -> c.fetch(tmp.resolve("unprivileged").toString(),
                         here.resolve("dir")));
                 assertEquals(FileProblem.IS_A_DIRECTORY, e.problem(), e.getMessage());
+                // a file on the way is no such file, as on the other plugins
+                assertThrows(RemoteFileNotFoundException.class, () -> c.fetch(secret + "/x", here.resolve("x")));
                 assertEquals(Set.of(), list(here), "no local file");
             }
         }

@@ -163,6 +163,10 @@ final class FileStore {
         } catch (NoSuchFileException | NotDirectoryException e) {
             throw new ApiError(404, "no such file: " + path);
         } catch (IOException e) {
+            if (FileProblem.fromErrorText(e.getMessage()) == FileProblem.NOT_A_DIRECTORY) {
+                // a file on the way (ENOTDIR): no such file, as sftp and the other plugins say it
+                throw new ApiError(404, "no such file: " + path);
+            }
             // a directory on the way the agent may not look into: the file may well exist
             throw refusal("read", path, e);
         }
