@@ -43,10 +43,12 @@ import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.FileProblem;
 import io.conduit.api.connection.ProtocolException;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.StopOutcome;
+import io.conduit.api.connection.TransferFailedException;
 import io.conduit.rest.connection.RestConnection;
 import io.conduit.rest.plugin.RestPlugin;
 import io.conduit.rest.support.Configs;
@@ -67,6 +69,7 @@ class LegacyDeviceTest {
     private final CountDownLatch sessionDeleted = new CountDownLatch(1);
     private final AtomicInteger flakyHealth = new AtomicInteger();
     private final AtomicInteger flakyExec = new AtomicInteger();
+    private final AtomicInteger busyPuts = new AtomicInteger();
     private volatile JsonObject lastExec;
     private volatile JsonObject lastExecBecome;
     private volatile String lastAuthorization = "none yet";
@@ -116,9 +119,20 @@ class LegacyDeviceTest {
                 }
                 case "PUT /files" -> {
                     JsonObject request = JsonParser.parseString(body(ex)).getAsJsonObject();
-                    files.put(request.get("path").getAsString(),
-                            Base64.getDecoder().decode(request.get("content").getAsString()));
-                    send(ex, 200, "application/json", "{\"ok\":true}");
+                    String path = request.get("path").getAsString();
+                    // refusals in the words older agents and devices give, without a "problem"
+                    if (path.startsWith("/full/")) {
+                        send(ex, 500, "application/json", "{\"error\":\"I/O error on the device: No space left on"
+                                + " device\"}");
+                    } else if (path.startsWith("/etc/")) {
+                        send(ex, 403, "application/json", "{\"error\":\"permission denied writing in /etc\"}");
+                    } else if (path.startsWith("/nodir/")) {
+                        send(ex, 404, "application/json", "{\"error\":\"directory /nodir does not exist; create it"
+                                + " first\"}");
+                    } else {
+                        files.put(path, Base64.getDecoder().decode(request.get("content").getAsString()));
+                        send(ex, 200, "application/json", "{\"ok\":true}");
+                    }
                 }
                 case "GET /files" -> {
                     String path = URLDecoder.decode(ex.getRequestURI().getRawQuery().substring("path=".length()),
@@ -143,6 +157,11 @@ class LegacyDeviceTest {
                     } else {
                         send(ex, 200, "application/json", "{\"status\":\"up\"}");
                     }
+                }
+                case "PUT /busy-files" -> {
+                    body(ex);
+                    busyPuts.incrementAndGet();
+                    send(ex, 503, "application/json", "{\"error\":\"busy\"}");
                 }
                 case "POST /flaky" -> {
                     flakyExec.incrementAndGet();
@@ -256,6 +275,24 @@ class LegacyDeviceTest {
     }
 
     @Test
+    void refusalsInTheOlderDevicesWordsNameTheCauseAndAFetchWithoutAModeIsTheOwnersOnly() throws Exception {
+        try (Connection c = open(legacy())) {
+            Path local = Files.writeString(tmp.resolve("app.conf"), "x\n");
+            for (Object[] refused : new Object[][] {{"/full/app.conf", FileProblem.NO_SPACE},
+                    {"/etc/app.conf", FileProblem.PERMISSION}, {"/nodir/app.conf", FileProblem.MISSING_DIRECTORY}}) {
+                TransferFailedException e = assertThrows(TransferFailedException.class,
+                        () -> c.put(local, (String) refused[0], 0644));
+                assertEquals(refused[1], e.problem(), e.getMessage());
+            }
+            c.put(local, "/config/app.conf", 0755);
+            Path back = tmp.resolve("back.conf");
+            c.fetch("/config/app.conf", back);
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(back)), "the device sent no mode");
+        }
+    }
+
+    @Test
     void filesOverTheInlineLimitAreRefusedWhenTheDeviceCannotStream() throws Exception {
         Map<String, Object> extras = legacy();
         extras.put("max_inline_file_size", 1024L);
@@ -298,6 +335,13 @@ class LegacyDeviceTest {
             ConnectionException e = assertThrows(ConnectionException.class, () -> c.exec(Command.shell("reboot")));
             assertTrue(e.getMessage().contains("503"), e.getMessage());
             assertEquals(1, flakyExec.get(), "POST was sent once");
+        }
+        extras.put("files_path", "/busy-files"); // always 503
+        try (Connection c = open(extras)) {
+            Path local = Files.writeString(tmp.resolve("busy.conf"), "x");
+            ConnectionException e = assertThrows(ConnectionException.class, () -> c.put(local, "/busy.conf", 0644));
+            assertTrue(e.getMessage().contains("503"), e.getMessage());
+            assertEquals(1, busyPuts.get(), "a PUT the device answered is sent once");
         }
     }
 

@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HashMap;
@@ -37,10 +38,12 @@ import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.FileProblem;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.connection.TransferFailedException;
 import io.conduit.rest.agent.Agent;
 import io.conduit.rest.agent.tls.Certificates;
 import io.conduit.rest.connection.RestConnection;
@@ -226,6 +229,46 @@ class RestConnectionTest {
     }
 
     @Test
+    void fetchedFilesGetTheDeviceFilesModeAndPutSetsOrKeepsIt() throws Exception {
+        Path remoteDir = Files.createDirectories(tmp.resolve("modes"));
+        Path script = Files.writeString(remoteDir.resolve("run.sh"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-x--x"));
+        Path local = Files.writeString(tmp.resolve("tool"), "tool\n");
+        Files.setPosixFilePermissions(local, PosixFilePermissions.fromString("rwxr-x---"));
+        for (boolean raw : new boolean[] {true, false}) {
+            Map<String, Object> extras = trusting(agent);
+            extras.put("raw_files", raw);
+            try (RestConnection c = open(agent, extras)) {
+                Path back = tmp.resolve("run-" + raw + ".sh");
+                Files.writeString(back, "an older copy, 0600");
+                Files.setPosixFilePermissions(back, PosixFilePermissions.fromString("rw-------"));
+                c.fetch(script.toString(), back);
+                assertEquals("rwxr-x--x", PosixFilePermissions.toString(Files.getPosixFilePermissions(back)));
+
+                Path kept = remoteDir.resolve("tool-" + raw);
+                c.put(local, kept.toString(), Connection.KEEP_MODE);
+                assertEquals("rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(kept)));
+                c.put(local, kept.toString(), 0604);
+                assertEquals("rw----r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(kept)));
+            }
+        }
+    }
+
+    @Test
+    void aFileOverTheDevicesLimitIsRefusedBeforeItIsSent() throws Exception {
+        Agent limited = agents.start(TOKEN, "--max-file-size", "1k");
+        Path dir = Files.createDirectories(tmp.resolve("limited"));
+        Path local = Files.write(tmp.resolve("firmware.bin"), new byte[4096]);
+        try (Connection c = open(limited, trusting(limited))) {
+            ConnectionException e = assertThrows(ConnectionException.class,
+                    () -> c.put(local, dir.resolve("firmware.bin").toString(), 0644));
+            assertTrue(e.getMessage().contains("is 4096 bytes, over the device's limit of 1024 bytes (max_file_size in its"
+                    + " /api/v1/health); start the agent with a larger --max-file-size"), e.getMessage());
+            assertEquals(List.of(), Files.list(dir).toList());
+        }
+    }
+
+    @Test
     void hundredMebibytesStreamRawAndArriveIntact() throws Exception {
         Path big = tmp.resolve("big.bin");
         Random random = new Random(7);
@@ -276,9 +319,10 @@ class RestConnectionTest {
             assertFalse(Files.exists(tmp.resolve("x")));
 
             Path local = Files.writeString(tmp.resolve("small.txt"), "x");
-            ConnectionException noDir = assertThrows(ConnectionException.class,
+            TransferFailedException noDir = assertThrows(TransferFailedException.class,
                     () -> c.put(local, tmp.resolve("no such dir/file.txt").toString(), 0644));
-            assertTrue(noDir.getMessage().contains("cannot write") && noDir.getMessage().contains("does not exist"),
+            assertEquals(FileProblem.MISSING_DIRECTORY, noDir.problem(), noDir.getMessage());
+            assertTrue(noDir.getMessage().contains("the directory does not exist (create it first"),
                     noDir.getMessage());
         }
     }

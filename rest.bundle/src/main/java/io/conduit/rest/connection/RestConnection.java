@@ -66,6 +66,8 @@ import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.FileNames;
+import io.conduit.api.connection.FileProblem;
+import io.conduit.api.connection.FileProblemProbe;
 import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.connection.ProtocolException;
 import io.conduit.api.connection.RemoteFileNotFoundException;
@@ -74,6 +76,7 @@ import io.conduit.api.connection.ShellCommand;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.Trace;
+import io.conduit.api.connection.TransferFailedException;
 import io.conduit.rest.plugin.RestSettings;
 import io.conduit.rest.tls.ClientTls;
 
@@ -117,6 +120,8 @@ public final class RestConnection implements Connection {
     private static final Duration SETTLE = Duration.ofSeconds(1);
     private static final Logger LOG = LoggerFactory.getLogger(RestConnection.class);
     private static final String OCTET = "application/octet-stream";
+    /** The header of a raw file answer with the file's permission bits (PROTOCOL.md, {@code GET /files}). */
+    private static final String MODE_HEADER = "X-Conduit-Mode";
     private static final String JSON = "application/json";
     private static final long ERROR_BODY_LIMIT = 64 << 10;
     private static final long SMALL_BODY_LIMIT = 1 << 20;
@@ -143,6 +148,8 @@ public final class RestConnection implements Connection {
     private volatile boolean becomeOffered;
     private volatile boolean envOffered;
     private volatile boolean heartbeat;
+    /** The device's max_file_size from its /health (bytes), or -1 when it gave none. */
+    private volatile long maxFileSize = -1;
     private volatile boolean opened;
     private volatile boolean closed;
     private volatile boolean unreachable;
@@ -240,8 +247,13 @@ public final class RestConnection implements Connection {
         boolean canBecome = false;
         boolean beats = false;
         boolean takesEnv = false;
+        long fileLimit = -1;
         if (body.length > 0) {
             JsonObject health = object(label, response.statusCode(), body);
+            if (health.get("limits") instanceof JsonObject limits && limits.get("max_file_size") instanceof
+                    com.google.gson.JsonPrimitive p && p.isNumber()) {
+                fileLimit = p.getAsLong();
+            }
             JsonElement caps = health.get("capabilities");
             if (caps instanceof JsonArray array) {
                 for (JsonElement c : array) {
@@ -258,6 +270,7 @@ public final class RestConnection implements Connection {
         becomeOffered = canBecome;
         heartbeat = beats;
         envOffered = takesEnv;
+        maxFileSize = fileLimit;
         opened = true;
         if (trace.on(Trace.DETAIL)) {
             trace.line(Trace.DETAIL, "rest: capabilities: " + (offered ? RAW_FILES + " " : "") + (cancel ? CANCEL + " "
@@ -595,6 +608,24 @@ public final class RestConnection implements Connection {
         put(local, remotePath, mode, Trace.OFF);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One {@code PUT}, whose answer the device gives after it read the whole body, refusals included
+     * (PROTOCOL.md, {@code PUT /files}): the JDK's client reads the answer only after it sent the body, and its
+     * {@code Expect: 100-continue} waits forever for a device that answers a refusal instead of {@code 100}
+     * (JDK-8286171; measured on 17.0.15 over HTTP/1.1), so it is not asked. A refusal of the device is never
+     * retried. The only retry (up to {@code retries}) is after the connection failed before any byte of the body
+     * went out (a pooled connection the device had closed): the device cannot have acted on a body it never got.
+     * A device that names the cause (PROTOCOL.md, "Errors": {@code "problem"}, or an {@code errno} text in its
+     * {@code error}) gives a {@link TransferFailedException}; after a generic failure (a 5xx without a cause, or
+     * the connection lost while the body was going out, as older agents close a refused upload) the cause is
+     * found on the device with {@link FileProblemProbe} rather than guessed.
+     *
+     * @throws TransferFailedException the device refused for a cause of its file system (no space, quota, a
+     *         directory, read-only, permission, a missing directory, a name too long); the device removed its
+     *         temporary file
+     */
     @Override
     public void put(Path local, String remotePath, int mode, Trace trace) throws IOException {
         RestSettings s = ready();
@@ -604,14 +635,19 @@ public final class RestConnection implements Connection {
         }
         long size = Files.size(local);
         remotePath = FileNames.intoDirectory(remotePath, local.getFileName().toString());
-        String modeText = mode == KEEP_MODE ? localMode(local) : String.format("%04o", mode);
+        if (maxFileSize >= 0 && size > maxFileSize) {
+            throw new ConnectionException(where + ": cannot put " + remotePath + ": " + local + " is " + size
+                    + " bytes, over the device's limit of " + maxFileSize + " bytes (max_file_size in its "
+                    + path(s.healthPath()) + "); start the agent with a larger --max-file-size");
+        }
+        String modeText = mode == KEEP_MODE ? localMode(local) : String.format("%04o", mode & 07777);
         String label = "PUT " + path(s.filesPath());
-        HttpResponse<InputStream> response;
+        CountingBody upload;
+        HttpRequest.Builder request;
         if (raw) {
             String query = "path=" + encode(remotePath) + (modeText == null ? "" : "&mode=" + modeText);
-            response = send(label, request(s.filesPath(), query, transferTimeout(s, size))
-                    .header("Content-Type", OCTET).header("Accept", JSON)
-                    .PUT(HttpRequest.BodyPublishers.ofFile(local)).build(), true);
+            upload = new CountingBody(HttpRequest.BodyPublishers.ofFile(local));
+            request = request(s.filesPath(), query, transferTimeout(s, size)).header("Content-Type", OCTET);
         } else {
             refuseBig(s, size, local.toString(), "send");
             JsonObject body = new JsonObject();
@@ -621,15 +657,25 @@ public final class RestConnection implements Connection {
             if (modeText != null) {
                 body.addProperty("mode", modeText);
             }
-            response = send(label, request(s.filesPath(), null, transferTimeout(s, size))
-                    .header("Content-Type", JSON).header("Accept", JSON)
-                    .PUT(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)).build(), true);
+            upload = new CountingBody(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
+            request = request(s.filesPath(), null, transferTimeout(s, size)).header("Content-Type", JSON);
+        }
+        HttpResponse<InputStream> response;
+        try {
+            response = send(label, request.header("Accept", JSON).PUT(upload).build(), upload);
+        } catch (Lost e) {
+            // older devices close a refused upload before reading it: the answer is lost with the connection
+            FileProblem problem = upload.sent() > 0 ? probe(remotePath, size) : null;
+            if (problem != null) {
+                throw new TransferFailedException("put", remotePath, problem, e);
+            }
+            throw e;
         }
         if (trace.on(Trace.CONNECTION)) {
             trace.line(Trace.CONNECTION, "rest: " + label + " " + (raw ? "raw octet stream" : "base64 in JSON") + ", "
                     + size + " bytes -> " + response.statusCode());
         }
-        byte[] reply = expectWritten(label, response, remotePath);
+        byte[] reply = expectWritten(label, response, remotePath, size);
         if (reply.length > 0) {
             JsonObject written = object(label, response.statusCode(), reply);
             JsonElement got = written.get("size");
@@ -646,31 +692,59 @@ public final class RestConnection implements Connection {
         fetch(remotePath, local, Trace.OFF);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The local file gets the device file's permission bits when the device sends them ({@code X-Conduit-Mode}
+     * on a raw answer, {@code "mode"} in JSON; the reference agent always does); a device that does not send
+     * them gives a file readable by its owner only ({@code 0600}), as nothing says what it may hold.
+     *
+     * @throws TransferFailedException the device refused for a cause of its file system (the path is a
+     *         directory, permission), or the local file could not be written (no space, read-only, ...); no
+     *         local file was created or changed
+     */
     @Override
     public void fetch(String remotePath, Path local, Trace trace) throws IOException {
         RestSettings s = ready();
         String label = "GET " + path(s.filesPath()) + "?path=" + remotePath;
         HttpResponse<InputStream> response = send(label, request(s.filesPath(), "path=" + encode(remotePath),
                 transferTimeout(s, 0)).header("Accept", raw ? OCTET + ", " + JSON : JSON).GET().build(), true);
-        Path dir = local.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path temp = FileNames.createTemporarySibling(local);
-        try {
-            String type = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
-            if (trace.on(Trace.CONNECTION)) {
-                trace.line(Trace.CONNECTION, "rest: " + label + " -> " + response.statusCode() + " "
-                        + (type.startsWith(OCTET) ? "raw octet stream" : "base64 in JSON"));
+        String type = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "rest: " + label + " -> " + response.statusCode() + " "
+                    + (type.startsWith(OCTET) ? "raw octet stream" : "base64 in JSON"));
+        }
+        if (response.statusCode() < 200 || response.statusCode() >= 300) {
+            byte[] body = readQuietly(response, ERROR_BODY_LIMIT);
+            FileProblem problem = response.statusCode() == 404 ? null : FileRefusals.named(response.statusCode(), body);
+            if (problem != null) {
+                throw new TransferFailedException("fetch", remotePath, problem, null);
             }
-            if (response.statusCode() == 200 && type.startsWith(OCTET)) {
+            refuse(label, response, body, remotePath);
+        }
+        Path temp;
+        try {
+            Files.createDirectories(local.toAbsolutePath().getParent());
+            temp = FileNames.createTemporarySibling(local);
+        } catch (IOException e) {
+            drain(response);
+            throw FileRefusals.local(local, e);
+        }
+        try {
+            String mode;
+            if (type.startsWith(OCTET)) {
+                mode = response.headers().firstValue(MODE_HEADER).orElse(null);
                 try (InputStream in = response.body(); OutputStream out = Files.newOutputStream(temp)) {
-                    in.transferTo(out);
-                } catch (IOException e) {
-                    throw failure(label, e);
+                    byte[] buffer = new byte[65536];
+                    int n;
+                    while ((n = read(label, in, buffer)) >= 0) {
+                        out.write(buffer, 0, n);
+                    }
                 }
             } else {
                 long limit = s.maxInlineFileSize() / 3 * 4 + SMALL_BODY_LIMIT;
                 long announced = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-                if (response.statusCode() == 200 && announced > limit) {
+                if (announced > limit) {
                     drain(response);
                     refuseBig(s, announced / 4 * 3, remotePath, "fetch");
                 }
@@ -680,6 +754,7 @@ public final class RestConnection implements Connection {
                     throw new ProtocolException(where + ": " + label + " answered without \"content\": \""
                             + excerpt(reply.toString()) + "\"");
                 }
+                mode = text(reply, "mode");
                 String encoding = text(reply, "encoding");
                 byte[] bytes;
                 if (encoding != null && (encoding.equalsIgnoreCase("text") || encoding.toLowerCase(Locale.ROOT)
@@ -695,15 +770,65 @@ public final class RestConnection implements Connection {
                 }
                 Files.write(temp, bytes);
             }
+            Set<PosixFilePermission> permissions = FileRefusals.permissions(mode);
+            if (permissions != null) {
+                try {
+                    Files.setPosixFilePermissions(temp, permissions);
+                } catch (UnsupportedOperationException e) {
+                    // not a POSIX file system here: the file keeps its default permissions
+                }
+            }
             try {
                 Files.move(temp, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temp, local, StandardCopyOption.REPLACE_EXISTING);
             }
+        } catch (DeviceSide e) {
+            throw e.failure;
+        } catch (ConnectionException e) {
+            throw e;
+        } catch (IOException e) {
+            throw FileRefusals.local(local, e);
         } finally {
             Files.deleteIfExists(temp);
         }
         LOG.debug("{}: fetched {} -> {}", where, remotePath, local);
+    }
+
+    /** A read of the device's answer that failed, kept apart from the local file's failures. */
+    private static final class DeviceSide extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final IOException failure;
+
+        DeviceSide(IOException failure) {
+            super(failure.getMessage(), failure);
+            this.failure = failure;
+        }
+    }
+
+    private int read(String label, InputStream in, byte[] buffer) throws DeviceSide {
+        try {
+            return in.read(buffer);
+        } catch (IOException e) {
+            throw new DeviceSide(failure(label, e));
+        }
+    }
+
+    /**
+     * Asks the device why a write failed when it did not say (FileProblemProbe: a stat and a df of the target's
+     * directory, run with {@link #exec}, writing nothing).
+     *
+     * @return the cause found, or {@code null} (none found, or the device could not run the probe)
+     */
+    private FileProblem probe(String remotePath, long size) {
+        try {
+            FileProblem found = FileProblemProbe.read(exec(FileProblemProbe.command(remotePath, size)));
+            LOG.debug("{}: probe after a failed put of {}: {}", where, remotePath, found);
+            return found;
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("{}: cannot probe why the put of {} failed: {}", where, remotePath, e.toString());
+            return null;
+        }
     }
 
     /** Plain HTTP with a token and unverified TLS, the choices that expose the token, for the console. */
@@ -967,6 +1092,16 @@ public final class RestConnection implements Connection {
 
     /** Sends, retrying idempotent requests after a dropped connection or a 502/503/504. */
     private HttpResponse<InputStream> send(String label, HttpRequest request, boolean idempotent) throws IOException {
+        return send(label, request, idempotent, null);
+    }
+
+    /** Sends an upload, retried only after a dropped connection that took none of its body (see {@link #put}). */
+    private HttpResponse<InputStream> send(String label, HttpRequest request, CountingBody upload) throws IOException {
+        return send(label, request, true, upload);
+    }
+
+    private HttpResponse<InputStream> send(String label, HttpRequest request, boolean idempotent, CountingBody upload)
+            throws IOException {
         HttpClient c = client;
         if (c == null || closed) {
             throw new ConnectionException(where + ": the connection is closed");
@@ -984,7 +1119,7 @@ public final class RestConnection implements Connection {
                         .plus(settings.connectTimeout()).plusSeconds(5);
                 HttpResponse<InputStream> response = future.get(bound.toMillis(), TimeUnit.MILLISECONDS);
                 int status = response.statusCode();
-                if (attempt < attempts && (status == 502 || status == 503 || status == 504)) {
+                if (attempt < attempts && upload == null && (status == 502 || status == 503 || status == 504)) {
                     drain(response);
                     LOG.debug("{}: {} answered {}, retrying ({}/{})", where, label, status, attempt, attempts - 1);
                     backoff(attempt);
@@ -995,7 +1130,7 @@ public final class RestConnection implements Connection {
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause() == null ? e : e.getCause();
                 IOException failure = failure(label, cause);
-                if (attempt < attempts && retryable(failure)) {
+                if (attempt < attempts && retryable(failure) && (upload == null || upload.sent() == 0)) {
                     LOG.debug("{}: {} failed ({}), retrying ({}/{})", where, label, failure.getMessage(), attempt,
                             attempts - 1);
                     backoff(attempt);
@@ -1205,16 +1340,41 @@ public final class RestConnection implements Connection {
         throw new ConnectionException(where + ": " + label + " failed" + said);
     }
 
-    /** {@link #expectOk} for a write, where a 404 means the directory is missing, not the endpoint. */
-    private byte[] expectWritten(String label, HttpResponse<InputStream> response, String remotePath)
+    /**
+     * {@link #expectOk} for a write: a refusal for a cause of the device's file system is a
+     * {@link TransferFailedException}, found by the probe when the device answered a generic 5xx.
+     */
+    private byte[] expectWritten(String label, HttpResponse<InputStream> response, String remotePath, long size)
             throws IOException {
-        if (response.statusCode() == 404) {
-            String error = errorText(readQuietly(response, ERROR_BODY_LIMIT));
+        int status = response.statusCode();
+        if (status >= 200 && status < 300) {
+            return read(label, response, SMALL_BODY_LIMIT);
+        }
+        byte[] body;
+        boolean unread = false;
+        try (InputStream in = response.body()) {
+            body = in.readNBytes((int) ERROR_BODY_LIMIT);
+        } catch (IOException e) {
+            // a device that answered before reading the body and then closed: the status came, its words not
+            body = new byte[0];
+            unread = true;
+        }
+        FileProblem problem = FileRefusals.named(status, body);
+        if (problem == null && (unread || status >= 500 && status != 502 && status != 503 && status != 504)) {
+            // the device failed to write and did not say why (502-504: busy or a proxy, not the file)
+            problem = probe(remotePath, size);
+        }
+        if (problem != null) {
+            throw new TransferFailedException("put", remotePath, problem, null);
+        }
+        if (status == 404) {
+            String error = errorText(body);
             throw new ConnectionException(where + ": cannot write " + remotePath + " (404" + (error.isEmpty() ? ""
                     : ": " + error) + "); create its directory first (if the device answers this for every file,"
                     + " check files_path and api_path)");
         }
-        return expectOk(label, response, SMALL_BODY_LIMIT, null);
+        refuse(label, response, body, null);
+        return null; // not reached
     }
 
     private byte[] read(String label, HttpResponse<InputStream> response, long limit) throws IOException {
@@ -1311,12 +1471,7 @@ public final class RestConnection implements Connection {
 
     /** @return the {@code "code"} of a JSON error body, or {@code null} */
     private static String errorCode(byte[] body) {
-        try {
-            JsonElement parsed = JsonParser.parseString(new String(body, StandardCharsets.UTF_8));
-            return parsed.isJsonObject() ? text(parsed.getAsJsonObject(), "code") : null;
-        } catch (JsonParseException e) {
-            return null;
-        }
+        return FileRefusals.field(body, "code");
     }
 
     /** A short, single-line, token-free excerpt of a device's text for messages. */

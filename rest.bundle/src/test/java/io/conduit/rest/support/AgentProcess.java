@@ -24,11 +24,13 @@ public final class AgentProcess implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path caFile;
+    private final Path log;
 
-    private AgentProcess(Process process, int port, Path caFile) {
+    private AgentProcess(Process process, int port, Path caFile, Path log) {
         this.process = process;
         this.port = port;
         this.caFile = caFile;
+        this.log = log;
     }
 
     /**
@@ -102,12 +104,21 @@ public final class AgentProcess implements AutoCloseable {
                 // it exited
             }
         });
-        return new AgentProcess(process, Integer.parseInt(m.group(1)), dir.resolve("state").resolve("ca.pem"));
+        return new AgentProcess(process, Integer.parseInt(m.group(1)), dir.resolve("state").resolve("ca.pem"),
+                dir.resolve("agent.log"));
     }
 
     /** @return its port */
     public int port() {
         return port;
+    }
+
+    /**
+     * @return the lines its log holds so far (standard error: one line per request, "ADDRESS METHOD PATH STATUS
+     *         DURATION", and warnings)
+     */
+    public List<String> log() throws IOException {
+        return Files.readAllLines(log, StandardCharsets.UTF_8);
     }
 
     /** @return the CA certificate to trust */

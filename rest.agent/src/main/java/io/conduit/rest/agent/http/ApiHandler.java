@@ -30,6 +30,7 @@ import com.sun.net.httpserver.HttpHandler;
 
 import io.conduit.api.connection.Become;
 import io.conduit.api.connection.BecomeFailedException;
+import io.conduit.api.connection.FileProblem;
 import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
@@ -69,6 +70,8 @@ public final class ApiHandler implements HttpHandler {
     /** Protocol version /health reports. */
     public static final int PROTOCOL = 1;
     private static final String OCTET = "application/octet-stream";
+    /** The header of a raw {@code GET /files} answer carrying the file's permission bits, four octal digits. */
+    public static final String MODE_HEADER = "X-Conduit-Mode";
     private static final Gson GSON = new Gson();
 
     private final String apiPath;
@@ -116,7 +119,10 @@ public final class ApiHandler implements HttpHandler {
         } catch (ApiError e) {
             status = e.status();
             try {
-                error(exchange, status, e.getMessage(), e.code());
+                if (status != 401 && exchange.getResponseCode() == -1) {
+                    drain(exchange);
+                }
+                error(exchange, status, e.getMessage(), e.code(), e.problem());
             } catch (IOException | RuntimeException ignored) {
                 // headers already sent or the client went away
             }
@@ -130,6 +136,7 @@ public final class ApiHandler implements HttpHandler {
             status = 500;
             Log.warn("I/O error on " + method + " " + path + ": " + e);
             try {
+                drain(exchange);
                 error(exchange, 500, "I/O error on the device: " + e.getMessage());
             } catch (IOException | RuntimeException ignored) {
                 // the client went away
@@ -424,12 +431,20 @@ public final class ApiHandler implements HttpHandler {
             String accept = exchange.getRequestHeaders().getFirst("Accept");
             long size = Files.size(file);
             if (accept != null && accept.toLowerCase(Locale.ROOT).contains(OCTET)) {
-                exchange.getResponseHeaders().set("Content-Type", OCTET);
-                exchange.getResponseHeaders().set("X-Conduit-Mode", String.format("%04o", FileStore.modeOf(file)));
-                exchange.sendResponseHeaders(200, size == 0 ? -1 : size);
-                if (size > 0) {
-                    try (InputStream in = Files.newInputStream(file); OutputStream out = exchange.getResponseBody()) {
-                        in.transferTo(out);
+                InputStream in;
+                try {
+                    in = Files.newInputStream(file);
+                } catch (IOException e) {
+                    throw FileStore.refusal("read", file, e);
+                }
+                try (in) {
+                    exchange.getResponseHeaders().set("Content-Type", OCTET);
+                    exchange.getResponseHeaders().set(MODE_HEADER, String.format("%04o", FileStore.modeOf(file)));
+                    exchange.sendResponseHeaders(200, size == 0 ? -1 : size);
+                    if (size > 0) {
+                        try (OutputStream out = exchange.getResponseBody()) {
+                            in.transferTo(out);
+                        }
                     }
                 }
                 return 200;
@@ -453,9 +468,8 @@ public final class ApiHandler implements HttpHandler {
             Path target = FileStore.resolve(query.get("path"));
             int mode = FileStore.parseMode(query.get("mode"));
             checkLength(exchange, settings.maxFileBytes());
-            try (InputStream in = exchange.getRequestBody()) {
-                written = FileStore.write(target, in, mode, settings.maxFileBytes());
-            }
+            // not closed here: on a refusal, handle() drains what is left of it before answering
+            written = FileStore.write(target, exchange.getRequestBody(), mode, settings.maxFileBytes());
         } else {
             JsonObject request = readJson(exchange);
             Path target = FileStore.resolve(string(request, "path", true));
@@ -483,6 +497,42 @@ public final class ApiHandler implements HttpHandler {
     private static void allow(String method, String... allowed) throws ApiError {
         if (!List.of(allowed).contains(method)) {
             throw new ApiError(405, "method " + method + " not allowed here; use " + String.join(" or ", allowed));
+        }
+    }
+
+    /**
+     * Reads and discards what is left of a refused request's body before the answer goes out. The JDK's server
+     * reads at most 64 KiB of a body the handler left, then closes the connection, and a client still sending a
+     * big file then sees its write fail ("connection lost") instead of the answer; a client that sends the whole
+     * body before it reads (the JDK's HttpClient) never sees the answer at all. Bounded: at most the declared
+     * {@code Content-Length}, and at most the larger of {@code --max-file-size} and {@code --max-request-size}
+     * for a body without one; a body declared larger than that was refused (413) unread and is not drained (its
+     * connection is closed after the answer). A client that stops sending ends the drain by closing its side
+     * (its own request deadline). Requests without a valid token (401) are never drained.
+     */
+    private void drain(HttpExchange exchange) {
+        long bound = Math.max(settings.maxFileBytes(), settings.maxRequestBytes());
+        long budget = bound;
+        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (length != null) {
+            try {
+                budget = Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                return;
+            }
+        }
+        if (budget > bound) {
+            return;
+        }
+        try {
+            InputStream in = exchange.getRequestBody();
+            byte[] buffer = new byte[65536];
+            int n;
+            while (budget > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, budget))) >= 0) {
+                budget -= n;
+            }
+        } catch (IOException e) {
+            // the client went away: nobody to answer
         }
     }
 
@@ -621,11 +671,24 @@ public final class ApiHandler implements HttpHandler {
     }
 
     private static void error(HttpExchange exchange, int status, String message, String code) throws IOException {
+        error(exchange, status, message, code, null);
+    }
+
+    /**
+     * Sends {@code {"error": message, "status": status}}, with {@code "code"} and {@code "problem"} (a
+     * {@link FileProblem#probeName()}: {@code no-space}, {@code is-a-directory}, ...) when given; the wire form is
+     * described once, in rest.bundle/PROTOCOL.md ("Errors").
+     */
+    private static void error(HttpExchange exchange, int status, String message, String code, FileProblem problem)
+            throws IOException {
         JsonObject body = new JsonObject();
         body.addProperty("error", message);
         body.addProperty("status", status);
         if (code != null) {
             body.addProperty("code", code);
+        }
+        if (problem != null) {
+            body.addProperty("problem", problem.probeName());
         }
         json(exchange, status, body);
     }
