@@ -92,7 +92,7 @@ class RestRefusedUploadTest {
         }
     }
 
-    private static void refusedOnce(Connection c, Path target, FileProblem expected) throws IOException {
+    private static void refusedOnce(Connection c, Path target, FileProblem expected) throws Exception {
         long before = logged("PUT /files");
         long probes = logged("POST /execute");
         TransferFailedException e = assertThrows(TransferFailedException.class, () -> c.put(large,
@@ -100,6 +100,11 @@ class RestRefusedUploadTest {
         assertEquals(expected, e.problem(), e.getMessage());
         assertEquals("put " + target + ": " + expected.reason() + " (" + expected.advice() + "); nothing was left"
                 + " behind", OperatorText.messageForPeople(e));
+        // the agent logs a request once its answer is sent: the line may come just after the client has it
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (logged("PUT /files") == before && System.nanoTime() < deadline) {
+            Thread.sleep(20); // polls the log file for the line, within the deadline
+        }
         List<String> log = agent.log();
         String tail = String.join("\n", log.subList(Math.max(0, log.size() - 5), log.size()));
         assertEquals(1, logged("PUT /files") - before, "one PUT: " + tail);

@@ -201,7 +201,7 @@ class RestTransferFailuresTest {
                 TransferFailedException e = assertThrows(TransferFailedException.class,
                         () -> c.fetch(secret.toString(), here.resolve("secret.txt")));
                 assertEquals(FileProblem.PERMISSION, e.problem(), e.getMessage());
-                assertEquals("fetch " + secret + ": permission denied (" + FileProblem.PERMISSION.advice()
+                assertEquals("fetch " + secret + ": permission denied (" + FileProblem.PERMISSION.advice(FileProblem.Side.HOST_READ)
                         + "); nothing was left behind", OperatorText.messageForPeople(e));
 
                 e = assertThrows(TransferFailedException.class, () -> c.fetch(tmp.resolve("unprivileged").toString(),
@@ -225,8 +225,9 @@ class RestTransferFailuresTest {
                 TransferFailedException e = assertThrows(TransferFailedException.class,
                         () -> c.fetch(remote.toString(), full.resolve("remote.txt")));
                 assertEquals(FileProblem.NO_SPACE, e.problem(), e.getMessage());
-                assertTrue(e.getMessage().startsWith("fetch " + full.resolve("remote.txt") + ": no space left"),
-                        OperatorText.messageForPeople(e));
+                assertEquals("fetch " + remote + " into " + full.resolve("remote.txt") + ": no space left on the file"
+                        + " system here (free some space on this machine (df -h) or fetch elsewhere); nothing was left"
+                        + " behind", OperatorText.messageForPeople(e));
                 assertEquals(Set.of("filler"), list(full));
 
                 e = assertThrows(TransferFailedException.class,

@@ -277,7 +277,7 @@ final class LocalConnection implements Connection {
                 Files.deleteIfExists(temp);
             }
         } catch (java.nio.file.FileSystemException e) {
-            throw fileProblem("put", remotePath, e, target, target);
+            throw fileProblem(true, remotePath, e, target);
         }
     }
 
@@ -315,9 +315,9 @@ final class LocalConnection implements Connection {
             if (remotePath.equals(e.getFile())) {
                 throw new RemoteFileNotFoundException(key.host() + ": no such file " + remotePath);
             }
-            throw fileProblem("fetch " + remotePath + " into", local.toString(), e, local, local);
+            throw fileProblem(false, remotePath, e, local);
         } catch (java.nio.file.FileSystemException e) {
-            throw fileProblem("fetch " + remotePath + " into", local.toString(), e, local, local);
+            throw fileProblem(false, remotePath, e, local);
         }
     }
 
@@ -326,29 +326,29 @@ final class LocalConnection implements Connection {
      * the path, and its type or its reason (the {@code errno} text) says the cause. A missing file on the way to
      * the target means its directory is missing. A failure on the temporary file names the file it stands for,
      * which is the one the operator knows; the temporary file is already gone (the callers' {@code finally}).
+     *
+     * @param put a put (the target is the host's), or a fetch (the target is its local copy)
+     * @param remotePath the path the operator gave for the host
+     * @param target the file being written
      */
-    private ConnectionException fileProblem(String operation, String path, java.nio.file.FileSystemException e,
-            Path target, Path standsFor) {
-        FileProblem problem = e instanceof NoSuchFileException ? (Files.isDirectory(target.toAbsolutePath()
-                .getParent()) ? null : FileProblem.MISSING_DIRECTORY)
-                : e instanceof java.nio.file.AccessDeniedException ? FileProblem.PERMISSION
-                : FileProblem.fromErrorText(e.getReason());
-        if (problem != null && operation.equals("put")) {
-            return new TransferFailedException(operation, path, problem, e);
-        }
-        if (problem != null) { // a fetch that cannot write here: the advice for the host's side would mislead
-            return new ConnectionException(operation + " " + path + ": " + problem.reason() + " here", e);
+    private ConnectionException fileProblem(boolean put, String remotePath, java.nio.file.FileSystemException e,
+            Path target) {
+        FileProblem problem = e instanceof NoSuchFileException && Files.isDirectory(target.toAbsolutePath()
+                .getParent()) ? null : FileProblem.fromLocalFailure(e);
+        if (problem != null) {
+            return put ? new TransferFailedException("put", remotePath, problem, e)
+                    : TransferFailedException.here(remotePath, target, problem, e);
         }
         String reported = e.getFile();
         if (reported != null && Path.of(reported).getFileName().toString().startsWith(FileNames.TEMPORARY_PREFIX)) {
-            reported = standsFor.toString();
+            reported = target.toString();
         }
         String file = reported == null ? "" : reported + ": ";
         String why = e instanceof NoSuchFileException ? "no such file or directory"
                 : e instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
-                : e instanceof java.nio.file.DirectoryNotEmptyException ? "is a directory that is not empty"
                 : e.getReason() != null ? e.getReason() : "failed";
-        return new ConnectionException(key.host() + ": " + operation + " " + path + ": " + file + why, e);
+        return new ConnectionException(key.host() + ": " + (put ? "put " : "fetch ") + remotePath + ": " + file
+                + why, e);
     }
 
     @Override

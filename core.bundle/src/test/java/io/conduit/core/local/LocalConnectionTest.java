@@ -155,7 +155,8 @@ class LocalConnectionTest {
         java.io.IOException fetch = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
                 () -> connection.fetch(big.toString(), dir.resolve("missing/g")));
         String m = io.conduit.api.testing.OperatorText.messageForPeople(fetch);
-        assertEquals("fetch " + big + " into " + dir.resolve("missing/g") + ": the directory does not exist here", m);
+        assertEquals("fetch " + big + " into " + dir.resolve("missing/g") + ": the directory does not exist here"
+                + " (create it here first); nothing was left behind", m);
     }
 
     private static java.util.List<String> names(Path dir) throws java.io.IOException {

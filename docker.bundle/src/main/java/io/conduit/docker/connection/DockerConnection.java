@@ -1414,7 +1414,7 @@ final class DockerConnection implements Connection {
                     throw new ConnectionException("fetch from container \"" + container + "\": " + remotePath
                             + " is not a regular file (tar type " + entry.type() + ")");
                 }
-                receive(local, out -> {
+                receive(remotePath, local, out -> {
                     byte[] buffer = new byte[64 * 1024];
                     for (int n = reader.read(buffer, 0, buffer.length); n >= 0;
                             n = reader.read(buffer, 0, buffer.length)) {
@@ -1452,7 +1452,7 @@ final class DockerConnection implements Connection {
                     + " see): stat and cat " + path + ", framed by a header line with its size");
         }
         AtomicReference<ExecTransfer.Receiver> received = new AtomicReference<>();
-        receive(local, out -> {
+        receive(path, local, out -> {
             ExecTransfer.Receiver rx = new ExecTransfer.Receiver(out);
             received.set(rx);
             ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -1504,7 +1504,7 @@ final class DockerConnection implements Connection {
      * the temporary file on any failure. A local failure whose cause is known is a {@link TransferFailedException}
      * naming the local path.
      */
-    private static void receive(Path local, Body body, java.util.function.IntSupplier mode,
+    private static void receive(String remotePath, Path local, Body body, java.util.function.IntSupplier mode,
             java.util.function.LongSupplier mtime) throws IOException {
         Path target = local.toAbsolutePath();
         Path temp;
@@ -1512,7 +1512,7 @@ final class DockerConnection implements Connection {
             Files.createDirectories(target.getParent());
             temp = FileNames.createTemporarySibling(target);
         } catch (IOException e) {
-            throw localFailure(target, e);
+            throw localFailure(remotePath, target, e);
         }
         try {
             OutputStream file = Files.newOutputStream(temp);
@@ -1545,25 +1545,19 @@ final class DockerConnection implements Connection {
                     Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
                 }
             } catch (IOException e) {
-                throw localFailure(target, e);
+                throw localFailure(remotePath, target, e);
             }
         } catch (LocalWriteFailed e) {
-            throw localFailure(target, (IOException) e.getCause());
+            throw localFailure(remotePath, target, (IOException) e.getCause());
         } finally {
             Files.deleteIfExists(temp);
         }
     }
 
-    /** A failure on the local side of a fetch: named by its errno text when it has one. */
-    private static IOException localFailure(Path target, IOException e) {
-        FileProblem problem = FileProblem.fromErrorText(e.getMessage());
-        if (problem == null && e instanceof java.nio.file.AccessDeniedException) {
-            problem = FileProblem.PERMISSION;
-        } else if (problem == null && e instanceof java.nio.file.FileSystemException f
-                && f.getReason() != null) {
-            problem = FileProblem.fromErrorText(f.getReason());
-        }
-        return problem == null ? e : new TransferFailedException("fetch", target.toString(), problem, e);
+    /** A failure on the local side of a fetch: named by its type or errno text when it has one. */
+    private static IOException localFailure(String remotePath, Path target, IOException e) {
+        FileProblem problem = FileProblem.fromLocalFailure(e);
+        return problem == null ? e : TransferFailedException.here(remotePath, target, problem, e);
     }
 
     static String resolveLink(String path, String link) {

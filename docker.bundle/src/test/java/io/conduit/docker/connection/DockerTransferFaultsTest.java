@@ -87,8 +87,10 @@ class DockerTransferFaultsTest {
     private static TransferFailedException expect(FileProblem problem, String path, Executable call) {
         TransferFailedException e = assertThrows(TransferFailedException.class, call::run);
         assertEquals(problem, e.problem(), e.getMessage());
-        assertTrue(e.getMessage().startsWith((e.getMessage().startsWith("put") ? "put " : "fetch ") + path + ": "
-                + problem.reason() + " ("), e.getMessage());
+        // a fetch's local failure: "fetch REMOTE into LOCAL: REASON here (ADVICE)"
+        assertTrue(e.getMessage().startsWith("put " + path + ": " + problem.reason() + " (") || e.getMessage()
+                .startsWith("fetch ") && e.getMessage().contains(" into " + path + ": " + problem.reason() + " here (")
+                || e.getMessage().startsWith("fetch " + path + ": " + problem.reason() + " ("), e.getMessage());
         assertTrue(e.getMessage().endsWith("nothing was left behind"), e.getMessage());
         return e;
     }

@@ -64,21 +64,18 @@ final class FileRefusals {
      * A local file a fetch could not write, in the same words as a device's refusal: the JDK's exception type
      * ({@code AccessDeniedException} carries no errno text) or the system's {@code errno} text.
      *
+     * @param remotePath the file the fetch read on the device
      * @param local the local file the fetch was writing
      * @param e what the local file system threw
      * @return a {@link TransferFailedException} naming the local file, or a {@link ConnectionException} with the
      *         system's words when the cause is none of {@link FileProblem}'s
      */
-    static ConnectionException local(Path local, IOException e) {
-        String said = e instanceof FileSystemException f ? f.getReason() : e.getMessage();
-        FileProblem problem = e instanceof AccessDeniedException ? FileProblem.PERMISSION
-                : e instanceof NotDirectoryException ? FileProblem.NOT_A_DIRECTORY
-                : e instanceof NoSuchFileException ? FileProblem.MISSING_DIRECTORY
-                : e instanceof DirectoryNotEmptyException ? FileProblem.IS_A_DIRECTORY
-                : FileProblem.fromErrorText(said);
+    static ConnectionException local(String remotePath, Path local, IOException e) {
+        FileProblem problem = FileProblem.fromLocalFailure(e);
         if (problem != null) {
-            return new TransferFailedException("fetch", local.toString(), problem, e);
+            return TransferFailedException.here(remotePath, local, problem, e);
         }
+        String said = e instanceof FileSystemException f ? f.getReason() : e.getMessage();
         return new ConnectionException("fetch: cannot write " + local + " (" + said + ")", e);
     }
 

@@ -728,7 +728,7 @@ public final class RestConnection implements Connection {
             temp = FileNames.createTemporarySibling(local);
         } catch (IOException e) {
             drain(response);
-            throw FileRefusals.local(local, e);
+            throw FileRefusals.local(remotePath, local, e);
         }
         try {
             String mode;
@@ -788,7 +788,7 @@ public final class RestConnection implements Connection {
         } catch (ConnectionException e) {
             throw e;
         } catch (IOException e) {
-            throw FileRefusals.local(local, e);
+            throw FileRefusals.local(remotePath, local, e);
         } finally {
             Files.deleteIfExists(temp);
         }
