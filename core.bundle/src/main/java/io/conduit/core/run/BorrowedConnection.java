@@ -4,12 +4,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Command;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.FileAccess;
+import io.conduit.api.connection.RemoteFile;
 import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.Trace;
 
@@ -134,6 +137,45 @@ final class BorrowedConnection implements Connection {
             trace.line(Trace.CONNECTION, "fetch failed after " + millis(start) + ": " + e.getMessage());
             throw e;
         }
+    }
+
+    // The file methods go to the plugin (which may answer without a shell) with the run's trace, and with the
+    // host's own become password as exec gives it: the task passes Trace.OFF, not knowing the run's.
+
+    @Override
+    public Optional<RemoteFile> stat(String path, boolean checksum, FileAccess access, Trace ignored)
+            throws IOException {
+        return delegate.stat(path, checksum, access(access), trace);
+    }
+
+    @Override
+    public List<RemoteFile> list(String directory, boolean checksums, FileAccess access, Trace ignored)
+            throws IOException {
+        return delegate.list(directory, checksums, access(access), trace);
+    }
+
+    @Override
+    public void makeDirectory(String path, int mode, FileAccess access, Trace ignored) throws IOException {
+        delegate.makeDirectory(path, mode, access(access), trace);
+    }
+
+    @Override
+    public void setAttributes(String path, int mode, String owner, String group, FileAccess access, Trace ignored)
+            throws IOException {
+        delegate.setAttributes(path, mode, owner, group, access(access), trace);
+    }
+
+    private FileAccess access(FileAccess access) throws IOException {
+        Become become = access.become();
+        if (become == null) {
+            return access;
+        }
+        Secret own = becomePassword.get();
+        if (own != null) {
+            become = new Become(become.method(), become.user(), own);
+        }
+        secrets.addAll(Command.shell("true").withBecome(become));
+        return new FileAccess(become, access.timeout());
     }
 
     private static String size(Path file) {

@@ -1,0 +1,30 @@
+package io.conduit.core.task;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.conduit.api.connection.Connection;
+import io.conduit.api.connection.ConnectionKey;
+import io.conduit.api.connection.ConnectionParams;
+import io.conduit.api.testing.PutFetchScenario;
+import io.conduit.core.local.LocalPlugin;
+import io.conduit.core.testing.TaskTransfers;
+
+/** What put and fetch do on every plugin ({@link PutFetchScenario}), on the local plugin. */
+class PutFetchOnLocalTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void putAndFetchBehaveAsOnEveryPlugin() throws Exception {
+        try (Connection c = new LocalPlugin().create(new ConnectionKey("here", "local"))) {
+            c.open(new ConnectionParams("localhost", 0, null, null, null, Map.of()));
+            new PutFetchScenario().run(new TaskTransfers(c, "here"), PutFetchScenario.THIS_MACHINE,
+                    tmp.resolve("host").toString(), Files.createDirectories(tmp.resolve("here")));
+        }
+    }
+}
