@@ -130,7 +130,18 @@ public record PutTask(Path local, String remotePath, int mode, String owner, Str
                 }
             }
             if (!send || owner != null || group != null) {
-                connection.setAttributes(target, want, owner, group, access, Trace.OFF);
+                attributes(target, want);
+            }
+        }
+
+        private void attributes(String path, int bits) throws IOException {
+            try {
+                connection.setAttributes(path, bits, owner, group, access, Trace.OFF);
+            } catch (ConnectionException e) {
+                throw new ConnectionException(host + ": put: " + e.getMessage() + (owner == null && group == null ? ""
+                        : become == null ? "; changing the owner or group usually takes root: add --become"
+                        : "; check that " + (owner != null ? "user " + owner : "group " + group) + " exists on the host"),
+                        e);
             }
         }
 
@@ -203,7 +214,7 @@ public record PutTask(Path local, String remotePath, int mode, String owner, Str
                 // writable by its owner while it is filled; its own mode comes last
                 connection.makeDirectory(path, want | 0700, access, Trace.OFF);
             }
-            connection.setAttributes(path, want | 0700, owner, group, access, Trace.OFF);
+            attributes(path, want | 0700);
             finalModes.add(new String[] {path, Integer.toString(want)});
         }
 
