@@ -145,24 +145,53 @@ final class BorrowedConnection implements Connection {
     @Override
     public Optional<RemoteFile> stat(String path, boolean checksum, FileAccess access, Trace ignored)
             throws IOException {
-        return delegate.stat(path, checksum, access(access), trace);
+        Optional<RemoteFile> file = delegate.stat(path, checksum, access(access), trace);
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "stat: " + path + as(access) + ": " + file.map(BorrowedConnection::describe)
+                    .orElse("no such file"));
+        }
+        return file;
     }
 
     @Override
     public List<RemoteFile> list(String directory, boolean checksums, FileAccess access, Trace ignored)
             throws IOException {
-        return delegate.list(directory, checksums, access(access), trace);
+        List<RemoteFile> files = delegate.list(directory, checksums, access(access), trace);
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "list: " + directory + as(access) + ": " + (files.isEmpty() ? "no such file"
+                    : files.size() + " entries"));
+        }
+        return files;
     }
 
     @Override
     public void makeDirectory(String path, int mode, FileAccess access, Trace ignored) throws IOException {
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "mkdir: " + path + as(access) + " (mode " + Integer.toOctalString(mode) + ")");
+        }
         delegate.makeDirectory(path, mode, access(access), trace);
     }
 
     @Override
     public void setAttributes(String path, int mode, String owner, String group, FileAccess access, Trace ignored)
             throws IOException {
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "chown/chmod: " + path + as(access) + " (" + (mode < 0 ? "" : "mode "
+                    + Integer.toOctalString(mode)) + (owner == null ? "" : " owner " + owner) + (group == null ? ""
+                    : " group " + group) + ")");
+        }
         delegate.setAttributes(path, mode, owner, group, access(access), trace);
+    }
+
+    private static String as(FileAccess access) {
+        return access.become() == null ? "" : " [as " + access.become().user() + "]";
+    }
+
+    private static String describe(RemoteFile f) {
+        return f.type().name().toLowerCase(java.util.Locale.ROOT) + (f.symlink() ? " (by a symbolic link)" : "")
+                + " mode " + Integer.toOctalString(f.mode()) + " " + f.owner() + ":" + f.group()
+                + (f.type() == RemoteFile.Type.FILE ? ", " + f.size() + " bytes" : "")
+                + (f.sha256() == null ? "" : ", sha256 " + f.sha256().substring(0, 12) + "…");
     }
 
     private FileAccess access(FileAccess access) throws IOException {

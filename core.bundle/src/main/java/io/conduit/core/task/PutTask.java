@@ -66,6 +66,10 @@ public record PutTask(Path local, String remotePath, int mode, String owner, Str
         // one reading of "dir/" for every plugin, also for those built before API 1.2
         String target = FileNames.intoDirectory(remotePath, local.getFileName().toString());
         Run run = new Run(context.connection(), context.host().name(), new FileAccess(become, context.remaining()));
+        if (!recursive && Files.isDirectory(local)) {
+            throw new ConnectionException(context.host().name() + ": put: " + local + " is a directory; put -r copies"
+                    + " a directory and what it holds");
+        }
         if (recursive && Files.isDirectory(local)) {
             run.tree(target);
         } else {

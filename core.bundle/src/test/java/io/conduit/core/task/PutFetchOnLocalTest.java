@@ -7,14 +7,16 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
+import io.conduit.api.testing.BecomeEnvironment;
 import io.conduit.api.testing.PutFetchScenario;
 import io.conduit.core.local.LocalPlugin;
 import io.conduit.core.testing.TaskTransfers;
 
-/** What put and fetch do on every plugin ({@link PutFetchScenario}), on the local plugin. */
+/** What put and fetch do on every plugin ({@link PutFetchScenario}), on the local plugin, also with become. */
 class PutFetchOnLocalTest {
     @TempDir
     Path tmp;
@@ -25,6 +27,18 @@ class PutFetchOnLocalTest {
             c.open(new ConnectionParams("localhost", 0, null, null, null, Map.of()));
             new PutFetchScenario().run(new TaskTransfers(c, "here"), PutFetchScenario.THIS_MACHINE,
                     tmp.resolve("host").toString(), Files.createDirectories(tmp.resolve("here")));
+        }
+    }
+
+    @Test
+    void putAndFetchWithBecomeBehaveTheSame() throws Exception {
+        // the bytes travel through commands run with sudo, and so do the stat, sha256, mkdir and chown before them
+        BecomeEnvironment.require();
+        try (Connection c = new LocalPlugin().create(new ConnectionKey("here", "local"))) {
+            c.open(new ConnectionParams("localhost", 0, null, null, null, Map.of()));
+            new PutFetchScenario().run(new TaskTransfers(c, "here", Become.sudo("root", null)),
+                    PutFetchScenario.THIS_MACHINE, tmp.resolve("host").toString(), Files.createDirectories(
+                            tmp.resolve("here")));
         }
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.inventory.Host;
 import io.conduit.api.task.HostResult;
@@ -21,12 +22,23 @@ import io.conduit.core.task.PutTask;
  */
 public final class TaskTransfers implements PutFetchScenario.Transfers {
     private final TaskContext context;
+    private final Become become;
 
     /**
      * @param connection an open connection to the host
      * @param host the host's name (fetch writes into LOCALDIR/HOST)
      */
     public TaskTransfers(Connection connection, String host) {
+        this(connection, host, null);
+    }
+
+    /**
+     * @param connection an open connection to the host
+     * @param host the host's name (fetch writes into LOCALDIR/HOST)
+     * @param become put and fetch as this user ({@code --become}), or {@code null}
+     */
+    public TaskTransfers(Connection connection, String host, Become become) {
+        this.become = become;
         this.context = new TaskContext() {
             @Override
             public Host host() {
@@ -63,12 +75,12 @@ public final class TaskTransfers implements PutFetchScenario.Transfers {
     @Override
     public PutFetchScenario.Outcome put(Path local, String remote, PutFetchScenario.How how) {
         return outcome(new PutTask(local, remote, how.mode(), how.owner(), how.group(), how.recursive(), how.check(),
-                null));
+                become));
     }
 
     @Override
     public PutFetchScenario.Outcome fetch(String remote, Path localDir, boolean recursive) {
-        return outcome(new FetchTask(remote, localDir, recursive, null));
+        return outcome(new FetchTask(remote, localDir, recursive, become));
     }
 
     private PutFetchScenario.Outcome outcome(Task task) {
