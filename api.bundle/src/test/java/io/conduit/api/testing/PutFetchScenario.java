@@ -294,6 +294,16 @@ public final class PutFetchScenario {
         assertFalse(Files.exists(back.resolve("host-dir-link"), LinkOption.NOFOLLOW_LINKS), "a link to a directory is skipped");
         assertTrue(fetch.output().contains("skipped " + remote + "/host-dir-link"), fetch::toString);
         assertNull(fetch.error());
+
+        // the directory named may itself be a link to one, on either side: followed, as for a file
+        Path linkHere = Files.createSymbolicLink(local.resolve("tree-link"), tree);
+        Outcome putByLink = t.put(linkHere, dir + "/by-link", new How(Connection.KEEP_MODE, null, null, true, false));
+        assertEquals("changed", putByLink.status(), putByLink::toString);
+        assertEquals("a2\n", new String(host.read(dir + "/by-link/a.txt"), StandardCharsets.UTF_8));
+        host.sh("ln -s tree \"$1/tree-link\"", dir);
+        Outcome fetchByLink = t.fetch(dir + "/tree-link", Files.createDirectories(local.resolve("by-link")), true);
+        assertEquals("ok", fetchByLink.status(), fetchByLink::toString);
+        assertEquals("rw-r--r--", perms(Path.of(fetchByLink.firstLine()).resolve("a.txt")));
     }
 
     private static String perms(Path p) throws IOException {

@@ -122,7 +122,8 @@ public record FetchTask(String remotePath, Path localDir, boolean recursive, Bec
                     local = local.resolve(part);
                 }
             }
-            if (f.type() == RemoteFile.Type.DIRECTORY && !f.symlink()) {
+            // the directory asked for may be a link to one (followed, as for a file); links below it are not
+            if (f.type() == RemoteFile.Type.DIRECTORY && (!f.symlink() || f.path().isEmpty())) {
                 Files.createDirectories(local);
                 // writable while it is filled; its own mode comes last
                 LocalFiles.setMode(local, f.mode() | 0700);

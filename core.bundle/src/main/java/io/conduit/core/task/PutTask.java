@@ -154,19 +154,21 @@ public record PutTask(Path local, String remotePath, int mode, String owner, Str
             for (RemoteFile f : connection.list(target, true, access, Trace.OFF)) {
                 there.put(f.path(), f);
             }
-            RemoteFile root = there.get("");
-            if (root != null && root.type() != RemoteFile.Type.DIRECTORY) {
+            RemoteFile top = there.get("");
+            if (top != null && top.type() != RemoteFile.Type.DIRECTORY) {
                 throw new ConnectionException(host + ": put -r: " + target + " exists and is not a directory; give"
                         + " a directory's path, or end it with / to put " + local.getFileName() + " into it");
             }
             List<Path> entries;
-            try (Stream<Path> walk = Files.walk(local)) {
+            // LOCAL may be a link to a directory (followed, as for a file); links below it are not
+            Path root = local.toRealPath();
+            try (Stream<Path> walk = Files.walk(root)) {
                 // sorted by relative path: a directory always comes before what it holds
-                entries = walk.sorted((a, b) -> relative(a).compareTo(relative(b))).toList();
+                entries = walk.sorted((a, b) -> relative(root, a).compareTo(relative(root, b))).toList();
             }
             List<String[]> finalModes = new ArrayList<>();
             for (Path p : entries) {
-                String rel = relative(p);
+                String rel = relative(root, p);
                 String path = rel.isEmpty() ? target : target + "/" + rel;
                 if (Files.isSymbolicLink(p) && !Files.isRegularFile(p)) {
                     lines.add("skipped " + path + ": the local " + p + " is a symbolic link to "
@@ -239,8 +241,8 @@ public record PutTask(Path local, String remotePath, int mode, String owner, Str
             lines.add((check ? "would change " : "changed ") + path + ": " + String.join(", ", reasons));
         }
 
-        private String relative(Path p) {
-            return local.relativize(p).toString().replace(java.io.File.separatorChar, '/');
+        private String relative(Path root, Path p) {
+            return root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
         }
     }
 }
