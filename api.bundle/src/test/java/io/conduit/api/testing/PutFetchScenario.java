@@ -200,6 +200,12 @@ public final class PutFetchScenario {
         assertEquals("file 600 65534 65534", host.stat(remote));
         Outcome sameOwner = t.put(src, remote, new How(0600, "65534", "65534", false, false));
         assertEquals("ok", sameOwner.status(), sameOwner::toString);
+
+        // set-user-ID and sticky bits too, though a plugin's own put may set the nine permission bits only
+        Outcome special = t.put(src, dir + "/special", How.mode(05755));
+        assertEquals("changed", special.status(), special::toString);
+        assertEquals("file 5755 0 0", host.stat(dir + "/special"));
+        assertEquals("ok", t.put(src, dir + "/special", How.mode(05755)).status());
     }
 
     private static void fetchKeepsModesFollowsLinksAndRefusesDirectories(Transfers t, HostShell host, String dir,

@@ -17,8 +17,16 @@ final class LocalFiles {
     private LocalFiles() {
     }
 
-    /** @return the file's permission bits (0 to 0777: Java sees no set-user-ID, set-group-ID or sticky bit) */
+    /**
+     * @return the file's permission bits: 0 to 07777 where the JDK reads {@code unix:mode} (Linux, macOS), else 0 to
+     *         0777 (no set-user-ID, set-group-ID or sticky bit)
+     */
     static int mode(Path file) throws IOException {
+        try {
+            return (Integer) Files.getAttribute(file, "unix:mode") & 07777;
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            // no "unix" view on this platform: the POSIX one has the nine bits
+        }
         int bits = 0;
         for (PosixFilePermission perm : Files.getPosixFilePermissions(file)) {
             bits |= 1 << (8 - perm.ordinal());

@@ -133,7 +133,8 @@ public record PutTask(Path local, String remotePath, int mode, String owner, Str
                     connection.put(source, target, want);
                 }
             }
-            if (!send || owner != null || group != null) {
+            // a plugin's put may set the nine permission bits only: set-user-ID, set-group-ID and sticky by chmod
+            if (!send || owner != null || group != null || want > 0777) {
                 attributes(target, want);
             }
         }
