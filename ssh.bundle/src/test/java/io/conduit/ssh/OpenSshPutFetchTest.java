@@ -9,7 +9,8 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.conduit.api.connection.Connection;
@@ -17,7 +18,8 @@ import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.testing.PutFetchScenario;
 import io.conduit.core.testing.TaskTransfers;
 
-/** What put and fetch do on every plugin ({@link PutFetchScenario}), over ssh to Debian's OpenSSH sshd. */
+/** What put and fetch do on every plugin ({@link PutFetchScenario}), over ssh to Debian's OpenSSH sshd, with each
+ * transfer method. */
 class OpenSshPutFetchTest {
     @TempDir
     static Path base;
@@ -40,13 +42,14 @@ class OpenSshPutFetchTest {
         }
     }
 
-    @Test
-    void putAndFetchBehaveAsOnEveryPlugin() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"sftp", "scp"})
+    void putAndFetchBehaveAsOnEveryPlugin(String method) throws Exception {
         SshPlugin plugin = TestSupport.plugin(knownHosts);
         try (Connection c = plugin.create(new ConnectionKey("target", "ssh"))) {
-            c.open(params(sshd.port, "root", null, "private_key_file", key.toString()));
+            c.open(params(sshd.port, "root", null, "private_key_file", key.toString(), "transfer_method", method));
             new PutFetchScenario().run(new TaskTransfers(c, "target"), PutFetchScenario.THIS_MACHINE,
-                    base.resolve("host").toString(), Files.createDirectories(base.resolve("here")));
+                    base.resolve("host-" + method).toString(), Files.createDirectories(base.resolve("here-" + method)));
         } finally {
             plugin.deactivate();
         }
