@@ -3,8 +3,11 @@ package io.conduit.core.task;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -55,7 +58,7 @@ public record FetchTask(String remotePath, Path localDir, boolean recursive, Bec
     public HostResult execute(TaskContext context) throws IOException {
         String host = context.host().name();
         Connection connection = context.connection();
-        FileAccess access = new FileAccess(become, context.remaining());
+        FileAccess access = access(become, context);
         RemoteFile there = connection.stat(remotePath, false, access, Trace.OFF).orElseThrow(
                 () -> new RemoteFileNotFoundException(host + ": no such file " + remotePath));
         if (there.type() == RemoteFile.Type.DIRECTORY && !recursive) {
@@ -71,6 +74,7 @@ public record FetchTask(String remotePath, Path localDir, boolean recursive, Bec
         Path hostDir = localDir.resolve(fileName(host));
         boolean made = !Files.exists(hostDir);
         Path target = hostDir.resolve(name);
+        boolean madeTree = there.type() == RemoteFile.Type.DIRECTORY && !Files.exists(target, LinkOption.NOFOLLOW_LINKS);
         List<String> lines = new ArrayList<>();
         lines.add(target.toString());
         try {
@@ -81,6 +85,10 @@ public record FetchTask(String remotePath, Path localDir, boolean recursive, Bec
                 file(connection, host, access, remotePath, target, there.mode());
             }
         } catch (IOException | RuntimeException e) {
+            if (madeTree) {
+                // a tree fetched in part is not left behind as if it were whole (one that was there is kept)
+                deleteTree(target);
+            }
             if (made) {
                 // nothing left behind: the host's directory was made for this fetch
                 try (Stream<Path> s = Files.list(hostDir)) {
@@ -95,6 +103,26 @@ public record FetchTask(String remotePath, Path localDir, boolean recursive, Bec
         }
         byte[] where = lines.stream().map(l -> l + "\n").collect(Collectors.joining()).getBytes(StandardCharsets.UTF_8);
         return new HostResult(host, Status.OK, null, where, null, false, false, null, null);
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> walk = Files.walk(root)) {
+            // what it holds first; directories are still writable (their own modes are set only at the end)
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // the fetch's own failure is the one to report
+        }
+    }
+
+    /**
+     * How put and fetch reach the host's files: as the become user, within what is left of the host's time (at
+     * least a millisecond, so that a deadline just passed fails the call as timed out rather than as bad input).
+     */
+    static FileAccess access(Become become, TaskContext context) {
+        Duration left = context.remaining();
+        return new FileAccess(become, left.isZero() || left.isNegative() ? Duration.ofMillis(1) : left);
     }
 
     private void file(Connection connection, String host, FileAccess access, String remote, Path target, int mode)

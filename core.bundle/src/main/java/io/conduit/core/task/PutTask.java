@@ -65,7 +65,7 @@ public record PutTask(Path local, String remotePath, int mode, String owner, Str
     public HostResult execute(TaskContext context) throws IOException {
         // one reading of "dir/" for every plugin, also for those built before API 1.2
         String target = FileNames.intoDirectory(remotePath, local.getFileName().toString());
-        Run run = new Run(context.connection(), context.host().name(), new FileAccess(become, context.remaining()));
+        Run run = new Run(context.connection(), context.host().name(), FetchTask.access(become, context));
         if (!recursive && Files.isDirectory(local)) {
             throw new ConnectionException(context.host().name() + ": put: " + local + " is a directory; put -r copies"
                     + " a directory and what it holds");
