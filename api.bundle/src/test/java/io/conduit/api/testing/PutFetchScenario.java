@@ -206,6 +206,12 @@ public final class PutFetchScenario {
         assertEquals("changed", special.status(), special::toString);
         assertEquals("file 5755 0 0", host.stat(dir + "/special"));
         assertEquals("ok", t.put(src, dir + "/special", How.mode(05755)).status());
+
+        // an owner the host does not know: failed by name, and the new file is not left with the wrong owner
+        Outcome unknown = t.put(src, dir + "/unowned", new How(0644, "conduit-no-such-user", null, false, false));
+        assertNotNull(unknown.error(), unknown::toString);
+        assertTrue(unknown.error().getMessage().contains("conduit-no-such-user"), unknown::toString);
+        assertEquals("none", host.stat(dir + "/unowned"), "a put that failed left its file");
     }
 
     private static void fetchKeepsModesFollowsLinksAndRefusesDirectories(Transfers t, HostShell host, String dir,

@@ -18,6 +18,7 @@ import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.FileAccess;
 import io.conduit.api.connection.FileNames;
 import io.conduit.api.connection.RemoteFile;
+import io.conduit.api.connection.ShellCommand;
 import io.conduit.api.connection.Trace;
 import io.conduit.api.task.HostResult;
 import io.conduit.api.task.Status;
@@ -135,7 +136,15 @@ public record PutTask(Path local, String remotePath, int mode, String owner, Str
             }
             // a plugin's put may set the nine permission bits only: set-user-ID, set-group-ID and sticky by chmod
             if (!send || owner != null || group != null || want > 0777) {
-                attributes(target, want);
+                try {
+                    attributes(target, want);
+                } catch (IOException e) {
+                    if (there.isEmpty()) {
+                        // a new file with the wrong owner is not left as if the put had worked
+                        remove(target);
+                    }
+                    throw e;
+                }
             }
         }
 
@@ -143,10 +152,20 @@ public record PutTask(Path local, String remotePath, int mode, String owner, Str
             try {
                 connection.setAttributes(path, bits, owner, group, access, Trace.OFF);
             } catch (ConnectionException e) {
-                throw new ConnectionException(host + ": put: " + e.getMessage() + (owner == null && group == null ? ""
-                        : become == null ? "; changing the owner or group usually takes root: add --become"
-                        : "; check that " + (owner != null ? "user " + owner : "group " + group) + " exists on the host"),
-                        e);
+                String said = e.getMessage();
+                boolean unknown = said.contains("invalid") || said.contains("unknown") || said.contains("no such");
+                throw new ConnectionException(host + ": put: " + said + (owner == null && group == null ? ""
+                        : unknown ? "; give a user (--owner) and group (--group) that exist on the host, or their"
+                                + " numeric ids"
+                        : become == null ? "; changing the owner or group usually takes root: add --become" : ""), e);
+            }
+        }
+
+        private void remove(String path) {
+            try {
+                connection.exec(access.command("rm -f -- " + ShellCommand.quotePath(path)).withOutputLimit(4096));
+            } catch (IOException | RuntimeException ignored) {
+                // the put's own failure is the one to report
             }
         }
 
