@@ -3,6 +3,7 @@ package io.conduit.api.connection;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -31,6 +32,14 @@ import org.osgi.annotation.versioning.ConsumerType;
  * untraced one, so a plugin that traces nothing needs no change. A plugin that traces overrides them and lets the
  * untraced ones pass {@link Trace#OFF}. The trace belongs to the call, not to the connection: a pooled
  * connection serves several runs, and each call's lines go to the run that made it.
+ *
+ * <p><b>Files on the host</b> (since 1.3): {@link #stat}, {@link #list}, {@link #makeDirectory} and
+ * {@link #setAttributes} tell the core what it needs to put and fetch the same way on every plugin (refuse a
+ * directory by name, keep modes both ways, copy trees with {@code -r}, set owner and group, and report a put as
+ * changed only when content, mode or owner differ). They default to POSIX sh scripts run through
+ * {@link #exec(Command, Trace)} ({@code ls -ldLn}, {@code find}, {@code sha256sum}, {@code mkdir}, {@code chown},
+ * {@code chmod}; every path quoted with {@link ShellCommand#quotePath}), so a plugin whose host has a shell needs
+ * no change; a plugin whose device has no shell overrides them.
  */
 @ConsumerType
 public interface Connection extends AutoCloseable {
@@ -148,6 +157,108 @@ public interface Connection extends AutoCloseable {
      */
     default void fetch(String remotePath, Path local, Trace trace) throws IOException {
         fetch(remotePath, local);
+    }
+
+    /**
+     * What a path names on the host, following a symbolic link ({@code ls -lL}): its type, size, mode, owner and
+     * group, and with {@code checksum} the SHA-256 of a regular file's content. Defaults to a POSIX sh script run
+     * through {@link #exec(Command, Trace)} with the access's become and timeout.
+     *
+     * @param path the path on the host, absolute or relative to the login directory
+     * @param checksum also compute the SHA-256 of a regular file (reads the whole file on the host)
+     * @param access as which user and within what time
+     * @param trace the calling run's trace; {@link Trace#OFF} when nobody asked
+     * @return the file, or empty when there is none (also a symbolic link whose target is missing)
+     * @throws IOException the host could not be asked, or its answer could not be read
+     * @since 1.3
+     */
+    default Optional<RemoteFile> stat(String path, boolean checksum, FileAccess access, Trace trace)
+            throws IOException {
+        ExecResult r = exec(access.command(PosixFiles.statScript(path, checksum)).withOutputLimit(1 << 16), trace);
+        if (r.exitCode() != 0) {
+            throw new ConnectionException("stat " + path + ": " + said(r));
+        }
+        return PosixFiles.single(PosixFiles.parse(r.stdout(), false));
+    }
+
+    /**
+     * A directory and everything below it, as {@link #stat} sees each entry: the directory first (path
+     * {@code ""}), then every entry below it, each before what it holds, with paths relative to the directory.
+     * Symbolic links below the directory are not followed into: a link is listed as what it points to (its
+     * {@link RemoteFile#symlink()} set, {@link RemoteFile.Type#MISSING} when the target is missing), and a link
+     * to a directory is listed without its contents. A path that is not a directory gives that one entry; a
+     * missing one gives an empty list.
+     *
+     * @param directory the directory on the host; a symbolic link to one is followed
+     * @param checksums also compute the SHA-256 of every regular file
+     * @param access as which user and within what time
+     * @param trace the calling run's trace
+     * @return the entries, the directory first
+     * @throws IOException the host could not be asked (also an unreadable directory below), or the listing is
+     *         longer than 16 MiB (about 100,000 files)
+     * @since 1.3
+     */
+    default List<RemoteFile> list(String directory, boolean checksums, FileAccess access, Trace trace)
+            throws IOException {
+        ExecResult r = exec(access.command(PosixFiles.listScript(directory, checksums))
+                .withOutputLimit(PosixFiles.MAX_LISTING), trace);
+        if (r.exitCode() != 0) {
+            throw new ConnectionException("list " + directory + ": " + said(r));
+        }
+        if (r.stdoutTruncated()) {
+            throw new ConnectionException("list " + directory + ": more files than one listing carries (16 MiB of"
+                    + " names); copy smaller directories");
+        }
+        List<RemoteFile> files = PosixFiles.parse(r.stdout(), true);
+        return files.isEmpty() || files.get(0).type() == RemoteFile.Type.MISSING ? List.of() : files;
+    }
+
+    /**
+     * Makes a directory and its missing parents ({@code mkdir -p}), and gives the directory {@code mode}.
+     *
+     * @param path the directory on the host
+     * @param mode its permission bits, {@code 0} to {@code 07777}
+     * @param access as which user and within what time
+     * @param trace the calling run's trace
+     * @throws IOException the host refused (the message quotes its words)
+     * @since 1.3
+     */
+    default void makeDirectory(String path, int mode, FileAccess access, Trace trace) throws IOException {
+        ExecResult r = exec(access.command(PosixFiles.makeDirectoryScript(path, mode)).withOutputLimit(1 << 16),
+                trace);
+        if (r.exitCode() != 0) {
+            throw new ConnectionException("mkdir " + path + ": " + said(r));
+        }
+    }
+
+    /**
+     * Sets the owner, group and mode of a file or directory that exists ({@code chown}, then {@code chmod}, since
+     * a change of owner clears the set-user-ID bit on some systems). A symbolic link's target is changed.
+     *
+     * @param path the file on the host
+     * @param mode permission bits {@code 0} to {@code 07777}, or {@link #KEEP_MODE} to leave the mode
+     * @param owner a user name or numeric id, or {@code null} to leave the owner
+     * @param group a group name or numeric id, or {@code null} to leave the group
+     * @param access as which user (changing the owner usually takes root) and within what time
+     * @param trace the calling run's trace
+     * @throws IOException the host refused (the message quotes its words: no such user, not permitted)
+     * @since 1.3
+     */
+    default void setAttributes(String path, int mode, String owner, String group, FileAccess access, Trace trace)
+            throws IOException {
+        if (mode < 0 && owner == null && group == null) {
+            return;
+        }
+        ExecResult r = exec(access.command(PosixFiles.setAttributesScript(path, mode, owner, group))
+                .withOutputLimit(1 << 16), trace);
+        if (r.exitCode() != 0) {
+            throw new ConnectionException("chown/chmod " + path + ": " + said(r));
+        }
+    }
+
+    private static String said(ExecResult r) {
+        String err = r.stderrText().strip().replaceAll("\\p{Cntrl}", " ");
+        return err.isEmpty() ? "exit code " + r.exitCode() : err;
     }
 
     /**

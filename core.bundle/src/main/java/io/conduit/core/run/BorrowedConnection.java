@@ -4,12 +4,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Command;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.FileAccess;
+import io.conduit.api.connection.RemoteFile;
 import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.Trace;
 
@@ -134,6 +137,74 @@ final class BorrowedConnection implements Connection {
             trace.line(Trace.CONNECTION, "fetch failed after " + millis(start) + ": " + e.getMessage());
             throw e;
         }
+    }
+
+    // The file methods go to the plugin (which may answer without a shell) with the run's trace, and with the
+    // host's own become password as exec gives it: the task passes Trace.OFF, not knowing the run's.
+
+    @Override
+    public Optional<RemoteFile> stat(String path, boolean checksum, FileAccess access, Trace ignored)
+            throws IOException {
+        Optional<RemoteFile> file = delegate.stat(path, checksum, access(access), trace);
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "stat: " + path + as(access) + ": " + file.map(BorrowedConnection::describe)
+                    .orElse("no such file"));
+        }
+        return file;
+    }
+
+    @Override
+    public List<RemoteFile> list(String directory, boolean checksums, FileAccess access, Trace ignored)
+            throws IOException {
+        List<RemoteFile> files = delegate.list(directory, checksums, access(access), trace);
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "list: " + directory + as(access) + ": " + (files.isEmpty() ? "no such file"
+                    : files.size() + " entries"));
+        }
+        return files;
+    }
+
+    @Override
+    public void makeDirectory(String path, int mode, FileAccess access, Trace ignored) throws IOException {
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "mkdir: " + path + as(access) + " (mode " + Integer.toOctalString(mode) + ")");
+        }
+        delegate.makeDirectory(path, mode, access(access), trace);
+    }
+
+    @Override
+    public void setAttributes(String path, int mode, String owner, String group, FileAccess access, Trace ignored)
+            throws IOException {
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, "chown/chmod: " + path + as(access) + " (" + (mode < 0 ? "" : "mode "
+                    + Integer.toOctalString(mode)) + (owner == null ? "" : " owner " + owner) + (group == null ? ""
+                    : " group " + group) + ")");
+        }
+        delegate.setAttributes(path, mode, owner, group, access(access), trace);
+    }
+
+    private static String as(FileAccess access) {
+        return access.become() == null ? "" : " [as " + access.become().user() + "]";
+    }
+
+    private static String describe(RemoteFile f) {
+        return f.type().name().toLowerCase(java.util.Locale.ROOT) + (f.symlink() ? " (by a symbolic link)" : "")
+                + " mode " + Integer.toOctalString(f.mode()) + " " + f.owner() + ":" + f.group()
+                + (f.type() == RemoteFile.Type.FILE ? ", " + f.size() + " bytes" : "")
+                + (f.sha256() == null ? "" : ", sha256 " + f.sha256().substring(0, 12) + "…");
+    }
+
+    private FileAccess access(FileAccess access) throws IOException {
+        Become become = access.become();
+        if (become == null) {
+            return access;
+        }
+        Secret own = becomePassword.get();
+        if (own != null) {
+            become = new Become(become.method(), become.user(), own);
+        }
+        secrets.addAll(Command.shell("true").withBecome(become));
+        return new FileAccess(become, access.timeout());
     }
 
     private static String size(Path file) {

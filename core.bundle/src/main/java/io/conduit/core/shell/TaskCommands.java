@@ -183,15 +183,36 @@ final class TaskCommands {
     }
 
     @picocli.CommandLine.Command(name = "put", description = {
-        "Copies a local file to every host the pattern selects: written to a temporary name beside the target,"
-                + " then renamed."})
+        "Copies a local file (or with -r a directory) to every host the pattern selects, changing only what"
+                + " differs: the host's file is checked first (sha256, mode, owner), a file whose content differs is"
+                + " written to a temporary name beside the target, then renamed. A host is 'changed' when something"
+                + " was changed, 'ok' otherwise; each changed file is listed with the reason."})
     static final class Put extends TaskCommand {
         @Mixin
         Options.BecomeMixin become;
 
         @Option(names = {"-m", "--mode"}, paramLabel = "MODE",
-                description = "octal permissions of the remote file, e.g. 0644 (default: the local file's)")
+                description = "octal permissions of the remote file, e.g. 0644 (default: the local file's; with -r,"
+                        + " of every file, while directories keep their own)")
         String mode;
+
+        @Option(names = "--owner", paramLabel = "USER",
+                description = "give the remote file (with -r, every file and directory) this owner: a name or a"
+                        + " numeric id; changing it usually takes root (--become)")
+        String owner;
+
+        @Option(names = "--group", paramLabel = "GROUP", description = "give the remote file this group: a name or a"
+                + " numeric id")
+        String group;
+
+        @Option(names = {"-r", "--recursive"}, description = "copy a directory and what it holds: REMOTE becomes"
+                + " the copy (REMOTE/ ending in / puts it inside, under its own name); links to files are copied as"
+                + " files, links to directories skipped; files only on the host are left alone")
+        boolean recursive;
+
+        @Option(names = "--check", description = "only show what would change on each host (changed, with the"
+                + " reasons, or ok); nothing is sent or changed")
+        boolean check;
 
         @Parameters(index = "0", paramLabel = "PATTERN", description = "host pattern")
         String pattern;
@@ -211,8 +232,19 @@ final class TaskCommands {
             utf8("the local path", local);
             utf8("the remote path", remote);
             Path file = InventoryCatalog.resolve(local);
-            if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            if (Files.isDirectory(file) && !recursive) {
+                throw new IllegalArgumentException("put: " + file + " is a directory; put -r copies a directory and"
+                        + " what it holds");
+            }
+            if (!Files.isDirectory(file) && (!Files.isRegularFile(file) || !Files.isReadable(file))) {
                 throw new IllegalArgumentException("put: " + file + " is not a readable file");
+            }
+            for (String[] id : new String[][] {{"--owner", owner}, {"--group", group}}) {
+                // a name or a number, as chown takes it; never a word a shell or chown would read otherwise
+                if (id[1] != null && !id[1].matches("[A-Za-z0-9_][A-Za-z0-9_.-]*\\$?")) {
+                    throw new IllegalArgumentException(id[0] + ": \"" + id[1] + "\" is not a user or group name or"
+                            + " a numeric id");
+                }
             }
             int bits = Connection.KEEP_MODE;
             if (mode != null) {
@@ -227,15 +259,20 @@ final class TaskCommands {
                 }
             }
             Become as = become.become(ctx);
-            return execute(pattern, new PutTask(file, remote, bits, as));
+            return execute(pattern, new PutTask(file, remote, bits, owner, group, recursive, check, as));
         }
     }
 
     @picocli.CommandLine.Command(name = "fetch", description = {
-        "Copies a remote file from every host the pattern selects to LOCALDIR/HOST/NAME."})
+        "Copies a remote file (or with -r a directory) from every host the pattern selects to LOCALDIR/HOST/NAME,"
+                + " with the remote file's mode; a symbolic link is followed."})
     static final class Fetch extends TaskCommand {
         @Mixin
         Options.BecomeMixin become;
+
+        @Option(names = {"-r", "--recursive"}, description = "copy a directory and what it holds (modes and empty"
+                + " directories kept; links to files fetched as files, links to directories skipped)")
+        boolean recursive;
 
         @Parameters(index = "0", paramLabel = "PATTERN", description = "host pattern")
         String pattern;
@@ -261,7 +298,7 @@ final class TaskCommands {
             } catch (IOException e) {
                 throw new IllegalArgumentException("fetch: cannot create " + dir + ": " + e.getMessage());
             }
-            return execute(pattern, new FetchTask(remote, dir, as));
+            return execute(pattern, new FetchTask(remote, dir, recursive, as));
         }
     }
 

@@ -5,9 +5,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
-import java.util.Set;
 
 import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Command;
@@ -47,7 +45,7 @@ final class BecomeTransfer {
                     + MAX_BYTES + " bytes (64 MiB): put it without --become to a place the login user can write,"
                     + " then move it with run --become");
         }
-        int bits = mode == Connection.KEEP_MODE ? modeOf(local) : mode;
+        int bits = mode == Connection.KEEP_MODE ? LocalFiles.mode(local) : mode;
         remotePath = FileNames.intoDirectory(remotePath, local.getFileName().toString());
         String temp = FileNames.temporarySibling(remotePath);
         String target = ShellCommand.quotePath(remotePath);
@@ -106,14 +104,5 @@ final class BecomeTransfer {
     private static String said(ExecResult r) {
         String err = r.stderrText().strip();
         return (err.isEmpty() ? "exit code " + r.exitCode() : err.replaceAll("\\p{Cntrl}", " "));
-    }
-
-    private static int modeOf(Path file) throws IOException {
-        Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
-        int bits = 0;
-        for (PosixFilePermission perm : p) {
-            bits |= 1 << (8 - perm.ordinal());
-        }
-        return bits;
     }
 }

@@ -3,10 +3,24 @@ package io.conduit.core.task;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import io.conduit.api.connection.Become;
+import io.conduit.api.connection.Connection;
+import io.conduit.api.connection.ConnectionException;
+import io.conduit.api.connection.FileAccess;
+import io.conduit.api.connection.RemoteFile;
+import io.conduit.api.connection.RemoteFileNotFoundException;
+import io.conduit.api.connection.Trace;
 
 import io.conduit.api.task.HostResult;
 import io.conduit.api.task.Status;
@@ -14,39 +28,150 @@ import io.conduit.api.task.Task;
 import io.conduit.api.task.TaskContext;
 
 /**
- * Copies a remote file from every host to {@code LOCALDIR/HOST/NAME}, so files from different hosts never
- * overwrite each other (Ansible's fetch layout, flattened to the file name).
+ * Copies a remote file, or with {@code recursive} a directory and what it holds, from every host to
+ * {@code LOCALDIR/HOST/NAME}, so files from different hosts never overwrite each other (Ansible's fetch layout,
+ * flattened to the file name). The same on every plugin: the host is asked first what the path is
+ * ({@link Connection#stat}), so that a missing file fails with {@link RemoteFileNotFoundException} and a
+ * directory without {@code recursive} is refused by name, both before anything is made locally; a symbolic link is
+ * followed (as {@code scp} and sftp's {@code get} do); each file gets the remote file's permission bits (0 to 0777).
+ * With {@code recursive}, directories keep their modes, empty ones too, a symbolic link to a file below the
+ * directory is fetched as the file, and one to a directory or to nothing is skipped and named in the output.
  *
- * @param remotePath the file on the hosts
+ * @param remotePath the file (or directory) on the hosts
  * @param localDir the local directory to fetch into
+ * @param recursive copy a directory and what it holds
  * @param become read the file as this user (through a command with that become), or {@code null}
  */
-public record FetchTask(String remotePath, Path localDir, Become become) implements Task {
+public record FetchTask(String remotePath, Path localDir, boolean recursive, Become become) implements Task {
 
     /** Without become. */
     public FetchTask(String remotePath, Path localDir) {
         this(remotePath, localDir, null);
     }
 
+    /** A single file. */
+    public FetchTask(String remotePath, Path localDir, Become become) {
+        this(remotePath, localDir, false, become);
+    }
+
     @Override
     public HostResult execute(TaskContext context) throws IOException {
+        String host = context.host().name();
+        Connection connection = context.connection();
+        FileAccess access = access(become, context);
+        RemoteFile there = connection.stat(remotePath, false, access, Trace.OFF).orElseThrow(
+                () -> new RemoteFileNotFoundException(host + ": no such file " + remotePath));
+        if (there.type() == RemoteFile.Type.DIRECTORY && !recursive) {
+            throw new ConnectionException(host + ": fetch " + remotePath + ": it is a directory; fetch -r copies a"
+                    + " directory and what it holds");
+        }
+        if (there.type() == RemoteFile.Type.OTHER) {
+            throw new ConnectionException(host + ": fetch " + remotePath + ": not a regular file (a device, pipe or"
+                    + " socket); fetch copies regular files and directories");
+        }
         String name = Path.of(remotePath).getFileName() == null ? "file" : Path.of(remotePath).getFileName().toString();
         // a host named ".." or "a/b" must not write outside LOCALDIR
-        Path target = localDir.resolve(fileName(context.host().name())).resolve(name);
-        Files.createDirectories(target.getParent());
-        if (become != null) {
-            BecomeTransfer.fetch(context.connection(), context.host().name(), remotePath, target, become,
-                    context.remaining());
-        } else {
-            context.connection().fetch(remotePath, target);
+        Path hostDir = localDir.resolve(fileName(host));
+        boolean made = !Files.exists(hostDir);
+        Path target = hostDir.resolve(name);
+        boolean madeTree = there.type() == RemoteFile.Type.DIRECTORY && !Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+        List<String> lines = new ArrayList<>();
+        lines.add(target.toString());
+        try {
+            Files.createDirectories(hostDir);
+            if (there.type() == RemoteFile.Type.DIRECTORY) {
+                tree(connection, host, access, target, lines);
+            } else {
+                file(connection, host, access, remotePath, target, there.mode());
+            }
+        } catch (IOException | RuntimeException e) {
+            if (madeTree) {
+                // a tree fetched in part is not left behind as if it were whole (one that was there is kept)
+                deleteTree(target);
+            }
+            if (made) {
+                // nothing left behind: the host's directory was made for this fetch
+                try (Stream<Path> s = Files.list(hostDir)) {
+                    if (s.findAny().isEmpty()) {
+                        Files.deleteIfExists(hostDir);
+                    }
+                } catch (IOException ignored) {
+                    // the fetch's own failure is the one to report
+                }
+            }
+            throw e;
         }
-        byte[] where = (target + "\n").getBytes(StandardCharsets.UTF_8);
-        return new HostResult(context.host().name(), Status.OK, null, where, null, false, false, null, null);
+        byte[] where = lines.stream().map(l -> l + "\n").collect(Collectors.joining()).getBytes(StandardCharsets.UTF_8);
+        return new HostResult(host, Status.OK, null, where, null, false, false, null, null);
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> walk = Files.walk(root)) {
+            // what it holds first; directories are still writable (their own modes are set only at the end)
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // the fetch's own failure is the one to report
+        }
+    }
+
+    /**
+     * How put and fetch reach the host's files: as the become user, within what is left of the host's time (at
+     * least a millisecond, so that a deadline just passed fails the call as timed out rather than as bad input).
+     */
+    static FileAccess access(Become become, TaskContext context) {
+        Duration left = context.remaining();
+        return new FileAccess(become, left.isZero() || left.isNegative() ? Duration.ofMillis(1) : left);
+    }
+
+    private void file(Connection connection, String host, FileAccess access, String remote, Path target, int mode)
+            throws IOException {
+        if (become != null) {
+            BecomeTransfer.fetch(connection, host, remote, target, become, access.timeout());
+        } else {
+            connection.fetch(remote, target);
+        }
+        LocalFiles.setMode(target, mode);
+    }
+
+    private void tree(Connection connection, String host, FileAccess access, Path target, List<String> lines)
+            throws IOException {
+        List<RemoteFile> entries = connection.list(remotePath, false, access, Trace.OFF);
+        if (entries.isEmpty()) {
+            throw new RemoteFileNotFoundException(host + ": no such file " + remotePath);
+        }
+        List<Map.Entry<Path, Integer>> directories = new ArrayList<>();
+        for (RemoteFile f : entries) {
+            String remote = f.path().isEmpty() ? remotePath : remotePath + "/" + f.path();
+            Path local = target;
+            for (String part : f.path().split("/")) {
+                if (!part.isEmpty()) {
+                    local = local.resolve(part);
+                }
+            }
+            // the directory asked for may be a link to one (followed, as for a file); links below it are not
+            if (f.type() == RemoteFile.Type.DIRECTORY && (!f.symlink() || f.path().isEmpty())) {
+                Files.createDirectories(local);
+                // writable while it is filled; its own mode comes last
+                LocalFiles.setMode(local, f.mode() | 0700);
+                directories.add(Map.entry(local, f.mode()));
+            } else if (f.type() == RemoteFile.Type.FILE) {
+                file(connection, host, access, remote, local, f.mode());
+            } else {
+                lines.add("skipped " + remote + ": a " + (f.symlink() ? "symbolic link to " + (f.type()
+                        == RemoteFile.Type.DIRECTORY ? "a directory" : "nothing") : "device, pipe or socket")
+                        + "; fetch -r copies files, directories and links to files");
+            }
+        }
+        for (int i = directories.size() - 1; i >= 0; i--) {
+            LocalFiles.setMode(directories.get(i).getKey(), directories.get(i).getValue());
+        }
     }
 
     @Override
     public String describe() {
-        return "fetch: " + remotePath + " -> " + localDir;
+        return (recursive ? "fetch -r: " : "fetch: ") + remotePath + " -> " + localDir;
     }
 
     /**

@@ -1,0 +1,73 @@
+package io.conduit.core.task;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.conduit.api.connection.Become;
+import io.conduit.api.connection.Connection;
+import io.conduit.api.connection.ConnectionKey;
+import io.conduit.api.connection.ConnectionParams;
+import io.conduit.api.testing.BecomeEnvironment;
+import io.conduit.api.testing.PutFetchScenario;
+import io.conduit.core.local.LocalPlugin;
+import io.conduit.core.testing.TaskTransfers;
+
+/** What put and fetch do on every plugin ({@link PutFetchScenario}), on the local plugin, also with become. */
+class PutFetchOnLocalTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void putAndFetchBehaveAsOnEveryPlugin() throws Exception {
+        try (Connection c = new LocalPlugin().create(new ConnectionKey("here", "local"))) {
+            c.open(new ConnectionParams("localhost", 0, null, null, null, Map.of()));
+            new PutFetchScenario().run(new TaskTransfers(c, "here"), PutFetchScenario.THIS_MACHINE,
+                    tmp.resolve("host").toString(), Files.createDirectories(tmp.resolve("here")));
+        }
+    }
+
+    @Test
+    void putAndFetchWithBecomeBehaveTheSame() throws Exception {
+        // the bytes travel through commands run with sudo, and so do the stat, sha256, mkdir and chown before them
+        BecomeEnvironment.require();
+        try (Connection c = new LocalPlugin().create(new ConnectionKey("here", "local"))) {
+            c.open(new ConnectionParams("localhost", 0, null, null, null, Map.of()));
+            new PutFetchScenario().run(new TaskTransfers(c, "here", Become.sudo("root", null)),
+                    PutFetchScenario.THIS_MACHINE, tmp.resolve("host").toString(), Files.createDirectories(
+                            tmp.resolve("here")));
+        }
+    }
+
+    @Test
+    void aTreeFetchThatFailsPartWayLeavesNothingHere() throws Exception {
+        BecomeEnvironment.require();
+        Path tree = Files.createDirectories(tmp.resolve("host/tree/sub"));
+        Files.writeString(tree.resolve("readable.txt"), "r");
+        // 0600 and root's: nobody lists it but cannot read it
+        Files.setPosixFilePermissions(Files.writeString(tree.resolve("secret.txt"), "s"),
+                PosixFilePermissions.fromString("rw-------"));
+        for (Path p : new Path[] {tmp, tmp.resolve("host"), tmp.resolve("host/tree"), tree}) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Path into = Files.createDirectories(tmp.resolve("here"));
+        try (Connection c = new LocalPlugin().create(new ConnectionKey("here", "local"))) {
+            c.open(new ConnectionParams("localhost", 0, null, null, null, Map.of()));
+            PutFetchScenario.Outcome r = new TaskTransfers(c, "here", Become.sudo("nobody", null)).fetch(
+                    tmp.resolve("host/tree").toString(), into, true);
+            assertTrue(r.error() != null && r.error().getMessage().contains("secret.txt"), r::toString);
+        }
+        try (Stream<Path> left = Files.list(into)) {
+            assertEquals(List.of(), left.toList(), "a failed fetch -r left files here");
+        }
+    }
+}
