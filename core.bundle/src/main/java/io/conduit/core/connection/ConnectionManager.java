@@ -247,7 +247,7 @@ public final class ConnectionManager implements PluginListener {
                 if (pool.putIfAbsent(key, fresh) != null) {
                     continue;
                 }
-                fresh.inFlight.incrementAndGet(); // an open in progress counts as in flight, so drains wait for it
+                fresh.inFlight.incrementAndGet(); // the opener holds it: closed by whoever releases it last
                 // The binding may have stopped serving between await() and the insert, and the drain that
                 // followed may have missed this entry. The registry changes before it drains, so checking
                 // after the insert is enough: either the drain sees the entry, or this check sees the change.
@@ -259,9 +259,22 @@ public final class ConnectionManager implements PluginListener {
                     release(fresh, false);
                     continue;
                 }
-                open(fresh, trace);
+                try {
+                    open(fresh, trace);
+                } catch (OpenFailedException e) {
+                    if (fresh.retired && !registry.serves(binding)) {
+                        continue; // its plugin went away under the open: the next one (or its absence) decides
+                    }
+                    throw e;
+                }
+                if (fresh.retired) {
+                    // retired while it opened (its plugin went away, or a disconnect): drains do not wait for
+                    // opens, which send nothing, so it is closed here, not lent out
+                    release(fresh, false);
+                    continue;
+                }
                 fresh.uses.incrementAndGet();
-                return new Lease(this, fresh);
+                return new Lease(this, fresh, false);
             }
             if (!entry.opened.isDone() && trace.on(Trace.DETAIL)) {
                 trace.line(Trace.DETAIL, key.plugin() + ": waiting for the connection another task is opening");
@@ -297,7 +310,7 @@ public final class ConnectionManager implements PluginListener {
                         + Duration.between(entry.openedAt, java.time.Instant.now()).toSeconds() + " s ago ("
                         + entry.binding.bundle() + " " + entry.binding.version() + ", use " + uses + ")");
             }
-            return new Lease(this, entry);
+            return new Lease(this, entry, true);
         }
     }
 
@@ -369,6 +382,13 @@ public final class ConnectionManager implements PluginListener {
         }
     }
 
+    /** A borrower found the connection dead: out of the pool, and closed once its other calls end. */
+    void discard(PooledConnection entry) {
+        LOG.debug("connection {} was found dead by a call; closing it", entry.key);
+        retire(entry);
+        release(entry, false);
+    }
+
     /**
      * Closes a connection now, even under a call in flight (which then fails): for a host whose deadline passed.
      *
@@ -429,7 +449,7 @@ public final class ConnectionManager implements PluginListener {
         // runs on the thread stopping the plugin's bundle: bound the drain so upgrades never hang
         long deadline = System.nanoTime() + settings.drainGrace().toNanos();
         synchronized (drained) {
-            while (affected.stream().anyMatch(e -> e.inFlight.get() > 0)) {
+            while (affected.stream().anyMatch(ConnectionManager::busy)) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
@@ -442,7 +462,7 @@ public final class ConnectionManager implements PluginListener {
                 }
             }
         }
-        long busy = affected.stream().filter(e -> e.inFlight.get() > 0).count();
+        long busy = affected.stream().filter(ConnectionManager::busy).count();
         if (busy > 0) {
             LOG.warn("plugin \"{}\" ({} {}) went away with {} calls still running after {} s; closing their"
                     + " connections", binding.name(), binding.bundle(), binding.version(), busy,
@@ -451,6 +471,14 @@ public final class ConnectionManager implements PluginListener {
         closeSideBySide(affected);
         LOG.info("drained {} connections of plugin \"{}\" ({} {})", affected.size(), binding.name(),
                 binding.bundle(), binding.version());
+    }
+
+    /**
+     * A call may be running on it. A connection still opening has sent nothing: a drain does not wait for it (a
+     * connect to a host that never answers would hold an upgrade or Conduit's exit); its opener closes it.
+     */
+    private static boolean busy(PooledConnection entry) {
+        return entry.inFlight.get() > 0 && entry.opened.isDone();
     }
 
     private void retire(PooledConnection entry) {
@@ -491,6 +519,9 @@ public final class ConnectionManager implements PluginListener {
     }
 
     private void closeOnce(PooledConnection entry) {
+        if (!entry.opened.isDone()) {
+            return; // still opening: the opener sees it retired and closes it (acquire)
+        }
         if (entry.closed.compareAndSet(false, true)) {
             try {
                 entry.closeQuietly();
