@@ -534,7 +534,20 @@ public final class ConnectionManager implements PluginListener {
         if (!unregistering || affected.isEmpty()) {
             return;
         }
+        if (binding.backgroundDrain()) {
+            // its connections outlive its service: the stop (an upgrade's swap) goes on, and hosts that start now
+            // get the new version as soon as it registers, while the calls in flight finish here on the old one
+            Thread t = new Thread(() -> drainAfterRemoval(binding, affected), "conduit-drain-" + binding.name() + "-"
+                    + binding.version());
+            t.setDaemon(true);
+            t.start();
+            return;
+        }
         // runs on the thread stopping the plugin's bundle: bound the drain so upgrades never hang
+        drainAfterRemoval(binding, affected);
+    }
+
+    private void drainAfterRemoval(PluginBinding binding, List<PooledConnection> affected) {
         long busy = awaitCalls(affected, settings.drainGrace()).size();
         if (busy > 0) {
             LOG.warn("plugin \"{}\" ({} {}) went away with {} calls still running after {} s; closing their"

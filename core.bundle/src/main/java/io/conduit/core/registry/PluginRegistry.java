@@ -88,7 +88,9 @@ public final class PluginRegistry {
     /**
      * Unbinds a plugin service. Runs on the thread unregistering it (often the one stopping its bundle):
      * listeners drain its connections within their bounded grace period before this returns, so calls in
-     * flight finish on the old code and nothing uses the service after it is gone.
+     * flight finish on the old code and nothing uses the service after it is gone; a plugin whose connections
+     * outlive its service ({@link ConnectionPlugin#BACKGROUND_DRAIN}) is drained in the background instead, so
+     * its bundle's stop, and an upgrade's start of the new version, are not held.
      */
     void removed(ConnectionPlugin plugin, ServiceReference<ConnectionPlugin> ref) {
         remove((Long) ref.getProperty(Constants.SERVICE_ID));
@@ -236,7 +238,9 @@ public final class PluginRegistry {
         }
         Object ranking = ref.getProperty(Constants.SERVICE_RANKING);
         String version = ref.getBundle() == null ? "?" : ref.getBundle().getVersion().toString();
+        Object background = ref.getProperty(ConnectionPlugin.BACKGROUND_DRAIN);
         return new PluginBinding(s, (Long) ref.getProperty(Constants.SERVICE_ID),
-                ranking instanceof Integer r ? r : 0, bundle, version, plugin);
+                ranking instanceof Integer r ? r : 0, bundle, version, plugin,
+                Boolean.TRUE.equals(background) || "true".equals(background));
     }
 }

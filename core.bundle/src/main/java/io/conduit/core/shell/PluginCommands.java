@@ -160,17 +160,18 @@ final class PluginCommands {
 
         /**
          * The hosts a pattern selects among those with a connection (no inventory needed: a host the inventory
-         * no longer has, or an inventory that does not load, can still be disconnected); a pattern that names
-         * something else (a group) is read with the inventory.
+         * no longer has, or an inventory that does not load, can still be disconnected); a pattern that selects
+         * none of them (a group name) is read with the inventory ({@code -i} or the configured one).
          */
         private Set<String> hosts(String p) throws InventoryException {
             Map<String, Host> pooled = new java.util.LinkedHashMap<>();
             for (ConnectionInfo c : ctx.connections().list()) {
                 pooled.put(c.host(), new Host(c.host(), List.of(), io.conduit.api.inventory.Attributes.NONE));
             }
-            if (inventory.inventory == null && !pooled.isEmpty()) {
+            if (!pooled.isEmpty()) {
                 try {
-                    return HostPattern.select(new Inventory("the connection table", io.conduit.api.inventory.Attributes.NONE, Map.of(), pooled), p)
+                    return HostPattern.select(new Inventory("the connection table",
+                            io.conduit.api.inventory.Attributes.NONE, Map.of(), pooled), p)
                             .stream().map(Host::name).collect(Collectors.toSet());
                 } catch (InventoryException e) {
                     // names no host with a connection: perhaps a group, which only the inventory knows
@@ -180,12 +181,9 @@ final class PluginCommands {
                 Inventory inv = ctx.runner().inventory(inventory.runOptions());
                 return HostPattern.select(inv, p).stream().map(Host::name).collect(Collectors.toSet());
             } catch (InventoryException e) {
-                if (inventory.inventory != null) {
-                    throw e;
-                }
                 throw new InventoryException("disconnect: \"" + p + "\" names no host with a connection ("
                         + (pooled.isEmpty() ? "there are none" : String.join(", ", pooled.keySet()))
-                        + ") and the inventory does not resolve it: " + e.getMessage());
+                        + "), and the inventory does not resolve it: " + e.getMessage());
             }
         }
     }
