@@ -739,7 +739,7 @@ final class SshConnection implements Connection, Transfers.Shell {
     private IOException lost(ClientSession cs, IOException e) {
         if (e instanceof StaleConnectionException) {
             // a helper command of a transfer already under way: part of it may have reached the host
-            return new ConnectFailedException(where + ": connection lost during transfer: " + e.getMessage(), e);
+            return new ConnectFailedException(e.getMessage() + " during the transfer", e);
         }
         if (e instanceof ConnectionException || cs.isOpen() && !closed) {
             return e;
