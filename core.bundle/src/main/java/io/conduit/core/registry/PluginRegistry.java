@@ -65,7 +65,7 @@ public final class PluginRegistry {
     /**
      * Ends the start-up grace, as the launcher's marker does. Public for tests and programs that embed the core.
      */
-    public void pluginsStarted() {
+    public void markPluginsStarted() {
         pluginsStarted(null);
     }
 

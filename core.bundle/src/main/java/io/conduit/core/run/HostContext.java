@@ -41,6 +41,8 @@ final class HostContext implements TaskContext {
     private volatile boolean deadlinePassed;
     /** Connections being opened for this host now: while above 0 nothing of the task has been sent through them. */
     private final AtomicInteger connecting = new AtomicInteger();
+    /** A call found its connection dead and is sent again: the task had begun (an earlier call may have been sent). */
+    private volatile boolean renewed;
     private final RunSecrets secrets;
     private volatile Secret[] becomePassword;
 
@@ -132,6 +134,7 @@ final class HostContext implements TaskContext {
             trace.line(Trace.CONNECTION, plugin + ": the pooled connection was found closed before the call was"
                     + " sent (" + e.getMessage() + "); opening a new one and sending the call once more");
         }
+        renewed = true;
         leases.remove(plugin, lease);
         lease.discard();
         return lease(plugin).connection();
@@ -219,9 +222,12 @@ final class HostContext implements TaskContext {
         deadlinePassed = true;
     }
 
-    /** @return whether the task is waiting for a connection to open (a plugin's connect, or another task's) */
+    /**
+     * @return whether the task waits for its first connection to open (a plugin's connect, or another task's): then
+     *         nothing of it has been sent to the host
+     */
     boolean isConnecting() {
-        return connecting.get() > 0;
+        return connecting.get() > 0 && leases.isEmpty() && !renewed;
     }
 
     /** @return whether the host's deadline passed */

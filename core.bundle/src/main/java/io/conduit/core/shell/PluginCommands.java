@@ -28,8 +28,9 @@ final class PluginCommands {
     }
 
     @picocli.CommandLine.Command(name = "plugins", description = {
-        "Lists the connection plugins: name, bundle, version, state (active, or shadowed by a higher-ranked"
-                + " service of the same name), open connections; with a name, that plugin's options."})
+        "Lists the connection plugins: name, bundle, version, state (active, shadowed by a higher-ranked"
+                + " service of the same name, or gone and draining: an old version whose calls still finish),"
+                + " connections open and draining, calls in flight; with a name, that plugin's options."})
     static final class Plugins implements Callable<Integer> {
         private final ShellContext ctx;
 

@@ -21,7 +21,7 @@ class PluginRegistryTest {
     void anUnknownNameFailsAtOnceNamingTheInstalledPluginsOnceThePluginsHaveStarted() throws Exception {
         registry.add(new FakePlugin("ssh", "1").binding());
         registry.add(new FakePlugin("local", "1").binding());
-        registry.pluginsStarted();
+        registry.markPluginsStarted();
         long start = System.nanoTime();
         PluginGoneException e = assertThrows(PluginGoneException.class,
                 () -> registry.await("telnet", Duration.ofSeconds(15)));
@@ -45,7 +45,7 @@ class PluginRegistryTest {
 
     @Test
     void aPluginThatWentAwayIsWaitedForEvenAfterThePluginsHaveStarted() throws Exception {
-        registry.pluginsStarted();
+        registry.markPluginsStarted();
         PluginBinding v1 = new FakePlugin("ssh", "1").binding();
         registry.add(v1);
         registry.remove(v1.serviceId()); // an upgrade: the old version is gone, the new one not yet there
