@@ -61,7 +61,10 @@ public class SshPluginIT extends ConduitTestSupport {
 
     @Configuration
     public Option[] configuration() {
-        return distribution(false);
+        // alive_check_after 30 s: a session reused within it is lent without a liveness probe, whatever the load
+        return org.ops4j.pax.exam.OptionUtils.combine(distribution(false),
+                org.ops4j.pax.exam.cm.ConfigurationAdminOptions.newConfiguration("io.conduit.connections")
+                        .put("alive_check_after", "30").asOption());
     }
 
     @After
@@ -314,6 +317,69 @@ public class SshPluginIT extends ConduitTestSupport {
         await("threads of old ssh plugin revisions to end", 30, () -> Thread.getAllStackTraces().keySet().stream()
                 .filter(Thread::isAlive).map(Thread::getName).filter(n -> n.startsWith("sshd-SshClient["))
                 .map(n -> n.substring(0, n.indexOf(']') + 1)).distinct().count() <= 1);
+    }
+
+    /**
+     * Issue 10: a pooled session that sshd closed between two runs (the session's sshd process killed) used to
+     * fail the next run, within alive_check_after, with "connection lost". Now the run opens a new session and
+     * sends the command once more: the host is OK, served by a new sshd process.
+     */
+    @Test
+    public void aPooledSessionTheServerClosedBetweenRunsIsReplacedAndTheHostIsOk() throws Exception {
+        await("FileInstall to start io.conduit.ssh from deploy/", 60, () -> {
+            Bundle ssh = bundle("io.conduit.ssh");
+            return ssh != null && ssh.getState() == Bundle.ACTIVE;
+        });
+        Path work = Files.createDirectories(WORK.resolve("ssh-stale"));
+        keygen(work.resolve("id_ed25519"), "ed25519");
+        Path authorized = Files.writeString(work.resolve("authorized_keys"),
+                Files.readString(work.resolve("id_ed25519.pub")));
+        int port = sshd(work.resolve("sshd"), authorized);
+        Path knownHosts = Files.writeString(work.resolve("known_hosts"), hostKey(work.resolve("sshd"), port));
+        Path inv = inventory("ssh-stale.yaml", String.join("\n",
+                "defaults:",
+                "  connection: ssh",
+                "  hostname: 127.0.0.1",
+                "  port: " + port,
+                "  username: root",
+                "  connection_options:",
+                "    ssh:",
+                "      extras: {private_key_file: " + work.resolve("id_ed25519") + ", known_hosts_file: " + knownHosts
+                        + ", look_for_keys: false}",
+                "hosts:",
+                "  web1: {}", ""));
+        // prints the pid of the sshd process that serves this session: the first sshd among the shell's ancestors
+        Task sessionPid = new Task() {
+            @Override
+            public HostResult execute(TaskContext ctx) throws IOException {
+                var exec = ctx.connection().exec(Command.shell("p=$$; while [ \"$p\" -gt 1 ]; do"
+                        + " case $(cat /proc/$p/comm) in sshd*) echo $p; exit 0;; esac;"
+                        + " p=$(sed 's/.*) //' /proc/$p/stat | cut -d' ' -f2); done; exit 1"));
+                return HostResult.fromExec(ctx.host().name(), exec, exec.exitCode() == 0);
+            }
+
+            @Override
+            public String describe() {
+                return "sshd session pid";
+            }
+        };
+        Runner runner = service(Runner.class);
+        RunOptions options = new RunOptions(inv.toString(), 1, null, null);
+        HostResult first = runner.run("all", sessionPid, options, null).hosts().get(0);
+        assertEquals(first.error(), Status.OK, first.status());
+        long served = Long.parseLong(first.stdoutText().trim());
+        assertTrue("not the listening sshd", daemons.stream().noneMatch(d -> d.pid() == served));
+        ProcessHandle session = ProcessHandle.of(served).orElseThrow();
+        long closedAt = System.nanoTime();
+        session.destroyForcibly(); // the server side of the pooled session goes away, as after a sshd restart
+        session.onExit().get(10, TimeUnit.SECONDS);
+
+        HostResult second = runner.run("all", sessionPid, options, null).hosts().get(0);
+        long gapMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closedAt);
+        assertEquals(second.error(), Status.OK, second.status());
+        assertTrue("a new session: " + second.stdoutText(), Long.parseLong(second.stdoutText().trim()) != served);
+        // within alive_check_after (30 s here): the pool lent the dead session without a probe, as in the issue
+        assertTrue("the second run came " + gapMillis + " ms after the close", gapMillis < 30_000);
     }
 
     private static void assertStatus(Map<String, Map<String, Object>> byHost, String host, String status,

@@ -22,6 +22,14 @@ final class TestBundles {
     }
 
     static Path versionedPlugin(Path dir, String version) throws IOException {
+        return versionedPlugin(dir, version, false);
+    }
+
+    /**
+     * @param backgroundDrain whether the plugin says its connections outlive its service
+     *        (ConnectionPlugin.BACKGROUND_DRAIN)
+     */
+    static Path versionedPlugin(Path dir, String version, boolean backgroundDrain) throws IOException {
         Manifest manifest = new Manifest();
         Attributes main = manifest.getMainAttributes();
         main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
@@ -29,9 +37,12 @@ final class TestBundles {
         main.putValue("Bundle-SymbolicName", SYMBOLIC_NAME);
         main.putValue("Bundle-Version", version);
         main.putValue("Bundle-Activator", VersionedActivator.class.getName());
+        if (backgroundDrain) {
+            main.putValue(VersionedActivator.BACKGROUND_DRAIN_HEADER, "true");
+        }
         main.putValue("Import-Package", "io.conduit.api.connection;version=\"[1.0,2)\",org.osgi.framework");
         Files.createDirectories(dir);
-        Path jar = dir.resolve("versioned-plugin-" + version + ".jar");
+        Path jar = dir.resolve("versioned-plugin-" + version + (backgroundDrain ? "-background" : "") + ".jar");
         try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest)) {
             for (String resource : classFiles()) {
                 out.putNextEntry(new JarEntry(resource));

@@ -231,6 +231,8 @@ public final class Main {
                         .await(READY_BOUND)) {
                     err.println("conduit: " + warning);
                 }
+                // what could start has started: a plugin name none of deploy/'s jars has now fails at once
+                Readiness.announcePluginsStarted(boot.context());
                 timing(debug, err, "deploy/ plugins and conduit commands ready", t0);
                 Integer exit;
                 Object previous = interruptLineOnCtrlC();

@@ -37,6 +37,8 @@ final class Readiness {
     static final String COMMAND_SCOPE = "osgi.command.scope";
     static final String COMMAND_FUNCTION = "osgi.command.function";
     static final String SCOPE = "conduit";
+    /** io.conduit.core.registry.PluginRegistry.PLUGINS_STARTED. */
+    static final String PLUGINS_STARTED = "conduit.plugins.started";
     private static final Pattern QUOTED = Pattern.compile("'[^']*'|\"(?:[^\"\\\\]|\\\\.)*\"");
     private static final Pattern NAMED = Pattern.compile("(?<![\\w.-])" + SCOPE + ":([A-Za-z_][\\w-]*)");
     /** A plugin still INSTALLED (or RESOLVED, not started) this long after it appeared has failed. */
@@ -53,6 +55,19 @@ final class Readiness {
         this.context = context;
         this.deployJars = deployJars.stream().map(p -> p.toAbsolutePath().normalize()).toList();
         this.functions = namedFunctions(line);
+    }
+
+    /**
+     * Tells the core that the distribution's plugins have started (the wait of {@link #await} is over), so that a
+     * plugin name none of them has fails at once instead of after the registry's start-up grace: a marker service
+     * with {@link #PLUGINS_STARTED}. The launcher knows the core only as a file, hence the key written twice.
+     *
+     * @param context the framework's context
+     */
+    static void announcePluginsStarted(BundleContext context) {
+        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+        props.put(PLUGINS_STARTED, Boolean.TRUE);
+        context.registerService(Object.class.getName(), new Object(), props);
     }
 
     /** @return the functions a line names with the conduit scope, e.g. {@code run} for {@code conduit:run} */

@@ -51,6 +51,7 @@ import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.connection.ProtocolException;
 import io.conduit.api.connection.Secret;
+import io.conduit.api.connection.StaleConnectionException;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.Trace;
@@ -437,6 +438,11 @@ final class SshConnection implements Connection, Transfers.Shell {
                         + " in time", timeout);
             }
             if (!of.isOpened()) {
+                if (!cs.isOpen() && !closed) {
+                    // the session died before the channel opened: the command line was never sent
+                    throw new StaleConnectionException(where + ": connection lost before " + brief(command)
+                            + " was sent (the server closed it)", of.getException());
+                }
                 throw channelFailure(of.getException());
             }
             if (trace.on(Trace.PROTOCOL)) {
@@ -525,6 +531,11 @@ final class SshConnection implements Connection, Transfers.Shell {
         } catch (ConnectionException | InterruptedIOException e) {
             throw e;
         } catch (IOException e) {
+            if (running == null && !cs.isOpen() && !closed) {
+                // the channel never opened (the session was gone): the command line was never sent
+                throw new StaleConnectionException(where + ": connection lost before " + command.brief()
+                        + " was sent (the server closed it)", e);
+            }
             if (!cs.isOpen() || closed) {
                 LOG.debug("{}: connection lost while running {}", where, command, e);
                 throw new ConnectFailedException(where + ": connection lost while running " + command.brief()
@@ -731,6 +742,10 @@ final class SshConnection implements Connection, Transfers.Shell {
     }
 
     private IOException lost(ClientSession cs, IOException e) {
+        if (e instanceof StaleConnectionException) {
+            // a helper command of a transfer already under way: part of it may have reached the host
+            return new ConnectFailedException(e.getMessage() + " during the transfer", e);
+        }
         if (e instanceof ConnectionException || cs.isOpen() && !closed) {
             return e;
         }
@@ -872,7 +887,8 @@ final class SshConnection implements Connection, Transfers.Shell {
             throw new ConnectionException(where + ": connection is " + (closed ? "closed" : "not open"));
         }
         if (!cs.isOpen()) {
-            throw new ConnectFailedException(where + ": connection lost (the server closed it or keepalives went"
+            // found before this call sent anything: the core may reconnect and send it once more
+            throw new StaleConnectionException(where + ": connection lost (the server closed it or keepalives went"
                     + " unanswered)");
         }
         return cs;

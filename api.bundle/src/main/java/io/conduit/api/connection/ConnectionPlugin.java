@@ -28,6 +28,19 @@ public interface ConnectionPlugin {
     String NAME = "conduit.connection.name";
 
     /**
+     * Service property (type {@code Boolean} or the string {@code "true"}; absent means {@code false}): the
+     * plugin's connections keep working after its service is unregistered and its component (or activator) has
+     * stopped, until the core closes them. The core then drains them in the background when the service goes
+     * away: the stop of the plugin's bundle is not held, so in an upgrade the new version serves new hosts as soon
+     * as it registers, while the calls in flight finish on the old version (within the pool's {@code drain_grace})
+     * before the core closes their connections. Without it, the core holds the unregistration until those calls
+     * end (bounded by {@code drain_grace}), because a plugin's deactivation may close its connections under them.
+     * Set it only when stopping leaves open connections usable: no shared client stopped, no class still to load
+     * from the bundle. Added in package version 1.3.
+     */
+    String BACKGROUND_DRAIN = "conduit.connection.background_drain";
+
+    /**
      * Makes a connection for one host without doing any I/O; the core then calls {@link Connection#open}.
      *
      * @param key the host and plugin the connection is for

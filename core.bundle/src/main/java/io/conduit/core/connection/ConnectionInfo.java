@@ -13,8 +13,9 @@ import java.time.Instant;
  * @param idle how long since it was last used
  * @param uses how many calls it served
  * @param inFlight calls in progress now
- * @param state {@code open}, {@code opening} or {@code draining}
+ * @param state {@code open}, {@code opening} or {@code draining} (out of the pool, closed when its calls end)
+ * @param serviceId the {@code service.id} of the plugin service that opened it
  */
 public record ConnectionInfo(String host, String plugin, String bundle, Instant openedAt, Duration idle, long uses,
-        int inFlight, String state) {
+        int inFlight, String state, long serviceId) {
 }

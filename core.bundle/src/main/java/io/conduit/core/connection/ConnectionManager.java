@@ -93,6 +93,8 @@ public final class ConnectionManager implements PluginListener {
 
     private final PluginRegistry registry;
     private final ConcurrentHashMap<ConnectionKey, PooledConnection> pool = new ConcurrentHashMap<>();
+    /** Retired connections whose calls still run (or that still open): shown by connections and plugins. */
+    private final java.util.Set<PooledConnection> draining = ConcurrentHashMap.newKeySet();
     private final Object drained = new Object();
     private final ScheduledExecutorService sweeper;
     /** Built-in defaults, for the pool's own housekeeping while the configuration is invalid (nothing connects). */
@@ -247,7 +249,7 @@ public final class ConnectionManager implements PluginListener {
                 if (pool.putIfAbsent(key, fresh) != null) {
                     continue;
                 }
-                fresh.inFlight.incrementAndGet(); // an open in progress counts as in flight, so drains wait for it
+                fresh.inFlight.incrementAndGet(); // the opener holds it: closed by whoever releases it last
                 // The binding may have stopped serving between await() and the insert, and the drain that
                 // followed may have missed this entry. The registry changes before it drains, so checking
                 // after the insert is enough: either the drain sees the entry, or this check sees the change.
@@ -259,9 +261,22 @@ public final class ConnectionManager implements PluginListener {
                     release(fresh, false);
                     continue;
                 }
-                open(fresh, trace);
+                try {
+                    open(fresh, trace);
+                } catch (OpenFailedException e) {
+                    if (fresh.retired && !registry.serves(binding)) {
+                        continue; // its plugin went away under the open: the next one (or its absence) decides
+                    }
+                    throw e;
+                }
+                if (fresh.retired) {
+                    // retired while it opened (its plugin went away, or a disconnect): drains do not wait for
+                    // opens, which send nothing, so it is closed here, not lent out
+                    release(fresh, false);
+                    continue;
+                }
                 fresh.uses.incrementAndGet();
-                return new Lease(this, fresh);
+                return new Lease(this, fresh, false);
             }
             if (!entry.opened.isDone() && trace.on(Trace.DETAIL)) {
                 trace.line(Trace.DETAIL, key.plugin() + ": waiting for the connection another task is opening");
@@ -297,7 +312,7 @@ public final class ConnectionManager implements PluginListener {
                         + Duration.between(entry.openedAt, java.time.Instant.now()).toSeconds() + " s ago ("
                         + entry.binding.bundle() + " " + entry.binding.version() + ", use " + uses + ")");
             }
-            return new Lease(this, entry);
+            return new Lease(this, entry, true);
         }
     }
 
@@ -369,6 +384,13 @@ public final class ConnectionManager implements PluginListener {
         }
     }
 
+    /** A borrower found the connection dead: out of the pool, and closed once its other calls end. */
+    void discard(PooledConnection entry) {
+        LOG.debug("connection {} was found dead by a call; closing it", entry.key);
+        retire(entry);
+        release(entry, false);
+    }
+
     /**
      * Closes a connection now, even under a call in flight (which then fails): for a host whose deadline passed.
      *
@@ -383,33 +405,119 @@ public final class ConnectionManager implements PluginListener {
     }
 
     /**
-     * Closes the matching connections (at once when idle, else when their calls finish).
+     * What a disconnect or drain did.
+     *
+     * @param closed connections closed at once (idle)
+     * @param draining connections with calls in flight, closed when those end
+     */
+    public record Closing(int closed, int draining) {
+        /** @return all the connections it applied to */
+        public int total() {
+            return closed + draining;
+        }
+    }
+
+    /**
+     * Closes the matching connections: at once when idle, else when their calls finish (they leave the pool at
+     * once, so new calls open new connections).
      *
      * @param which selects connections
-     * @return how many were closed or marked to close
+     * @return how many were closed, and how many close when their calls end
      */
-    public int disconnect(Predicate<ConnectionKey> which) {
-        int count = 0;
+    public Closing disconnect(Predicate<ConnectionKey> which) {
+        int closed = 0;
+        int busy = 0;
         for (PooledConnection entry : pool.values()) {
             if (which.test(entry.key)) {
                 retire(entry);
-                count++;
+                if (busy(entry)) {
+                    busy++;
+                } else {
+                    closed++;
+                }
             }
         }
-        return count;
+        return new Closing(closed, busy);
     }
 
-    /** @return snapshots of the pooled connections, by host then plugin */
+    /**
+     * What {@link #drain} did.
+     *
+     * @param connections the plugin's connections it took out of the pool
+     * @param finished of those with calls in flight, how many ended within the grace
+     * @param cut how many were closed under calls still running when the grace ran out
+     */
+    public record Drained(int connections, int finished, int cut) {
+    }
+
+    /**
+     * Drains a plugin's pooled connections: they leave the pool at once (new calls open new connections), idle
+     * ones close now, busy ones when their calls end, and those still busy after {@code drain_grace} are closed
+     * under their calls. Blocks the caller until then.
+     *
+     * @param plugin the plugin name
+     * @return what happened
+     * @throws InterruptedException interrupted while waiting; the connections still close when their calls end
+     */
+    public Drained drain(String plugin) throws InterruptedException {
+        List<PooledConnection> affected = new ArrayList<>();
+        for (PooledConnection entry : pool.values()) {
+            if (entry.key.plugin().equals(plugin)) {
+                affected.add(entry);
+                retire(entry);
+            }
+        }
+        long busyBefore = affected.stream().filter(ConnectionManager::busy).count();
+        List<PooledConnection> left = awaitCalls(affected, settings.drainGrace());
+        if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException("drain interrupted");
+        }
+        closeSideBySide(left);
+        LOG.info("drained {} connections of plugin \"{}\" ({} closed under calls after {} s)", affected.size(),
+                plugin, left.size(), settings.drainGrace().toSeconds());
+        return new Drained(affected.size(), (int) busyBefore - left.size(), left.size());
+    }
+
+    /**
+     * Waits, bounded, until none of the connections has a call in flight.
+     *
+     * @return those still busy when the grace ran out (or the thread was interrupted, its flag set again)
+     */
+    private List<PooledConnection> awaitCalls(List<PooledConnection> entries, Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        synchronized (drained) {
+            while (entries.stream().anyMatch(ConnectionManager::busy)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    drained.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        return entries.stream().filter(ConnectionManager::busy).toList();
+    }
+
+    /** @return snapshots of the pooled connections and those draining, by host then plugin */
     public List<ConnectionInfo> list() {
         long now = System.nanoTime();
-        return pool.values().stream()
+        java.util.Set<PooledConnection> all = new java.util.LinkedHashSet<>(pool.values());
+        all.addAll(draining);
+        return all.stream()
                 .map(e -> new ConnectionInfo(e.key.host(), e.key.plugin(), e.binding.bundle() + " "
                         + e.binding.version(), e.openedAt, Duration.ofNanos(now - e.lastUsedNanos), e.uses.get(),
-                        e.inFlight.get(), e.retired ? "draining" : e.opened.isDone() ? "open" : "opening"))
-                .sorted(Comparator.comparing(ConnectionInfo::host).thenComparing(ConnectionInfo::plugin)).toList();
+                        e.inFlight.get(), e.retired ? "draining" : e.opened.isDone() ? "open" : "opening",
+                        e.binding.serviceId()))
+                .sorted(Comparator.comparing(ConnectionInfo::host).thenComparing(ConnectionInfo::plugin)
+                        .thenComparing(ConnectionInfo::state))
+                .toList();
     }
 
-    /** @param plugin a plugin name @return how many connections it has open */
+    /** @param plugin a plugin name @return how many connections it has open in the pool (not draining) */
     public long count(String plugin) {
         return pool.keySet().stream().filter(k -> k.plugin().equals(plugin)).count();
     }
@@ -426,23 +534,21 @@ public final class ConnectionManager implements PluginListener {
         if (!unregistering || affected.isEmpty()) {
             return;
         }
-        // runs on the thread stopping the plugin's bundle: bound the drain so upgrades never hang
-        long deadline = System.nanoTime() + settings.drainGrace().toNanos();
-        synchronized (drained) {
-            while (affected.stream().anyMatch(e -> e.inFlight.get() > 0)) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    break;
-                }
-                try {
-                    drained.wait(Math.max(1, left / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
+        if (binding.backgroundDrain()) {
+            // its connections outlive its service: the stop (an upgrade's swap) goes on, and hosts that start now
+            // get the new version as soon as it registers, while the calls in flight finish here on the old one
+            Thread t = new Thread(() -> drainAfterRemoval(binding, affected), "conduit-drain-" + binding.name() + "-"
+                    + binding.version());
+            t.setDaemon(true);
+            t.start();
+            return;
         }
-        long busy = affected.stream().filter(e -> e.inFlight.get() > 0).count();
+        // runs on the thread stopping the plugin's bundle: bound the drain so upgrades never hang
+        drainAfterRemoval(binding, affected);
+    }
+
+    private void drainAfterRemoval(PluginBinding binding, List<PooledConnection> affected) {
+        long busy = awaitCalls(affected, settings.drainGrace()).size();
         if (busy > 0) {
             LOG.warn("plugin \"{}\" ({} {}) went away with {} calls still running after {} s; closing their"
                     + " connections", binding.name(), binding.bundle(), binding.version(), busy,
@@ -453,9 +559,18 @@ public final class ConnectionManager implements PluginListener {
                 binding.bundle(), binding.version());
     }
 
+    /**
+     * A call may be running on it. A connection still opening has sent nothing: a drain does not wait for it (a
+     * connect to a host that never answers would hold an upgrade or Conduit's exit); its opener closes it.
+     */
+    private static boolean busy(PooledConnection entry) {
+        return entry.inFlight.get() > 0 && entry.opened.isDone();
+    }
+
     private void retire(PooledConnection entry) {
         entry.retired = true;
         pool.remove(entry.key, entry);
+        draining.add(entry); // before the check: a release in between then finds it and closes it
         if (entry.inFlight.get() == 0) {
             closeOnce(entry);
         }
@@ -491,6 +606,10 @@ public final class ConnectionManager implements PluginListener {
     }
 
     private void closeOnce(PooledConnection entry) {
+        if (!entry.opened.isDone()) {
+            return; // still opening: the opener sees it retired and closes it (acquire)
+        }
+        draining.remove(entry);
         if (entry.closed.compareAndSet(false, true)) {
             try {
                 entry.closeQuietly();

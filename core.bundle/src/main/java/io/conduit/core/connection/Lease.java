@@ -7,11 +7,21 @@ import io.conduit.api.connection.ConnectionKey;
 public final class Lease implements AutoCloseable {
     private final ConnectionManager manager;
     private final PooledConnection entry;
+    private final boolean reused;
     private boolean released;
 
-    Lease(ConnectionManager manager, PooledConnection entry) {
+    Lease(ConnectionManager manager, PooledConnection entry, boolean reused) {
         this.manager = manager;
         this.entry = entry;
+        this.reused = reused;
+    }
+
+    /**
+     * @return whether the connection was opened before this lease (by an earlier task or run) rather than for it:
+     *         only such a connection may have died unseen while it sat in the pool
+     */
+    public boolean reused() {
+        return reused;
     }
 
     /** @return the open connection; callers must not close it */
@@ -27,6 +37,17 @@ public final class Lease implements AutoCloseable {
     /** @return the bundle and version of the plugin that opened it */
     public String pluginVersion() {
         return entry.binding.version();
+    }
+
+    /**
+     * Gives the connection back and closes it: it was found dead ({@code StaleConnectionException}), so no one
+     * else may borrow it. Idempotent with {@link #close()}.
+     */
+    public synchronized void discard() {
+        if (!released) {
+            released = true;
+            manager.discard(entry);
+        }
     }
 
     /** Gives the connection back to the pool without vouching for it. Idempotent. */

@@ -32,6 +32,13 @@ import io.conduit.api.connection.PluginGoneException;
  */
 @Component(service = PluginRegistry.class)
 public final class PluginRegistry {
+    /**
+     * Service property ({@code Boolean} or {@code "true"}) of a marker service (any object) that says the
+     * distribution's plugins have started: {@code bin/conduit} registers one once FileInstall has started every
+     * jar of {@code deploy/}. From then on a name no plugin serves fails at once (only a name that went away, an
+     * upgrade, is waited for); without it the registry gives plugins that may still be starting its start-up grace.
+     */
+    public static final String PLUGINS_STARTED = "conduit.plugins.started";
     private static final Logger LOG = LoggerFactory.getLogger(PluginRegistry.class);
     private static final Pattern VALID_NAME = Pattern.compile("[a-z][a-z0-9_-]*");
 
@@ -40,6 +47,27 @@ public final class PluginRegistry {
     private final Object changed = new Object();
     private final Map<String, Long> goneAtNanos = new ConcurrentHashMap<>();
     private final long startedNanos = System.nanoTime();
+    private volatile boolean pluginsStarted;
+
+    /** The launcher says the distribution's plugins have started (DS: optional, dynamic). */
+    @Reference(service = Object.class, target = "(" + PLUGINS_STARTED + "=true)",
+            cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, unbind = "pluginsStopping")
+    void pluginsStarted(Object marker) {
+        pluginsStarted = true;
+        signal();
+    }
+
+    /** The marker went (the framework stops): no start-up grace comes back. */
+    void pluginsStopping(Object marker) {
+        // nothing: once started, a name never seen stays unknown
+    }
+
+    /**
+     * Ends the start-up grace, as the launcher's marker does. Public for tests and programs that embed the core.
+     */
+    public void markPluginsStarted() {
+        pluginsStarted(null);
+    }
 
     /** Binds a plugin service (DS: multiple, dynamic, greedy). */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -60,7 +88,9 @@ public final class PluginRegistry {
     /**
      * Unbinds a plugin service. Runs on the thread unregistering it (often the one stopping its bundle):
      * listeners drain its connections within their bounded grace period before this returns, so calls in
-     * flight finish on the old code and nothing uses the service after it is gone.
+     * flight finish on the old code and nothing uses the service after it is gone; a plugin whose connections
+     * outlive its service ({@link ConnectionPlugin#BACKGROUND_DRAIN}) is drained in the background instead, so
+     * its bundle's stop, and an upgrade's start of the new version, are not held.
      */
     void removed(ConnectionPlugin plugin, ServiceReference<ConnectionPlugin> ref) {
         remove((Long) ref.getProperty(Constants.SERVICE_ID));
@@ -128,8 +158,9 @@ public final class PluginRegistry {
     /**
      * Returns the service that serves a name, waiting up to {@code wait} for one to appear when one may: the
      * name was served until less than {@code wait} ago (a plugin being upgraded is briefly absent), or the
-     * registry itself started less than {@code wait} ago (plugins in deploy/ are still starting). A name
-     * never seen fails at once, so a typo in the inventory costs no wait.
+     * registry itself started less than {@code wait} ago and no one said the distribution's plugins have started
+     * ({@link #PLUGINS_STARTED}; plugins in deploy/ may still be starting). A name never seen fails at once, so a
+     * typo in the inventory costs no wait.
      *
      * @param name the plugin name
      * @param wait how long to wait at most
@@ -148,13 +179,14 @@ public final class PluginRegistry {
                 long now = System.nanoTime();
                 long left = deadline - now;
                 Long goneAt = goneAtNanos.get(name);
-                boolean mayComeBack = now - startedNanos < wait.toNanos()
+                boolean mayComeBack = (!pluginsStarted && now - startedNanos < wait.toNanos())
                         || (goneAt != null && now - goneAt < wait.toNanos());
                 if (left <= 0 || !mayComeBack) {
                     throw new PluginGoneException("no connection plugin named \"" + name + "\""
                             + (goneAt != null ? " (it went away and did not come back within " + wait.toSeconds()
                                     + " s)" : "")
-                            + "; install its bundle (drop the jar into deploy/) or see conduit:plugins");
+                            + " (installed: " + String.join(", ", all().keySet())
+                            + "); install its bundle (drop the jar into deploy/) or see conduit:plugins");
                 }
                 changed.wait(Math.max(1, left / 1_000_000), 0);
             }
@@ -206,7 +238,9 @@ public final class PluginRegistry {
         }
         Object ranking = ref.getProperty(Constants.SERVICE_RANKING);
         String version = ref.getBundle() == null ? "?" : ref.getBundle().getVersion().toString();
+        Object background = ref.getProperty(ConnectionPlugin.BACKGROUND_DRAIN);
         return new PluginBinding(s, (Long) ref.getProperty(Constants.SERVICE_ID),
-                ranking instanceof Integer r ? r : 0, bundle, version, plugin);
+                ranking instanceof Integer r ? r : 0, bundle, version, plugin,
+                Boolean.TRUE.equals(background) || "true".equals(background));
     }
 }

@@ -14,6 +14,7 @@ import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.FileAccess;
 import io.conduit.api.connection.RemoteFile;
 import io.conduit.api.connection.Secret;
+import io.conduit.api.connection.StaleConnectionException;
 import io.conduit.api.connection.Trace;
 
 /**
@@ -24,6 +25,10 @@ import io.conduit.api.connection.Trace;
  * <p>Every call goes to the plugin with the borrowing run's {@link Trace}, which also gets the lines every plugin
  * shares (the command as the operator gave it, its exit and time, the transfer's paths and size): a pooled
  * connection opened by an earlier run traces into this one.
+ *
+ * <p>A call that fails with {@link StaleConnectionException} (the plugin found the connection dead before sending
+ * anything) asks its {@link Renewal} for another connection and is sent once more on it; the renewal decides
+ * whether that is allowed (once, and only for a connection reused from the pool).
  */
 final class BorrowedConnection implements Connection {
     /** The host's become password, read from the inventory when first needed. */
@@ -32,13 +37,32 @@ final class BorrowedConnection implements Connection {
         Secret get() throws IOException;
     }
 
-    private final Connection delegate;
+    /** Gives a call whose connection was found dead another connection, or refuses with the exception. */
+    interface Renewal {
+        /**
+         * @param stale the connection the call found dead
+         * @param e what the plugin said
+         * @return a connection to send the call on once more
+         * @throws IOException {@code e} when no second attempt is allowed, or why a new connection failed to open
+         */
+        Connection renew(Connection stale, StaleConnectionException e) throws IOException;
+    }
+
+    /** One call on a connection. */
+    private interface Call<T> {
+        T on(Connection connection) throws IOException;
+    }
+
+    private volatile Connection delegate;
+    private final Renewal renewal;
     private final BecomePassword becomePassword;
     private final RunSecrets secrets;
     private final Trace trace;
 
-    BorrowedConnection(Connection delegate, BecomePassword becomePassword, RunSecrets secrets, Trace trace) {
+    BorrowedConnection(Connection delegate, Renewal renewal, BecomePassword becomePassword, RunSecrets secrets,
+            Trace trace) {
         this.delegate = delegate;
+        this.renewal = renewal;
         this.becomePassword = becomePassword;
         this.secrets = secrets;
         this.trace = trace;
@@ -47,6 +71,18 @@ final class BorrowedConnection implements Connection {
     @Override
     public void open(ConnectionParams params) {
         throw new IllegalStateException("pooled connections are opened by the core");
+    }
+
+    /** Sends a call; once more on a new connection when the plugin says nothing of it was sent. */
+    private <T> T call(Call<T> call) throws IOException {
+        Connection used = delegate;
+        try {
+            return call.on(used);
+        } catch (StaleConnectionException e) {
+            Connection fresh = renewal.renew(used, e);
+            delegate = fresh;
+            return call.on(fresh);
+        }
     }
 
     @Override
@@ -59,13 +95,14 @@ final class BorrowedConnection implements Connection {
             }
         }
         secrets.addAll(command);
+        Command sent = command;
         if (!trace.on(Trace.CONNECTION)) {
-            return delegate.exec(command, trace);
+            return call(c -> c.exec(sent, trace));
         }
         trace.line(Trace.CONNECTION, "exec: " + describe(command));
         long start = System.nanoTime();
         try {
-            ExecResult result = delegate.exec(command, trace);
+            ExecResult result = call(c -> c.exec(sent, trace));
             trace.line(Trace.CONNECTION, "exit " + result.exitCode() + " in " + millis(start) + " (stdout "
                     + result.stdout().length + " bytes" + (result.stdoutTruncated() ? " kept" : "") + ", stderr "
                     + result.stderr().length + " bytes" + (result.stderrTruncated() ? " kept" : "") + ")");
@@ -107,14 +144,20 @@ final class BorrowedConnection implements Connection {
     @Override
     public void put(Path local, String remotePath, int mode) throws IOException {
         if (!trace.on(Trace.CONNECTION)) {
-            delegate.put(local, remotePath, mode, trace);
+            call(c -> {
+                c.put(local, remotePath, mode, trace);
+                return null;
+            });
             return;
         }
         trace.line(Trace.CONNECTION, "put: " + local + " -> " + remotePath + " (" + size(local) + " bytes"
                 + (mode == KEEP_MODE ? "" : ", mode " + Integer.toOctalString(mode)) + ")");
         long start = System.nanoTime();
         try {
-            delegate.put(local, remotePath, mode, trace);
+            call(c -> {
+                c.put(local, remotePath, mode, trace);
+                return null;
+            });
             trace.line(Trace.CONNECTION, "put done in " + millis(start));
         } catch (IOException | RuntimeException e) {
             trace.line(Trace.CONNECTION, "put failed after " + millis(start) + ": " + e.getMessage());
@@ -125,13 +168,19 @@ final class BorrowedConnection implements Connection {
     @Override
     public void fetch(String remotePath, Path local) throws IOException {
         if (!trace.on(Trace.CONNECTION)) {
-            delegate.fetch(remotePath, local, trace);
+            call(c -> {
+                c.fetch(remotePath, local, trace);
+                return null;
+            });
             return;
         }
         trace.line(Trace.CONNECTION, "fetch: " + remotePath + " -> " + local);
         long start = System.nanoTime();
         try {
-            delegate.fetch(remotePath, local, trace);
+            call(c -> {
+                c.fetch(remotePath, local, trace);
+                return null;
+            });
             trace.line(Trace.CONNECTION, "fetch done in " + millis(start) + " (" + size(local) + " bytes)");
         } catch (IOException | RuntimeException e) {
             trace.line(Trace.CONNECTION, "fetch failed after " + millis(start) + ": " + e.getMessage());

@@ -267,6 +267,12 @@ public final class ForkingRunner implements Runner {
             // first the plugin stops the command on its own connection (it can confirm that); only a host that
             // does not answer within the grace is given up: its connections are closed under the call
             context.deadlinePassed();
+            if (context.isConnecting()) {
+                // nothing was sent: the host is unreachable whatever the deadline, and a connect that never
+                // completes is abandoned (the worker is interrupted below; its late result is dropped)
+                finish(index, HostResult.of(host.name(), Status.UNREACHABLE, connectTimedOut(options))
+                        .withDuration(Duration.ofNanos(System.nanoTime() - start)), secrets, results, done, events);
+            }
             synchronized (onThisHost) {
                 if (onThisHost.get()) {
                     worker.interrupt();
@@ -289,9 +295,10 @@ public final class ForkingRunner implements Runner {
             healthy = true;
         } catch (OpenFailedException e) {
             IOException cause = e.getCause();
-            boolean unreachable = cause instanceof ConnectFailedException || cause instanceof TimedOutException;
+            boolean unreachable = cause instanceof ConnectFailedException || cause instanceof TimedOutException
+                    || context.isDeadlinePassed();
             result = HostResult.of(host.name(), unreachable ? Status.UNREACHABLE : Status.FAILED,
-                    context.isDeadlinePassed() ? timedOut + " while connecting" : describe(cause));
+                    context.isDeadlinePassed() ? connectTimedOut(options) : describe(cause));
         } catch (CommandStoppedException e) {
             result = HostResult.failed(host.name(), (context.isDeadlinePassed() ? timedOut
                     : worker.isInterrupted() ? "interrupted" : e.getMessage()) + "; " + e.outcome().description(),
@@ -330,6 +337,12 @@ public final class ForkingRunner implements Runner {
             onThisHost.set(false);
             Thread.interrupted(); // a watchdog interrupt that came late must not leak into the next host
         }
+    }
+
+    /** A host whose deadline passed before its connection opened: nothing was sent to it. */
+    private static String connectTimedOut(RunOptions options) {
+        return "timed out after " + seconds(options.hostTimeout()) + " while connecting (host timeout; raise it with"
+                + " -t); nothing was sent to the host";
     }
 
     private static void awaitQuietly(CountDownLatch done, Duration grace) {

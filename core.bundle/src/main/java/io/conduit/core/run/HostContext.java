@@ -6,12 +6,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ConnectionPlugin;
 import io.conduit.api.connection.Secret;
+import io.conduit.api.connection.StaleConnectionException;
 import io.conduit.api.connection.Trace;
 import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventory;
@@ -37,6 +39,10 @@ final class HostContext implements TaskContext {
     private final Trace trace;
     private final Map<String, Lease> leases = new ConcurrentHashMap<>();
     private volatile boolean deadlinePassed;
+    /** Connections being opened for this host now: while above 0 nothing of the task has been sent through them. */
+    private final AtomicInteger connecting = new AtomicInteger();
+    /** A call found its connection dead and is sent again: the task had begun (an earlier call may have been sent). */
+    private volatile boolean renewed;
     private final RunSecrets secrets;
     private volatile Secret[] becomePassword;
 
@@ -71,8 +77,15 @@ final class HostContext implements TaskContext {
 
     @Override
     public Connection connection(String plugin) throws IOException {
+        Lease lease = lease(plugin);
+        return new BorrowedConnection(lease.connection(), (stale, e) -> renew(plugin, stale, e),
+                this::becomePassword, secrets, trace);
+    }
+
+    private Lease lease(String plugin) throws IOException {
         Lease lease = leases.get(plugin);
         if (lease == null) {
+            connecting.incrementAndGet();
             try {
                 boolean[] traced = {false};
                 lease = connections.acquire(new ConnectionKey(host.name(), plugin), p -> {
@@ -87,6 +100,13 @@ final class HostContext implements TaskContext {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while connecting to " + host.name());
+            } finally {
+                connecting.decrementAndGet();
+            }
+            if (deadlinePassed) {
+                // the host was reported unreachable when its deadline passed mid-connect: send it nothing now
+                lease.close();
+                throw new InterruptedIOException("the host's deadline passed while connecting to " + host.name());
             }
             leases.put(plugin, lease);
             // once per host, plugin and run: the shell prints the run's insecure choices in one line
@@ -94,7 +114,30 @@ final class HostContext implements TaskContext {
                 events.warned(host.name(), warning);
             }
         }
-        return new BorrowedConnection(lease.connection(), this::becomePassword, secrets, trace);
+        return lease;
+    }
+
+    /**
+     * A call found its pooled connection dead before sending anything: once per host and plugin, when the
+     * connection was reused (it may have died in the pool), a new one is opened for the call to be sent again.
+     * A connection opened for this host that dies at once fails the call, as it always did.
+     */
+    private Connection renew(String plugin, Connection stale, StaleConnectionException e) throws IOException {
+        Lease lease = leases.get(plugin);
+        if (lease != null && lease.connection() != stale) {
+            return lease.connection(); // another borrower of this host renewed it already
+        }
+        if (lease == null || !lease.reused()) {
+            throw e;
+        }
+        if (trace.on(Trace.CONNECTION)) {
+            trace.line(Trace.CONNECTION, plugin + ": the pooled connection was found closed before the call was"
+                    + " sent (" + e.getMessage() + "); opening a new one and sending the call once more");
+        }
+        renewed = true;
+        leases.remove(plugin, lease);
+        lease.discard();
+        return lease(plugin).connection();
     }
 
     private static List<String> warnings(Connection connection) {
@@ -177,6 +220,14 @@ final class HostContext implements TaskContext {
     /** Notes that the host's deadline passed (the worker is interrupted next and reports it as such). */
     void deadlinePassed() {
         deadlinePassed = true;
+    }
+
+    /**
+     * @return whether the task waits for its first connection to open (a plugin's connect, or another task's): then
+     *         nothing of it has been sent to the host
+     */
+    boolean isConnecting() {
+        return connecting.get() > 0 && leases.isEmpty() && !renewed;
     }
 
     /** @return whether the host's deadline passed */

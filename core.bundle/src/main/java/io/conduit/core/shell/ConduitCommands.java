@@ -47,7 +47,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Component(service = ConduitCommands.class)
 @GogoCommand(scope = "conduit", function = {"run", "put", "fetch", "ping", "hosts", "inventory", "plugins",
-    "connections", "disconnect", "help", "completions", "patterns"})
+    "connections", "disconnect", "drain", "help", "completions", "patterns"})
 public final class ConduitCommands {
     private static final Logger LOG = LoggerFactory.getLogger(ConduitCommands.class);
     /** Width of help texts. */
@@ -85,6 +85,7 @@ public final class ConduitCommands {
         commands.put("plugins", PluginCommands.Plugins::new);
         commands.put("connections", PluginCommands.Connections::new);
         commands.put("disconnect", PluginCommands.Disconnect::new);
+        commands.put("drain", PluginCommands.Drain::new);
     }
 
     @Descriptor("run a command on the hosts a pattern selects: run [OPTIONS] PATTERN COMMAND...; 'help run'")
@@ -127,9 +128,14 @@ public final class ConduitCommands {
         gogo(session, "connections", words);
     }
 
-    @Descriptor("close pooled connections: disconnect [PATTERN]")
+    @Descriptor("close pooled connections: disconnect [--all] [--plugin NAME] [PATTERN]")
     public void disconnect(CommandSession session, String... words) {
         gogo(session, "disconnect", words);
+    }
+
+    @Descriptor("close a plugin's pooled connections once their calls end (new calls open new ones): drain PLUGIN")
+    public void drain(CommandSession session, String... words) {
+        gogo(session, "drain", words);
     }
 
     @Descriptor("Conduit's commands with their options and defaults: help [COMMAND]")

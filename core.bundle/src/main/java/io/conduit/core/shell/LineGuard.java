@@ -35,7 +35,7 @@ public final class LineGuard implements CommandSessionListener {
     public static final String LAST_REFUSAL = ".conduit.refusal.last";
     /** Conduit's commands, as named bare (the shell's SCOPE finds conduit first) or as {@code conduit:NAME}. */
     static final Set<String> COMMANDS = Set.of("run", "put", "fetch", "ping", "hosts", "inventory", "plugins",
-            "connections", "disconnect", "help");
+            "connections", "disconnect", "drain", "help");
 
     @Override
     public void beforeExecute(CommandSession session, CharSequence line) {

@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventory;
+import io.conduit.api.inventory.InventoryException;
 import io.conduit.core.connection.ConnectionInfo;
 import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.inventory.HostPattern;
@@ -21,14 +22,15 @@ import io.conduit.core.registry.PluginRegistry;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code plugins}, {@code connections}, {@code disconnect}: the live plugin and connection tables. */
+/** {@code plugins}, {@code connections}, {@code disconnect}, {@code drain}: the live plugin and connection tables. */
 final class PluginCommands {
     private PluginCommands() {
     }
 
     @picocli.CommandLine.Command(name = "plugins", description = {
-        "Lists the connection plugins: name, bundle, version, state (active, or shadowed by a higher-ranked"
-                + " service of the same name), open connections; with a name, that plugin's options."})
+        "Lists the connection plugins: name, bundle, version, state (active, shadowed by a higher-ranked"
+                + " service of the same name, or gone and draining: an old version whose calls still finish),"
+                + " connections open and draining, calls in flight; with a name, that plugin's options."})
     static final class Plugins implements Callable<Integer> {
         private final ShellContext ctx;
 
@@ -45,12 +47,28 @@ final class PluginCommands {
             PluginRegistry registry = ctx.registry();
             ConnectionManager connections = ctx.connections();
             if (name == null) {
-                Table table = new Table("NAME", "BUNDLE", "VERSION", "STATE", "CONNECTIONS", "DESCRIPTION");
+                // connections by the plugin service that opened them: an old version drains beside the new one
+                Map<Long, List<ConnectionInfo>> byService = connections.list().stream()
+                        .collect(Collectors.groupingBy(ConnectionInfo::serviceId));
+                Table table = new Table("NAME", "BUNDLE", "VERSION", "STATE", "CONNECTIONS", "IN FLIGHT",
+                        "DESCRIPTION");
+                Set<Long> shown = new java.util.HashSet<>();
                 registry.all().forEach((n, bindings) -> {
                     for (int i = 0; i < bindings.size(); i++) {
                         PluginBinding b = bindings.get(i);
+                        shown.add(b.serviceId());
+                        List<ConnectionInfo> own = byService.getOrDefault(b.serviceId(), List.of());
                         table.row(n, b.bundle(), b.version(), i == 0 ? "active" : "shadowed (service "
-                                + b.serviceId() + ")", i == 0 ? connections.count(n) : "", b.plugin().description());
+                                + b.serviceId() + ")", usage(own), inFlight(own), b.plugin().description());
+                    }
+                });
+                // a version that went away (an upgrade, a removal) while its calls finish
+                byService.forEach((service, own) -> {
+                    if (!shown.contains(service)) {
+                        ConnectionInfo first = own.get(0);
+                        String[] bundle = first.bundle().split(" ", 2);
+                        table.row(first.plugin(), bundle[0], bundle.length > 1 ? bundle[1] : "",
+                                "gone (service " + service + "), draining", usage(own), inFlight(own), "");
                     }
                 });
                 table.print(out);
@@ -60,8 +78,9 @@ final class PluginCommands {
                     "no connection plugin named \"" + name + "\"; installed: "
                             + String.join(", ", registry.all().keySet())));
             out.println(b.name() + ": " + b.plugin().description());
-            out.println("bundle " + b.bundle() + " " + b.version() + ", " + connections.count(b.name())
-                    + " open connections");
+            List<ConnectionInfo> own = connections.list().stream().filter(c -> c.plugin().equals(b.name())).toList();
+            out.println("bundle " + b.bundle() + " " + b.version() + ", connections: " + usage(own) + ", calls in"
+                    + " flight: " + inFlight(own));
             out.println("options (connection_options." + b.name() + ".extras in the inventory):");
             Table table = new Table("OPTION", "TYPE", "DEFAULT", "REQUIRED", "SECRET", "DESCRIPTION");
             for (OptionDescriptor o : b.plugin().options()) {
@@ -74,7 +93,8 @@ final class PluginCommands {
     }
 
     @picocli.CommandLine.Command(name = "connections", description = {
-        "Lists the pooled connections: host, plugin, age, idle time, uses, calls in flight."})
+        "Lists the pooled connections: host, plugin, age, idle time, uses, calls in flight; also those draining"
+                + " (out of the pool after a disconnect, drain or upgrade, closed when their calls end)."})
     static final class Connections implements Callable<Integer> {
         private final ShellContext ctx;
 
@@ -100,15 +120,24 @@ final class PluginCommands {
     }
 
     @picocli.CommandLine.Command(name = "disconnect", description = {
-        "Closes the pooled connections of the hosts a pattern selects (all without one); a connection in use"
-                + " closes when its calls end."})
+        "Closes pooled connections, chosen from the connection table (see connections): all of them, those of"
+                + " the hosts a pattern selects, or those of a plugin. A connection in use leaves the pool at once"
+                + " and closes when its calls end."})
     static final class Disconnect implements Callable<Integer> {
         private final ShellContext ctx;
+
+        @picocli.CommandLine.Option(names = "--all", description = "every pooled connection")
+        boolean all;
+
+        @picocli.CommandLine.Option(names = {"-p", "--plugin"}, paramLabel = "NAME",
+                description = "only the connections of this plugin")
+        String plugin;
 
         @Mixin
         Options.InventoryOption inventory;
 
-        @Parameters(index = "0", arity = "0..1", paramLabel = "PATTERN", description = "host pattern (default: all)")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "PATTERN", description = "host pattern, matched against"
+                + " the hosts in the connection table (group names through the inventory, -i); default: all")
         String pattern;
 
         Disconnect(ShellContext ctx) {
@@ -117,18 +146,87 @@ final class PluginCommands {
 
         @Override
         public Integer call() throws Exception {
-            int closed;
-            if (pattern == null || pattern.equals("all")) {
-                closed = ctx.connections().disconnect(k -> true);
-            } else {
-                Inventory inv = ctx.runner().inventory(inventory.runOptions());
-                Set<String> hosts = HostPattern.select(inv, pattern).stream().map(Host::name)
-                        .collect(Collectors.toSet());
-                closed = ctx.connections().disconnect(k -> hosts.contains(k.host()));
+            if (all && (pattern != null || plugin != null)) {
+                throw new IllegalArgumentException("--all closes every connection; give it alone, or a PATTERN"
+                        + " and/or --plugin NAME");
             }
-            ctx.out().println("closed " + closed + (closed == 1 ? " connection" : " connections"));
+            Set<String> hosts = all || pattern == null || pattern.equals("all") ? null : hosts(pattern);
+            ConnectionManager.Closing closing = ctx.connections().disconnect(k -> (hosts == null
+                    || hosts.contains(k.host())) && (plugin == null || plugin.equals(k.plugin())));
+            ctx.out().println("closed " + closing.closed() + (closing.closed() == 1 ? " connection" : " connections")
+                    + (closing.draining() > 0 ? "; " + closing.draining() + " in use close when their calls end"
+                            + " (see connections)" : ""));
             return Args.EXIT_OK;
         }
+
+        /**
+         * The hosts a pattern selects among those with a connection (no inventory needed: a host the inventory
+         * no longer has, or an inventory that does not load, can still be disconnected); a pattern that selects
+         * none of them (a group name) is read with the inventory ({@code -i} or the configured one).
+         */
+        private Set<String> hosts(String p) throws InventoryException {
+            Map<String, Host> pooled = new java.util.LinkedHashMap<>();
+            for (ConnectionInfo c : ctx.connections().list()) {
+                pooled.put(c.host(), new Host(c.host(), List.of(), io.conduit.api.inventory.Attributes.NONE));
+            }
+            if (!pooled.isEmpty()) {
+                try {
+                    return HostPattern.select(new Inventory("the connection table",
+                            io.conduit.api.inventory.Attributes.NONE, Map.of(), pooled), p)
+                            .stream().map(Host::name).collect(Collectors.toSet());
+                } catch (InventoryException e) {
+                    // names no host with a connection: perhaps a group, which only the inventory knows
+                }
+            }
+            try {
+                Inventory inv = ctx.runner().inventory(inventory.runOptions());
+                return HostPattern.select(inv, p).stream().map(Host::name).collect(Collectors.toSet());
+            } catch (InventoryException e) {
+                throw new InventoryException("disconnect: \"" + p + "\" names no host with a connection ("
+                        + (pooled.isEmpty() ? "there are none" : String.join(", ", pooled.keySet()))
+                        + "), and the inventory does not resolve it: " + e.getMessage());
+            }
+        }
+    }
+
+    @picocli.CommandLine.Command(name = "drain", description = {
+        "Drains a plugin's pooled connections: new calls open new connections at once, idle connections close"
+                + " now, busy ones when their calls end; calls still running after drain_grace"
+                + " (etc/io.conduit.connections.cfg) are cut. Waits until done."})
+    static final class Drain implements Callable<Integer> {
+        private final ShellContext ctx;
+
+        @Parameters(index = "0", paramLabel = "PLUGIN", description = "the plugin's name (see plugins)")
+        String plugin;
+
+        Drain(ShellContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            if (ctx.registry().best(plugin).isEmpty() && ctx.connections().list().stream()
+                    .noneMatch(c -> c.plugin().equals(plugin))) {
+                throw new IllegalArgumentException("no connection plugin named \"" + plugin + "\" and no connection"
+                        + " of that name; installed: " + String.join(", ", ctx.registry().all().keySet()));
+            }
+            ConnectionManager.Drained d = ctx.connections().drain(plugin);
+            ctx.out().println("drained " + d.connections() + (d.connections() == 1 ? " connection" : " connections")
+                    + " of plugin \"" + plugin + "\": " + d.finished() + " finished their calls"
+                    + (d.cut() > 0 ? ", " + d.cut() + " closed under calls still running after drain_grace" : ""));
+            return Args.EXIT_OK;
+        }
+    }
+
+    /** @return e.g. {@code 3 open, 1 draining} */
+    private static String usage(List<ConnectionInfo> connections) {
+        long draining = connections.stream().filter(c -> c.state().equals("draining")).count();
+        long open = connections.size() - draining;
+        return open + " open" + (draining > 0 ? ", " + draining + " draining" : "");
+    }
+
+    private static int inFlight(List<ConnectionInfo> connections) {
+        return connections.stream().mapToInt(ConnectionInfo::inFlight).sum();
     }
 
     private static String human(Duration d) {

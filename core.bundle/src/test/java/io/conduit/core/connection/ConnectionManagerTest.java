@@ -246,8 +246,54 @@ class ConnectionManagerTest {
         ConnectionManager m = manager(5, 5);
         m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5))).close();
         m.acquire(new ConnectionKey("web2", "fake"), params("h"), in(Duration.ofSeconds(5))).close();
-        assertEquals(1, m.disconnect(k -> k.host().equals("web1")));
+        assertEquals(new ConnectionManager.Closing(1, 0), m.disconnect(k -> k.host().equals("web1")));
         assertEquals(List.of("web2"), m.list().stream().map(ConnectionInfo::host).toList());
         assertEquals(1, plugin.closes.get());
+    }
+
+    @Test
+    void aConnectionInUseThatIsDisconnectedIsListedAsDrainingUntilItsCallEnds() throws Exception {
+        FakePlugin plugin = new FakePlugin("fake", "1");
+        registry.add(plugin.binding());
+        ConnectionManager m = manager(5, 5);
+        Lease busy = m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5)));
+        assertEquals(new ConnectionManager.Closing(0, 1), m.disconnect(k -> true));
+        List<ConnectionInfo> listed = m.list();
+        assertEquals(1, listed.size());
+        assertEquals("draining", listed.get(0).state());
+        assertEquals(1, listed.get(0).inFlight());
+        // a new call gets a new connection while the old one drains
+        m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5))).close();
+        assertEquals(2, plugin.opens.get());
+        assertEquals(List.of("open", "draining"), m.list().stream().map(ConnectionInfo::state).sorted(
+                java.util.Comparator.reverseOrder()).toList());
+        busy.close();
+        assertEquals(List.of("open"), m.list().stream().map(ConnectionInfo::state).toList());
+        assertEquals(1, plugin.closes.get());
+    }
+
+    @Test
+    void drainWaitsForCallsInFlightThenClosesAndNewCallsOpenNewConnections() throws Exception {
+        FakePlugin plugin = new FakePlugin("fake", "1");
+        registry.add(plugin.binding());
+        ConnectionManager m = manager(5, 5);
+        Lease busy = m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5)));
+        m.acquire(new ConnectionKey("web2", "fake"), params("h"), in(Duration.ofSeconds(5))).close();
+        ExecutorService threads = Executors.newSingleThreadExecutor();
+        try {
+            Future<ConnectionManager.Drained> draining = threads.submit(() -> m.drain("fake"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (plugin.closes.get() < 1 && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // the idle one closes at once
+            }
+            assertEquals(1, plugin.closes.get());
+            m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5))).close(); // served by a new connection
+            assertEquals(3, plugin.opens.get());
+            busy.close();
+            assertEquals(new ConnectionManager.Drained(2, 1, 0), draining.get(5, TimeUnit.SECONDS));
+            assertEquals(2, plugin.closes.get());
+        } finally {
+            threads.shutdownNow();
+        }
     }
 }

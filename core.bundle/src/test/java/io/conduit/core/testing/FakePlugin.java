@@ -39,6 +39,8 @@ public final class FakePlugin implements ConnectionPlugin {
     public final ConcurrentHashMap<String, Boolean> refuse = new ConcurrentHashMap<>();
     public volatile Function<Command, byte[]> output = c -> (c.line() + "\n").getBytes(StandardCharsets.UTF_8);
     public volatile ExecHook hook = (host, command) -> { };
+    /** Runs inside open, before it succeeds: block, throw. */
+    public volatile OpenHook openHook = host -> { };
     /** What every connection reports as {@link Connection#warnings()}. */
     public volatile List<String> warnings = List.of();
 
@@ -46,6 +48,12 @@ public final class FakePlugin implements ConnectionPlugin {
     @FunctionalInterface
     public interface ExecHook {
         void during(String host, Command command) throws IOException, InterruptedException;
+    }
+
+    /** Runs inside open. */
+    @FunctionalInterface
+    public interface OpenHook {
+        void during(String host) throws IOException;
     }
 
     public FakePlugin(String name, String version) {
@@ -89,6 +97,7 @@ public final class FakePlugin implements ConnectionPlugin {
             if (refuse.containsKey(key.host())) {
                 throw new ConnectFailedException(p.hostname() + ":" + p.port() + ": connection refused");
             }
+            openHook.during(key.host());
             params = p;
             opens.incrementAndGet();
         }

@@ -35,14 +35,18 @@ public final class VersionedPlugin implements ConnectionPlugin {
 
             @Override
             public ExecResult exec(Command command) throws IOException {
+                // a command takes a moment, so a run is in flight long enough to upgrade under it; "sleep N"
+                // takes N ms (a slow host)
+                String line = command.line() == null ? "" : command.line();
+                long millis = line.matches("sleep [0-9]+") ? Long.parseLong(line.substring(6)) : 40;
                 try {
-                    Thread.sleep(40); // a command takes a moment, so a run is in flight long enough to upgrade under it
+                    Thread.sleep(millis);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new java.io.InterruptedIOException();
                 }
                 byte[] out = ("version " + version + "\n").getBytes(StandardCharsets.UTF_8);
-                return new ExecResult(0, out, new byte[0], Duration.ofMillis(40), false, false);
+                return new ExecResult(0, out, new byte[0], Duration.ofMillis(millis), false, false);
             }
 
             @Override

@@ -1,0 +1,153 @@
+package io.conduit.core.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.conduit.api.connection.Command;
+import io.conduit.api.connection.StaleConnectionException;
+import io.conduit.api.task.HostResult;
+import io.conduit.api.task.RunResult;
+import io.conduit.api.task.Status;
+import io.conduit.core.connection.ConnectionManager;
+import io.conduit.core.registry.PluginRegistry;
+import io.conduit.core.source.InventoryCatalog;
+import io.conduit.core.task.CommandTask;
+import io.conduit.core.testing.Configs;
+import io.conduit.core.testing.FakePlugin;
+
+/**
+ * A pooled connection that died between runs never fails a reachable host (the call is sent once more on a new
+ * connection, once, and only when the plugin says nothing was sent); a connect that never completes is
+ * unreachable at the host's deadline. The same with real OpenSSH: SshPluginIT.
+ */
+class StaleConnectionTest {
+    @TempDir
+    Path dir;
+    private final PluginRegistry registry = new PluginRegistry();
+    private final FakePlugin plugin = new FakePlugin("fake", "1");
+    private final AtomicInteger execs = new AtomicInteger();
+    private ConnectionManager connections;
+    private ForkingRunner runner;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        registry.add(plugin.binding());
+        // a long alive_check_after: the reused connection is lent without a probe, as within 2 s of a run
+        connections = new ConnectionManager(registry, Configs.connections(600, 1, 0, 600));
+        Path inventory = Files.writeString(dir.resolve("inventory.yaml"), "defaults:\n  connection: fake\nhosts:\n"
+                + "  web1: {}\n");
+        runner = new ForkingRunner(connections, new InventoryCatalog(), Configs.runner(4, 30, 1024,
+                inventory.toString()));
+    }
+
+    @AfterEach
+    void tearDown() {
+        connections.deactivate();
+    }
+
+    private HostResult run() throws Exception {
+        RunResult result = runner.run("all", new CommandTask(Command.shell("uptime")), null, null);
+        return result.hosts().get(0);
+    }
+
+    @Test
+    void aReusedConnectionFoundDeadBeforeSendingIsReplacedAndTheCommandRunsOnce() throws Exception {
+        assertEquals(Status.OK, run().status());
+        AtomicBoolean closedByServer = new AtomicBoolean(true);
+        plugin.hook = (host, c) -> {
+            if (closedByServer.getAndSet(false)) {
+                throw new StaleConnectionException("web1: connection lost (the server closed it)");
+            }
+            execs.incrementAndGet();
+        };
+        HostResult second = run();
+        assertEquals(Status.OK, second.status(), second.error());
+        assertEquals(1, execs.get(), "the command ran once");
+        assertEquals(2, plugin.opens.get(), "a new connection was opened");
+        assertTrue(plugin.connections.get(0).closed, "the dead one was closed");
+        assertEquals(1, connections.list().size());
+    }
+
+    @Test
+    void aNewConnectionFoundDeadFailsTheHostAsBefore() throws Exception {
+        plugin.hook = (host, c) -> {
+            throw new StaleConnectionException("web1: connection lost (the server closed it)");
+        };
+        HostResult first = run();
+        assertEquals(Status.FAILED, first.status());
+        assertTrue(first.error().contains("connection lost"), first.error());
+        assertEquals(1, plugin.opens.get(), "no second connection for a connection opened for this call");
+    }
+
+    @Test
+    void theCallIsSentOnceMoreOnlyOnce() throws Exception {
+        assertEquals(Status.OK, run().status());
+        plugin.hook = (host, c) -> {
+            throw new StaleConnectionException("web1: connection lost (the server closed it)");
+        };
+        HostResult second = run();
+        assertEquals(Status.FAILED, second.status());
+        assertEquals(2, plugin.opens.get(), "one new connection, no more");
+    }
+
+    @Test
+    void aFailureThatMayHaveReachedTheHostIsNotSentAgain() throws Exception {
+        assertEquals(Status.OK, run().status());
+        plugin.hook = (host, c) -> {
+            execs.incrementAndGet();
+            throw new io.conduit.api.connection.ConnectFailedException("web1: connection lost while running uptime");
+        };
+        HostResult second = run();
+        assertEquals(Status.FAILED, second.status());
+        assertEquals(1, execs.get());
+        assertEquals(1, plugin.opens.get());
+    }
+
+    @Test
+    void aConnectThatNeverCompletesIsUnreachableAtTheDeadlineAndSendsNothingLater() throws Exception {
+        Path inventory = Files.writeString(dir.resolve("silent.yaml"), "defaults:\n  connection: fake\nhosts:\n"
+                + "  silent: {}\n");
+        ForkingRunner quick = new ForkingRunner(connections, new InventoryCatalog(), Configs.runner(4, 1, 1024,
+                inventory.toString()));
+        CountDownLatch answer = new CountDownLatch(1);
+        plugin.openHook = host -> {
+            // a connect that ignores interrupts, as a socket waiting for a banner does
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (answer.getCount() > 0 && System.nanoTime() < end) {
+                try {
+                    answer.await(end - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    // ignored, on purpose
+                }
+            }
+        };
+        plugin.hook = (host, c) -> execs.incrementAndGet();
+        long start = System.nanoTime();
+        RunResult result = quick.run("all", new CommandTask(Command.shell("uptime")), null, null);
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        HostResult silent = result.hosts().get(0);
+        assertEquals(Status.UNREACHABLE, silent.status(), silent.error());
+        assertTrue(silent.error().contains("while connecting"), silent.error());
+        assertTrue(millis < 4_000, "reported at the 1 s deadline, not after the stop grace: " + millis + " ms");
+        answer.countDown(); // the abandoned connect completes after all: nothing is sent; it waits in the pool
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!(connections.list().size() == 1 && connections.list().get(0).state().equals("open"))
+                && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals("open", connections.list().get(0).state(), "the late connection is pooled for the next run");
+        assertEquals(0, execs.get(), "nothing was sent to a host reported unreachable");
+    }
+}
