@@ -764,6 +764,13 @@ final class SshConnection implements Connection, Transfers.Shell {
                 : List.of();
     }
 
+    /** The fallback {@code transfer_method: auto} took, said in each put's and fetch's result by the core. */
+    @Override
+    public List<String> notices() {
+        String fallback = transfers.fallback();
+        return fallback == null ? List.of() : List.of(fallback);
+    }
+
     @Override
     public boolean isAlive() {
         ClientSession cs = session;

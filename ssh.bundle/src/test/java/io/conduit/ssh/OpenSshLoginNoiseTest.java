@@ -170,6 +170,7 @@ class OpenSshLoginNoiseTest {
             String said = "transfer_method auto: the login shell prints text on start, which breaks SFTP and SCP,"
                     + " so files go over pipe, verified by sha256";
             assertTrue(c.warnings().isEmpty(), "a verified fallback is no insecure choice: " + c.warnings());
+            assertEquals(java.util.List.of(said), c.notices(), "the core says it in each transfer's result");
             assertTrue(lines.contains("ssh: sent over pipe (" + said + ")"), lines.toString());
             assertTrue(lines.contains("ssh: received over pipe (" + said + ")"), lines.toString());
         } finally {

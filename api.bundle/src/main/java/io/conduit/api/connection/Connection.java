@@ -286,4 +286,19 @@ public interface Connection extends AutoCloseable {
     default List<String> warnings() {
         return List.of();
     }
+
+    /**
+     * What this connection chose on its own that changes how it works without making it less safe, for the
+     * operator to read in the result of the task it affected: e.g. {@code "transfer_method auto: the login shell
+     * prints text on start, which breaks SFTP and SCP, so files go over pipe, verified by sha256"}. The core reads
+     * them after each put and fetch and adds each as a line {@code note: PHRASE} to the host's output, so that a
+     * fallback is said in the result, not only in a trace. A phrase stays as long as the choice holds (the same
+     * phrase after every transfer on the connection). Never a secret; must not block.
+     *
+     * @return the phrases; empty (the default) when the connection works as configured
+     * @since 1.3
+     */
+    default List<String> notices() {
+        return List.of();
+    }
 }

@@ -279,6 +279,11 @@ final class BorrowedConnection implements Connection {
     }
 
     @Override
+    public List<String> notices() {
+        return delegate.notices();
+    }
+
+    @Override
     public void close() {
         // the pool owns the connection: a task's close must not end it for the next run
     }

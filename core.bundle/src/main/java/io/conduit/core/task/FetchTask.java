@@ -101,6 +101,7 @@ public record FetchTask(String remotePath, Path localDir, boolean recursive, Bec
             }
             throw e;
         }
+        lines.addAll(notes(connection));
         byte[] where = lines.stream().map(l -> l + "\n").collect(Collectors.joining()).getBytes(StandardCharsets.UTF_8);
         return new HostResult(host, Status.OK, null, where, null, false, false, null, null);
     }
@@ -197,5 +198,18 @@ public record FetchTask(String remotePath, Path localDir, boolean recursive, Bec
         }
         // non-ASCII bytes were appended one per char above: turn them back into the name's own characters
         return new String(s.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The connection's notices ({@code Connection.notices()}, e.g. a transfer method's verified fallback) as
+     * lines of the host's output, {@code note: PHRASE}, so that the result says how the file went.
+     */
+    static List<String> notes(io.conduit.api.connection.Connection connection) {
+        try {
+            List<String> said = connection.notices();
+            return said == null ? List.of() : said.stream().map(n -> "note: " + n).toList();
+        } catch (RuntimeException e) {
+            return List.of(); // a plugin's fault in a courtesy must not fail the host
+        }
     }
 }

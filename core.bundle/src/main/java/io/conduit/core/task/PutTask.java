@@ -76,6 +76,9 @@ public record PutTask(Path local, String remotePath, int mode, String owner, Str
         } else {
             run.file(local, target, run.connection.stat(target, true, run.access, Trace.OFF));
         }
+        if (run.changed && !check) {
+            run.lines.addAll(FetchTask.notes(run.connection));
+        }
         String lines = run.lines.stream().map(l -> l + "\n").collect(Collectors.joining());
         return new HostResult(context.host().name(), run.changed ? Status.CHANGED : Status.OK, null,
                 lines.getBytes(StandardCharsets.UTF_8), null, false, false, null, null);

@@ -70,4 +70,39 @@ class PutFetchOnLocalTest {
             assertEquals(List.of(), left.toList(), "a failed fetch -r left files here");
         }
     }
+
+    @Test
+    void aConnectionsNoticeIsSaidInTheResultOfEachTransferThatSentAFile() throws Exception {
+        try (Connection local = new LocalPlugin().create(new ConnectionKey("here", "local"))) {
+            local.open(new ConnectionParams("localhost", 0, null, null, null, Map.of()));
+            Connection noticing = (Connection) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {Connection.class}, (proxy, method, args) -> method.getName().equals("notices")
+                            ? List.of("transfer_method auto: went another way, verified by sha256")
+                            : invoke(local, method, args));
+            TaskTransfers transfers = new TaskTransfers(noticing, "here");
+            Path source = Files.writeString(tmp.resolve("source"), "x");
+            String remote = Files.createDirectories(tmp.resolve("host")) + "/f";
+            String note = "note: transfer_method auto: went another way, verified by sha256\n";
+            PutFetchScenario.Outcome sent = transfers.put(source, remote, new PutFetchScenario.How(-1, null, null,
+                    false, false));
+            assertEquals("changed", sent.status());
+            assertTrue(sent.output().endsWith(note), sent.output());
+            PutFetchScenario.Outcome same = transfers.put(source, remote, new PutFetchScenario.How(-1, null, null,
+                    false, false));
+            assertEquals("ok", same.status());
+            assertEquals("", same.output(), "nothing was sent: nothing to say how");
+            PutFetchScenario.Outcome fetched = transfers.fetch(remote, Files.createDirectories(tmp.resolve("back")),
+                    false);
+            assertTrue(fetched.output().endsWith(note), fetched.output());
+        }
+    }
+
+    private static Object invoke(Connection target, java.lang.reflect.Method method, Object[] args)
+            throws Throwable {
+        try {
+            return method.invoke(target, args); // the local connection's own method, or the interface's default
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
 }
