@@ -194,7 +194,8 @@ final class BorrowedConnection implements Connection {
     @Override
     public Optional<RemoteFile> stat(String path, boolean checksum, FileAccess access, Trace ignored)
             throws IOException {
-        Optional<RemoteFile> file = delegate.stat(path, checksum, access(access), trace);
+        FileAccess as = access(access);
+        Optional<RemoteFile> file = call(c -> c.stat(path, checksum, as, trace));
         if (trace.on(Trace.CONNECTION)) {
             trace.line(Trace.CONNECTION, "stat: " + path + as(access) + ": " + file.map(BorrowedConnection::describe)
                     .orElse("no such file"));
@@ -205,7 +206,8 @@ final class BorrowedConnection implements Connection {
     @Override
     public List<RemoteFile> list(String directory, boolean checksums, FileAccess access, Trace ignored)
             throws IOException {
-        List<RemoteFile> files = delegate.list(directory, checksums, access(access), trace);
+        FileAccess as = access(access);
+        List<RemoteFile> files = call(c -> c.list(directory, checksums, as, trace));
         if (trace.on(Trace.CONNECTION)) {
             trace.line(Trace.CONNECTION, "list: " + directory + as(access) + ": " + (files.isEmpty() ? "no such file"
                     : files.size() + " entries"));
@@ -218,7 +220,11 @@ final class BorrowedConnection implements Connection {
         if (trace.on(Trace.CONNECTION)) {
             trace.line(Trace.CONNECTION, "mkdir: " + path + as(access) + " (mode " + Integer.toOctalString(mode) + ")");
         }
-        delegate.makeDirectory(path, mode, access(access), trace);
+        FileAccess as = access(access);
+        call(c -> {
+            c.makeDirectory(path, mode, as, trace);
+            return null;
+        });
     }
 
     @Override
@@ -229,7 +235,11 @@ final class BorrowedConnection implements Connection {
                     + Integer.toOctalString(mode)) + (owner == null ? "" : " owner " + owner) + (group == null ? ""
                     : " group " + group) + ")");
         }
-        delegate.setAttributes(path, mode, owner, group, access(access), trace);
+        FileAccess as = access(access);
+        call(c -> {
+            c.setAttributes(path, mode, owner, group, as, trace);
+            return null;
+        });
     }
 
     private static String as(FileAccess access) {
@@ -268,9 +278,24 @@ final class BorrowedConnection implements Connection {
         return (System.nanoTime() - startNanos) / 1_000_000 + " ms";
     }
 
+    /**
+     * A reused connection that died in the pool is replaced once, as for a call (a ping of a reachable host
+     * must not fail because the server closed an idle session).
+     */
     @Override
     public boolean isAlive() {
-        return delegate.isAlive();
+        Connection used = delegate;
+        if (used.isAlive()) {
+            return true;
+        }
+        try {
+            Connection fresh = renewal.renew(used, new StaleConnectionException("the pooled connection is no longer"
+                    + " alive"));
+            delegate = fresh;
+            return fresh.isAlive();
+        } catch (IOException e) {
+            return false; // a fresh connection that is not alive: the host fails as before
+        }
     }
 
     @Override

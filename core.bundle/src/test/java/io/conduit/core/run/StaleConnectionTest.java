@@ -81,6 +81,28 @@ class StaleConnectionTest {
     }
 
     @Test
+    void aPingOrAFileCallOnAReusedConnectionFoundDeadIsSentOnANewOne() throws Exception {
+        assertEquals(Status.OK, run().status());
+        // ping: the pooled connection is no longer alive (the server closed it)
+        plugin.connections.get(0).alive = false;
+        HostResult ping = runner.run("all", new io.conduit.core.task.PingTask(), null, null).hosts().get(0);
+        assertEquals(Status.OK, ping.status(), ping.error());
+        assertEquals(2, plugin.opens.get(), "a new connection was opened for the ping");
+        // a put's first call is the file's stat, through exec: found dead before it was sent
+        AtomicBoolean closedByServer = new AtomicBoolean(true);
+        plugin.hook = (host, c) -> {
+            if (closedByServer.getAndSet(false)) {
+                throw new StaleConnectionException("web1: connection lost (the server closed it)");
+            }
+        };
+        Path local = Files.writeString(dir.resolve("f"), "x");
+        HostResult put = runner.run("all", new io.conduit.core.task.PutTask(local, "/tmp/f", 0644), null, null)
+                .hosts().get(0);
+        assertTrue(!closedByServer.get(), "the stat met the dead connection");
+        assertEquals(3, plugin.opens.get(), "and was sent again on a new one: " + put.error());
+    }
+
+    @Test
     void aNewConnectionFoundDeadFailsTheHostAsBefore() throws Exception {
         plugin.hook = (host, c) -> {
             throw new StaleConnectionException("web1: connection lost (the server closed it)");
