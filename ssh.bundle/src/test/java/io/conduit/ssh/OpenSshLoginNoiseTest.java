@@ -177,4 +177,28 @@ class OpenSshLoginNoiseTest {
             plugin.deactivate();
         }
     }
+
+    @Test
+    void theCoresPutAndFetchCompareAndCopyThroughTheNoise() throws Exception {
+        // the core asks the host for the file's sha256 and mode by a script whose output the greeting precedes
+        SshPlugin plugin = TestSupport.plugin(knownHosts);
+        Path local = Files.write(base.resolve("core-in"), CONTENT);
+        try (Connection c = open(plugin, "auto", Trace.OFF)) {
+            io.conduit.core.testing.TaskTransfers core = new io.conduit.core.testing.TaskTransfers(c, "noisy");
+            io.conduit.api.testing.PutFetchScenario.How keep = new io.conduit.api.testing.PutFetchScenario.How(0640,
+                    null, null, false, false);
+            io.conduit.api.testing.PutFetchScenario.Outcome first = core.put(local, hostDir + "/core", keep);
+            assertEquals("changed", first.status(), String.valueOf(first.error()));
+            assertTrue(first.output().contains("note: transfer_method auto:"), first.output());
+            assertEquals("ok", core.put(local, hostDir + "/core", keep).status(), "the same file is not sent again");
+            Path back = Files.createDirectories(base.resolve("core-back"));
+            io.conduit.api.testing.PutFetchScenario.Outcome fetched = core.fetch(hostDir + "/core", back, false);
+            assertEquals("ok", fetched.status(), String.valueOf(fetched.error()));
+            assertArrayEquals(CONTENT, Files.readAllBytes(back.resolve("noisy/core")));
+            assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(back.resolve("noisy/core"))));
+        } finally {
+            plugin.deactivate();
+        }
+    }
 }

@@ -30,17 +30,24 @@ final class PosixFiles {
             + " if [ $t = x ]; then printf 'x %s\\0%s\\0\\0' $l \"$1\"; return 0; fi;"
             + " set -- \"$1\" $(LC_ALL=C ls -ldLn -- \"$1\") || return 1; a=\"$2 $4 $5 $6\";"
             + " set -- \"$1\" $(LC_ALL=C ls -ldL -- \"$1\") || return 1; a=\"$a $4 $5\"; h=;"
-            + " if [ $t = f ] && [ \"$CONDUIT_SUMS\" = 1 ]; then h=$({ sha256sum < \"$1\" || shasum -a 256 < \"$1\""
+            + " if [ $t = f ] && [ \"$CONDUIT_SUMS\" = 1 ] && [ -r \"$1\" ]; then h=$({ sha256sum < \"$1\" || shasum -a 256 < \"$1\""
             + " || openssl dgst -sha256 < \"$1\"; } 2>/dev/null) || { echo \"$1: no sha256sum, shasum or openssl on"
             + " the host\" >&2; return 1; }; fi;"
             + " printf '%s %s %s\\0%s\\0%s\\0' $t $l \"$a\" \"$1\" \"$h\"; }";
+    /**
+     * What every script prints before its entries: a login shell's output (a {@code ~/.bashrc} that echoes) comes
+     * before it and is skipped, so that it never passes for an entry.
+     */
+    private static final String MARK = "conduit-files";
+    private static final String PRINT_MARK = "printf '" + MARK + "\\0'; ";
     private static final Pattern SHA256 = Pattern.compile("\\b([0-9a-f]{64})\\b");
 
     private PosixFiles() {
     }
 
     static String statScript(String path, boolean checksum) {
-        return "set -f; CONDUIT_SUMS=" + (checksum ? 1 : 0) + "; " + ENTRY + "; e " + ShellCommand.quotePath(path);
+        return PRINT_MARK + "set -f; CONDUIT_SUMS=" + (checksum ? 1 : 0) + "; " + ENTRY + "; e "
+                + ShellCommand.quotePath(path);
     }
 
     /**
@@ -50,7 +57,8 @@ final class PosixFiles {
     static String listScript(String dir, boolean checksums) {
         String q = ShellCommand.quotePath(dir);
         String each = "set -f; " + ENTRY + "; for f do e \"$f\" || exit 1; done";
-        return "set -f; CONDUIT_SUMS=" + (checksums ? 1 : 0) + "; export CONDUIT_SUMS; " + ENTRY + "; e " + q
+        return PRINT_MARK + "set -f; CONDUIT_SUMS=" + (checksums ? 1 : 0) + "; export CONDUIT_SUMS; " + ENTRY
+                + "; e " + q
                 + " || exit 1; [ -d " + q + " ] || exit 0; cd -- " + q + " && find . ! -name . -exec sh -c "
                 + ShellCommand.quote(each) + " sh {} +";
     }
@@ -85,9 +93,9 @@ final class PosixFiles {
      */
     static List<RemoteFile> parse(byte[] out, boolean relativeTo) throws IOException {
         List<RemoteFile> files = new ArrayList<>();
-        int start = 0;
+        int start = afterMark(out);
         List<String> fields = new ArrayList<>(3);
-        for (int i = 0; i < out.length; i++) {
+        for (int i = start; i < out.length; i++) {
             if (out[i] != 0) {
                 continue;
             }
@@ -106,6 +114,21 @@ final class PosixFiles {
             throw new ProtocolException("the host's file listing ended in the middle of an entry");
         }
         return files;
+    }
+
+    /** @return where the entries begin: after the first mark; 0 when there is none (then nothing parses) */
+    private static int afterMark(byte[] out) {
+        byte[] mark = (MARK + "\0").getBytes(StandardCharsets.US_ASCII);
+        outer:
+        for (int i = 0; i + mark.length <= out.length; i++) {
+            for (int j = 0; j < mark.length; j++) {
+                if (out[i + j] != mark[j]) {
+                    continue outer;
+                }
+            }
+            return i + mark.length;
+        }
+        return 0;
     }
 
     private static RemoteFile entry(String head, String path, String sum) throws IOException {

@@ -16,8 +16,8 @@ import java.util.Objects;
  * @param gid the numeric group
  * @param owner the owner's name, or the number when the host has no name for it
  * @param group the group's name, or the number when the host has no name for it
- * @param sha256 the content's SHA-256 in lowercase hex, or {@code null} when not asked for or not a regular
- *        file
+ * @param sha256 the content's SHA-256 in lowercase hex, or {@code null} when not asked for, not a regular
+ *        file, or not readable by the user (the content is then unknown)
  * @since 1.3
  */
 public record RemoteFile(String path, Type type, boolean symlink, long size, int mode, long uid, long gid,

@@ -71,4 +71,25 @@ class PosixFilesTest {
         assertTrue(PosixFiles.single(PosixFiles.parse(none, false)).isEmpty(), new String(none,
                 StandardCharsets.UTF_8));
     }
+
+    @Test
+    void aLoginShellsOutputBeforeTheScriptIsNoEntryAndAnUnreadableFileHasNoChecksum() throws Exception {
+        Path file = Files.writeString(dir.resolve("f"), "abc");
+        // what a ~/.bashrc that echoes prints before the command, NUL and all
+        String noise = "printf 'Welcome\\nx 0 1 2\\0d 0 drwx 0 0 0 a b\\0/etc\\0\\0'; ";
+        byte[] out = PutFetchScenario.run(List.of("sh", "-c", noise + PosixFiles.statScript(file.toString(), true)));
+        RemoteFile f = PosixFiles.single(PosixFiles.parse(out, false)).orElseThrow();
+        assertEquals(file.toString(), f.path());
+        assertEquals(RemoteFile.Type.FILE, f.type());
+        byte[] listed = PutFetchScenario.run(List.of("sh", "-c", noise + PosixFiles.listScript(dir.toString(), true)));
+        assertEquals(List.of("", "f"), PosixFiles.parse(listed, true).stream().map(RemoteFile::path).toList());
+
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        byte[] asNobody = PutFetchScenario.run(List.of("runuser", "-u", "nobody", "--", "sh", "-c",
+                PosixFiles.statScript(file.toString(), true)));
+        RemoteFile unreadable = PosixFiles.single(PosixFiles.parse(asNobody, false)).orElseThrow();
+        assertEquals(RemoteFile.Type.FILE, unreadable.type());
+        assertEquals(null, unreadable.sha256(), "an unreadable file's content is unknown, not a failure");
+    }
 }

@@ -46,6 +46,18 @@ final class TaskCommands {
         }
     }
 
+    /**
+     * Refuses an empty path before anything runs (a shell's {@code ""} from an unset variable): no host would know
+     * what it names.
+     *
+     * @throws IllegalArgumentException it is empty
+     */
+    static void nonEmpty(String command, String what, String path) {
+        if (path.isEmpty()) {
+            throw new IllegalArgumentException(command + ": " + what + " is empty; give a path");
+        }
+    }
+
     /** The part every task command shares: the runner's options, the output, the pattern. */
     abstract static class TaskCommand implements Callable<Integer> {
         final ShellContext ctx;
@@ -231,6 +243,7 @@ final class TaskCommands {
         public Integer call() throws Exception {
             utf8("the local path", local);
             utf8("the remote path", remote);
+            nonEmpty("put", "REMOTE", remote);
             Path file = InventoryCatalog.resolve(local);
             if (Files.isDirectory(file) && !recursive) {
                 throw new IllegalArgumentException("put: " + file + " is a directory; put -r copies a directory and"
@@ -291,12 +304,21 @@ final class TaskCommands {
         public Integer call() throws Exception {
             utf8("the remote path", remote);
             utf8("the local directory", localDir);
+            nonEmpty("fetch", "REMOTE", remote);
+            nonEmpty("fetch", "LOCALDIR", localDir);
             Become as = become.become(ctx);
             Path dir = InventoryCatalog.resolve(localDir);
+            if (Files.exists(dir) && !Files.isDirectory(dir)) {
+                throw new IllegalArgumentException("fetch: LOCALDIR " + dir + " is a file; give a directory (the"
+                        + " copies go to LOCALDIR/HOST/NAME)");
+            }
             try {
                 Files.createDirectories(dir);
             } catch (IOException e) {
-                throw new IllegalArgumentException("fetch: cannot create " + dir + ": " + e.getMessage());
+                java.nio.file.FileSystemException f = e instanceof java.nio.file.FileSystemException x ? x : null;
+                throw new IllegalArgumentException("fetch: cannot create " + dir + ": " + (f != null && f.getReason()
+                        != null ? f.getReason() : e instanceof java.nio.file.AccessDeniedException ? "permission"
+                        + " denied" : "failed"));
             }
             return execute(pattern, new FetchTask(remote, dir, recursive, as));
         }

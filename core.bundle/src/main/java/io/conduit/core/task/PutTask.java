@@ -119,7 +119,9 @@ public record PutTask(Path local, String remotePath, int mode, String owner, Str
                 reasons.add("new file");
             } else {
                 if (send) {
-                    reasons.add("content differs");
+                    // an unreadable file cannot be compared: it is replaced (the put fails if it may not be)
+                    reasons.add(there.get().sha256() == null ? "content unknown (the user cannot read the file)"
+                            : "content differs");
                 }
                 attributeReasons(there.get(), want, reasons);
             }
