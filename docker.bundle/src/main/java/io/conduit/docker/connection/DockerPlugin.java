@@ -1,10 +1,8 @@
 package io.conduit.docker.connection;
 
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,6 +26,7 @@ import io.conduit.api.connection.ConnectionPlugin;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.docker.client.DockerClients;
 import io.conduit.api.support.Configured;
+import io.conduit.api.support.SharedResources;
 import io.conduit.docker.client.DockerConfig;
 import io.conduit.docker.client.DockerDefaults;
 
@@ -36,10 +35,13 @@ import io.conduit.docker.client.DockerDefaults;
  * moves files through its archive API. No docker CLI is needed. Defaults from PID {@value DockerDefaults#PID}.
  *
  * <p>Owns the docker-java clients (one per daemon), the threads that read exec output, feed stdin and stop
- * commands, and the open connections; {@link #deactivate} closes all of them, so an upgraded bundle leaves
- * nothing running.
+ * commands, and the open connections; {@link #deactivate} closes all of them (or, when the core drains the
+ * connections in the background, the core closes those and the rest goes after the last), so an upgraded bundle
+ * leaves nothing running.
  */
-@Component(service = ConnectionPlugin.class, configurationPid = DockerDefaults.PID)
+// its connections outlive the component (clients and threads go after the last closes): upgrades do not wait
+@Component(service = ConnectionPlugin.class, configurationPid = DockerDefaults.PID,
+        property = ConnectionPlugin.BACKGROUND_DRAIN + ":Boolean=true")
 @Designate(ocd = DockerConfig.class)
 @ConnectionName(DockerPlugin.NAME)
 public final class DockerPlugin implements ConnectionPlugin {
@@ -49,7 +51,7 @@ public final class DockerPlugin implements ConnectionPlugin {
     private static final Logger LOG = LoggerFactory.getLogger(DockerPlugin.class);
 
     private final DockerClients clients = new DockerClients();
-    private final Set<DockerConnection> connections = ConcurrentHashMap.newKeySet();
+    private final SharedResources<DockerConnection> connections = new SharedResources<>(NAME, DockerPlugin.class);
     private final ExecutorService io;
     private final ScheduledExecutorService deadlines;
     /** What refuses to work while the configuration is invalid. */
@@ -103,13 +105,29 @@ public final class DockerPlugin implements ConnectionPlugin {
         return c;
     }
 
-    /** Closes every connection, the clients and the threads; bounded. */
+    /**
+     * Stops the plugin. Its connections the core still drains ({@link #draining}: an upgrade or a removal while
+     * calls run) are left to the core, which closes them when their calls end or after {@code drain_grace}; the
+     * clients and threads go once the last has closed. Otherwise every connection closes now, then the clients
+     * and the threads; bounded.
+     */
     @Deactivate
     public void deactivate() {
-        List<DockerConnection> open = new ArrayList<>(connections);
-        // stops the commands in flight: their stdin closes (the command wrapper ends each process group) and the
-        // wait for each stop, with the fallback kill when a stop is not confirmed, runs on the I/O threads
-        open.forEach(DockerConnection::close);
+        int n = connections.size();
+        // closing stops the commands in flight: their stdin closes (the command wrapper ends each process group)
+        // and the wait for each stop, with the fallback kill when a stop is not confirmed, runs on the I/O threads
+        if (connections.release(open -> open.forEach(DockerConnection::close), this::stop)) {
+            LOG.info("docker plugin stopped; closed {} connection(s)", n);
+        }
+    }
+
+    /** The core drains this service's connections in the background: deactivate leaves them open. */
+    @Override
+    public void draining(Duration drainGrace) {
+        connections.draining(drainGrace);
+    }
+
+    private void stop() {
         io.shutdown();
         try {
             // let those stops finish (each bounded: about 2 s, at most 5 s plus the kill grace), then stop everything
@@ -129,7 +147,6 @@ public final class DockerPlugin implements ConnectionPlugin {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        LOG.info("docker plugin stopped; closed {} connection(s)", open.size());
     }
 
     @Override
