@@ -171,7 +171,10 @@ public final class SharedResources<C> {
 
     /**
      * Loads (without initializing) every class of the bundle that holds {@code owner}, its embedded libraries
-     * included; nothing outside OSGi. A class that cannot load (an optional dependency absent) is skipped.
+     * included, and every class they name from other bundles, through the bundle's class loader; nothing outside
+     * OSGi. After Felix has refreshed an updated bundle, its old class loader refuses every class it has not
+     * loaded yet, its imports included ("the bundle wiring is no longer valid"); a class loaded through it once
+     * stays resolvable. A class that cannot load (an optional dependency absent) is skipped.
      *
      * @param owner a class of the bundle
      * @return how many classes were loaded
@@ -183,6 +186,7 @@ public final class SharedResources<C> {
             return 0;
         }
         ClassLoader loader = owner.getClassLoader();
+        Set<String> named = new java.util.HashSet<>();
         int n = 0;
         for (String resource : wiring.listResources("/", "*.class",
                 BundleWiring.LISTRESOURCES_RECURSE | BundleWiring.LISTRESOURCES_LOCAL)) {
@@ -190,11 +194,25 @@ public final class SharedResources<C> {
             if (name.endsWith("module-info") || name.endsWith("package-info") || name.startsWith("META-INF")) {
                 continue;
             }
+            try (java.io.InputStream in = loader.getResourceAsStream(resource)) {
+                if (in != null) {
+                    named.addAll(ClassNames.referenced(in));
+                }
+                Class.forName(name, false, loader);
+                n++;
+            } catch (ClassNotFoundException | LinkageError | RuntimeException | java.io.IOException e) {
+                LOG.debug("{}: class {} not loadable: {}", bundle.getSymbolicName(), name, e.toString());
+            }
+        }
+        for (String name : named) {
+            if (name.startsWith("java.")) {
+                continue; // the boot loader's, never refused
+            }
             try {
                 Class.forName(name, false, loader);
                 n++;
             } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
-                LOG.debug("{}: class {} not loadable: {}", bundle.getSymbolicName(), name, e.toString());
+                LOG.trace("{}: named class {} not loadable: {}", bundle.getSymbolicName(), name, e.toString());
             }
         }
         return n;
