@@ -44,7 +44,8 @@ public final class SharedResources<C> {
     /**
      * @param plugin the plugin's name, for thread names and the log
      * @param owner a class of the plugin's bundle: the bundle whose classes calls in flight may need after it
-     *        stopped
+     *        stopped; {@code null} for a plugin without {@code BACKGROUND_DRAIN}, whose stop the core holds until
+     *        its calls end (nothing is loaded ahead)
      */
     public SharedResources(String plugin, Class<?> owner) {
         this.plugin = plugin;
@@ -61,7 +62,7 @@ public final class SharedResources<C> {
      */
     public void add(C connection) {
         open.add(connection);
-        if (loading.compareAndSet(false, true)) {
+        if (owner != null && loading.compareAndSet(false, true)) {
             Thread t = new Thread(() -> {
                 long start = System.nanoTime();
                 try {

@@ -1,6 +1,5 @@
 package io.conduit.docker.connection;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -35,13 +34,13 @@ import io.conduit.docker.client.DockerDefaults;
  * moves files through its archive API. No docker CLI is needed. Defaults from PID {@value DockerDefaults#PID}.
  *
  * <p>Owns the docker-java clients (one per daemon), the threads that read exec output, feed stdin and stop
- * commands, and the open connections; {@link #deactivate} closes all of them (or, when the core drains the
- * connections in the background, the core closes those and the rest goes after the last), so an upgraded bundle
- * leaves nothing running.
+ * commands, and the open connections; {@link #deactivate} closes all of them, so an upgraded bundle leaves
+ * nothing running (the core has drained their calls before: this plugin does not drain in the background).
  */
-// its connections outlive the component (clients and threads go after the last closes): upgrades do not wait
-@Component(service = ConnectionPlugin.class, configurationPid = DockerDefaults.PID,
-        property = ConnectionPlugin.BACKGROUND_DRAIN + ":Boolean=true")
+// no BACKGROUND_DRAIN: the core holds this plugin's stop until its calls end. Calls in flight after an update
+// would need classes of the 6,000 it embeds (docker-java, Jackson, HttpClient 5, loaded reflectively), which the
+// refreshed old revision no longer loads; loading them all ahead costs seconds of CPU per revision
+@Component(service = ConnectionPlugin.class, configurationPid = DockerDefaults.PID)
 @Designate(ocd = DockerConfig.class)
 @ConnectionName(DockerPlugin.NAME)
 public final class DockerPlugin implements ConnectionPlugin {
@@ -51,7 +50,7 @@ public final class DockerPlugin implements ConnectionPlugin {
     private static final Logger LOG = LoggerFactory.getLogger(DockerPlugin.class);
 
     private final DockerClients clients = new DockerClients();
-    private final SharedResources<DockerConnection> connections = new SharedResources<>(NAME, DockerPlugin.class);
+    private final SharedResources<DockerConnection> connections = new SharedResources<>(NAME, null);
     private final ExecutorService io;
     private final ScheduledExecutorService deadlines;
     /** What refuses to work while the configuration is invalid. */
@@ -106,10 +105,7 @@ public final class DockerPlugin implements ConnectionPlugin {
     }
 
     /**
-     * Stops the plugin. Its connections the core still drains ({@link #draining}: an upgrade or a removal while
-     * calls run) are left to the core, which closes them when their calls end or after {@code drain_grace}; the
-     * clients and threads go once the last has closed. Otherwise every connection closes now, then the clients
-     * and the threads; bounded.
+     * Stops the plugin: every connection closes now, then the clients and the threads; bounded.
      */
     @Deactivate
     public void deactivate() {
@@ -119,12 +115,6 @@ public final class DockerPlugin implements ConnectionPlugin {
         if (connections.release(open -> open.forEach(DockerConnection::close), this::stop)) {
             LOG.info("docker plugin stopped; closed {} connection(s)", n);
         }
-    }
-
-    /** The core drains this service's connections in the background: deactivate leaves them open. */
-    @Override
-    public void draining(Duration drainGrace) {
-        connections.draining(drainGrace);
     }
 
     private void stop() {
