@@ -9,11 +9,12 @@ import org.apache.sshd.client.SshClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.conduit.api.support.SharedResources;
 import io.conduit.ssh.hostkey.KnownHosts;
 
 /**
  * What every connection of one plugin instance shares: the MINA client (one per component, started in
- * activate, stopped in deactivate), parsed known_hosts files, decoded keys, and the once-only warning about
+ * activate, stopped in deactivate or, when the core drains the connections, once the last has closed), parsed known_hosts files, decoded keys, and the once-only warning about
  * {@code host_key_checking: off}.
  */
 final class ClientContext {
@@ -55,11 +56,14 @@ final class ClientContext {
         return open;
     }
 
-    /** The connections made by this plugin instance that are still open, closed together on deactivate. */
+    /**
+     * The connections made by this plugin instance that are still open: closed together on deactivate, unless the
+     * core drains them in the background (then the client stops when the last has closed).
+     */
     static final class ConnectionSet {
         /** How long all the commands still running when the plugin goes away get, together, to stop. */
         static final java.time.Duration STOP_ALL_WAIT = java.time.Duration.ofSeconds(5);
-        private final java.util.Set<SshConnection> set = ConcurrentHashMap.newKeySet();
+        final SharedResources<SshConnection> set = new SharedResources<>("ssh", ClientContext.class);
 
         void add(SshConnection c) {
             set.add(c);
@@ -74,12 +78,13 @@ final class ClientContext {
         }
 
         /**
-         * Closes every connection, without a close handshake: the core has drained its calls before the service
-         * went away. Commands still running (past the drain grace) are all asked to stop at once and get one
-         * shared wait of {@link #STOP_ALL_WAIT}, so that a plugin with many hosts never waits on them one by one.
+         * Closes connections without a close handshake: the core has drained their calls, or cut them after
+         * {@code drain_grace}. Commands still running are all asked to stop at once and get one shared wait of
+         * {@link #STOP_ALL_WAIT}, so that a plugin with many hosts never waits on them one by one.
+         *
+         * @param all the connections
          */
-        void closeAll() {
-            SshConnection[] all = set.toArray(new SshConnection[0]);
+        static void closeAll(java.util.List<SshConnection> all) {
             for (SshConnection c : all) {
                 c.requestStops();
             }

@@ -41,9 +41,12 @@ import io.conduit.ssh.agent.AgentForwarding;
 
 /**
  * The {@code ssh} connection plugin: one Apache MINA SSHD client per component instance, started on activate and
- * stopped on deactivate (with every connection it opened), so that an upgrade of this bundle leaks no thread.
+ * stopped on deactivate (with every connection it opened) or, when the core drains its connections in the
+ * background ({@link ConnectionPlugin#BACKGROUND_DRAIN}), once the last of them has closed: an upgrade neither
+ * waits for calls in flight nor leaks a thread.
  */
-@Component(configurationPid = SshPlugin.PID)
+// its connections outlive the component (the client stops after the last closes): upgrades do not wait for them
+@Component(configurationPid = SshPlugin.PID, property = ConnectionPlugin.BACKGROUND_DRAIN + ":Boolean=true")
 @Designate(ocd = SshConfig.class)
 @ConnectionName("ssh")
 public final class SshPlugin implements ConnectionPlugin {
@@ -116,18 +119,33 @@ public final class SshPlugin implements ConnectionPlugin {
         return c;
     }
 
-    /** Closes every connection this instance opened and stops the client's threads. */
+    /**
+     * Stops the plugin. Its connections the core still drains ({@link #draining}: an upgrade or a removal while
+     * calls run) are left to the core, which closes them when their calls end or after {@code drain_grace}; the
+     * client's threads stop once the last has closed. Otherwise every connection closes now and the client stops.
+     */
     @Deactivate
     void deactivate() {
         int n = context.open().size();
-        context.open().closeAll();
+        boolean now = context.open().set.release(ClientContext.ConnectionSet::closeAll, this::stop);
+        if (now) {
+            LOG.info("ssh plugin stopped ({} connection(s) closed)", n);
+        }
+    }
+
+    /** The core drains this service's connections in the background: deactivate leaves them open. */
+    @Override
+    public void draining(Duration drainGrace) {
+        context.open().set.draining(drainGrace);
+    }
+
+    private void stop() {
         try {
             context.client.stop();
         } catch (RuntimeException e) {
             LOG.warn("ssh client did not stop cleanly: {}", e.toString());
         }
         context.identities.clear();
-        LOG.info("ssh plugin stopped ({} connection(s) closed)", n);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.conduit.api.connection;
 
+import java.time.Duration;
 import java.util.List;
 
 import org.osgi.annotation.versioning.ConsumerType;
@@ -36,9 +37,27 @@ public interface ConnectionPlugin {
      * before the core closes their connections. Without it, the core holds the unregistration until those calls
      * end (bounded by {@code drain_grace}), because a plugin's deactivation may close its connections under them.
      * Set it only when stopping leaves open connections usable: no shared client stopped, no class still to load
-     * from the bundle. Added in package version 1.3.
+     * from the bundle (Felix refreshes an updated bundle that exports nothing at once, which closes the old
+     * revision's jar: a class first needed after that cannot load). {@link #draining} tells the plugin that the
+     * core drains, and for how long; {@code io.conduit.api.support.SharedResources} does the rest. Added in
+     * package version 1.3.
      */
     String BACKGROUND_DRAIN = "conduit.connection.background_drain";
+
+    /**
+     * The core has taken this service out of use and drains its connections in the background (the service has
+     * {@link #BACKGROUND_DRAIN}): it closes each connection when its calls end, those idle at once, and those
+     * still busy after {@code drainGrace} (closing many takes up to 7 s more). Called on the thread that
+     * unregisters the service, before the plugin's component is deactivated (Declarative Services unregisters a
+     * component's service before it calls its deactivate method, Declarative Services specification, "Deactivation"). A plugin then leaves
+     * its open connections to the core and frees what they share once the last has closed, or at the latest
+     * after {@code drainGrace} and that margin; when this is never called (no core, as in a plugin's own tests)
+     * deactivation closes everything at once. The default does nothing. Added in package version 1.4.
+     *
+     * @param drainGrace the pool's {@code drain_grace}: how long calls in flight may still run; zero or more
+     */
+    default void draining(Duration drainGrace) {
+    }
 
     /**
      * Makes a connection for one host without doing any I/O; the core then calls {@link Connection#open}.

@@ -4,5 +4,5 @@
  * Versioned on its own, so that the contract packages change only when the contract does.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.conduit.api.support;

@@ -158,13 +158,15 @@ public final class ConnectionManager implements PluginListener {
         configured.get(USE);
     }
 
-    /** Closes every connection and stops the idle sweeper. */
+    /** Closes every connection, those still draining included, and stops the idle sweeper. */
     @Deactivate
     public void deactivate() {
         registry.removeListener(this);
         sweeper.shutdownNow();
-        List<PooledConnection> all = new ArrayList<>(pool.values());
+        java.util.Set<PooledConnection> all = new java.util.LinkedHashSet<>(pool.values());
         pool.clear();
+        // and those a plugin that went away left draining here: their plugins wait for us to close them
+        all.addAll(draining);
         all.forEach(e -> e.retired = true);
         closeSideBySide(all);
         LOG.info("closed {} connections", all.size());
@@ -529,6 +531,15 @@ public final class ConnectionManager implements PluginListener {
             if (entry.binding.serviceId() == binding.serviceId()) {
                 affected.add(entry);
                 retire(entry);
+            }
+        }
+        if (unregistering && binding.backgroundDrain()) {
+            // before its deactivation (DS unregisters first): it then leaves these connections to us
+            try {
+                binding.plugin().draining(settings.drainGrace());
+            } catch (RuntimeException e) {
+                LOG.warn("plugin \"{}\" ({} {}) failed when told it is drained", binding.name(), binding.bundle(),
+                        binding.version(), e);
             }
         }
         if (!unregistering || affected.isEmpty()) {

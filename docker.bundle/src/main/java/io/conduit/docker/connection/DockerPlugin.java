@@ -1,10 +1,7 @@
 package io.conduit.docker.connection;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,6 +25,7 @@ import io.conduit.api.connection.ConnectionPlugin;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.docker.client.DockerClients;
 import io.conduit.api.support.Configured;
+import io.conduit.api.support.SharedResources;
 import io.conduit.docker.client.DockerConfig;
 import io.conduit.docker.client.DockerDefaults;
 
@@ -37,8 +35,11 @@ import io.conduit.docker.client.DockerDefaults;
  *
  * <p>Owns the docker-java clients (one per daemon), the threads that read exec output, feed stdin and stop
  * commands, and the open connections; {@link #deactivate} closes all of them, so an upgraded bundle leaves
- * nothing running.
+ * nothing running (the core has drained their calls before: this plugin does not drain in the background).
  */
+// no BACKGROUND_DRAIN: the core holds this plugin's stop until its calls end. Calls in flight after an update
+// would need classes of the 6,000 it embeds (docker-java, Jackson, HttpClient 5, loaded reflectively), which the
+// refreshed old revision no longer loads; loading them all ahead costs seconds of CPU per revision
 @Component(service = ConnectionPlugin.class, configurationPid = DockerDefaults.PID)
 @Designate(ocd = DockerConfig.class)
 @ConnectionName(DockerPlugin.NAME)
@@ -49,7 +50,7 @@ public final class DockerPlugin implements ConnectionPlugin {
     private static final Logger LOG = LoggerFactory.getLogger(DockerPlugin.class);
 
     private final DockerClients clients = new DockerClients();
-    private final Set<DockerConnection> connections = ConcurrentHashMap.newKeySet();
+    private final SharedResources<DockerConnection> connections = new SharedResources<>(NAME, null);
     private final ExecutorService io;
     private final ScheduledExecutorService deadlines;
     /** What refuses to work while the configuration is invalid. */
@@ -103,13 +104,20 @@ public final class DockerPlugin implements ConnectionPlugin {
         return c;
     }
 
-    /** Closes every connection, the clients and the threads; bounded. */
+    /**
+     * Stops the plugin: every connection closes now, then the clients and the threads; bounded.
+     */
     @Deactivate
     public void deactivate() {
-        List<DockerConnection> open = new ArrayList<>(connections);
-        // stops the commands in flight: their stdin closes (the command wrapper ends each process group) and the
-        // wait for each stop, with the fallback kill when a stop is not confirmed, runs on the I/O threads
-        open.forEach(DockerConnection::close);
+        int n = connections.size();
+        // closing stops the commands in flight: their stdin closes (the command wrapper ends each process group)
+        // and the wait for each stop, with the fallback kill when a stop is not confirmed, runs on the I/O threads
+        if (connections.release(open -> open.forEach(DockerConnection::close), this::stop)) {
+            LOG.info("docker plugin stopped; closed {} connection(s)", n);
+        }
+    }
+
+    private void stop() {
         io.shutdown();
         try {
             // let those stops finish (each bounded: about 2 s, at most 5 s plus the kill grace), then stop everything
@@ -129,7 +137,6 @@ public final class DockerPlugin implements ConnectionPlugin {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        LOG.info("docker plugin stopped; closed {} connection(s)", open.size());
     }
 
     @Override

@@ -1,9 +1,8 @@
 package io.conduit.rest.plugin;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import io.conduit.api.support.ConfigCheck;
 import io.conduit.api.support.Configured;
+import io.conduit.api.support.SharedResources;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionName;
@@ -32,7 +32,8 @@ import io.conduit.rest.connection.RestConnection;
  * through the protocol in rest.bundle/PROTOCOL.md. Defaults come from PID {@value #PID}; each host's
  * {@code connection_options.rest.extras} win over them.
  */
-@Component(configurationPid = RestPlugin.PID)
+// its connections outlive the component (the HTTP threads stop after the last closes): upgrades do not wait for them
+@Component(configurationPid = RestPlugin.PID, property = ConnectionPlugin.BACKGROUND_DRAIN + ":Boolean=true")
 @Designate(ocd = RestConfig.class)
 @ConnectionName(RestPlugin.NAME)
 public final class RestPlugin implements ConnectionPlugin {
@@ -50,7 +51,7 @@ public final class RestPlugin implements ConnectionPlugin {
         return t;
     });
     private final HttpClients clients = new HttpClients(executor);
-    private final Set<RestConnection> open = ConcurrentHashMap.newKeySet();
+    private final SharedResources<RestConnection> open = new SharedResources<>(NAME, RestPlugin.class);
     /** What refuses to work while the configuration is invalid. */
     private static final String USE = "the rest plugin's connections and options";
     private volatile Configured<RestSettings> settings;
@@ -93,10 +94,24 @@ public final class RestPlugin implements ConnectionPlugin {
         return c;
     }
 
-    /** Closes the connections still open and stops the HTTP threads, in bounded time. */
+    /**
+     * Stops the plugin. Its connections the core still drains ({@link #draining}: an upgrade or a removal while
+     * calls run) are left to the core, which closes them when their calls end or after {@code drain_grace}; the
+     * HTTP clients and their threads go once the last has closed. Otherwise the connections still open close now
+     * and the HTTP threads stop, in bounded time.
+     */
     @Deactivate
     public void deactivate() {
-        open.forEach(RestConnection::close);
+        open.release(all -> all.forEach(RestConnection::close), this::stop);
+    }
+
+    /** The core drains this service's connections in the background: deactivate leaves them open. */
+    @Override
+    public void draining(Duration drainGrace) {
+        open.draining(drainGrace);
+    }
+
+    private void stop() {
         clients.clear();
         executor.shutdownNow();
         try {
