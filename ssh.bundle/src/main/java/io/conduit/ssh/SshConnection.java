@@ -602,7 +602,11 @@ final class SshConnection implements Connection, Transfers.Shell {
                         + " (sshd on the host went away, or the network failed)" + (running != null ? "; "
                         + StopOutcome.UNCONFIRMED.description() : ""), e);
             }
-            throw e;
+            // MINA's words name its objects (ChannelExec[id=3, recipient=0]-ClientSessionImpl[...]): to the log
+            LOG.debug("{}: the channel of {} failed", where, command.brief(), e);
+            throw new ConnectionException(where + ": the SSH channel of " + command.brief() + " broke (the log"
+                    + " file has the details at DEBUG)" + (running != null ? "; "
+                    + StopOutcome.UNCONFIRMED.description() : ""), e);
         } finally {
             if (running != null) {
                 inFlight.remove(running);

@@ -3,7 +3,6 @@ package io.conduit.ssh.transfer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.WritePendingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -21,6 +20,7 @@ import java.util.HexFormat;
 import java.util.Set;
 
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.io.WritePendingException;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.apache.sshd.sftp.client.extensions.openssh.OpenSSHPosixRenameExtension;
 import org.apache.sshd.sftp.common.SftpConstants;
@@ -174,6 +174,13 @@ public final class Transfers {
             return e;
         }
         LOG.debug("{}: {} failed", where, what, e);
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.sshd.common.channel.exception.SshChannelOpenException) {
+                return new ConnectionException(where + ": " + what + " failed: the server refused to open a channel"
+                        + " for it; if many commands and transfers run at once, lower max_channels below the server's"
+                        + " MaxSessions", e);
+            }
+        }
         return new ConnectionException(where + ": " + what + " failed: the SSH channel of the transfer broke"
                 + " (the log file has the details at DEBUG); try again, and check sshd's log on the host", e);
     }
