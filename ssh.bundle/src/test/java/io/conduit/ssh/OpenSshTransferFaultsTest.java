@@ -1,5 +1,6 @@
 package io.conduit.ssh;
 
+import static io.conduit.api.testing.OperatorText.messageForPeople;
 import static io.conduit.ssh.TestSupport.keygen;
 import static io.conduit.ssh.TestSupport.params;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -220,7 +221,7 @@ class OpenSshTransferFaultsTest {
         Path dir = Files.createDirectories(base.resolve("lost-" + method));
         try (Connection c = open(plugin, "root", method)) {
             ConnectFailedException e = putLosingItsConnection(c, dir, sshd::killSessions);
-            assertTrue(e.getMessage().matches(".*: put " + dir + "/huge.bin: the connection was lost during the"
+            assertTrue(messageForPeople(e).matches(".*: put " + dir + "/huge.bin: the connection was lost during the"
                     + " transfer \\(sshd on the host went away, or the network failed\\); the temporary file "
                     + dir + "/\\.conduit-\\S+ was removed"), e.getMessage());
             assertEquals(Set.of(), list(dir), e.getMessage());
@@ -267,7 +268,7 @@ class OpenSshTransferFaultsTest {
                 c.open(params(bare.port, "root", null, "private_key_file", key.toString(), "transfer_method",
                         "sftp"));
                 IOException e = assertThrows(IOException.class, () -> c.put(local, writable + "/bare", 0644));
-                assertTrue(e.getMessage().endsWith(": the server has no SFTP subsystem (it closed the SFTP channel"
+                assertTrue(messageForPeople(e).endsWith(": the server has no SFTP subsystem (it closed the SFTP channel"
                         + " at its start); enable it in sshd_config (Subsystem sftp ...) or set transfer_method: scp"
                         + " or pipe"), e.getMessage());
                 assertFalse(e.getMessage().matches(".*(Impl|Subsystem)\\[.*"), e.getMessage());
