@@ -248,6 +248,9 @@ public final class Transfers {
             fetchInto(session, shell, s, where, remote, local);
         } catch (LocalWriteFailed e) {
             throw here(remote, local, e.getCause());
+        } catch (WritePendingException e) {
+            // MINA's SFTP stream closing its handle while a request is still being written: the channel's trouble
+            throw inWords(where, "fetch " + Scp.printable(remote), new IOException(e.getMessage(), e));
         } catch (IOException e) {
             if (session.isOpen() || e instanceof ConnectionException) {
                 throw inWords(where, "fetch " + Scp.printable(remote), e);
