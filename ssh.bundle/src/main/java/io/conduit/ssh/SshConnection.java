@@ -260,7 +260,7 @@ final class SshConnection implements Connection, Transfers.Shell {
             return new Object[] {host, s.withEndpoint(port, user, keys, jumps)};
         } catch (IOException | RuntimeException ex) {
             throw new ConnectionException(key.host() + ": cannot read " + file + " (use_ssh_config): "
-                    + ex.getMessage(), ex);
+                    + words(ex), ex); // MINA's config reader's words, without its class or object names
         }
     }
 
