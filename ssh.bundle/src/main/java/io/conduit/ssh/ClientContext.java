@@ -27,6 +27,8 @@ final class ClientContext {
     private final AtomicBoolean warnedOff = new AtomicBoolean();
     private final AtomicBoolean warnedConfig = new AtomicBoolean();
     private final ConnectionSet open = new ConnectionSet();
+    /** Temporary files that connections lost mid-put may have left, removed at the next connection. */
+    final Leftovers leftovers = new Leftovers();
     /** Where {@code SSH_AUTH_SOCK} (and {@code identity_agent: $NAME}) are read: Conduit's environment. */
     volatile Function<String, String> environment = System::getenv;
 

@@ -72,6 +72,8 @@ final class SshConnection implements Connection, Transfers.Shell {
     private static final Duration STOP_WAIT = Duration.ofSeconds(5);
     /** How long a pty command gets after its Ctrl-C before the channel is closed (the terminal then hangs up). */
     private static final Duration PTY_STOP_WAIT = Duration.ofSeconds(1);
+    /** How long removing temporary files that a lost connection left may take on the host. */
+    private static final Duration LEFTOVER_WAIT = Duration.ofSeconds(10);
 
     /**
      * What the client-wide session listener and key verifier need to know about one hop.
@@ -95,6 +97,8 @@ final class SshConnection implements Connection, Transfers.Shell {
     private volatile Semaphore channels;
     private volatile String where;
     private volatile boolean closed;
+    /** What this connection was opened with, for a fresh connection that removes a lost put's temporary file. */
+    private volatile ConnectionParams params;
     private final Transfers transfers = new Transfers();
     private final Set<Running> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -163,6 +167,62 @@ final class SshConnection implements Connection, Transfers.Shell {
         if (closed) {
             throw new ConnectFailedException(where + ": connection closed while opening");
         }
+        this.params = params;
+        removeLeftovers();
+    }
+
+    /**
+     * Removes the temporary files that puts on an earlier connection to this host left when that connection was
+     * lost ({@link Leftovers}); those it cannot remove stay listed for the next connection.
+     */
+    private void removeLeftovers() {
+        List<String> paths = context.leftovers.of(where);
+        if (paths.isEmpty()) {
+            return;
+        }
+        StringBuilder rm = new StringBuilder("rm -f --");
+        for (String p : paths) {
+            rm.append(' ').append(io.conduit.api.connection.ShellCommand.quotePath(p));
+        }
+        try {
+            ExecResult r = exec(Command.shell(rm.toString()).withTimeout(LEFTOVER_WAIT));
+            if (r.exitCode() == 0) {
+                context.leftovers.removed(where, paths);
+                LOG.info("{}: removed {} temporary file(s) that a transfer left when its connection was lost: {}",
+                        where, paths.size(), paths);
+            } else {
+                LOG.warn("{}: could not remove the temporary file(s) {} that a lost transfer left (rm exited with {}:"
+                        + " {}); trying again at the next connection", where, paths, r.exitCode(),
+                        r.stderrText().strip());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: could not remove the temporary file(s) {} that a lost transfer left; trying again at the"
+                    + " next connection", where, paths);
+            LOG.debug("{}: removing leftovers failed", where, e);
+        }
+    }
+
+    /**
+     * A put lost this connection and may have left {@code tmp} on the host: removes it over a fresh connection
+     * (opened as this one was) when the host is still reachable, else remembers it for the next connection to
+     * this host by this plugin. Bounded by connect_timeout, auth_timeout and {@link #LEFTOVER_WAIT}.
+     */
+    @Override
+    public boolean removeLeftover(String tmp) {
+        context.leftovers.add(where, tmp);
+        ConnectionParams p = params;
+        if (p == null || closed) {
+            return false; // closed by Conduit (the plugin goes away): no new connection now
+        }
+        SshConnection fresh = new SshConnection(context, key, defaults);
+        try {
+            fresh.open(p); // removes what is listed for this host
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("{}: no fresh connection to remove {}", where, tmp, e);
+        } finally {
+            fresh.close();
+        }
+        return !context.leftovers.pending(where, tmp);
     }
 
     private Object[] applySshConfig(ConnectionParams params, SshSettings s) throws ConnectionException {
@@ -200,7 +260,7 @@ final class SshConnection implements Connection, Transfers.Shell {
             return new Object[] {host, s.withEndpoint(port, user, keys, jumps)};
         } catch (IOException | RuntimeException ex) {
             throw new ConnectionException(key.host() + ": cannot read " + file + " (use_ssh_config): "
-                    + ex.getMessage(), ex);
+                    + words(ex), ex); // MINA's config reader's words, without its class or object names
         }
     }
 
@@ -542,7 +602,11 @@ final class SshConnection implements Connection, Transfers.Shell {
                         + " (sshd on the host went away, or the network failed)" + (running != null ? "; "
                         + StopOutcome.UNCONFIRMED.description() : ""), e);
             }
-            throw e;
+            // MINA's words name its objects (ChannelExec[id=3, recipient=0]-ClientSessionImpl[...]): to the log
+            LOG.debug("{}: the channel of {} failed", where, command.brief(), e);
+            throw new ConnectionException(where + ": the SSH channel of " + command.brief() + " broke (the log"
+                    + " file has the details at DEBUG)" + (running != null ? "; "
+                    + StopOutcome.UNCONFIRMED.description() : ""), e);
         } finally {
             if (running != null) {
                 inFlight.remove(running);
@@ -664,8 +728,13 @@ final class SshConnection implements Connection, Transfers.Shell {
     }
 
     private IOException channelFailure(Throwable t) {
-        String m = t == null ? "refused" : t.getMessage();
-        return new ConnectionException(where + ": the server refused to open a channel (" + m + "); if many"
+        // the server's own reason (SSH_MSG_CHANNEL_OPEN_FAILURE) is words; other failures are MINA's: to the log
+        String m = t instanceof org.apache.sshd.common.channel.exception.SshChannelOpenException o
+                && o.getMessage() != null ? " (the server said \"" + words(o) + "\")" : "";
+        if (t != null && m.isEmpty()) {
+            LOG.debug("{}: channel open failed", where, t);
+        }
+        return new ConnectionException(where + ": the server refused to open a channel" + m + "; if many"
                 + " commands run at once, lower max_channels below the server's MaxSessions", t);
     }
 
@@ -749,7 +818,9 @@ final class SshConnection implements Connection, Transfers.Shell {
         if (e instanceof ConnectionException || cs.isOpen() && !closed) {
             return e;
         }
-        return new ConnectFailedException(where + ": connection lost during transfer: " + e.getMessage(), e);
+        LOG.debug("{}: connection lost during a transfer", where, e);
+        return new ConnectFailedException(where + ": the connection was lost during the transfer (sshd on the host"
+                + " went away, or the network failed)", e);
     }
 
     /**
@@ -924,14 +995,54 @@ final class SshConnection implements Connection, Transfers.Shell {
         if (m == null || m.isBlank()) {
             return "no reason given";
         }
-        m = m.replaceAll("\\b(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)\\b:?\\s*", "")
-                .replaceAll("\\s*-\\s*at line .*$", ""); // MINA quotes the server's bytes after "at line"
+        m = withoutObjects(m.replaceAll("\\b(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)\\b:?\\s*", "")
+                .replaceAll("\\s*\\(\\w*(?:Exception|Error)\\)", "") // "Failed (IOException) to execute"
+                .replaceAll("\\s*-\\s*at line .*$", "")); // MINA quotes the server's bytes after "at line"
         int odd = 0;
         while (odd < m.length() && m.charAt(odd) >= ' ' && m.charAt(odd) < 0x7f) {
             odd++;
         }
         return (odd < m.length() ? m.substring(0, odd) + "..." : m).strip();
     }
+
+    /**
+     * Cuts what MINA prints of its objects ({@code ChannelAsyncOutputStream[SftpChannelSubsystem[id=1,
+     * recipient=0]-ClientSessionImpl[user@/127.0.0.1:22][sftp]] cmd=SSH_MSG_CHANNEL_DATA}): a capitalized name
+     * followed by bracketed parts (nested), the parts joined to it by {@code -}, and a {@code cmd=} after them.
+     */
+    static String withoutObjects(String m) {
+        StringBuilder out = new StringBuilder();
+        java.util.regex.Matcher name = OBJECT.matcher(m);
+        int at = 0;
+        while (name.find(at)) {
+            int i = m.charAt(name.start()) == '[' ? name.start() : name.end() - 1; // at the first '['
+            while (i < m.length() && m.charAt(i) == '[') {
+                for (int depth = 0; i < m.length(); ) { // to the matching ']'
+                    char c = m.charAt(i++);
+                    depth += c == '[' ? 1 : c == ']' ? -1 : 0;
+                    if (depth == 0) {
+                        break;
+                    }
+                }
+                java.util.regex.Matcher joined = JOINED.matcher(m).region(i, m.length());
+                if (joined.lookingAt()) { // -ClientSessionImpl[ ... or ] cmd=SSH_MSG_CHANNEL_DATA]
+                    i = joined.end();
+                }
+            }
+            out.append(m, at, name.start());
+            at = i;
+        }
+        out.append(m.substring(Math.min(at, m.length())));
+        return out.toString().replaceAll("\\[\\s*\\]|\\(\\s*\\)", "").replaceAll("^[\\s:\\]-]+", "")
+                .replaceAll("\\s*:\\s*(?=[;)]|$)", "")
+                .replaceAll(" {2,}", " ").strip();
+    }
+
+    /** A capitalized name opening a bracket: how MINA's objects print. */
+    private static final java.util.regex.Pattern OBJECT = java.util.regex.Pattern.compile("\\[?\\b[A-Z]\\w*\\[");
+    /** What joins the parts of one printed object: {@code -Name[}, {@code [}, or a closing {@code  cmd=X]}. */
+    private static final java.util.regex.Pattern JOINED = java.util.regex.Pattern.compile(
+            "-[A-Z]\\w*(?=\\[)|(?=\\[)|\\]*\\s*cmd=\\w+\\]*|\\]+");
 
     static String human(Duration d) {
         if (d == null) {

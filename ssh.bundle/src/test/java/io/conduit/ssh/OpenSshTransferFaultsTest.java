@@ -1,8 +1,12 @@
 package io.conduit.ssh;
 
+import static io.conduit.api.testing.OperatorText.messageForPeople;
 import static io.conduit.ssh.TestSupport.keygen;
 import static io.conduit.ssh.TestSupport.params;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +14,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -22,8 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.conduit.api.connection.ConnectFailedException;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
+import io.conduit.api.connection.FileNames;
 import io.conduit.api.connection.FileProblem;
 import io.conduit.api.connection.TransferFailedException;
 import io.conduit.api.testing.SmallFileSystems;
@@ -48,6 +62,10 @@ class OpenSshTransferFaultsTest {
     private static Path locked;
     private static Path secret;
     private static Path local;
+    /** 4 MB: many SFTP writes in flight when the host refuses one. */
+    private static Path big;
+    /** 100 MB, sparse: a put that runs long enough to lose its connection under it. */
+    private static Path huge;
 
     @BeforeAll
     static void start() throws Exception {
@@ -68,6 +86,12 @@ class OpenSshTransferFaultsTest {
         secret = Files.writeString(base.resolve("secret"), "root only");
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
         local = Files.write(base.resolve("local.bin"), new byte[200_000]);
+        big = Files.write(base.resolve("big.bin"), new byte[4_000_000]);
+        huge = base.resolve("huge.bin");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(100_000_000);
+        }
+        Files.setPosixFilePermissions(huge, PosixFilePermissions.fromString("rw-r--r--"));
     }
 
     @AfterAll
@@ -106,6 +130,11 @@ class OpenSshTransferFaultsTest {
         SshPlugin plugin = TestSupport.plugin(knownHosts);
         try (Connection c = open(plugin, "root", method)) {
             fails(FileProblem.NO_SPACE, full, () -> c.put(local, full + "/new", 0644));
+            for (int i = 0; i < 5; i++) { // MINA's SFTP writes in flight once hid the cause (WritePendingException)
+                fails(FileProblem.NO_SPACE, full, () -> c.put(big, full + "/new", 0644));
+            }
+            // OpenSSH's sftp-server answers "no such file" for ENOTDIR too: the probe tells them apart
+            fails(FileProblem.NOT_A_DIRECTORY, writable, () -> c.put(local, writable + "/kept/new", 0644));
             fails(FileProblem.READ_ONLY, readOnly, () -> c.put(local, readOnly + "/new", 0644));
             fails(FileProblem.IS_A_DIRECTORY, writable, () -> c.put(local, writable + "/a dir", 0644));
             fails(FileProblem.MISSING_DIRECTORY, writable, () -> c.put(local, writable + "/no dir/new", 0644));
@@ -125,6 +154,127 @@ class OpenSshTransferFaultsTest {
             fails(FileProblem.PERMISSION, locked, () -> c.put(local, locked + "/new", 0644));
             fails(FileProblem.PERMISSION, here, () -> c.fetch(secret.toString(), here.resolve("secret")));
             assertEquals(Set.of(), list(here), "no local file, no temporary one");
+        } finally {
+            plugin.deactivate();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sftp", "scp", "pipe"})
+    void aFetchThatCannotWriteItsCopyHereNamesTheCauseHereAndLeavesNothing(String method) throws Exception {
+        SshPlugin plugin = TestSupport.plugin(knownHosts);
+        try (Connection c = open(plugin, "root", method)) {
+            for (Path into : List.of(full.resolve("copy"), readOnly.resolve("copy"))) {
+                FileProblem cause = into.startsWith(full) ? FileProblem.NO_SPACE : FileProblem.READ_ONLY;
+                fails(cause, into.getParent(), () -> c.fetch(local.toString(), into));
+                TransferFailedException e = assertThrows(TransferFailedException.class,
+                        () -> c.fetch(local.toString(), into));
+                assertEquals("fetch " + local + " into " + into + ": " + cause.reason() + " here ("
+                        + cause.advice(FileProblem.Side.HERE_WRITE) + "); nothing was left behind", e.getMessage());
+            }
+        } finally {
+            plugin.deactivate();
+        }
+    }
+
+    /**
+     * Starts a put of {@link #huge} into {@code dir}, waits until its temporary file on the host holds bytes, then
+     * runs {@code kill}, and returns how the put failed.
+     */
+    private static ConnectFailedException putLosingItsConnection(Connection c, Path dir, Runnable kill)
+            throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> put = pool.submit(() -> {
+                c.put(huge, dir + "/huge.bin", 0644);
+                return null;
+            });
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!started(dir)) { // nothing on the host signals the first bytes: poll, with a deadline
+                assertTrue(System.nanoTime() < deadline, "the put's temporary file did not appear in " + dir);
+                try {
+                    put.get(5, TimeUnit.MILLISECONDS);
+                    fail("the put ended before its connection was lost");
+                } catch (TimeoutException e) {
+                    // still running
+                }
+            }
+            kill.run();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> put.get(60, TimeUnit.SECONDS));
+            return assertInstanceOf(ConnectFailedException.class, e.getCause(), String.valueOf(e.getCause()));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static boolean started(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.anyMatch(p -> p.getFileName().toString().startsWith(FileNames.TEMPORARY_PREFIX)
+                    && p.toFile().length() > 0);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sftp", "scp", "pipe"})
+    void aPutWhoseConnectionDiesLeavesNoTemporaryFileWhileTheHostIsReachable(String method) throws Exception {
+        SshPlugin plugin = TestSupport.plugin(knownHosts);
+        Path dir = Files.createDirectories(base.resolve("lost-" + method));
+        try (Connection c = open(plugin, "root", method)) {
+            ConnectFailedException e = putLosingItsConnection(c, dir, sshd::killSessions);
+            assertTrue(messageForPeople(e).matches(".*: put " + dir + "/huge.bin: the connection was lost during the"
+                    + " transfer \\(sshd on the host went away, or the network failed\\); the temporary file "
+                    + dir + "/\\.conduit-\\S+ was removed"), e.getMessage());
+            assertEquals(Set.of(), list(dir), e.getMessage());
+        } finally {
+            plugin.deactivate();
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aTemporaryFileLeftWhileTheHostWasDownIsRemovedAtTheNextConnection() throws Exception {
+        SshPlugin plugin = TestSupport.plugin(knownHosts);
+        Path dir = Files.createDirectories(base.resolve("down"));
+        try (Connection c = open(plugin, "root", "sftp")) {
+            ConnectFailedException e = putLosingItsConnection(c, dir, () -> {
+                try {
+                    sshd.stopAll();
+                } catch (IOException x) {
+                    throw new java.io.UncheckedIOException(x);
+                }
+            });
+            Set<String> left = list(dir);
+            assertEquals(1, left.size(), e.getMessage());
+            String tmp = dir + "/" + left.iterator().next();
+            assertEquals(e.getMessage().replaceFirst(".*: put ", "put "), "put " + dir + "/huge.bin: the connection was"
+                    + " lost during the transfer (sshd on the host went away, or the network failed); the temporary"
+                    + " file " + tmp + " may be left on the host; it is removed at the next connection to the host");
+            sshd.restart();
+            try (Connection next = open(plugin, "root", "sftp")) {
+                assertEquals(Set.of(), list(dir), "removed when the plugin connected again");
+            }
+        } finally {
+            plugin.deactivate();
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void noSftpSubsystemIsSaidInWordsWithoutTheLibrarysObjects() throws Exception {
+        SshPlugin plugin = TestSupport.plugin(knownHosts);
+        try (OpenSshd bare = OpenSshd.start(base.resolve("sshd-bare"), base.resolve("authorized_keys"),
+                "Subsystem sftp /nonexistent/sftp-server")) {
+            Path kh = Files.writeString(base.resolve("known_hosts-bare"), bare.knownHosts("ed25519"));
+            SshPlugin p = TestSupport.plugin(kh);
+            try (Connection c = p.create(new ConnectionKey("bare", "ssh"))) {
+                c.open(params(bare.port, "root", null, "private_key_file", key.toString(), "transfer_method",
+                        "sftp"));
+                IOException e = assertThrows(IOException.class, () -> c.put(local, writable + "/bare", 0644));
+                assertTrue(messageForPeople(e).endsWith(": the server has no SFTP subsystem (it closed the SFTP channel"
+                        + " at its start); enable it in sshd_config (Subsystem sftp ...) or set transfer_method: scp"
+                        + " or pipe"), e.getMessage());
+                assertFalse(e.getMessage().matches(".*(Impl|Subsystem)\\[.*"), e.getMessage());
+            } finally {
+                p.deactivate();
+            }
         } finally {
             plugin.deactivate();
         }

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 final class OpenSshd implements AutoCloseable {
     final Path dir;
     final int port;
-    private final Process process;
+    private Process process;
 
     private OpenSshd(Path dir, int port, Process process) {
         this.dir = dir;
@@ -89,25 +89,8 @@ final class OpenSshd implements AutoCloseable {
         Process p = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", file.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
         OpenSshd sshd = new OpenSshd(dir, port, p);
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) { // nothing signals "listening": poll the port with a deadline
-            if (!p.isAlive()) {
-                throw new IOException("sshd exited at start: " + Files.readString(dir.resolve("sshd.log")));
-            }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                s.setSoTimeout(2000);
-                InputStream in = s.getInputStream();
-                byte[] banner = in.readNBytes(4);
-                if (new String(banner, StandardCharsets.US_ASCII).equals("SSH-")) {
-                    return sshd;
-                }
-            } catch (IOException e) {
-                p.waitFor(50, TimeUnit.MILLISECONDS);
-            }
-        }
-        sshd.close();
-        throw new IOException("sshd did not listen on 127.0.0.1:" + port + " within 20s");
+        awaitListening(sshd);
+        return sshd;
     }
 
     /** known_hosts lines ({@code [127.0.0.1]:port type key}) for the given host key types. */
@@ -128,6 +111,50 @@ final class OpenSshd implements AutoCloseable {
         process.toHandle().descendants()
                 .filter(h -> h.info().command().map(c -> c.endsWith("sshd") || c.contains("sshd-session")).orElse(false))
                 .forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /**
+     * Stops sshd as a host going down does: the listener first (new connections are refused), then every
+     * per-connection sshd (SIGKILL), so that the connections drop under their commands and transfers.
+     */
+    void stopAll() throws IOException {
+        java.util.List<ProcessHandle> sessions = process.toHandle().descendants().toList();
+        close();
+        sessions.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** Starts sshd again after {@link #stopAll}, on the same port with the same config and keys. */
+    void restart() throws IOException, InterruptedException {
+        Path file = dir.resolve("sshd_config");
+        process = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", file.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("sshd.log")
+                        .toFile())).start();
+        awaitListening(this);
+    }
+
+    private static void awaitListening(OpenSshd sshd) throws IOException, InterruptedException {
+        Process p = sshd.process;
+        int port = sshd.port;
+        Path dir = sshd.dir;
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) { // nothing signals "listening": poll the port with a deadline
+            if (!p.isAlive()) {
+                throw new IOException("sshd exited at start: " + Files.readString(dir.resolve("sshd.log")));
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                s.setSoTimeout(2000);
+                InputStream in = s.getInputStream();
+                byte[] banner = in.readNBytes(4);
+                if (new String(banner, StandardCharsets.US_ASCII).equals("SSH-")) {
+                    return;
+                }
+            } catch (IOException e) {
+                p.waitFor(50, TimeUnit.MILLISECONDS);
+            }
+        }
+        sshd.close();
+        throw new IOException("sshd did not listen on 127.0.0.1:" + port + " within 20s");
     }
 
     @Override

@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.Set;
 
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.io.WritePendingException;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.apache.sshd.sftp.client.extensions.openssh.OpenSSHPosixRenameExtension;
 import org.apache.sshd.sftp.common.SftpConstants;
@@ -29,6 +30,7 @@ import org.slf4j.LoggerFactory;
 
 import io.conduit.api.connection.Command;
 import io.conduit.api.connection.Connection;
+import io.conduit.api.connection.ConnectFailedException;
 import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.FileNames;
@@ -70,6 +72,17 @@ public final class Transfers {
          * @throws IOException the command could not run
          */
         ExecResult run(Command command) throws IOException;
+
+        /**
+         * The connection was lost during a put that may have left {@code tmp} on the host (its sftp-server or scp
+         * died with the session, before anything there removed it): removes it over a fresh connection when the
+         * host is still reachable, else remembers it for the next connection to the host. Bounded by the host's
+         * connect and auth timeouts.
+         *
+         * @param tmp the temporary file's path on the host
+         * @return {@code true} when it is gone now, {@code false} when it may be left until the next connection
+         */
+        boolean removeLeftover(String tmp);
     }
 
     /** With {@code auto}: the method SFTP fell back to on this connection ({@code null}: none). */
@@ -129,13 +142,47 @@ public final class Transfers {
         remote = FileNames.intoDirectory(remote, local.getFileName().toString());
         String tmp = FileNames.temporarySibling(remote);
         SftpClient sftp = chosen(s) == TransferMethod.SFTP ? sftp(session, s, where) : null;
-        if (sftp != null) {
-            sftpPut(session, sftp, shell, s, where, local, remote, tmp, perms);
-        } else if (chosen(s) == TransferMethod.PIPE) {
-            pipePut(session, shell, s, where, local, remote, tmp, perms);
-        } else {
-            scpPut(session, shell, s, where, local, remote, tmp, perms);
+        try {
+            if (sftp != null) {
+                sftpPut(session, sftp, shell, s, where, local, remote, tmp, perms);
+            } else if (chosen(s) == TransferMethod.PIPE) {
+                pipePut(session, shell, s, where, local, remote, tmp, perms);
+            } else {
+                scpPut(session, shell, s, where, local, remote, tmp, perms);
+            }
+        } catch (IOException e) {
+            if (session.isOpen() || e instanceof TransferFailedException || e instanceof NoSuchFileException) {
+                throw inWords(where, "put " + Scp.printable(remote), e);
+            }
+            // the session died: the host's end of the transfer died with it, and nothing there removed the file
+            LOG.debug("{}: connection lost during the put to {}", where, remote, e);
+            boolean removed = shell.removeLeftover(tmp);
+            throw new ConnectFailedException(where + ": put " + Scp.printable(remote) + ": the connection was lost"
+                    + " during the transfer (sshd on the host went away, or the network failed); the temporary file "
+                    + Scp.printable(tmp) + (removed ? " was removed" : " may be left on the host; it is removed at"
+                            + " the next connection to the host"), e);
         }
+    }
+
+    /**
+     * A failure of a transfer on a session that is still open, for the operator: ours and the JDK's as they are,
+     * a library's (MINA's messages name its objects: {@code ClientSessionImpl[...]}) in words, its details in the
+     * log at DEBUG.
+     */
+    private static IOException inWords(String where, String what, IOException e) {
+        if (e instanceof ConnectionException || e instanceof java.nio.file.FileSystemException) {
+            return e;
+        }
+        LOG.debug("{}: {} failed", where, what, e);
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.sshd.common.channel.exception.SshChannelOpenException) {
+                return new ConnectionException(where + ": " + what + " failed: the server refused to open a channel"
+                        + " for it; if many commands and transfers run at once, lower max_channels below the server's"
+                        + " MaxSessions", e);
+            }
+        }
+        return new ConnectionException(where + ": " + what + " failed: the SSH channel of the transfer broke"
+                + " (the log file has the details at DEBUG); try again, and check sshd's log on the host", e);
     }
 
     private void sftpPut(ClientSession session, SftpClient sftp, Shell shell, SshSettings s, String where,
@@ -153,6 +200,15 @@ public final class Transfers {
                 in.transferTo(out);
             } catch (SftpException e) {
                 throw sftpFailure(shell, where, "put", remote, size, e);
+            } catch (WritePendingException e) {
+                // MINA 2.15 SftpOutputStreamAsync.close: after the host refused a write, closing the handle finds
+                // a write still pending and throws this over the refusal's SftpException; a write failure all the
+                // same, and the probe finds its cause
+                LOG.debug("{}: put {}: the SFTP write failed and MINA could not close the handle", where, remote, e);
+                throw problem(shell, "put", remote, size, null, new ConnectionException(where + ": put "
+                        + Scp.printable(remote) + " failed: the host's SFTP server refused a write without a"
+                        + " reason, and no cause was found on the host",
+                        e));
             }
             try {
                 client.setStat(tmp, new SftpClient.Attributes().perms(perms));
@@ -188,6 +244,87 @@ public final class Transfers {
      */
     public void fetch(ClientSession session, Shell shell, SshSettings s, String where, String remote, Path local)
             throws IOException {
+        try {
+            fetchInto(session, shell, s, where, remote, local);
+        } catch (LocalWriteFailed e) {
+            throw here(remote, local, e.getCause());
+        } catch (WritePendingException e) {
+            // MINA's SFTP stream closing its handle while a request is still being written: the channel's trouble
+            throw inWords(where, "fetch " + Scp.printable(remote), new IOException(e.getMessage(), e));
+        } catch (IOException e) {
+            if (session.isOpen() || e instanceof ConnectionException) {
+                throw inWords(where, "fetch " + Scp.printable(remote), e);
+            }
+            LOG.debug("{}: connection lost during the fetch of {}", where, remote, e);
+            throw new ConnectFailedException(where + ": fetch " + Scp.printable(remote) + ": the connection was lost"
+                    + " during the transfer (sshd on the host went away, or the network failed); nothing was left"
+                    + " behind", e);
+        }
+    }
+
+    /**
+     * A fetch could not write its copy here: in the words every plugin uses when the cause is one of
+     * {@link FileProblem}'s ({@link TransferFailedException#here}), else the system's words as they are.
+     */
+    private static IOException here(String remote, Path local, IOException e) {
+        FileProblem p = FileProblem.fromLocalFailure(e);
+        return p == null ? e : TransferFailedException.here(remote, local, p, e);
+    }
+
+    /** A local write of a fetch failed: told apart from the host's failures, which reach the same streams. */
+    private static final class LocalWriteFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        LocalWriteFailed(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+
+        @Override
+        public synchronized IOException getCause() {
+            return (IOException) super.getCause();
+        }
+    }
+
+    /** The fetch's local copy, its failures marked as {@link LocalWriteFailed}. */
+    private static OutputStream localCopy(Path tmp) throws LocalWriteFailed {
+        OutputStream file;
+        try {
+            file = Files.newOutputStream(tmp);
+        } catch (IOException e) {
+            throw new LocalWriteFailed(e);
+        }
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                try {
+                    file.write(b);
+                } catch (IOException e) {
+                    throw new LocalWriteFailed(e);
+                }
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                try {
+                    file.write(b, off, len);
+                } catch (IOException e) {
+                    throw new LocalWriteFailed(e);
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                try {
+                    file.close();
+                } catch (IOException e) {
+                    throw new LocalWriteFailed(e);
+                }
+            }
+        };
+    }
+
+    private void fetchInto(ClientSession session, Shell shell, SshSettings s, String where, String remote,
+            Path local) throws IOException {
         SftpClient sftp = chosen(s) == TransferMethod.SFTP ? sftp(session, s, where) : null;
         if (chosen(s) == TransferMethod.SCP) {
             Scp.checkFetchable(where, remote); // before anything is sent or created
@@ -196,7 +333,12 @@ public final class Transfers {
         try {
             Files.createDirectories(local.toAbsolutePath().getParent());
             tmp = FileNames.createTemporarySibling(local);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            if (sftp != null) {
+                sftp.close();
+            }
+            throw new LocalWriteFailed(e);
+        } catch (RuntimeException e) {
             if (sftp != null) {
                 sftp.close();
             }
@@ -220,7 +362,7 @@ public final class Transfers {
                     }
                     perms = attrs.getPermissions() & 07777;
                     try (InputStream in = client.read(remote, BUFFER);
-                            OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
+                            OutputStream out = new DigestOutputStream(localCopy(tmp), sha)) {
                         in.transferTo(out);
                     } catch (SftpException e) {
                         throw sftpFailure(shell, where, "fetch", remote, 0, e);
@@ -228,7 +370,7 @@ public final class Transfers {
                 }
             } else if (chosen(s) == TransferMethod.PIPE) {
                 Pipe.Fetched got;
-                try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
+                try (OutputStream out = new DigestOutputStream(localCopy(tmp), sha)) {
                     got = Pipe.download(session, where, remote, out, verifying(s), new Pipe.Failures() {
                         @Override
                         public IOException missing() {
@@ -256,7 +398,7 @@ public final class Transfers {
                     throw noSha256sum(where, remote, s);
                 }
             } else {
-                try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
+                try (OutputStream out = new DigestOutputStream(localCopy(tmp), sha)) {
                     perms = Scp.download(session, where, remote, out);
                 } catch (ProtocolException e) {
                     throw loginNoiseOr(session, where, e);
@@ -273,9 +415,13 @@ public final class Transfers {
                 setLocalMode(tmp, perms);
             }
             try {
-                Files.move(tmp, local, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, local, StandardCopyOption.REPLACE_EXISTING);
+                try {
+                    Files.move(tmp, local, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, local, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (IOException e) {
+                throw new LocalWriteFailed(e);
             }
             done = true;
             LOG.debug("{}: fetched {} -> {}", where, remote, local);
@@ -296,7 +442,9 @@ public final class Transfers {
             return GuardedSftpClient.open(session);
         } catch (IOException e) {
             if (!session.isOpen()) {
-                throw e;
+                LOG.debug("{}: connection lost while SFTP started", where, e);
+                throw new ConnectFailedException(where + ": the connection was lost while SFTP started (sshd on the"
+                        + " host went away, or the network failed); nothing was sent", e);
             }
             // the subsystem started but its first packet was not SFTP: the login shell printed first
             String noise = LoginNoise.read(session);
@@ -309,11 +457,14 @@ public final class Transfers {
                         LoginNoise.explain(where, noise));
                 return null;
             }
+            LOG.debug("{}: SFTP did not start", where, e);
             if (s.transferMethod() == TransferMethod.SFTP) {
-                throw new ProtocolException(where + ": the server has no SFTP subsystem (" + e.getMessage()
-                        + "); enable it in sshd_config (Subsystem sftp ...) or set transfer_method: scp or pipe", e);
+                throw new ProtocolException(where + ": the server has no SFTP subsystem (it closed the SFTP channel"
+                        + " at its start); enable it in sshd_config (Subsystem sftp ...) or set transfer_method: scp"
+                        + " or pipe", e);
             }
-            fallBack(where, TransferMethod.SCP, "the server has no SFTP subsystem", e.getMessage());
+            fallBack(where, TransferMethod.SCP, "the server has no SFTP subsystem", "it closed the SFTP channel at its"
+                    + " start");
             return null;
         }
     }
@@ -558,12 +709,13 @@ public final class Transfers {
             case SftpConstants.SSH_FX_FILE_IS_A_DIRECTORY -> FileProblem.IS_A_DIRECTORY;
             case SftpConstants.SSH_FX_WRITE_PROTECT -> FileProblem.READ_ONLY;
             case SftpConstants.SSH_FX_NOT_A_DIRECTORY -> FileProblem.NOT_A_DIRECTORY;
-            case SftpConstants.SSH_FX_NO_SUCH_FILE, SftpConstants.SSH_FX_NO_SUCH_PATH ->
-                    operation.equals("put") ? FileProblem.MISSING_DIRECTORY : null;
+            // for a put: a missing directory, or a part of the path that is a file (OpenSSH answers ENOTDIR so
+            // too); the probe tells them apart
             default -> null;
         };
-        if (p == null && operation.equals("fetch") && (e.getStatus() == SftpConstants.SSH_FX_NO_SUCH_FILE
-                || e.getStatus() == SftpConstants.SSH_FX_NO_SUCH_PATH)) {
+        boolean noSuchFile = e.getStatus() == SftpConstants.SSH_FX_NO_SUCH_FILE
+                || e.getStatus() == SftpConstants.SSH_FX_NO_SUCH_PATH;
+        if (p == null && operation.equals("fetch") && noSuchFile) {
             return notFound(where, "fetch " + Scp.printable(path), path, e);
         }
         boolean cleared = false;
@@ -571,6 +723,9 @@ public final class Transfers {
             Probed probed = probed(shell, path, size);
             p = probed.problem();
             cleared = probed.cleared();
+            if (p == null && noSuchFile) {
+                p = FileProblem.MISSING_DIRECTORY; // the probe did not run: what the status says
+            }
         }
         if (p != null) {
             return new TransferFailedException(operation, path, p, e);
@@ -581,8 +736,8 @@ public final class Transfers {
                     + " answered only \"Failure\", and the directory exists, is writable, is not read-only and has"
                     + " room; a disk quota (which only the host's quota tools show) or an I/O error remain", e);
         }
-        return new ConnectionException(where + ": " + operation + " " + Scp.printable(path) + " failed: "
-                + e.getMessage(), e);
+        return new ConnectionException(where + ": " + operation + " " + Scp.printable(path) + " failed: the host's"
+                + " SFTP server answered \"" + Scp.printable(String.valueOf(e.getMessage())) + "\"", e);
     }
 
     private static int localMode(Path local) {
