@@ -939,8 +939,12 @@ final class DockerConnection implements Connection {
      * {@link ExecTransfer}). A failure removes the temporary file (the daemon may have written part of it) and
      * throws {@link TransferFailedException} when its cause is known: from the daemon's or the command's
      * {@code errno} text ({@link FileProblem#fromErrorText}), the daemon's own "marked read-only" refusal, or else
-     * a {@link FileProblemProbe} run as root in the container.
+     * a {@link FileProblemProbe} run as root in the container. A relative {@code remotePath} is read against the
+     * container's working directory ({@link #absolute}).
      *
+     * @throws CommandStoppedException the calling thread was interrupted (its flag is set again): the upload or
+     *         the rename was stopped and the temporary file removed ({@code CONFIRMED}), or its message says where
+     *         it was left ({@code UNCONFIRMED})
      * @throws ConnectFailedException the container is paused ({@code docker unpause}), stopped or gone
      * @throws TransferFailedException the cause is known; nothing was left behind
      * @throws ConnectionException another failure; its message says whether the temporary file could be removed
@@ -1476,7 +1480,8 @@ final class DockerConnection implements Connection {
     /**
      * Fetches through the archive API, following symbolic links (up to 8), or through an exec for a path the
      * archive API cannot see ({@link ArchiveView}, {@link ExecTransfer}; also when a link leads there). The bytes
-     * go to a temporary file next to {@code local}, which is removed on any failure.
+     * go to a temporary file next to {@code local}, which is removed on any failure. A relative {@code remotePath}
+     * is read against the container's working directory ({@link #absolute}).
      *
      * @throws RemoteFileNotFoundException the file does not exist in the container
      * @throws TransferFailedException a known cause in the container (a part of the path is not a directory, a
@@ -1728,9 +1733,10 @@ final class DockerConnection implements Connection {
      * The rule for a relative remote path in a container: it is read against the container's working directory
      * ({@code Config.WorkingDir}, the image's {@code WORKDIR} or {@code docker run -w}; {@code /} when empty), the
      * directory a command of this plugin starts in. So {@code put f rel.txt}, {@code fetch rel.txt} and the file
-     * operations ({@link #stat}, {@link #list}, ..., whose scripts run in that directory) all mean the same file,
-     * as {@code docker cp c:rel.txt .} does. ssh and rest read a relative path against the login user's home,
-     * which is where their commands start.
+     * operations ({@link #stat}, {@link #list}, ..., whose scripts run in that directory) and a command such as
+     * {@code cat rel.txt} all mean the same file. ssh and rest read a relative path against the login user's home,
+     * which is where their commands start: the rule is the same, "where a command starts". (The docker CLI's
+     * {@code docker cp c:rel.txt .} reads it against {@code /} instead; it runs no commands.)
      *
      * @param what {@code put} or {@code fetch}, for the message
      * @param remotePath the path as given: absolute, or relative to the working directory
