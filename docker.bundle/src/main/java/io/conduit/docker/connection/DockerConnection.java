@@ -94,6 +94,8 @@ final class DockerConnection implements Connection {
     private volatile String containerId;
     private volatile String user;
     private volatile String containerUser;
+    /** The container's working directory (Config.WorkingDir, {@code /} when empty): relative paths start there. */
+    private volatile String workingDir = "/";
     private volatile Duration killGrace;
     private final AtomicReference<int[]> owner = new AtomicReference<>();
     /** How put renames: null unknown, "" no mv, "-f" plain, "-fT" never into a directory. */
@@ -154,6 +156,8 @@ final class DockerConnection implements Connection {
             container = info.getName().startsWith("/") ? info.getName().substring(1) : info.getName();
         }
         containerUser = info.getConfig() == null ? null : info.getConfig().getUser();
+        String wd = info.getConfig() == null ? null : info.getConfig().getWorkingDir();
+        workingDir = wd == null || wd.isBlank() ? "/" : wd.trim();
         view = ArchiveView.of(info);
         client = c;
         if (trace.on(Trace.DETAIL)) {
@@ -935,8 +939,12 @@ final class DockerConnection implements Connection {
      * {@link ExecTransfer}). A failure removes the temporary file (the daemon may have written part of it) and
      * throws {@link TransferFailedException} when its cause is known: from the daemon's or the command's
      * {@code errno} text ({@link FileProblem#fromErrorText}), the daemon's own "marked read-only" refusal, or else
-     * a {@link FileProblemProbe} run as root in the container.
+     * a {@link FileProblemProbe} run as root in the container. A relative {@code remotePath} is read against the
+     * container's working directory ({@link #absolute}).
      *
+     * @throws CommandStoppedException the calling thread was interrupted (its flag is set again): the upload or
+     *         the rename was stopped and the temporary file removed ({@code CONFIRMED}), or its message says where
+     *         it was left ({@code UNCONFIRMED})
      * @throws ConnectFailedException the container is paused ({@code docker unpause}), stopped or gone
      * @throws TransferFailedException the cause is known; nothing was left behind
      * @throws ConnectionException another failure; its message says whether the temporary file could be removed
@@ -944,8 +952,7 @@ final class DockerConnection implements Connection {
     @Override
     public void put(Path local, String remotePath, int mode, Trace trace) throws IOException {
         DockerClients.Client c = ready();
-        checkAbsolute(remotePath);
-        remotePath = FileNames.intoDirectory(remotePath, local.getFileName().toString());
+        remotePath = FileNames.intoDirectory(absolute("put", remotePath), local.getFileName().toString());
         int slash = remotePath.lastIndexOf('/');
         String directory = slash == 0 ? "/" : remotePath.substring(0, slash);
         String name = remotePath.substring(slash + 1);
@@ -985,9 +992,15 @@ final class DockerConnection implements Connection {
                 throw containerProblem(c, e);
             }
             if (!(e instanceof DockerException)) {
+                if (interruptedBy(e)) {
+                    // Ctrl-C or the run's deadline cut the upload (the JDK closes an interrupted socket, which
+                    // docker-java reports as a failed connection): the daemon is fine, so clean up and say so
+                    throw interrupted("put " + remotePath, atomic ? c : null, temp, remotePath);
+                }
                 // the upload broke (the daemon went away, the local file could not be read): the daemon may have
                 // written part of the temporary file
-                throw withLeftover(DockerClients.describe(e, c.endpoint()), atomic ? removeTemporary(c, temp) : "");
+                ConnectionException failed = DockerClients.describe(e, c.endpoint());
+                throw withLeftover(failed, atomic ? removeTemporary(c, temp, failed.getMessage()) : "");
             }
             throw putFailed(c, remotePath, size, atomic ? temp : null, daemonWords(e.getMessage()), e);
         }
@@ -998,9 +1011,23 @@ final class DockerConnection implements Connection {
         try {
             moved = exec(Command.argv(List.of("mv", flags, "--", temp, remotePath)).withBecome(
                     io.conduit.api.connection.Become.sudo("0", null)).withTimeout(Duration.ofSeconds(60)));
+        } catch (CommandStoppedException e) {
+            if (!Thread.currentThread().isInterrupted()) {
+                throw withLeftover(e, removeTemporary(c, temp, e.getMessage())); // close() during the rename
+            }
+            // interrupted during the rename: the mv may have finished before it was stopped, and then the put is
+            // complete (the interrupt flag stays set for the caller); else the temporary file is removed
+            String[] found = new String[1];
+            String left = removeTemporary(c, temp, null, found);
+            if (found[0] == NOT_THERE) {
+                return;
+            }
+            throw new CommandStoppedException("put " + remotePath + " in container \"" + container + "\": interrupted"
+                    + (left.isEmpty() ? "; nothing was left behind" : left),
+                    left.isEmpty() ? StopOutcome.CONFIRMED : StopOutcome.UNCONFIRMED, null);
         } catch (ConnectionException e) {
             // paused, stopped or lost between the upload and the rename
-            throw withLeftover(e, removeTemporary(c, temp));
+            throw withLeftover(e, removeTemporary(c, temp, e.getMessage()));
         }
         if (moved.exitCode() != 0) {
             throw putFailed(c, remotePath, size, temp, moved.stderrText().trim(), null);
@@ -1016,7 +1043,7 @@ final class DockerConnection implements Connection {
     private ConnectionException putFailed(DockerClients.Client c, String remotePath, long size, String temp,
             String said, Exception e) {
         String left = temp == null ? "; " + remotePath + " may be left partly written (the container has no mv to"
-                + " write it atomically)" : removeTemporary(c, temp);
+                + " write it atomically)" : removeTemporary(c, temp, said);
         FileProblem problem = FileProblem.fromErrorText(said);
         if (problem == null && said.toLowerCase(java.util.Locale.ROOT).contains("marked read-only")) {
             // the daemon's own refusal ("mounted volume is marked read-only", "container rootfs is marked
@@ -1034,33 +1061,131 @@ final class DockerConnection implements Connection {
                 + (left.isEmpty() ? "; nothing was left behind" : left), e);
     }
 
+    /** How long the removal of a failed put's temporary file may take at most. */
+    private static final Duration CLEANUP_WAIT = Duration.ofSeconds(10);
+
     /**
-     * Removes a temporary file of a failed put, as root, with an exec that also works after {@link #close}.
+     * Whether a failure of a docker-java call came from the calling thread's interrupt: the flag is set, or the
+     * cause is an interrupt (the JDK closes a socket channel whose thread is interrupted,
+     * {@link java.nio.channels.ClosedByInterruptException}, which has no message).
+     */
+    private static boolean interruptedBy(Throwable e) {
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException
+                    || t instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The failure of a transfer that the calling thread's interrupt (Ctrl-C, the run's deadline) cut, worded as
+     * the other plugins word an interrupted call ({@code ...: interrupted; ...}): its temporary file is removed
+     * first ({@link #removeTemporary}, which clears the interrupt for its exec and restores it).
      *
+     * @param what {@code put PATH}
+     * @param c the client, or {@code null} when nothing can have been left (written in place)
+     * @param temp the temporary file in the container
+     * @param remotePath the target, for the message of a put written in place
+     * @return a {@link CommandStoppedException}: {@code CONFIRMED} when nothing was left behind
+     */
+    private CommandStoppedException interrupted(String what, DockerClients.Client c, String temp, String remotePath) {
+        Thread.currentThread().interrupt(); // the caller learns of the interrupt; the flag may have been cleared
+        String left = c == null ? "; " + remotePath + " may be left partly written (the container has no mv to write"
+                + " it atomically)" : removeTemporary(c, temp, null);
+        return new CommandStoppedException(what + " in container \"" + container + "\": interrupted"
+                + (left.isEmpty() ? "; nothing was left behind" : left),
+                left.isEmpty() ? StopOutcome.CONFIRMED : StopOutcome.UNCONFIRMED, null);
+    }
+
+    /**
+     * Removes a temporary file of a failed put, as root, with an exec that also works after {@link #close}, within
+     * {@link #CLEANUP_WAIT}. The calling thread's interrupt flag is cleared while it runs (an interrupted put must
+     * still clean up: the daemon is fine) and set again afterwards; a second interrupt meanwhile is kept too.
+     *
+     * @param cause the failure's own message, or {@code null}: a removal that failed for the same reason says so
+     *        instead of repeating it
      * @return {@code ""} when it is gone, else the words that say where it was left and why
      */
-    private String removeTemporary(DockerClients.Client c, String temp) {
+    private String removeTemporary(DockerClients.Client c, String temp, String cause) {
+        return removeTemporary(c, temp, cause, new String[1]);
+    }
+
+    /** What {@link #removeTemporaryNow} says when there was no temporary file (a rename had finished). */
+    private static final String NOT_THERE = new String("not there");
+
+    /**
+     * {@link #removeTemporary(DockerClients.Client, String, String)}, telling in {@code found[0]} whether the
+     * file was there: {@link #NOT_THERE} when it was not.
+     */
+    private String removeTemporary(DockerClients.Client c, String temp, String cause, String[] found) {
+        boolean interrupted = Thread.interrupted();
+        String why;
+        try {
+            CompletableFuture<String> removal;
+            try {
+                removal = CompletableFuture.supplyAsync(() -> removeTemporaryNow(c, temp), plugin.io());
+            } catch (RejectedExecutionException e) {
+                removal = CompletableFuture.completedFuture(removeTemporaryNow(c, temp)); // the plugin stops
+            }
+            long until = System.nanoTime() + CLEANUP_WAIT.toNanos();
+            while (true) {
+                try {
+                    why = removal.get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    found[0] = why;
+                    if (why == NOT_THERE) {
+                        why = null;
+                    }
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // a second Ctrl-C: finish the bounded cleanup first
+                } catch (java.util.concurrent.TimeoutException e) {
+                    why = "its removal did not finish within " + seconds(CLEANUP_WAIT);
+                    break;
+                } catch (ExecutionException e) {
+                    why = DockerClients.words(e.getCause());
+                    break;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (why == null) {
+            return "";
+        }
+        LOG.debug("{}: temporary file {} in {} not removed: {}", key.host(), temp, container, why);
+        return "; the temporary file " + temp + " may be left behind (" + (cause != null && cause.contains(why)
+                ? "for the same reason" : why) + "): remove it with docker exec " + container + " rm -f "
+                + io.conduit.api.connection.ShellCommand.quotePath(temp);
+    }
+
+    /** @return {@code null} when the temporary file was removed, {@link #NOT_THERE} when there was none, else why not */
+    private String removeTemporaryNow(DockerClients.Client c, String temp) {
         String why;
         try {
             // nothing to remove where the daemon could not even reach the directory (not a directory, missing)
-            String execId = createExec(c, List.of("/bin/sh", "-c", "[ -e \"$1\" ] || [ -L \"$1\" ] || exit 0;"
+            String execId = createExec(c, List.of("/bin/sh", "-c", "[ -e \"$1\" ] || [ -L \"$1\" ] || exit 3;"
                     + " rm -f -- \"$1\"", "sh", temp), List.of(), "0", null, false, false);
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             try (ExecStream stream = startUntracked(c, execId)) {
                 demultiplex(stream.output(), false, capped(err), capped(err));
             }
             Long code = exitCode(c, execId, Duration.ofSeconds(5));
-            if (code != null && code == 0) {
-                return "";
+            if (code != null && (code == 0 || code == 3)) {
+                return code == 3 ? NOT_THERE : null;
             }
             why = code != null && (code == 126 || code == 127) ? "the container has no rm"
                     : err.toString(StandardCharsets.UTF_8).trim();
         } catch (IOException | RuntimeException e) {
             why = DockerClients.words(e);
         }
-        LOG.debug("{}: temporary file {} in {} not removed: {}", key.host(), temp, container, why);
-        return "; the temporary file " + temp + " may be left behind (" + why + "): remove it with docker exec "
-                + container + " rm -f " + io.conduit.api.connection.ShellCommand.quotePath(temp);
+        return why.isEmpty() ? "rm failed without a word" : why;
     }
 
     private static ConnectionException withLeftover(ConnectionException e, String left) {
@@ -1355,7 +1480,8 @@ final class DockerConnection implements Connection {
     /**
      * Fetches through the archive API, following symbolic links (up to 8), or through an exec for a path the
      * archive API cannot see ({@link ArchiveView}, {@link ExecTransfer}; also when a link leads there). The bytes
-     * go to a temporary file next to {@code local}, which is removed on any failure.
+     * go to a temporary file next to {@code local}, which is removed on any failure. A relative {@code remotePath}
+     * is read against the container's working directory ({@link #absolute}).
      *
      * @throws RemoteFileNotFoundException the file does not exist in the container
      * @throws TransferFailedException a known cause in the container (a part of the path is not a directory, a
@@ -1366,7 +1492,7 @@ final class DockerConnection implements Connection {
     @Override
     public void fetch(String remotePath, Path local, Trace trace) throws IOException {
         DockerClients.Client c = ready();
-        checkAbsolute(remotePath);
+        remotePath = absolute("fetch", remotePath);
         String path = remotePath;
         for (int hop = 0; hop <= MAX_LINK_HOPS; hop++) {
             String hiddenBy = view.hiddenBy(path);
@@ -1603,10 +1729,35 @@ final class DockerConnection implements Connection {
         return out;
     }
 
-    private static void checkAbsolute(String remotePath) {
-        if (remotePath == null || !remotePath.startsWith("/")) {
-            throw new IllegalArgumentException("remote path \"" + remotePath + "\" must be absolute");
+    /**
+     * The rule for a relative remote path in a container: it is read against the container's working directory
+     * ({@code Config.WorkingDir}, the image's {@code WORKDIR} or {@code docker run -w}; {@code /} when empty), the
+     * directory a command of this plugin starts in. So {@code put f rel.txt}, {@code fetch rel.txt} and the file
+     * operations ({@link #stat}, {@link #list}, ..., whose scripts run in that directory) and a command such as
+     * {@code cat rel.txt} all mean the same file. ssh and rest read a relative path against the login user's home,
+     * which is where their commands start: the rule is the same, "where a command starts". (The docker CLI's
+     * {@code docker cp c:rel.txt .} reads it against {@code /} instead; it runs no commands.)
+     *
+     * @param what {@code put} or {@code fetch}, for the message
+     * @param remotePath the path as given: absolute, or relative to the working directory
+     * @return the absolute path
+     * @throws ConnectionException the path is empty; the message gives the rule
+     */
+    private String absolute(String what, String remotePath) throws ConnectionException {
+        if (remotePath == null || remotePath.isEmpty()) {
+            throw new ConnectionException(what + " in container \"" + container + "\": the remote path is empty;"
+                    + " give an absolute path, or one relative to the container's working directory (" + workingDir
+                    + ")");
         }
+        if (remotePath.startsWith("/")) {
+            return remotePath;
+        }
+        String rel = remotePath;
+        while (rel.startsWith("./")) {
+            rel = rel.substring(2);
+        }
+        String base = workingDir.endsWith("/") ? workingDir : workingDir + "/";
+        return rel.equals(".") ? base : base + rel; // "." and "dir/" mean "into that directory" to a put
     }
 
     // ---------------------------------------------------------------- state

@@ -289,4 +289,88 @@ class DockerTransferFaultsTest {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
+
+    @Test
+    void anInterruptedPutSaysSoAndRemovesItsTemporaryFile() throws Exception {
+        // 4 GiB, sparse: the upload takes seconds, so the interrupt comes while the daemon is writing
+        Path big = tmp.resolve("big");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(4L << 30);
+        }
+        try (Connection c = open(faults)) {
+            c.exec(io.conduit.api.connection.Command.shell("mkdir -p /tmp/up"));
+            java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicBoolean flagKept = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread worker = new Thread(() -> {
+                try {
+                    c.put(big, "/tmp/up/big", 0644);
+                } catch (Throwable e) {
+                    thrown.set(e);
+                }
+                flagKept.set(Thread.currentThread().isInterrupted());
+            }, "put-worker");
+            worker.start();
+            // interrupt while the daemon is writing the temporary file, well before its end: watched in the
+            // container's upper directory on this machine (a docker exec per look is slower than the upload)
+            Path up = Path.of(CLI.docker("inspect", "-f", "{{.GraphDriver.Data.UpperDir}}", faults), "tmp", "up");
+            long written = -1;
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (written <= 0 && worker.isAlive() && System.nanoTime() < until) {
+                try (java.util.stream.Stream<Path> files = Files.list(up)) {
+                    for (Path p : (Iterable<Path>) files::iterator) {
+                        if (p.getFileName().toString().startsWith(".conduit-")) {
+                            written = Files.size(p);
+                        }
+                    }
+                } catch (IOException e) {
+                    // the file was renamed or removed between the listing and the size
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000); // a poll, not a race's cover
+            }
+            assertTrue(written > 0 && written < 1L << 30, "no upload in progress seen: " + written + " bytes, "
+                    + thrown.get());
+            long start = System.nanoTime();
+            worker.interrupt();
+            worker.join(30_000);
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertFalse(worker.isAlive(), "put still running 30 s after the interrupt");
+            Throwable e = thrown.get();
+            System.out.println("INTERRUPTED PUT (" + ms + " ms): " + e);
+            assertTrue(e instanceof io.conduit.api.connection.CommandStoppedException, String.valueOf(e));
+            assertEquals("put /tmp/up/big in container \"" + faults + "\": interrupted; nothing was left behind",
+                    e.getMessage());
+            assertEquals(io.conduit.api.connection.StopOutcome.CONFIRMED,
+                    ((io.conduit.api.connection.CommandStoppedException) e).outcome());
+            assertTrue(flagKept.get(), "the interrupt flag is set again for the caller");
+            assertEquals("", ls(faults, "/tmp/up"), "left in the container");
+            // the connection still works after the interrupt
+            assertEquals(0, c.exec(io.conduit.api.connection.Command.shell("true")).exitCode());
+        }
+    }
+
+    @Test
+    void relativeRemotePathsStartInTheContainersWorkingDirectory() throws Exception {
+        String wd = CLI.runWith("wd", List.of("-w", "/srv/app"), DockerCli.BUSYBOX);
+        Path f = file("rel", 1000);
+        try (Connection c = open(wd); Connection root = open(faults)) {
+            c.put(f, "rel.txt", 0640);
+            c.put(f, "./dot.txt", 0640);
+            assertEquals(List.of("dot.txt", "rel.txt"), List.of(ls(wd, "/srv/app").split("\n")));
+            Path back = tmp.resolve("back");
+            c.fetch("rel.txt", back);
+            assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(back));
+            // the file operations run in the same directory: they see the same file
+            io.conduit.api.connection.RemoteFile st = c.stat("rel.txt", false,
+                    io.conduit.api.connection.FileAccess.of(java.time.Duration.ofSeconds(30)),
+                    io.conduit.api.connection.Trace.OFF).orElseThrow();
+            assertEquals(1000, st.size());
+            expect(FileProblem.MISSING_DIRECTORY, "/srv/app/no/x", () -> c.put(f, "no/x", 0644));
+            // no WorkingDir: the root directory
+            root.put(f, "rel-in-root.txt", 0644);
+            assertEquals(0, CLI.exec(faults, "rm", "/rel-in-root.txt").status());
+            ConnectionException empty = assertThrows(ConnectionException.class, () -> c.fetch("", back));
+            assertEquals("fetch in container \"" + wd + "\": the remote path is empty; give an absolute path, or one"
+                    + " relative to the container's working directory (/srv/app)", empty.getMessage());
+        }
+    }
 }
