@@ -25,8 +25,8 @@ public enum FileProblem {
             null, "free some of your files here or raise your quota"}, "disk quota exceeded"),
     /** {@code EISDIR}: the target is a directory. */
     IS_A_DIRECTORY("it is a directory", new String[] {"name a file, or end the path with / to put into the"
-            + " directory", "fetch copies a file; add -r to fetch a directory", "name a file, or end the local path"
-            + " with / to fetch into the directory"}, "is a directory"),
+            + " directory", "fetch copies a file; add -r to fetch a directory", "remove or rename it here: fetch writes"
+            + " LOCALDIR/HOST/NAME"}, "is a directory"),
     /** {@code ENOTDIR}: a part of the target's path that should be a directory is a file. */
     NOT_A_DIRECTORY("a part of the path is not a directory", new String[] {"check the path", "check the path",
             "check the local path"}, "not a directory"),

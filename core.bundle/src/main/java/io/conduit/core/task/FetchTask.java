@@ -78,7 +78,7 @@ public record FetchTask(String remotePath, Path localDir, boolean recursive, Bec
         List<String> lines = new ArrayList<>();
         lines.add(target.toString());
         try {
-            Files.createDirectories(hostDir);
+            here(remotePath, hostDir);
             if (there.type() == RemoteFile.Type.DIRECTORY) {
                 tree(connection, host, access, target, lines);
             } else {
@@ -210,6 +210,19 @@ public record FetchTask(String remotePath, Path localDir, boolean recursive, Bec
             return said == null ? List.of() : said.stream().map(n -> "note: " + n).toList();
         } catch (RuntimeException e) {
             return List.of(); // a plugin's fault in a courtesy must not fail the host
+        }
+    }
+
+    /** Makes LOCALDIR/HOST; a failure is named as every plugin names a fetch's local failure. */
+    private static void here(String remotePath, Path hostDir) throws IOException {
+        try {
+            Files.createDirectories(hostDir);
+        } catch (IOException e) {
+            io.conduit.api.connection.FileProblem problem = io.conduit.api.connection.FileProblem.fromLocalFailure(e);
+            if (problem == null) {
+                throw e;
+            }
+            throw io.conduit.api.connection.TransferFailedException.here(remotePath, hostDir, problem, e);
         }
     }
 }

@@ -184,6 +184,28 @@ public record PutTask(Path local, String remotePath, int mode, String owner, Str
                 throw new ConnectionException(host + ": put -r: " + target + " exists and is not a directory; give"
                         + " a directory's path, or end it with / to put " + local.getFileName() + " into it");
             }
+            boolean made = !check && (top == null || top.type() == RemoteFile.Type.MISSING);
+            try {
+                fill(target, there);
+            } catch (IOException | RuntimeException e) {
+                if (made) {
+                    // a tree put in part is not left behind as if it were whole (one that was there is kept)
+                    removeQuietly(target);
+                }
+                throw e;
+            }
+        }
+
+        private void removeQuietly(String target) {
+            try {
+                connection.exec(access.command("rm -rf -- " + io.conduit.api.connection.ShellCommand.quotePath(
+                        target)));
+            } catch (IOException | RuntimeException ignored) {
+                // the put's own failure is the one to report
+            }
+        }
+
+        private void fill(String target, Map<String, RemoteFile> there) throws IOException {
             List<Path> entries;
             // LOCAL may be a link to a directory (followed, as for a file); links below it are not
             Path root = local.toRealPath();

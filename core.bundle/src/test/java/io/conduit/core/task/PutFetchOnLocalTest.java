@@ -97,6 +97,33 @@ class PutFetchOnLocalTest {
         }
     }
 
+    @Test
+    void aTreePutThatFailsPartWayLeavesNothingOnTheHostAndAFetchThatCannotWriteHereSaysSo() throws Exception {
+        try (Connection c = new LocalPlugin().create(new ConnectionKey("here", "local"))) {
+            c.open(new ConnectionParams("localhost", 0, null, null, null, Map.of()));
+            TaskTransfers transfers = new TaskTransfers(c, "here");
+            Path tree = Files.createDirectories(tmp.resolve("tree/sub"));
+            Files.writeString(tree.resolve("f"), "x");
+            Path target = tmp.resolve("host/tree");
+            Files.createDirectories(target.getParent());
+            // the chown to an owner the host does not know fails after the directories were made
+            PutFetchScenario.Outcome put = transfers.put(tmp.resolve("tree"), target.toString(),
+                    new PutFetchScenario.How(-1, "no-such-user-conduit", null, true, false));
+            assertTrue(put.error() != null && put.error().getMessage().contains("no-such-user-conduit"),
+                    String.valueOf(put.error()));
+            assertTrue(Files.notExists(target), "the tree made by the failed put is gone");
+
+            Path source = Files.writeString(tmp.resolve("source"), "x");
+            try (io.conduit.api.testing.SmallFileSystems fs = new io.conduit.api.testing.SmallFileSystems()) {
+                Path readOnly = fs.readOnly(tmp.resolve("ro"));
+                PutFetchScenario.Outcome fetched = transfers.fetch(source.toString(), readOnly, false);
+                assertEquals("fetch " + source + " into " + readOnly.resolve("here") + ": the file system is"
+                        + " read-only here (fetch into a writable directory); nothing was left behind",
+                        io.conduit.api.testing.OperatorText.messageForPeople(fetched.error()));
+            }
+        }
+    }
+
     private static Object invoke(Connection target, java.lang.reflect.Method method, Object[] args)
             throws Throwable {
         try {
