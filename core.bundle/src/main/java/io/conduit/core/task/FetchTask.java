@@ -147,6 +147,12 @@ public record FetchTask(String remotePath, Path localDir, boolean recursive, Bec
             String remote = f.path().isEmpty() ? remotePath : remotePath + "/" + f.path();
             Path local = target;
             for (String part : f.path().split("/")) {
+                if (part.equals("..") || part.equals(".")) {
+                    // a host (or a plugin) must never make Conduit write outside LOCALDIR, as a hostile scp
+                    // server could (CVE-2019-6111): refused, and the tree made so far is removed by the caller
+                    throw new io.conduit.api.connection.ProtocolException(host + ": fetch -r: the host listed "
+                            + remote + ", which names a place outside " + remotePath + "; nothing more was fetched");
+                }
                 if (!part.isEmpty()) {
                     local = local.resolve(part);
                 }

@@ -124,6 +124,30 @@ class PutFetchOnLocalTest {
         }
     }
 
+    @Test
+    void aTreeFetchNeverWritesOutsideLocalDirWhateverTheHostLists() throws Exception {
+        try (Connection local = new LocalPlugin().create(new ConnectionKey("here", "local"))) {
+            local.open(new ConnectionParams("localhost", 0, null, null, null, Map.of()));
+            Path tree = Files.createDirectories(tmp.resolve("host/tree"));
+            Files.writeString(tree.resolve("f"), "x");
+            // a hostile host's listing: an entry that climbs out of the directory fetched
+            Connection hostile = (Connection) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {Connection.class}, (proxy, method, args) -> method.getName().equals("list")
+                            ? List.of(new io.conduit.api.connection.RemoteFile("", io.conduit.api.connection
+                                    .RemoteFile.Type.DIRECTORY, false, 0, 0755, 0, 0, "root", "root", null),
+                                    new io.conduit.api.connection.RemoteFile("../../../escaped", io.conduit.api
+                                            .connection.RemoteFile.Type.FILE, false, 1, 0644, 0, 0, "root", "root",
+                                            null))
+                            : invoke(local, method, args));
+            Path back = Files.createDirectories(tmp.resolve("back"));
+            PutFetchScenario.Outcome fetched = new TaskTransfers(hostile, "here").fetch(tree.toString(), back, true);
+            assertTrue(fetched.error() != null && fetched.error().getMessage().contains("outside"),
+                    String.valueOf(fetched.error()));
+            assertTrue(Files.notExists(tmp.resolve("escaped")) && Files.notExists(back.resolve("escaped")),
+                    "nothing written outside LOCALDIR");
+        }
+    }
+
     private static Object invoke(Connection target, java.lang.reflect.Method method, Object[] args)
             throws Throwable {
         try {
