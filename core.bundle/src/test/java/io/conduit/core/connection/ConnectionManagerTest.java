@@ -290,7 +290,10 @@ class ConnectionManagerTest {
             m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5))).close(); // served by a new connection
             assertEquals(3, plugin.opens.get());
             busy.close();
-            assertEquals(new ConnectionManager.Drained(2, 1, 0), draining.get(5, TimeUnit.SECONDS));
+            ConnectionManager.Drained drained = draining.get(5, TimeUnit.SECONDS);
+            // whether the busy one counts as "finished" depends on when the drain looked at it: not asserted
+            assertEquals(2, drained.connections(), drained::toString);
+            assertEquals(0, drained.cut(), "nothing cut: the call ended within the grace");
             assertEquals(2, plugin.closes.get());
         } finally {
             threads.shutdownNow();
