@@ -50,16 +50,16 @@ class DockerFileNamesTest {
     private record InContainer(String container) implements FileNameScenario.Target {
         @Override
         public byte[] read(String path) throws IOException {
-            Result r = exec("sh", "-c", "[ -f \"$1\" ] && cat \"$1\"", "sh", path);
-            return r.status == 0 ? r.out : null;
+            DockerCli.Exec r = exec("sh", "-c", "[ -f \"$1\" ] && cat \"$1\"", "sh", path);
+            return r.status() == 0 ? r.out() : null;
         }
 
         @Override
         public Set<String> list(String dir) throws IOException {
-            Result r = exec("sh", "-c", "for f in \"$1\"/* \"$1\"/.[!.]* \"$1\"/..?*; do [ -e \"$f\" ] &&"
+            DockerCli.Exec r = exec("sh", "-c", "for f in \"$1\"/* \"$1\"/.[!.]* \"$1\"/..?*; do [ -e \"$f\" ] &&"
                     + " printf '%s\\0' \"${f##*/}\"; done; true", "sh", dir);
             Set<String> names = new TreeSet<>();
-            for (String n : new String(r.out, StandardCharsets.UTF_8).split("\0")) {
+            for (String n : new String(r.out(), StandardCharsets.UTF_8).split("\0")) {
                 if (!n.isEmpty()) {
                     names.add(n);
                 }
@@ -69,29 +69,13 @@ class DockerFileNamesTest {
 
         @Override
         public void mkdirs(String dir) throws IOException {
-            if (exec("mkdir", "-p", dir).status != 0) {
+            if (exec("mkdir", "-p", dir).status() != 0) {
                 throw new IOException("mkdir -p " + dir + " failed in " + container);
             }
         }
 
-        private Result exec(String... argv) throws IOException {
-            List<String> cmd = new ArrayList<>(List.of("docker", "exec", container));
-            cmd.addAll(List.of(argv));
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            try {
-                if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new IOException(cmd + " did not finish within 60s");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
-            return new Result(p.exitValue(), out);
+        private DockerCli.Exec exec(String... argv) throws IOException {
+            return new DockerCli().exec(container, argv);
         }
-    }
-
-    private record Result(int status, byte[] out) {
     }
 }
