@@ -48,14 +48,14 @@ import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
-import io.conduit.api.connection.OutputBuffer;
+import io.conduit.api.support.OutputBuffer;
 import io.conduit.api.connection.ProtocolException;
-import io.conduit.api.connection.Secret;
+import io.conduit.api.support.Secret;
 import io.conduit.api.connection.StaleConnectionException;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.Trace;
-import io.conduit.api.connection.WrappedCommand;
+import io.conduit.api.support.WrappedCommand;
 import io.conduit.ssh.hostkey.HostKeyVerifier;
 import io.conduit.ssh.transfer.Transfers;
 
@@ -182,7 +182,7 @@ final class SshConnection implements Connection, Transfers.Shell {
         }
         StringBuilder rm = new StringBuilder("rm -f --");
         for (String p : paths) {
-            rm.append(' ').append(io.conduit.api.connection.ShellCommand.quotePath(p));
+            rm.append(' ').append(io.conduit.api.support.ShellCommand.quotePath(p));
         }
         try {
             ExecResult r = exec(Command.shell(rm.toString()).withTimeout(LEFTOVER_WAIT));

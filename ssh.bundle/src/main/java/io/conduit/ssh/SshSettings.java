@@ -11,7 +11,7 @@ import java.util.function.Function;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.connection.OptionType;
-import io.conduit.api.connection.Secret;
+import io.conduit.api.support.Secret;
 
 /**
  * The ssh plugin's settings, validated: the ConfigAdmin defaults ({@link #from}) and, per host, the same with the

@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import io.conduit.api.connection.ConnectFailedException;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
-import io.conduit.api.connection.FileNames;
+import io.conduit.api.support.FileNames;
 import io.conduit.api.connection.FileProblem;
 import io.conduit.api.connection.TransferFailedException;
 import io.conduit.api.testing.SmallFileSystems;

@@ -37,7 +37,7 @@ import io.conduit.api.connection.CommandStoppedException;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ExecResult;
-import io.conduit.api.connection.Secret;
+import io.conduit.api.support.Secret;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.testing.HostProcesses;
@@ -285,7 +285,7 @@ class SshStopTest {
     /**
      * The link drops without a close (no FIN, no RST): sshd cannot tell, so the command's input never ends; the
      * wrapper misses the heartbeat and stops the command by itself within {@link
-     * io.conduit.api.connection.WrappedCommand#HEARTBEAT_TIMEOUT}.
+     * io.conduit.api.support.WrappedCommand#HEARTBEAT_TIMEOUT}.
      */
     @Test
     void aCommandWhoseLinkDroppedSilentlyEndsByItself() throws Exception {

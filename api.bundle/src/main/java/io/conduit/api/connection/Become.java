@@ -1,5 +1,8 @@
 package io.conduit.api.connection;
 
+import io.conduit.api.support.Secret;
+import io.conduit.api.support.WrappedCommand;
+
 import java.util.Objects;
 
 /**

@@ -1,5 +1,10 @@
 package io.conduit.api.connection;
 
+import io.conduit.api.support.FileNames;
+import io.conduit.api.support.PosixFiles;
+import io.conduit.api.support.ShellCommand;
+import io.conduit.api.support.WrappedCommand;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.conduit.api.connection;
 
+import io.conduit.api.support.ShellCommand;
+
 import java.time.Duration;
 import java.util.Objects;
 

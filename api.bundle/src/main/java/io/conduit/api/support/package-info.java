@@ -1,8 +1,14 @@
 /**
- * Helpers that every plugin and the core need and that are not part of the connection contract: checking a
- * component's configuration ({@link io.conduit.api.support.ConfigCheck}, {@link io.conduit.api.support.Configured}).
+ * Helpers that every plugin and the core need and that are not part of the connection contract, so that no plugin
+ * writes them again: checking a component's configuration ({@link io.conduit.api.support.ConfigCheck},
+ * {@link io.conduit.api.support.Configured}); secrets that never print ({@link io.conduit.api.support.Secret});
+ * bounded output ({@link io.conduit.api.support.OutputBuffer}); quoting for a POSIX shell and the wrapper that
+ * gives a shell-less protocol deadlines and become ({@link io.conduit.api.support.ShellCommand},
+ * {@link io.conduit.api.support.WrappedCommand}); temporary names, file scripts and the failure probe for
+ * transfers ({@link io.conduit.api.support.FileNames}, {@link io.conduit.api.support.PosixFiles},
+ * {@link io.conduit.api.support.FileProblemProbe}).
  * Versioned on its own, so that the contract packages change only when the contract does.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package io.conduit.api.support;

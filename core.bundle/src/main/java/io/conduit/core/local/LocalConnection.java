@@ -25,15 +25,15 @@ import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
-import io.conduit.api.connection.FileNames;
+import io.conduit.api.support.FileNames;
 import io.conduit.api.connection.FileProblem;
-import io.conduit.api.connection.OutputBuffer;
+import io.conduit.api.support.OutputBuffer;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.TransferFailedException;
 import io.conduit.api.connection.Trace;
-import io.conduit.api.connection.WrappedCommand;
+import io.conduit.api.support.WrappedCommand;
 import io.conduit.core.inventory.ParameterResolver;
 
 /** A "connection" to the local machine: processes through {@code sh -c}, files through the file system. */

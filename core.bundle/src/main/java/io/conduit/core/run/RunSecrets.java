@@ -8,7 +8,7 @@ import java.util.Set;
 import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Command;
 import io.conduit.api.connection.ConnectionParams;
-import io.conduit.api.connection.Secret;
+import io.conduit.api.support.Secret;
 import io.conduit.api.task.HostResult;
 
 /**

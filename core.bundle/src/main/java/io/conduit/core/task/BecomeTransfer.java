@@ -12,9 +12,9 @@ import io.conduit.api.connection.Command;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ExecResult;
-import io.conduit.api.connection.FileNames;
+import io.conduit.api.support.FileNames;
 import io.conduit.api.connection.RemoteFileNotFoundException;
-import io.conduit.api.connection.ShellCommand;
+import io.conduit.api.support.ShellCommand;
 
 /**
  * {@code put} and {@code fetch} as another user ({@code --become}), the same way on every plugin: the file's

@@ -16,9 +16,9 @@ import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.FileAccess;
-import io.conduit.api.connection.FileNames;
+import io.conduit.api.support.FileNames;
 import io.conduit.api.connection.RemoteFile;
-import io.conduit.api.connection.ShellCommand;
+import io.conduit.api.support.ShellCommand;
 import io.conduit.api.connection.Trace;
 import io.conduit.api.task.HostResult;
 import io.conduit.api.task.Status;
@@ -198,7 +198,7 @@ public record PutTask(Path local, String remotePath, int mode, String owner, Str
 
         private void removeQuietly(String target) {
             try {
-                connection.exec(access.command("rm -rf -- " + io.conduit.api.connection.ShellCommand.quotePath(
+                connection.exec(access.command("rm -rf -- " + io.conduit.api.support.ShellCommand.quotePath(
                         target)));
             } catch (IOException | RuntimeException ignored) {
                 // the put's own failure is the one to report

@@ -48,16 +48,16 @@ import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
-import io.conduit.api.connection.FileNames;
+import io.conduit.api.support.FileNames;
 import io.conduit.api.connection.FileProblem;
-import io.conduit.api.connection.FileProblemProbe;
-import io.conduit.api.connection.OutputBuffer;
+import io.conduit.api.support.FileProblemProbe;
+import io.conduit.api.support.OutputBuffer;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.TransferFailedException;
 import io.conduit.api.connection.Trace;
-import io.conduit.api.connection.WrappedCommand;
+import io.conduit.api.support.WrappedCommand;
 import io.conduit.docker.archive.Tar;
 import io.conduit.docker.client.DockerClients;
 import io.conduit.docker.client.DockerDefaults;
@@ -1162,7 +1162,7 @@ final class DockerConnection implements Connection {
         LOG.debug("{}: temporary file {} in {} not removed: {}", key.host(), temp, container, why);
         return "; the temporary file " + temp + " may be left behind (" + (cause != null && cause.contains(why)
                 ? "for the same reason" : why) + "): remove it with docker exec " + container + " rm -f "
-                + io.conduit.api.connection.ShellCommand.quotePath(temp);
+                + io.conduit.api.support.ShellCommand.quotePath(temp);
     }
 
     /** @return {@code null} when the temporary file was removed, {@link #NOT_THERE} when there was none, else why not */

@@ -18,7 +18,7 @@ import org.apache.sshd.client.session.ClientSession;
 
 import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ProtocolException;
-import io.conduit.api.connection.ShellCommand;
+import io.conduit.api.support.ShellCommand;
 
 /**
  * One file each way through a command on an exec channel ({@code transfer_method: pipe}, as Ansible's piped

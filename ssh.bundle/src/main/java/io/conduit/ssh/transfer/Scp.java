@@ -17,7 +17,7 @@ import org.apache.sshd.client.session.ClientSession;
 import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ProtocolException;
 import io.conduit.api.connection.RemoteFileNotFoundException;
-import io.conduit.api.connection.ShellCommand;
+import io.conduit.api.support.ShellCommand;
 
 /**
  * One file each way over the SCP protocol (the host's {@code scp -t} and {@code scp -f}), on an exec channel

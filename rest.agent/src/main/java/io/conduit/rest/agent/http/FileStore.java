@@ -21,7 +21,7 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Set;
 
-import io.conduit.api.connection.FileNames;
+import io.conduit.api.support.FileNames;
 import io.conduit.api.connection.FileProblem;
 
 /**

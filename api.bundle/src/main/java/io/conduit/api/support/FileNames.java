@@ -1,4 +1,4 @@
-package io.conduit.api.connection;
+package io.conduit.api.support;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,11 @@
-package io.conduit.api.connection;
+package io.conduit.api.support;
+
+import io.conduit.api.connection.Become;
+import io.conduit.api.connection.BecomeFailedException;
+import io.conduit.api.connection.Command;
+import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.StopOutcome;
+import io.conduit.api.connection.TimedOutException;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package io.conduit.api.connection;
 
+import io.conduit.api.support.FileProblemProbe;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 

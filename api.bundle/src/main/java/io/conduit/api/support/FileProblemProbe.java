@@ -1,4 +1,9 @@
-package io.conduit.api.connection;
+package io.conduit.api.support;
+
+import io.conduit.api.connection.Command;
+import io.conduit.api.connection.Connection;
+import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.FileProblem;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

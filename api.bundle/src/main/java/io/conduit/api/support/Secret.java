@@ -1,4 +1,4 @@
-package io.conduit.api.connection;
+package io.conduit.api.support;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,4 +1,8 @@
-package io.conduit.api.connection;
+package io.conduit.api.support;
+
+import io.conduit.api.connection.Connection;
+import io.conduit.api.connection.ProtocolException;
+import io.conduit.api.connection.RemoteFile;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +19,9 @@ import java.util.regex.Pattern;
  * {@code openssl dgst -sha256}) are used: {@code stat -c} differs between GNU and busybox and is missing on BSD.
  * Every path is quoted with {@link ShellCommand#quotePath}; paths come back NUL-separated, so any name is read.
  */
-final class PosixFiles {
+public final class PosixFiles {
     /** Largest listing read (bytes of output): about 100,000 files. */
-    static final long MAX_LISTING = 16L << 20;
+    public static final long MAX_LISTING = 16L << 20;
 
     /**
      * One entry: {@code TYPE LINK MODE UID GID SIZE OWNER GROUP} NUL {@code PATH} NUL {@code SHA} NUL, where TYPE
@@ -45,7 +49,14 @@ final class PosixFiles {
     private PosixFiles() {
     }
 
-    static String statScript(String path, boolean checksum) {
+    /**
+     * The script that prints one entry for PATH ({@link #parse} reads it).
+     *
+     * @param path the remote path
+     * @param checksum also print the file's SHA-256
+     * @return the script, for {@code sh -c}
+     */
+    public static String statScript(String path, boolean checksum) {
         return PRINT_MARK + "set -f; CONDUIT_SUMS=" + (checksum ? 1 : 0) + "; " + ENTRY + "; e "
                 + ShellCommand.quotePath(path);
     }
@@ -54,7 +65,7 @@ final class PosixFiles {
      * The directory itself as {@code e PATH}, then each entry below it as {@code ./NAME} from a {@code find} run
      * inside it ({@code cd} follows a link to the directory; {@code find} follows no link below it).
      */
-    static String listScript(String dir, boolean checksums) {
+    public static String listScript(String dir, boolean checksums) {
         String q = ShellCommand.quotePath(dir);
         String each = "set -f; " + ENTRY + "; for f do e \"$f\" || exit 1; done";
         return PRINT_MARK + "set -f; CONDUIT_SUMS=" + (checksums ? 1 : 0) + "; export CONDUIT_SUMS; " + ENTRY
@@ -63,12 +74,28 @@ final class PosixFiles {
                 + ShellCommand.quote(each) + " sh {} +";
     }
 
-    static String makeDirectoryScript(String path, int mode) {
+    /**
+     * The script that makes a directory and its parents, the new ones with MODE.
+     *
+     * @param path the remote directory
+     * @param mode the permission bits, 0 to 07777
+     * @return the script, for {@code sh -c}
+     */
+    public static String makeDirectoryScript(String path, int mode) {
         String q = ShellCommand.quotePath(path);
         return "mkdir -p -- " + q + " && chmod " + Integer.toOctalString(mode) + " -- " + q;
     }
 
-    static String setAttributesScript(String path, int mode, String owner, String group) {
+    /**
+     * The script that sets a path's mode, owner and group.
+     *
+     * @param path the remote path
+     * @param mode the permission bits, or -1 to keep them
+     * @param owner the owner's name, or {@code null} to keep it
+     * @param group the group's name, or {@code null} to keep it
+     * @return the script, for {@code sh -c}
+     */
+    public static String setAttributesScript(String path, int mode, String owner, String group) {
         String q = ShellCommand.quotePath(path);
         StringBuilder s = new StringBuilder("set -e");
         if (owner != null) {
@@ -91,7 +118,7 @@ final class PosixFiles {
      * @param relativeTo strip {@code ./} from entries after the first and give the first the path {@code ""}
      *        (a listing), or keep paths as printed (a stat)
      */
-    static List<RemoteFile> parse(byte[] out, boolean relativeTo) throws IOException {
+    public static List<RemoteFile> parse(byte[] out, boolean relativeTo) throws IOException {
         List<RemoteFile> files = new ArrayList<>();
         int start = afterMark(out);
         List<String> fields = new ArrayList<>(3);
@@ -169,7 +196,7 @@ final class PosixFiles {
     }
 
     /** {@code -rwsr-x--T} to {@code 05750}: the nine letters, with s/S, t/T for the special bits. */
-    static int mode(String letters) {
+    public static int mode(String letters) {
         int bits = 0;
         for (int i = 0; i < 9; i++) {
             char c = letters.charAt(1 + i);
@@ -190,7 +217,13 @@ final class PosixFiles {
         return bits;
     }
 
-    static Optional<RemoteFile> single(List<RemoteFile> files) {
+    /**
+     * The one entry a stat printed.
+     *
+     * @param files what {@link #parse} read
+     * @return the entry, or empty when the path is missing
+     */
+    public static Optional<RemoteFile> single(List<RemoteFile> files) {
         return files.isEmpty() || files.get(0).type() == RemoteFile.Type.MISSING ? Optional.empty()
                 : Optional.of(files.get(0));
     }

@@ -1,4 +1,7 @@
-package io.conduit.api.connection;
+package io.conduit.api.support;
+
+import io.conduit.api.connection.Become;
+import io.conduit.api.connection.Command;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -118,20 +121,12 @@ public final class ShellCommand {
     }
 
     /**
-     * Tells whether the wrapped command needs a pty to work: {@code su} reads its password from the terminal.
+     * Checks an environment variable's name: letters, digits and {@code _}, not starting with a digit (POSIX).
      *
-     * @param command the command
-     * @return {@code true} when the plugin must allocate a pty
-     * @deprecated su reads the password from standard input through PAM; {@link WrappedCommand} needs no pty
-     *             for it. Kept for plugins built against API 1.0.
+     * @param name the name
+     * @throws IllegalArgumentException the name is not one
      */
-    @Deprecated
-    public static boolean needsPty(Command command) {
-        return command.pty() || (command.become() != null && command.become().method() == Become.Method.SU
-                && command.become().password() != null);
-    }
-
-    static void checkVariableName(String name) {
+    public static void checkVariableName(String name) {
         if (!VARIABLE_NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("\"" + name + "\" is not a valid environment variable name;"
                     + " use letters, digits and _, not starting with a digit");

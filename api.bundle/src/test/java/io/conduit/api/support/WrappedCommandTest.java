@@ -1,5 +1,8 @@
 package io.conduit.api.connection;
 
+import io.conduit.api.support.Secret;
+import io.conduit.api.support.WrappedCommand;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,6 @@
-package io.conduit.api.connection;
+package io.conduit.api.support;
+
+import io.conduit.api.connection.Command;
 
 import java.io.OutputStream;
 import java.util.Arrays;
