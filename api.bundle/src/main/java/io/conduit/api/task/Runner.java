@@ -28,4 +28,14 @@ public interface Runner {
      */
     RunResult run(String pattern, Task task, RunOptions options, RunListener listener)
             throws InventoryException, InterruptedException;
+
+    /**
+     * The configured defaults of a run: every field of {@link RunOptions} set, as {@link #run} applies them to
+     * the fields a caller leaves {@code null}.
+     *
+     * @return the defaults
+     * @throws io.conduit.api.support.InvalidConfigurationException the runner's configuration is invalid; the
+     *         message names the PID, the key and the fix
+     */
+    RunOptions defaults();
 }

@@ -141,6 +141,11 @@ public final class ForkingRunner implements Runner {
         return settings.get(USE).apply(options);
     }
 
+    @Override
+    public RunOptions defaults() {
+        return effective(RunOptions.defaults());
+    }
+
     /**
      * Loads the inventory the options name (or the configured one).
      *
