@@ -12,8 +12,9 @@ import org.osgi.annotation.versioning.ProviderType;
  * a host connects with and which directory its relative references are read from. The core provides it as a
  * service; the shell, the command line and the runner use it, so that each rule lives in one place.
  *
- * <p>Paths: {@code ~/} is the home of the user running Conduit; a relative path is read from the Conduit home
- * ({@link #home()}), the directory Conduit was started in unless configured otherwise.
+ * <p>Paths: {@code ~/} is the home of the user running Conduit; a relative path a caller gives is read from the
+ * working directory, as any command line tool does, and the configured default from the Conduit home
+ * ({@link #home()}), so that it works wherever Conduit is started.
  */
 @ProviderType
 public interface Inventories {
@@ -26,7 +27,8 @@ public interface Inventories {
     String defaultInventory();
 
     /**
-     * The directory relative inventory paths are read from.
+     * The Conduit home: the directory the configured default inventory's relative path is read from (the
+     * distribution's folder, set by the launcher).
      *
      * @return an absolute, normalized path
      */
