@@ -44,7 +44,8 @@ class CommandRunnerTest {
     void theTimeoutKillsTheWholeProcessTree() throws Exception {
         Path pid = tmp.resolve("pid");
         CommandRunner.Outcome o = new CommandRunner(tmp).run("sh -c 'sleep 60 & echo $! > " + pid + "; wait'",
-                new byte[0], Duration.ofMillis(500), 100, null);
+                // long enough for a loaded machine to start the grandchild before the deadline: CI saw 500 ms miss it
+                new byte[0], Duration.ofSeconds(3), 100, null);
         assertTrue(o.timedOut());
         long grandchild = Long.parseLong(Files.readString(pid).strip());
         ProcessHandle.of(grandchild).ifPresent(p -> p.onExit().orTimeout(10, TimeUnit.SECONDS).join());
