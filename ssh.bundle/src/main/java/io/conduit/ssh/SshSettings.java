@@ -12,6 +12,8 @@ import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.connection.OptionType;
 import io.conduit.api.support.Secret;
+import io.conduit.ssh.hostkey.HostKeyChecking;
+import io.conduit.ssh.transfer.TransferMethod;
 
 /**
  * The ssh plugin's settings, validated: the ConfigAdmin defaults ({@link #from}) and, per host, the same with the
@@ -315,7 +317,7 @@ public record SshSettings(int port, String username, List<Path> privateKeyFiles,
     }
 
     private static String text(Duration d) {
-        return SshConnection.human(d);
+        return SshText.human(d);
     }
 
     static Path path(String text) {

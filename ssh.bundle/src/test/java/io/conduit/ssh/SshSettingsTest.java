@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.support.Secret;
+import io.conduit.ssh.hostkey.HostKeyChecking;
 
 /** Precedence and validation of the plugin's options. */
 class SshSettingsTest {

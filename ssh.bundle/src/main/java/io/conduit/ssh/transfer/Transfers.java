@@ -40,8 +40,6 @@ import io.conduit.api.connection.ProtocolException;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.support.ShellCommand;
 import io.conduit.api.connection.TransferFailedException;
-import io.conduit.ssh.SshSettings;
-import io.conduit.ssh.TransferMethod;
 
 /**
  * put and fetch over SFTP, SCP or a pipe through an exec channel ({@link TransferMethod}). Streams with fixed-size
@@ -64,25 +62,22 @@ public final class Transfers {
     private static final int BUFFER = 64 * 1024;
     private static final Duration HELPER_TIMEOUT = Duration.ofMinutes(10);
 
-    /** Runs helper commands (sha256sum, mv, the probe) on the same connection. */
-    public interface Shell {
-        /**
-         * @param command the command
-         * @return its result
-         * @throws IOException the command could not run
-         */
-        ExecResult run(Command command) throws IOException;
+    private final ClientSession session;
+    private final RemoteShell shell;
+    private final TransferOptions options;
+    private final String where;
 
-        /**
-         * The connection was lost during a put that may have left {@code tmp} on the host (its sftp-server or scp
-         * died with the session, before anything there removed it): removes it over a fresh connection when the
-         * host is still reachable, else remembers it for the next connection to the host. Bounded by the host's
-         * connect and auth timeouts.
-         *
-         * @param tmp the temporary file's path on the host
-         * @return {@code true} when it is gone now, {@code false} when it may be left until the next connection
-         */
-        boolean removeLeftover(String tmp);
+    /**
+     * @param session the connection's open session; transfers open their own channels on it
+     * @param shell runs helper commands (sha256sum, mv, the probe) on the same session
+     * @param options the host's transfer method and checksum choice, fixed for the connection
+     * @param where {@code user@host:port}, for messages
+     */
+    public Transfers(ClientSession session, RemoteShell shell, TransferOptions options, String where) {
+        this.session = session;
+        this.shell = shell;
+        this.options = options;
+        this.where = where;
     }
 
     /** With {@code auto}: the method SFTP fell back to on this connection ({@code null}: none). */
@@ -91,12 +86,16 @@ public final class Transfers {
     private volatile String fallbackReason;
 
     /**
-     * @param s the host's settings
      * @return {@code sftp}, {@code scp} or {@code pipe}: the method the next transfer uses (after a fallback, the
      *         one the last transfer used), for the connection's trace
      */
-    public String method(SshSettings s) {
-        return chosen(s).text();
+    public String method() {
+        return chosen().text();
+    }
+
+    /** @return the configured method, for the trace: {@code auto}, {@code sftp}, {@code scp} or {@code pipe} */
+    public String configured() {
+        return options.transferMethod().text();
     }
 
     /**
@@ -109,46 +108,43 @@ public final class Transfers {
                 + ", verified by sha256";
     }
 
-    private TransferMethod chosen(SshSettings s) {
+    private TransferMethod chosen() {
         TransferMethod f = fallback;
-        return s.transferMethod() != TransferMethod.AUTO ? s.transferMethod() : f != null ? f : TransferMethod.SFTP;
+        TransferMethod m = options.transferMethod();
+        return m != TransferMethod.AUTO ? m : f != null ? f : TransferMethod.SFTP;
     }
 
     /** A fallback's result is verified whatever verify_checksum says: it is a method the operator did not name. */
-    private boolean verifying(SshSettings s) {
-        return s.verifyChecksum() || (s.transferMethod() == TransferMethod.AUTO && fallback != null);
+    private boolean verifying() {
+        return options.verifyChecksum() || (options.transferMethod() == TransferMethod.AUTO && fallback != null);
     }
 
     /**
      * Copies a local file to the host.
      *
-     * @param session the open session
-     * @param shell runs helper commands
-     * @param s the host's settings
-     * @param where {@code user@host:port}, for messages
      * @param local the file to send
      * @param remote the target path
      * @param mode permission bits or {@link Connection#KEEP_MODE}
      * @throws TransferFailedException the host refused the file for a cause it named or the probe found; nothing
      *         was left there
+     * @throws LostPut the session died during the put: the temporary file it names may be left on the host
      * @throws IOException the transfer failed otherwise; the target is unchanged
      */
-    public void put(ClientSession session, Shell shell, SshSettings s, String where, Path local, String remote,
-            int mode) throws IOException {
+    public void put(Path local, String remote, int mode) throws IOException {
         if (!Files.isRegularFile(local)) {
             throw new NoSuchFileException(local.toString(), null, "put: no such local file");
         }
         int perms = mode == Connection.KEEP_MODE ? localMode(local) : mode & 07777;
         remote = FileNames.intoDirectory(remote, local.getFileName().toString());
         String tmp = FileNames.temporarySibling(remote);
-        SftpClient sftp = chosen(s) == TransferMethod.SFTP ? sftp(session, s, where) : null;
+        SftpClient sftp = chosen() == TransferMethod.SFTP ? sftp() : null;
         try {
             if (sftp != null) {
-                sftpPut(session, sftp, shell, s, where, local, remote, tmp, perms);
-            } else if (chosen(s) == TransferMethod.PIPE) {
-                pipePut(session, shell, s, where, local, remote, tmp, perms);
+                sftpPut(sftp, local, remote, tmp, perms);
+            } else if (chosen() == TransferMethod.PIPE) {
+                pipePut(local, remote, tmp, perms);
             } else {
-                scpPut(session, shell, s, where, local, remote, tmp, perms);
+                scpPut(local, remote, tmp, perms);
             }
         } catch (IOException e) {
             if (session.isOpen() || e instanceof TransferFailedException || e instanceof NoSuchFileException) {
@@ -156,11 +152,7 @@ public final class Transfers {
             }
             // the session died: the host's end of the transfer died with it, and nothing there removed the file
             LOG.debug("{}: connection lost during the put to {}", where, remote, e);
-            boolean removed = shell.removeLeftover(tmp);
-            throw new ConnectFailedException(where + ": put " + Scp.printable(remote) + ": the connection was lost"
-                    + " during the transfer (sshd on the host went away, or the network failed); the temporary file "
-                    + Scp.printable(tmp) + (removed ? " was removed" : " may be left on the host; it is removed at"
-                            + " the next connection to the host"), e);
+            throw new LostPut(where, remote, tmp, e);
         }
     }
 
@@ -185,8 +177,7 @@ public final class Transfers {
                 + " (the log file has the details at DEBUG); try again, and check sshd's log on the host", e);
     }
 
-    private void sftpPut(ClientSession session, SftpClient sftp, Shell shell, SshSettings s, String where,
-            Path local, String remote, String tmp, int perms) throws IOException {
+    private void sftpPut(SftpClient sftp, Path local, String remote, String tmp, int perms) throws IOException {
         long size = Files.size(local);
         boolean done = false;
         try (SftpClient client = sftp) {
@@ -215,8 +206,8 @@ public final class Transfers {
             } catch (SftpException e) {
                 throw sftpFailure(shell, where, "put", remote, size, e);
             }
-            if (verifying(s)) {
-                verify(shell, where, tmp, remote, sha, s);
+            if (verifying()) {
+                verify(tmp, remote, sha);
             }
             rename(shell, client, tmp, remote, size, where);
             done = true;
@@ -232,20 +223,15 @@ public final class Transfers {
     /**
      * Copies a file from the host, replacing the local one atomically.
      *
-     * @param session the open session
-     * @param shell runs helper commands
-     * @param s the host's settings
-     * @param where {@code user@host:port}, for messages
      * @param remote the file to read
      * @param local where to write it
      * @throws RemoteFileNotFoundException no such file on the host
      * @throws TransferFailedException the host refused to give it (permission)
      * @throws IOException the transfer failed otherwise; the local file is unchanged and no other was created
      */
-    public void fetch(ClientSession session, Shell shell, SshSettings s, String where, String remote, Path local)
-            throws IOException {
+    public void fetch(String remote, Path local) throws IOException {
         try {
-            fetchInto(session, shell, s, where, remote, local);
+            fetchInto(remote, local);
         } catch (LocalWriteFailed e) {
             throw here(remote, local, e.getCause());
         } catch (WritePendingException e) {
@@ -323,10 +309,9 @@ public final class Transfers {
         };
     }
 
-    private void fetchInto(ClientSession session, Shell shell, SshSettings s, String where, String remote,
-            Path local) throws IOException {
-        SftpClient sftp = chosen(s) == TransferMethod.SFTP ? sftp(session, s, where) : null;
-        if (chosen(s) == TransferMethod.SCP) {
+    private void fetchInto(String remote, Path local) throws IOException {
+        SftpClient sftp = chosen() == TransferMethod.SFTP ? sftp() : null;
+        if (chosen() == TransferMethod.SCP) {
             Scp.checkFetchable(where, remote); // before anything is sent or created
         }
         Path tmp;
@@ -368,10 +353,10 @@ public final class Transfers {
                         throw sftpFailure(shell, where, "fetch", remote, 0, e);
                     }
                 }
-            } else if (chosen(s) == TransferMethod.PIPE) {
+            } else if (chosen() == TransferMethod.PIPE) {
                 Pipe.Fetched got;
                 try (OutputStream out = new DigestOutputStream(localCopy(tmp), sha)) {
-                    got = Pipe.download(session, where, remote, out, verifying(s), new Pipe.Failures() {
+                    got = Pipe.download(session, where, remote, out, verifying(), new Pipe.Failures() {
                         @Override
                         public IOException missing() {
                             return notFound(where, "fetch " + Scp.printable(remote) + " over a pipe", remote, null);
@@ -394,8 +379,8 @@ public final class Transfers {
                 }
                 perms = got.mode() < 0 ? null : got.mode();
                 hostSha = got.sha256();
-                if (verifying(s) && hostSha == null) {
-                    throw noSha256sum(where, remote, s);
+                if (verifying() && hostSha == null) {
+                    throw noSha256sum(remote);
                 }
             } else {
                 try (OutputStream out = new DigestOutputStream(localCopy(tmp), sha)) {
@@ -408,8 +393,8 @@ public final class Transfers {
             }
             if (hostSha != null) {
                 compare(where, remote, HexFormat.of().formatHex(sha.digest()), hostSha);
-            } else if (verifying(s)) {
-                verify(shell, where, remote, remote, sha, s);
+            } else if (verifying()) {
+                verify(remote, remote, sha);
             }
             if (perms != null) {
                 setLocalMode(tmp, perms);
@@ -437,7 +422,7 @@ public final class Transfers {
      *
      * @return the client, or {@code null} when {@link #fallback} now names the method to use
      */
-    private SftpClient sftp(ClientSession session, SshSettings s, String where) throws IOException {
+    private SftpClient sftp() throws IOException {
         try {
             return GuardedSftpClient.open(session);
         } catch (IOException e) {
@@ -449,7 +434,7 @@ public final class Transfers {
             // the subsystem started but its first packet was not SFTP: the login shell printed first
             String noise = LoginNoise.read(session);
             if (noise != null) {
-                if (s.transferMethod() == TransferMethod.SFTP) {
+                if (options.transferMethod() == TransferMethod.SFTP) {
                     throw new ProtocolException(where + ": SFTP could not start: " + LoginNoise.explain(where, noise),
                             e);
                 }
@@ -458,7 +443,7 @@ public final class Transfers {
                 return null;
             }
             LOG.debug("{}: SFTP did not start", where, e);
-            if (s.transferMethod() == TransferMethod.SFTP) {
+            if (options.transferMethod() == TransferMethod.SFTP) {
                 throw new ProtocolException(where + ": the server has no SFTP subsystem (it closed the SFTP channel"
                         + " at its start); enable it in sshd_config (Subsystem sftp ...) or set transfer_method: scp"
                         + " or pipe", e);
@@ -475,11 +460,10 @@ public final class Transfers {
         LOG.info("{}: {} ({}); using {} for this connection, verified by sha256", where, reason, detail, to.text());
     }
 
-    private void pipePut(ClientSession session, Shell shell, SshSettings s, String where, Path local, String remote,
-            String tmp, int perms) throws IOException {
+    private void pipePut(Path local, String remote, String tmp, int perms) throws IOException {
         long size = Files.size(local);
         String sha = null;
-        if (verifying(s)) {
+        if (verifying()) {
             MessageDigest d = sha256();
             try (InputStream in = new DigestInputStream(Files.newInputStream(local), d)) {
                 in.transferTo(OutputStream.nullOutputStream());
@@ -498,7 +482,7 @@ public final class Transfers {
                     null);
             case Pipe.SHORT -> throw new ConnectionException(where + ": " + what + " failed: the host "
                     + r.stderr() + " (the connection broke); nothing was left behind");
-            case Pipe.NO_SHA256SUM -> throw noSha256sum(where, remote, s);
+            case Pipe.NO_SHA256SUM -> throw noSha256sum(remote);
             case Pipe.MISMATCH -> throw new ConnectionException(where + ": checksum mismatch for " + remote
                     + ": local sha256 " + sha + ", remote " + r.stderr() + "; the transfer was corrupted and not kept");
             case -1 -> throw new ConnectionException(where + ": " + what + " failed: the host's sh ended without an"
@@ -509,8 +493,7 @@ public final class Transfers {
         }
     }
 
-    private void scpPut(ClientSession session, Shell shell, SshSettings s, String where, Path local, String remote,
-            String tmp, int perms) throws IOException {
+    private void scpPut(Path local, String remote, String tmp, int perms) throws IOException {
         long size = Files.size(local);
         MessageDigest sha = sha256();
         boolean done = false;
@@ -522,8 +505,8 @@ public final class Transfers {
             } catch (ConnectionException e) {
                 throw session.isOpen() ? problem(shell, "put", remote, size, e.getMessage(), e) : e;
             }
-            if (verifying(s)) {
-                verify(shell, where, tmp, remote, sha, s);
+            if (verifying()) {
+                verify(tmp, remote, sha);
             }
             // mv would move the file into a directory of the target's name: refuse that by name
             String target = ShellCommand.quotePath(remote);
@@ -576,7 +559,7 @@ public final class Transfers {
      *
      * @return a {@link TransferFailedException} naming the cause, or {@code otherwise} when none was found
      */
-    private static IOException problem(Shell shell, String operation, String target, long size, String said,
+    private static IOException problem(RemoteShell shell, String operation, String target, long size, String said,
             IOException otherwise) {
         FileProblem p = FileProblem.fromErrorText(said);
         if (p == null) {
@@ -585,7 +568,7 @@ public final class Transfers {
         return p == null ? otherwise : new TransferFailedException(operation, target, p, otherwise);
     }
 
-    private static FileProblem probe(Shell shell, String target, long size) {
+    private static FileProblem probe(RemoteShell shell, String target, long size) {
         return probed(shell, target, size).problem();
     }
 
@@ -597,7 +580,7 @@ public final class Transfers {
     private record Probed(FileProblem problem, boolean cleared) {
     }
 
-    private static Probed probed(Shell shell, String target, long size) {
+    private static Probed probed(RemoteShell shell, String target, long size) {
         try {
             ExecResult r = shell.run(FileProblemProbe.command(target, size));
             FileProblem p = FileProblemProbe.read(r);
@@ -627,7 +610,7 @@ public final class Transfers {
                 + Scp.printable(path) + " on the host; check the path", cause);
     }
 
-    private static void rename(Shell shell, SftpClient client, String tmp, String remote, long size, String where)
+    private static void rename(RemoteShell shell, SftpClient client, String tmp, String remote, long size, String where)
             throws IOException {
         OpenSSHPosixRenameExtension posix = client.getExtension(OpenSSHPosixRenameExtension.class);
         try {
@@ -665,8 +648,7 @@ public final class Transfers {
     }
 
     /** Compares sha256 of {@code remoteFile} on the host with the local digest, with sha256sum on the host. */
-    private void verify(Shell shell, String where, String remoteFile, String target, MessageDigest local,
-            SshSettings s) throws IOException {
+    private void verify(String remoteFile, String target, MessageDigest local) throws IOException {
         String expected = HexFormat.of().formatHex(local.digest());
         // read from stdin: sha256sum escapes a name holding \ or a line break in its output line
         ExecResult r = shell.run(Command.shell("sha256sum < " + ShellCommand.quotePath(remoteFile))
@@ -675,7 +657,7 @@ public final class Transfers {
         String[] lines = r.stdoutText().strip().split("\n");
         String out = lines[lines.length - 1].strip();
         if (r.exitCode() != 0 || !out.matches("[0-9a-fA-F]{64}\\b.*")) {
-            throw noSha256sum(where, target, s);
+            throw noSha256sum(target);
         }
         compare(where, target, expected, out.substring(0, 64));
     }
@@ -687,11 +669,12 @@ public final class Transfers {
         }
     }
 
-    private ConnectionException noSha256sum(String where, String target, SshSettings s) {
+    private ConnectionException noSha256sum(String target) {
         return new ConnectionException(where + ": sha256sum failed on the host for " + Scp.printable(target)
-                + (s.verifyChecksum() ? " (verify_checksum is true); install coreutils or turn verify_checksum off"
-                        : " (transfer_method auto fell back to " + method(s) + " and verifies it); install coreutils,"
-                                + " or set transfer_method: " + method(s) + " to use it unverified")
+                + (options.verifyChecksum()
+                        ? " (verify_checksum is true); install coreutils or turn verify_checksum off"
+                        : " (transfer_method auto fell back to " + method() + " and verifies it); install coreutils,"
+                                + " or set transfer_method: " + method() + " to use it unverified")
                 + "; nothing was kept");
     }
 
@@ -700,7 +683,7 @@ public final class Transfers {
      * answers SSH_FX_FAILURE for everything else; servers of protocol 5 and later name more (draft-ietf-secsh-
      * filexfer-13, section 9.1). After a generic failure of a put the probe finds the cause on the host.
      */
-    private static IOException sftpFailure(Shell shell, String where, String operation, String path, long size,
+    private static IOException sftpFailure(RemoteShell shell, String where, String operation, String path, long size,
             SftpException e) {
         FileProblem p = switch (e.getStatus()) {
             case SftpConstants.SSH_FX_PERMISSION_DENIED -> FileProblem.PERMISSION;
