@@ -4,20 +4,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.HexFormat;
-import java.util.Set;
 
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.io.WritePendingException;
@@ -36,6 +31,8 @@ import io.conduit.api.connection.ExecResult;
 import io.conduit.api.support.FileNames;
 import io.conduit.api.connection.FileProblem;
 import io.conduit.api.support.FileProblemProbe;
+import io.conduit.api.support.LocalCopy;
+import io.conduit.api.support.LocalWriteFailed;
 import io.conduit.api.connection.ProtocolException;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.support.ShellCommand;
@@ -44,8 +41,8 @@ import io.conduit.api.connection.TransferFailedException;
 /**
  * put and fetch over SFTP, SCP or a pipe through an exec channel ({@link TransferMethod}). Streams with fixed-size
  * buffers whatever the file size, writes to a temporary name next to the target and renames it into place (remote:
- * posix-rename or mv, local: atomic move), so a broken transfer never leaves half a file under the target name, and
- * a failed one leaves nothing. Optionally compares sha256 of both ends before the rename.
+ * posix-rename or mv, local: atomic move by {@link LocalCopy}), so a broken transfer never leaves half a file under
+ * the target name, and a failed one leaves nothing. Optionally compares sha256 of both ends before the rename.
  *
  * <p>A failure names its cause ({@link FileProblem}): from the SFTP status where it is specific, from the errno
  * text of the host's scp, cat or mv, and after a generic failure (OpenSSH's sftp-server answers
@@ -257,80 +254,21 @@ public final class Transfers {
         return p == null ? e : TransferFailedException.here(remote, local, p, e);
     }
 
-    /** A local write of a fetch failed: told apart from the host's failures, which reach the same streams. */
-    private static final class LocalWriteFailed extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        LocalWriteFailed(IOException cause) {
-            super(cause.getMessage(), cause);
-        }
-
-        @Override
-        public synchronized IOException getCause() {
-            return (IOException) super.getCause();
-        }
-    }
-
-    /** The fetch's local copy, its failures marked as {@link LocalWriteFailed}. */
-    private static OutputStream localCopy(Path tmp) throws LocalWriteFailed {
-        OutputStream file;
-        try {
-            file = Files.newOutputStream(tmp);
-        } catch (IOException e) {
-            throw new LocalWriteFailed(e);
-        }
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                try {
-                    file.write(b);
-                } catch (IOException e) {
-                    throw new LocalWriteFailed(e);
-                }
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                try {
-                    file.write(b, off, len);
-                } catch (IOException e) {
-                    throw new LocalWriteFailed(e);
-                }
-            }
-
-            @Override
-            public void close() throws IOException {
-                try {
-                    file.close();
-                } catch (IOException e) {
-                    throw new LocalWriteFailed(e);
-                }
-            }
-        };
-    }
-
     private void fetchInto(String remote, Path local) throws IOException {
         SftpClient sftp = chosen() == TransferMethod.SFTP ? sftp() : null;
         if (chosen() == TransferMethod.SCP) {
             Scp.checkFetchable(where, remote); // before anything is sent or created
         }
-        Path tmp;
+        LocalCopy copy;
         try {
-            Files.createDirectories(local.toAbsolutePath().getParent());
-            tmp = FileNames.createTemporarySibling(local);
-        } catch (IOException e) {
-            if (sftp != null) {
-                sftp.close();
-            }
-            throw new LocalWriteFailed(e);
-        } catch (RuntimeException e) {
+            copy = LocalCopy.create(local);
+        } catch (IOException | RuntimeException e) {
             if (sftp != null) {
                 sftp.close();
             }
             throw e;
         }
-        boolean done = false;
-        try {
+        try (copy) {
             MessageDigest sha = sha256();
             Integer perms = null;
             String hostSha = null;
@@ -347,7 +285,7 @@ public final class Transfers {
                     }
                     perms = attrs.getPermissions() & 07777;
                     try (InputStream in = client.read(remote, BUFFER);
-                            OutputStream out = new DigestOutputStream(localCopy(tmp), sha)) {
+                            OutputStream out = new DigestOutputStream(copy.output(), sha)) {
                         in.transferTo(out);
                     } catch (SftpException e) {
                         throw sftpFailure(shell, where, "fetch", remote, 0, e);
@@ -355,7 +293,7 @@ public final class Transfers {
                 }
             } else if (chosen() == TransferMethod.PIPE) {
                 Pipe.Fetched got;
-                try (OutputStream out = new DigestOutputStream(localCopy(tmp), sha)) {
+                try (OutputStream out = new DigestOutputStream(copy.output(), sha)) {
                     got = Pipe.download(session, where, remote, out, verifying(), new Pipe.Failures() {
                         @Override
                         public IOException missing() {
@@ -383,7 +321,7 @@ public final class Transfers {
                     throw noSha256sum(remote);
                 }
             } else {
-                try (OutputStream out = new DigestOutputStream(localCopy(tmp), sha)) {
+                try (OutputStream out = new DigestOutputStream(copy.output(), sha)) {
                     perms = Scp.download(session, where, remote, out);
                 } catch (ProtocolException e) {
                     throw loginNoiseOr(session, where, e);
@@ -397,23 +335,10 @@ public final class Transfers {
                 verify(remote, remote, sha);
             }
             if (perms != null) {
-                setLocalMode(tmp, perms);
+                setLocalMode(copy, perms);
             }
-            try {
-                try {
-                    Files.move(tmp, local, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, local, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } catch (IOException e) {
-                throw new LocalWriteFailed(e);
-            }
-            done = true;
+            copy.commit();
             LOG.debug("{}: fetched {} -> {}", where, remote, local);
-        } finally {
-            if (!done) {
-                Files.deleteIfExists(tmp);
-            }
         }
     }
 
@@ -725,32 +650,19 @@ public final class Transfers {
 
     private static int localMode(Path local) {
         try {
-            int mode = 0;
-            for (PosixFilePermission p : Files.getPosixFilePermissions(local)) {
-                mode |= 1 << (8 - p.ordinal());
-            }
-            return mode;
+            return LocalCopy.modeOf(local);
         } catch (IOException | UnsupportedOperationException e) {
             return 0644;
         }
     }
 
-    private static void setLocalMode(Path file, int mode) {
+    /** The host's mode on the local copy, where the file system takes it; a refusal keeps the copy's own. */
+    private static void setLocalMode(LocalCopy copy, int mode) {
         try {
-            Files.setPosixFilePermissions(file, permissions(mode));
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.debug("cannot set mode of {}: {}", file, e.toString());
+            copy.setMode(mode);
+        } catch (LocalWriteFailed e) {
+            LOG.debug("cannot set mode of {}: {}", copy.temporary(), e.getCause().toString());
         }
-    }
-
-    private static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
-        for (PosixFilePermission p : PosixFilePermission.values()) {
-            if ((mode & (1 << (8 - p.ordinal()))) != 0) {
-                set.add(p);
-            }
-        }
-        return set;
     }
 
     private static MessageDigest sha256() {
