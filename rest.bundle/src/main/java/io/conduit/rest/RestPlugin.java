@@ -1,4 +1,4 @@
-package io.conduit.rest.plugin;
+package io.conduit.rest;
 
 import java.time.Duration;
 import java.util.List;
@@ -24,8 +24,11 @@ import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionName;
 import io.conduit.api.connection.ConnectionPlugin;
 import io.conduit.api.connection.OptionDescriptor;
-import io.conduit.rest.connection.HttpClients;
+import io.conduit.rest.client.HttpClients;
 import io.conduit.rest.connection.RestConnection;
+import io.conduit.rest.connection.RestContext;
+import io.conduit.rest.plugin.RestConfig;
+import io.conduit.rest.plugin.RestSettings;
 
 /**
  * The {@code rest} connection plugin: appliances, gateways and devices with an HTTP management API and no SSH,
@@ -50,11 +53,17 @@ public final class RestPlugin implements ConnectionPlugin {
         t.setDaemon(true);
         return t;
     });
-    private final HttpClients clients = new HttpClients(executor);
-    private final SharedResources<RestConnection> open = new SharedResources<>(NAME, RestPlugin.class);
     /** What refuses to work while the configuration is invalid. */
     private static final String USE = "the rest plugin's connections and options";
     private volatile Configured<RestSettings> settings;
+    /**
+     * What the connections share, made once: a later @Modified swaps the settings record, and the connections
+     * read the current valid one when they open (the last valid one while the configuration is invalid).
+     */
+    private final RestContext context = new RestContext(this::currentDefaults, new HttpClients(executor),
+            new SharedResources<>(NAME, RestPlugin.class));
+    /** The defaults of the last valid configuration, for connections opened while the current one is invalid. */
+    private volatile RestSettings lastValid;
 
     /**
      * @param config the ConfigAdmin defaults
@@ -62,6 +71,7 @@ public final class RestPlugin implements ConnectionPlugin {
      */
     public RestPlugin(RestConfig config) {
         this.settings = Configured.of(RestSettings.from(PID, config));
+        this.lastValid = settings.settings();
     }
 
     /**
@@ -75,12 +85,16 @@ public final class RestPlugin implements ConnectionPlugin {
     @Activate
     public RestPlugin(RestConfig config, Map<String, Object> properties) {
         this.settings = configure(config, properties);
+        if (settings.valid()) {
+            this.lastValid = settings.settings();
+        }
     }
 
     @Modified
     void modified(RestConfig config, Map<String, Object> properties) {
         settings = configure(config, properties);
         if (settings.valid()) {
+            lastValid = settings.settings();
             LOG.info("rest plugin defaults changed; connections opened from now on use them");
         }
     }
@@ -102,17 +116,17 @@ public final class RestPlugin implements ConnectionPlugin {
      */
     @Deactivate
     public void deactivate() {
-        open.release(all -> all.forEach(RestConnection::close), this::stop);
+        context.open().release(all -> all.forEach(RestConnection::close), this::stop);
     }
 
     /** The core drains this service's connections in the background: deactivate leaves them open. */
     @Override
     public void draining(Duration drainGrace) {
-        open.draining(drainGrace);
+        context.open().draining(drainGrace);
     }
 
     private void stop() {
-        clients.clear();
+        context.clients().clear();
         executor.shutdownNow();
         try {
             if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -123,13 +137,20 @@ public final class RestPlugin implements ConnectionPlugin {
         }
     }
 
+    /** @return the defaults a connection opening now reads: the current ones, or the last valid ones */
+    private RestSettings currentDefaults() {
+        Configured<RestSettings> now = settings;
+        return now.valid() ? now.settings() : lastValid;
+    }
+
+    /**
+     * @throws IllegalStateException the configuration is invalid (the message says why)
+     */
     @Override
     public Connection create(ConnectionKey key) {
-        RestSettings now = settings.get(USE);
-        // a later @Modified swaps the record: the connection reads the current one when it opens
-        RestConnection connection = new RestConnection(key, () -> settings.valid() ? settings.settings() : now,
-                clients, open::remove);
-        open.add(connection);
+        settings.get(USE);
+        RestConnection connection = new RestConnection(key, context);
+        context.open().add(connection);
         return connection;
     }
 
@@ -145,7 +166,7 @@ public final class RestPlugin implements ConnectionPlugin {
 
     /** @return the shared HTTP clients, for tests */
     public HttpClients clients() {
-        return clients;
+        return context.clients();
     }
 
     /** @return the current defaults */
