@@ -56,14 +56,9 @@ public final class RestPlugin implements ConnectionPlugin {
     /** What refuses to work while the configuration is invalid. */
     private static final String USE = "the rest plugin's connections and options";
     private volatile Configured<RestSettings> settings;
-    /**
-     * What the connections share, made once: a later @Modified swaps the settings record, and the connections
-     * read the current valid one when they open (the last valid one while the configuration is invalid).
-     */
-    private final RestContext context = new RestContext(this::currentDefaults, new HttpClients(executor),
+    /** What the connections share, made once and handed to each; a connection never calls this component. */
+    private final RestContext context = new RestContext(new HttpClients(executor),
             new SharedResources<>(NAME, RestPlugin.class));
-    /** The defaults of the last valid configuration, for connections opened while the current one is invalid. */
-    private volatile RestSettings lastValid;
 
     /**
      * @param config the ConfigAdmin defaults
@@ -71,7 +66,6 @@ public final class RestPlugin implements ConnectionPlugin {
      */
     public RestPlugin(RestConfig config) {
         this.settings = Configured.of(RestSettings.from(PID, config));
-        this.lastValid = settings.settings();
     }
 
     /**
@@ -85,16 +79,12 @@ public final class RestPlugin implements ConnectionPlugin {
     @Activate
     public RestPlugin(RestConfig config, Map<String, Object> properties) {
         this.settings = configure(config, properties);
-        if (settings.valid()) {
-            this.lastValid = settings.settings();
-        }
     }
 
     @Modified
     void modified(RestConfig config, Map<String, Object> properties) {
         settings = configure(config, properties);
         if (settings.valid()) {
-            lastValid = settings.settings();
             LOG.info("rest plugin defaults changed; connections opened from now on use them");
         }
     }
@@ -137,19 +127,16 @@ public final class RestPlugin implements ConnectionPlugin {
         }
     }
 
-    /** @return the defaults a connection opening now reads: the current ones, or the last valid ones */
-    private RestSettings currentDefaults() {
-        Configured<RestSettings> now = settings;
-        return now.valid() ? now.settings() : lastValid;
-    }
-
     /**
-     * @throws IllegalStateException the configuration is invalid (the message says why)
+     * Makes a connection with the defaults of now: the core opens it right away, and a later @Modified applies
+     * to the connections made from then on.
+     *
+     * @throws io.conduit.api.support.InvalidConfigurationException the configuration is invalid (the message says
+     *         why and names etc/io.conduit.rest.cfg's PID)
      */
     @Override
     public Connection create(ConnectionKey key) {
-        settings.get(USE);
-        RestConnection connection = new RestConnection(key, context);
+        RestConnection connection = new RestConnection(key, context, settings.get(USE));
         context.open().add(connection);
         return connection;
     }

@@ -32,6 +32,7 @@ public final class RestConnection implements Connection {
 
     private final ConnectionKey key;
     private final RestContext context;
+    private final RestSettings defaults;
     /** The host's address for messages: its inventory name until {@link #open} resolves it. */
     private volatile String where;
     /** The device's client from {@link #open} on (its requests in flight are what close cancels). */
@@ -47,10 +48,12 @@ public final class RestConnection implements Connection {
     /**
      * @param key the host and plugin
      * @param context the plugin's shared state; the connection removes itself from its open set when it closes
+     * @param defaults the plugin's defaults when the connection was made; the host's extras win over them
      */
-    public RestConnection(ConnectionKey key, RestContext context) {
+    public RestConnection(ConnectionKey key, RestContext context, RestSettings defaults) {
         this.key = key;
         this.context = context;
+        this.defaults = defaults;
         this.where = key.host();
     }
 
@@ -63,7 +66,7 @@ public final class RestConnection implements Connection {
     public void open(ConnectionParams params, Trace trace) throws IOException {
         RestSettings s;
         try {
-            s = context.defaults().get().overlay(params);
+            s = defaults.overlay(params);
         } catch (IllegalArgumentException e) {
             throw new ConnectionException(key.host() + ": connection_options.rest.extras." + e.getMessage());
         }
