@@ -194,9 +194,9 @@ public final class RestConnection implements Connection {
         Session s = session;
         if (c != null) {
             c.beginClose();
-            List<Commands.Exec> running = s == null ? List.of() : s.commands().stopAll();
+            List<Stops.Exec> running = s == null ? List.of() : s.commands().stopAll();
             c.cancelInFlight();
-            Commands.drop(running);
+            Stops.drop(running);
             if (s != null && !c.errors().unreachable()) {
                 c.disconnect();
             }
