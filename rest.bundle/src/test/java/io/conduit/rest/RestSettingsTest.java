@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.rest.plugin.RestConfig;
-import io.conduit.rest.plugin.RestPlugin;
+import io.conduit.rest.RestPlugin;
 import io.conduit.rest.plugin.RestSettings;
 import io.conduit.rest.support.Configs;
 
