@@ -30,7 +30,6 @@ import io.conduit.api.task.RunResult;
 import io.conduit.api.task.Status;
 import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.registry.PluginRegistry;
-import io.conduit.core.source.InventoryCatalog;
 import io.conduit.core.task.CommandTask;
 import io.conduit.core.testing.Configs;
 import io.conduit.core.testing.FakePlugin;
@@ -61,7 +60,7 @@ class ForkingRunnerTest {
     }
 
     private ForkingRunner runner(int forks, long hostTimeoutSeconds, long outputLimit) {
-        return new ForkingRunner(connections, new InventoryCatalog(),
+        return new ForkingRunner(connections, Configs.inventories(connections, inventory),
                 Configs.runner(forks, hostTimeoutSeconds, outputLimit, inventory.toString()));
     }
 
@@ -149,7 +148,7 @@ class ForkingRunnerTest {
     void anInvalidConfigurationRefusesEveryRunWithOneLineAndRunsNothing() throws Exception {
         java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
         plugin.hook = (host, c) -> ran.incrementAndGet();
-        ForkingRunner runner = new ForkingRunner(connections, new InventoryCatalog(),
+        ForkingRunner runner = new ForkingRunner(connections, Configs.inventories(connections, inventory),
                 Configs.runner(7, 30, 1024, inventory.toString()), Map.of("forks", "many"));
 
         IllegalStateException e = assertThrows(IllegalStateException.class,
