@@ -328,11 +328,11 @@ public final class ParameterResolver {
         List<Source> sources = sources(inventory, host, plugin);
         Map<String, String> out = new LinkedHashMap<>();
         Source s = first(sources, Source::hostname);
-        out.put("hostname", s == null ? "host name" : s.origin());
-        putOrigin(out, "port", first(sources, Source::port));
-        putOrigin(out, "username", first(sources, Source::username));
-        putOrigin(out, "password", first(sources, Source::password));
-        putOrigin(out, "platform", first(sources, Source::platform));
+        out.put(BaseField.HOSTNAME.key(), s == null ? "host name" : s.origin());
+        putOrigin(out, BaseField.PORT.key(), first(sources, Source::port));
+        putOrigin(out, BaseField.USERNAME.key(), first(sources, Source::username));
+        putOrigin(out, BaseField.PASSWORD.key(), first(sources, Source::password));
+        putOrigin(out, BaseField.PLATFORM.key(), first(sources, Source::platform));
         mergeExtras(sources).forEach((key, from) -> out.put("extras." + key, from.element()));
         return out;
     }

@@ -24,6 +24,7 @@ import io.conduit.api.task.Task;
 import io.conduit.api.task.TaskContext;
 import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.connection.Lease;
+import io.conduit.core.inventory.BaseField;
 import io.conduit.core.inventory.ParameterResolver;
 
 /**
@@ -173,12 +174,10 @@ final class HostContext implements TaskContext {
         }
         Map<String, String> origins = values.origins(plugin);
         StringBuilder line = new StringBuilder(plugin).append(": values:");
-        value(line, "hostname", shown.hostname(), origins);
-        value(line, "port", shown.port() == 0 ? null : shown.port(), origins);
-        value(line, "username", shown.username(), origins);
-        value(line, "password", shown.password() == null ? null : "***" + reference(shown.password().reveal()),
-                origins);
-        value(line, "platform", shown.platform(), origins);
+        for (BaseField field : BaseField.values()) {
+            Object v = field.of(shown);
+            value(line, field.key(), v instanceof Secret secret ? "***" + reference(secret.reveal()) : v, origins);
+        }
         shown.extras().forEach((key, v) -> value(line, "extras." + key, v instanceof Secret ? "***"
                 : v instanceof String text && ParameterResolver.isReference(text) ? "***" + reference(text) : v,
                 origins));
