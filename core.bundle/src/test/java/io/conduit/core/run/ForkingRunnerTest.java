@@ -145,6 +145,19 @@ class ForkingRunnerTest {
     }
 
     @Test
+    void eachHostsValuesAreResolvedOncePerRunAndThePoolIsHandedThem() throws Exception {
+        Files.writeString(inventory, Files.readString(inventory).replace("  connection: fake\n",
+                "  connection: fake\n  connection_options:\n    fake:\n      extras: {delay: 1ms}\n"));
+        int before = plugin.optionsAsked.get();
+        RunResult result = runner(7, 30, 1024).run("all", new CommandTask(Command.shell("x")), null, null);
+        assertTrue(result.succeeded());
+        // once for the run (the inventory's check when loading is the other): not per host, not per acquire
+        assertEquals(2, plugin.optionsAsked.get() - before, "the plugin's options read once per run");
+        assertEquals(Duration.ofMillis(1), plugin.connections.get(0).params.extras().get("delay"),
+                "typed by the plugin's options before the pool got them");
+    }
+
+    @Test
     void anInvalidConfigurationRefusesEveryRunWithOneLineAndRunsNothing() throws Exception {
         java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
         plugin.hook = (host, c) -> ran.incrementAndGet();
