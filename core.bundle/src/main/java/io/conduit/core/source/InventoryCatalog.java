@@ -27,15 +27,12 @@ import io.conduit.core.registry.RankedServices;
 /**
  * Turns an inventory spec into an {@link Inventory}: {@code NAME:ARGUMENT} asks the {@link InventorySource}
  * of that name (tracked on the whiteboard, ranked and shadowed as connection plugins are: {@link RankedServices}),
- * anything else is a file or directory path. A path the operator
- * types is read from the working directory, as any command line tool does; the configured default is read
- * from the Conduit home ({@code conduit.home}), so it works wherever Conduit is started.
+ * anything else is a file or directory path, read from the working directory ({@link LocalPaths#typed}). The
+ * configured default, read from the Conduit home, is {@link InventoryService}'s.
  */
 @Component(service = InventoryCatalog.class)
 public final class InventoryCatalog {
     private static final Logger LOG = LoggerFactory.getLogger(InventoryCatalog.class);
-    /** System property naming the Conduit home directory, set by the launcher. */
-    public static final String HOME_PROPERTY = "conduit.home";
 
     private final RankedServices<SourceBinding> sources = new RankedServices<>();
 
@@ -124,21 +121,7 @@ public final class InventoryCatalog {
      * @throws InventoryException it cannot be loaded; the message says why and what to do
      */
     public Inventory load(String spec) throws InventoryException {
-        return load(spec, plugin -> null);
-    }
-
-    /**
-     * Loads an inventory, checking the {@code extras} of installed plugins against their options.
-     *
-     * @param spec a path, or {@code NAME:ARGUMENT} for a registered source
-     * @param declared plugin name to its declared options, {@code null} when not installed (see
-     *        {@link InventoryLoader#load(Path, java.util.function.Function)})
-     * @return the inventory
-     * @throws InventoryException it cannot be loaded; the message says why and what to do
-     */
-    public Inventory load(String spec, java.util.function.Function<String, java.util.List<
-            io.conduit.api.connection.OptionDescriptor>> declared) throws InventoryException {
-        return loaded(spec, declared).inventory();
+        return loaded(spec, plugin -> null).inventory();
     }
 
     /**
@@ -151,7 +134,8 @@ public final class InventoryCatalog {
     }
 
     /**
-     * Loads an inventory as {@link #load(String, java.util.function.Function)}, telling its base directory.
+     * Loads an inventory, checking the {@code extras} of installed plugins against their options, and tells the
+     * directory its relative references are read from.
      *
      * @param spec a path, or {@code NAME:ARGUMENT} for a registered source
      * @param declared plugin name to its declared options, {@code null} when not installed
@@ -195,17 +179,4 @@ public final class InventoryCatalog {
         return LocalPaths.typed(path);
     }
 
-    /**
-     * Resolves a configured path: relative paths are read from the Conduit home.
-     *
-     * @param path a path from a configuration file
-     * @return the path, absolute when it names a file (a {@code SOURCE:ARGUMENT} spec is returned as it is)
-     * @deprecated {@link io.conduit.api.inventory.Inventories#defaultInventory()} resolves the configured one
-     *             from the home the framework was given
-     */
-    @Deprecated
-    public static String resolveFromHome(String path) {
-        String home = System.getProperty(HOME_PROPERTY);
-        return LocalPaths.configured(path, home == null ? null : Path.of(home));
-    }
 }
