@@ -10,5 +10,5 @@
  * Versioned on its own, so that the contract packages change only when the contract does.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("2.1.0")
 package io.conduit.api.support;
