@@ -59,6 +59,8 @@ public final class SshPlugin implements ConnectionPlugin {
 
     private final ClientContext context;
     private volatile Configured<SshSettings> settings;
+    /** The configuration {@link #settings} came from: {@link #options} shows its values as the defaults. */
+    private volatile SshConfig config;
 
     /**
      * Validates the configuration and starts the SSH client.
@@ -81,6 +83,7 @@ public final class SshPlugin implements ConnectionPlugin {
     @Activate
     public SshPlugin(SshConfig config, Map<String, Object> properties) {
         this.settings = configure(config, properties);
+        this.config = config;
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
         ClassLoader own = SshPlugin.class.getClassLoader();
@@ -107,6 +110,7 @@ public final class SshPlugin implements ConnectionPlugin {
         if (next.valid()) {
             applyKeepalive(context.client, next.settings());
         }
+        this.config = config;
         settings = next;
     }
 
@@ -155,7 +159,8 @@ public final class SshPlugin implements ConnectionPlugin {
 
     @Override
     public List<OptionDescriptor> options() {
-        return settings.get(USE).describe();
+        settings.get(USE); // refused with the configuration's problem while it is invalid
+        return SshSettings.describe(config);
     }
 
     @Override
