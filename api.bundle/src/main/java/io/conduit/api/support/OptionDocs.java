@@ -45,7 +45,8 @@ public final class OptionDocs {
      * @param options the plugin's options, in their declared order
      * @param metatype the source of the configuration annotation bnd generates the Metatype description from
      *        ({@code @AttributeDefinition(description = ...) TYPE name() default VALUE;}, literals only): a method
-     *        for each option that is not {@linkplain PluginOption#isHostOnly host-only}, with its type, its
+     *        for each option that is not {@linkplain PluginOption#isHostOnly host-only}, with its type ({@code String}
+     *        for any type when the default is empty), its
      *        {@linkplain PluginOption#configDefault default} and the declared description word for word
      * @param readme the README whose option table (rows {@code | `name` | type | default | ...}) lists every option
      *        with its type ({@code choice}, {@code duration}, ...; more words may follow) and its
@@ -110,7 +111,8 @@ public final class OptionDocs {
                 case BOOLEAN -> "boolean";
                 default -> "String";
             };
-            if (!type.matches(expected)) {
+            // a String method may hold any type's text when empty means "not set here" (docker's tls_verify)
+            if (!type.matches(expected) && !(type.equals("String") && o.configDefault().isEmpty())) {
                 problems.add(where + "type " + type + " but the option is " + o.type() + "; use " + expected);
             }
             String def = literal(m.group(4).trim());

@@ -51,6 +51,17 @@ public final class OptionValues {
      * @throws IllegalArgumentException a value does not fit its option; the message starts with the option name
      */
     public static OptionValues ofConfiguration(List<? extends PluginOption<?>> options, Annotation config) {
+        return of(options, configuration(config));
+    }
+
+    /**
+     * The raw values of a Declarative Services configuration annotation, to lay over another layer with
+     * {@link #over}: each method names a key by the DS mapping ({@link ConfigCheck#key}).
+     *
+     * @param config the configuration DS passed to the component
+     * @return key to the configured value or the annotation's default, as DS gives them
+     */
+    public static Map<String, Object> configuration(Annotation config) {
         Map<String, Object> raw = new HashMap<>();
         for (Method m : config.annotationType().getDeclaredMethods()) {
             try {
@@ -59,7 +70,7 @@ public final class OptionValues {
                 throw new IllegalStateException("cannot read " + m.getName() + " of " + config, e);
             }
         }
-        return of(options, raw);
+        return raw;
     }
 
     /**
