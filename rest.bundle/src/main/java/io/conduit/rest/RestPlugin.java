@@ -59,6 +59,8 @@ public final class RestPlugin implements ConnectionPlugin {
     /** What the connections share, made once and handed to each; a connection never calls this component. */
     private final RestContext context = new RestContext(new HttpClients(executor),
             new SharedResources<>(NAME, RestPlugin.class));
+    /** The configuration {@link #settings} came from: {@link #options} shows its values as the defaults. */
+    private volatile RestConfig config;
 
     /**
      * @param config the ConfigAdmin defaults
@@ -66,6 +68,7 @@ public final class RestPlugin implements ConnectionPlugin {
      */
     public RestPlugin(RestConfig config) {
         this.settings = Configured.of(RestSettings.from(PID, config));
+        this.config = config;
     }
 
     /**
@@ -79,11 +82,14 @@ public final class RestPlugin implements ConnectionPlugin {
     @Activate
     public RestPlugin(RestConfig config, Map<String, Object> properties) {
         this.settings = configure(config, properties);
+        this.config = config;
     }
 
     @Modified
     void modified(RestConfig config, Map<String, Object> properties) {
-        settings = configure(config, properties);
+        Configured<RestSettings> next = configure(config, properties);
+        this.config = config;
+        settings = next;
         if (settings.valid()) {
             LOG.info("rest plugin defaults changed; connections opened from now on use them");
         }
@@ -143,7 +149,8 @@ public final class RestPlugin implements ConnectionPlugin {
 
     @Override
     public List<OptionDescriptor> options() {
-        return settings.get(USE).describe();
+        settings.get(USE); // refused with the configuration's problem while it is invalid
+        return RestSettings.describe(config);
     }
 
     @Override

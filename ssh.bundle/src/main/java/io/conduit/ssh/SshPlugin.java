@@ -60,6 +60,8 @@ public final class SshPlugin implements ConnectionPlugin {
     /** Replaced only by the test hook {@link #environment}, with a copy sharing the client and the state. */
     private volatile ClientContext context;
     private volatile Configured<SshSettings> settings;
+    /** The configuration {@link #settings} came from: {@link #options} shows its values as the defaults. */
+    private volatile SshConfig config;
 
     /**
      * Validates the configuration and starts the SSH client.
@@ -82,6 +84,7 @@ public final class SshPlugin implements ConnectionPlugin {
     @Activate
     public SshPlugin(SshConfig config, Map<String, Object> properties) {
         this.settings = configure(config, properties);
+        this.config = config;
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
         ClassLoader own = SshPlugin.class.getClassLoader();
@@ -108,6 +111,7 @@ public final class SshPlugin implements ConnectionPlugin {
         if (next.valid()) {
             applyKeepalive(context.client, next.settings());
         }
+        this.config = config;
         settings = next;
     }
 
@@ -156,7 +160,8 @@ public final class SshPlugin implements ConnectionPlugin {
 
     @Override
     public List<OptionDescriptor> options() {
-        return settings.get(USE).describe();
+        settings.get(USE); // refused with the configuration's problem while it is invalid
+        return SshSettings.describe(config);
     }
 
     @Override

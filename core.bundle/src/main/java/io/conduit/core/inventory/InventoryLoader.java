@@ -483,7 +483,7 @@ public final class InventoryLoader {
             }
             if (d != null && !reference && !(v instanceof Scalar s && s.isNull())) {
                 try {
-                    d.type().convert(d.name(), Tree.toJava(v, javaValues));
+                    d.convert(Tree.toJava(v, javaValues)); // checks a choice against its choices too
                 } catch (IllegalArgumentException ex) {
                     String m = ex.getMessage() == null ? "invalid value" : ex.getMessage();
                     problems.add(file, v.line(), keyPath, (m.startsWith(d.name() + ": ")

@@ -21,7 +21,6 @@ import java.util.regex.Pattern;
 
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
-import io.conduit.api.connection.OptionType;
 import io.conduit.api.support.Secret;
 import io.conduit.api.inventory.Attributes;
 import io.conduit.api.inventory.ConnectionOptions;
@@ -131,7 +130,8 @@ public final class ParameterResolver {
      * @param host one of its hosts
      * @param plugin the plugin's name
      * @param options the options the plugin declares; declared {@code extras} are converted with
-     *        {@link OptionType#convert} (secret options become {@link Secret}), required ones must be set,
+     *        {@link OptionDescriptor#convert} (secret options become {@link Secret}, a choice must be one of its
+     *        choices), required ones must be set,
      *        undeclared ones are refused ("did you mean"); declared defaults are not filled in. {@code null} when
      *        the plugin is not installed: extras then pass through as written
      * @param resolveSecrets {@code true} to replace {@code ${env:NAME}} and {@code ${file:PATH}} in the password
@@ -410,7 +410,7 @@ public final class ParameterResolver {
         }
         Object converted;
         try {
-            converted = descriptor.type().convert(descriptor.name(), value);
+            converted = descriptor.convert(value); // once, here: plugins read the typed value
         } catch (IllegalArgumentException e) {
             String why = reference != null
                     ? reference + " gives a value that is not a valid " + descriptor.type().name().toLowerCase(Locale.ROOT)

@@ -84,7 +84,9 @@ final class PluginCommands {
             out.println("options (connection_options." + b.name() + ".extras in the inventory):");
             Table table = new Table("OPTION", "TYPE", "DEFAULT", "REQUIRED", "SECRET", "DESCRIPTION");
             for (OptionDescriptor o : b.plugin().options()) {
-                table.row(o.name(), o.type().name().toLowerCase(Locale.ROOT), o.defaultValue(),
+                // a choice shows its words where the type goes: "strict|accept-new|off"
+                table.row(o.name(), o.choices().isEmpty() ? o.type().name().toLowerCase(Locale.ROOT)
+                        : String.join("|", o.choices()), o.defaultValue(),
                         o.required() ? "yes" : "", o.secret() ? "yes" : "", o.description());
             }
             table.print(out);

@@ -115,17 +115,16 @@ final class DockerConnection implements Connection {
 
     @Override
     public void open(ConnectionParams params, Trace trace) throws IOException {
-        DockerDefaults defaults = plugin.defaults();
-        DockerEndpoint endpoint;
+        DockerDefaults.Host host;
         try {
-            endpoint = defaults.endpoint(params.extras());
-            killGrace = defaults.killGrace(params.extras());
+            host = plugin.defaults().forHost(params);
         } catch (IllegalArgumentException e) {
             throw new ConnectFailedException(key.host() + ": " + e.getMessage(), e);
         }
-        container = params.string(DockerDefaults.CONTAINER, params.hostname());
-        String u = params.string(DockerDefaults.USER, params.username());
-        user = u == null || u.isBlank() ? null : u.trim();
+        DockerEndpoint endpoint = host.endpoint();
+        killGrace = host.killGrace();
+        container = host.container();
+        user = host.user();
         DockerClients.Client c = plugin.clients().get(endpoint);
         if (trace.on(Trace.CONNECTION)) {
             trace.line(Trace.CONNECTION, "docker: daemon " + endpoint.address() + (endpoint.usesTls() ? " (TLS, "

@@ -66,7 +66,7 @@ public final class RestConnection implements Connection {
     public void open(ConnectionParams params, Trace trace) throws IOException {
         RestSettings s;
         try {
-            s = defaults.overlay(params);
+            s = defaults.forHost(params);
         } catch (IllegalArgumentException e) {
             throw new ConnectionException(key.host() + ": connection_options.rest.extras." + e.getMessage());
         }
