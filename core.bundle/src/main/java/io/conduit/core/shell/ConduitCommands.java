@@ -27,7 +27,6 @@ import io.conduit.api.task.Runner;
 import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.inventory.Names;
 import io.conduit.core.registry.PluginRegistry;
-import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -90,7 +89,7 @@ public final class ConduitCommands {
         commands.put("connections", PluginCommands.Connections::new);
         commands.put("disconnect", PluginCommands.Disconnect::new);
         commands.put("drain", PluginCommands.Drain::new);
-        commands.put("completion", ctx -> new Completion(() -> model(ctx)));
+        commands.put("completion", ctx -> new CompletionCommand(() -> model(ctx)));
     }
 
     @Descriptor("run a command on the hosts a pattern selects: run [OPTIONS] PATTERN COMMAND...; 'help run'")
@@ -298,32 +297,6 @@ public final class ConduitCommands {
                 .addPositional(PositionalParamSpec.builder().index("0").arity("0..1").paramLabel("COMMAND")
                         .completionCandidates(commands.keySet()).build())));
         return top;
-    }
-
-    @picocli.CommandLine.Command(name = "completion", description = {
-        "Prints a script that completes Conduit's commands, their options and choices in bash or zsh, e.g."
-                + " in ~/.bashrc:  source <(conduit completion bash)",
-        "zsh: the script loads zsh's bash completion itself (bashcompinit)."})
-    static final class Completion implements java.util.concurrent.Callable<CommandOutput> {
-        /** The shells a script is written for. */
-        enum Shell { bash, zsh }
-
-        private final java.util.function.Supplier<CommandLine> model;
-
-        @picocli.CommandLine.Parameters(index = "0", paramLabel = "SHELL", description = "bash or zsh")
-        Shell shell;
-
-        Completion(java.util.function.Supplier<CommandLine> model) {
-            this.model = model;
-        }
-
-        @Override
-        public CommandOutput call() {
-            String bash = AutoComplete.bash("conduit", model.get());
-            // zsh runs bash completion scripts once its bashcompinit is loaded (see picocli's issue 772)
-            return Text.ok(shell == Shell.bash ? bash : "autoload -U +X compinit && compinit\n"
-                    + "autoload -U +X bashcompinit && bashcompinit\n" + bash);
-        }
     }
 
     private CommandLine commandLine(Object command, ShellContext ctx) {
