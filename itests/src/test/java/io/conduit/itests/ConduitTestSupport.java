@@ -164,7 +164,7 @@ public abstract class ConduitTestSupport {
      * Runs one shell line and keeps its streams and exit status.
      *
      * @param line the line
-     * @return output, error output and the {@code conduit.exit} status
+     * @return output, error output and the exit status the command's value carries
      * @throws Exception the command failed
      */
     protected Shell session(String line) throws Exception {
@@ -174,11 +174,37 @@ public abstract class ConduitTestSupport {
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
                 PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
                 CommandSession session = processor.createSession(System.in, o, e)) {
-            session.execute(line);
+            Object value = session.execute(line);
+            // printed as the console prints a command's value: through the converters (Conduit's OutputConverter)
+            if (value != null) {
+                CharSequence text = session.format(value, org.apache.felix.service.command.Converter.INSPECT);
+                if (text != null && text.length() > 0) {
+                    o.println(text);
+                }
+            }
             o.flush();
             return new Shell(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
-                    (Integer) session.get("conduit.exit"));
+                    exitStatus(value));
         }
+    }
+
+    /**
+     * The exit status a Conduit command's value carries, read as {@code bin/conduit} reads it: the probe does not
+     * import core's private shell package.
+     *
+     * @param value what the line returned
+     * @return its {@code exitStatus()}, or null for a value that is not a Conduit command's
+     */
+    protected static Integer exitStatus(Object value) throws Exception {
+        if (value == null) {
+            return null;
+        }
+        for (Class<?> type : value.getClass().getInterfaces()) {
+            if (type.getName().equals("io.conduit.core.shell.CommandOutput")) {
+                return (Integer) type.getMethod("exitStatus").invoke(value);
+            }
+        }
+        return null;
     }
 
     /**
