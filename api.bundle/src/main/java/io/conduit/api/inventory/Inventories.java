@@ -66,9 +66,10 @@ public interface Inventories {
     Optional<Path> baseDirectory(Inventory inventory);
 
     /**
-     * The registered inventory sources.
+     * The registered inventory sources that are served (a source shadowed by a better-ranked one of the same
+     * name is left out).
      *
-     * @return source name to the bundle that provides it, in name order
+     * @return source name to the source's own one-line description, in name order
      */
     Map<String, String> sources();
 }

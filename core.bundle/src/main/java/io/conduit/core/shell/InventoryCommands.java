@@ -63,7 +63,8 @@ final class InventoryCommands {
                 Map<String, Object> row = new LinkedHashMap<>();
                 ConnectionParams params;
                 try {
-                    params = ParameterResolver.resolve(inv, host, hostPlugin, options, false);
+                    params = ParameterResolver.resolve(inv, host, hostPlugin, options, false,
+                            ctx.inventories().baseDirectory(inv).orElse(null));
                 } catch (InventoryException e) {
                     // one host's bad option must not hide the others: show the problem on its row
                     params = new ConnectionParams(host.name(), 0, null, null, null, Map.of("error", e.getMessage()));

@@ -153,8 +153,6 @@ public final class InventoryService implements Inventories {
 
     @Override
     public Map<String, String> sources() {
-        Map<String, String> out = new java.util.TreeMap<>();
-        catalog.all().forEach((name, bindings) -> out.put(name, bindings.get(0).bundle()));
-        return out;
+        return catalog.sources();
     }
 }
