@@ -72,7 +72,8 @@ public final class DockerPlugin implements ConnectionPlugin {
      * @param clients the bundle's docker-java clients, shared with the inventory source
      */
     @Activate
-    public DockerPlugin(DockerConfig config, Map<String, Object> properties, @Reference DockerClients clients) {
+    public DockerPlugin(DockerConfig config, Map<String, Object> properties,
+            @Reference(name = "clients") DockerClients clients) {
         this(configure(config, properties), clients, null);
     }
 

@@ -64,7 +64,7 @@ public final class DockerInventorySource implements InventorySource {
      */
     @Activate
     public DockerInventorySource(DockerConfig config, Map<String, Object> properties,
-            @Reference DockerClients clients) {
+            @Reference(name = "clients") DockerClients clients) {
         this.defaults = DockerDefaults.configure(config, properties, System.getenv());
         this.clients = clients;
         this.owned = null;
