@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -24,6 +25,7 @@ import javax.inject.Inject;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
+import io.conduit.launcher.Cnf;
 import org.ops4j.pax.exam.CoreOptions;
 import org.ops4j.pax.exam.Option;
 import org.osgi.framework.Bundle;
@@ -38,6 +40,8 @@ import org.osgi.util.tracker.ServiceTracker;
 public abstract class ConduitTestSupport {
     /** The distribution folder, passed by failsafe. */
     protected static final Path DIST = Path.of(System.getProperty("conduit.dist", "../launcher/target/conduit"));
+    /** The source tree's cnf/: the run bundles and framework properties the distribution is made from. */
+    protected static final Path CNF = Path.of(System.getProperty("conduit.cnf", "../cnf"));
     /** A scratch folder for this build. */
     protected static final Path WORK = Path.of(System.getProperty("project.build.directory", "target"), "it-work");
 
@@ -56,23 +60,40 @@ public abstract class ConduitTestSupport {
         options.add(cleanCaches(true));
         options.add(systemProperty("pax.exam.osgi.unresolved.fail").value("true"));
         options.add(systemProperty("conduit.home").value(DIST.toAbsolutePath().toString()));
-        // as etc/config.properties: JDK packages eddsa and others import. Through systemPackages, which Pax Exam
-        // adds to its own extra packages (a framework property would replace them, and the probe would not start)
-        options.add(CoreOptions.systemPackages("sun.security.x509", "sun.misc"));
-        // FileInstall reads configuration from a copy of etc/, like the launcher does from etc/ itself. Tests that
-        // install the plugins directly leave out the copy of FileInstall's watch of deploy/, so no plugin is
-        // installed twice; the others get the plugins as production does, from deploy/ through FileInstall.
-        options.add(frameworkProperty("felix.fileinstall.dir").value(etc(!withPlugins).toAbsolutePath().toString()));
-        options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
-        options.add(frameworkProperty("felix.fileinstall.enableConfigSave").value("false"));
-        options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
-        options.add(frameworkProperty("gosh.args").value("--nointeractive"));
-        options.add(frameworkProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
-        for (Path jar : jars(DIST.resolve("system"))) {
-            if (jar.getFileName().toString().contains("gogo.jline") || jar.getFileName().toString().contains("jline")) {
+        // the framework properties of the distribution (cnf/framework.properties), but for what a test must differ in
+        Map<String, String> overrides = Map.of(
+                // FileInstall reads configuration from a copy of etc/ (see etc(boolean)), and polls faster
+                "felix.fileinstall.dir", etc(!withPlugins).toAbsolutePath().toString(),
+                "felix.fileinstall.poll", "200",
+                "gosh.args", "--nointeractive",
+                "org.ops4j.pax.logging.DefaultServiceLog.level", "WARN");
+        Map<String, String> properties = Cnf.frameworkProperties(CNF.resolve(Cnf.FRAMEWORK_PROPERTIES),
+                Map.of("conduit.home", DIST.toAbsolutePath().toString()));
+        for (Map.Entry<String, String> p : properties.entrySet()) {
+            switch (p.getKey()) {
+                // Pax Exam owns the storage (cleanCaches above)
+                case "org.osgi.framework.storage.clean" -> { }
+                // through systemPackages, which Pax Exam adds to its own extra packages (the framework property
+                // would replace them, and the probe would not start)
+                case "org.osgi.framework.system.packages.extra" ->
+                        options.add(CoreOptions.systemPackages(p.getValue().split("\\s*,\\s*")));
+                default -> options.add(frameworkProperty(p.getKey())
+                        .value(overrides.getOrDefault(p.getKey(), p.getValue())));
+            }
+        }
+        for (Map.Entry<String, String> o : overrides.entrySet()) {
+            if (!properties.containsKey(o.getKey())) {
+                options.add(frameworkProperty(o.getKey()).value(o.getValue()));
+            }
+        }
+        // exactly the run bundles of cnf/runbundles.txt, the distribution's jars of them
+        Path system = DIST.resolve("system");
+        jars(system); // says how to build the distribution when there is none
+        for (Cnf.RunBundle bundle : Cnf.runBundles(CNF.resolve(Cnf.RUN_BUNDLES))) {
+            if (bundle.artifactId().equals("jline") || bundle.artifactId().equals("org.apache.felix.gogo.jline")) {
                 continue; // the interactive console wants a terminal; tests use the CommandProcessor directly
             }
-            options.add(CoreOptions.bundle(jar.toUri().toString()));
+            options.add(CoreOptions.bundle(bundle.jarIn(system).toUri().toString()));
         }
         if (withPlugins) {
             for (Path jar : jars(DIST.resolve("deploy"))) {
@@ -143,7 +164,7 @@ public abstract class ConduitTestSupport {
      * Runs one shell line and keeps its streams and exit status.
      *
      * @param line the line
-     * @return output, error output and the {@code conduit.exit} status
+     * @return output, error output and the exit status the command's value carries
      * @throws Exception the command failed
      */
     protected Shell session(String line) throws Exception {
@@ -153,11 +174,37 @@ public abstract class ConduitTestSupport {
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
                 PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
                 CommandSession session = processor.createSession(System.in, o, e)) {
-            session.execute(line);
+            Object value = session.execute(line);
+            // printed as the console prints a command's value: through the converters (Conduit's OutputConverter)
+            if (value != null) {
+                CharSequence text = session.format(value, org.apache.felix.service.command.Converter.INSPECT);
+                if (text != null && text.length() > 0) {
+                    o.println(text);
+                }
+            }
             o.flush();
             return new Shell(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
-                    (Integer) session.get("conduit.exit"));
+                    exitStatus(value));
         }
+    }
+
+    /**
+     * The exit status a Conduit command's value carries, read as {@code bin/conduit} reads it: the probe does not
+     * import core's private shell package.
+     *
+     * @param value what the line returned
+     * @return its {@code exitStatus()}, or null for a value that is not a Conduit command's
+     */
+    protected static Integer exitStatus(Object value) throws Exception {
+        if (value == null) {
+            return null;
+        }
+        for (Class<?> type : value.getClass().getInterfaces()) {
+            if (type.getName().equals("io.conduit.core.shell.CommandOutput")) {
+                return (Integer) type.getMethod("exitStatus").invoke(value);
+            }
+        }
+        return null;
     }
 
     /**

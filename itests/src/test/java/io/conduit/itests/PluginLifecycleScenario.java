@@ -59,9 +59,21 @@ public abstract class PluginLifecycleScenario extends ConduitTestSupport {
 
     /** Waits until conduit:plugins shows the versioned plugin at a version, or not at all (null). */
     protected void awaitPlugin(String version) throws Exception {
+        awaitPlugin(this, version);
+    }
+
+    /**
+     * Waits until conduit:plugins shows the versioned test plugin at a version, or not at all; for the other tests
+     * that install it.
+     *
+     * @param shell the test whose shell to ask
+     * @param version the version, or null for "no longer listed"
+     * @throws Exception not within 30 s, or the shell failed
+     */
+    static void awaitPlugin(ConduitTestSupport shell, String version) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
-            String plugins = execute("conduit:plugins");
+            String plugins = shell.execute("conduit:plugins");
             boolean listed = plugins.lines().anyMatch(l -> l.startsWith("versioned ") && l.contains("active"));
             if (version == null ? !listed : listed && plugins.contains(version)) {
                 return;
@@ -83,20 +95,83 @@ public abstract class PluginLifecycleScenario extends ConduitTestSupport {
         return inventory("fleet.yaml", yaml.toString());
     }
 
-    /** A task that runs `true` and hands the plugin's output back as the host's stdout. */
-    private static Task command() {
+    /**
+     * A task that runs one shell line on each host and hands its output back as the host's result.
+     *
+     * @param line the command line
+     * @return the task
+     */
+    static Task probe(String line) {
+        // the probe's task loads API classes through the probe's dynamic imports: wire them here, once, rather
+        // than in the run's worker threads at the same moment, where Felix once failed to find io.conduit.api.inventory
+        assertEquals("io.conduit.api.inventory.Host", io.conduit.api.inventory.Host.class.getName());
         return new Task() {
             @Override
             public HostResult execute(TaskContext ctx) throws java.io.IOException {
-                var exec = ctx.connection().exec(Command.shell("echo version from $PLUGIN"));
+                var exec = ctx.connection().exec(Command.shell(line));
                 return HostResult.fromExec(ctx.host().name(), exec, exec.exitCode() == 0);
             }
 
             @Override
             public String describe() {
-                return "version probe";
+                return line;
             }
         };
+    }
+
+    /** What the bundle change does while the run is on. */
+    @FunctionalInterface
+    interface Change {
+        void apply() throws Exception;
+    }
+
+    /**
+     * The result of a run during which a bundle changed.
+     *
+     * @param result every host's result
+     * @param finishedAt when each host's result came ({@link System#nanoTime()})
+     * @param changedAt when the change had returned
+     */
+    record RunAcrossChange(RunResult result, Map<String, Long> finishedAt, long changedAt) {
+    }
+
+    /**
+     * One round of this scenario, for every test that changes a bundle under a run: starts a run in the background,
+     * makes the change once {@code before} hosts have their result, and waits for the whole run.
+     *
+     * @param runner the runner
+     * @param inventory the inventory file
+     * @param pattern the hosts
+     * @param task what each host runs
+     * @param forks hosts at a time
+     * @param before how many results to wait for before the change
+     * @param change the install, update or removal
+     * @return the run's result and when things happened
+     * @throws Exception the change failed, or the run did not get {@code before} results within 120 s or did not
+     *         end within 180 s
+     */
+    static RunAcrossChange runAcrossChange(Runner runner, Path inventory, String pattern, Task task, int forks,
+            int before, Change change) throws Exception {
+        CountDownLatch some = new CountDownLatch(before);
+        Map<String, Long> finishedAt = new ConcurrentHashMap<>();
+        RunListener listener = new RunListener() {
+            @Override
+            public void finished(HostResult result) {
+                finishedAt.put(result.host(), System.nanoTime());
+                some.countDown();
+            }
+        };
+        ExecutorService background = Executors.newSingleThreadExecutor();
+        try {
+            Future<RunResult> running = background.submit(() -> runner.run(pattern, task,
+                    new RunOptions(inventory.toString(), forks, null, null), listener));
+            assertTrue(before + " hosts done before the change", some.await(120, TimeUnit.SECONDS));
+            change.apply();
+            long changedAt = System.nanoTime();
+            return new RunAcrossChange(running.get(180, TimeUnit.SECONDS), finishedAt, changedAt);
+        } finally {
+            background.shutdown();
+        }
     }
 
     @Test
@@ -122,27 +197,11 @@ public abstract class PluginLifecycleScenario extends ConduitTestSupport {
         assertTrue(out, out.contains("version 1.0.0"));
 
         // updated while a run over 200 hosts is in progress -> every host has a result, none lost
-        // (the probe's task loads API classes through the probe's dynamic imports: wire them here, once, rather
-        // than in four worker threads at the same moment, where Felix once failed to find io.conduit.api.inventory)
-        assertEquals("io.conduit.api.inventory.Host", io.conduit.api.inventory.Host.class.getName());
-        Runner runner = service(Runner.class);
-        CountDownLatch quarter = new CountDownLatch(HOSTS / 4);
-        Map<String, Long> finishedAt = new ConcurrentHashMap<>();
-        RunListener listener = new RunListener() {
-            @Override
-            public void finished(HostResult result) {
-                finishedAt.put(result.host(), System.nanoTime());
-                quarter.countDown();
-            }
-        };
-        ExecutorService background = Executors.newSingleThreadExecutor();
-        Future<RunResult> running = background.submit(() -> runner.run("all", command(),
-                new RunOptions(inventory.toString(), 4, null, null), listener));
-        assertTrue("a quarter of the run done", quarter.await(60, TimeUnit.SECONDS));
-        upgrade(v2);
-        long swapped = System.nanoTime();
-        RunResult result = running.get(120, TimeUnit.SECONDS);
-        background.shutdown();
+        RunAcrossChange round = runAcrossChange(service(Runner.class), inventory, "all",
+                probe("echo version from $PLUGIN"), 4, HOSTS / 4, () -> upgrade(v2));
+        RunResult result = round.result();
+        long swapped = round.changedAt();
+        Map<String, Long> finishedAt = round.finishedAt();
         assertEquals(HOSTS + 1, result.hosts().size());
         int v1Hosts = 0;
         int v2Hosts = 0;

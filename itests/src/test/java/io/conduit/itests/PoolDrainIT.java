@@ -32,7 +32,6 @@ import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceListener;
 import org.osgi.framework.SynchronousBundleListener;
 
-import io.conduit.api.connection.Command;
 import io.conduit.api.connection.ConnectionPlugin;
 import io.conduit.api.task.HostResult;
 import io.conduit.api.task.RunListener;
@@ -41,7 +40,6 @@ import io.conduit.api.task.RunResult;
 import io.conduit.api.task.Runner;
 import io.conduit.api.task.Status;
 import io.conduit.api.task.Task;
-import io.conduit.api.task.TaskContext;
 
 /**
  * Issue 10, the pool in a real framework: an upgrade without a pause (hosts that start while a plugin is updated
@@ -85,31 +83,7 @@ public class PoolDrainIT extends ConduitTestSupport {
     private void install(Path jar, String version) throws Exception {
         plugin = context.installBundle(jar.toUri().toString());
         plugin.start();
-        await("plugin versioned " + version, 30, () -> {
-            try {
-                return execute("conduit:plugins").lines().anyMatch(l -> l.startsWith("versioned ")
-                        && l.contains(version) && l.contains("active"));
-            } catch (Exception e) {
-                return false;
-            }
-        });
-    }
-
-    private static Task command(String line) {
-        // the probe's task loads API classes through its dynamic imports: wired here once, not in the workers
-        assertEquals("io.conduit.api.inventory.Host", io.conduit.api.inventory.Host.class.getName());
-        return new Task() {
-            @Override
-            public HostResult execute(TaskContext ctx) throws IOException {
-                var exec = ctx.connection().exec(Command.shell(line));
-                return HostResult.fromExec(ctx.host().name(), exec, exec.exitCode() == 0);
-            }
-
-            @Override
-            public String describe() {
-                return line;
-            }
-        };
+        PluginLifecycleScenario.awaitPlugin(this, version);
     }
 
     /** @return the lines of conduit:connections for hosts starting with a prefix, in a state, with a call each */
@@ -127,8 +101,8 @@ public class PoolDrainIT extends ConduitTestSupport {
         install(v1, "1.0.0");
         Path inventory = fleet("upgrade-without-pause.yaml");
         Runner runner = service(Runner.class);
-        Task slowCall = command("sleep " + SLOW_MILLIS);
-        Task quickCall = command("echo");
+        Task slowCall = PluginLifecycleScenario.probe("sleep " + SLOW_MILLIS);
+        Task quickCall = PluginLifecycleScenario.probe("echo");
 
         Future<RunResult> slow = background.submit(() -> runner.run("slow*", slowCall,
                 new RunOptions(inventory.toString(), 4, null, null), null));
@@ -238,7 +212,7 @@ public class PoolDrainIT extends ConduitTestSupport {
         install(TestBundles.versionedPlugin(WORK.resolve("drain"), "1.0.0", true), "1.0.0");
         Path inventory = fleet("drain.yaml");
         Runner runner = service(Runner.class);
-        Future<RunResult> slow = background.submit(() -> runner.run("slow1", command("sleep 2000"),
+        Future<RunResult> slow = background.submit(() -> runner.run("slow1", PluginLifecycleScenario.probe("sleep 2000"),
                 new RunOptions(inventory.toString(), 1, null, null), null));
         await("a slow call in flight", 30, () -> {
             try {

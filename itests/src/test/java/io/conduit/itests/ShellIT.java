@@ -66,6 +66,19 @@ public class ShellIT extends ConduitTestSupport {
     }
 
     @Test
+    public void eachCommandReturnsAValueThatCarriesItsExitStatusAndTheConverterPrints() throws Exception {
+        Shell failed = session("conduit:run local1 'exit 3'");
+        Shell table = session("conduit:connections");
+        Shell variable = session("conduit.exit = 2");
+
+        assertEquals(Integer.valueOf(2), failed.exit());
+        assertTrue(failed.out(), failed.out().contains("\n1 host: 0 ok, 0 changed, 1 failed, 0 unreachable ("));
+        assertEquals(Integer.valueOf(0), table.exit());
+        assertTrue(table.out(), table.out().startsWith("HOST ") && table.out().contains(" connections {"));
+        assertEquals("a session variable sets no status any more", null, variable.exit());
+    }
+
+    @Test
     public void putAndFetchThroughTheLocalPlugin() throws Exception {
         Path src = inventory("payload.txt", "payload\n");
         Path dest = WORK.resolve("copied.txt");

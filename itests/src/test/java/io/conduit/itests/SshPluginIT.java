@@ -19,7 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -274,43 +273,17 @@ public class SshPluginIT extends ConduitTestSupport {
             yaml.append(String.format("  h%02d: {}%n", i));
         }
         Path inv = inventory("ssh-upgrade.yaml", yaml.toString());
-        Task task = new Task() {
-            @Override
-            public HostResult execute(TaskContext ctx) throws IOException {
-                var exec = ctx.connection().exec(Command.shell("sleep 0.05; echo done"));
-                return HostResult.fromExec(ctx.host().name(), exec, exec.exitCode() == 0);
-            }
-
-            @Override
-            public String describe() {
-                return "ssh probe";
-            }
-        };
         Runner runner = service(Runner.class);
         Bundle ssh = bundle("io.conduit.ssh");
-        ExecutorService background = Executors.newSingleThreadExecutor();
-        try {
-            for (int round = 1; round <= 3; round++) {
-                CountDownLatch some = new CountDownLatch(hosts / 4);
-                RunListener listener = new RunListener() {
-                    @Override
-                    public void finished(HostResult result) {
-                        some.countDown();
-                    }
-                };
-                Future<RunResult> running = background.submit(() -> runner.run("all", task,
-                        new RunOptions(inv.toString(), 4, null, null), listener));
-                assertTrue("round " + round + ": hosts finishing", some.await(120, TimeUnit.SECONDS));
-                ssh.update(); // a new revision: new class loader, new component, new MINA client
-                RunResult result = running.get(180, TimeUnit.SECONDS);
-                assertEquals(hosts, result.hosts().size());
-                for (HostResult h : result.hosts()) {
-                    assertEquals("round " + round + " " + h.host() + ": " + h.error(), Status.OK, h.status());
-                    assertEquals("done\n", h.stdoutText());
-                }
+        for (int round = 1; round <= 3; round++) {
+            // a new revision: new class loader, new component, new MINA client
+            RunResult result = PluginLifecycleScenario.runAcrossChange(runner, inv, "all",
+                    PluginLifecycleScenario.probe("sleep 0.05; echo done"), 4, hosts / 4, ssh::update).result();
+            assertEquals(hosts, result.hosts().size());
+            for (HostResult h : result.hosts()) {
+                assertEquals("round " + round + " " + h.host() + ": " + h.error(), Status.OK, h.status());
+                assertEquals("done\n", h.stdoutText());
             }
-        } finally {
-            background.shutdown();
         }
         assertEquals(Bundle.ACTIVE, ssh.getState());
         // MINA names its threads sshd-SshClient[ID]-...: only the current revision's client may be left

@@ -11,12 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -30,7 +27,6 @@ record Distribution(Path home) {
     static final String HOME_PROPERTY = "conduit.home";
     /** System and framework property holding the data folder (logs, history, Felix storage). */
     static final String DATA_PROPERTY = "conduit.data";
-    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]+)}");
 
     /**
      * The distribution this launcher runs from: {@code -Dconduit.home} (set by {@code bin/conduit}), else the
@@ -78,41 +74,15 @@ record Distribution(Path home) {
     }
 
     /**
-     * Reads {@code etc/config.properties}, substituting {@code ${conduit.home}}, {@code ${conduit.data}},
-     * earlier keys of the file and system properties.
+     * Reads {@code etc/config.properties} (the assembly's copy of {@code cnf/framework.properties}), substituting
+     * {@code ${conduit.home}}, {@code ${conduit.data}}, earlier keys of the file and system properties.
      *
      * @return the framework properties, in file order
-     * @throws IllegalStateException the file is missing or unreadable
+     * @throws IllegalStateException the file is missing or unreadable, or names an undefined variable
      */
     Map<String, String> frameworkProperties() {
-        Path file = etc().resolve("config.properties");
-        Properties raw = load(file);
-        Map<String, String> known = new LinkedHashMap<>();
-        known.put(HOME_PROPERTY, home.toString());
-        known.put(DATA_PROPERTY, data().toString());
-        Map<String, String> result = new LinkedHashMap<>();
-        for (String key : raw.stringPropertyNames()) {
-            String value = substitute(file, key, raw.getProperty(key), known);
-            known.put(key, value);
-            result.put(key, value);
-        }
-        return result;
-    }
-
-    private static String substitute(Path file, String key, String value, Map<String, String> known) {
-        Matcher m = VARIABLE.matcher(value);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String name = m.group(1);
-            String replacement = known.containsKey(name) ? known.get(name) : System.getProperty(name);
-            if (replacement == null) {
-                throw new IllegalStateException(file + ": " + key + ": ${" + name + "} is not defined; define it"
-                        + " earlier in the file or as a system property (-D" + name + "=...)");
-            }
-            m.appendReplacement(out, Matcher.quoteReplacement(replacement));
-        }
-        m.appendTail(out);
-        return out.toString();
+        return Cnf.frameworkProperties(etc().resolve("config.properties"),
+                Map.of(HOME_PROPERTY, home.toString(), DATA_PROPERTY, data().toString()));
     }
 
     /**
@@ -221,7 +191,7 @@ record Distribution(Path home) {
                 if (t.isEmpty() || t.startsWith("#") || t.startsWith("!")) {
                     continue;
                 }
-                int sep = indexOfSeparator(t);
+                int sep = Cnf.indexOfSeparator(t);
                 String key = (sep < 0 ? t : t.substring(0, sep)).strip();
                 if (values.containsKey(key) && !seen.contains(key)) {
                     seen.add(key);
@@ -232,15 +202,5 @@ record Distribution(Path home) {
             throw new UncheckedIOException(file + " cannot be read: " + e.getMessage(), e);
         }
         return entries;
-    }
-
-    private static int indexOfSeparator(String line) {
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (c == '=' || c == ':' || Character.isWhitespace(c)) {
-                return i;
-            }
-        }
-        return -1;
     }
 }

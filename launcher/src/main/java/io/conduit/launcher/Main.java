@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Main {
     /** Every host ok (or a command that sets no status). */
     public static final int EXIT_OK = 0;
-    /** Some hosts failed or were unreachable: set by the conduit commands through {@code conduit.exit}. */
+    /** Some hosts failed or were unreachable: carried by the value a Conduit command returns. */
     public static final int EXIT_HOSTS_FAILED = 2;
     /** Bad input or usage: an unknown option, a bad inventory, a command that threw (sysexits EX_USAGE). */
     public static final int EXIT_USAGE = 64;
@@ -45,8 +45,12 @@ public final class Main {
               conduit COMMAND ARGS run one of Conduit's commands with the words as your shell split them,
                                    e.g.  conduit run -i hosts.yaml 'web*' -- systemctl is-active nginx
                                    (conduit help: the commands; conduit run --help: one command's options)
+              conduit completion bash|zsh
+                                   print a script that completes the commands, their options and choices,
+                                   e.g. in ~/.bashrc:  source <(conduit completion bash)
               conduit -c 'LINE'    run one shell line and exit; LINE may hold several commands separated
-                                   by ';', e.g.  conduit -c 'conduit:run -i hosts.yaml all uptime --json'
+                                   by ';', e.g.  conduit -c 'conduit:run -i hosts.yaml all uptime --json';
+                                   the exit status is the worst of its commands'
               conduit < FILE       without a terminal: run standard input as one script, like -c
               conduit --help       this help
               conduit --version    the version

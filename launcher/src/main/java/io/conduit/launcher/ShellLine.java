@@ -6,6 +6,8 @@ import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
@@ -13,9 +15,12 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
- * Runs one Gogo line through the framework's {@code CommandProcessor}, as the interactive shell would.
- * The launcher lives on the class path, outside the framework, so it cannot share Gogo's API classes with the
- * bundles: it calls the service through the interfaces of the bundle that registered it, reflectively.
+ * Runs one Gogo line through the framework's {@code CommandProcessor}, as the interactive shell would, one
+ * statement at a time: each statement's value is printed as the shell prints it (Conduit's values through their
+ * Gogo converter), and the line's exit status is the worst that its Conduit commands' values carry
+ * ({@code exitStatus()}), so that {@code -c 'run a; run b'} fails when either did. The launcher lives on the class
+ * path, outside the framework, so it cannot share Gogo's API classes or core's with the bundles: it calls the
+ * service through the interfaces of the bundle that registered it, and reads a value's status, reflectively.
  */
 final class ShellLine {
     static final String PROCESSOR = "org.apache.felix.service.command.CommandProcessor";
@@ -24,8 +29,10 @@ final class ShellLine {
     static final int INSPECT = 0;
     /** Session variable where core's LineGuard keeps why it refused the last line. */
     static final String LAST_REFUSAL = ".conduit.refusal.last";
-    /** Session variable the conduit commands leave their exit status in. */
-    static final String EXIT_VARIABLE = "conduit.exit";
+    /** Session variable where core's LineGuard finds the whole line while it runs statement by statement. */
+    static final String WHOLE_LINE = ".conduit.line";
+    /** Gogo's parser, to split a line into its statements as Gogo itself would run them. */
+    static final String PARSER = "org.apache.felix.gogo.runtime.Parser";
 
     /** What a line left behind. */
     record Outcome(Integer exit) {
@@ -43,7 +50,7 @@ final class ShellLine {
      * @param out its standard output, where a non-null result is printed too
      * @param err its standard error
      * @param bound how long to wait for the shell service
-     * @return the exit status the commands set, or null
+     * @return the worst exit status of the statements' values, or null when no statement returned one
      * @throws Exception whatever the line threw (unwrapped from reflection)
      */
     static Outcome run(BundleContext context, String line, InputStream in, PrintStream out, PrintStream err,
@@ -81,24 +88,39 @@ final class ShellLine {
             try {
                 // conduit's commands first for unqualified names (run, hosts, ping...), then any scope
                 call(put, session, "SCOPE", SCOPE_PATH);
-                Object result;
-                try {
-                    result = call(execute, session, line);
-                } catch (Exception e) {
-                    // Gogo failed the line itself (an unquoted glob matching no local file): when Conduit's guard
-                    // refused the line, its message says what to write instead
-                    Object refusal = call(get, session, LAST_REFUSAL);
-                    if (refusal instanceof String r) {
-                        throw new IllegalArgumentException(r, e);
+                List<String> statements = statements(ref.getBundle(), line);
+                if (statements.size() > 1) {
+                    // the guard checks every statement as part of the whole line: a word it refuses anywhere
+                    // stops each Conduit command of the line, so nothing of it reaches a host
+                    call(put, session, WHOLE_LINE, line);
+                }
+                Integer worst = null;
+                for (String statement : statements) {
+                    Object result;
+                    try {
+                        result = call(execute, session, statement);
+                    } catch (Exception e) {
+                        // Gogo failed the line itself (an unquoted glob matching no local file): when Conduit's
+                        // guard refused the line, its message says what to write instead
+                        Object refusal = call(get, session, LAST_REFUSAL);
+                        if (refusal instanceof String r) {
+                            throw new IllegalArgumentException(r, e);
+                        }
+                        throw e;
                     }
-                    throw e;
+                    if (result != null) {
+                        Object text = call(format, session, result, INSPECT);
+                        if (text != null && !text.toString().isEmpty()) {
+                            out.println(text);
+                        }
+                    }
+                    out.flush();
+                    Integer status = exitStatus(result);
+                    if (status != null) {
+                        worst = worst == null ? status : Math.max(worst, status);
+                    }
                 }
-                if (result != null) {
-                    out.println(call(format, session, result, INSPECT));
-                }
-                out.flush();
-                Object exit = call(get, session, EXIT_VARIABLE);
-                return new Outcome(exit instanceof Number n ? n.intValue() : null);
+                return new Outcome(worst);
             } finally {
                 interrupter = null;
                 try {
@@ -135,6 +157,57 @@ final class ShellLine {
         }
         return r != null;
     }
+
+    /**
+     * The statements of a line, as Gogo's parser splits it at {@code ;} and line ends (a pipeline or a closure
+     * stays one statement).
+     *
+     * @param runtime the bundle of the shell service, which holds Gogo's parser
+     * @param line the line
+     * @return its statements' text; the whole line when the parser refuses it (Gogo then says why)
+     */
+    static List<String> statements(org.osgi.framework.Bundle runtime, String line) {
+        try {
+            Class<?> parser = runtime.loadClass(PARSER);
+            Object program = parser.getMethod("program").invoke(parser.getConstructor(CharSequence.class)
+                    .newInstance(line));
+            Method tokens = program.getClass().getMethod("tokens");
+            tokens.setAccessible(true);
+            List<String> statements = new ArrayList<>();
+            for (Object statement : (List<?>) tokens.invoke(program)) {
+                statements.add(statement.toString());
+            }
+            return statements.isEmpty() ? List.of(line) : statements;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return List.of(line);
+        }
+    }
+
+    /**
+     * The exit status a Conduit command's value carries ({@code int exitStatus()} of core's
+     * {@code CommandOutput}); other values carry none.
+     *
+     * @param value what a statement returned, or null
+     * @return its status, or null
+     */
+    static Integer exitStatus(Object value) {
+        if (value == null) {
+            return null;
+        }
+        for (Class<?> type : value.getClass().getInterfaces()) {
+            if (type.getName().equals(COMMAND_OUTPUT)) {
+                try {
+                    return (Integer) type.getMethod("exitStatus").invoke(value);
+                } catch (ReflectiveOperationException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The type of Conduit's command values (core.bundle). */
+    static final String COMMAND_OUTPUT = "io.conduit.core.shell.CommandOutput";
 
     /** The interactive profile (etc/gosh_profile) sets the same search path. */
     static final String SCOPE_PATH = Readiness.SCOPE + ":*";

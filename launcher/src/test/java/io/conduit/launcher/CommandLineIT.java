@@ -57,13 +57,17 @@ class CommandLineIT {
     }
 
     @Test
-    void exitStatusIsWhatTheCommandsLeaveInConduitExit() throws Exception {
-        Conduit.Result set = Conduit.run("-c", "conduit.exit = (new java.lang.Integer 2)");
+    void exitStatusComesFromTheCommandsValuesNotFromASessionVariable() throws Exception {
+        Conduit.Result variable = Conduit.run("-c", "conduit.exit = (new java.lang.Integer 2)");
         Conduit.Result unset = Conduit.run("-c", "echo hello");
+        Conduit.Result listed = Conduit.run("-c", "conduit:hosts web");
 
-        assertEquals(2, set.exit(), set::toString);
+        assertEquals(0, variable.exit(), "a variable of that name no longer sets the status: " + variable);
         assertEquals(0, unset.exit(), unset::toString);
         assertEquals("hello\n", unset.out(), unset::toString);
+        assertEquals(0, listed.exit(), listed::toString);
+        assertTrue(listed.out().startsWith("NAME "), "the table is the value, printed by its converter: " + listed);
+        assertTrue(listed.out().endsWith("2 hosts from " + Conduit.DIST.resolve("examples/inventory.yaml") + "\n"), listed::toString);
     }
 
     @Test

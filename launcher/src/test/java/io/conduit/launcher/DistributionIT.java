@@ -16,25 +16,23 @@ import org.junit.jupiter.api.Test;
 class DistributionIT {
 
     @Test
-    void everyRuntimeBundleThePluginsListIsInSystem() throws IOException {
-        List<String> missing = new ArrayList<>();
-        try (Stream<Path> lists = Files.list(Conduit.REACTOR)) {
-            for (Path list : lists.map(m -> m.resolve("runtime-bundles.txt")).filter(Files::isRegularFile).toList()) {
-                for (String line : Files.readAllLines(list)) {
-                    String gav = line.strip();
-                    if (gav.isEmpty() || gav.startsWith("#")) {
-                        continue;
-                    }
-                    String[] p = gav.split(":");
-                    assertEquals(3, p.length, list + ": \"" + gav + "\" is not groupId:artifactId:version");
-                    Path jar = Conduit.DIST.resolve("system").resolve(p[1] + "-" + p[2] + ".jar");
-                    if (!Files.isRegularFile(jar)) {
-                        missing.add(Conduit.REACTOR.relativize(list) + ": " + gav);
-                    }
-                }
-            }
+    void systemHoldsExactlyTheRunBundlesOfCnf() throws IOException {
+        Path list = Conduit.REACTOR.resolve("cnf").resolve(Cnf.RUN_BUNDLES);
+        List<String> expected = new ArrayList<>();
+        for (Cnf.RunBundle bundle : Cnf.runBundles(list)) {
+            expected.add(bundle.jarIn(Conduit.DIST.resolve("system")).getFileName().toString());
         }
-        assertEquals(List.of(), missing, "add each to the system/ artifactItems of launcher/pom.xml");
+        List<String> actual;
+        try (Stream<Path> jars = Files.list(Conduit.DIST.resolve("system"))) {
+            actual = jars.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jar")).sorted().toList();
+        }
+        assertEquals(expected.stream().sorted().toList(), actual, "system/ is made from " + list + " alone");
+    }
+
+    @Test
+    void theFrameworkPropertiesAreCnfs() throws IOException {
+        assertEquals(-1, Files.mismatch(Conduit.REACTOR.resolve("cnf").resolve(Cnf.FRAMEWORK_PROPERTIES),
+                Conduit.DIST.resolve("etc/config.properties")), "etc/config.properties is a copy of cnf/");
     }
 
     @Test

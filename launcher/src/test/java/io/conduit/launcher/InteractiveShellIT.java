@@ -28,6 +28,10 @@ class InteractiveShellIT {
             int printed = shell.awaitOutput("typed at the prompt\r\n", 0);
             // keys typed while a command runs reach a terminal in line mode, where Ctrl-D is no key: wait
             // for the next prompt, as a person does
+            printed = shell.awaitOutput("conduit> ", printed);
+            // a Conduit command's value, printed by the console through Conduit's converter
+            shell.type("hosts web\n");
+            printed = shell.awaitOutput("2 hosts from ", printed);
             shell.awaitOutput("conduit> ", printed);
             shell.type("\u0004"); // Ctrl-D on an empty line
 

@@ -27,7 +27,7 @@ import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.support.Secret;
 import io.conduit.rest.agent.tls.Certificates;
-import io.conduit.rest.plugin.RestPlugin;
+import io.conduit.rest.RestPlugin;
 import io.conduit.rest.support.Configs;
 
 /** The agent as an operator runs it: {@code java -jar rest.agent/target/conduit-rest-agent.jar}. */

@@ -50,7 +50,7 @@ import io.conduit.api.support.Secret;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TransferFailedException;
 import io.conduit.rest.connection.RestConnection;
-import io.conduit.rest.plugin.RestPlugin;
+import io.conduit.rest.RestPlugin;
 import io.conduit.rest.support.Configs;
 
 /**

@@ -47,7 +47,7 @@ import io.conduit.api.connection.TransferFailedException;
 import io.conduit.rest.agent.Agent;
 import io.conduit.rest.agent.tls.Certificates;
 import io.conduit.rest.connection.RestConnection;
-import io.conduit.rest.plugin.RestPlugin;
+import io.conduit.rest.RestPlugin;
 import io.conduit.rest.support.Configs;
 import io.conduit.rest.support.TestAgents;
 

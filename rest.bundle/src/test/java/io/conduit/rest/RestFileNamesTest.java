@@ -14,7 +14,7 @@ import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.support.Secret;
 import io.conduit.api.testing.FileNameScenario;
 import io.conduit.rest.agent.Agent;
-import io.conduit.rest.plugin.RestPlugin;
+import io.conduit.rest.RestPlugin;
 import io.conduit.rest.support.Configs;
 import io.conduit.rest.support.TestAgents;
 

@@ -15,7 +15,7 @@ import io.conduit.api.support.Secret;
 import io.conduit.api.testing.PutFetchScenario;
 import io.conduit.core.testing.TaskTransfers;
 import io.conduit.rest.agent.Agent;
-import io.conduit.rest.plugin.RestPlugin;
+import io.conduit.rest.RestPlugin;
 import io.conduit.rest.support.Configs;
 import io.conduit.rest.support.TestAgents;
 

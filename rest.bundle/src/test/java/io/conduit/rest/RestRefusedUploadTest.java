@@ -38,7 +38,7 @@ import io.conduit.api.support.Secret;
 import io.conduit.api.connection.TransferFailedException;
 import io.conduit.api.testing.OperatorText;
 import io.conduit.api.testing.SmallFileSystems;
-import io.conduit.rest.plugin.RestPlugin;
+import io.conduit.rest.RestPlugin;
 import io.conduit.rest.support.AgentProcess;
 import io.conduit.rest.support.Configs;
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.rest.plugin.RestConfig;
-import io.conduit.rest.plugin.RestPlugin;
+import io.conduit.rest.RestPlugin;
 import io.conduit.rest.plugin.RestSettings;
 import io.conduit.rest.support.Configs;
 
@@ -45,7 +45,7 @@ class RestSettingsTest {
         assertEquals(9443, configured.port());
         assertEquals("/session", configured.disconnectPath());
 
-        RestSettings host = configured.overlay(params(Map.of("connect_timeout", Duration.ofSeconds(5),
+        RestSettings host = configured.forHost(params(Map.of("connect_timeout", Duration.ofSeconds(5),
                 "api_path", "/", "exec_path", "/exec", "disconnect", "")));
         assertEquals(Duration.ofSeconds(5), host.connectTimeout());
         assertEquals(9443, host.port(), "not set on the host: the configured default");
@@ -63,11 +63,11 @@ class RestSettingsTest {
 
         RestSettings defaults = RestSettings.from(RestPlugin.PID, Configs.defaults());
         IllegalArgumentException path = assertThrows(IllegalArgumentException.class,
-                () -> defaults.overlay(params(Map.of("health_path", "status"))));
+                () -> defaults.forHost(params(Map.of("health_path", "status"))));
         assertTrue(path.getMessage().startsWith("health_path: \"status\" must be a path starting with /"),
                 path.getMessage());
         IllegalArgumentException disconnect = assertThrows(IllegalArgumentException.class,
-                () -> defaults.overlay(params(Map.of("disconnect", "/session"))));
+                () -> defaults.forHost(params(Map.of("disconnect", "/session"))));
         assertTrue(disconnect.getMessage().contains("'DELETE /session'"), disconnect.getMessage());
     }
 

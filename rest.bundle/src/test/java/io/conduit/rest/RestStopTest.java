@@ -38,7 +38,7 @@ import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.rest.agent.Agent;
 import io.conduit.rest.connection.RestConnection;
-import io.conduit.rest.plugin.RestPlugin;
+import io.conduit.rest.RestPlugin;
 import io.conduit.rest.support.Configs;
 import io.conduit.rest.support.ExecMain;
 import io.conduit.api.testing.HostProcesses;

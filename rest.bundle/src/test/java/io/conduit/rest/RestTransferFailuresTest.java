@@ -33,7 +33,7 @@ import io.conduit.api.connection.TransferFailedException;
 import io.conduit.api.testing.OperatorText;
 import io.conduit.api.testing.SmallFileSystems;
 import io.conduit.rest.agent.Agent;
-import io.conduit.rest.plugin.RestPlugin;
+import io.conduit.rest.RestPlugin;
 import io.conduit.rest.support.AgentProcess;
 import io.conduit.rest.support.Configs;
 import io.conduit.rest.support.TestAgents;

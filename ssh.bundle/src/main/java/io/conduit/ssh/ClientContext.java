@@ -13,28 +13,61 @@ import io.conduit.api.support.SharedResources;
 import io.conduit.ssh.hostkey.KnownHosts;
 
 /**
- * What every connection of one plugin instance shares: the MINA client (one per component, started in
- * activate, stopped in deactivate or, when the core drains the connections, once the last has closed), parsed known_hosts files, decoded keys, and the once-only warning about
- * {@code host_key_checking: off}.
+ * What every connection of one plugin instance shares, handed to each connection it creates and never changed:
+ * the MINA client (one per component, started in activate, stopped in deactivate or, when the core drains the
+ * connections, once the last has closed), the class loader MINA loads its factories through, the environment
+ * {@code SSH_AUTH_SOCK} is read from, and the thread-safe holders of what connections learn together: parsed
+ * known_hosts files, decoded keys, temporary files lost puts left, the open connections, and the once-only
+ * warnings. A connection never calls back into its plugin; it reaches only this.
  */
 final class ClientContext {
     private static final Logger LOG = LoggerFactory.getLogger(ClientContext.class);
 
     final SshClient client;
-    final Identities identities = new Identities();
     final ClassLoader loader;
-    private final ConcurrentHashMap<Path, KnownHosts> knownHosts = new ConcurrentHashMap<>();
-    private final AtomicBoolean warnedOff = new AtomicBoolean();
-    private final AtomicBoolean warnedConfig = new AtomicBoolean();
-    private final ConnectionSet open = new ConnectionSet();
-    /** Temporary files that connections lost mid-put may have left, removed at the next connection. */
-    final Leftovers leftovers = new Leftovers();
     /** Where {@code SSH_AUTH_SOCK} (and {@code identity_agent: $NAME}) are read: Conduit's environment. */
-    volatile Function<String, String> environment = System::getenv;
+    final Function<String, String> environment;
+    final Identities identities;
+    /** Temporary files that connections lost mid-put may have left, removed at the next connection. */
+    final Leftovers leftovers;
+    private final ConcurrentHashMap<Path, KnownHosts> knownHosts;
+    private final AtomicBoolean warnedOff;
+    private final AtomicBoolean warnedConfig;
+    private final ConnectionSet open;
 
+    /**
+     * @param client the plugin's MINA client
+     * @param loader the plugin bundle's class loader
+     */
     ClientContext(SshClient client, ClassLoader loader) {
+        this(client, loader, System::getenv, new Identities(), new Leftovers(), new ConcurrentHashMap<>(),
+                new AtomicBoolean(), new AtomicBoolean(), new ConnectionSet());
+    }
+
+    private ClientContext(SshClient client, ClassLoader loader, Function<String, String> environment,
+            Identities identities, Leftovers leftovers, ConcurrentHashMap<Path, KnownHosts> knownHosts,
+            AtomicBoolean warnedOff, AtomicBoolean warnedConfig, ConnectionSet open) {
         this.client = client;
         this.loader = loader;
+        this.environment = environment;
+        this.identities = identities;
+        this.leftovers = leftovers;
+        this.knownHosts = knownHosts;
+        this.warnedOff = warnedOff;
+        this.warnedConfig = warnedConfig;
+        this.open = open;
+    }
+
+    /**
+     * The same context with another environment, for tests (a JVM cannot change its own): everything else, the
+     * client and the open connections included, is shared with this one.
+     *
+     * @param environment variable name to value, {@code null} when unset
+     * @return the new context, for connections created from now on
+     */
+    ClientContext withEnvironment(Function<String, String> environment) {
+        return new ClientContext(client, loader, environment, identities, leftovers, knownHosts, warnedOff,
+                warnedConfig, open);
     }
 
     KnownHosts knownHosts(Path file) {

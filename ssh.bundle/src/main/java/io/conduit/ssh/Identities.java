@@ -126,7 +126,7 @@ final class Identities {
                 || m.contains("padding") || m.contains("Invalid") || m.contains("check"))) {
             return "wrong passphrase, or not a key this plugin reads";
         }
-        return SshConnection.words(e); // the key reader's words, without its class names
+        return SshText.words(e); // the key reader's words, without its class names
     }
 
     private static String hash(Secret passphrase) {

@@ -57,8 +57,11 @@ public final class SshPlugin implements ConnectionPlugin {
     /** What refuses to work while the configuration is invalid. */
     private static final String USE = "the ssh plugin's connections and options";
 
-    private final ClientContext context;
+    /** Replaced only by the test hook {@link #environment}, with a copy sharing the client and the state. */
+    private volatile ClientContext context;
     private volatile Configured<SshSettings> settings;
+    /** The configuration {@link #settings} came from: {@link #options} shows its values as the defaults. */
+    private volatile SshConfig config;
 
     /**
      * Validates the configuration and starts the SSH client.
@@ -81,6 +84,7 @@ public final class SshPlugin implements ConnectionPlugin {
     @Activate
     public SshPlugin(SshConfig config, Map<String, Object> properties) {
         this.settings = configure(config, properties);
+        this.config = config;
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
         ClassLoader own = SshPlugin.class.getClassLoader();
@@ -107,6 +111,7 @@ public final class SshPlugin implements ConnectionPlugin {
         if (next.valid()) {
             applyKeepalive(context.client, next.settings());
         }
+        this.config = config;
         settings = next;
     }
 
@@ -155,7 +160,8 @@ public final class SshPlugin implements ConnectionPlugin {
 
     @Override
     public List<OptionDescriptor> options() {
-        return settings.get(USE).describe();
+        settings.get(USE); // refused with the configuration's problem while it is invalid
+        return SshSettings.describe(config);
     }
 
     @Override
@@ -169,7 +175,12 @@ public final class SshPlugin implements ConnectionPlugin {
      * @param environment variable name to value, {@code null} when unset
      */
     void environment(java.util.function.Function<String, String> environment) {
-        context.environment = environment;
+        context = context.withEnvironment(environment);
+    }
+
+    /** @return the MINA client's name, which its threads' names carry, for tests and diagnostics */
+    String clientName() {
+        return context.client.toString();
     }
 
     /** @return the number of open connections, for tests and diagnostics */
@@ -199,7 +210,7 @@ public final class SshPlugin implements ConnectionPlugin {
             @Override
             public void sessionException(Session session, Throwable t) {
                 // kept for the connect's message: "not SSH" instead of "closed the connection"
-                SshConnection.Hop hop = hop(session);
+                Hop hop = hop(session);
                 if (hop != null) {
                     hop.failure().compareAndSet(null, t);
                 }
@@ -223,7 +234,7 @@ public final class SshPlugin implements ConnectionPlugin {
     }
 
     private static boolean verify(ClientSession session, SocketAddress remote, PublicKey key) {
-        SshConnection.Hop hop = hop(session);
+        Hop hop = hop(session);
         if (hop == null) {
             LOG.warn("{}: refusing a session Conduit did not open", remote);
             return false;
@@ -231,16 +242,16 @@ public final class SshPlugin implements ConnectionPlugin {
         return hop.verifier().verifyServerKey(session, remote, key);
     }
 
-    private static SshConnection.Hop hop(Session session) {
+    private static Hop hop(Session session) {
         if (session instanceof ClientSession cs && cs.getConnectionContext() != null) {
-            return cs.getConnectionContext().getAttribute(SshConnection.HOP);
+            return cs.getConnectionContext().getAttribute(Hop.KEY);
         }
         return null;
     }
 
     /** Ask first for the host key types known_hosts has for this host, as OpenSSH does. */
     private static void preferKnownKeyTypes(Session session) {
-        SshConnection.Hop hop = hop(session);
+        Hop hop = hop(session);
         if (hop == null) {
             return;
         }

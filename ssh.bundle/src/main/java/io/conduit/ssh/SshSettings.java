@@ -4,18 +4,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
-import io.conduit.api.connection.OptionType;
+import io.conduit.api.support.OptionValues;
 import io.conduit.api.support.Secret;
+import io.conduit.ssh.hostkey.HostKeyChecking;
+import io.conduit.ssh.transfer.TransferMethod;
 
 /**
  * The ssh plugin's settings, validated: the ConfigAdmin defaults ({@link #from}) and, per host, the same with the
- * inventory's extras applied on top ({@link #forHost}). Immutable.
+ * inventory's extras applied on top ({@link #forHost}). The options themselves (names, types, defaults,
+ * descriptions) are declared once, in {@link SshOptions}. Immutable.
  *
  * @param port port when the inventory gives none
  * @param username login user when the inventory gives none
@@ -48,29 +50,11 @@ public record SshSettings(int port, String username, List<Path> privateKeyFiles,
         TransferMethod transferMethod, boolean verifyChecksum, int maxChannels, String identityAgent,
         boolean forwardAgent) {
 
-    /** Option names, as in {@code connection_options.ssh.extras}. */
-    public static final String PORT = "port";
-    public static final String USERNAME = "username";
-    public static final String PRIVATE_KEY_FILE = "private_key_file";
-    public static final String PRIVATE_KEY_PASSPHRASE = "private_key_passphrase";
-    public static final String PASSPHRASE = "passphrase";
-    public static final String LOOK_FOR_KEYS = "look_for_keys";
-    public static final String HOST_KEY_CHECKING = "host_key_checking";
-    public static final String KNOWN_HOSTS_FILE = "known_hosts_file";
-    public static final String HASH_KNOWN_HOSTS = "hash_known_hosts";
-    public static final String PROXY_JUMP = "proxy_jump";
-    public static final String CONNECT_TIMEOUT = "connect_timeout";
-    public static final String AUTH_TIMEOUT = "auth_timeout";
-    public static final String COMMAND_TIMEOUT = "command_timeout";
-    public static final String KEEPALIVE_INTERVAL = "keepalive_interval";
-    public static final String KEEPALIVE_COUNT_MAX = "keepalive_count_max";
-    public static final String USE_SSH_CONFIG = "use_ssh_config";
-    public static final String SSH_CONFIG_FILE = "ssh_config_file";
-    public static final String TRANSFER_METHOD = "transfer_method";
-    public static final String VERIFY_CHECKSUM = "verify_checksum";
-    public static final String MAX_CHANNELS = "max_channels";
-    public static final String IDENTITY_AGENT = "identity_agent";
-    public static final String FORWARD_AGENT = "forward_agent";
+    /** Option names the connection reads from a host's extras; every option is declared in {@link SshOptions}. */
+    public static final String PORT = SshOptions.PORT.name();
+    public static final String USERNAME = SshOptions.USERNAME.name();
+    public static final String PRIVATE_KEY_FILE = SshOptions.PRIVATE_KEY_FILE.name();
+    public static final String PROXY_JUMP = SshOptions.PROXY_JUMP.name();
 
     /** {@link #identityAgent()}: read the socket path from the environment variable {@code SSH_AUTH_SOCK}. */
     public static final String AGENT_FROM_ENVIRONMENT = "SSH_AUTH_SOCK";
@@ -102,77 +86,90 @@ public record SshSettings(int port, String username, List<Path> privateKeyFiles,
      */
     public static SshSettings from(String pid, SshConfig config) {
         String where = pid + ": ";
+        OptionValues v;
+        try {
+            v = OptionValues.ofConfiguration(SshOptions.ALL, config);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + e.getMessage(), e);
+        }
+        String user = v.get(SshOptions.USERNAME);
         return new SshSettings(
-                port(where + "port", config.port()),
-                config.username().isBlank() ? System.getProperty("user.name") : config.username().trim(),
-                paths(config.private__key__file()),
+                port(where + "port", v.get(SshOptions.PORT)),
+                user == null || user.isBlank() ? System.getProperty("user.name") : user.trim(),
+                paths(v.get(SshOptions.PRIVATE_KEY_FILE)),
                 null,
-                config.look__for__keys(),
-                HostKeyChecking.parse(where + "host_key_checking", config.host__key__checking()),
-                path(config.known__hosts__file()),
-                config.hash__known__hosts(),
-                Endpoint.parseChain(where + "proxy_jump", config.proxy__jump(), 22),
-                positive(where + "connect_timeout", config.connect__timeout()),
-                positive(where + "auth_timeout", config.auth__timeout()),
-                duration(where + "command_timeout", config.command__timeout()),
-                duration(where + "keepalive_interval", config.keepalive__interval()),
-                atLeast(where + "keepalive_count_max", config.keepalive__count__max(), 0),
-                config.use__ssh__config(),
-                path(config.ssh__config__file()),
-                TransferMethod.parse(where + "transfer_method", config.transfer__method()),
-                config.verify__checksum(),
-                atLeast(where + "max_channels", config.max__channels(), 1),
-                identityAgent(where + "identity_agent", config.identity__agent()),
-                config.forward__agent());
+                v.get(SshOptions.LOOK_FOR_KEYS),
+                HostKeyChecking.parse(where + "host_key_checking", v.get(SshOptions.HOST_KEY_CHECKING)),
+                path(v.get(SshOptions.KNOWN_HOSTS_FILE)),
+                v.get(SshOptions.HASH_KNOWN_HOSTS),
+                jumps(where + "proxy_jump", v.get(SshOptions.PROXY_JUMP)),
+                positive(where + "connect_timeout", v.get(SshOptions.CONNECT_TIMEOUT)),
+                positive(where + "auth_timeout", v.get(SshOptions.AUTH_TIMEOUT)),
+                v.get(SshOptions.COMMAND_TIMEOUT),
+                v.get(SshOptions.KEEPALIVE_INTERVAL),
+                atLeast(where + "keepalive_count_max", v.get(SshOptions.KEEPALIVE_COUNT_MAX), 0),
+                v.get(SshOptions.USE_SSH_CONFIG),
+                path(v.get(SshOptions.SSH_CONFIG_FILE)),
+                TransferMethod.parse(where + "transfer_method", v.get(SshOptions.TRANSFER_METHOD)),
+                v.get(SshOptions.VERIFY_CHECKSUM),
+                atLeast(where + "max_channels", v.get(SshOptions.MAX_CHANNELS), 1),
+                identityAgent(where + "identity_agent", v.get(SshOptions.IDENTITY_AGENT)),
+                v.get(SshOptions.FORWARD_AGENT));
     }
 
     /**
-     * Applies a host's extras on top of these defaults.
+     * Applies a host's extras on top of these defaults. The core has typed the extras by the declared options
+     * ({@link SshOptions}); an option the host does not set keeps these settings' value.
      *
      * @param params the host's resolved parameters
      * @return the host's settings
      * @throws IllegalArgumentException an extra has a wrong value; the message names it
      */
     public SshSettings forHost(ConnectionParams params) {
-        Map<String, Object> x = params.extras();
+        Long hostPort = SshOptions.PORT.in(params);
         int effectivePort = params.port() > 0 ? params.port()
-                : x.containsKey(PORT) ? port("extras." + PORT, params.integer(PORT, port)) : port;
+                : hostPort != null ? port("extras." + PORT, hostPort) : port;
         String user = params.username() != null && !params.username().isBlank() ? params.username()
-                : params.string(USERNAME, username);
-        Secret phrase = params.secret(PRIVATE_KEY_PASSPHRASE);
+                : SshOptions.USERNAME.in(params, username);
+        Secret phrase = SshOptions.PRIVATE_KEY_PASSPHRASE.in(params);
         if (phrase == null) {
-            phrase = params.secret(PASSPHRASE);
+            phrase = SshOptions.PASSPHRASE.in(params);
         }
+        List<String> keys = SshOptions.PRIVATE_KEY_FILE.in(params);
+        String checking = SshOptions.HOST_KEY_CHECKING.in(params);
+        String knownHosts = SshOptions.KNOWN_HOSTS_FILE.in(params);
+        List<String> jumps = SshOptions.PROXY_JUMP.in(params);
+        Long countMax = SshOptions.KEEPALIVE_COUNT_MAX.in(params);
+        String configFile = SshOptions.SSH_CONFIG_FILE.in(params);
+        String method = SshOptions.TRANSFER_METHOD.in(params);
+        Long channels = SshOptions.MAX_CHANNELS.in(params);
+        String agent = SshOptions.IDENTITY_AGENT.in(params);
         return new SshSettings(
                 effectivePort,
                 user,
-                x.containsKey(PRIVATE_KEY_FILE) ? params.list(PRIVATE_KEY_FILE).stream().map(SshSettings::path).toList()
-                        : privateKeyFiles,
+                keys != null ? paths(keys) : privateKeyFiles,
                 phrase != null ? phrase : passphrase,
-                params.bool(LOOK_FOR_KEYS, lookForKeys),
-                x.containsKey(HOST_KEY_CHECKING)
-                        ? HostKeyChecking.parse("extras." + HOST_KEY_CHECKING, params.string(HOST_KEY_CHECKING, ""))
+                SshOptions.LOOK_FOR_KEYS.in(params, lookForKeys),
+                checking != null ? HostKeyChecking.parse("extras." + SshOptions.HOST_KEY_CHECKING.name(), checking)
                         : hostKeyChecking,
-                x.containsKey(KNOWN_HOSTS_FILE) ? path(params.string(KNOWN_HOSTS_FILE, "")) : knownHostsFile,
-                params.bool(HASH_KNOWN_HOSTS, hashKnownHosts),
-                x.containsKey(PROXY_JUMP) ? Endpoint.parseChain("extras." + PROXY_JUMP,
-                        String.join(",", params.list(PROXY_JUMP)), 22) : proxyJump,
-                positive("extras." + CONNECT_TIMEOUT, params.duration(CONNECT_TIMEOUT, connectTimeout)),
-                positive("extras." + AUTH_TIMEOUT, params.duration(AUTH_TIMEOUT, authTimeout)),
-                params.duration(COMMAND_TIMEOUT, commandTimeout == null ? Duration.ZERO : commandTimeout),
-                params.duration(KEEPALIVE_INTERVAL, keepaliveInterval),
-                atLeast("extras." + KEEPALIVE_COUNT_MAX, (int) params.integer(KEEPALIVE_COUNT_MAX, keepaliveCountMax), 0),
-                params.bool(USE_SSH_CONFIG, useSshConfig),
-                x.containsKey(SSH_CONFIG_FILE) ? path(params.string(SSH_CONFIG_FILE, "")) : sshConfigFile,
-                x.containsKey(TRANSFER_METHOD)
-                        ? TransferMethod.parse("extras." + TRANSFER_METHOD, params.string(TRANSFER_METHOD, ""))
+                knownHosts != null ? path(knownHosts) : knownHostsFile,
+                SshOptions.HASH_KNOWN_HOSTS.in(params, hashKnownHosts),
+                jumps != null ? jumps("extras." + PROXY_JUMP, jumps) : proxyJump,
+                positive("extras." + SshOptions.CONNECT_TIMEOUT.name(),
+                        SshOptions.CONNECT_TIMEOUT.in(params, connectTimeout)),
+                positive("extras." + SshOptions.AUTH_TIMEOUT.name(), SshOptions.AUTH_TIMEOUT.in(params, authTimeout)),
+                SshOptions.COMMAND_TIMEOUT.in(params, commandTimeout),
+                SshOptions.KEEPALIVE_INTERVAL.in(params, keepaliveInterval),
+                countMax != null ? atLeast("extras." + SshOptions.KEEPALIVE_COUNT_MAX.name(), countMax, 0)
+                        : keepaliveCountMax,
+                SshOptions.USE_SSH_CONFIG.in(params, useSshConfig),
+                configFile != null ? path(configFile) : sshConfigFile,
+                method != null ? TransferMethod.parse("extras." + SshOptions.TRANSFER_METHOD.name(), method)
                         : transferMethod,
-                params.bool(VERIFY_CHECKSUM, verifyChecksum),
-                atLeast("extras." + MAX_CHANNELS, (int) params.integer(MAX_CHANNELS, maxChannels), 1),
-                x.containsKey(IDENTITY_AGENT)
-                        ? identityAgent("extras." + IDENTITY_AGENT, params.string(IDENTITY_AGENT, ""))
-                        : identityAgent,
-                params.bool(FORWARD_AGENT, forwardAgent));
+                SshOptions.VERIFY_CHECKSUM.in(params, verifyChecksum),
+                channels != null ? atLeast("extras." + SshOptions.MAX_CHANNELS.name(), channels, 1) : maxChannels,
+                agent != null ? identityAgent("extras." + SshOptions.IDENTITY_AGENT.name(), agent) : identityAgent,
+                SshOptions.FORWARD_AGENT.in(params, forwardAgent));
     }
 
     /** @return a copy with another port, user, key files and jump chain (from ~/.ssh/config) */
@@ -184,66 +181,14 @@ public record SshSettings(int port, String username, List<Path> privateKeyFiles,
     }
 
     /**
-     * The options this plugin reads, with these settings' values as defaults.
+     * The options this plugin reads, with a configuration's values as the defaults shown.
      *
+     * @param config the ConfigAdmin configuration
      * @return the descriptors, in the order to show them
+     * @throws IllegalArgumentException a configured value does not fit its option
      */
-    public List<OptionDescriptor> describe() {
-        List<OptionDescriptor> d = new ArrayList<>();
-        d.add(OptionDescriptor.of(PORT, OptionType.INTEGER, Integer.toString(port),
-                "Port when the host sets none."));
-        d.add(OptionDescriptor.of(USERNAME, OptionType.STRING, username,
-                "User to log in as when the host sets none."));
-        d.add(OptionDescriptor.of(PRIVATE_KEY_FILE, OptionType.LIST, privateKeyFiles.isEmpty() ? null
-                : privateKeyFiles.toString(), "Private key file(s) to offer (OpenSSH, PEM or PKCS#8;"
-                + " ed25519, ecdsa, rsa). Without one, ~/.ssh/id_ed25519, id_ecdsa and id_rsa are tried."));
-        d.add(OptionDescriptor.secret(PRIVATE_KEY_PASSPHRASE, "Passphrase of the private key file(s)."));
-        d.add(OptionDescriptor.secret(PASSPHRASE, "Same as private_key_passphrase."));
-        d.add(OptionDescriptor.of(LOOK_FOR_KEYS, OptionType.BOOLEAN, Boolean.toString(lookForKeys),
-                "Offer the usual ~/.ssh/id_* keys when private_key_file is not set."));
-        d.add(OptionDescriptor.of(HOST_KEY_CHECKING, OptionType.STRING, hostKeyChecking.text(),
-                "strict: unknown or changed host keys fail the host; accept-new: record unknown keys in"
-                        + " known_hosts, refuse changed ones; off: check nothing, a changed key is accepted too (each run"
-                        + " says so on the console)."));
-        d.add(OptionDescriptor.of(KNOWN_HOSTS_FILE, OptionType.PATH, knownHostsFile.toString(),
-                "OpenSSH known_hosts file (plain, hashed and [host]:port entries)."));
-        d.add(OptionDescriptor.of(HASH_KNOWN_HOSTS, OptionType.BOOLEAN, Boolean.toString(hashKnownHosts),
-                "Write entries recorded by accept-new hashed, like OpenSSH's HashKnownHosts."));
-        d.add(OptionDescriptor.of(PROXY_JUMP, OptionType.LIST, proxyJump.isEmpty() ? null : proxyJump.toString(),
-                "Jump hosts user@host:port, first hop first; each hop's key is checked and each hop gets the"
-                        + " connect and auth timeouts."));
-        d.add(OptionDescriptor.of(CONNECT_TIMEOUT, OptionType.DURATION, text(connectTimeout),
-                "Per hop: TCP connect, SSH banner and key exchange must finish within this."));
-        d.add(OptionDescriptor.of(AUTH_TIMEOUT, OptionType.DURATION, text(authTimeout),
-                "Per hop: authentication must finish within this."));
-        d.add(OptionDescriptor.of(COMMAND_TIMEOUT, OptionType.DURATION,
-                commandTimeout == null ? null : text(commandTimeout),
-                "Timeout for commands that set none; the command is stopped and the host fails as timed out."));
-        d.add(OptionDescriptor.of(KEEPALIVE_INTERVAL, OptionType.DURATION, text(keepaliveInterval),
-                "Send keepalive@openssh.com this often on open connections; 0 disables."));
-        d.add(OptionDescriptor.of(KEEPALIVE_COUNT_MAX, OptionType.INTEGER, Integer.toString(keepaliveCountMax),
-                "Drop the connection after this many unanswered keepalives (0: never)."));
-        d.add(OptionDescriptor.of(USE_SSH_CONFIG, OptionType.BOOLEAN, Boolean.toString(useSshConfig),
-                "Read Host, HostName, User, Port, IdentityFile and ProxyJump from ssh_config_file for what the"
-                        + " inventory does not set."));
-        d.add(OptionDescriptor.of(SSH_CONFIG_FILE, OptionType.PATH, sshConfigFile.toString(),
-                "OpenSSH client configuration read when use_ssh_config is true."));
-        d.add(OptionDescriptor.of(TRANSFER_METHOD, OptionType.STRING, transferMethod.text(),
-                "auto (SFTP; SCP when the server has no SFTP subsystem, pipe when the login shell prints"
-                        + " text on start; a fallback is verified by sha256 and named in the run), sftp, scp, or pipe"
-                        + " (the bytes through cat on an exec channel: any name, immune to login-shell output)."));
-        d.add(OptionDescriptor.of(VERIFY_CHECKSUM, OptionType.BOOLEAN, Boolean.toString(verifyChecksum),
-                "After put and fetch, compare the sha256 of both ends (runs sha256sum on the host)."));
-        d.add(OptionDescriptor.of(MAX_CHANNELS, OptionType.INTEGER, Integer.toString(maxChannels),
-                "Commands and transfers open at once on one connection (OpenSSH's MaxSessions is 10)."));
-        d.add(OptionDescriptor.of(IDENTITY_AGENT, OptionType.STRING, identityAgent,
-                "ssh-agent whose keys are offered after private_key_file and before ~/.ssh/id_*, like OpenSSH's"
-                        + " IdentityAgent: SSH_AUTH_SOCK (the environment variable), $NAME (another variable),"
-                        + " a socket path, or none."));
-        d.add(OptionDescriptor.of(FORWARD_AGENT, OptionType.BOOLEAN, Boolean.toString(forwardAgent),
-                "Forward the identity_agent to commands on the host (OpenSSH's ForwardAgent); root and the login"
-                        + " user on the host can then use your keys while the connection is open."));
-        return List.copyOf(d);
+    public static List<OptionDescriptor> describe(SshConfig config) {
+        return OptionValues.ofConfiguration(SshOptions.ALL, config).describe();
     }
 
     /**
@@ -314,10 +259,6 @@ public record SshSettings(int port, String username, List<Path> privateKeyFiles,
         return p.toString();
     }
 
-    private static String text(Duration d) {
-        return SshConnection.human(d);
-    }
-
     static Path path(String text) {
         String t = text.trim();
         if (t.equals("~")) {
@@ -326,14 +267,20 @@ public record SshSettings(int port, String username, List<Path> privateKeyFiles,
         return Path.of(t.startsWith("~/") ? System.getProperty("user.home") + t.substring(1) : t);
     }
 
-    private static List<Path> paths(String text) {
+    private static List<Path> paths(List<String> texts) {
         List<Path> out = new ArrayList<>();
-        for (String p : text.split(",")) {
-            if (!p.isBlank()) {
-                out.add(path(p));
+        if (texts != null) {
+            for (String p : texts) {
+                if (!p.isBlank()) {
+                    out.add(path(p));
+                }
             }
         }
         return out;
+    }
+
+    private static List<Endpoint> jumps(String where, List<String> hops) {
+        return Endpoint.parseChain(where, hops == null ? "" : String.join(",", hops), 22);
     }
 
     private static int port(String where, long value) {
@@ -343,19 +290,14 @@ public record SshSettings(int port, String username, List<Path> privateKeyFiles,
         return (int) value;
     }
 
-    private static int atLeast(String where, int value, int min) {
+    private static int atLeast(String where, long value, int min) {
+        if (value > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(where + ": " + value + " is too large");
+        }
         if (value < min) {
             throw new IllegalArgumentException(where + ": " + value + " is too small; use at least " + min);
         }
-        return value;
-    }
-
-    private static Duration duration(String where, String text) {
-        return OptionType.DURATION.convert(where, text);
-    }
-
-    private static Duration positive(String where, String text) {
-        return positive(where, duration(where, text));
+        return (int) value;
     }
 
     private static Duration positive(String where, Duration d) {

@@ -370,9 +370,9 @@ class SshAgentTest {
         assertEquals(Path.of("/run/a.sock"), d.identityAgentSocket(Map.of("SSH_AUTH_SOCK", "/run/a.sock")::get));
         assertEquals(null, d.identityAgentSocket(name -> null));
         assertEquals(null, d.identityAgentSocket(Map.of("SSH_AUTH_SOCK", "")::get));
-        assertTrue(d.describe().stream().anyMatch(o -> o.name().equals("identity_agent")
+        assertTrue(SshSettings.describe(TestSupport.config(Map.of())).stream().anyMatch(o -> o.name().equals("identity_agent")
                 && "SSH_AUTH_SOCK".equals(o.defaultValue())));
-        assertTrue(d.describe().stream().anyMatch(o -> o.name().equals("forward_agent")
+        assertTrue(SshSettings.describe(TestSupport.config(Map.of())).stream().anyMatch(o -> o.name().equals("forward_agent")
                 && "false".equals(o.defaultValue())));
 
         SshSettings cfg = SshSettings.from(SshPlugin.PID, TestSupport.config(Map.of("identity_agent", "none",

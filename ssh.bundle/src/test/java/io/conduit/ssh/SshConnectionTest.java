@@ -31,7 +31,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.conduit.api.connection.AuthenticationFailedException;
-import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Command;
 import io.conduit.api.connection.ConnectFailedException;
 import io.conduit.api.connection.Connection;
@@ -439,14 +438,21 @@ class SshConnectionTest {
         SshPlugin p = TestSupport.plugin(dir.resolve("known_hosts"));
         Connection c = open(p, params(s.port(), MinaServer.USER, PW));
         assertEquals(1, p.openConnections());
+        // only this plugin's client's threads: another test's client (or the test server's) may still be stopping
+        String client = "sshd-" + p.clientName() + "-";
+        assertFalse(clientThreads(client).isEmpty(), "the client's threads are named after it: " + client);
         p.deactivate();
         assertFalse(c.isAlive());
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         List<String> left;
-        do {
-            left = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-                    .filter(n -> n.contains("SshClient")).toList();
-        } while (!left.isEmpty() && System.nanoTime() < deadline);
+        while (!(left = clientThreads(client)).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
         assertEquals(List.of(), left, "client threads left after deactivate");
+    }
+
+    private static List<String> clientThreads(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith(prefix)).toList();
     }
 }

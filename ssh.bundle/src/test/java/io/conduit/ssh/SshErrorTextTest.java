@@ -58,12 +58,12 @@ class SshErrorTextTest {
     @Test
     void minasPrintedObjectsAreCutFromALibrarysReason() {
         // as MINA 2.15 words a write on a channel whose session died, and a start on a closed channel
-        assertEquals("Failed to execute: Broken pipe", SshConnection.words(new IOException("ChannelAsyncOutputStream"
+        assertEquals("Failed to execute: Broken pipe", SshText.words(new IOException("ChannelAsyncOutputStream"
                 + "[SftpChannelSubsystem[id=1, recipient=0]-ClientSessionImpl[rvop@/127.0.0.1:2299][sftp]]"
                 + " cmd=SSH_MSG_CHANNEL_DATA]: Failed (IOException) to execute: Broken pipe")));
-        assertEquals("Closing", SshConnection.words(new java.io.EOFException("Closing: SftpChannelSubsystem[id=1,"
+        assertEquals("Closing", SshText.words(new java.io.EOFException("Closing: SftpChannelSubsystem[id=1,"
                 + " recipient=0]-ClientSessionImpl[rvop@/127.0.0.1:2300][sftp]")));
-        assertEquals("Incorrect identification (null characters not allowed)", SshConnection.words(
+        assertEquals("Incorrect identification (null characters not allowed)", SshText.words(
                 new IOException("Incorrect identification (null characters not allowed)")));
     }
 

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.support.Secret;
+import io.conduit.ssh.hostkey.HostKeyChecking;
 
 /** Precedence and validation of the plugin's options. */
 class SshSettingsTest {
@@ -42,8 +43,8 @@ class SshSettingsTest {
     void badValuesNameThePidOrOptionAndSayWhatFits() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SshSettings.from(
                 SshPlugin.PID, TestSupport.config(Map.of("host_key_checking", "maybe"))));
-        assertEquals("io.conduit.ssh: host_key_checking: \"maybe\" is not a host key checking mode; use strict,"
-                + " accept-new or off", e.getMessage());
+        assertEquals("io.conduit.ssh: host_key_checking: \"maybe\" is not a choice; use strict, accept-new, off,"
+                + " yes, no, true or false", e.getMessage());
         SshSettings d = SshSettings.from(SshPlugin.PID, TestSupport.config(Map.of()));
         e = assertThrows(IllegalArgumentException.class, () -> d.forHost(new ConnectionParams("h", 0, null, null,
                 null, Map.of("proxy_jump", "bastion:ssh"))));

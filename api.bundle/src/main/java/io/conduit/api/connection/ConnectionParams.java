@@ -15,7 +15,9 @@ import java.util.Objects;
  *
  * <p>Values in {@link #extras()} are already typed by the core from the plugin's {@link OptionDescriptor}s:
  * integers as {@link Long}, booleans as {@link Boolean}, durations as {@link Duration}, secrets as
- * {@link Secret}, lists as {@link List}; options the plugin does not declare pass through as the inventory
+ * {@link Secret}, lists as {@link List}, a {@link OptionType#CHOICE} as the choice spelled as declared (all once,
+ * here: a plugin reads them as they are, {@code io.conduit.api.support.PluginOption#in}); options the plugin does
+ * not declare pass through as the inventory
  * had them. {@code ${env:NAME}} and {@code ${file:PATH}} references are already replaced.
  *
  * @param hostname the address to connect to (DNS name or IP literal)

@@ -25,7 +25,13 @@ public enum OptionType {
     /** A secret (password, token), given as {@link Secret}. */
     SECRET,
     /** A list of text values (a YAML list, or one comma separated string), given as {@code List<String>}. */
-    LIST;
+    LIST,
+    /**
+     * One of a fixed set of words ({@link OptionDescriptor#choices()}), given as {@link String}: the choice as
+     * the descriptor spells it. {@link #convert} only trims the text; {@link OptionDescriptor#convert} also
+     * checks it is one of the choices. Added in package version 2.1.
+     */
+    CHOICE;
 
     private static final Pattern DURATION_TEXT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
 
@@ -48,6 +54,7 @@ public enum OptionType {
             case BOOLEAN -> toBoolean(name, value);
             case DURATION -> toDuration(name, value);
             case LIST -> toList(value);
+            case CHOICE -> value.toString().trim();
         };
     }
 

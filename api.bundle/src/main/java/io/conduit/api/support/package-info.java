@@ -6,9 +6,10 @@
  * gives a shell-less protocol deadlines and become ({@link io.conduit.api.support.ShellCommand},
  * {@link io.conduit.api.support.WrappedCommand}); temporary names, file scripts and the failure probe for
  * transfers ({@link io.conduit.api.support.FileNames}, {@link io.conduit.api.support.PosixFiles},
- * {@link io.conduit.api.support.FileProblemProbe}).
+ * {@link io.conduit.api.support.FileProblemProbe}); writing a local file under a temporary name, then moving it
+ * into place ({@link io.conduit.api.support.LocalCopy}, {@link io.conduit.api.support.LocalWriteFailed}).
  * Versioned on its own, so that the contract packages change only when the contract does.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("2.1.0")
 package io.conduit.api.support;

@@ -2,46 +2,59 @@ package io.conduit.api.task;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Objects;
 
 import io.conduit.api.connection.ExecResult;
 
 /**
- * What a task did on one host.
+ * What a task did on one host: how it ended, and what its command did ({@link ExecResult}: the output kept, cut
+ * and dropped; its exit code when the command ran to its end).
  *
  * @param host the host's inventory name
  * @param status how it ended
- * @param exitCode the command's exit code, or {@code null} when no command ran to its end
- * @param stdout standard output kept (up to the run's output limit)
- * @param stderr standard error kept
- * @param stdoutTruncated whether stdout was cut at the limit
- * @param stderrTruncated whether stderr was cut at the limit
+ * @param exec the command's output, never {@code null} (empty when no command ran or the task printed nothing);
+ *        its exit code counts only when {@code exited}
+ * @param exited whether a command ran to its end, so that {@code exec.exitCode()} is its exit status
  * @param error what went wrong, for {@link Status#FAILED} and {@link Status#UNREACHABLE}; otherwise {@code null}
- * @param duration how long the host took, connecting included
- * @param stdoutDropped bytes of stdout dropped at the limit: 0 when nothing was cut,
- *        {@link ExecResult#UNCOUNTED} when it was cut but the plugin did not count what it dropped
- * @param stderrDropped the same for stderr
- * @since 1.2 (the dropped counts; the constructor without them leaves them uncounted)
+ * @param duration how long the host took, connecting included (the command's own time is
+ *        {@code exec.duration()})
+ * @since 1.4 (the result holds the {@link ExecResult}; the copies of its fields are deprecated)
  */
-public record HostResult(String host, Status status, Integer exitCode, byte[] stdout, byte[] stderr,
-        boolean stdoutTruncated, boolean stderrTruncated, String error, Duration duration, long stdoutDropped,
-        long stderrDropped) {
+public record HostResult(String host, Status status, ExecResult exec, boolean exited, String error,
+        Duration duration) {
 
-    /**
-     * Checks host and status, copies the arrays, and makes flags and counts agree as {@link ExecResult} does: a
-     * positive count means truncated, a truncated stream without one is {@link ExecResult#UNCOUNTED}.
-     */
+    private static final ExecResult NO_OUTPUT = new ExecResult(0, null, null, null, false, false);
+
+    /** Checks host and status; no output is an empty {@link ExecResult}, no duration zero. */
     public HostResult {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(status, "status");
-        stdout = stdout == null ? new byte[0] : stdout.clone();
-        stderr = stderr == null ? new byte[0] : stderr.clone();
+        exec = exec == null ? NO_OUTPUT : exec;
         duration = duration == null ? Duration.ZERO : duration;
-        stdoutTruncated |= stdoutDropped > 0;
-        stderrTruncated |= stderrDropped > 0;
-        stdoutDropped = !stdoutTruncated ? 0 : stdoutDropped > 0 ? stdoutDropped : ExecResult.UNCOUNTED;
-        stderrDropped = !stderrTruncated ? 0 : stderrDropped > 0 ? stderrDropped : ExecResult.UNCOUNTED;
+    }
+
+    /**
+     * A result with every field given, as API 1.2 spelled it.
+     *
+     * @param host the host's inventory name
+     * @param status how it ended
+     * @param exitCode the command's exit code, or {@code null} when no command ran to its end
+     * @param stdout standard output kept (up to the run's output limit)
+     * @param stderr standard error kept
+     * @param stdoutTruncated whether stdout was cut at the limit
+     * @param stderrTruncated whether stderr was cut at the limit
+     * @param error what went wrong, or {@code null}
+     * @param duration how long the host took, connecting included
+     * @param stdoutDropped bytes of stdout dropped at the limit ({@link ExecResult#UNCOUNTED}: not counted)
+     * @param stderrDropped the same for stderr
+     * @deprecated build the {@link ExecResult} and use the canonical constructor
+     */
+    @Deprecated
+    public HostResult(String host, Status status, Integer exitCode, byte[] stdout, byte[] stderr,
+            boolean stdoutTruncated, boolean stderrTruncated, String error, Duration duration, long stdoutDropped,
+            long stderrDropped) {
+        this(host, status, new ExecResult(exitCode == null ? 0 : exitCode, stdout, stderr, duration,
+                stdoutTruncated, stderrTruncated, stdoutDropped, stderrDropped), exitCode != null, error, duration);
     }
 
     /**
@@ -56,7 +69,9 @@ public record HostResult(String host, Status status, Integer exitCode, byte[] st
      * @param stderrTruncated whether stderr was cut
      * @param error what went wrong, or {@code null}
      * @param duration how long the host took
+     * @deprecated build the {@link ExecResult} and use the canonical constructor
      */
+    @Deprecated
     public HostResult(String host, Status status, Integer exitCode, byte[] stdout, byte[] stderr,
             boolean stdoutTruncated, boolean stderrTruncated, String error, Duration duration) {
         this(host, status, exitCode, stdout, stderr, stdoutTruncated, stderrTruncated, error, duration, 0, 0);
@@ -71,7 +86,21 @@ public record HostResult(String host, Status status, Integer exitCode, byte[] st
      * @return the result
      */
     public static HostResult of(String host, Status status, String error) {
-        return new HostResult(host, status, null, null, null, false, false, error, null);
+        return new HostResult(host, status, null, false, error, null);
+    }
+
+    /**
+     * A result of a task that ran no command of its own and reports in lines of text (ping, put, fetch).
+     *
+     * @param host the host
+     * @param status how it ended
+     * @param text what it reports, shown as its standard output
+     * @return the result, without an exit code
+     * @since 1.4
+     */
+    public static HostResult text(String host, Status status, String text) {
+        return new HostResult(host, status, new ExecResult(0, text.getBytes(StandardCharsets.UTF_8), null, null,
+                false, false), false, null, null);
     }
 
     /**
@@ -84,10 +113,8 @@ public record HostResult(String host, Status status, Integer exitCode, byte[] st
      * @return the result
      */
     public static HostResult fromExec(String host, ExecResult exec, boolean success) {
-        return new HostResult(host, success ? Status.OK : Status.FAILED, exec.exitCode(), exec.stdout(),
-                exec.stderr(), exec.stdoutTruncated(), exec.stderrTruncated(),
-                success ? null : "exit code " + exec.exitCode(), exec.duration(), exec.stdoutDropped(),
-                exec.stderrDropped());
+        return new HostResult(host, success ? Status.OK : Status.FAILED, exec, true,
+                success ? null : "exit code " + exec.exitCode(), exec.duration());
     }
 
     /**
@@ -99,57 +126,98 @@ public record HostResult(String host, Status status, Integer exitCode, byte[] st
      * @return a {@link Status#FAILED} result without an exit code
      */
     public static HostResult failed(String host, String error, ExecResult partial) {
-        return partial == null ? of(host, Status.FAILED, error) : new HostResult(host, Status.FAILED, null,
-                partial.stdout(), partial.stderr(), partial.stdoutTruncated(), partial.stderrTruncated(), error,
-                partial.duration(), partial.stdoutDropped(), partial.stderrDropped());
+        return new HostResult(host, Status.FAILED, partial, false, error,
+                partial == null ? null : partial.duration());
     }
 
     /** @param took how long the host took @return a copy with that duration */
     public HostResult withDuration(Duration took) {
-        return new HostResult(host, status, exitCode, stdout, stderr, stdoutTruncated, stderrTruncated, error, took,
-                stdoutDropped, stderrDropped);
+        return new HostResult(host, status, exec, exited, error, took);
     }
 
-    /** @return a copy of stdout */
-    @Override
+    /**
+     * @param output the output in place of this one's (masked, say); its exit code is the result's only when this
+     *        one's command ran to its end
+     * @param message the error in place of this one's
+     * @return a copy with them
+     * @since 1.4
+     */
+    public HostResult with(ExecResult output, String message) {
+        return new HostResult(host, status, output, exited, message, duration);
+    }
+
+    /** @return the command's exit code, or {@code null} when no command ran to its end */
+    public Integer exitCode() {
+        return exited ? exec.exitCode() : null;
+    }
+
+    /**
+     * @return a copy of stdout
+     * @deprecated {@code exec().stdout()}
+     */
+    @Deprecated
     public byte[] stdout() {
-        return stdout.clone();
+        return exec.stdout();
     }
 
-    /** @return a copy of stderr */
-    @Override
+    /**
+     * @return a copy of stderr
+     * @deprecated {@code exec().stderr()}
+     */
+    @Deprecated
     public byte[] stderr() {
-        return stderr.clone();
+        return exec.stderr();
     }
 
-    /** @return stdout as UTF-8 text (malformed bytes replaced by U+FFFD; the bytes are in {@link #stdout()}) */
+    /**
+     * @return whether stdout was cut at the limit
+     * @deprecated {@code exec().stdoutTruncated()}
+     */
+    @Deprecated
+    public boolean stdoutTruncated() {
+        return exec.stdoutTruncated();
+    }
+
+    /**
+     * @return whether stderr was cut at the limit
+     * @deprecated {@code exec().stderrTruncated()}
+     */
+    @Deprecated
+    public boolean stderrTruncated() {
+        return exec.stderrTruncated();
+    }
+
+    /**
+     * @return bytes of stdout dropped: 0, a count, or {@link ExecResult#UNCOUNTED}
+     * @deprecated {@code exec().stdoutDropped()}
+     */
+    @Deprecated
+    public long stdoutDropped() {
+        return exec.stdoutDropped();
+    }
+
+    /**
+     * @return bytes of stderr dropped: 0, a count, or {@link ExecResult#UNCOUNTED}
+     * @deprecated {@code exec().stderrDropped()}
+     */
+    @Deprecated
+    public long stderrDropped() {
+        return exec.stderrDropped();
+    }
+
+    /** @return stdout as UTF-8 text (malformed bytes replaced by U+FFFD; the bytes are in {@link #exec()}) */
     public String stdoutText() {
-        return new String(stdout, StandardCharsets.UTF_8);
+        return exec.stdoutText();
     }
 
-    /** @return stderr as UTF-8 text (malformed bytes replaced by U+FFFD; the bytes are in {@link #stderr()}) */
+    /** @return stderr as UTF-8 text (malformed bytes replaced by U+FFFD; the bytes are in {@link #exec()}) */
     public String stderrText() {
-        return new String(stderr, StandardCharsets.UTF_8);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof HostResult r && host.equals(r.host) && status == r.status
-                && Objects.equals(exitCode, r.exitCode) && Arrays.equals(stdout, r.stdout)
-                && Arrays.equals(stderr, r.stderr) && stdoutTruncated == r.stdoutTruncated
-                && stderrTruncated == r.stderrTruncated && Objects.equals(error, r.error)
-                && duration.equals(r.duration) && stdoutDropped == r.stdoutDropped
-                && stderrDropped == r.stderrDropped;
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(host, status, exitCode, error);
+        return exec.stderrText();
     }
 
     @Override
     public String toString() {
-        return "HostResult[" + host + " " + status + (exitCode != null ? " rc=" + exitCode : "")
+        return "HostResult[" + host + " " + status + (exitCode() != null ? " rc=" + exitCode() : "")
                 + (error != null ? " " + error : "") + "]";
     }
 }

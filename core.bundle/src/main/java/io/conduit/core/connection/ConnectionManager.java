@@ -59,17 +59,6 @@ public final class ConnectionManager implements PluginListener {
      */
     static final java.time.Duration CLOSE_ALL_BOUND = java.time.Duration.ofSeconds(7);
 
-    /** Resolves the parameters to open a connection with, given the plugin that will open it. */
-    @FunctionalInterface
-    public interface ParamsResolver {
-        /**
-         * @param plugin the plugin that serves the name now (its options type the extras)
-         * @return the parameters
-         * @throws IOException they cannot be resolved (a secret reference that fails, a bad option value)
-         */
-        ConnectionParams resolve(ConnectionPlugin plugin) throws IOException;
-    }
-
     /** Settings validated from {@link ConnectionsConfig}. */
     record Settings(Duration idleTimeout, Duration drainGrace, Duration pluginWait, Duration aliveCheckAfter) {
         static Settings from(ConnectionsConfig config) {
@@ -103,6 +92,8 @@ public final class ConnectionManager implements PluginListener {
     private static final String USE = "connections, and so every run,";
     private volatile Configured<Settings> configured;
     private volatile Settings settings;
+    /** A test seam: runs once the plugin serving a key is chosen, before its connection is pooled. */
+    volatile java.util.function.Consumer<PluginBinding> chosen = b -> { };
 
     /**
      * @param registry where plugins are found
@@ -182,6 +173,42 @@ public final class ConnectionManager implements PluginListener {
         return registry.best(plugin).map(b -> b.plugin().options()).orElse(null);
     }
 
+    /**
+     * Tells the options of the plugin that serves a name, waiting for one as {@link #acquire} does (a plugin being
+     * upgraded, or still starting): for typing a host's parameters before its connection is acquired.
+     *
+     * @param plugin the plugin's name
+     * @param deadlineNanos {@link System#nanoTime()} by which to give up
+     * @return its {@code options()}
+     * @throws IOException the pool's configuration is invalid, no plugin of that name appeared within
+     *         {@code plugin_wait} ({@link io.conduit.api.connection.PluginGoneException}), or the deadline passed
+     *         ({@link TimedOutException})
+     * @throws InterruptedException the caller was interrupted
+     */
+    public List<OptionDescriptor> declaredOptions(String plugin, long deadlineNanos)
+            throws IOException, InterruptedException {
+        checkValid();
+        return registry.await(plugin, pluginWait(new ConnectionKey("?", plugin), deadlineNanos)).plugin().options();
+    }
+
+    private void checkValid() throws IOException {
+        Configured<Settings> config = configured;
+        if (!config.valid()) {
+            throw new IOException("configuration " + PID + " is invalid: " + config.problem());
+        }
+    }
+
+    /** How long to wait for a plugin of the key's name: {@code plugin_wait}, at most until the deadline. */
+    private Duration pluginWait(ConnectionKey key, long deadlineNanos) throws TimedOutException {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+            throw new TimedOutException("no connection to " + key.host() + " through \"" + key.plugin()
+                    + "\" before the host's deadline", null);
+        }
+        return settings.pluginWait().compareTo(Duration.ofNanos(left)) < 0 ? settings.pluginWait()
+                : Duration.ofNanos(left);
+    }
+
     /** @return the current settings */
     public Settings settings() {
         return settings;
@@ -192,48 +219,43 @@ public final class ConnectionManager implements PluginListener {
      * then the connection counts as in flight and is not drained under it (within the grace period).
      *
      * @param key the host and plugin
-     * @param params resolves the parameters for the plugin that serves the name
+     * @param params the parameters to open it with, resolved by the caller (a pooled connection opened with
+     *        other parameters is not reused)
      * @param deadlineNanos {@link System#nanoTime()} by which to give up
      * @return the lease
      * @throws OpenFailedException opening failed (the plugin's exception is the cause)
-     * @throws IOException no plugin of that name, parameters cannot be resolved, or the deadline passed
+     * @throws IOException no plugin of that name, or the deadline passed
      * @throws InterruptedException the caller was interrupted
      */
-    public Lease acquire(ConnectionKey key, ParamsResolver params, long deadlineNanos)
+    public Lease acquire(ConnectionKey key, ConnectionParams params, long deadlineNanos)
             throws IOException, InterruptedException {
         return acquire(key, params, deadlineNanos, Trace.OFF);
     }
 
     /**
-     * Lends the connection for a key as {@link #acquire(ConnectionKey, ParamsResolver, long)}, telling
-     * {@code trace} whether it was opened (and the plugin's own open lines) or reused.
+     * Lends the connection for a key as {@link #acquire(ConnectionKey, ConnectionParams, long)}, telling
+     * {@code trace} whether it was opened (and the plugin's own open lines) or reused. The pool knows nothing of
+     * inventories: the caller resolved the parameters once, for the host and its run.
      *
      * @param key the host and plugin
-     * @param params resolves the parameters for the plugin that serves the name
+     * @param params the parameters to open it with (a pooled connection opened with other ones is not reused)
      * @param deadlineNanos {@link System#nanoTime()} by which to give up
      * @param trace the borrowing run's trace for this host
      * @return the lease
      * @throws OpenFailedException opening failed (the plugin's exception is the cause)
-     * @throws IOException no plugin of that name, parameters cannot be resolved, or the deadline passed
+     * @throws IOException the pool's configuration is invalid, no plugin of that name, or the deadline passed
      * @throws InterruptedException the caller was interrupted
      */
-    public Lease acquire(ConnectionKey key, ParamsResolver params, long deadlineNanos, Trace trace)
+    public Lease acquire(ConnectionKey key, ConnectionParams params, long deadlineNanos, Trace trace)
             throws IOException, InterruptedException {
-        Configured<Settings> config = configured;
-        if (!config.valid()) {
-            throw new IOException("configuration " + PID + " is invalid: " + config.problem());
-        }
+        java.util.Objects.requireNonNull(params, "params");
+        checkValid();
         boolean checkedAlive = false;
         while (true) {
             long left = deadlineNanos - System.nanoTime();
-            if (left <= 0) {
-                throw new TimedOutException("no connection to " + key.host() + " through \"" + key.plugin()
-                        + "\" before the host's deadline", null);
-            }
-            Duration wait = settings.pluginWait().compareTo(Duration.ofNanos(left)) < 0 ? settings.pluginWait()
-                    : Duration.ofNanos(left);
-            PluginBinding binding = registry.await(key.plugin(), wait);
-            ConnectionParams resolved = params.resolve(binding.plugin());
+            PluginBinding binding = registry.await(key.plugin(), pluginWait(key, deadlineNanos));
+            chosen.accept(binding);
+            ConnectionParams resolved = params;
             PooledConnection entry = pool.get(key);
             if (entry != null && (entry.retired || entry.binding.serviceId() != binding.serviceId()
                     || !entry.params.equals(resolved))) {

@@ -55,12 +55,9 @@ import io.conduit.core.inventory.Tree.Val;
 public final class InventoryLoader {
 
     static final List<String> TOP_KEYS = List.of("defaults", "groups", "hosts");
-    static final List<String> HOST_KEYS = List.of("hostname", "port", "username", "password", "platform",
-            "groups", "data", "connection", "connection_options");
-    static final List<String> DEFAULTS_KEYS = List.of("hostname", "port", "username", "password", "platform",
-            "data", "connection", "connection_options");
-    static final List<String> OPTION_KEYS = List.of("hostname", "port", "username", "password", "platform",
-            "extras");
+    static final List<String> HOST_KEYS = BaseField.keysAnd("groups", "data", "connection", "connection_options");
+    static final List<String> DEFAULTS_KEYS = BaseField.keysAnd("data", "connection", "connection_options");
+    static final List<String> OPTION_KEYS = BaseField.keysAnd("extras");
     private static final String PLUGIN_RULE = "use lowercase letters, digits, '-' and '_', starting with a letter";
 
     private final Problems problems = new Problems();
@@ -359,7 +356,7 @@ public final class InventoryLoader {
         }
         if (!(val instanceof MapVal map)) {
             problems.add(file, val.line(), path, "is " + val.kind()
-                    + ", not a mapping; write PLUGIN: followed by hostname, port, username, password, platform, extras");
+                    + ", not a mapping; write PLUGIN: followed by " + String.join(", ", OPTION_KEYS));
             return Map.of();
         }
         Map<String, ConnectionOptions> out = new LinkedHashMap<>();
@@ -384,7 +381,7 @@ public final class InventoryLoader {
         }
         if (!(val instanceof MapVal map)) {
             problems.add(file, val.line(), path, "is " + val.kind()
-                    + ", not a mapping; write hostname, port, username, password, platform or extras under it");
+                    + ", not a mapping; write " + String.join(", ", BaseField.keysAnd()) + " or extras under it");
             return null;
         }
         String hostname = null;
@@ -486,7 +483,7 @@ public final class InventoryLoader {
             }
             if (d != null && !reference && !(v instanceof Scalar s && s.isNull())) {
                 try {
-                    d.type().convert(d.name(), Tree.toJava(v, javaValues));
+                    d.convert(Tree.toJava(v, javaValues)); // checks a choice against its choices too
                 } catch (IllegalArgumentException ex) {
                     String m = ex.getMessage() == null ? "invalid value" : ex.getMessage();
                     problems.add(file, v.line(), keyPath, (m.startsWith(d.name() + ": ")

@@ -21,7 +21,6 @@ import java.util.regex.Pattern;
 
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
-import io.conduit.api.connection.OptionType;
 import io.conduit.api.support.Secret;
 import io.conduit.api.inventory.Attributes;
 import io.conduit.api.inventory.ConnectionOptions;
@@ -131,7 +130,8 @@ public final class ParameterResolver {
      * @param host one of its hosts
      * @param plugin the plugin's name
      * @param options the options the plugin declares; declared {@code extras} are converted with
-     *        {@link OptionType#convert} (secret options become {@link Secret}), required ones must be set,
+     *        {@link OptionDescriptor#convert} (secret options become {@link Secret}, a choice must be one of its
+     *        choices), required ones must be set,
      *        undeclared ones are refused ("did you mean"); declared defaults are not filled in. {@code null} when
      *        the plugin is not installed: extras then pass through as written
      * @param resolveSecrets {@code true} to replace {@code ${env:NAME}} and {@code ${file:PATH}} in the password
@@ -146,12 +146,37 @@ public final class ParameterResolver {
         return resolve(inventory, host, plugin, options, resolveSecrets, System::getenv);
     }
 
+    /**
+     * Resolves the parameters for a host and a plugin as {@link #resolve(Inventory, Host, String, List, boolean)},
+     * reading relative {@code ${file:...}} references from the given directory.
+     *
+     * @param inventory the inventory
+     * @param host one of its hosts
+     * @param plugin the plugin's name
+     * @param options the options the plugin declares, {@code null} when it is not installed
+     * @param resolveSecrets {@code true} to read the references now, {@code false} to keep them as written
+     * @param base the inventory's directory ({@link io.conduit.api.inventory.Inventories#baseDirectory}), or
+     *        {@code null} when it has none (relative references are then read from the working directory)
+     * @return the parameters; port 0 when none is set
+     * @throws InventoryException as {@link #resolve(Inventory, Host, String, List, boolean)}
+     */
+    public static ConnectionParams resolve(Inventory inventory, Host host, String plugin,
+            List<OptionDescriptor> options, boolean resolveSecrets, Path base) throws InventoryException {
+        return resolve(inventory, host, plugin, options, resolveSecrets, System::getenv, base);
+    }
+
     /** {@link #resolve(Inventory, Host, String, List, boolean)} with the environment given, for tests. */
     static ConnectionParams resolve(Inventory inventory, Host host, String plugin, List<OptionDescriptor> options,
             boolean resolveSecrets, Function<String, String> env) throws InventoryException {
+        return resolve(inventory, host, plugin, options, resolveSecrets, env, baseDirectory(inventory));
+    }
+
+    private static ConnectionParams resolve(Inventory inventory, Host host, String plugin,
+            List<OptionDescriptor> options, boolean resolveSecrets, Function<String, String> env, Path base)
+            throws InventoryException {
         List<Source> sources = sources(inventory, host, plugin);
         String where = inventory.source() + ": hosts." + host.name() + ": ";
-        Secrets secrets = new Secrets(env, baseDirectory(inventory));
+        Secrets secrets = new Secrets(env, base);
 
         Source hostnameFrom = first(sources, s -> s.hostname());
         Source portFrom = first(sources, s -> s.port());
@@ -229,7 +254,26 @@ public final class ParameterResolver {
         return becomePassword(inventory, host, System::getenv);
     }
 
+    /**
+     * Returns a host's become password as {@link #becomePassword(Inventory, Host)}, reading a relative
+     * {@code ${file:...}} from the given directory.
+     *
+     * @param inventory the inventory
+     * @param host one of its hosts
+     * @param base the inventory's directory, or {@code null} when it has none
+     * @return the password, or {@code null} when none is set
+     * @throws InventoryException as {@link #becomePassword(Inventory, Host)}
+     */
+    public static Secret becomePassword(Inventory inventory, Host host, Path base) throws InventoryException {
+        return becomePassword(inventory, host, System::getenv, base);
+    }
+
     static Secret becomePassword(Inventory inventory, Host host, Function<String, String> env)
+            throws InventoryException {
+        return becomePassword(inventory, host, env, baseDirectory(inventory));
+    }
+
+    private static Secret becomePassword(Inventory inventory, Host host, Function<String, String> env, Path base)
             throws InventoryException {
         String element = "host " + host.name();
         Object raw = host.attributes().data().get(BECOME_PASSWORD);
@@ -261,7 +305,7 @@ public final class ParameterResolver {
         if (problem != null) {
             throw new InventoryException(what + ": " + problem);
         }
-        String value = new Secrets(env, baseDirectory(inventory)).dereference(text, what);
+        String value = new Secrets(env, base).dereference(text, what);
         if (value.isEmpty()) {
             throw new InventoryException(what + " is empty; set the password, or remove the key for hosts that"
                     + " need none");
@@ -284,11 +328,11 @@ public final class ParameterResolver {
         List<Source> sources = sources(inventory, host, plugin);
         Map<String, String> out = new LinkedHashMap<>();
         Source s = first(sources, Source::hostname);
-        out.put("hostname", s == null ? "host name" : s.origin());
-        putOrigin(out, "port", first(sources, Source::port));
-        putOrigin(out, "username", first(sources, Source::username));
-        putOrigin(out, "password", first(sources, Source::password));
-        putOrigin(out, "platform", first(sources, Source::platform));
+        out.put(BaseField.HOSTNAME.key(), s == null ? "host name" : s.origin());
+        putOrigin(out, BaseField.PORT.key(), first(sources, Source::port));
+        putOrigin(out, BaseField.USERNAME.key(), first(sources, Source::username));
+        putOrigin(out, BaseField.PASSWORD.key(), first(sources, Source::password));
+        putOrigin(out, BaseField.PLATFORM.key(), first(sources, Source::platform));
         mergeExtras(sources).forEach((key, from) -> out.put("extras." + key, from.element()));
         return out;
     }
@@ -366,7 +410,7 @@ public final class ParameterResolver {
         }
         Object converted;
         try {
-            converted = descriptor.type().convert(descriptor.name(), value);
+            converted = descriptor.convert(value); // once, here: plugins read the typed value
         } catch (IllegalArgumentException e) {
             String why = reference != null
                     ? reference + " gives a value that is not a valid " + descriptor.type().name().toLowerCase(Locale.ROOT)
@@ -425,10 +469,7 @@ public final class ParameterResolver {
                 }
                 return v;
             }
-            Path path = Path.of(name.startsWith("~/") ? System.getProperty("user.home") + name.substring(1) : name);
-            if (!path.isAbsolute() && base != null) {
-                path = base.resolve(path); // relative to the inventory, not to wherever Conduit was started
-            }
+            Path path = LocalPaths.inInventory(name, base); // relative to the inventory, not the working directory
             try {
                 String content = Files.readString(path, StandardCharsets.UTF_8);
                 if (content.endsWith("\r\n")) {
@@ -451,7 +492,11 @@ public final class ParameterResolver {
         }
     }
 
-    /** The inventory file's directory (or the inventory directory), or {@code null} when the source is no path. */
+    /**
+     * The inventory file's directory (or the inventory directory), or {@code null} when the source is no path: for
+     * callers that have no {@link io.conduit.api.inventory.Inventories#baseDirectory} (tests, the shell until it
+     * asks the service).
+     */
     private static Path baseDirectory(Inventory inventory) {
         try {
             Path source = Path.of(inventory.source()).toAbsolutePath();

@@ -3,13 +3,10 @@ package io.conduit.core.local;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -26,6 +23,8 @@ import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.support.FileNames;
+import io.conduit.api.support.LocalCopy;
+import io.conduit.api.support.LocalWriteFailed;
 import io.conduit.api.connection.FileProblem;
 import io.conduit.api.support.OutputBuffer;
 import io.conduit.api.connection.RemoteFileNotFoundException;
@@ -258,24 +257,16 @@ final class LocalConnection implements Connection {
         if (Files.isDirectory(target)) {
             throw new TransferFailedException("put", remotePath, FileProblem.IS_A_DIRECTORY, null);
         }
-        try {
-            Path temp = FileNames.createTemporarySibling(target);
+        try (LocalCopy copy = LocalCopy.beside(target)) {
             if (trace.on(Trace.CONNECTION)) {
-                trace.line(Trace.CONNECTION, "local: file copy to " + temp + ", then rename");
+                trace.line(Trace.CONNECTION, "local: file copy to " + copy.temporary() + ", then rename");
             }
-            try {
-                Files.copy(local, temp, StandardCopyOption.REPLACE_EXISTING);
-                Set<PosixFilePermission> permissions = mode == KEEP_MODE ? Files.getPosixFilePermissions(local)
-                        : permissions(mode);
-                Files.setPosixFilePermissions(temp, permissions);
-                try {
-                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            Files.copy(local, copy.temporary(), StandardCopyOption.REPLACE_EXISTING);
+            copy.setMode(mode == KEEP_MODE ? LocalCopy.modeOf(local) : mode);
+            copy.commit();
+        } catch (LocalWriteFailed e) {
+            throw e.getCause() instanceof java.nio.file.FileSystemException f ? fileProblem(true, remotePath, f, target)
+                    : e.getCause();
         } catch (java.nio.file.FileSystemException e) {
             throw fileProblem(true, remotePath, e, target);
         }
@@ -299,18 +290,12 @@ final class LocalConnection implements Connection {
             throw new ConnectionException(key.host() + ": fetch " + remotePath + ": it is a directory; fetch copies"
                     + " single files");
         }
-        try {
-            Path temp = FileNames.createTemporarySibling(local);
-            try {
-                Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING);
-                try {
-                    Files.move(temp, local, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(temp, local, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+        try (LocalCopy copy = LocalCopy.beside(local)) {
+            Files.copy(source, copy.temporary(), StandardCopyOption.REPLACE_EXISTING);
+            copy.commit();
+        } catch (LocalWriteFailed e) {
+            throw e.getCause() instanceof java.nio.file.FileSystemException f ? fileProblem(false, remotePath, f, local)
+                    : e.getCause();
         } catch (NoSuchFileException e) {
             if (remotePath.equals(e.getFile())) {
                 throw new RemoteFileNotFoundException(key.host() + ": no such file " + remotePath);
@@ -363,14 +348,5 @@ final class LocalConnection implements Connection {
         for (Process p : running) {
             closeQuietly(p.getOutputStream());
         }
-    }
-
-    static Set<PosixFilePermission> permissions(int mode) {
-        StringBuilder s = new StringBuilder();
-        String letters = "rwxrwxrwx";
-        for (int bit = 8; bit >= 0; bit--) {
-            s.append((mode & (1 << bit)) != 0 ? letters.charAt(8 - bit) : '-');
-        }
-        return PosixFilePermissions.fromString(s.toString());
     }
 }

@@ -17,7 +17,7 @@ import io.conduit.api.connection.ConnectionPlugin;
  *        so that its going away needs not wait for their calls
  */
 public record PluginBinding(String name, long serviceId, int ranking, String bundle, String version,
-        ConnectionPlugin plugin, boolean backgroundDrain) implements Comparable<PluginBinding> {
+        ConnectionPlugin plugin, boolean backgroundDrain) implements Comparable<PluginBinding>, RankedServices.Ranked {
 
     /** Checks the fields. */
     public PluginBinding {
@@ -43,7 +43,6 @@ public record PluginBinding(String name, long serviceId, int ranking, String bun
     /** Best first: highest ranking, then oldest (lowest service id), as ServiceReference orders them. */
     @Override
     public int compareTo(PluginBinding other) {
-        int byRanking = Integer.compare(other.ranking, ranking);
-        return byRanking != 0 ? byRanking : Long.compare(serviceId, other.serviceId);
+        return RankedServices.BEST_FIRST.compare(this, other);
     }
 }

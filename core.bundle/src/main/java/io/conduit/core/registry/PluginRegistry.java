@@ -1,12 +1,9 @@
 package io.conduit.core.registry;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
@@ -26,8 +23,8 @@ import io.conduit.api.connection.PluginGoneException;
 
 /**
  * The one place that tracks {@link ConnectionPlugin} services (the whiteboard). Each name maps to its best
- * service (highest ranking, then oldest); the others of that name are kept as shadowed so the shell can show
- * them. Entries are immutable and keyed by {@code service.id}; callers that need a plugin ask here, possibly
+ * service (highest ranking, then oldest: {@link RankedServices}); the others of that name are kept as shadowed so
+ * the shell can show them. Entries are immutable and keyed by {@code service.id}; callers that need a plugin ask here, possibly
  * waiting a bounded time for one of that name to (re)appear during an upgrade.
  */
 @Component(service = PluginRegistry.class)
@@ -42,7 +39,7 @@ public final class PluginRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(PluginRegistry.class);
     private static final Pattern VALID_NAME = Pattern.compile("[a-z][a-z0-9_-]*");
 
-    private final Map<Long, PluginBinding> byServiceId = new ConcurrentHashMap<>();
+    private final RankedServices<PluginBinding> bindings = new RankedServices<>();
     private final List<PluginListener> listeners = new CopyOnWriteArrayList<>();
     private final Object changed = new Object();
     private final Map<String, Long> goneAtNanos = new ConcurrentHashMap<>();
@@ -103,13 +100,11 @@ public final class PluginRegistry {
      * @param binding the plugin service
      */
     public void add(PluginBinding binding) {
-        Optional<PluginBinding> before = best(binding.name());
-        byServiceId.put(binding.serviceId(), binding);
+        Optional<PluginBinding> shadowed = bindings.add(binding);
         signal();
         LOG.info("connection plugin \"{}\" added: {} {} (service {})", binding.name(), binding.bundle(),
                 binding.version(), binding.serviceId());
-        before.filter(old -> best(binding.name()).map(b -> b.serviceId() != old.serviceId()).orElse(false))
-                .ifPresent(old -> {
+        shadowed.ifPresent(old -> {
                     LOG.info("connection plugin \"{}\": service {} now shadowed by service {}", old.name(),
                             old.serviceId(), binding.serviceId());
                     notifyRetired(old, false);
@@ -122,7 +117,7 @@ public final class PluginRegistry {
      * @param serviceId the service's id
      */
     public void remove(long serviceId) {
-        PluginBinding binding = byServiceId.remove(serviceId);
+        PluginBinding binding = bindings.remove(serviceId).orElse(null);
         if (binding == null) {
             return;
         }
@@ -142,7 +137,7 @@ public final class PluginRegistry {
      * @return {@code true} while it is the one to use
      */
     public boolean serves(PluginBinding binding) {
-        return best(binding.name()).map(b -> b.serviceId() == binding.serviceId()).orElse(false);
+        return bindings.serves(binding);
     }
 
     /**
@@ -152,7 +147,7 @@ public final class PluginRegistry {
      * @return the best binding, or empty
      */
     public Optional<PluginBinding> best(String name) {
-        return byServiceId.values().stream().filter(b -> b.name().equals(name)).sorted().findFirst();
+        return bindings.best(name);
     }
 
     /**
@@ -195,10 +190,7 @@ public final class PluginRegistry {
 
     /** @return every tracked binding by name, best first within a name */
     public Map<String, List<PluginBinding>> all() {
-        Map<String, List<PluginBinding>> out = new TreeMap<>();
-        byServiceId.values().stream().sorted(Comparator.comparing(PluginBinding::name).thenComparing(b -> b))
-                .forEach(b -> out.computeIfAbsent(b.name(), n -> new ArrayList<>()).add(b));
-        return out;
+        return bindings.all();
     }
 
     /** @param listener told of retired services */

@@ -86,8 +86,6 @@ public final class ErrorText {
         if (error == null || error.equals(cleaned)) {
             return result;
         }
-        return new HostResult(result.host(), result.status(), result.exitCode(), result.stdout(), result.stderr(),
-                result.stdoutTruncated(), result.stderrTruncated(), cleaned, result.duration(), result.stdoutDropped(),
-                result.stderrDropped());
+        return result.with(result.exec(), cleaned);
     }
 }

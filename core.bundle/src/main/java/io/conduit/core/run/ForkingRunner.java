@@ -2,13 +2,12 @@ package io.conduit.core.run;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,7 +31,9 @@ import io.conduit.api.connection.CommandStoppedException;
 import io.conduit.api.connection.ConnectFailedException;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.inventory.Host;
+import io.conduit.api.inventory.Inventories;
 import io.conduit.api.inventory.Inventory;
 import io.conduit.api.inventory.InventoryException;
 import io.conduit.api.task.HostResult;
@@ -47,8 +48,8 @@ import io.conduit.core.connection.OpenFailedException;
 import io.conduit.api.support.ConfigCheck;
 import io.conduit.api.support.Configured;
 import io.conduit.core.inventory.HostPattern;
-import io.conduit.core.inventory.ParameterResolver;
 import io.conduit.core.source.InventoryCatalog;
+import io.conduit.core.source.InventoryService;
 
 /**
  * Runs a task over the selected hosts on a bounded pool ({@code forks} threads), each host within its own
@@ -64,7 +65,7 @@ import io.conduit.core.source.InventoryCatalog;
 @Designate(ocd = RunnerConfig.class)
 public final class ForkingRunner implements Runner {
     /** Configuration PID. */
-    public static final String PID = "io.conduit.runner";
+    public static final String PID = InventoryService.PID;
     private static final Logger LOG = LoggerFactory.getLogger(ForkingRunner.class);
     private static final AtomicInteger RUNS = new AtomicInteger();
     /**
@@ -74,7 +75,7 @@ public final class ForkingRunner implements Runner {
     static final Duration STOP_GRACE = Duration.ofSeconds(8);
 
     private final ConnectionManager connections;
-    private final InventoryCatalog inventories;
+    private final Inventories inventories;
     private final ScheduledExecutorService watchdog;
     /** What refuses to work while the runner's configuration is invalid. */
     static final String USE = "conduit:run, put, fetch, ping and hosts";
@@ -82,11 +83,25 @@ public final class ForkingRunner implements Runner {
 
     /**
      * @param connections the connection pool
-     * @param inventories loads inventories
+     * @param inventories where inventories come from and which plugin a host uses
      * @param config the defaults
      */
-    public ForkingRunner(ConnectionManager connections, InventoryCatalog inventories, RunnerConfig config) {
+    public ForkingRunner(ConnectionManager connections, Inventories inventories, RunnerConfig config) {
         this(connections, inventories, config, Map.of());
+    }
+
+    /**
+     * A runner whose inventories are read by the catalog, the configured default from the working directory.
+     *
+     * @param connections the connection pool
+     * @param catalog loads inventories
+     * @param config the defaults, {@code inventory} and {@code default_connection} included
+     * @deprecated give it an {@link Inventories} ({@link InventoryService})
+     */
+    @Deprecated
+    public ForkingRunner(ConnectionManager connections, InventoryCatalog catalog, RunnerConfig config) {
+        this(connections, new InventoryService(catalog, connections::declaredOptions, config.inventory(),
+                config.default__connection(), null), config);
     }
 
     /**
@@ -95,12 +110,12 @@ public final class ForkingRunner implements Runner {
      * would make the shell commands vanish, with a stack trace per command).
      *
      * @param connections the connection pool
-     * @param inventories loads inventories
+     * @param inventories where inventories come from and which plugin a host uses
      * @param config the defaults
      * @param properties the same configuration as ConfigAdmin gave it, to check the values' types
      */
     @Activate
-    public ForkingRunner(@Reference ConnectionManager connections, @Reference InventoryCatalog inventories,
+    public ForkingRunner(@Reference ConnectionManager connections, @Reference Inventories inventories,
             RunnerConfig config, Map<String, Object> properties) {
         this.connections = connections;
         this.inventories = inventories;
@@ -138,7 +153,7 @@ public final class ForkingRunner implements Runner {
      * @return every field set
      */
     public RunOptions effective(RunOptions options) {
-        return settings.get(USE).apply(options);
+        return settings.get(USE).apply(options, inventories.defaultInventory());
     }
 
     @Override
@@ -152,12 +167,18 @@ public final class ForkingRunner implements Runner {
      * @param options the options
      * @return the inventory
      * @throws InventoryException it cannot be loaded
+     * @deprecated {@link Inventories#load(String)}
      */
+    @Deprecated
     public Inventory inventory(RunOptions options) throws InventoryException {
-        return inventories.load(effective(options).inventory(), connections::declaredOptions);
+        return inventories.load(effective(options).inventory());
     }
 
-    /** @return the plugin of hosts that name none */
+    /**
+     * @return the plugin of hosts that name none
+     * @deprecated {@link Inventories#pluginOf} says which plugin a host uses
+     */
+    @Deprecated
     public String defaultConnection() {
         return settings.get(USE).defaultConnection();
     }
@@ -167,19 +188,22 @@ public final class ForkingRunner implements Runner {
             throws InventoryException, InterruptedException {
         RunSettings s = settings.get(USE);
         connections.checkConfiguration();
-        RunOptions effective = s.apply(options);
-        Inventory inventory = inventories.load(effective.inventory(), connections::declaredOptions);
+        RunOptions effective = s.apply(options, inventories.defaultInventory());
+        Inventory inventory = inventories.load(effective.inventory());
+        Path base = inventories.baseDirectory(inventory).orElse(null);
         List<Host> hosts = HostPattern.select(inventory, pattern);
-        // before any I/O: a plugin whose configuration is invalid refuses the run with its one line
-        Set<String> plugins = new HashSet<>();
+        // before any I/O: a plugin whose configuration is invalid refuses the run with its one line; the options
+        // read here type every host's values for the whole run
+        Map<String, List<OptionDescriptor>> declared = new HashMap<>();
         for (Host h : hosts) {
-            String named = ParameterResolver.pluginFor(inventory, h);
-            if (plugins.add(named != null ? named : s.defaultConnection())) {
-                connections.declaredOptions(named != null ? named : s.defaultConnection());
+            String plugin = inventories.pluginOf(inventory, h);
+            if (!declared.containsKey(plugin)) {
+                declared.put(plugin, connections.declaredOptions(plugin));
             }
         }
         RunListener events = listener == null ? RunListener.NONE : listener;
-        RunSecrets secrets = gather(inventory, s.defaultConnection());
+        RunSecrets secrets = new RunSecrets();
+        Map<String, HostValues> values = gather(inventory, base, declared, secrets);
         int run = RUNS.incrementAndGet();
         long started = System.nanoTime();
         LOG.info("run {}: {} on {} hosts ({}), forks {}", run, secrets.masker().mask(task.describe()), hosts.size(),
@@ -200,8 +224,10 @@ public final class ForkingRunner implements Runner {
         try {
             for (int i = 0; i < hosts.size(); i++) {
                 int index = i;
-                pool.execute(() -> runHost(index, hosts.get(index), inventory, task, effective, s, secrets, results,
-                        begun, done, events));
+                HostValues host = values.get(hosts.get(index).name());
+                String plugin = inventories.pluginOf(inventory, host.host());
+                pool.execute(() -> runHost(index, host, plugin, declared, task, effective, secrets, results, begun,
+                        done, events));
             }
             done.await();
         } catch (InterruptedException e) {
@@ -231,38 +257,47 @@ public final class ForkingRunner implements Runner {
     }
 
     /**
-     * Gathers the secrets of every host of the inventory before any host starts, the selected ones and the
-     * others (a host may print another's password: a shared file, a reused value): each host's parameters for
-     * its plugin (typed by the plugin's options where it is installed, so that inline secret options count) and
-     * its become password. A host whose values cannot be resolved fails later with the resolver's message, if
-     * it runs; here it is skipped.
+     * Resolves the values of every host of the inventory before any host starts, the selected ones and the others
+     * (a host may print another's password: a shared file, a reused value), so that their secrets mask every
+     * result: each host's parameters for its plugin (typed by the plugin's options where it is installed, so that
+     * inline secret options count) and its become password. A host whose values cannot be resolved fails later
+     * with the resolver's message, if it runs; here it is skipped. The selected hosts keep these values for the
+     * run: nothing is read twice.
+     *
+     * @param declared the options of the selected hosts' plugins; those of the others' are added
      */
-    private RunSecrets gather(Inventory inventory, String defaultConnection) {
-        RunSecrets secrets = new RunSecrets();
+    private Map<String, HostValues> gather(Inventory inventory, Path base, Map<String, List<OptionDescriptor>> declared,
+            RunSecrets secrets) {
+        Map<String, HostValues> values = new HashMap<>();
         for (Host host : inventory.hosts().values()) {
-            String named = ParameterResolver.pluginFor(inventory, host);
-            String plugin = named != null ? named : defaultConnection;
+            HostValues v = new HostValues(inventory, host, base, secrets);
+            values.put(host.name(), v);
+            String plugin = inventories.pluginOf(inventory, host);
             try {
-                secrets.addAll(ParameterResolver.resolve(inventory, host, plugin, Objects.requireNonNullElse(connections.declaredOptions(plugin), List.of()), true));
+                if (!declared.containsKey(plugin)) {
+                    declared.put(plugin, connections.declaredOptions(plugin));
+                }
+                v.params(plugin, declared.get(plugin));
             } catch (InventoryException | RuntimeException e) {
                 // reported when the host connects (a plugin whose options() fails included)
             }
             try {
-                secrets.add(ParameterResolver.becomePassword(inventory, host));
+                v.becomePassword();
             } catch (InventoryException e) {
                 // reported when a command needs it
             }
         }
-        return secrets;
+        return values;
     }
 
-    private void runHost(int index, Host host, Inventory inventory, Task task, RunOptions options, RunSettings s,
-            RunSecrets secrets, AtomicReferenceArray<HostResult> results, AtomicIntegerArray begun,
-            CountDownLatch done, RunListener events) {
+    private void runHost(int index, HostValues values, String plugin, Map<String, List<OptionDescriptor>> declared,
+            Task task, RunOptions options, RunSecrets secrets, AtomicReferenceArray<HostResult> results,
+            AtomicIntegerArray begun, CountDownLatch done, RunListener events) {
         long start = System.nanoTime();
         long deadline = start + options.hostTimeout().toNanos();
-        HostContext context = new HostContext(host, inventory, connections, options, s.defaultConnection(), deadline,
-                secrets, events, HostTrace.of(host.name(), options.verbosity(), events, secrets::masker));
+        Host host = values.host();
+        HostContext context = new HostContext(values, plugin, declared, connections, options, deadline, secrets,
+                events, HostTrace.of(host.name(), options.verbosity(), events, secrets::masker));
         begun.set(index, 1);
         Thread worker = Thread.currentThread();
         // the watchdog interrupts the worker only while it still works on this host, never the next one

@@ -11,12 +11,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
-import io.conduit.api.connection.ConnectionPlugin;
+import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.support.Secret;
 import io.conduit.api.connection.StaleConnectionException;
 import io.conduit.api.connection.Trace;
 import io.conduit.api.inventory.Host;
-import io.conduit.api.inventory.Inventory;
 import io.conduit.api.task.HostResult;
 import io.conduit.api.task.RunListener;
 import io.conduit.api.task.RunOptions;
@@ -25,15 +24,23 @@ import io.conduit.api.task.Task;
 import io.conduit.api.task.TaskContext;
 import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.connection.Lease;
+import io.conduit.core.inventory.BaseField;
 import io.conduit.core.inventory.ParameterResolver;
 
-/** The {@link TaskContext} of one host in one run: its deadline and the connections it has borrowed. */
+/**
+ * The {@link TaskContext} of one host in one run: its deadline, its values (resolved once for the run, handed to
+ * the pool) and the connections it has borrowed.
+ */
 final class HostContext implements TaskContext {
     private final Host host;
-    private final Inventory inventory;
+    private final HostValues values;
     private final ConnectionManager connections;
     private final RunOptions options;
-    private final String defaultConnection;
+    private final String plugin;
+    /** The run's snapshot of each plugin's options ({@code null}: not installed when the run began). */
+    private final Map<String, List<OptionDescriptor>> declared;
+    /** Plugins whose values were traced: once per host, plugin and run. */
+    private final java.util.Set<String> traced = ConcurrentHashMap.newKeySet();
     private final long deadlineNanos;
     private final RunListener events;
     private final Trace trace;
@@ -44,16 +51,21 @@ final class HostContext implements TaskContext {
     /** A call found its connection dead and is sent again: the task had begun (an earlier call may have been sent). */
     private volatile boolean renewed;
     private final RunSecrets secrets;
-    private volatile Secret[] becomePassword;
 
-    HostContext(Host host, Inventory inventory, ConnectionManager connections, RunOptions options,
-            String defaultConnection, long deadlineNanos, RunSecrets secrets, RunListener events,
-            Trace trace) {
-        this.host = host;
-        this.inventory = inventory;
+    /**
+     * @param values the host's values for the run
+     * @param plugin the plugin the host connects with ({@link io.conduit.api.inventory.Inventories#pluginOf})
+     * @param declared the run's snapshot of plugin options, by name; a name it lacks is asked of the pool
+     */
+    HostContext(HostValues values, String plugin, Map<String, List<OptionDescriptor>> declared,
+            ConnectionManager connections, RunOptions options, long deadlineNanos, RunSecrets secrets,
+            RunListener events, Trace trace) {
+        this.host = values.host();
+        this.values = values;
+        this.plugin = plugin;
+        this.declared = declared;
         this.connections = connections;
         this.options = options;
-        this.defaultConnection = defaultConnection;
         this.deadlineNanos = deadlineNanos;
         this.secrets = secrets;
         this.events = events;
@@ -71,8 +83,7 @@ final class HostContext implements TaskContext {
     }
 
     String pluginName() {
-        String named = ParameterResolver.pluginFor(inventory, host);
-        return named != null ? named : defaultConnection;
+        return plugin;
     }
 
     @Override
@@ -87,16 +98,17 @@ final class HostContext implements TaskContext {
         if (lease == null) {
             connecting.incrementAndGet();
             try {
-                boolean[] traced = {false};
-                lease = connections.acquire(new ConnectionKey(host.name(), plugin), p -> {
-                    ConnectionParams params = ParameterResolver.resolve(inventory, host, plugin, p.options(), true);
-                    secrets.addAll(params); // before the plugin sends any of them
-                    if (!traced[0] && trace.on(Trace.DETAIL)) {
-                        traced[0] = true; // the pool may resolve again (a plugin replaced meanwhile): say it once
-                        traceOrigins(plugin, p);
-                    }
-                    return params;
-                }, deadlineNanos, trace);
+                List<OptionDescriptor> typedBy = declared.get(plugin);
+                if (typedBy == null) {
+                    // not installed when the run began (an upgrade, a plugin still starting): wait for it as
+                    // the pool would, so that its options type the values
+                    typedBy = connections.declaredOptions(plugin, deadlineNanos);
+                }
+                ConnectionParams params = values.params(plugin, typedBy);
+                if (trace.on(Trace.DETAIL) && traced.add(plugin)) {
+                    traceOrigins(plugin, typedBy);
+                }
+                lease = connections.acquire(new ConnectionKey(host.name(), plugin), params, deadlineNanos, trace);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while connecting to " + host.name());
@@ -153,21 +165,19 @@ final class HostContext implements TaskContext {
      * Tells where each connection value comes from: the inventory element, and the {@code ${env:}} or
      * {@code ${file:}} reference a secret is read from (its name, never its value). Secrets show as {@code ***}.
      */
-    private void traceOrigins(String plugin, ConnectionPlugin p) {
+    private void traceOrigins(String plugin, List<OptionDescriptor> typedBy) {
         ConnectionParams shown;
         try {
-            shown = ParameterResolver.resolve(inventory, host, plugin, p.options(), false);
+            shown = values.shown(plugin, typedBy);
         } catch (IOException e) {
             return; // the resolve for connecting reports the problem
         }
-        Map<String, String> origins = ParameterResolver.origins(inventory, host, plugin);
+        Map<String, String> origins = values.origins(plugin);
         StringBuilder line = new StringBuilder(plugin).append(": values:");
-        value(line, "hostname", shown.hostname(), origins);
-        value(line, "port", shown.port() == 0 ? null : shown.port(), origins);
-        value(line, "username", shown.username(), origins);
-        value(line, "password", shown.password() == null ? null : "***" + reference(shown.password().reveal()),
-                origins);
-        value(line, "platform", shown.platform(), origins);
+        for (BaseField field : BaseField.values()) {
+            Object v = field.of(shown);
+            value(line, field.key(), v instanceof Secret secret ? "***" + reference(secret.reveal()) : v, origins);
+        }
         shown.extras().forEach((key, v) -> value(line, "extras." + key, v instanceof Secret ? "***"
                 : v instanceof String text && ParameterResolver.isReference(text) ? "***" + reference(text) : v,
                 origins));
@@ -189,13 +199,7 @@ final class HostContext implements TaskContext {
     }
 
     private Secret becomePassword() throws IOException {
-        Secret[] known = becomePassword;
-        if (known == null) {
-            known = new Secret[] {ParameterResolver.becomePassword(inventory, host)};
-            secrets.add(known[0]);
-            becomePassword = known;
-        }
-        return known[0];
+        return values.becomePassword();
     }
 
     @Override

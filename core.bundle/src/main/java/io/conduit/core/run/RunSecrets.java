@@ -8,6 +8,7 @@ import java.util.Set;
 import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Command;
 import io.conduit.api.connection.ConnectionParams;
+import io.conduit.api.connection.ExecResult;
 import io.conduit.api.support.Secret;
 import io.conduit.api.task.HostResult;
 
@@ -86,9 +87,9 @@ final class RunSecrets {
         if (m.isEmpty()) {
             return result;
         }
-        return new HostResult(result.host(), result.status(), result.exitCode(),
-                m.mask(result.stdout(), result.stdoutTruncated()), m.mask(result.stderr(), result.stderrTruncated()),
-                result.stdoutTruncated(), result.stderrTruncated(), m.mask(result.error()), result.duration(),
-                result.stdoutDropped(), result.stderrDropped());
+        ExecResult e = result.exec();
+        return result.with(new ExecResult(e.exitCode(), m.mask(e.stdout(), e.stdoutTruncated()),
+                m.mask(e.stderr(), e.stderrTruncated()), e.duration(), e.stdoutTruncated(), e.stderrTruncated(),
+                e.stdoutDropped(), e.stderrDropped()), m.mask(result.error()));
     }
 }

@@ -3,7 +3,6 @@ package io.conduit.core.run;
 import java.time.Duration;
 
 import io.conduit.api.task.RunOptions;
-import io.conduit.core.source.InventoryCatalog;
 
 /**
  * The runner's validated defaults.
@@ -11,7 +10,8 @@ import io.conduit.core.source.InventoryCatalog;
  * @param forks hosts at once
  * @param hostTimeout time per host
  * @param outputLimit bytes kept per stream
- * @param inventory default inventory
+ * @param inventory default inventory as configured ({@link io.conduit.api.inventory.Inventories#defaultInventory()}
+ *        reads it from the Conduit home)
  * @param defaultConnection plugin for hosts that name none
  */
 record RunSettings(int forks, Duration hostTimeout, long outputLimit, String inventory, String defaultConnection) {
@@ -33,13 +33,17 @@ record RunSettings(int forks, Duration hostTimeout, long outputLimit, String inv
             throw bad("default_connection", config.default__connection(), "name a connection plugin, e.g. ssh");
         }
         return new RunSettings(config.forks(), Duration.ofSeconds(config.host__timeout()), config.output__limit(),
-                InventoryCatalog.resolveFromHome(config.inventory().trim()), config.default__connection().trim());
+                config.inventory().trim(), config.default__connection().trim());
     }
 
-    /** Fills the options' unset fields with these defaults. */
-    RunOptions apply(RunOptions options) {
+    /**
+     * Fills the options' unset fields with these defaults.
+     *
+     * @param defaultInventory the inventory of callers that name none, resolved by the inventories service
+     */
+    RunOptions apply(RunOptions options, String defaultInventory) {
         RunOptions o = options == null ? RunOptions.defaults() : options;
-        return new RunOptions(o.inventory() != null ? o.inventory() : inventory,
+        return new RunOptions(o.inventory() != null ? o.inventory() : defaultInventory,
                 o.forks() != null ? o.forks() : forks, o.hostTimeout() != null ? o.hostTimeout() : hostTimeout,
                 o.outputLimit() != null ? o.outputLimit() : outputLimit, o.verbosity() != null ? o.verbosity() : 0);
     }

@@ -3,9 +3,14 @@ package io.conduit.core.run;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
+import io.conduit.core.source.InventoriesConfig;
+
 // DS maps a method name's "__" to "_" (and a single "_" to "."), so idle__timeout() reads the key
 // idle_timeout: the same snake_case keys operators write everywhere else.
-/** Runner defaults, PID {@value ForkingRunner#PID} ({@code etc/io.conduit.runner.cfg}). */
+/**
+ * Runner defaults, PID {@value ForkingRunner#PID} ({@code etc/io.conduit.runner.cfg}). {@code inventory} and
+ * {@code default_connection} are read by the inventories service too ({@link InventoriesConfig}).
+ */
 @ObjectClassDefinition(name = "Conduit runner", description = "Defaults for conduit:run, put, fetch and ping.")
 public @interface RunnerConfig {
 
@@ -27,10 +32,10 @@ public @interface RunnerConfig {
     @AttributeDefinition(name = "Inventory", description = "The inventory used when a command has no -i: a"
             + " YAML/JSON file, a directory in Nornir's layout, or SOURCE:ARGUMENT. Relative paths are read from"
             + " the Conduit home directory.")
-    String inventory() default "examples/inventory.yaml";
+    String inventory() default InventoriesConfig.DEFAULT_INVENTORY;
 
     /** @return plugin for hosts that name none */
     @AttributeDefinition(name = "Default connection", description = "The connection plugin of hosts whose"
             + " inventory names none (no 'connection' on the host, its groups or the defaults).")
-    String default__connection() default "ssh";
+    String default__connection() default InventoriesConfig.DEFAULT_CONNECTION;
 }

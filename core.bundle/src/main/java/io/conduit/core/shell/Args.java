@@ -7,8 +7,6 @@ import io.conduit.api.task.RunOptions;
 
 /** Turns the shell's option values into typed values, with messages that name the option. */
 final class Args {
-    /** Session variable holding the exit status for {@code bin/conduit -c}. */
-    static final String EXIT = "conduit.exit";
     static final int EXIT_OK = 0;
     static final int EXIT_HOSTS_FAILED = 2;
     /** Bad input or usage, nothing ran (sysexits EX_USAGE). */
@@ -19,15 +17,6 @@ final class Args {
     static final int EXIT_INTERRUPTED = 130;
 
     private Args() {
-    }
-
-    /** Keeps the worst status of the session's commands, so {@code -c 'run a; run b'} fails if either did. */
-    static void exitStatus(org.apache.felix.service.command.CommandSession session, int status) {
-        if (session == null) {
-            return;
-        }
-        Object before = session.get(EXIT);
-        session.put(EXIT, before instanceof Integer b ? Math.max(b, status) : status);
     }
 
     /**
@@ -76,6 +65,18 @@ final class Args {
         }
         throw new IllegalArgumentException(option + ": \"" + value + "\" is not a number of bytes; give 0 or more,"
                 + " e.g. 4096, 64k or 1m (at most 2047m)");
+    }
+
+    /**
+     * A local path the operator typed, as any command line tool reads it: {@code ~/} is the user's home (the
+     * API's {@link OptionType#PATH} rule), a relative path is read from the working directory.
+     *
+     * @param typed the path as given
+     * @return the absolute, normalized path
+     */
+    static java.nio.file.Path localPath(String typed) {
+        String expanded = OptionType.PATH.convert("path", typed);
+        return java.nio.file.Path.of(expanded).toAbsolutePath().normalize();
     }
 
     static Duration duration(String option, String value) {

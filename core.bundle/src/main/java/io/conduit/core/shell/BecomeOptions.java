@@ -11,7 +11,6 @@ import org.apache.felix.service.command.CommandSession;
 import io.conduit.api.connection.Become;
 import io.conduit.api.support.Secret;
 import io.conduit.core.inventory.ParameterResolver;
-import io.conduit.core.source.InventoryCatalog;
 
 /**
  * The become options of {@code run}, {@code put} and {@code fetch}, and where the run-wide become password comes
@@ -67,7 +66,7 @@ final class BecomeOptions {
     }
 
     private static Secret fromFile(String name) {
-        Path file = InventoryCatalog.resolve(name);
+        Path file = Args.localPath(name);
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);

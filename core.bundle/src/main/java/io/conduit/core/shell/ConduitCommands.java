@@ -19,17 +19,19 @@ import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.conduit.api.inventory.Inventories;
 import io.conduit.api.inventory.InventoryException;
 import io.conduit.api.support.InvalidConfigurationException;
 import io.conduit.api.task.RunOptions;
+import io.conduit.api.task.Runner;
 import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.inventory.Names;
 import io.conduit.core.registry.PluginRegistry;
-import io.conduit.core.run.ForkingRunner;
-import io.conduit.core.source.InventoryCatalog;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
@@ -42,39 +44,40 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * <p>Every way in parses the same: options first, then the positional words; after a command's pattern (for
  * {@code run}) every word belongs to the remote command; an unknown option is refused with the closest known
  * one; {@code --} ends the options. Every way in also ends the same: a message for people on stderr (never a
- * stack trace) and an exit status (0 ok, 2 a host failed, 64 bad input and nothing ran, 130 interrupted) that
- * {@code bin/conduit} exits with.
+ * stack trace) and a value ({@link CommandOutput}: a run report, a table, text) that the console prints through
+ * {@link OutputConverter} and whose exit status (0 ok, 2 a host failed, 64 bad input and nothing ran, 130
+ * interrupted) {@code bin/conduit} exits with.
  */
 @Component(service = ConduitCommands.class)
 @GogoCommand(scope = "conduit", function = {"run", "put", "fetch", "ping", "hosts", "inventory", "plugins",
-    "connections", "disconnect", "drain", "help", "completions", "patterns"})
+    "connections", "disconnect", "drain", "help", "completion", "completions", "patterns"})
 public final class ConduitCommands {
     private static final Logger LOG = LoggerFactory.getLogger(ConduitCommands.class);
     /** Width of help texts. */
     private static final int HELP_WIDTH = 100;
 
-    private final ForkingRunner runner;
+    private final Runner runner;
+    private final Inventories inventories;
     private final PluginRegistry registry;
-    private final InventoryCatalog catalog;
     private final ConnectionManager connections;
     /** The commands in the order {@code help} lists them. */
     private final Map<String, Function<ShellContext, Object>> commands = new LinkedHashMap<>();
 
     /**
-     * @param runner runs tasks and loads inventories
+     * @param runner runs tasks
+     * @param inventories loads inventories and knows which plugin a host uses
      * @param registry the connection plugins
-     * @param catalog the inventory sources
      * @param connections the connection pool
      * @param guard refuses lines the shell would change; referenced so that these commands exist only while it
      *        watches the lines
      */
     @Activate
-    public ConduitCommands(@Reference ForkingRunner runner, @Reference PluginRegistry registry,
-            @Reference InventoryCatalog catalog, @Reference ConnectionManager connections,
+    public ConduitCommands(@Reference Runner runner, @Reference Inventories inventories,
+            @Reference PluginRegistry registry, @Reference ConnectionManager connections,
             @Reference LineGuard guard) {
         this.runner = runner;
+        this.inventories = inventories;
         this.registry = registry;
-        this.catalog = catalog;
         this.connections = connections;
         commands.put("run", TaskCommands.Run::new);
         commands.put("put", TaskCommands.Put::new);
@@ -86,64 +89,68 @@ public final class ConduitCommands {
         commands.put("connections", PluginCommands.Connections::new);
         commands.put("disconnect", PluginCommands.Disconnect::new);
         commands.put("drain", PluginCommands.Drain::new);
+        commands.put("completion", ctx -> new CompletionCommand(() -> model(ctx)));
     }
 
     @Descriptor("run a command on the hosts a pattern selects: run [OPTIONS] PATTERN COMMAND...; 'help run'")
-    public void run(CommandSession session, String... words) {
-        gogo(session, "run", words);
+    public CommandOutput run(CommandSession session, String... words) {
+        return gogo(session, "run", words);
     }
 
     @Descriptor("copy a local file to the hosts a pattern selects: put [OPTIONS] PATTERN LOCAL REMOTE")
-    public void put(CommandSession session, String... words) {
-        gogo(session, "put", words);
+    public CommandOutput put(CommandSession session, String... words) {
+        return gogo(session, "put", words);
     }
 
     @Descriptor("copy a remote file from the hosts a pattern selects: fetch [OPTIONS] PATTERN REMOTE LOCALDIR")
-    public void fetch(CommandSession session, String... words) {
-        gogo(session, "fetch", words);
+    public CommandOutput fetch(CommandSession session, String... words) {
+        return gogo(session, "fetch", words);
     }
 
     @Descriptor("connect to the hosts a pattern selects and check the connections: ping [OPTIONS] PATTERN")
-    public void ping(CommandSession session, String... words) {
-        gogo(session, "ping", words);
+    public CommandOutput ping(CommandSession session, String... words) {
+        return gogo(session, "ping", words);
     }
 
     @Descriptor("list the hosts a pattern selects: hosts [OPTIONS] [PATTERN]")
-    public void hosts(CommandSession session, String... words) {
-        gogo(session, "hosts", words);
+    public CommandOutput hosts(CommandSession session, String... words) {
+        return gogo(session, "hosts", words);
     }
 
     @Descriptor("summarize the inventory: inventory [-i INVENTORY]")
-    public void inventory(CommandSession session, String... words) {
-        gogo(session, "inventory", words);
+    public CommandOutput inventory(CommandSession session, String... words) {
+        return gogo(session, "inventory", words);
     }
 
     @Descriptor("list connection plugins, or one plugin's options: plugins [NAME]")
-    public void plugins(CommandSession session, String... words) {
-        gogo(session, "plugins", words);
+    public CommandOutput plugins(CommandSession session, String... words) {
+        return gogo(session, "plugins", words);
     }
 
     @Descriptor("list the pooled connections")
-    public void connections(CommandSession session, String... words) {
-        gogo(session, "connections", words);
+    public CommandOutput connections(CommandSession session, String... words) {
+        return gogo(session, "connections", words);
     }
 
     @Descriptor("close pooled connections: disconnect [--all] [--plugin NAME] [PATTERN]")
-    public void disconnect(CommandSession session, String... words) {
-        gogo(session, "disconnect", words);
+    public CommandOutput disconnect(CommandSession session, String... words) {
+        return gogo(session, "disconnect", words);
     }
 
     @Descriptor("close a plugin's pooled connections once their calls end (new calls open new ones): drain PLUGIN")
-    public void drain(CommandSession session, String... words) {
-        gogo(session, "drain", words);
+    public CommandOutput drain(CommandSession session, String... words) {
+        return gogo(session, "drain", words);
+    }
+
+    @Descriptor("print a script that completes Conduit's commands in bash or zsh: completion bash|zsh")
+    public CommandOutput completion(CommandSession session, String... words) {
+        return gogo(session, "completion", words);
     }
 
     @Descriptor("Conduit's commands with their options and defaults: help [COMMAND]")
-    public void help(CommandSession session, String... words) {
-        if (refused(session, System.err)) {
-            return;
-        }
-        Args.exitStatus(session, help(words, context(session, System.out, System.err)));
+    public CommandOutput help(CommandSession session, String... words) {
+        CommandOutput refusal = refused(session, System.err);
+        return refusal != null ? refusal : help(words, context(session, System.out, System.err));
     }
 
     /**
@@ -201,7 +208,7 @@ public final class ConduitCommands {
         List<String> names = new ArrayList<>();
         names.add("all");
         try {
-            io.conduit.api.inventory.Inventory inv = runner.inventory(RunOptions.defaults());
+            io.conduit.api.inventory.Inventory inv = inventories.load(null);
             names.addAll(inv.groups().keySet());
             names.addAll(inv.hosts().keySet());
         } catch (InventoryException | RuntimeException e) {
@@ -210,27 +217,28 @@ public final class ConduitCommands {
         return names;
     }
 
-    private void gogo(CommandSession session, String name, String[] words) {
-        if (refused(session, System.err)) {
-            return;
+    private CommandOutput gogo(CommandSession session, String name, String[] words) {
+        CommandOutput refusal = refused(session, System.err);
+        if (refusal != null) {
+            return refusal;
         }
         // Gogo hands a bare null as a null word
         String[] args = Arrays.stream(words).map(w -> w == null ? "null" : w).toArray(String[]::new);
-        Args.exitStatus(session, execute(name, args, context(session, System.out, System.err)));
+        return execute(name, args, context(session, System.out, System.err));
     }
 
-    private static boolean refused(CommandSession session, PrintStream err) {
+    /** @return the value of a command the line guard refused (its message said once, on stderr), or null */
+    private static CommandOutput refused(CommandSession session, PrintStream err) {
         LineGuard.Refusal refusal = LineGuard.refusal(session);
         if (refusal == null) {
-            return false;
+            return null;
         }
         refusal.say().ifPresent(r -> err.println("conduit: " + r));
-        Args.exitStatus(session, Args.EXIT_USAGE);
-        return true;
+        return Text.failed(Args.EXIT_USAGE);
     }
 
     private ShellContext context(CommandSession session, PrintStream out, PrintStream err) {
-        return new ShellContext(runner, registry, catalog, connections, session, out, err);
+        return new ShellContext(runner, inventories, registry, connections, session, out, err);
     }
 
     /**
@@ -246,31 +254,49 @@ public final class ConduitCommands {
      */
     public int execute(String[] args, InputStream in, PrintStream out, PrintStream err) {
         ShellContext ctx = context(null, out, err);
-        if (args.length == 0) {
-            return help(new String[0], ctx);
+        String name = args.length == 0 ? "help" : args[0];
+        String[] words = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+        CommandOutput value = name.equals("help") || name.equals("--help") || name.equals("-h")
+                ? help(words, ctx) : execute(name, words, ctx);
+        // printed as the console prints a command's value
+        if (!value.text().isEmpty()) {
+            out.println(value.text());
         }
-        String name = args[0];
-        String[] words = Arrays.copyOfRange(args, 1, args.length);
-        if (name.equals("help") || name.equals("--help") || name.equals("-h")) {
-            return help(words, ctx);
-        }
-        return execute(name, words, ctx);
+        out.flush();
+        err.flush();
+        return value.exitStatus();
     }
 
-    private int execute(String name, String[] words, ShellContext ctx) {
+    private CommandOutput execute(String name, String[] words, ShellContext ctx) {
         Function<ShellContext, Object> factory = commands.get(name);
         if (factory == null) {
             ctx.err().println("conduit: no command \"" + name + "\"" + suggest(name)
                     + "; the commands are " + String.join(", ", commands.keySet()));
-            return Args.EXIT_USAGE;
+            return Text.failed(Args.EXIT_USAGE);
         }
+        java.io.StringWriter help = new java.io.StringWriter();
         CommandLine cl = commandLine(factory.apply(ctx), ctx);
+        cl.setOut(new PrintWriter(help, true)); // what picocli prints itself (--help) is the command's value
         try {
-            return cl.execute(words);
+            int status = cl.execute(words);
+            return cl.getExecutionResult() instanceof CommandOutput value ? value : new Text(help.toString(), status);
         } finally {
             ctx.out().flush();
             ctx.err().flush();
         }
+    }
+
+    /**
+     * Every command under one {@code conduit} command, for the completion scripts: the same models that parse
+     * the commands, so that the scripts offer what the commands take.
+     */
+    private CommandLine model(ShellContext ctx) {
+        CommandLine top = new CommandLine(CommandSpec.create().name("conduit"));
+        commands.forEach((name, factory) -> top.addSubcommand(name, commandLine(factory.apply(ctx), ctx)));
+        top.addSubcommand("help", new CommandLine(CommandSpec.create().name("help")
+                .addPositional(PositionalParamSpec.builder().index("0").arity("0..1").paramLabel("COMMAND")
+                        .completionCandidates(commands.keySet()).build())));
+        return top;
     }
 
     private CommandLine commandLine(Object command, ShellContext ctx) {
@@ -322,7 +348,7 @@ public final class ConduitCommands {
         }
         RunOptions defaults;
         try {
-            defaults = runner.effective(RunOptions.defaults());
+            defaults = runner.defaults();
         } catch (InvalidConfigurationException e) {
             return null; // the command itself says that the runner's configuration is invalid
         }
@@ -335,21 +361,20 @@ public final class ConduitCommands {
         };
     }
 
-    private int help(String[] words, ShellContext ctx) {
+    private CommandOutput help(String[] words, ShellContext ctx) {
         if (words.length > 0) {
             String name = words[0].startsWith("conduit:") ? words[0].substring("conduit:".length()) : words[0];
             Function<ShellContext, Object> factory = commands.get(name);
             if (factory == null) {
-                ctx.err().println("conduit: help: no command \"" + words[0] + "\"" + suggest(name) + "; the commands are " + String.join(", ", commands.keySet())
+                ctx.err().println("conduit: help: no command \"" + words[0] + "\"" + suggest(name)
+                        + "; the commands are " + String.join(", ", commands.keySet())
                         + " (Gogo's own commands: felix:help)");
-                return Args.EXIT_USAGE;
+                return Text.failed(Args.EXIT_USAGE);
             }
-            commandLine(factory.apply(ctx), ctx).usage(ctx.out());
-            return Args.EXIT_OK;
+            return Text.ok(commandLine(factory.apply(ctx), ctx).getUsageMessage());
         }
-        PrintStream out = ctx.out();
-        out.println("Conduit's commands ('help COMMAND' for its options and defaults):");
-        Table table = new Table("COMMAND", "WHAT IT DOES");
+        Table table = new Table("COMMAND", "WHAT IT DOES")
+                .above("Conduit's commands ('help COMMAND' for its options and defaults):");
         commands.forEach((name, factory) -> {
             String[] description = new CommandLine(factory.apply(ctx)).getCommandSpec().usageMessage()
                     .description();
@@ -357,11 +382,9 @@ public final class ConduitCommands {
             int dot = first.indexOf(". ");
             table.row(name, dot > 0 ? first.substring(0, dot + 1) : first);
         });
-        table.print(out);
-        out.println();
-        out.println("In the shell, quote a command for the hosts in single quotes: run all 'echo $HOME'.");
-        out.println("The framework's and Gogo's own commands (lb, install, start, stop...): felix:help.");
-        return Args.EXIT_OK;
+        return table.below("")
+                .below("In the shell, quote a command for the hosts in single quotes: run all 'echo $HOME'.")
+                .below("The framework's and Gogo's own commands (lb, install, start, stop...): felix:help.");
     }
 
     private String suggest(String name) {

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 import io.conduit.api.task.HostResult;
-import io.conduit.core.source.InventoryCatalog;
 import io.conduit.core.task.FetchTask;
 
 /**
@@ -50,7 +49,7 @@ final class HostFiles {
         if (name.isEmpty()) {
             throw new IllegalArgumentException(option + ": an empty name; give a directory");
         }
-        Path dir = InventoryCatalog.resolve(name);
+        Path dir = Args.localPath(name);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {

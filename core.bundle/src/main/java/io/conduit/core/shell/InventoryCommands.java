@@ -1,6 +1,5 @@
 package io.conduit.core.shell;
 
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +27,7 @@ final class InventoryCommands {
     @picocli.CommandLine.Command(name = "hosts", description = {
         "Lists the hosts a pattern selects (default all): hostname, port, user, plugin, groups; with -c, the"
                 + " parameters resolved for that plugin, secrets shown as ***."})
-    static final class Hosts implements Callable<Integer> {
+    static final class Hosts implements Callable<CommandOutput> {
         private final ShellContext ctx;
 
         @Mixin
@@ -51,13 +50,13 @@ final class InventoryCommands {
 
         @Override
         @SuppressWarnings("unchecked")
-        public Integer call() throws Exception {
-            Inventory inv = ctx.runner().inventory(inventory.runOptions());
+        public CommandOutput call() throws Exception {
+            Inventory inv = ctx.inventories().load(inventory.spec());
             List<Host> hosts = HostPattern.select(inv, pattern);
             boolean forPlugin = plugin != null && !plugin.isEmpty();
             List<Map<String, Object>> rows = new ArrayList<>();
             for (Host host : hosts) {
-                String hostPlugin = forPlugin ? plugin : pluginOf(ctx, inv, host);
+                String hostPlugin = forPlugin ? plugin : ctx.inventories().pluginOf(inv, host);
                 // null when the plugin is not installed: its extras are shown as written, unchecked
                 List<OptionDescriptor> options = ctx.registry().best(hostPlugin).map(b -> b.plugin().options())
                         .orElse(null);
@@ -84,10 +83,8 @@ final class InventoryCommands {
                 }
                 rows.add(row);
             }
-            PrintStream out = ctx.out();
             if (json) {
-                out.println(ResultPrinter.GSON.toJson(Map.of("source", inv.source(), "hosts", rows)));
-                return Args.EXIT_OK;
+                return Text.ok(ResultPrinter.GSON.toJson(Map.of("source", inv.source(), "hosts", rows)));
             }
             Table table = !forPlugin ? new Table("NAME", "HOSTNAME", "PORT", "USER", "CONNECTION", "GROUPS")
                     : new Table("NAME", "HOSTNAME", "PORT", "USER", "PASSWORD", "PLATFORM", "EXTRAS");
@@ -100,17 +97,15 @@ final class InventoryCommands {
                             r.get("platform"), r.get("extras"));
                 }
             }
-            table.print(out);
-            out.println(rows.size() + (rows.size() == 1 ? " host" : " hosts") + " from " + inv.source()
+            return table.below(rows.size() + (rows.size() == 1 ? " host" : " hosts") + " from " + inv.source()
                     + (!forPlugin ? "" : " (parameters for plugin \"" + plugin + "\")"));
-            return Args.EXIT_OK;
         }
     }
 
     @picocli.CommandLine.Command(name = "inventory", description = {
         "Summarizes the inventory: its source, groups with parents and member counts, and the inventory sources"
                 + " installed."})
-    static final class Summary implements Callable<Integer> {
+    static final class Summary implements Callable<CommandOutput> {
         private final ShellContext ctx;
 
         @Mixin
@@ -121,30 +116,25 @@ final class InventoryCommands {
         }
 
         @Override
-        public Integer call() throws Exception {
-            Inventory inv = ctx.runner().inventory(inventory.runOptions());
-            PrintStream out = ctx.out();
-            out.println("source:  " + inv.source());
-            out.println("hosts:   " + inv.hosts().size());
-            out.println("default connection: " + (inv.defaults().connection() != null ? inv.defaults().connection()
-                    : ctx.runner().defaultConnection() + " (runner default)"));
-            Table groups = new Table("GROUP", "PARENTS", "HOSTS", "CONNECTION");
+        public CommandOutput call() throws Exception {
+            Inventory inv = ctx.inventories().load(inventory.spec());
+            // a host of no group that names no plugin gets the inventory's default, else the runner's
+            Host plain = new Host("", List.of(), io.conduit.api.inventory.Attributes.NONE);
+            Table groups = new Table("GROUP", "PARENTS", "HOSTS", "CONNECTION")
+                    .above("source:  " + inv.source())
+                    .above("hosts:   " + inv.hosts().size())
+                    .above("default connection: " + (inv.defaults().connection() != null
+                            ? inv.defaults().connection() : ctx.inventories().pluginOf(inv, plain) + " (runner default)"));
             for (Group g : inv.groups().values()) {
                 long members = inv.hosts().values().stream()
                         .filter(h -> ParameterResolver.groupOrder(inv, h).contains(g.name())).count();
                 groups.row(g.name(), String.join(",", g.groups()), members, g.attributes().connection());
             }
-            groups.print(out);
-            Map<String, String> sources = ctx.catalog().sources();
-            out.println("inventory sources: " + (sources.isEmpty() ? "none installed" : ""));
-            sources.forEach((name, description) -> out.println("  " + name + ":  " + description));
-            return Args.EXIT_OK;
+            Map<String, String> sources = ctx.inventories().sources();
+            groups.below("inventory sources: " + (sources.isEmpty() ? "none installed" : ""));
+            sources.forEach((name, description) -> groups.below("  " + name + ":  " + description));
+            return groups;
         }
-    }
-
-    private static String pluginOf(ShellContext ctx, Inventory inv, Host host) {
-        String named = ParameterResolver.pluginFor(inv, host);
-        return named != null ? named : ctx.runner().defaultConnection();
     }
 
     private static Map<String, Object> masked(Map<String, Object> extras, List<OptionDescriptor> options) {

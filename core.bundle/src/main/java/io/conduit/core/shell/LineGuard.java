@@ -33,15 +33,21 @@ public final class LineGuard implements CommandSessionListener {
      * first (an unquoted glob that matches no local file), and {@code bin/conduit -c} then shows this instead.
      */
     public static final String LAST_REFUSAL = ".conduit.refusal.last";
+    /**
+     * Session variable holding the whole line when its caller executes it one statement at a time
+     * ({@code bin/conduit -c}, to print each statement's value and take the worst exit status): each statement is
+     * checked as part of the whole line, so that a refused word anywhere stops every Conduit command of the line.
+     */
+    public static final String WHOLE_LINE = ".conduit.line";
     /** Conduit's commands, as named bare (the shell's SCOPE finds conduit first) or as {@code conduit:NAME}. */
     static final Set<String> COMMANDS = Set.of("run", "put", "fetch", "ping", "hosts", "inventory", "plugins",
-            "connections", "disconnect", "drain", "help");
+            "connections", "disconnect", "drain", "help", "completion");
 
     @Override
     public void beforeExecute(CommandSession session, CharSequence line) {
         Optional<String> refusal;
         try {
-            refusal = check(line);
+            refusal = check(session.get(WHOLE_LINE) instanceof CharSequence whole ? whole : line);
         } catch (RuntimeException e) {
             refusal = Optional.empty(); // Gogo's own parse error follows, with its own message
         }

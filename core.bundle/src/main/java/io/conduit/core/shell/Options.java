@@ -18,8 +18,9 @@ final class Options {
                         + " (default: ${DEFAULT-VALUE})")
         String inventory;
 
-        RunOptions runOptions() {
-            return new RunOptions(inventory == null || inventory.isEmpty() ? null : inventory, null, null, null);
+        /** @return the inventory to load, or {@code null} for the configured one */
+        String spec() {
+            return inventory == null || inventory.isEmpty() ? null : inventory;
         }
     }
 

@@ -1,6 +1,5 @@
 package io.conduit.core.shell;
 
-import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -31,7 +30,7 @@ final class PluginCommands {
         "Lists the connection plugins: name, bundle, version, state (active, shadowed by a higher-ranked"
                 + " service of the same name, or gone and draining: an old version whose calls still finish),"
                 + " connections open and draining, calls in flight; with a name, that plugin's options."})
-    static final class Plugins implements Callable<Integer> {
+    static final class Plugins implements Callable<CommandOutput> {
         private final ShellContext ctx;
 
         @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "a plugin's name")
@@ -42,8 +41,7 @@ final class PluginCommands {
         }
 
         @Override
-        public Integer call() {
-            PrintStream out = ctx.out();
+        public CommandOutput call() {
             PluginRegistry registry = ctx.registry();
             ConnectionManager connections = ctx.connections();
             if (name == null) {
@@ -71,31 +69,31 @@ final class PluginCommands {
                                 "gone (service " + service + "), draining", usage(own), inFlight(own), "");
                     }
                 });
-                table.print(out);
-                return Args.EXIT_OK;
+                return table;
             }
             PluginBinding b = registry.best(name).orElseThrow(() -> new IllegalArgumentException(
                     "no connection plugin named \"" + name + "\"; installed: "
                             + String.join(", ", registry.all().keySet())));
-            out.println(b.name() + ": " + b.plugin().description());
             List<ConnectionInfo> own = connections.list().stream().filter(c -> c.plugin().equals(b.name())).toList();
-            out.println("bundle " + b.bundle() + " " + b.version() + ", connections: " + usage(own) + ", calls in"
-                    + " flight: " + inFlight(own));
-            out.println("options (connection_options." + b.name() + ".extras in the inventory):");
-            Table table = new Table("OPTION", "TYPE", "DEFAULT", "REQUIRED", "SECRET", "DESCRIPTION");
+            Table table = new Table("OPTION", "TYPE", "DEFAULT", "REQUIRED", "SECRET", "DESCRIPTION")
+                    .above(b.name() + ": " + b.plugin().description())
+                    .above("bundle " + b.bundle() + " " + b.version() + ", connections: " + usage(own) + ", calls in"
+                            + " flight: " + inFlight(own))
+                    .above("options (connection_options." + b.name() + ".extras in the inventory):");
             for (OptionDescriptor o : b.plugin().options()) {
-                table.row(o.name(), o.type().name().toLowerCase(Locale.ROOT), o.defaultValue(),
+                // a choice shows its words where the type goes: "strict|accept-new|off"
+                table.row(o.name(), o.choices().isEmpty() ? o.type().name().toLowerCase(Locale.ROOT)
+                        : String.join("|", o.choices()), o.defaultValue(),
                         o.required() ? "yes" : "", o.secret() ? "yes" : "", o.description());
             }
-            table.print(out);
-            return Args.EXIT_OK;
+            return table;
         }
     }
 
     @picocli.CommandLine.Command(name = "connections", description = {
         "Lists the pooled connections: host, plugin, age, idle time, uses, calls in flight; also those draining"
                 + " (out of the pool after a disconnect, drain or upgrade, closed when their calls end)."})
-    static final class Connections implements Callable<Integer> {
+    static final class Connections implements Callable<CommandOutput> {
         private final ShellContext ctx;
 
         Connections(ShellContext ctx) {
@@ -103,7 +101,7 @@ final class PluginCommands {
         }
 
         @Override
-        public Integer call() {
+        public CommandOutput call() {
             List<ConnectionInfo> all = ctx.connections().list();
             Table table = new Table("HOST", "PLUGIN", "BUNDLE", "STATE", "AGE", "IDLE", "USES", "IN FLIGHT");
             Instant now = Instant.now();
@@ -111,11 +109,9 @@ final class PluginCommands {
                 table.row(c.host(), c.plugin(), c.bundle(), c.state(), human(Duration.between(c.openedAt(), now)),
                         human(c.idle()), c.uses(), c.inFlight());
             }
-            table.print(ctx.out());
             Map<String, Long> byPlugin = all.stream().collect(Collectors.groupingBy(ConnectionInfo::plugin,
                     java.util.TreeMap::new, Collectors.counting()));
-            ctx.out().println(all.size() + (all.size() == 1 ? " connection " : " connections ") + byPlugin);
-            return Args.EXIT_OK;
+            return table.below(all.size() + (all.size() == 1 ? " connection " : " connections ") + byPlugin);
         }
     }
 
@@ -123,7 +119,7 @@ final class PluginCommands {
         "Closes pooled connections, chosen from the connection table (see connections): all of them, those of"
                 + " the hosts a pattern selects, or those of a plugin. A connection in use leaves the pool at once"
                 + " and closes when its calls end."})
-    static final class Disconnect implements Callable<Integer> {
+    static final class Disconnect implements Callable<CommandOutput> {
         private final ShellContext ctx;
 
         @picocli.CommandLine.Option(names = "--all", description = "every pooled connection")
@@ -145,7 +141,7 @@ final class PluginCommands {
         }
 
         @Override
-        public Integer call() throws Exception {
+        public CommandOutput call() throws Exception {
             if (all && (pattern != null || plugin != null)) {
                 throw new IllegalArgumentException("--all closes every connection; give it alone, or a PATTERN"
                         + " and/or --plugin NAME");
@@ -153,10 +149,9 @@ final class PluginCommands {
             Set<String> hosts = all || pattern == null || pattern.equals("all") ? null : hosts(pattern);
             ConnectionManager.Closing closing = ctx.connections().disconnect(k -> (hosts == null
                     || hosts.contains(k.host())) && (plugin == null || plugin.equals(k.plugin())));
-            ctx.out().println("closed " + closing.closed() + (closing.closed() == 1 ? " connection" : " connections")
+            return Text.ok("closed " + closing.closed() + (closing.closed() == 1 ? " connection" : " connections")
                     + (closing.draining() > 0 ? "; " + closing.draining() + " in use close when their calls end"
                             + " (see connections)" : ""));
-            return Args.EXIT_OK;
         }
 
         /**
@@ -179,7 +174,7 @@ final class PluginCommands {
                 }
             }
             try {
-                Inventory inv = ctx.runner().inventory(inventory.runOptions());
+                Inventory inv = ctx.inventories().load(inventory.spec());
                 return HostPattern.select(inv, p).stream().map(Host::name).collect(Collectors.toSet());
             } catch (InventoryException e) {
                 throw new InventoryException("disconnect: \"" + p + "\" names no host with a connection ("
@@ -193,7 +188,7 @@ final class PluginCommands {
         "Drains a plugin's pooled connections: new calls open new connections at once, idle connections close"
                 + " now, busy ones when their calls end; calls still running after drain_grace"
                 + " (etc/io.conduit.connections.cfg) are cut. Waits until done."})
-    static final class Drain implements Callable<Integer> {
+    static final class Drain implements Callable<CommandOutput> {
         private final ShellContext ctx;
 
         @Parameters(index = "0", paramLabel = "PLUGIN", description = "the plugin's name (see plugins)")
@@ -204,17 +199,16 @@ final class PluginCommands {
         }
 
         @Override
-        public Integer call() throws Exception {
+        public CommandOutput call() throws Exception {
             if (ctx.registry().best(plugin).isEmpty() && ctx.connections().list().stream()
                     .noneMatch(c -> c.plugin().equals(plugin))) {
                 throw new IllegalArgumentException("no connection plugin named \"" + plugin + "\" and no connection"
                         + " of that name; installed: " + String.join(", ", ctx.registry().all().keySet()));
             }
             ConnectionManager.Drained d = ctx.connections().drain(plugin);
-            ctx.out().println("drained " + d.connections() + (d.connections() == 1 ? " connection" : " connections")
+            return Text.ok("drained " + d.connections() + (d.connections() == 1 ? " connection" : " connections")
                     + " of plugin \"" + plugin + "\": " + d.finished() + " finished their calls"
                     + (d.cut() > 0 ? ", " + d.cut() + " closed under calls still running after drain_grace" : ""));
-            return Args.EXIT_OK;
         }
     }
 

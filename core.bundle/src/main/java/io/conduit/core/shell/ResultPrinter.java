@@ -108,28 +108,29 @@ final class ResultPrinter implements RunListener {
     }
 
     /**
-     * Prints what no worker reported, then the summary (or the whole document for {@link Format#JSON}), and
-     * closes: later reports are ignored. Call it once, after the run returned.
+     * Prints what no worker reported and closes: later reports are ignored. Call it once, after the run returned.
+     * The summary (or the whole document for {@link Format#JSON}) is returned, not printed: it is the command's
+     * value, which the console prints next, so nothing comes after it.
      *
      * @param result the run's result
+     * @return the summary line, the summary object ({@link Format#JSON_LINES}) or the document, without a line end
      */
-    void end(RunResult result) {
+    String end(RunResult result) {
         synchronized (lock) {
-            if (closed) {
-                return;
-            }
-            for (HostResult host : result.hosts()) {
-                if (reported.add(host.host())) {
-                    report(host);
+            if (!closed) {
+                for (HostResult host : result.hosts()) {
+                    if (reported.add(host.host())) {
+                        report(host);
+                    }
                 }
+                out.flush();
+                closed = true;
             }
-            switch (format) {
-                case JSON -> out.println(GSON.toJson(toJson(result)));
-                case JSON_LINES -> out.println(COMPACT.toJson(Map.of("summary", summary(result))));
-                default -> out.println(summaryLine(result));
-            }
-            out.flush();
-            closed = true;
+            return switch (format) {
+                case JSON -> GSON.toJson(toJson(result));
+                case JSON_LINES -> COMPACT.toJson(Map.of("summary", summary(result)));
+                default -> summaryLine(result);
+            };
         }
     }
 

@@ -15,7 +15,6 @@ import io.conduit.api.connection.Connection;
 import io.conduit.api.task.RunOptions;
 import io.conduit.api.task.RunResult;
 import io.conduit.api.task.Task;
-import io.conduit.core.source.InventoryCatalog;
 import io.conduit.core.task.CommandTask;
 import io.conduit.core.task.FetchTask;
 import io.conduit.core.task.PingTask;
@@ -59,7 +58,7 @@ final class TaskCommands {
     }
 
     /** The part every task command shares: the runner's options, the output, the pattern. */
-    abstract static class TaskCommand implements Callable<Integer> {
+    abstract static class TaskCommand implements Callable<CommandOutput> {
         final ShellContext ctx;
 
         @Mixin
@@ -72,7 +71,7 @@ final class TaskCommands {
             this.ctx = ctx;
         }
 
-        int execute(String pattern, Task task) throws Exception {
+        RunReport execute(String pattern, Task task) throws Exception {
             RunOptions options = run.runOptions();
             ResultPrinter printer = output.printer(ctx); // checks the options and -o/-e before anything runs
             RunResult result;
@@ -85,18 +84,19 @@ final class TaskCommands {
             } catch (InterruptedException e) {
                 // interrupted before any host started (loading the inventory): nothing ran
                 ctx.err().println("interrupted; nothing was started");
-                return Args.EXIT_INTERRUPTED;
+                return new RunReport(null, "", Args.EXIT_INTERRUPTED);
             }
             // the runner stopped every host and reports each; cleared first, as files are not written on an
             // interrupted thread
             boolean interrupted = Thread.interrupted();
-            printer.end(result);
+            String summary = printer.end(result);
             if (interrupted) {
                 ctx.err().println("interrupted: each host's line says whether its command was stopped");
-                return Args.EXIT_INTERRUPTED;
+                return new RunReport(result, summary, Args.EXIT_INTERRUPTED);
             }
             // a host's output that -o/-e could not keep fails the run as a host would: a script must notice
-            return result.succeeded() && !printer.filesFailed() ? Args.EXIT_OK : Args.EXIT_HOSTS_FAILED;
+            return new RunReport(result, summary, result.succeeded() && !printer.filesFailed() ? Args.EXIT_OK
+                    : Args.EXIT_HOSTS_FAILED);
         }
     }
 
@@ -147,7 +147,7 @@ final class TaskCommands {
         }
 
         @Override
-        public Integer call() throws Exception {
+        public CommandOutput call() throws Exception {
             List<String> words = command;
             if (!words.isEmpty() && words.get(0).equals("--")) {
                 words = words.subList(1, words.size());
@@ -176,7 +176,7 @@ final class TaskCommands {
         }
 
         private static byte[] readStdin(String name) {
-            Path file = InventoryCatalog.resolve(name);
+            Path file = Args.localPath(name);
             try {
                 if (!Files.isRegularFile(file)) {
                     throw new IllegalArgumentException("--stdin: " + file + (Files.exists(file)
@@ -240,11 +240,11 @@ final class TaskCommands {
         }
 
         @Override
-        public Integer call() throws Exception {
+        public CommandOutput call() throws Exception {
             utf8("the local path", local);
             utf8("the remote path", remote);
             nonEmpty("put", "REMOTE", remote);
-            Path file = InventoryCatalog.resolve(local);
+            Path file = Args.localPath(local);
             if (Files.isDirectory(file) && !recursive) {
                 throw new IllegalArgumentException("put: " + file + " is a directory; put -r copies a directory and"
                         + " what it holds");
@@ -301,13 +301,13 @@ final class TaskCommands {
         }
 
         @Override
-        public Integer call() throws Exception {
+        public CommandOutput call() throws Exception {
             utf8("the remote path", remote);
             utf8("the local directory", localDir);
             nonEmpty("fetch", "REMOTE", remote);
             nonEmpty("fetch", "LOCALDIR", localDir);
             Become as = become.become(ctx);
-            Path dir = InventoryCatalog.resolve(localDir);
+            Path dir = Args.localPath(localDir);
             if (Files.exists(dir) && !Files.isDirectory(dir)) {
                 throw new IllegalArgumentException("fetch: LOCALDIR " + dir + " is a file; give a directory (the"
                         + " copies go to LOCALDIR/HOST/NAME)");
@@ -335,7 +335,7 @@ final class TaskCommands {
         }
 
         @Override
-        public Integer call() throws Exception {
+        public CommandOutput call() throws Exception {
             return execute(pattern, new PingTask());
         }
     }

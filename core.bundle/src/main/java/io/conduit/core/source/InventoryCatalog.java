@@ -5,8 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
 
+import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -20,23 +21,36 @@ import io.conduit.api.inventory.Inventory;
 import io.conduit.api.inventory.InventoryException;
 import io.conduit.api.inventory.InventorySource;
 import io.conduit.core.inventory.InventoryLoader;
+import io.conduit.core.inventory.LocalPaths;
+import io.conduit.core.registry.RankedServices;
 
 /**
  * Turns an inventory spec into an {@link Inventory}: {@code NAME:ARGUMENT} asks the {@link InventorySource}
- * of that name (tracked on the whiteboard), anything else is a file or directory path. A path the operator
- * types is read from the working directory, as any command line tool does; the configured default is read
- * from the Conduit home ({@code conduit.home}), so it works wherever Conduit is started.
+ * of that name (tracked on the whiteboard, ranked and shadowed as connection plugins are: {@link RankedServices}),
+ * anything else is a file or directory path, read from the working directory ({@link LocalPaths#typed}). The
+ * configured default, read from the Conduit home, is {@link InventoryService}'s.
  */
 @Component(service = InventoryCatalog.class)
 public final class InventoryCatalog {
     private static final Logger LOG = LoggerFactory.getLogger(InventoryCatalog.class);
-    /** System property naming the Conduit home directory, set by the launcher. */
-    public static final String HOME_PROPERTY = "conduit.home";
 
-    private final Map<String, InventorySource> sources = new ConcurrentHashMap<>();
+    private final RankedServices<SourceBinding> sources = new RankedServices<>();
+
+    /**
+     * One registered inventory source as the catalog tracks it.
+     *
+     * @param name its {@link InventorySource#NAME}
+     * @param serviceId its {@code service.id}
+     * @param ranking its {@code service.ranking}
+     * @param bundle the providing bundle's symbolic name
+     * @param source the service object
+     */
+    public record SourceBinding(String name, long serviceId, int ranking, String bundle, InventorySource source)
+            implements RankedServices.Ranked {
+    }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, unbind = "removed")
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removed", updated = "updated")
     void added(InventorySource source, ServiceReference<InventorySource> ref) {
         Object name = ref.getProperty(InventorySource.NAME);
         if (!(name instanceof String s) || s.isBlank() || s.contains(":")) {
@@ -44,19 +58,59 @@ public final class InventoryCatalog {
                     ref.getBundle().getSymbolicName(), InventorySource.NAME, name);
             return;
         }
-        sources.put(s, source);
-        LOG.info("inventory source \"{}\" added by {}", s, ref.getBundle().getSymbolicName());
+        Object ranking = ref.getProperty(Constants.SERVICE_RANKING);
+        add(new SourceBinding(s, (Long) ref.getProperty(Constants.SERVICE_ID), ranking instanceof Integer r ? r : 0,
+                ref.getBundle() == null ? "?" : ref.getBundle().getSymbolicName(), source));
+    }
+
+    /** Rebinds when service properties change (name or ranking). */
+    void updated(InventorySource source, ServiceReference<InventorySource> ref) {
+        removed(source, ref);
+        added(source, ref);
     }
 
     void removed(InventorySource source, ServiceReference<InventorySource> ref) {
-        sources.values().remove(source);
+        remove((Long) ref.getProperty(Constants.SERVICE_ID));
+    }
+
+    /**
+     * Tracks a source; the best of its name (highest ranking, then oldest) serves it, the others are shadowed
+     * until it goes. Public for tests and programs that embed the core without a service registry.
+     *
+     * @param binding the source service
+     */
+    public void add(SourceBinding binding) {
+        Optional<SourceBinding> shadowed = sources.add(binding);
+        LOG.info("inventory source \"{}\" added by {} (service {})", binding.name(), binding.bundle(),
+                binding.serviceId());
+        shadowed.ifPresent(old -> LOG.info("inventory source \"{}\": service {} of {} now shadowed by service {}",
+                old.name(), old.serviceId(), old.bundle(), binding.serviceId()));
+        if (shadowed.isEmpty() && !sources.serves(binding)) {
+            LOG.info("inventory source \"{}\": service {} is shadowed by service {}", binding.name(),
+                    binding.serviceId(), sources.best(binding.name()).map(SourceBinding::serviceId).orElse(0L));
+        }
+    }
+
+    /**
+     * Stops tracking a source; a shadowed one of its name, if any, serves the name from now on.
+     *
+     * @param serviceId the service's id
+     */
+    public void remove(long serviceId) {
+        sources.remove(serviceId).ifPresent(b -> LOG.info("inventory source \"{}\" removed (service {})",
+                b.name(), b.serviceId()));
     }
 
     /** @return the registered sources by name with their descriptions */
     public Map<String, String> sources() {
         Map<String, String> out = new TreeMap<>();
-        sources.forEach((name, source) -> out.put(name, source.description()));
+        sources.served().forEach((name, b) -> out.put(name, b.source().description()));
         return out;
+    }
+
+    /** @return every registered source by name, best first within a name (the others are shadowed) */
+    public Map<String, java.util.List<SourceBinding>> all() {
+        return sources.all();
     }
 
     /**
@@ -67,26 +121,35 @@ public final class InventoryCatalog {
      * @throws InventoryException it cannot be loaded; the message says why and what to do
      */
     public Inventory load(String spec) throws InventoryException {
-        return load(spec, plugin -> null);
+        return loaded(spec, plugin -> null).inventory();
     }
 
     /**
-     * Loads an inventory, checking the {@code extras} of installed plugins against their options.
+     * An inventory with the directory its relative references are read from.
+     *
+     * @param inventory the inventory
+     * @param base the directory of its file, or the directory it was loaded from; {@code null} for a source's
+     */
+    public record Loaded(Inventory inventory, Path base) {
+    }
+
+    /**
+     * Loads an inventory, checking the {@code extras} of installed plugins against their options, and tells the
+     * directory its relative references are read from.
      *
      * @param spec a path, or {@code NAME:ARGUMENT} for a registered source
-     * @param declared plugin name to its declared options, {@code null} when not installed (see
-     *        {@link InventoryLoader#load(Path, java.util.function.Function)})
-     * @return the inventory
+     * @param declared plugin name to its declared options, {@code null} when not installed
+     * @return the inventory and its base directory
      * @throws InventoryException it cannot be loaded; the message says why and what to do
      */
-    public Inventory load(String spec, java.util.function.Function<String, java.util.List<
+    public Loaded loaded(String spec, java.util.function.Function<String, java.util.List<
             io.conduit.api.connection.OptionDescriptor>> declared) throws InventoryException {
         int colon = spec.indexOf(':');
         if (colon > 0) {
-            InventorySource source = sources.get(spec.substring(0, colon));
+            InventorySource source = sources.best(spec.substring(0, colon)).map(SourceBinding::source).orElse(null);
             if (source != null) {
                 try {
-                    return source.load(spec.substring(colon + 1));
+                    return new Loaded(source.load(spec.substring(colon + 1)), null);
                 } catch (InventoryException e) {
                     throw e;
                 } catch (IOException e) {
@@ -95,12 +158,13 @@ public final class InventoryCatalog {
                 }
             }
         }
-        Path path = resolve(spec);
+        Path path = LocalPaths.typed(spec);
         if (!Files.exists(path) && colon > 0) {
             throw new InventoryException("no inventory file " + path + " and no inventory source named \""
-                    + spec.substring(0, colon) + "\"; sources: " + sources.keySet());
+                    + spec.substring(0, colon) + "\"; sources: " + sources.served().keySet());
         }
-        return InventoryLoader.load(path, declared);
+        Inventory inventory = InventoryLoader.load(path, declared);
+        return new Loaded(inventory, LocalPaths.baseOf(path));
     }
 
     /**
@@ -108,24 +172,11 @@ public final class InventoryCatalog {
      *
      * @param path a path as the operator typed it
      * @return the absolute path
+     * @deprecated {@link LocalPaths#typed(String)}, the one place of the path rules
      */
+    @Deprecated
     public static Path resolve(String path) {
-        String expanded = path.startsWith("~/") ? System.getProperty("user.home") + path.substring(1) : path;
-        return Path.of(expanded).toAbsolutePath().normalize();
+        return LocalPaths.typed(path);
     }
 
-    /**
-     * Resolves a configured path: relative paths are read from the Conduit home.
-     *
-     * @param path a path from a configuration file
-     * @return the path, absolute when it names a file (a {@code SOURCE:ARGUMENT} spec is returned as it is)
-     */
-    public static String resolveFromHome(String path) {
-        String home = System.getProperty(HOME_PROPERTY);
-        if (home == null || path.startsWith("~/") || Path.of(path).isAbsolute()
-                || !Files.exists(Path.of(home).resolve(path))) {
-            return path;
-        }
-        return Path.of(home).resolve(path).normalize().toString();
-    }
 }

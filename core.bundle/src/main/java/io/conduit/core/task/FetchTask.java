@@ -102,8 +102,7 @@ public record FetchTask(String remotePath, Path localDir, boolean recursive, Bec
             throw e;
         }
         lines.addAll(notes(connection));
-        byte[] where = lines.stream().map(l -> l + "\n").collect(Collectors.joining()).getBytes(StandardCharsets.UTF_8);
-        return new HostResult(host, Status.OK, null, where, null, false, false, null, null);
+        return HostResult.text(host, Status.OK, lines.stream().map(l -> l + "\n").collect(Collectors.joining()));
     }
 
     private static void deleteTree(Path root) {

@@ -1,7 +1,6 @@
 package io.conduit.core.task;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 import io.conduit.api.task.HostResult;
 import io.conduit.api.task.Status;
@@ -14,8 +13,7 @@ public final class PingTask implements Task {
     @Override
     public HostResult execute(TaskContext context) throws IOException {
         boolean alive = context.connection().isAlive();
-        return alive ? new HostResult(context.host().name(), Status.OK, null, "pong\n".getBytes(StandardCharsets.UTF_8),
-                null, false, false, null, null)
+        return alive ? HostResult.text(context.host().name(), Status.OK, "pong\n")
                 : HostResult.of(context.host().name(), Status.FAILED, "connected, but the connection is not alive");
     }
 

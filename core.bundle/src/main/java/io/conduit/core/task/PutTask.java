@@ -1,7 +1,6 @@
 package io.conduit.core.task;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,8 +79,7 @@ public record PutTask(Path local, String remotePath, int mode, String owner, Str
             run.lines.addAll(FetchTask.notes(run.connection));
         }
         String lines = run.lines.stream().map(l -> l + "\n").collect(Collectors.joining());
-        return new HostResult(context.host().name(), run.changed ? Status.CHANGED : Status.OK, null,
-                lines.getBytes(StandardCharsets.UTF_8), null, false, false, null, null);
+        return HostResult.text(context.host().name(), run.changed ? Status.CHANGED : Status.OK, lines);
     }
 
     @Override

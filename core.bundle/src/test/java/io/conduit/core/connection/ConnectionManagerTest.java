@@ -50,8 +50,8 @@ class ConnectionManagerTest {
         return manager;
     }
 
-    private static ConnectionManager.ParamsResolver params(String hostname) {
-        return p -> new ConnectionParams(hostname, 22, "u", null, null, Map.of());
+    private static ConnectionParams params(String hostname) {
+        return new ConnectionParams(hostname, 22, "u", null, null, Map.of());
     }
 
     private static long in(Duration d) {
@@ -200,14 +200,13 @@ class ConnectionManagerTest {
         ConnectionManager m = manager(5, 5);
         java.util.concurrent.atomic.AtomicBoolean swapped = new java.util.concurrent.atomic.AtomicBoolean();
         // the upgrade lands after the caller picked v1 and before its connection is pooled
-        ConnectionManager.ParamsResolver upgradeMidway = p -> {
+        m.chosen = b -> {
             if (swapped.compareAndSet(false, true)) {
                 registry.remove(old.serviceId());
                 registry.add(v2.binding());
             }
-            return new ConnectionParams("h", 22, "u", null, null, Map.of());
         };
-        try (Lease lease = m.acquire(WEB1, upgradeMidway, in(Duration.ofSeconds(5)))) {
+        try (Lease lease = m.acquire(WEB1, params("h"), in(Duration.ofSeconds(5)))) {
             assertEquals("2", lease.pluginVersion());
         }
         assertEquals(0, v1.opens.get(), "nothing opened through the plugin that went away");

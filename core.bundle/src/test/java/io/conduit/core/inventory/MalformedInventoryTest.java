@@ -44,7 +44,8 @@ class MalformedInventoryTest {
     static final List<OptionDescriptor> SSH = List.of(
             OptionDescriptor.of("port", OptionType.INTEGER, "22", "port"),
             OptionDescriptor.of("connect_timeout", OptionType.DURATION, "10s", "connect timeout"),
-            OptionDescriptor.of("host_key_checking", OptionType.STRING, "strict", "strict, accept-new or off"),
+            OptionDescriptor.choice("host_key_checking", "strict", "strict, accept-new or off",
+                    List.of("strict", "accept-new", "off")),
             OptionDescriptor.of("proxy_jump", OptionType.LIST, null, "jump hosts"),
             OptionDescriptor.of("look_for_keys", OptionType.BOOLEAN, "true", "offer ~/.ssh/id_*"),
             OptionDescriptor.secret("private_key_passphrase", "passphrase"));
@@ -243,6 +244,10 @@ class MalformedInventoryTest {
         c.add(yaml("a boolean that is a word", "hosts:\n  web1:\n    connection_options:\n      ssh:\n"
                 + "        extras: {look_for_keys: maybe}\n", "inventory.yaml:5:", "extras.look_for_keys: \"maybe\" is"
                 + " not true or false"));
+        c.add(yaml("a choice that is none of the choices", "hosts:\n  web1:\n    connection_options:\n      ssh:\n"
+                + "        extras: {host_key_checking: ask}\n", "inventory.yaml:5: hosts.web1.connection_options.ssh"
+                + ".extras.host_key_checking: \"ask\" is not a choice; use strict, accept-new or off",
+                "fix the value (see conduit:plugins ssh)"));
         c.add(json("a misspelt option in JSON", "{\"hosts\": {\"web1\": {\"connection_options\": {\"ssh\":\n"
                 + "{\"extras\": {\"conect_timeout\": 10}}}}}}", "inventory.json:2: hosts.web1.connection_options.ssh"
                 + ".extras.conect_timeout: plugin ssh has no option", "did you mean \"connect_timeout\"?"));

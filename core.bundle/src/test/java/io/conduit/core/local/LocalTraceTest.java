@@ -23,7 +23,6 @@ import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.registry.PluginBinding;
 import io.conduit.core.registry.PluginRegistry;
 import io.conduit.core.run.ForkingRunner;
-import io.conduit.core.source.InventoryCatalog;
 import io.conduit.core.task.CommandTask;
 import io.conduit.core.task.FetchTask;
 import io.conduit.core.task.PutTask;
@@ -85,7 +84,7 @@ class LocalTraceTest {
                   web2:
                     groups: [lab]
                 """);
-        runner = new ForkingRunner(connections, new InventoryCatalog(),
+        runner = new ForkingRunner(connections, Configs.inventories(connections, inventory),
                 Configs.runner(4, 30, 1 << 20, inventory.toString()));
     }
 

@@ -30,7 +30,6 @@ import io.conduit.api.task.RunResult;
 import io.conduit.api.task.Status;
 import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.registry.PluginRegistry;
-import io.conduit.core.source.InventoryCatalog;
 import io.conduit.core.task.CommandTask;
 import io.conduit.core.testing.Configs;
 import io.conduit.core.testing.FakePlugin;
@@ -61,7 +60,7 @@ class ForkingRunnerTest {
     }
 
     private ForkingRunner runner(int forks, long hostTimeoutSeconds, long outputLimit) {
-        return new ForkingRunner(connections, new InventoryCatalog(),
+        return new ForkingRunner(connections, Configs.inventories(connections, inventory),
                 Configs.runner(forks, hostTimeoutSeconds, outputLimit, inventory.toString()));
     }
 
@@ -146,10 +145,23 @@ class ForkingRunnerTest {
     }
 
     @Test
+    void eachHostsValuesAreResolvedOncePerRunAndThePoolIsHandedThem() throws Exception {
+        Files.writeString(inventory, Files.readString(inventory).replace("  connection: fake\n",
+                "  connection: fake\n  connection_options:\n    fake:\n      extras: {delay: 1ms}\n"));
+        int before = plugin.optionsAsked.get();
+        RunResult result = runner(7, 30, 1024).run("all", new CommandTask(Command.shell("x")), null, null);
+        assertTrue(result.succeeded());
+        // once for the run (the inventory's check when loading is the other): not per host, not per acquire
+        assertEquals(2, plugin.optionsAsked.get() - before, "the plugin's options read once per run");
+        assertEquals(Duration.ofMillis(1), plugin.connections.get(0).params.extras().get("delay"),
+                "typed by the plugin's options before the pool got them");
+    }
+
+    @Test
     void anInvalidConfigurationRefusesEveryRunWithOneLineAndRunsNothing() throws Exception {
         java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
         plugin.hook = (host, c) -> ran.incrementAndGet();
-        ForkingRunner runner = new ForkingRunner(connections, new InventoryCatalog(),
+        ForkingRunner runner = new ForkingRunner(connections, Configs.inventories(connections, inventory),
                 Configs.runner(7, 30, 1024, inventory.toString()), Map.of("forks", "many"));
 
         IllegalStateException e = assertThrows(IllegalStateException.class,

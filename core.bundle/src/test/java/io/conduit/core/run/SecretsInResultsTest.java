@@ -29,7 +29,6 @@ import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.local.LocalPlugin;
 import io.conduit.core.registry.PluginBinding;
 import io.conduit.core.registry.PluginRegistry;
-import io.conduit.core.source.InventoryCatalog;
 import io.conduit.core.task.CommandTask;
 import io.conduit.core.testing.Configs;
 
@@ -69,7 +68,7 @@ class SecretsInResultsTest {
                   l3:
                     password: abc
                 """.formatted(L1_PASSWORD, L1_BECOME));
-        runner = new ForkingRunner(connections, new InventoryCatalog(), Configs.runner(3, 60, 1 << 20,
+        runner = new ForkingRunner(connections, Configs.inventories(connections, inventory), Configs.runner(3, 60, 1 << 20,
                 inventory.toString()));
     }
 

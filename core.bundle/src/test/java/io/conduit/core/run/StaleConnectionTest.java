@@ -22,7 +22,6 @@ import io.conduit.api.task.RunResult;
 import io.conduit.api.task.Status;
 import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.registry.PluginRegistry;
-import io.conduit.core.source.InventoryCatalog;
 import io.conduit.core.task.CommandTask;
 import io.conduit.core.testing.Configs;
 import io.conduit.core.testing.FakePlugin;
@@ -48,7 +47,7 @@ class StaleConnectionTest {
         connections = new ConnectionManager(registry, Configs.connections(600, 1, 0, 600));
         Path inventory = Files.writeString(dir.resolve("inventory.yaml"), "defaults:\n  connection: fake\nhosts:\n"
                 + "  web1: {}\n");
-        runner = new ForkingRunner(connections, new InventoryCatalog(), Configs.runner(4, 30, 1024,
+        runner = new ForkingRunner(connections, Configs.inventories(connections, inventory), Configs.runner(4, 30, 1024,
                 inventory.toString()));
     }
 
@@ -141,7 +140,7 @@ class StaleConnectionTest {
     void aConnectThatNeverCompletesIsUnreachableAtTheDeadlineAndSendsNothingLater() throws Exception {
         Path inventory = Files.writeString(dir.resolve("silent.yaml"), "defaults:\n  connection: fake\nhosts:\n"
                 + "  silent: {}\n");
-        ForkingRunner quick = new ForkingRunner(connections, new InventoryCatalog(), Configs.runner(4, 1, 1024,
+        ForkingRunner quick = new ForkingRunner(connections, Configs.inventories(connections, inventory), Configs.runner(4, 1, 1024,
                 inventory.toString()));
         CountDownLatch answer = new CountDownLatch(1);
         plugin.openHook = host -> {

@@ -26,7 +26,6 @@ import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.local.LocalPlugin;
 import io.conduit.core.registry.PluginBinding;
 import io.conduit.core.registry.PluginRegistry;
-import io.conduit.core.source.InventoryCatalog;
 import io.conduit.core.task.CommandTask;
 import io.conduit.core.testing.Configs;
 
@@ -51,7 +50,7 @@ class StopOnTheHostTest {
             yaml.append(String.format("  l%02d: {}%n", i));
         }
         Path inventory = Files.writeString(dir.resolve("inventory.yaml"), yaml);
-        runner = new ForkingRunner(connections, new InventoryCatalog(), Configs.runner(12, 300, 1 << 20,
+        runner = new ForkingRunner(connections, Configs.inventories(connections, inventory), Configs.runner(12, 300, 1 << 20,
                 inventory.toString()));
     }
 

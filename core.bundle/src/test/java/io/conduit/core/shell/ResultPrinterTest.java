@@ -46,6 +46,11 @@ class ResultPrinterTest {
                 new PrintStream(errBytes, true, StandardCharsets.UTF_8));
     }
 
+    /** Prints the summary {@link ResultPrinter#end} returns as the console prints a command's value. */
+    private void console(String value) {
+        new PrintStream(outBytes, true, StandardCharsets.UTF_8).println(value);
+    }
+
     private String out() {
         return outBytes.toString(StandardCharsets.UTF_8);
     }
@@ -54,7 +59,7 @@ class ResultPrinterTest {
     private String print(RunResult result, ResultPrinter.Format format) {
         ResultPrinter p = printer(format, false, null);
         p.started(result.hosts().size());
-        p.end(result);
+        console(p.end(result));
         return out();
     }
 
@@ -179,7 +184,7 @@ class ResultPrinterTest {
         p.finished(fast);
         assertEquals(1, out().lines().count(), "the first host is out before the other finishes: " + out());
         p.finished(slow);
-        p.end(new RunResult(List.of(slow, fast), Duration.ZERO));
+        console(p.end(new RunResult(List.of(slow, fast), Duration.ZERO)));
         p.finished(ok("straggler", "")); // a report after the summary is dropped
 
         List<JsonObject> lines = out().lines().map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
@@ -197,7 +202,7 @@ class ResultPrinterTest {
         HostResult a = ok("a", "A\n");
         HostResult b = HostResult.of("b", Status.FAILED, "interrupted before it started");
         p.finished(a);
-        p.end(new RunResult(List.of(a, b), Duration.ZERO));
+        console(p.end(new RunResult(List.of(a, b), Duration.ZERO)));
         assertEquals("""
                 a | OK | rc=0 | 3 ms
                   A
@@ -219,7 +224,7 @@ class ResultPrinterTest {
             Thread.currentThread().interrupt();
             p.finished(h);
             assertTrue(Thread.interrupted(), "the worker's interrupt is kept for the runner");
-            p.end(new RunResult(List.of(h), Duration.ZERO));
+            out.println(p.end(new RunResult(List.of(h), Duration.ZERO))); // the value, as the console prints it
             assertFalse(out.checkError(), "the stream is still open");
         }
         assertEquals("web1 | OK | rc=0 | 3 ms\n  x\n1 host: 1 ok, 0 changed, 0 failed, 0 unreachable (0.0 s)\n",
@@ -253,7 +258,7 @@ class ResultPrinterTest {
             pool.shutdown();
             assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
         }
-        p.end(new RunResult(results, Duration.ZERO));
+        console(p.end(new RunResult(results, Duration.ZERO)));
         List<String> lines = out().lines().toList();
         assertEquals(hosts * 201 + 1, lines.size());
         for (int i = 0; i < hosts; i++) {
@@ -274,7 +279,7 @@ class ResultPrinterTest {
                 Duration.ZERO);
         HostResult dots = HostResult.of("..", Status.UNREACHABLE, "refused");
         p.finished(evil);
-        p.end(new RunResult(List.of(evil, dots), Duration.ZERO));
+        console(p.end(new RunResult(List.of(evil, dots), Duration.ZERO)));
 
         assertArrayEquals(binary, Files.readAllBytes(dir.resolve("out/..%2Fx%2Fy")));
         assertEquals("warn\n", Files.readString(dir.resolve("err/..%2Fx%2Fy")));

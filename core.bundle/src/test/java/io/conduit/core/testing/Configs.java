@@ -2,8 +2,13 @@ package io.conduit.core.testing;
 
 import java.lang.annotation.Annotation;
 
+import java.nio.file.Path;
+
+import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.connection.ConnectionsConfig;
 import io.conduit.core.run.RunnerConfig;
+import io.conduit.core.source.InventoryCatalog;
+import io.conduit.core.source.InventoryService;
 
 /** Configuration annotation instances for components constructed with {@code new}. */
 public final class Configs {
@@ -41,6 +46,12 @@ public final class Configs {
                 return aliveCheckAfter;
             }
         };
+    }
+
+    /** The inventories of a test: files, {@code inventory} by default, hosts that name no plugin use "fake". */
+    public static InventoryService inventories(ConnectionManager connections, Path inventory) {
+        return new InventoryService(new InventoryCatalog(), connections::declaredOptions, inventory.toString(),
+                "fake", null);
     }
 
     public static RunnerConfig runner(int forks, long hostTimeout, long outputLimit, String inventory) {

@@ -32,6 +32,8 @@ public final class FakePlugin implements ConnectionPlugin {
     public final String name;
     public final String version;
     public final AtomicInteger opens = new AtomicInteger();
+    /** How often its options were asked for. */
+    public final AtomicInteger optionsAsked = new AtomicInteger();
     public final AtomicInteger closes = new AtomicInteger();
     public final AtomicInteger running = new AtomicInteger();
     public final AtomicInteger maxRunning = new AtomicInteger();
@@ -78,6 +80,7 @@ public final class FakePlugin implements ConnectionPlugin {
 
     @Override
     public List<OptionDescriptor> options() {
+        optionsAsked.incrementAndGet();
         return List.of(OptionDescriptor.of("delay", OptionType.DURATION, null, "sleep before answering"));
     }
 

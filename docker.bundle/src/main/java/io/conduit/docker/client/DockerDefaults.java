@@ -7,72 +7,47 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
+import io.conduit.api.connection.ConnectionParams;
+import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.support.ConfigCheck;
 import io.conduit.api.support.Configured;
-import io.conduit.api.connection.OptionDescriptor;
-import io.conduit.api.connection.OptionType;
+import io.conduit.api.support.OptionValues;
 
 /**
  * The plugin-wide defaults: ConfigAdmin values ({@link DockerConfig}) over the {@code DOCKER_*} environment over
- * the built-in defaults. {@link #endpoint} lays a host's extras on top. Immutable.
+ * the declared defaults ({@link DockerOptions}). {@link #forHost} lays a host's extras on top. Immutable.
  *
- * @param values option name to raw value; absent when nothing sets it
+ * @param values the layered values; an empty value in any layer leaves the layer below in force
  */
-public record DockerDefaults(Map<String, Object> values) {
+public record DockerDefaults(OptionValues values) {
 
     /** The configuration PID shared by the plugin and the inventory source. */
     public static final String PID = "io.conduit.docker";
 
-    /** Option: engine address. */
-    public static final String DOCKER_HOST = "docker_host";
-    /** Option: TLS with verification. */
-    public static final String TLS_VERIFY = "tls_verify";
-    /** Option: certificate directory. */
-    public static final String CERT_PATH = "cert_path";
-    /** Option: API version. */
-    public static final String API_VERSION = "api_version";
-    /** Option: connect timeout. */
-    public static final String CONNECT_TIMEOUT = "connect_timeout";
-    /** Option: how long one API call may take. */
-    public static final String API_TIMEOUT = "api_timeout";
-    /** Option: grace after killing a timed out command. */
-    public static final String KILL_GRACE = "kill_grace";
-    /** Option: the container, default the host's name. */
-    public static final String CONTAINER = "container";
-    /** Option: the exec user. */
-    public static final String USER = "user";
+    /** Option names the connection and the inventory source write or read; declared in {@link DockerOptions}. */
+    public static final String DOCKER_HOST = DockerOptions.DOCKER_HOST.name();
+    public static final String CONTAINER = DockerOptions.CONTAINER.name();
+    public static final String USER = DockerOptions.USER.name();
 
     /** The default engine address. */
     public static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
 
-    /** Every option, as {@code conduit:plugins docker} shows them. */
-    public static final List<OptionDescriptor> OPTIONS = List.of(
-            OptionDescriptor.of(CONTAINER, OptionType.STRING, null,
-                    "Container name or id to run in; default the inventory hostname (the host's name)."),
-            OptionDescriptor.of(USER, OptionType.STRING, null,
-                    "User (name, uid or uid:gid) commands run as and put files are owned by; default the inventory"
-                            + " username, else the container's own user. A become user wins over it."),
-            OptionDescriptor.of(DOCKER_HOST, OptionType.STRING, DEFAULT_HOST,
-                    "Engine address, unix:///PATH or tcp://HOST:PORT; default $DOCKER_HOST."),
-            OptionDescriptor.of(TLS_VERIFY, OptionType.BOOLEAN, "false",
-                    "Use TLS on tcp:// and verify the daemon against ca.pem, presenting cert.pem/key.pem;"
-                            + " default $DOCKER_TLS_VERIFY."),
-            OptionDescriptor.of(CERT_PATH, OptionType.PATH, "~/.docker",
-                    "Directory holding ca.pem, cert.pem and key.pem; default $DOCKER_CERT_PATH."),
-            OptionDescriptor.of(API_VERSION, OptionType.STRING, null,
-                    "Engine API version such as 1.41; default the daemon's own version."),
-            OptionDescriptor.of(CONNECT_TIMEOUT, OptionType.DURATION, "10s",
-                    "How long connecting to the daemon may take."),
-            OptionDescriptor.of(API_TIMEOUT, OptionType.DURATION, "60s",
-                    "How long the daemon may take to answer one API call (inspect, archive); not a command's run time."),
-            OptionDescriptor.of(KILL_GRACE, OptionType.DURATION, "5s",
-                    "How long a command ended early (timeout, interrupt, close) may take to stop: the wait for the"
-                            + " command wrapper's report (at least 5s) and for each fallback kill."));
-
-    /** Copies the map. */
+    /** Checks the values are present. */
     public DockerDefaults {
-        values = Map.copyOf(values);
+        Objects.requireNonNull(values, "values");
+    }
+
+    /**
+     * One host's settings: its extras over these defaults.
+     *
+     * @param endpoint the daemon and how to reach it
+     * @param killGrace how long a command ended early may take to stop
+     * @param container the container name or id
+     * @param user the exec user, or {@code null} for the container's own
+     */
+    public record Host(DockerEndpoint endpoint, Duration killGrace, String container, String user) {
     }
 
     /**
@@ -84,32 +59,27 @@ public record DockerDefaults(Map<String, Object> values) {
      * @throws IllegalArgumentException a value is wrong; the message names the PID and key
      */
     public static DockerDefaults from(DockerConfig config, Map<String, String> env) {
-        Map<String, Object> values = new HashMap<>();
-        putIfSet(values, DOCKER_HOST, env.get("DOCKER_HOST"));
+        Map<String, Object> fromEnv = new HashMap<>();
+        putIfSet(fromEnv, DOCKER_HOST, env.get("DOCKER_HOST"));
         String verify = env.get("DOCKER_TLS_VERIFY");
         if (verify != null && !verify.isBlank()) {
             // the docker CLI treats any non-empty value as "on"
-            values.put(TLS_VERIFY, !"0".equals(verify.trim()) && !"false".equalsIgnoreCase(verify.trim()));
+            fromEnv.put(DockerOptions.TLS_VERIFY.name(), !"0".equals(verify.trim())
+                    && !"false".equalsIgnoreCase(verify.trim()));
         }
-        putIfSet(values, CERT_PATH, env.get("DOCKER_CERT_PATH"));
-        putIfSet(values, API_VERSION, env.get("DOCKER_API_VERSION"));
-        if (config != null) {
-            putIfSet(values, DOCKER_HOST, config.docker__host());
-            putIfSet(values, TLS_VERIFY, config.tls__verify());
-            putIfSet(values, CERT_PATH, config.cert__path());
-            putIfSet(values, API_VERSION, config.api__version());
-            putIfSet(values, CONNECT_TIMEOUT, config.connect__timeout());
-            putIfSet(values, API_TIMEOUT, config.api__timeout());
-            putIfSet(values, KILL_GRACE, config.kill__grace());
-        }
-        DockerDefaults defaults = new DockerDefaults(values);
+        putIfSet(fromEnv, DockerOptions.CERT_PATH.name(), env.get("DOCKER_CERT_PATH"));
+        putIfSet(fromEnv, DockerOptions.API_VERSION.name(), env.get("DOCKER_API_VERSION"));
         try {
+            OptionValues values = OptionValues.of(DockerOptions.ALL, fromEnv);
+            if (config != null) {
+                values = values.over(nonBlank(OptionValues.configuration(config)));
+            }
+            DockerDefaults defaults = new DockerDefaults(values);
             defaults.endpoint(Map.of());
-            defaults.killGrace(Map.of());
+            return defaults;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(PID + ": " + e.getMessage(), e);
         }
-        return defaults;
     }
 
     /**
@@ -131,9 +101,31 @@ public record DockerDefaults(Map<String, Object> values) {
         }
     }
 
-    private Object value(Map<String, Object> extras, String key) {
-        Object v = extras.get(key);
-        return v != null && !v.toString().isBlank() ? v : values.get(key);
+    /** Empty text means "not set here" in every docker layer: the one below (environment, default) applies. */
+    private static Map<String, Object> nonBlank(Map<String, ?> values) {
+        Map<String, Object> out = new HashMap<>();
+        values.forEach((k, v) -> {
+            if (v != null && !v.toString().isBlank()) {
+                out.put(k, v instanceof String s ? s.trim() : v);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * The settings for one host: its extras over these defaults.
+     *
+     * @param params the host's parameters, extras typed by the core
+     * @return the host's settings
+     * @throws IllegalArgumentException an option is wrong; the message names it
+     */
+    public Host forHost(ConnectionParams params) {
+        OptionValues v = values.over(nonBlank(params.extras()));
+        String container = v.get(DockerOptions.CONTAINER);
+        String user = v.isSet(DockerOptions.USER) ? v.get(DockerOptions.USER) : params.username();
+        return new Host(endpoint(v), v.get(DockerOptions.KILL_GRACE),
+                container != null ? container : params.hostname(),
+                user == null || user.isBlank() ? null : user.trim());
     }
 
     /**
@@ -144,27 +136,21 @@ public record DockerDefaults(Map<String, Object> values) {
      * @throws IllegalArgumentException an option is wrong; the message names it
      */
     public DockerEndpoint endpoint(Map<String, Object> extras) {
-        Object host = value(extras, DOCKER_HOST);
+        return endpoint(values.over(nonBlank(extras)));
+    }
+
+    private static DockerEndpoint endpoint(OptionValues v) {
+        String host = v.get(DockerOptions.DOCKER_HOST);
         URI uri;
         try {
-            uri = new URI(host == null ? DEFAULT_HOST : host.toString());
+            uri = new URI(host == null ? DEFAULT_HOST : host);
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException(DOCKER_HOST + ": \"" + host + "\" is not an address; use"
                     + " unix:///var/run/docker.sock or tcp://HOST:2376", e);
         }
-        Object verify = value(extras, TLS_VERIFY);
-        boolean tls = verify != null && OptionType.BOOLEAN.<Boolean>convert(TLS_VERIFY, verify);
-        Object certs = value(extras, CERT_PATH);
-        Path certPath = certs == null ? Path.of(System.getProperty("user.home"), ".docker")
-                : Path.of(OptionType.PATH.<String>convert(CERT_PATH, certs));
-        Object api = value(extras, API_VERSION);
-        Object connect = value(extras, CONNECT_TIMEOUT);
-        Duration timeout = connect == null ? Duration.ofSeconds(10)
-                : OptionType.DURATION.<Duration>convert(CONNECT_TIMEOUT, connect);
-        Object answer = value(extras, API_TIMEOUT);
-        Duration apiTimeout = answer == null ? Duration.ofSeconds(60)
-                : OptionType.DURATION.<Duration>convert(API_TIMEOUT, answer);
-        return new DockerEndpoint(uri, tls, certPath, api == null ? "" : api.toString(), timeout, apiTimeout);
+        String api = v.get(DockerOptions.API_VERSION);
+        return new DockerEndpoint(uri, v.get(DockerOptions.TLS_VERIFY), Path.of(v.get(DockerOptions.CERT_PATH)),
+                api == null ? "" : api, v.get(DockerOptions.CONNECT_TIMEOUT), v.get(DockerOptions.API_TIMEOUT));
     }
 
     /**
@@ -172,7 +158,13 @@ public record DockerDefaults(Map<String, Object> values) {
      * @return how long to wait for a killed command
      */
     public Duration killGrace(Map<String, Object> extras) {
-        Object grace = value(extras, KILL_GRACE);
-        return grace == null ? Duration.ofSeconds(5) : OptionType.DURATION.<Duration>convert(KILL_GRACE, grace);
+        return values.over(nonBlank(extras)).get(DockerOptions.KILL_GRACE);
+    }
+
+    /**
+     * @return every option, with these defaults (configuration over environment) as the defaults shown
+     */
+    public List<OptionDescriptor> describe() {
+        return values.describe();
     }
 }

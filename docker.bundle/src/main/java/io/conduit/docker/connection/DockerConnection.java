@@ -71,17 +71,16 @@ final class DockerConnection implements Connection {
 
     @Override
     public void open(ConnectionParams params, Trace trace) throws IOException {
-        DockerEndpoint endpoint;
-        Duration killGrace;
+        DockerDefaults.Host host;
         try {
-            endpoint = defaults.endpoint(params.extras());
-            killGrace = defaults.killGrace(params.extras());
+            host = defaults.forHost(params);
         } catch (IllegalArgumentException e) {
             throw new ConnectFailedException(key.host() + ": " + e.getMessage(), e);
         }
-        container = params.string(DockerDefaults.CONTAINER, params.hostname());
-        String u = params.string(DockerDefaults.USER, params.username());
-        String user = u == null || u.isBlank() ? null : u.trim();
+        DockerEndpoint endpoint = host.endpoint();
+        Duration killGrace = host.killGrace();
+        container = host.container();
+        String user = host.user();
         DockerClients.Client c = context.clients().get(endpoint);
         if (trace.on(Trace.CONNECTION)) {
             trace.line(Trace.CONNECTION, "docker: daemon " + endpoint.address() + (endpoint.usesTls() ? " (TLS, "

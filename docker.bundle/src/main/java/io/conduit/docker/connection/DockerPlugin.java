@@ -161,8 +161,8 @@ public final class DockerPlugin implements ConnectionPlugin {
 
     @Override
     public List<OptionDescriptor> options() {
-        defaults.get(USE); // a run with docker hosts is refused before it starts
-        return DockerDefaults.OPTIONS;
+        // refused while the configuration is invalid: a run with docker hosts is refused before it starts
+        return defaults.get(USE).describe();
     }
 
     @Override

@@ -6,11 +6,12 @@ import java.util.Locale;
 
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
-import io.conduit.api.connection.OptionType;
+import io.conduit.api.support.OptionValues;
 
 /**
  * The validated options of the {@code rest} plugin: the ConfigAdmin defaults ({@link #from}), then one host's
- * {@code extras} laid over them ({@link #overlay}). Immutable; a config change swaps the whole record.
+ * {@code extras} laid over them ({@link #forHost}). The options themselves are declared once, in
+ * {@link RestOptions}. Immutable; a config change swaps the whole record.
  *
  * @param port port when the inventory sets none
  * @param apiPath base path of the API, no trailing slash ({@code ""} for the root)
@@ -42,25 +43,9 @@ public record RestSettings(int port, String apiPath, boolean useSsl, boolean ver
     /** Default {@code max_inline_file_size}: 16 MiB. */
     public static final long DEFAULT_MAX_INLINE = 16L << 20;
 
-    /** Option names, as written under {@code connection_options.rest.extras} and in the .cfg file. */
-    public static final String PORT = "port";
-    public static final String API_PATH = "api_path";
-    public static final String TOKEN = "token";
-    public static final String USE_SSL = "use_ssl";
-    public static final String VERIFY_SSL = "verify_ssl";
-    public static final String CA_FILE = "ca_file";
-    public static final String CONNECT_TIMEOUT = "connect_timeout";
-    public static final String REQUEST_TIMEOUT = "request_timeout";
-    public static final String COMMAND_TIMEOUT = "command_timeout";
-    public static final String RETRIES = "retries";
-    public static final String HEALTH_PATH = "health_path";
-    public static final String EXEC_PATH = "exec_path";
-    public static final String FILES_PATH = "files_path";
-    public static final String DISCONNECT = "disconnect";
-    public static final String MAX_INLINE = "max_inline_file_size";
-    public static final String RAW_FILES = "raw_files";
-    public static final String STDIN_ENCODING = "stdin_encoding";
-    public static final String ALLOW_PLAIN_HTTP_TOKEN = "allow_plain_http_token";
+    /** Option names the connection reads from a host's extras; every option is declared in {@link RestOptions}. */
+    public static final String TOKEN = RestOptions.TOKEN.name();
+    public static final String ALLOW_PLAIN_HTTP_TOKEN = RestOptions.ALLOW_PLAIN_HTTP_TOKEN.name();
 
     /**
      * Validates the ConfigAdmin defaults.
@@ -72,118 +57,99 @@ public record RestSettings(int port, String apiPath, boolean useSsl, boolean ver
      */
     public static RestSettings from(String pid, RestConfig c) {
         try {
-            String[] disconnect = disconnect(DISCONNECT, c.disconnect());
-            return check(new RestSettings(c.port(), apiPath(API_PATH, c.api__path()), c.use__ssl(), c.verify__ssl(),
-                    blankToNull(c.ca__file()),
-                    duration(CONNECT_TIMEOUT, c.connect__timeout()), duration(REQUEST_TIMEOUT, c.request__timeout()),
-                    duration(COMMAND_TIMEOUT, c.command__timeout()), c.retries(),
-                    endpoint(HEALTH_PATH, c.health__path()), endpoint(EXEC_PATH, c.exec__path()),
-                    endpoint(FILES_PATH, c.files__path()), disconnect[0], disconnect[1],
-                    c.max__inline__file__size(), c.raw__files(), encoding(STDIN_ENCODING, c.stdin__encoding()),
-                    c.allow__plain__http__token()));
+            OptionValues v = OptionValues.ofConfiguration(RestOptions.ALL, c);
+            String[] disconnect = disconnect(RestOptions.DISCONNECT.name(), v.get(RestOptions.DISCONNECT));
+            return check(new RestSettings(
+                    toInt(v.get(RestOptions.PORT)),
+                    apiPath(RestOptions.API_PATH.name(), v.get(RestOptions.API_PATH)),
+                    v.get(RestOptions.USE_SSL),
+                    v.get(RestOptions.VERIFY_SSL),
+                    blankToNull(v.get(RestOptions.CA_FILE)),
+                    v.get(RestOptions.CONNECT_TIMEOUT),
+                    v.get(RestOptions.REQUEST_TIMEOUT),
+                    v.get(RestOptions.COMMAND_TIMEOUT),
+                    toInt(v.get(RestOptions.RETRIES)),
+                    endpoint(RestOptions.HEALTH_PATH.name(), v.get(RestOptions.HEALTH_PATH)),
+                    endpoint(RestOptions.EXEC_PATH.name(), v.get(RestOptions.EXEC_PATH)),
+                    endpoint(RestOptions.FILES_PATH.name(), v.get(RestOptions.FILES_PATH)),
+                    disconnect[0], disconnect[1],
+                    v.get(RestOptions.MAX_INLINE),
+                    v.get(RestOptions.RAW_FILES),
+                    v.get(RestOptions.STDIN_ENCODING),
+                    v.get(RestOptions.ALLOW_PLAIN_HTTP_TOKEN)));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(pid + ": " + e.getMessage(), e);
         }
     }
 
     /**
-     * Lays one host's extras over these defaults.
+     * Lays one host's extras over these defaults: "settings for this host", as every plugin names it. The core
+     * has typed the extras by the declared options ({@link RestOptions}); an option the host does not set keeps
+     * these settings' value.
      *
      * @param params the host's resolved parameters
      * @return the host's settings
      * @throws IllegalArgumentException an extra is wrong; the message names it and the value
      */
-    public RestSettings overlay(ConnectionParams params) {
-        String[] disc = params.extras().containsKey(DISCONNECT)
-                ? disconnect(DISCONNECT, params.string(DISCONNECT, ""))
+    public RestSettings forHost(ConnectionParams params) {
+        String disconnectText = RestOptions.DISCONNECT.in(params);
+        String[] disc = disconnectText != null ? disconnect(RestOptions.DISCONNECT.name(), disconnectText)
                 : new String[] {disconnectMethod, disconnectPath};
+        String api = RestOptions.API_PATH.in(params);
+        String ca = RestOptions.CA_FILE.in(params);
+        String health = RestOptions.HEALTH_PATH.in(params);
+        String exec = RestOptions.EXEC_PATH.in(params);
+        String files = RestOptions.FILES_PATH.in(params);
         return check(new RestSettings(
-                (int) params.integer(PORT, port),
-                params.extras().containsKey(API_PATH) ? apiPath(API_PATH, params.string(API_PATH, "")) : apiPath,
-                params.bool(USE_SSL, useSsl),
-                params.bool(VERIFY_SSL, verifySsl),
-                params.extras().containsKey(CA_FILE) ? blankToNull(OptionType.PATH.convert(CA_FILE,
-                        params.extras().get(CA_FILE))) : caFile,
-                params.duration(CONNECT_TIMEOUT, connectTimeout),
-                params.duration(REQUEST_TIMEOUT, requestTimeout),
-                params.duration(COMMAND_TIMEOUT, commandTimeout),
-                (int) params.integer(RETRIES, retries),
-                params.extras().containsKey(HEALTH_PATH) ? endpoint(HEALTH_PATH, params.string(HEALTH_PATH, "")) : healthPath,
-                params.extras().containsKey(EXEC_PATH) ? endpoint(EXEC_PATH, params.string(EXEC_PATH, "")) : execPath,
-                params.extras().containsKey(FILES_PATH) ? endpoint(FILES_PATH, params.string(FILES_PATH, "")) : filesPath,
+                toInt(RestOptions.PORT.in(params, (long) port)),
+                api != null ? apiPath(RestOptions.API_PATH.name(), api) : apiPath,
+                RestOptions.USE_SSL.in(params, useSsl),
+                RestOptions.VERIFY_SSL.in(params, verifySsl),
+                params.extras().containsKey(RestOptions.CA_FILE.name()) ? blankToNull(ca) : caFile,
+                RestOptions.CONNECT_TIMEOUT.in(params, connectTimeout),
+                RestOptions.REQUEST_TIMEOUT.in(params, requestTimeout),
+                RestOptions.COMMAND_TIMEOUT.in(params, commandTimeout),
+                toInt(RestOptions.RETRIES.in(params, (long) retries)),
+                health != null ? endpoint(RestOptions.HEALTH_PATH.name(), health) : healthPath,
+                exec != null ? endpoint(RestOptions.EXEC_PATH.name(), exec) : execPath,
+                files != null ? endpoint(RestOptions.FILES_PATH.name(), files) : filesPath,
                 disc[0], disc[1],
-                params.integer(MAX_INLINE, maxInlineFileSize),
-                params.bool(RAW_FILES, rawFiles),
-                params.extras().containsKey(STDIN_ENCODING)
-                        ? encoding(STDIN_ENCODING, params.string(STDIN_ENCODING, "")) : stdinEncoding,
-                params.bool(ALLOW_PLAIN_HTTP_TOKEN, allowPlainHttpToken)));
+                RestOptions.MAX_INLINE.in(params, maxInlineFileSize),
+                RestOptions.RAW_FILES.in(params, rawFiles),
+                RestOptions.STDIN_ENCODING.in(params, stdinEncoding),
+                RestOptions.ALLOW_PLAIN_HTTP_TOKEN.in(params, allowPlainHttpToken)));
     }
 
     /**
-     * Describes every option, with these settings' values as the defaults shown.
+     * Describes every option, with a configuration's values as the defaults shown.
      *
+     * @param config the ConfigAdmin configuration
      * @return the descriptors, in the order {@code conduit:plugins rest} shows them
+     * @throws IllegalArgumentException a configured value does not fit its option
      */
-    public List<OptionDescriptor> describe() {
-        return List.of(
-                OptionDescriptor.secret(TOKEN, "Bearer token sent as 'Authorization: Bearer TOKEN'; usually"
-                        + " ${env:NAME} or ${file:PATH}. The host's password is never sent in its place."),
-                OptionDescriptor.of(PORT, OptionType.INTEGER, Integer.toString(port),
-                        "Port of the device's API when the inventory sets none."),
-                OptionDescriptor.of(API_PATH, OptionType.STRING, apiPath.isEmpty() ? "/" : apiPath,
-                        "Base path of the API; the endpoint paths are under it."),
-                OptionDescriptor.of(USE_SSL, OptionType.BOOLEAN, Boolean.toString(useSsl),
-                        "HTTPS (true) or plain HTTP (false: the token crosses the network in clear text, so a host"
-                                + " with a token is refused unless allow_plain_http_token is true)."),
-                OptionDescriptor.of(ALLOW_PLAIN_HTTP_TOKEN, OptionType.BOOLEAN, Boolean.toString(allowPlainHttpToken),
-                        "Send the token over plain HTTP (use_ssl: false) anyway: anyone on the path can read it and"
-                                + " act as you on the device. Each run announces it on the console."),
-                OptionDescriptor.of(VERIFY_SSL, OptionType.BOOLEAN, Boolean.toString(verifySsl),
-                        "Verify the certificate chain and that the certificate names the host; false accepts any"
-                                + " certificate."),
-                OptionDescriptor.of(CA_FILE, OptionType.PATH, caFile,
-                        "PEM file with the CA certificate(s) to trust instead of the JDK's (the reference agent"
-                                + " writes STATE_DIR/ca.pem)."),
-                OptionDescriptor.of(CONNECT_TIMEOUT, OptionType.DURATION, text(connectTimeout),
-                        "Deadline for the TCP and TLS connection."),
-                OptionDescriptor.of(REQUEST_TIMEOUT, OptionType.DURATION, text(requestTimeout),
-                        "Deadline for an answer; a command gets its own timeout plus this."),
-                OptionDescriptor.of(COMMAND_TIMEOUT, OptionType.DURATION, text(commandTimeout),
-                        "Timeout sent to the device for commands that set none."),
-                OptionDescriptor.of(RETRIES, OptionType.INTEGER, Integer.toString(retries),
-                        "Retries of idempotent requests (GET, PUT, DELETE) after a dropped connection or a"
-                                + " 502/503/504; commands are never retried."),
-                OptionDescriptor.of(HEALTH_PATH, OptionType.STRING, healthPath,
-                        "Health endpoint, GET on open (older devices: /status)."),
-                OptionDescriptor.of(EXEC_PATH, OptionType.STRING, execPath,
-                        "Command endpoint, POST (older devices: /exec)."),
-                OptionDescriptor.of(FILES_PATH, OptionType.STRING, filesPath,
-                        "File endpoint: PUT writes, GET ?path= reads."),
-                OptionDescriptor.of(DISCONNECT, OptionType.STRING,
-                        disconnectMethod == null ? "" : disconnectMethod + " " + disconnectPath,
-                        "Request sent on close, best effort: 'POST /disconnect', 'DELETE /session', or empty."),
-                OptionDescriptor.of(MAX_INLINE, OptionType.INTEGER, Long.toString(maxInlineFileSize),
-                        "Largest file in bytes moved as base64 JSON when the device offers no raw streaming;"
-                                + " bigger files are refused."),
-                OptionDescriptor.of(RAW_FILES, OptionType.BOOLEAN, Boolean.toString(rawFiles),
-                        "Stream files as application/octet-stream when /health offers raw_files."),
-                OptionDescriptor.of(STDIN_ENCODING, OptionType.STRING, stdinEncoding,
-                        "How stdin is sent: base64, or text for devices that take plain strings."));
+    public static List<OptionDescriptor> describe(RestConfig config) {
+        return OptionValues.ofConfiguration(RestOptions.ALL, config).describe();
+    }
+
+    /** Port and retries are range-checked by {@link #check}; a value beyond int is out of range too. */
+    private static int toInt(long value) {
+        return value > Integer.MAX_VALUE ? Integer.MAX_VALUE : value < Integer.MIN_VALUE ? Integer.MIN_VALUE
+                : (int) value;
     }
 
     private static RestSettings check(RestSettings s) {
         if (s.port < 1 || s.port > 65535) {
-            throw new IllegalArgumentException(PORT + ": " + s.port + " is not a port; use 1-65535");
+            throw new IllegalArgumentException(RestOptions.PORT.name() + ": " + s.port + " is not a port; use 1-65535");
         }
         if (s.retries < 0 || s.retries > 10) {
-            throw new IllegalArgumentException(RETRIES + ": " + s.retries + " is out of range; use 0-10");
+            throw new IllegalArgumentException(RestOptions.RETRIES.name() + ": " + s.retries + " is out of range; use 0-10");
         }
         if (s.maxInlineFileSize < 0) {
-            throw new IllegalArgumentException(MAX_INLINE + ": must not be negative");
+            throw new IllegalArgumentException(RestOptions.MAX_INLINE.name() + ": must not be negative");
         }
-        positive(CONNECT_TIMEOUT, s.connectTimeout);
-        positive(REQUEST_TIMEOUT, s.requestTimeout);
-        positive(COMMAND_TIMEOUT, s.commandTimeout);
+        positive(RestOptions.CONNECT_TIMEOUT.name(), s.connectTimeout);
+        positive(RestOptions.REQUEST_TIMEOUT.name(), s.requestTimeout);
+        positive(RestOptions.COMMAND_TIMEOUT.name(), s.commandTimeout);
         return s;
     }
 
@@ -191,10 +157,6 @@ public record RestSettings(int port, String apiPath, boolean useSsl, boolean ver
         if (d.isZero() || d.isNegative()) {
             throw new IllegalArgumentException(key + ": must be positive, not " + d);
         }
-    }
-
-    private static Duration duration(String key, String value) {
-        return OptionType.DURATION.convert(key, value);
     }
 
     private static String apiPath(String key, String value) {
@@ -229,23 +191,7 @@ public record RestSettings(int port, String apiPath, boolean useSsl, boolean ver
         return new String[] {parts[0].toUpperCase(Locale.ROOT), endpoint(key, parts[1])};
     }
 
-    private static String encoding(String key, String value) {
-        String v = value.strip().toLowerCase(Locale.ROOT);
-        if (!v.equals("base64") && !v.equals("text")) {
-            throw new IllegalArgumentException(key + ": \"" + value + "\" must be base64 or text");
-        }
-        return v;
-    }
-
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s.strip();
-    }
-
-    private static String text(Duration d) {
-        if (d.toMillis() % 1000 != 0) {
-            return d.toMillis() + "ms";
-        }
-        long s = d.toSeconds();
-        return s % 3600 == 0 ? s / 3600 + "h" : s % 60 == 0 ? s / 60 + "m" : s + "s";
     }
 }

@@ -9,7 +9,7 @@ import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.support.Secret;
-import io.conduit.rest.plugin.RestPlugin;
+import io.conduit.rest.RestPlugin;
 
 /**
  * Conduit's side in a JVM of its own, to be killed with SIGKILL while a command runs:

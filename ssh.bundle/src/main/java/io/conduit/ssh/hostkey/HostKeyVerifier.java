@@ -16,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.conduit.api.connection.HostKeyRejectedException;
-import io.conduit.ssh.HostKeyChecking;
 
 /**
  * Checks the key one hop presents against known_hosts, for the host and port the operator named (not the

@@ -1,23 +1,27 @@
 package io.conduit.ssh.transfer;
 
+import static io.conduit.ssh.transfer.TransferFailures.here;
+import static io.conduit.ssh.transfer.TransferFailures.inWords;
+import static io.conduit.ssh.transfer.TransferFailures.isADirectoryToFetch;
+import static io.conduit.ssh.transfer.TransferFailures.loginNoiseOr;
+import static io.conduit.ssh.transfer.TransferFailures.notFound;
+import static io.conduit.ssh.transfer.TransferFailures.problem;
+import static io.conduit.ssh.transfer.TransferFailures.scpFetchFailure;
+import static io.conduit.ssh.transfer.TransferFailures.sftpFailure;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.HexFormat;
-import java.util.Set;
 
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.io.WritePendingException;
@@ -36,18 +40,18 @@ import io.conduit.api.connection.ExecResult;
 import io.conduit.api.support.FileNames;
 import io.conduit.api.connection.FileProblem;
 import io.conduit.api.support.FileProblemProbe;
+import io.conduit.api.support.LocalCopy;
+import io.conduit.api.support.LocalWriteFailed;
 import io.conduit.api.connection.ProtocolException;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.support.ShellCommand;
 import io.conduit.api.connection.TransferFailedException;
-import io.conduit.ssh.SshSettings;
-import io.conduit.ssh.TransferMethod;
 
 /**
  * put and fetch over SFTP, SCP or a pipe through an exec channel ({@link TransferMethod}). Streams with fixed-size
  * buffers whatever the file size, writes to a temporary name next to the target and renames it into place (remote:
- * posix-rename or mv, local: atomic move), so a broken transfer never leaves half a file under the target name, and
- * a failed one leaves nothing. Optionally compares sha256 of both ends before the rename.
+ * posix-rename or mv, local: atomic move by {@link LocalCopy}), so a broken transfer never leaves half a file under
+ * the target name, and a failed one leaves nothing. Optionally compares sha256 of both ends before the rename.
  *
  * <p>A failure names its cause ({@link FileProblem}): from the SFTP status where it is specific, from the errno
  * text of the host's scp, cat or mv, and after a generic failure (OpenSSH's sftp-server answers
@@ -64,25 +68,22 @@ public final class Transfers {
     private static final int BUFFER = 64 * 1024;
     private static final Duration HELPER_TIMEOUT = Duration.ofMinutes(10);
 
-    /** Runs helper commands (sha256sum, mv, the probe) on the same connection. */
-    public interface Shell {
-        /**
-         * @param command the command
-         * @return its result
-         * @throws IOException the command could not run
-         */
-        ExecResult run(Command command) throws IOException;
+    private final ClientSession session;
+    private final RemoteShell shell;
+    private final TransferOptions options;
+    private final String where;
 
-        /**
-         * The connection was lost during a put that may have left {@code tmp} on the host (its sftp-server or scp
-         * died with the session, before anything there removed it): removes it over a fresh connection when the
-         * host is still reachable, else remembers it for the next connection to the host. Bounded by the host's
-         * connect and auth timeouts.
-         *
-         * @param tmp the temporary file's path on the host
-         * @return {@code true} when it is gone now, {@code false} when it may be left until the next connection
-         */
-        boolean removeLeftover(String tmp);
+    /**
+     * @param session the connection's open session; transfers open their own channels on it
+     * @param shell runs helper commands (sha256sum, mv, the probe) on the same session
+     * @param options the host's transfer method and checksum choice, fixed for the connection
+     * @param where {@code user@host:port}, for messages
+     */
+    public Transfers(ClientSession session, RemoteShell shell, TransferOptions options, String where) {
+        this.session = session;
+        this.shell = shell;
+        this.options = options;
+        this.where = where;
     }
 
     /** With {@code auto}: the method SFTP fell back to on this connection ({@code null}: none). */
@@ -91,12 +92,16 @@ public final class Transfers {
     private volatile String fallbackReason;
 
     /**
-     * @param s the host's settings
      * @return {@code sftp}, {@code scp} or {@code pipe}: the method the next transfer uses (after a fallback, the
      *         one the last transfer used), for the connection's trace
      */
-    public String method(SshSettings s) {
-        return chosen(s).text();
+    public String method() {
+        return chosen().text();
+    }
+
+    /** @return the configured method, for the trace: {@code auto}, {@code sftp}, {@code scp} or {@code pipe} */
+    public String configured() {
+        return options.transferMethod().text();
     }
 
     /**
@@ -109,46 +114,43 @@ public final class Transfers {
                 + ", verified by sha256";
     }
 
-    private TransferMethod chosen(SshSettings s) {
+    private TransferMethod chosen() {
         TransferMethod f = fallback;
-        return s.transferMethod() != TransferMethod.AUTO ? s.transferMethod() : f != null ? f : TransferMethod.SFTP;
+        TransferMethod m = options.transferMethod();
+        return m != TransferMethod.AUTO ? m : f != null ? f : TransferMethod.SFTP;
     }
 
     /** A fallback's result is verified whatever verify_checksum says: it is a method the operator did not name. */
-    private boolean verifying(SshSettings s) {
-        return s.verifyChecksum() || (s.transferMethod() == TransferMethod.AUTO && fallback != null);
+    private boolean verifying() {
+        return options.verifyChecksum() || (options.transferMethod() == TransferMethod.AUTO && fallback != null);
     }
 
     /**
      * Copies a local file to the host.
      *
-     * @param session the open session
-     * @param shell runs helper commands
-     * @param s the host's settings
-     * @param where {@code user@host:port}, for messages
      * @param local the file to send
      * @param remote the target path
      * @param mode permission bits or {@link Connection#KEEP_MODE}
      * @throws TransferFailedException the host refused the file for a cause it named or the probe found; nothing
      *         was left there
+     * @throws LostPut the session died during the put: the temporary file it names may be left on the host
      * @throws IOException the transfer failed otherwise; the target is unchanged
      */
-    public void put(ClientSession session, Shell shell, SshSettings s, String where, Path local, String remote,
-            int mode) throws IOException {
+    public void put(Path local, String remote, int mode) throws IOException {
         if (!Files.isRegularFile(local)) {
             throw new NoSuchFileException(local.toString(), null, "put: no such local file");
         }
         int perms = mode == Connection.KEEP_MODE ? localMode(local) : mode & 07777;
         remote = FileNames.intoDirectory(remote, local.getFileName().toString());
         String tmp = FileNames.temporarySibling(remote);
-        SftpClient sftp = chosen(s) == TransferMethod.SFTP ? sftp(session, s, where) : null;
+        SftpClient sftp = chosen() == TransferMethod.SFTP ? sftp() : null;
         try {
             if (sftp != null) {
-                sftpPut(session, sftp, shell, s, where, local, remote, tmp, perms);
-            } else if (chosen(s) == TransferMethod.PIPE) {
-                pipePut(session, shell, s, where, local, remote, tmp, perms);
+                sftpPut(sftp, local, remote, tmp, perms);
+            } else if (chosen() == TransferMethod.PIPE) {
+                pipePut(local, remote, tmp, perms);
             } else {
-                scpPut(session, shell, s, where, local, remote, tmp, perms);
+                scpPut(local, remote, tmp, perms);
             }
         } catch (IOException e) {
             if (session.isOpen() || e instanceof TransferFailedException || e instanceof NoSuchFileException) {
@@ -156,37 +158,11 @@ public final class Transfers {
             }
             // the session died: the host's end of the transfer died with it, and nothing there removed the file
             LOG.debug("{}: connection lost during the put to {}", where, remote, e);
-            boolean removed = shell.removeLeftover(tmp);
-            throw new ConnectFailedException(where + ": put " + Scp.printable(remote) + ": the connection was lost"
-                    + " during the transfer (sshd on the host went away, or the network failed); the temporary file "
-                    + Scp.printable(tmp) + (removed ? " was removed" : " may be left on the host; it is removed at"
-                            + " the next connection to the host"), e);
+            throw new LostPut(where, remote, tmp, e);
         }
     }
 
-    /**
-     * A failure of a transfer on a session that is still open, for the operator: ours and the JDK's as they are,
-     * a library's (MINA's messages name its objects: {@code ClientSessionImpl[...]}) in words, its details in the
-     * log at DEBUG.
-     */
-    private static IOException inWords(String where, String what, IOException e) {
-        if (e instanceof ConnectionException || e instanceof java.nio.file.FileSystemException) {
-            return e;
-        }
-        LOG.debug("{}: {} failed", where, what, e);
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof org.apache.sshd.common.channel.exception.SshChannelOpenException) {
-                return new ConnectionException(where + ": " + what + " failed: the server refused to open a channel"
-                        + " for it; if many commands and transfers run at once, lower max_channels below the server's"
-                        + " MaxSessions", e);
-            }
-        }
-        return new ConnectionException(where + ": " + what + " failed: the SSH channel of the transfer broke"
-                + " (the log file has the details at DEBUG); try again, and check sshd's log on the host", e);
-    }
-
-    private void sftpPut(ClientSession session, SftpClient sftp, Shell shell, SshSettings s, String where,
-            Path local, String remote, String tmp, int perms) throws IOException {
+    private void sftpPut(SftpClient sftp, Path local, String remote, String tmp, int perms) throws IOException {
         long size = Files.size(local);
         boolean done = false;
         try (SftpClient client = sftp) {
@@ -215,8 +191,8 @@ public final class Transfers {
             } catch (SftpException e) {
                 throw sftpFailure(shell, where, "put", remote, size, e);
             }
-            if (verifying(s)) {
-                verify(shell, where, tmp, remote, sha, s);
+            if (verifying()) {
+                verify(tmp, remote, sha);
             }
             rename(shell, client, tmp, remote, size, where);
             done = true;
@@ -232,20 +208,15 @@ public final class Transfers {
     /**
      * Copies a file from the host, replacing the local one atomically.
      *
-     * @param session the open session
-     * @param shell runs helper commands
-     * @param s the host's settings
-     * @param where {@code user@host:port}, for messages
      * @param remote the file to read
      * @param local where to write it
      * @throws RemoteFileNotFoundException no such file on the host
      * @throws TransferFailedException the host refused to give it (permission)
      * @throws IOException the transfer failed otherwise; the local file is unchanged and no other was created
      */
-    public void fetch(ClientSession session, Shell shell, SshSettings s, String where, String remote, Path local)
-            throws IOException {
+    public void fetch(String remote, Path local) throws IOException {
         try {
-            fetchInto(session, shell, s, where, remote, local);
+            fetchInto(remote, local);
         } catch (LocalWriteFailed e) {
             throw here(remote, local, e.getCause());
         } catch (WritePendingException e) {
@@ -262,90 +233,21 @@ public final class Transfers {
         }
     }
 
-    /**
-     * A fetch could not write its copy here: in the words every plugin uses when the cause is one of
-     * {@link FileProblem}'s ({@link TransferFailedException#here}), else the system's words as they are.
-     */
-    private static IOException here(String remote, Path local, IOException e) {
-        FileProblem p = FileProblem.fromLocalFailure(e);
-        return p == null ? e : TransferFailedException.here(remote, local, p, e);
-    }
-
-    /** A local write of a fetch failed: told apart from the host's failures, which reach the same streams. */
-    private static final class LocalWriteFailed extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        LocalWriteFailed(IOException cause) {
-            super(cause.getMessage(), cause);
-        }
-
-        @Override
-        public synchronized IOException getCause() {
-            return (IOException) super.getCause();
-        }
-    }
-
-    /** The fetch's local copy, its failures marked as {@link LocalWriteFailed}. */
-    private static OutputStream localCopy(Path tmp) throws LocalWriteFailed {
-        OutputStream file;
-        try {
-            file = Files.newOutputStream(tmp);
-        } catch (IOException e) {
-            throw new LocalWriteFailed(e);
-        }
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                try {
-                    file.write(b);
-                } catch (IOException e) {
-                    throw new LocalWriteFailed(e);
-                }
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                try {
-                    file.write(b, off, len);
-                } catch (IOException e) {
-                    throw new LocalWriteFailed(e);
-                }
-            }
-
-            @Override
-            public void close() throws IOException {
-                try {
-                    file.close();
-                } catch (IOException e) {
-                    throw new LocalWriteFailed(e);
-                }
-            }
-        };
-    }
-
-    private void fetchInto(ClientSession session, Shell shell, SshSettings s, String where, String remote,
-            Path local) throws IOException {
-        SftpClient sftp = chosen(s) == TransferMethod.SFTP ? sftp(session, s, where) : null;
-        if (chosen(s) == TransferMethod.SCP) {
+    private void fetchInto(String remote, Path local) throws IOException {
+        SftpClient sftp = chosen() == TransferMethod.SFTP ? sftp() : null;
+        if (chosen() == TransferMethod.SCP) {
             Scp.checkFetchable(where, remote); // before anything is sent or created
         }
-        Path tmp;
+        LocalCopy copy;
         try {
-            Files.createDirectories(local.toAbsolutePath().getParent());
-            tmp = FileNames.createTemporarySibling(local);
-        } catch (IOException e) {
-            if (sftp != null) {
-                sftp.close();
-            }
-            throw new LocalWriteFailed(e);
-        } catch (RuntimeException e) {
+            copy = LocalCopy.create(local);
+        } catch (IOException | RuntimeException e) {
             if (sftp != null) {
                 sftp.close();
             }
             throw e;
         }
-        boolean done = false;
-        try {
+        try (copy) {
             MessageDigest sha = sha256();
             Integer perms = null;
             String hostSha = null;
@@ -362,16 +264,16 @@ public final class Transfers {
                     }
                     perms = attrs.getPermissions() & 07777;
                     try (InputStream in = client.read(remote, BUFFER);
-                            OutputStream out = new DigestOutputStream(localCopy(tmp), sha)) {
+                            OutputStream out = new DigestOutputStream(copy.output(), sha)) {
                         in.transferTo(out);
                     } catch (SftpException e) {
                         throw sftpFailure(shell, where, "fetch", remote, 0, e);
                     }
                 }
-            } else if (chosen(s) == TransferMethod.PIPE) {
+            } else if (chosen() == TransferMethod.PIPE) {
                 Pipe.Fetched got;
-                try (OutputStream out = new DigestOutputStream(localCopy(tmp), sha)) {
-                    got = Pipe.download(session, where, remote, out, verifying(s), new Pipe.Failures() {
+                try (OutputStream out = new DigestOutputStream(copy.output(), sha)) {
+                    got = Pipe.download(session, where, remote, out, verifying(), new Pipe.Failures() {
                         @Override
                         public IOException missing() {
                             return notFound(where, "fetch " + Scp.printable(remote) + " over a pipe", remote, null);
@@ -394,11 +296,11 @@ public final class Transfers {
                 }
                 perms = got.mode() < 0 ? null : got.mode();
                 hostSha = got.sha256();
-                if (verifying(s) && hostSha == null) {
-                    throw noSha256sum(where, remote, s);
+                if (verifying() && hostSha == null) {
+                    throw noSha256sum(remote);
                 }
             } else {
-                try (OutputStream out = new DigestOutputStream(localCopy(tmp), sha)) {
+                try (OutputStream out = new DigestOutputStream(copy.output(), sha)) {
                     perms = Scp.download(session, where, remote, out);
                 } catch (ProtocolException e) {
                     throw loginNoiseOr(session, where, e);
@@ -408,27 +310,14 @@ public final class Transfers {
             }
             if (hostSha != null) {
                 compare(where, remote, HexFormat.of().formatHex(sha.digest()), hostSha);
-            } else if (verifying(s)) {
-                verify(shell, where, remote, remote, sha, s);
+            } else if (verifying()) {
+                verify(remote, remote, sha);
             }
             if (perms != null) {
-                setLocalMode(tmp, perms);
+                setLocalMode(copy, perms);
             }
-            try {
-                try {
-                    Files.move(tmp, local, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, local, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } catch (IOException e) {
-                throw new LocalWriteFailed(e);
-            }
-            done = true;
+            copy.commit();
             LOG.debug("{}: fetched {} -> {}", where, remote, local);
-        } finally {
-            if (!done) {
-                Files.deleteIfExists(tmp);
-            }
         }
     }
 
@@ -437,7 +326,7 @@ public final class Transfers {
      *
      * @return the client, or {@code null} when {@link #fallback} now names the method to use
      */
-    private SftpClient sftp(ClientSession session, SshSettings s, String where) throws IOException {
+    private SftpClient sftp() throws IOException {
         try {
             return GuardedSftpClient.open(session);
         } catch (IOException e) {
@@ -449,7 +338,7 @@ public final class Transfers {
             // the subsystem started but its first packet was not SFTP: the login shell printed first
             String noise = LoginNoise.read(session);
             if (noise != null) {
-                if (s.transferMethod() == TransferMethod.SFTP) {
+                if (options.transferMethod() == TransferMethod.SFTP) {
                     throw new ProtocolException(where + ": SFTP could not start: " + LoginNoise.explain(where, noise),
                             e);
                 }
@@ -458,7 +347,7 @@ public final class Transfers {
                 return null;
             }
             LOG.debug("{}: SFTP did not start", where, e);
-            if (s.transferMethod() == TransferMethod.SFTP) {
+            if (options.transferMethod() == TransferMethod.SFTP) {
                 throw new ProtocolException(where + ": the server has no SFTP subsystem (it closed the SFTP channel"
                         + " at its start); enable it in sshd_config (Subsystem sftp ...) or set transfer_method: scp"
                         + " or pipe", e);
@@ -475,11 +364,10 @@ public final class Transfers {
         LOG.info("{}: {} ({}); using {} for this connection, verified by sha256", where, reason, detail, to.text());
     }
 
-    private void pipePut(ClientSession session, Shell shell, SshSettings s, String where, Path local, String remote,
-            String tmp, int perms) throws IOException {
+    private void pipePut(Path local, String remote, String tmp, int perms) throws IOException {
         long size = Files.size(local);
         String sha = null;
-        if (verifying(s)) {
+        if (verifying()) {
             MessageDigest d = sha256();
             try (InputStream in = new DigestInputStream(Files.newInputStream(local), d)) {
                 in.transferTo(OutputStream.nullOutputStream());
@@ -498,7 +386,7 @@ public final class Transfers {
                     null);
             case Pipe.SHORT -> throw new ConnectionException(where + ": " + what + " failed: the host "
                     + r.stderr() + " (the connection broke); nothing was left behind");
-            case Pipe.NO_SHA256SUM -> throw noSha256sum(where, remote, s);
+            case Pipe.NO_SHA256SUM -> throw noSha256sum(remote);
             case Pipe.MISMATCH -> throw new ConnectionException(where + ": checksum mismatch for " + remote
                     + ": local sha256 " + sha + ", remote " + r.stderr() + "; the transfer was corrupted and not kept");
             case -1 -> throw new ConnectionException(where + ": " + what + " failed: the host's sh ended without an"
@@ -509,8 +397,7 @@ public final class Transfers {
         }
     }
 
-    private void scpPut(ClientSession session, Shell shell, SshSettings s, String where, Path local, String remote,
-            String tmp, int perms) throws IOException {
+    private void scpPut(Path local, String remote, String tmp, int perms) throws IOException {
         long size = Files.size(local);
         MessageDigest sha = sha256();
         boolean done = false;
@@ -522,8 +409,8 @@ public final class Transfers {
             } catch (ConnectionException e) {
                 throw session.isOpen() ? problem(shell, "put", remote, size, e.getMessage(), e) : e;
             }
-            if (verifying(s)) {
-                verify(shell, where, tmp, remote, sha, s);
+            if (verifying()) {
+                verify(tmp, remote, sha);
             }
             // mv would move the file into a directory of the target's name: refuse that by name
             String target = ShellCommand.quotePath(remote);
@@ -551,64 +438,6 @@ public final class Transfers {
         }
     }
 
-    /**
-     * SCP's answer was not the protocol: when the login shell printed text on start, that is the cause, named with
-     * the fix; otherwise the protocol error as it was.
-     */
-    private static IOException loginNoiseOr(ClientSession session, String where, ProtocolException e) {
-        String noise = session.isOpen() ? LoginNoise.read(session) : null;
-        return noise == null ? e : new ProtocolException(where + ": SCP could not start: " + LoginNoise.explain(where,
-                noise), e);
-    }
-
-    /** The host's scp refused a fetch: a cause it named in errno words, or its words as they were. */
-    private static IOException scpFetchFailure(String remote, ConnectionException e) {
-        if (e instanceof RemoteFileNotFoundException || e instanceof TransferFailedException) {
-            return e;
-        }
-        FileProblem p = FileProblem.fromErrorText(e.getMessage());
-        return p == FileProblem.PERMISSION ? new TransferFailedException("fetch", remote, p, e) : e;
-    }
-
-    /**
-     * The cause of a failed write of {@code size} bytes to {@code target}: named in {@code said} (an errno text of
-     * the host's scp, cat, mv), else found by {@link FileProblemProbe} on the host.
-     *
-     * @return a {@link TransferFailedException} naming the cause, or {@code otherwise} when none was found
-     */
-    private static IOException problem(Shell shell, String operation, String target, long size, String said,
-            IOException otherwise) {
-        FileProblem p = FileProblem.fromErrorText(said);
-        if (p == null) {
-            p = probe(shell, target, size);
-        }
-        return p == null ? otherwise : new TransferFailedException(operation, target, p, otherwise);
-    }
-
-    private static FileProblem probe(Shell shell, String target, long size) {
-        return probed(shell, target, size).problem();
-    }
-
-    /**
-     * @param problem the cause found, or {@code null}
-     * @param cleared the probe ran to its end and found nothing ({@code unknown}): room, a writable directory, no
-     *        read-only mount
-     */
-    private record Probed(FileProblem problem, boolean cleared) {
-    }
-
-    private static Probed probed(Shell shell, String target, long size) {
-        try {
-            ExecResult r = shell.run(FileProblemProbe.command(target, size));
-            FileProblem p = FileProblemProbe.read(r);
-            String out = r.stdoutText().strip();
-            return new Probed(p, p == null && r.exitCode() == 0 && out.endsWith("unknown"));
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("the probe for {} did not run: {}", target, e.toString());
-            return new Probed(null, false);
-        }
-    }
-
     private static boolean isDirectory(SftpClient client, String remote) {
         try {
             return client.stat(remote).isDirectory();
@@ -617,17 +446,7 @@ public final class Transfers {
         }
     }
 
-    private static IOException isADirectoryToFetch(String where, String remote) {
-        return new ConnectionException(where + ": fetch " + Scp.printable(remote) + ": it is a directory; fetch"
-                + " copies single files");
-    }
-
-    private static RemoteFileNotFoundException notFound(String where, String what, String path, Exception cause) {
-        return new RemoteFileNotFoundException(where + ": " + what + ": no such file or directory "
-                + Scp.printable(path) + " on the host; check the path", cause);
-    }
-
-    private static void rename(Shell shell, SftpClient client, String tmp, String remote, long size, String where)
+    private static void rename(RemoteShell shell, SftpClient client, String tmp, String remote, long size, String where)
             throws IOException {
         OpenSSHPosixRenameExtension posix = client.getExtension(OpenSSHPosixRenameExtension.class);
         try {
@@ -665,8 +484,7 @@ public final class Transfers {
     }
 
     /** Compares sha256 of {@code remoteFile} on the host with the local digest, with sha256sum on the host. */
-    private void verify(Shell shell, String where, String remoteFile, String target, MessageDigest local,
-            SshSettings s) throws IOException {
+    private void verify(String remoteFile, String target, MessageDigest local) throws IOException {
         String expected = HexFormat.of().formatHex(local.digest());
         // read from stdin: sha256sum escapes a name holding \ or a line break in its output line
         ExecResult r = shell.run(Command.shell("sha256sum < " + ShellCommand.quotePath(remoteFile))
@@ -675,7 +493,7 @@ public final class Transfers {
         String[] lines = r.stdoutText().strip().split("\n");
         String out = lines[lines.length - 1].strip();
         if (r.exitCode() != 0 || !out.matches("[0-9a-fA-F]{64}\\b.*")) {
-            throw noSha256sum(where, target, s);
+            throw noSha256sum(target);
         }
         compare(where, target, expected, out.substring(0, 64));
     }
@@ -687,87 +505,30 @@ public final class Transfers {
         }
     }
 
-    private ConnectionException noSha256sum(String where, String target, SshSettings s) {
+    private ConnectionException noSha256sum(String target) {
         return new ConnectionException(where + ": sha256sum failed on the host for " + Scp.printable(target)
-                + (s.verifyChecksum() ? " (verify_checksum is true); install coreutils or turn verify_checksum off"
-                        : " (transfer_method auto fell back to " + method(s) + " and verifies it); install coreutils,"
-                                + " or set transfer_method: " + method(s) + " to use it unverified")
+                + (options.verifyChecksum()
+                        ? " (verify_checksum is true); install coreutils or turn verify_checksum off"
+                        : " (transfer_method auto fell back to " + method() + " and verifies it); install coreutils,"
+                                + " or set transfer_method: " + method() + " to use it unverified")
                 + "; nothing was kept");
-    }
-
-    /**
-     * The cause of an SFTP failure. OpenSSH's sftp-server (protocol 3) names only ENOENT and EACCES/EPERM and
-     * answers SSH_FX_FAILURE for everything else; servers of protocol 5 and later name more (draft-ietf-secsh-
-     * filexfer-13, section 9.1). After a generic failure of a put the probe finds the cause on the host.
-     */
-    private static IOException sftpFailure(Shell shell, String where, String operation, String path, long size,
-            SftpException e) {
-        FileProblem p = switch (e.getStatus()) {
-            case SftpConstants.SSH_FX_PERMISSION_DENIED -> FileProblem.PERMISSION;
-            case SftpConstants.SSH_FX_NO_SPACE_ON_FILESYSTEM -> FileProblem.NO_SPACE;
-            case SftpConstants.SSH_FX_QUOTA_EXCEEDED -> FileProblem.QUOTA;
-            case SftpConstants.SSH_FX_FILE_IS_A_DIRECTORY -> FileProblem.IS_A_DIRECTORY;
-            case SftpConstants.SSH_FX_WRITE_PROTECT -> FileProblem.READ_ONLY;
-            case SftpConstants.SSH_FX_NOT_A_DIRECTORY -> FileProblem.NOT_A_DIRECTORY;
-            // for a put: a missing directory, or a part of the path that is a file (OpenSSH answers ENOTDIR so
-            // too); the probe tells them apart
-            default -> null;
-        };
-        boolean noSuchFile = e.getStatus() == SftpConstants.SSH_FX_NO_SUCH_FILE
-                || e.getStatus() == SftpConstants.SSH_FX_NO_SUCH_PATH;
-        if (p == null && operation.equals("fetch") && noSuchFile) {
-            return notFound(where, "fetch " + Scp.printable(path), path, e);
-        }
-        boolean cleared = false;
-        if (p == null && operation.equals("put")) {
-            Probed probed = probed(shell, path, size);
-            p = probed.problem();
-            cleared = probed.cleared();
-            if (p == null && noSuchFile) {
-                p = FileProblem.MISSING_DIRECTORY; // the probe did not run: what the status says
-            }
-        }
-        if (p != null) {
-            return new TransferFailedException(operation, path, p, e);
-        }
-        if (cleared && e.getStatus() == SftpConstants.SSH_FX_FAILURE) {
-            // what is left once the probe saw room, a writable directory and no read-only mount
-            return new ConnectionException(where + ": put " + Scp.printable(path) + " failed: the host's SFTP server"
-                    + " answered only \"Failure\", and the directory exists, is writable, is not read-only and has"
-                    + " room; a disk quota (which only the host's quota tools show) or an I/O error remain", e);
-        }
-        return new ConnectionException(where + ": " + operation + " " + Scp.printable(path) + " failed: the host's"
-                + " SFTP server answered \"" + Scp.printable(String.valueOf(e.getMessage())) + "\"", e);
     }
 
     private static int localMode(Path local) {
         try {
-            int mode = 0;
-            for (PosixFilePermission p : Files.getPosixFilePermissions(local)) {
-                mode |= 1 << (8 - p.ordinal());
-            }
-            return mode;
+            return LocalCopy.modeOf(local);
         } catch (IOException | UnsupportedOperationException e) {
             return 0644;
         }
     }
 
-    private static void setLocalMode(Path file, int mode) {
+    /** The host's mode on the local copy, where the file system takes it; a refusal keeps the copy's own. */
+    private static void setLocalMode(LocalCopy copy, int mode) {
         try {
-            Files.setPosixFilePermissions(file, permissions(mode));
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.debug("cannot set mode of {}: {}", file, e.toString());
+            copy.setMode(mode);
+        } catch (LocalWriteFailed e) {
+            LOG.debug("cannot set mode of {}: {}", copy.temporary(), e.getCause().toString());
         }
-    }
-
-    private static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
-        for (PosixFilePermission p : PosixFilePermission.values()) {
-            if ((mode & (1 << (8 - p.ordinal()))) != 0) {
-                set.add(p);
-            }
-        }
-        return set;
     }
 
     private static MessageDigest sha256() {

@@ -1,4 +1,4 @@
-package io.conduit.rest.connection;
+package io.conduit.rest.client;
 
 import java.io.IOException;
 import java.net.http.HttpClient;

@@ -1,4 +1,4 @@
-package io.conduit.rest.plugin;
+package io.conduit.rest;
 
 import java.time.Duration;
 import java.util.List;
@@ -24,8 +24,11 @@ import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionName;
 import io.conduit.api.connection.ConnectionPlugin;
 import io.conduit.api.connection.OptionDescriptor;
-import io.conduit.rest.connection.HttpClients;
+import io.conduit.rest.client.HttpClients;
 import io.conduit.rest.connection.RestConnection;
+import io.conduit.rest.connection.RestContext;
+import io.conduit.rest.plugin.RestConfig;
+import io.conduit.rest.plugin.RestSettings;
 
 /**
  * The {@code rest} connection plugin: appliances, gateways and devices with an HTTP management API and no SSH,
@@ -50,11 +53,14 @@ public final class RestPlugin implements ConnectionPlugin {
         t.setDaemon(true);
         return t;
     });
-    private final HttpClients clients = new HttpClients(executor);
-    private final SharedResources<RestConnection> open = new SharedResources<>(NAME, RestPlugin.class);
     /** What refuses to work while the configuration is invalid. */
     private static final String USE = "the rest plugin's connections and options";
     private volatile Configured<RestSettings> settings;
+    /** What the connections share, made once and handed to each; a connection never calls this component. */
+    private final RestContext context = new RestContext(new HttpClients(executor),
+            new SharedResources<>(NAME, RestPlugin.class));
+    /** The configuration {@link #settings} came from: {@link #options} shows its values as the defaults. */
+    private volatile RestConfig config;
 
     /**
      * @param config the ConfigAdmin defaults
@@ -62,6 +68,7 @@ public final class RestPlugin implements ConnectionPlugin {
      */
     public RestPlugin(RestConfig config) {
         this.settings = Configured.of(RestSettings.from(PID, config));
+        this.config = config;
     }
 
     /**
@@ -75,11 +82,14 @@ public final class RestPlugin implements ConnectionPlugin {
     @Activate
     public RestPlugin(RestConfig config, Map<String, Object> properties) {
         this.settings = configure(config, properties);
+        this.config = config;
     }
 
     @Modified
     void modified(RestConfig config, Map<String, Object> properties) {
-        settings = configure(config, properties);
+        Configured<RestSettings> next = configure(config, properties);
+        this.config = config;
+        settings = next;
         if (settings.valid()) {
             LOG.info("rest plugin defaults changed; connections opened from now on use them");
         }
@@ -102,17 +112,17 @@ public final class RestPlugin implements ConnectionPlugin {
      */
     @Deactivate
     public void deactivate() {
-        open.release(all -> all.forEach(RestConnection::close), this::stop);
+        context.open().release(all -> all.forEach(RestConnection::close), this::stop);
     }
 
     /** The core drains this service's connections in the background: deactivate leaves them open. */
     @Override
     public void draining(Duration drainGrace) {
-        open.draining(drainGrace);
+        context.open().draining(drainGrace);
     }
 
     private void stop() {
-        clients.clear();
+        context.clients().clear();
         executor.shutdownNow();
         try {
             if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -123,19 +133,24 @@ public final class RestPlugin implements ConnectionPlugin {
         }
     }
 
+    /**
+     * Makes a connection with the defaults of now: the core opens it right away, and a later @Modified applies
+     * to the connections made from then on.
+     *
+     * @throws io.conduit.api.support.InvalidConfigurationException the configuration is invalid (the message says
+     *         why and names etc/io.conduit.rest.cfg's PID)
+     */
     @Override
     public Connection create(ConnectionKey key) {
-        RestSettings now = settings.get(USE);
-        // a later @Modified swaps the record: the connection reads the current one when it opens
-        RestConnection connection = new RestConnection(key, () -> settings.valid() ? settings.settings() : now,
-                clients, open::remove);
-        open.add(connection);
+        RestConnection connection = new RestConnection(key, context, settings.get(USE));
+        context.open().add(connection);
         return connection;
     }
 
     @Override
     public List<OptionDescriptor> options() {
-        return settings.get(USE).describe();
+        settings.get(USE); // refused with the configuration's problem while it is invalid
+        return RestSettings.describe(config);
     }
 
     @Override
@@ -145,7 +160,7 @@ public final class RestPlugin implements ConnectionPlugin {
 
     /** @return the shared HTTP clients, for tests */
     public HttpClients clients() {
-        return clients;
+        return context.clients();
     }
 
     /** @return the current defaults */

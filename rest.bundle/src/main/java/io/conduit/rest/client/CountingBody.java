@@ -1,4 +1,4 @@
-package io.conduit.rest.connection;
+package io.conduit.rest.client;
 
 import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
@@ -7,18 +7,20 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A request body that counts the bytes it handed to the HTTP client in its latest attempt (each attempt
- * subscribes anew): {@link RestConnection#put}'s retry rule needs to know whether any of it went out.
+ * subscribes anew): an upload's retry rule ({@link DeviceClient#send(String, java.net.http.HttpRequest,
+ * CountingBody)}) needs to know whether any of it went out.
  */
-final class CountingBody implements HttpRequest.BodyPublisher {
+public final class CountingBody implements HttpRequest.BodyPublisher {
     private final HttpRequest.BodyPublisher body;
     private final AtomicLong sent = new AtomicLong();
 
-    CountingBody(HttpRequest.BodyPublisher body) {
+    /** @param body the body to send and count */
+    public CountingBody(HttpRequest.BodyPublisher body) {
         this.body = body;
     }
 
     /** @return the bytes handed over in the latest attempt, {@code 0} when none went out */
-    long sent() {
+    public long sent() {
         return sent.get();
     }
 

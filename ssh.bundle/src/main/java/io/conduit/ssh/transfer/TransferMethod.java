@@ -1,4 +1,4 @@
-package io.conduit.ssh;
+package io.conduit.ssh.transfer;
 
 import java.util.Locale;
 
