@@ -3,27 +3,36 @@ package io.conduit.docker.archive;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
+import java.util.Collections;
+import java.util.Date;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.apache.commons.compress.archivers.tar.TarUtils;
 
 /**
- * Just enough tar for the Docker archive API: a one-file archive made on the fly as an {@link InputStream} (no
- * thread, no buffering of the file) and a streaming reader. Writes ustar with a PAX header for long names and
- * base-256 sizes past 8 GiB; reads ustar, PAX ({@code path}, {@code size}, {@code linkpath}) and GNU long names,
- * which covers what the daemon's Go {@code archive/tar} writes.
+ * The tar the Docker archive API speaks, on Apache Commons Compress: a one-file archive made on the fly as an
+ * {@link InputStream} (no thread, no buffering of the file) and a streaming reader. Commons Compress writes the
+ * headers (ustar, with PAX records for long names and sizes past 8 GiB) and reads ustar, PAX and GNU long names, which
+ * covers what the daemon's Go {@code archive/tar} writes. Entries named by an absolute path or with a {@code ..}
+ * part are refused both ways: the API never has a reason to send or take one.
  *
- * <p>Written here rather than embedding commons-compress's tar classes: its writer is push-style and would need a
- * pipe and a thread per transfer to feed an upload, while a header is 512 bytes we can build directly.
+ * <p>Only the headers go through {@link TarArchiveOutputStream}: it is push-style and would need a pipe and a thread
+ * per upload to feed the daemon's request body, while the content after the header is the file's bytes as they are,
+ * padded to a block, and the archive ends with two zero blocks.
  */
 public final class Tar {
-    /** Tar block size. */
-    public static final int BLOCK = 512;
-    private static final long MAX_OCTAL_SIZE = 077777777777L;
+    /** Tar block size, in bytes. */
+    public static final int BLOCK = TarConstants.DEFAULT_RCDSIZE;
 
     private Tar() {
     }
@@ -31,92 +40,68 @@ public final class Tar {
     /**
      * A tar stream holding one regular file.
      *
-     * @param name the entry name (a file name, no directory)
+     * @param name the entry name: a relative path without {@code ..} parts (a plain file name for the archive API)
      * @param content the file's bytes; exactly {@code size} are read, then it is closed
-     * @param size the file's size
-     * @param mode the permission bits
-     * @param uid owner uid
-     * @param gid owner gid
-     * @param mtimeSeconds modification time
-     * @return the archive, read lazily
+     * @param size the file's size in bytes, 0 or more
+     * @param mode the permission bits (the lower 12 are kept)
+     * @param uid owner uid, 0 or more
+     * @param gid owner gid, 0 or more
+     * @param mtimeSeconds modification time in seconds since the epoch
+     * @return the archive, read lazily; reading it fails with an {@link EOFException} if {@code content} ends
+     *         before {@code size} bytes
+     * @throws IllegalArgumentException the name is empty, absolute or has a {@code ..} part
      */
     public static InputStream singleFile(String name, InputStream content, long size, int mode, int uid, int gid,
             long mtimeSeconds) {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
-        String headerName = name;
-        if (nameBytes.length > 100) {
-            byte[] pax = paxRecord("path", name);
-            head.writeBytes(header("PaxHeaders/entry", 'x', pax.length, 0644, 0, 0, mtimeSeconds));
-            head.writeBytes(pax);
-            head.writeBytes(new byte[padding(pax.length)]);
-            headerName = "conduit-long-name";
+        String refused = refusal(name);
+        if (refused != null) {
+            throw new IllegalArgumentException("tar entry \"" + name + "\": " + refused);
         }
-        head.writeBytes(header(headerName, '0', size, mode, uid, gid, mtimeSeconds));
+        TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_NORMAL);
+        entry.setSize(size);
+        entry.setMode(mode & 07777);
+        entry.setUserId(uid);
+        entry.setGroupId(gid);
+        entry.setModTime(new Date(mtimeSeconds * 1000));
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        // a record size of one block: each header block reaches `head` as soon as it is written
+        try {
+            TarArchiveOutputStream tar = new TarArchiveOutputStream(head, BLOCK, StandardCharsets.UTF_8.name());
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            tar.putArchiveEntry(entry);
+            // not closed: closing would require the content to have gone through it
+        } catch (IOException e) {
+            throw new IllegalStateException("writing a tar header into memory failed", e);
+        }
         byte[] tail = new byte[padding(size) + 2 * BLOCK];
-        return new SequenceInputStream(java.util.Collections.enumeration(List.of(
+        return new SequenceInputStream(Collections.enumeration(List.of(
                 new ByteArrayInputStream(head.toByteArray()), new ExactStream(content, size),
                 new ByteArrayInputStream(tail))));
     }
 
-    static byte[] header(String name, char type, long size, int mode, int uid, int gid, long mtime) {
-        byte[] h = new byte[BLOCK];
-        byte[] n = name.getBytes(StandardCharsets.UTF_8);
-        System.arraycopy(n, 0, h, 0, Math.min(100, n.length));
-        octal(h, 100, 8, mode & 07777);
-        octal(h, 108, 8, uid);
-        octal(h, 116, 8, gid);
-        if (size > MAX_OCTAL_SIZE) {
-            // base-256 (GNU/star): high bit set, big-endian binary; Go's archive/tar reads it
-            h[124] = (byte) 0x80;
-            for (int i = 0; i < 8; i++) {
-                h[135 - i] = (byte) (size >>> (8 * i));
-            }
-        } else {
-            octal(h, 124, 12, size);
-        }
-        octal(h, 136, 12, mtime);
-        h[156] = (byte) type;
-        System.arraycopy("ustar\0".getBytes(StandardCharsets.US_ASCII), 0, h, 257, 6);
-        h[263] = '0';
-        h[264] = '0';
-        for (int i = 148; i < 156; i++) {
-            h[i] = ' ';
-        }
-        long sum = 0;
-        for (byte b : h) {
-            sum += b & 0xff;
-        }
-        String checksum = String.format("%06o", sum);
-        System.arraycopy(checksum.getBytes(StandardCharsets.US_ASCII), 0, h, 148, 6);
-        h[154] = 0;
-        h[155] = ' ';
-        return h;
-    }
-
-    private static void octal(byte[] h, int offset, int width, long value) {
-        String text = Long.toOctalString(value);
-        String padded = "0".repeat(Math.max(0, width - 1 - text.length())) + text;
-        byte[] b = padded.getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(b, 0, h, offset, width - 1);
-        h[offset + width - 1] = 0;
-    }
-
-    static byte[] paxRecord(String key, String value) {
-        int body = (" " + key + "=" + value + "\n").getBytes(StandardCharsets.UTF_8).length;
-        int length = body + 1;
-        while (Integer.toString(length).length() + body != length) {
-            length = Integer.toString(length).length() + body;
-        }
-        return (length + " " + key + "=" + value + "\n").getBytes(StandardCharsets.UTF_8);
-    }
-
     /**
-     * @param size bytes of content
+     * @param size bytes of content, 0 or more
      * @return how many zero bytes fill the last block
      */
     public static int padding(long size) {
         return (int) ((BLOCK - size % BLOCK) % BLOCK);
+    }
+
+    /** @return why an entry name is refused, or {@code null} */
+    private static String refusal(String name) {
+        if (name == null || name.isEmpty()) {
+            return "the name is empty";
+        }
+        if (name.startsWith("/")) {
+            return "an absolute path";
+        }
+        for (String part : name.split("/")) {
+            if (part.equals("..")) {
+                return "a path with a .. part";
+            }
+        }
+        return null;
     }
 
     /** Gives exactly {@code size} bytes of a file, failing if it shrank meanwhile. */
@@ -158,13 +143,13 @@ public final class Tar {
     /**
      * One entry's header.
      *
-     * @param name the path in the archive
+     * @param name the path in the archive (never absolute, never with a {@code ..} part)
      * @param type the type flag: {@code '0'} file, {@code '5'} directory, {@code '2'} symlink...
-     * @param size content bytes
-     * @param mode permission bits
+     * @param size content bytes (0 for directories and links)
+     * @param mode the mode field as written (permission bits, and file type bits if the writer set them)
      * @param uid owner uid
      * @param gid owner gid
-     * @param mtime modification time in seconds
+     * @param mtime modification time in seconds since the epoch
      * @param linkName the link target for links, else empty
      */
     public record Entry(String name, char type, long size, int mode, int uid, int gid, long mtime, String linkName) {
@@ -176,74 +161,49 @@ public final class Tar {
 
     /** Reads entries from a tar stream, one at a time, without buffering their content. */
     public static final class Reader {
-        private final InputStream in;
-        private long left;
-        private int pad;
+        private final Source source;
+        private final TarArchiveInputStream tar;
+        private boolean checked;
 
-        /** @param in the archive */
+        /** @param in the archive; not closed by the reader */
         public Reader(InputStream in) {
-            this.in = in;
+            this.source = new Source(in);
+            this.tar = new TarArchiveInputStream(source, StandardCharsets.UTF_8.name());
         }
 
         /**
          * Moves to the next entry, skipping what is left of the current one.
          *
          * @return the entry, or {@code null} at the end of the archive
-         * @throws IOException the stream failed or is not tar
+         * @throws IOException the stream failed (as it did), or is not tar, or names an entry by an absolute path
+         *         or with a {@code ..} part ("not a tar stream" or "tar entry" then starts the message)
          */
         public Entry next() throws IOException {
-            skip(left + pad);
-            left = 0;
-            pad = 0;
-            Map<String, String> pax = new HashMap<>();
-            String longName = null;
-            String longLink = null;
-            while (true) {
-                byte[] h = in.readNBytes(BLOCK);
-                if (h.length == 0) {
-                    return null;
+            if (!checked) {
+                checked = true;
+                // Commons Compress takes any first block for a header; the daemon's answer must be tar
+                byte[] first = source.peek(BLOCK);
+                if (first.length == BLOCK && !isZero(first) && !TarUtils.verifyCheckSum(first)) {
+                    throw new IOException("not a tar stream (the first header's checksum is wrong)");
                 }
-                if (h.length < BLOCK) {
-                    throw new EOFException("tar stream ends inside a header");
-                }
-                if (isZero(h)) {
-                    return null;
-                }
-                checkChecksum(h);
-                char type = (char) h[156];
-                long size = number(h, 124, 12);
-                if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
-                    if (size > 1 << 20) {
-                        throw new IOException("tar extension header of " + size + " bytes is too large");
-                    }
-                    byte[] data = in.readNBytes((int) size);
-                    skip(padding(size));
-                    if (type == 'x') {
-                        pax.putAll(parsePax(data));
-                    } else if (type == 'L') {
-                        longName = cString(data, 0, data.length);
-                    } else if (type == 'K') {
-                        longLink = cString(data, 0, data.length);
-                    }
-                    continue;
-                }
-                String name = cString(h, 0, 100);
-                String prefix = cString(h, 345, 155);
-                if (!prefix.isEmpty() && "ustar".equals(cString(h, 257, 6))) {
-                    name = prefix + "/" + name;
-                }
-                name = pax.getOrDefault("path", longName != null ? longName : name);
-                if (pax.containsKey("size")) {
-                    size = Long.parseLong(pax.get("size"));
-                }
-                String link = pax.getOrDefault("linkpath", longLink != null ? longLink : cString(h, 157, 100));
-                Entry entry = new Entry(name, type, type == '5' || type == '2' || type == '1' ? 0 : size,
-                        (int) number(h, 100, 8), (int) number(h, 108, 8), (int) number(h, 116, 8),
-                        number(h, 136, 12), link);
-                left = entry.size();
-                pad = padding(entry.size());
-                return entry;
             }
+            TarArchiveEntry e;
+            try {
+                e = tar.getNextEntry();
+            } catch (IOException | RuntimeException ex) {
+                throw format(ex);
+            }
+            if (e == null) {
+                return null;
+            }
+            String refused = refusal(e.getName());
+            if (refused != null) {
+                throw new IOException("tar entry \"" + e.getName() + "\" refused: " + refused);
+            }
+            char type = (char) e.getLinkFlag();
+            boolean noContent = e.isDirectory() || e.isSymbolicLink() || e.isLink();
+            return new Entry(e.getName(), type, noContent ? 0 : e.getSize(), e.getMode(), (int) e.getLongUserId(),
+                    (int) e.getLongGroupId(), e.getModTime().getTime() / 1000, e.getLinkName());
         }
 
         /**
@@ -256,72 +216,33 @@ public final class Tar {
          * @throws IOException the stream failed or ended too soon
          */
         public int read(byte[] b, int off, int len) throws IOException {
-            if (left == 0) {
-                return -1;
-            }
-            int n = in.read(b, off, (int) Math.min(len, left));
-            if (n < 0) {
-                throw new EOFException("tar stream ends inside an entry; " + left + " bytes missing");
-            }
-            left -= n;
-            return n;
-        }
-
-        private void skip(long n) throws IOException {
-            long todo = n;
-            while (todo > 0) {
-                long skipped = in.skip(todo);
-                if (skipped <= 0) {
-                    if (in.read() < 0) {
-                        throw new EOFException("tar stream ends inside an entry");
-                    }
-                    skipped = 1;
-                }
-                todo -= skipped;
-            }
-        }
-    }
-
-    private static Map<String, String> parsePax(byte[] data) {
-        Map<String, String> out = new HashMap<>();
-        int pos = 0;
-        while (pos < data.length) {
-            int space = pos;
-            while (space < data.length && data[space] != ' ') {
-                space++;
-            }
-            int length;
             try {
-                length = Integer.parseInt(new String(data, pos, space - pos, StandardCharsets.US_ASCII));
-            } catch (NumberFormatException e) {
-                break;
+                return tar.read(b, off, len);
+            } catch (IOException | RuntimeException ex) {
+                throw format(ex);
             }
-            if (length <= 0 || pos + length > data.length) {
-                break;
-            }
-            String record = new String(data, space + 1, pos + length - space - 2, StandardCharsets.UTF_8);
-            int eq = record.indexOf('=');
-            if (eq > 0) {
-                out.put(record.substring(0, eq), record.substring(eq + 1));
-            }
-            pos += length;
         }
-        return out;
-    }
 
-    private static void checkChecksum(byte[] h) throws IOException {
-        long stored = number(h, 148, 8);
-        long sum = 0;
-        for (int i = 0; i < BLOCK; i++) {
-            sum += (i >= 148 && i < 156) ? ' ' : h[i] & 0xff;
-        }
-        if (sum != stored) {
-            throw new IOException("not a tar stream (header checksum " + stored + " != " + sum + ")");
+        /**
+         * A failure of the underlying stream as it is (a closed or broken connection is told as such); any other
+         * is the archive's: not tar, or cut short.
+         */
+        private IOException format(Exception ex) {
+            if (source.failure != null) {
+                return source.failure;
+            }
+            String said = String.valueOf(ex.getMessage());
+            if (ex instanceof EOFException || said.toLowerCase(Locale.ROOT).contains("truncated")) {
+                EOFException eof = new EOFException("tar stream ends too soon (" + said + ")");
+                eof.initCause(ex);
+                return eof;
+            }
+            return new IOException("not a tar stream (" + said + ")", ex);
         }
     }
 
-    private static boolean isZero(byte[] h) {
-        for (byte b : h) {
+    private static boolean isZero(byte[] block) {
+        for (byte b : block) {
             if (b != 0) {
                 return false;
             }
@@ -329,32 +250,76 @@ public final class Tar {
         return true;
     }
 
-    private static long number(byte[] h, int offset, int width) {
-        if ((h[offset] & 0x80) != 0) {
-            long value = h[offset] & 0x7f;
-            for (int i = 1; i < width; i++) {
-                value = (value << 8) | (h[offset + i] & 0xff);
-            }
-            return value;
-        }
-        long value = 0;
-        for (int i = offset; i < offset + width; i++) {
-            byte b = h[i];
-            if (b == 0) {
-                break;
-            }
-            if (b >= '0' && b <= '7') {
-                value = value * 8 + (b - '0');
-            }
-        }
-        return value;
-    }
+    /**
+     * Remembers the underlying stream's own failure, so that it is not taken for a broken archive; gives back what
+     * {@link #peek} read before the rest.
+     */
+    private static final class Source extends FilterInputStream {
+        volatile IOException failure;
+        private byte[] head = new byte[0];
+        private int at;
 
-    private static String cString(byte[] h, int offset, int width) {
-        int end = offset;
-        while (end < offset + width && end < h.length && h[end] != 0) {
-            end++;
+        Source(InputStream in) {
+            super(in);
         }
-        return new String(h, offset, end - offset, StandardCharsets.UTF_8);
+
+        /** Reads up to {@code n} bytes ahead; they are read again after. */
+        byte[] peek(int n) throws IOException {
+            try {
+                head = in.readNBytes(n);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+            at = 0;
+            return head.clone();
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (at < head.length) {
+                int n = Math.min(len, head.length - at);
+                System.arraycopy(head, at, b, off, n);
+                at += n;
+                return n;
+            }
+            try {
+                return in.read(b, off, len);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public int available() throws IOException {
+            return head.length - at + (at < head.length ? 0 : in.available());
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            if (at < head.length) {
+                int k = (int) Math.min(n, head.length - at);
+                at += k;
+                return k;
+            }
+            try {
+                return in.skip(n);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            // the caller closes the archive's stream
+        }
     }
 }

@@ -27,6 +27,8 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,10 +45,13 @@ import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.TimedOutException;
 
 /**
- * The docker-java clients of one component, one per {@link DockerEndpoint}, shared by every connection to that
- * daemon (HttpClient 5 pools its sockets). {@link #close} closes them all, so a stopped bundle leaves no socket
- * and no thread of docker-java behind. Also opens the raw sockets {@link ExecStream} needs. Thread safe.
+ * The docker-java clients of the bundle, one per {@link DockerEndpoint}, shared by every connection to that
+ * daemon (HttpClient 5 pools its sockets). A component of its own, injected into both components that read the
+ * docker configuration (the connection plugin and the inventory source), so both talk to a daemon through one
+ * client. {@link #close} (its deactivation: after both of them) closes them all, so a stopped bundle leaves no
+ * socket and no thread of docker-java behind. Also opens the raw sockets {@link ExecStream} needs. Thread safe.
  */
+@Component(service = DockerClients.class)
 public final class DockerClients implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DockerClients.class);
     private static final int MAX_CONNECTIONS = 100;
@@ -63,6 +68,10 @@ public final class DockerClients implements AutoCloseable {
 
     private final ConcurrentHashMap<DockerEndpoint, Client> clients = new ConcurrentHashMap<>();
     private volatile boolean closed;
+
+    /** Makes an empty factory: clients are made on first use. */
+    public DockerClients() {
+    }
 
     /**
      * Returns the client for an endpoint, making it on first use (no I/O but reading the TLS files).
@@ -118,6 +127,7 @@ public final class DockerClients implements AutoCloseable {
 
     /** Closes every client; later {@link #get} calls fail. Never throws. */
     @Override
+    @Deactivate
     public void close() {
         closed = true;
         List<Client> all = new ArrayList<>(clients.values());

@@ -1,41 +1,39 @@
 package io.conduit.docker.client;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+
 /**
  * Builds the TLS context for a {@code tcp://} daemon from the docker CLI's certificate directory ({@code ca.pem},
- * {@code cert.pem}, {@code key.pem}) with the JDK alone. docker-java's own loader needs BouncyCastle (8 MB);
- * this one reads PKCS#8 keys and the PKCS#1 RSA and SEC1 EC keys that {@code openssl genrsa}/{@code ecparam} write.
+ * {@code cert.pem}, {@code key.pem}). BouncyCastle's PEM reader (bcpkix, embedded) parses the files: PKCS#8 keys and
+ * the PKCS#1 RSA and SEC1 EC keys that {@code openssl genrsa}/{@code ecparam} write. The keys and certificates are
+ * then made by the JDK's own providers: BouncyCastle is not registered as a security provider.
  */
 public final class PemSslContext {
-    private static final Pattern BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
-    private static final byte[] RSA_ALGORITHM = hex("300d06092a864886f70d0101010500");
-    private static final byte[] EC_OID = hex("06072a8648ce3d0201");
-
     private PemSslContext() {
     }
 
@@ -44,24 +42,24 @@ public final class PemSslContext {
      *
      * @param certPath the directory
      * @return a context that trusts only {@code ca.pem} and presents {@code cert.pem}
-     * @throws IOException a file is missing or unreadable; the message names it and says what to do
+     * @throws IOException a file is missing, unreadable or not what it should be; the message names it and says
+     *         what to do
      */
     public static SSLContext load(Path certPath) throws IOException {
         Path ca = certPath.resolve("ca.pem");
         Path cert = certPath.resolve("cert.pem");
         Path key = certPath.resolve("key.pem");
         try {
-            CertificateFactory x509 = CertificateFactory.getInstance("X.509");
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
             int i = 0;
-            for (Certificate c : x509.generateCertificates(new ByteArrayInputStream(read(ca)))) {
+            for (Certificate c : certificates(ca)) {
                 trust.setCertificateEntry("ca" + i++, c);
             }
             if (i == 0) {
                 throw new IOException(ca + " holds no certificate; copy the daemon's CA certificate there");
             }
-            List<Certificate> chain = new ArrayList<>(x509.generateCertificates(new ByteArrayInputStream(read(cert))));
+            List<Certificate> chain = certificates(cert);
             if (chain.isEmpty()) {
                 throw new IOException(cert + " holds no certificate; copy the client certificate there");
             }
@@ -82,126 +80,71 @@ public final class PemSslContext {
         }
     }
 
-    private static byte[] read(Path file) throws IOException {
+    private static Reader open(Path file) throws IOException {
         try {
-            return Files.readAllBytes(file);
+            return Files.newBufferedReader(file, StandardCharsets.US_ASCII);
         } catch (NoSuchFileException e) {
             throw new IOException(file + " does not exist; set cert_path (or DOCKER_CERT_PATH) to the directory"
                     + " holding ca.pem, cert.pem and key.pem", e);
         }
     }
 
+    /** @return the file's certificates in order; other PEM blocks are skipped */
+    private static List<Certificate> certificates(Path file) throws IOException, GeneralSecurityException {
+        JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
+        List<Certificate> out = new ArrayList<>();
+        try (PEMParser pem = new PEMParser(open(file))) {
+            for (Object o = read(pem, file); o != null; o = read(pem, file)) {
+                if (o instanceof X509CertificateHolder holder) {
+                    out.add(converter.getCertificate(holder));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Reads the first private key of a PEM file: PKCS#8 ({@code PRIVATE KEY}), PKCS#1 ({@code RSA PRIVATE KEY}) or
+     * SEC1 ({@code EC PRIVATE KEY}); other blocks ({@code EC PARAMETERS}) are skipped.
+     *
+     * @param file the key file
+     * @return the key
+     * @throws IOException the file is missing, holds no key, or an encrypted one, or one of an algorithm the JDK
+     *         does not know
+     * @throws GeneralSecurityException the key's encoding is invalid
+     */
     static PrivateKey privateKey(Path file) throws IOException, GeneralSecurityException {
-        Matcher m = BLOCK.matcher(new String(read(file), StandardCharsets.US_ASCII));
-        while (m.find()) {
-            String type = m.group(1);
-            byte[] der = Base64.getMimeDecoder().decode(m.group(2));
-            switch (type) {
-                case "PRIVATE KEY" -> {
-                    for (String algorithm : new String[] {"RSA", "EC", "Ed25519"}) {
-                        try {
-                            return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
-                        } catch (GeneralSecurityException e) {
-                            // try the next algorithm
-                        }
+        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+        try (PEMParser pem = new PEMParser(open(file))) {
+            for (Object o = read(pem, file); o != null; o = read(pem, file)) {
+                PrivateKeyInfo info = null;
+                if (o instanceof PEMKeyPair pair) {
+                    info = pair.getPrivateKeyInfo();
+                } else if (o instanceof PrivateKeyInfo p) {
+                    info = p;
+                } else if (o instanceof PKCS8EncryptedPrivateKeyInfo || o instanceof PEMEncryptedKeyPair) {
+                    throw new IOException(file + " is encrypted; docker key files must not be: openssl pkey -in"
+                            + " key.pem -out key.pem");
+                }
+                if (info != null) {
+                    try {
+                        return converter.getPrivateKey(info);
+                    } catch (org.bouncycastle.openssl.PEMException e) {
+                        throw new IOException(file + ": unsupported private key algorithm ("
+                                + info.getPrivateKeyAlgorithm().getAlgorithm() + ")", e);
                     }
-                    throw new IOException(file + ": unsupported private key algorithm");
-                }
-                case "RSA PRIVATE KEY" -> {
-                    return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(pkcs8(RSA_ALGORITHM, der)));
-                }
-                case "EC PRIVATE KEY" -> {
-                    byte[] curve = ecCurve(der);
-                    byte[] algorithm = tlv(0x30, concat(EC_OID, curve));
-                    return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8(algorithm, der)));
-                }
-                case "ENCRYPTED PRIVATE KEY" -> throw new IOException(file + " is encrypted; docker key files must"
-                        + " not be: openssl pkey -in key.pem -out key.pem");
-                default -> {
-                    // EC PARAMETERS and the like: skip
                 }
             }
         }
         throw new IOException(file + " holds no private key in PEM form");
     }
 
-    /** Wraps a PKCS#1 or SEC1 key in a PKCS#8 PrivateKeyInfo. */
-    private static byte[] pkcs8(byte[] algorithm, byte[] key) {
-        return tlv(0x30, concat(hex("020100"), algorithm, tlv(0x04, key)));
-    }
-
-    /** The named-curve OID TLV in a SEC1 ECPrivateKey's [0] parameters. */
-    private static byte[] ecCurve(byte[] der) throws IOException {
-        int[] seq = header(der, 0);
-        int pos = seq[0];
-        int end = seq[0] + seq[1];
-        while (pos < end) {
-            int tag = der[pos] & 0xff;
-            int[] h = header(der, pos);
-            if (tag == 0xa0) {
-                byte[] oid = new byte[h[1]];
-                System.arraycopy(der, h[0], oid, 0, h[1]);
-                return oid;
-            }
-            pos = h[0] + h[1];
+    /** One PEM object, a malformed block worded with the file's name. */
+    private static Object read(PEMParser pem, Path file) throws IOException {
+        try {
+            return pem.readObject();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IOException(file + " is not valid PEM (" + e.getMessage() + ")", e);
         }
-        throw new IOException("EC key without a named curve; convert it: openssl pkcs8 -topk8 -nocrypt");
-    }
-
-    /** @return {contentStart, contentLength} of the TLV at pos */
-    private static int[] header(byte[] der, int pos) throws IOException {
-        if (pos + 1 >= der.length) {
-            throw new IOException("truncated DER in key file");
-        }
-        int len = der[pos + 1] & 0xff;
-        int start = pos + 2;
-        if (len > 0x80) {
-            int n = len & 0x7f;
-            len = 0;
-            for (int i = 0; i < n; i++) {
-                len = (len << 8) | (der[start + i] & 0xff);
-            }
-            start += n;
-        }
-        return new int[] {start, len};
-    }
-
-    private static byte[] tlv(int tag, byte[] content) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(tag);
-        int len = content.length;
-        if (len < 0x80) {
-            out.write(len);
-        } else if (len < 0x100) {
-            out.write(0x81);
-            out.write(len);
-        } else if (len < 0x10000) {
-            out.write(0x82);
-            out.write(len >> 8);
-            out.write(len);
-        } else {
-            out.write(0x83);
-            out.write(len >> 16);
-            out.write(len >> 8);
-            out.write(len);
-        }
-        out.writeBytes(content);
-        return out.toByteArray();
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            out.writeBytes(p);
-        }
-        return out.toByteArray();
-    }
-
-    private static byte[] hex(String text) {
-        byte[] out = new byte[text.length() / 2];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (byte) Integer.parseInt(text.substring(2 * i, 2 * i + 2), 16);
-        }
-        return out;
     }
 }

@@ -14,6 +14,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,9 +34,11 @@ import io.conduit.docker.client.DockerDefaults;
  * The {@code docker} connection plugin: runs commands in running containers through the Engine API's exec, and
  * moves files through its archive API. No docker CLI is needed. Defaults from PID {@value DockerDefaults#PID}.
  *
- * <p>Owns the docker-java clients (one per daemon), the threads that read exec output, feed stdin and stop
- * commands, and the open connections; {@link #deactivate} closes all of them, so an upgraded bundle leaves
- * nothing running (the core has drained their calls before: this plugin does not drain in the background).
+ * <p>Owns the threads that read exec output, feed stdin and stop commands, and the open connections, which it
+ * hands to each connection as one {@link DockerContext}; {@link #deactivate} closes all of them, so an upgraded
+ * bundle leaves nothing running (the core has drained their calls before: this plugin does not drain in the
+ * background). The docker-java clients are the {@link DockerClients} component's, shared with the inventory
+ * source, and closed when that component deactivates (after this one).
  */
 // no BACKGROUND_DRAIN: the core holds this plugin's stop until its calls end. Calls in flight after an update
 // would need classes of the 6,000 it embeds (docker-java, Jackson, HttpClient 5, loaded reflectively), which the
@@ -49,10 +52,12 @@ public final class DockerPlugin implements ConnectionPlugin {
 
     private static final Logger LOG = LoggerFactory.getLogger(DockerPlugin.class);
 
-    private final DockerClients clients = new DockerClients();
     private final SharedResources<DockerConnection> connections = new SharedResources<>(NAME, null);
     private final ExecutorService io;
     private final ScheduledExecutorService deadlines;
+    private final DockerContext context;
+    /** The clients this instance made itself (tests) and closes on deactivation, or {@code null}. */
+    private final DockerClients owned;
     /** What refuses to work while the configuration is invalid. */
     private static final String USE = "the docker plugin's connections";
     private volatile Configured<DockerDefaults> defaults;
@@ -64,23 +69,30 @@ public final class DockerPlugin implements ConnectionPlugin {
      *
      * @param config the configuration
      * @param properties the same configuration as ConfigAdmin gave it, to check the values' types
+     * @param clients the bundle's docker-java clients, shared with the inventory source
      */
     @Activate
-    public DockerPlugin(DockerConfig config, Map<String, Object> properties) {
-        this(configure(config, properties));
+    public DockerPlugin(DockerConfig config, Map<String, Object> properties,
+            @Reference(name = "clients") DockerClients clients) {
+        this(configure(config, properties), clients, null);
     }
 
     /**
-     * Makes a plugin with given defaults (tests, and the constructor above).
+     * Makes a plugin with given defaults and clients of its own, which {@link #deactivate} closes (tests).
      *
      * @param defaults the defaults
      */
     public DockerPlugin(DockerDefaults defaults) {
-        this(Configured.of(defaults));
+        this(Configured.of(defaults), new DockerClients());
     }
 
-    private DockerPlugin(Configured<DockerDefaults> defaults) {
+    private DockerPlugin(Configured<DockerDefaults> defaults, DockerClients own) {
+        this(defaults, own, own);
+    }
+
+    private DockerPlugin(Configured<DockerDefaults> defaults, DockerClients clients, DockerClients owned) {
         this.defaults = defaults;
+        this.owned = owned;
         // the instance in the names tells threads of an old (upgraded) plugin from the current one's
         String instance = Integer.toHexString(System.identityHashCode(this));
         this.io = Executors.newCachedThreadPool(threads("conduit-docker-io-" + instance + "-"));
@@ -88,6 +100,7 @@ public final class DockerPlugin implements ConnectionPlugin {
                 threads("conduit-docker-deadline-" + instance + "-"));
         timer.setRemoveOnCancelPolicy(true);
         this.deadlines = timer;
+        this.context = new DockerContext(clients, io, deadlines, connections);
     }
 
     @Modified
@@ -127,7 +140,9 @@ public final class DockerPlugin implements ConnectionPlugin {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        clients.close();
+        if (owned != null) {
+            owned.close();
+        }
         deadlines.shutdownNow();
         io.shutdownNow();
         try {
@@ -141,10 +156,7 @@ public final class DockerPlugin implements ConnectionPlugin {
 
     @Override
     public Connection create(ConnectionKey key) {
-        defaults.get(USE);
-        DockerConnection connection = new DockerConnection(key, this);
-        connections.add(connection);
-        return connection;
+        return new DockerConnection(context, key, defaults.get(USE));
     }
 
     @Override
@@ -156,26 +168,6 @@ public final class DockerPlugin implements ConnectionPlugin {
     @Override
     public String description() {
         return "Docker containers through the Engine API: exec, archive put/fetch (unix socket or tcp with TLS)";
-    }
-
-    DockerDefaults defaults() {
-        return defaults.get(USE);
-    }
-
-    DockerClients clients() {
-        return clients;
-    }
-
-    ExecutorService io() {
-        return io;
-    }
-
-    ScheduledExecutorService deadlines() {
-        return deadlines;
-    }
-
-    void closed(DockerConnection connection) {
-        connections.remove(connection);
     }
 
     /** @return how many connections are open, for tests */

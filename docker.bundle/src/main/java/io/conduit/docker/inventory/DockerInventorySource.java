@@ -12,6 +12,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +49,9 @@ public final class DockerInventorySource implements InventorySource {
 
     private static final Logger LOG = LoggerFactory.getLogger(DockerInventorySource.class);
 
-    private final DockerClients clients = new DockerClients();
+    private final DockerClients clients;
+    /** The clients this instance made itself (tests) and closes on deactivation, or {@code null}. */
+    private final DockerClients owned;
     private volatile Configured<DockerDefaults> defaults;
 
     /**
@@ -57,15 +60,25 @@ public final class DockerInventorySource implements InventorySource {
      *
      * @param config the configuration
      * @param properties the same configuration as ConfigAdmin gave it, to check the values' types
+     * @param clients the bundle's docker-java clients, shared with the docker plugin
      */
     @Activate
-    public DockerInventorySource(DockerConfig config, Map<String, Object> properties) {
+    public DockerInventorySource(DockerConfig config, Map<String, Object> properties,
+            @Reference(name = "clients") DockerClients clients) {
         this.defaults = DockerDefaults.configure(config, properties, System.getenv());
+        this.clients = clients;
+        this.owned = null;
     }
 
-    /** @param defaults the defaults (tests) */
+    /**
+     * Makes a source with given defaults and clients of its own, which {@link #deactivate} closes (tests).
+     *
+     * @param defaults the defaults
+     */
     public DockerInventorySource(DockerDefaults defaults) {
         this.defaults = Configured.of(defaults);
+        this.clients = new DockerClients();
+        this.owned = clients;
     }
 
     @Modified
@@ -73,10 +86,12 @@ public final class DockerInventorySource implements InventorySource {
         defaults = DockerDefaults.configure(config, properties, System.getenv());
     }
 
-    /** Closes the clients. */
+    /** Closes the clients it made itself; the shared ones close with their own component. */
     @Deactivate
     public void deactivate() {
-        clients.close();
+        if (owned != null) {
+            owned.close();
+        }
     }
 
     @Override

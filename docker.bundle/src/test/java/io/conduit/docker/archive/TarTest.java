@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,6 +95,42 @@ class TarTest {
                     }
                 }).next());
         assertEquals(true, e.getMessage().startsWith("not a tar stream"));
+    }
+
+    @Test
+    void absoluteAndDotDotEntriesAreRefusedBothWays() throws IOException {
+        for (String name : List.of("/etc/passwd", "../up", "a/../../up")) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> Tar.singleFile(name, new ByteArrayInputStream(new byte[1]), 1, 0644, 0, 0, 0), name);
+            ByteArrayOutputStream archive = new ByteArrayOutputStream();
+            try (TarArchiveOutputStream out = new TarArchiveOutputStream(archive)) {
+                TarArchiveEntry entry = new TarArchiveEntry(name, true); // as given, no leading "/" stripped
+                entry.setSize(1);
+                out.putArchiveEntry(entry);
+                out.write('x');
+                out.closeArchiveEntry();
+            }
+            IOException e = assertThrows(IOException.class,
+                    () -> new Tar.Reader(new ByteArrayInputStream(archive.toByteArray())).next(), name);
+            assertEquals(true, e.getMessage().startsWith("tar entry \"" + name + "\" refused"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aBrokenStreamIsToldAsItselfNotAsABrokenArchive() {
+        IOException broken = new IOException("connection reset");
+        InputStream in = new InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw broken;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                throw broken;
+            }
+        };
+        assertEquals(broken, assertThrows(IOException.class, () -> new Tar.Reader(in).next()));
     }
 
     private static void run(List<String> cmd) throws Exception {

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.conduit.api.connection.ConnectionKey;
+import io.conduit.docker.client.DockerClients;
 import io.conduit.docker.client.DockerConfig;
 import io.conduit.docker.inventory.DockerInventorySource;
 
@@ -30,8 +31,9 @@ class InvalidConfigurationTest {
     @Test
     void aBadDurationRefusesConnectionsAndTheSourceWithOneLine() {
         Map<String, String> cfg = Map.of("kill_grace", "forever");
-        DockerPlugin plugin = new DockerPlugin(config(cfg), Map.copyOf(cfg));
-        DockerInventorySource source = new DockerInventorySource(config(cfg), Map.copyOf(cfg));
+        DockerClients clients = new DockerClients(); // one factory for both, as DS injects it
+        DockerPlugin plugin = new DockerPlugin(config(cfg), Map.copyOf(cfg), clients);
+        DockerInventorySource source = new DockerInventorySource(config(cfg), Map.copyOf(cfg), clients);
         try {
             String problem = "io.conduit.docker: kill_grace: \"forever\" is not a duration; use seconds (30) or a unit"
                     + " (500ms, 30s, 5m, 1h); fix etc/io.conduit.docker.cfg";
@@ -45,6 +47,7 @@ class InvalidConfigurationTest {
         } finally {
             plugin.deactivate();
             source.deactivate();
+            clients.close();
         }
     }
 }

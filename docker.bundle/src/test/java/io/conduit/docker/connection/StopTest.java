@@ -486,7 +486,7 @@ class StopTest {
     /** @return the live processes whose environment holds the plugin's exec marker, as "PID ARGS" */
     static List<String> marked(String container) throws IOException {
         String script = "for p in /proc/[0-9]*; do if tr '\\0' '\\n' 2>/dev/null < $p/environ | grep -q '^"
-                + DockerConnection.MARKER + "='; then echo \"${p#/proc/} $(tr '\\0' ' ' < $p/cmdline)\"; fi; done";
+                + io.conduit.docker.exec.Execs.MARKER + "='; then echo \"${p#/proc/} $(tr '\\0' ' ' < $p/cmdline)\"; fi; done";
         String out = CLI.docker("exec", container, "sh", "-c", script);
         List<String> found = new ArrayList<>();
         for (String row : out.split("\n")) {

@@ -1,4 +1,4 @@
-package io.conduit.docker.connection;
+package io.conduit.docker.transfer;
 
 import java.util.ArrayList;
 import java.util.Collections;

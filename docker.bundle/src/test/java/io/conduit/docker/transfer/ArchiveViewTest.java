@@ -1,4 +1,4 @@
-package io.conduit.docker.connection;
+package io.conduit.docker.transfer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
