@@ -64,24 +64,11 @@ public final class InventoryService implements Inventories {
      * @param config the runner's configuration
      * @param context the bundle's context, for the framework property
      */
-    @Activate
+    @Activate // the only public constructor of 4 arguments: SCR picks its constructor by their count
     public InventoryService(@Reference InventoryCatalog catalog, @Reference PluginRegistry registry,
             InventoriesConfig config, BundleContext context) {
-        this(catalog, name -> registry.best(name).map(b -> b.plugin().options()).orElse(null), config,
-                homeOf(context.getProperty(HOME_PROPERTY)));
-    }
-
-    /**
-     * For tests and programs that embed the core.
-     *
-     * @param catalog the files and sources
-     * @param declared plugin name to its declared options, {@code null} when not installed
-     * @param config the runner's configuration
-     * @param home the Conduit home; {@code null} for the working directory
-     */
-    public InventoryService(InventoryCatalog catalog, Function<String, List<OptionDescriptor>> declared,
-            InventoriesConfig config, Path home) {
-        this(catalog, declared, config.inventory(), config.default__connection(), home);
+        this(catalog, name -> registry.best(name).map(b -> b.plugin().options()).orElse(null), config.inventory(),
+                config.default__connection(), homeOf(context.getProperty(HOME_PROPERTY)));
     }
 
     /**
