@@ -2,7 +2,6 @@ package io.conduit.ssh;
 
 import static io.conduit.ssh.Futures.await;
 import static io.conduit.ssh.Futures.remaining;
-import static io.conduit.ssh.SshText.human;
 import static io.conduit.ssh.SshText.words;
 
 import java.io.IOException;
@@ -37,6 +36,7 @@ import io.conduit.api.connection.StaleConnectionException;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.Trace;
+import io.conduit.api.support.Durations;
 import io.conduit.api.support.OutputBuffer;
 import io.conduit.api.support.WrappedCommand;
 import io.conduit.ssh.transfer.RemoteShell;
@@ -134,7 +134,7 @@ final class ExecChannels {
                 trace.line(Trace.PROTOCOL, "ssh: exec channel " + ch.getChannelId() + " opened on " + where
                         + " (wrapper line " + wrapped.line().length() + " chars, input " + wrapped.input().length
                         + " bytes, pty " + (pty ? "yes" : "no") + ", heartbeat every "
-                        + human(WrappedCommand.HEARTBEAT_INTERVAL) + ")");
+                        + Durations.exact(WrappedCommand.HEARTBEAT_INTERVAL) + ")");
             }
             running = new Running(ch, wrapped);
             inFlight.add(running);
@@ -183,7 +183,7 @@ final class ExecChannels {
             if (!done) {
                 StopOutcome outcome = stop(running);
                 ExecResult partial = ExecResult.of(-1, out, err, Duration.ofNanos(System.nanoTime() - start));
-                throw new TimedOutException(where + ": command timed out after " + human(timeout) + "; "
+                throw new TimedOutException(where + ": command timed out after " + Durations.exact(timeout) + "; "
                         + outcome.description(), timeout, partial, outcome, null);
             }
             wrapped.ended();
@@ -375,8 +375,8 @@ final class ExecChannels {
     void acquire(long deadline, Duration timeout, Object what) throws IOException {
         try {
             if (!channels.tryAcquire(Math.max(0, remaining(deadline)), TimeUnit.NANOSECONDS)) {
-                throw new TimedOutException(where + ": timed out after " + human(timeout) + " waiting for a free"
-                        + " channel (max_channels " + s.maxChannels() + ") for " + what, timeout);
+                throw new TimedOutException(where + ": timed out after " + Durations.exact(timeout) + " waiting for a"
+                        + " free channel (max_channels " + s.maxChannels() + ") for " + what, timeout);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

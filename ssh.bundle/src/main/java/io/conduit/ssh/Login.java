@@ -1,7 +1,6 @@
 package io.conduit.ssh;
 
 import static io.conduit.ssh.Futures.await;
-import static io.conduit.ssh.SshText.human;
 import static io.conduit.ssh.SshText.words;
 
 import java.io.IOException;
@@ -18,6 +17,7 @@ import io.conduit.api.connection.AuthenticationFailedException;
 import io.conduit.api.connection.ConnectFailedException;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.Trace;
+import io.conduit.api.support.Durations;
 import io.conduit.api.support.Secret;
 import io.conduit.ssh.agent.AgentAuth;
 import io.conduit.ssh.agent.AgentForwarding;
@@ -107,8 +107,8 @@ final class Login {
             if (!await(af, s.authTimeout().toNanos())) {
                 af.cancel();
                 cs.close(true);
-                throw new TimedOutException(hop + ": authentication did not finish within " + human(s.authTimeout())
-                        + " (auth_timeout)", s.authTimeout());
+                throw new TimedOutException(hop + ": authentication did not finish within "
+                        + Durations.exact(s.authTimeout()) + " (auth_timeout)", s.authTimeout());
             }
             if (!af.isSuccess()) {
                 Throwable cause = af.getException();

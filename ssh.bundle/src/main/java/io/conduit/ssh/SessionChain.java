@@ -1,7 +1,6 @@
 package io.conduit.ssh;
 
 import static io.conduit.ssh.Futures.await;
-import static io.conduit.ssh.SshText.human;
 import static io.conduit.ssh.SshText.words;
 
 import java.io.IOException;
@@ -31,6 +30,7 @@ import org.slf4j.LoggerFactory;
 import io.conduit.api.connection.ConnectFailedException;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.Trace;
+import io.conduit.api.support.Durations;
 import io.conduit.api.support.Secret;
 import io.conduit.ssh.hostkey.HostKeyVerifier;
 
@@ -111,7 +111,7 @@ final class SessionChain {
                 AttributeRepository.ofKeyValuePair(Hop.KEY, hopContext), null);
         if (!await(cf, connectNanos)) {
             cf.cancel();
-            throw new TimedOutException(hop + ": no TCP connection within " + human(s.connectTimeout())
+            throw new TimedOutException(hop + ": no TCP connection within " + Durations.exact(s.connectTimeout())
                     + " (connect_timeout); check the host is up and no firewall drops port " + ep.port(),
                     s.connectTimeout());
         }
@@ -158,9 +158,11 @@ final class SessionChain {
                                         + " MaxStartups, tcp wrappers)"));
             }
             throw new TimedOutException(hop + (banner
-                    ? ": key exchange did not finish within " + human(s.connectTimeout()) + " (connect_timeout)"
-                    : ": accepted the TCP connection but sent no SSH banner within " + human(s.connectTimeout())
-                            + " (connect_timeout); check that an SSH server (not something else) listens on port "
+                    ? ": key exchange did not finish within " + Durations.exact(s.connectTimeout())
+                            + " (connect_timeout)"
+                    : ": accepted the TCP connection but sent no SSH banner within "
+                            + Durations.exact(s.connectTimeout()) + " (connect_timeout); check that an SSH server"
+                            + " (not something else) listens on port "
                             + ep.port() + " and is not overloaded"), s.connectTimeout());
         }
         if (trace.on(Trace.DETAIL)) {

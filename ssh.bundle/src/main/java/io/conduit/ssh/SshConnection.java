@@ -1,7 +1,5 @@
 package io.conduit.ssh;
 
-import static io.conduit.ssh.SshText.human;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +19,7 @@ import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.StaleConnectionException;
 import io.conduit.api.connection.Trace;
+import io.conduit.api.support.Durations;
 import io.conduit.api.support.ShellCommand;
 import io.conduit.ssh.hostkey.HostKeyChecking;
 import io.conduit.ssh.transfer.LostPut;
@@ -87,8 +86,8 @@ final class SshConnection implements Connection {
         }
         if (trace.on(Trace.DETAIL)) {
             trace.line(Trace.DETAIL, "ssh: host_key_checking " + s.hostKeyChecking().text() + " against "
-                    + s.knownHostsFile() + "; connect_timeout " + human(s.connectTimeout()) + ", auth_timeout "
-                    + human(s.authTimeout()) + ", max_channels " + s.maxChannels());
+                    + s.knownHostsFile() + "; connect_timeout " + Durations.exact(s.connectTimeout())
+                    + ", auth_timeout " + Durations.exact(s.authTimeout()) + ", max_channels " + s.maxChannels());
         }
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();

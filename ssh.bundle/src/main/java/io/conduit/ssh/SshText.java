@@ -1,6 +1,5 @@
 package io.conduit.ssh;
 
-import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -64,11 +63,4 @@ final class SshText {
     private static final Pattern JOINED = Pattern.compile(
             "-[A-Z]\\w*(?=\\[)|(?=\\[)|\\]*\\s*cmd=\\w+\\]*|\\]+");
 
-    static String human(Duration d) {
-        if (d == null) {
-            return "no limit";
-        }
-        long ms = d.toMillis();
-        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
-    }
 }

@@ -7,7 +7,8 @@
  * {@link io.conduit.api.support.WrappedCommand}); temporary names, file scripts and the failure probe for
  * transfers ({@link io.conduit.api.support.FileNames}, {@link io.conduit.api.support.PosixFiles},
  * {@link io.conduit.api.support.FileProblemProbe}); writing a local file under a temporary name, then moving it
- * into place ({@link io.conduit.api.support.LocalCopy}, {@link io.conduit.api.support.LocalWriteFailed}).
+ * into place ({@link io.conduit.api.support.LocalCopy}, {@link io.conduit.api.support.LocalWriteFailed}); durations
+ * in messages ({@link io.conduit.api.support.Durations}).
  * Versioned on its own, so that the contract packages change only when the contract does.
  */
 @org.osgi.annotation.bundle.Export

@@ -22,6 +22,7 @@ import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
+import io.conduit.api.support.Durations;
 import io.conduit.api.support.FileNames;
 import io.conduit.api.support.LocalCopy;
 import io.conduit.api.support.LocalWriteFailed;
@@ -150,8 +151,8 @@ final class LocalConnection implements Connection {
                 StopOutcome outcome = stop(process, in);
                 finish(wrapped, readOut, readErr);
                 outcome = outcome == StopOutcome.CONFIRMED ? wrapped.stopOutcome() : outcome;
-                throw new TimedOutException("command timed out after " + human(timeout) + " on " + key.host() + "; "
-                        + outcome.description(), timeout,
+                throw new TimedOutException("command timed out after " + Durations.exact(timeout) + " on "
+                        + key.host() + "; " + outcome.description(), timeout,
                         ExecResult.of(-1, out, err, Duration.ofNanos(System.nanoTime() - start)), outcome, null);
             }
             finish(wrapped, readOut, readErr);
@@ -230,10 +231,6 @@ final class LocalConnection implements Connection {
         } catch (IOException e) {
             // the process is gone
         }
-    }
-
-    private static String human(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 
     private static CompletableFuture<Void> pump(InputStream from, OutputStream to, Executor io) {

@@ -13,6 +13,7 @@ import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventory;
 import io.conduit.api.inventory.InventoryException;
+import io.conduit.api.support.Durations;
 import io.conduit.core.connection.ConnectionInfo;
 import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.inventory.HostPattern;
@@ -106,8 +107,9 @@ final class PluginCommands {
             Table table = new Table("HOST", "PLUGIN", "BUNDLE", "STATE", "AGE", "IDLE", "USES", "IN FLIGHT");
             Instant now = Instant.now();
             for (ConnectionInfo c : all) {
-                table.row(c.host(), c.plugin(), c.bundle(), c.state(), human(Duration.between(c.openedAt(), now)),
-                        human(c.idle()), c.uses(), c.inFlight());
+                table.row(c.host(), c.plugin(), c.bundle(), c.state(),
+                        Durations.coarse(Duration.between(c.openedAt(), now)), Durations.coarse(c.idle()), c.uses(),
+                        c.inFlight());
             }
             Map<String, Long> byPlugin = all.stream().collect(Collectors.groupingBy(ConnectionInfo::plugin,
                     java.util.TreeMap::new, Collectors.counting()));
@@ -223,8 +225,4 @@ final class PluginCommands {
         return connections.stream().mapToInt(ConnectionInfo::inFlight).sum();
     }
 
-    private static String human(Duration d) {
-        long s = d.toSeconds();
-        return s < 120 ? s + "s" : s < 7200 ? (s / 60) + "m" : (s / 3600) + "h";
-    }
 }

@@ -1,10 +1,9 @@
 package io.conduit.core.task;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
 import io.conduit.api.connection.Become;
@@ -12,8 +11,10 @@ import io.conduit.api.connection.Command;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.ExecResult;
-import io.conduit.api.support.FileNames;
 import io.conduit.api.connection.RemoteFileNotFoundException;
+import io.conduit.api.support.FileNames;
+import io.conduit.api.support.LocalCopy;
+import io.conduit.api.support.LocalWriteFailed;
 import io.conduit.api.support.ShellCommand;
 
 /**
@@ -88,16 +89,13 @@ final class BecomeTransfer {
                     + " --become carries at most 64 MiB: copy it with run --become to where the login user can read"
                     + " it, then fetch that");
         }
-        Path temp = FileNames.createTemporarySibling(local);
-        try {
-            Files.write(temp, r.stdout());
-            try {
-                Files.move(temp, local, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, local, StandardCopyOption.REPLACE_EXISTING);
+        try (LocalCopy copy = LocalCopy.beside(local)) {
+            try (OutputStream out = copy.output()) {
+                out.write(r.stdout());
             }
-        } finally {
-            Files.deleteIfExists(temp);
+            copy.commit();
+        } catch (LocalWriteFailed e) {
+            throw e.getCause(); // the file system's own exception, as FetchTask names it
         }
     }
 

@@ -6,6 +6,7 @@ import java.time.Duration;
 import io.conduit.api.connection.Command;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.TimedOutException;
+import io.conduit.api.support.Durations;
 import io.conduit.api.task.HostResult;
 import io.conduit.api.task.Task;
 import io.conduit.api.task.TaskContext;
@@ -37,16 +38,13 @@ public record CommandTask(Command command) implements Task {
             String error = e.getMessage();
             if (e.outcome() != null) {
                 // the same words for every plugin: which deadline, and what became of the command on the host
-                error = (hostDeadline ? "timed out after " + human(context.options().hostTimeout())
+                error = (hostDeadline ? "timed out after " + Durations.exact(context.options().hostTimeout(), " ")
                         + " (host timeout; raise it with -t)" : "command timed out after "
-                        + human(command.timeout()) + " (--command-timeout)") + "; " + e.outcome().description();
+                        + Durations.exact(command.timeout(), " ") + " (--command-timeout)") + "; "
+                        + e.outcome().description();
             }
             return HostResult.failed(context.host().name(), error, partial);
         }
-    }
-
-    private static String human(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     @Override

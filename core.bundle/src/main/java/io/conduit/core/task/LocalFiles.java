@@ -4,13 +4,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.Set;
+
+import io.conduit.api.support.LocalCopy;
 
 /** What put and fetch read and set on this machine's side: permission bits and a file's SHA-256. */
 final class LocalFiles {
@@ -27,22 +26,12 @@ final class LocalFiles {
         } catch (UnsupportedOperationException | IllegalArgumentException e) {
             // no "unix" view on this platform: the POSIX one has the nine bits
         }
-        int bits = 0;
-        for (PosixFilePermission perm : Files.getPosixFilePermissions(file)) {
-            bits |= 1 << (8 - perm.ordinal());
-        }
-        return bits;
+        return LocalCopy.modeOf(file);
     }
 
     /** Gives a file the bits 0 to 0777 of {@code mode}; the special bits are not kept locally. */
     static void setMode(Path file, int mode) throws IOException {
-        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
-        for (PosixFilePermission perm : PosixFilePermission.values()) {
-            if ((mode & (1 << (8 - perm.ordinal()))) != 0) {
-                perms.add(perm);
-            }
-        }
-        Files.setPosixFilePermissions(file, perms);
+        Files.setPosixFilePermissions(file, LocalCopy.permissions(mode));
     }
 
     /** @return the content's SHA-256 in lowercase hex, as {@code sha256sum} prints it */

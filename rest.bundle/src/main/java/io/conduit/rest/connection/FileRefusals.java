@@ -8,10 +8,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.util.EnumSet;
 import java.util.Locale;
-import java.util.Set;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -81,20 +78,12 @@ final class FileRefusals {
 
     /**
      * @param mode the mode a device sent with a file: octal digits, {@code "0755"} or {@code "755"}
-     * @return its permission bits, or {@code null} when absent or not a mode
+     * @return its bits as {@code chmod} takes them ({@code 0} to {@code 07777}; a local copy keeps
+     *         {@code 0} to {@code 0777}, {@link io.conduit.api.support.LocalCopy#setMode}), or {@code -1} when
+     *         absent or not a mode
      */
-    static Set<PosixFilePermission> permissions(String mode) {
-        if (mode == null || !mode.matches("0?[0-7]{3,4}")) {
-            return null;
-        }
-        int bits = Integer.parseInt(mode, 8);
-        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
-        for (PosixFilePermission p : PosixFilePermission.values()) {
-            if ((bits & (1 << (8 - p.ordinal()))) != 0) {
-                set.add(p);
-            }
-        }
-        return set;
+    static int mode(String mode) {
+        return mode == null || !mode.matches("0?[0-7]{3,4}") ? -1 : Integer.parseInt(mode, 8);
     }
 
     /** @return a text field of a JSON error body, or {@code null} (absent, or the body is not JSON) */

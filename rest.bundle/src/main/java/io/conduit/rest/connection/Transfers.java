@@ -7,15 +7,11 @@ import java.io.OutputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
-import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +27,8 @@ import io.conduit.api.connection.TransferFailedException;
 import io.conduit.api.connection.Trace;
 import io.conduit.api.support.FileNames;
 import io.conduit.api.support.FileProblemProbe;
+import io.conduit.api.support.LocalCopy;
+import io.conduit.api.support.LocalWriteFailed;
 import io.conduit.rest.client.ApiErrors;
 import io.conduit.rest.client.Capabilities;
 import io.conduit.rest.client.CountingBody;
@@ -154,19 +152,19 @@ final class Transfers {
             }
             errors.refuse(label, response, body, remotePath);
         }
-        Path temp;
+        LocalCopy copy;
         try {
-            Files.createDirectories(local.toAbsolutePath().getParent());
-            temp = FileNames.createTemporarySibling(local);
-        } catch (IOException e) {
+            copy = LocalCopy.create(local);
+        } catch (LocalWriteFailed e) {
             ApiErrors.drain(response);
-            throw FileRefusals.local(remotePath, local, e);
+            throw FileRefusals.local(remotePath, local, e.getCause());
         }
-        try {
+        // the device's failures pass as they are; only the local file's (LocalWriteFailed) are named here
+        try (copy) {
             String mode;
             if (type.startsWith(DeviceClient.OCTET)) {
                 mode = response.headers().firstValue(MODE_HEADER).orElse(null);
-                try (InputStream in = response.body(); OutputStream out = Files.newOutputStream(temp)) {
+                try (InputStream in = response.body(); OutputStream out = copy.output()) {
                     byte[] buffer = new byte[65536];
                     int n;
                     while ((n = read(label, in, buffer)) >= 0) {
@@ -201,49 +199,27 @@ final class Transfers {
                                 + errors.excerpt(content) + "\"");
                     }
                 }
-                Files.write(temp, bytes);
-            }
-            Set<PosixFilePermission> permissions = FileRefusals.permissions(mode);
-            if (permissions != null) {
-                try {
-                    Files.setPosixFilePermissions(temp, permissions);
-                } catch (UnsupportedOperationException e) {
-                    // not a POSIX file system here: the file keeps its default permissions
+                try (OutputStream out = copy.output()) {
+                    out.write(bytes);
                 }
             }
-            try {
-                Files.move(temp, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, local, StandardCopyOption.REPLACE_EXISTING);
+            int bits = FileRefusals.mode(mode);
+            if (bits >= 0) {
+                copy.setMode(bits); // false on a file system without POSIX permissions: the default ones stay
             }
-        } catch (DeviceSide e) {
-            throw e.failure;
-        } catch (ConnectionException e) {
-            throw e;
-        } catch (IOException e) {
-            throw FileRefusals.local(remotePath, local, e);
-        } finally {
-            Files.deleteIfExists(temp);
+            copy.commit();
+        } catch (LocalWriteFailed e) {
+            throw FileRefusals.local(remotePath, local, e.getCause());
         }
         LOG.debug("{}: fetched {} -> {}", where, remotePath, local);
     }
 
-    /** A read of the device's answer that failed, kept apart from the local file's failures. */
-    private static final class DeviceSide extends IOException {
-        private static final long serialVersionUID = 1L;
-        private final IOException failure;
-
-        DeviceSide(IOException failure) {
-            super(failure.getMessage(), failure);
-            this.failure = failure;
-        }
-    }
-
-    private int read(String label, InputStream in, byte[] buffer) throws DeviceSide {
+    /** A read of the device's answer; its failure is the device's, in {@link ApiErrors#failure}'s words. */
+    private int read(String label, InputStream in, byte[] buffer) throws IOException {
         try {
             return in.read(buffer);
         } catch (IOException e) {
-            throw new DeviceSide(errors.failure(label, e));
+            throw errors.failure(label, e);
         }
     }
 
@@ -319,11 +295,7 @@ final class Transfers {
 
     private static String localMode(Path local) {
         try {
-            int bits = 0;
-            for (PosixFilePermission p : Files.getPosixFilePermissions(local)) {
-                bits |= 1 << (8 - p.ordinal());
-            }
-            return String.format("%04o", bits);
+            return String.format("%04o", LocalCopy.modeOf(local));
         } catch (IOException | UnsupportedOperationException e) {
             return null;
         }
