@@ -42,8 +42,9 @@ public abstract class ConduitTestSupport {
     protected static final Path DIST = Path.of(System.getProperty("conduit.dist", "../launcher/target/conduit"));
     /** The source tree's cnf/: the run bundles and framework properties the distribution is made from. */
     protected static final Path CNF = Path.of(System.getProperty("conduit.cnf", "../cnf"));
-    /** A scratch folder for this build. */
-    protected static final Path WORK = Path.of(System.getProperty("project.build.directory", "target"), "it-work");
+    /** This run's own files: fresh for every run, so that a put finds no copy a run before left (it would be "ok"). */
+    protected static final Path WORK = Path.of(System.getProperty("project.build.directory", "target"), "it-work",
+            String.valueOf(ProcessHandle.current().pid()));
 
     @Inject
     protected BundleContext context;

@@ -48,7 +48,6 @@ import io.conduit.core.connection.OpenFailedException;
 import io.conduit.api.support.ConfigCheck;
 import io.conduit.api.support.Configured;
 import io.conduit.core.inventory.HostPattern;
-import io.conduit.core.source.InventoryCatalog;
 import io.conduit.core.source.InventoryService;
 
 /**
@@ -61,7 +60,7 @@ import io.conduit.core.source.InventoryService;
  * where a host printed a password, passphrase, token or become password of the run; the runner's own log
  * lines are masked the same way.
  */
-@Component(service = {Runner.class, ForkingRunner.class}, configurationPid = ForkingRunner.PID)
+@Component(service = Runner.class, configurationPid = ForkingRunner.PID)
 @Designate(ocd = RunnerConfig.class)
 public final class ForkingRunner implements Runner {
     /** Configuration PID. */
@@ -88,20 +87,6 @@ public final class ForkingRunner implements Runner {
      */
     public ForkingRunner(ConnectionManager connections, Inventories inventories, RunnerConfig config) {
         this(connections, inventories, config, Map.of());
-    }
-
-    /**
-     * A runner whose inventories are read by the catalog, the configured default from the working directory.
-     *
-     * @param connections the connection pool
-     * @param catalog loads inventories
-     * @param config the defaults, {@code inventory} and {@code default_connection} included
-     * @deprecated give it an {@link Inventories} ({@link InventoryService})
-     */
-    @Deprecated
-    public ForkingRunner(ConnectionManager connections, InventoryCatalog catalog, RunnerConfig config) {
-        this(connections, new InventoryService(catalog, connections::declaredOptions, config.inventory(),
-                config.default__connection(), null), config);
     }
 
     /**
@@ -159,28 +144,6 @@ public final class ForkingRunner implements Runner {
     @Override
     public RunOptions defaults() {
         return effective(RunOptions.defaults());
-    }
-
-    /**
-     * Loads the inventory the options name (or the configured one).
-     *
-     * @param options the options
-     * @return the inventory
-     * @throws InventoryException it cannot be loaded
-     * @deprecated {@link Inventories#load(String)}
-     */
-    @Deprecated
-    public Inventory inventory(RunOptions options) throws InventoryException {
-        return inventories.load(effective(options).inventory());
-    }
-
-    /**
-     * @return the plugin of hosts that name none
-     * @deprecated {@link Inventories#pluginOf} says which plugin a host uses
-     */
-    @Deprecated
-    public String defaultConnection() {
-        return settings.get(USE).defaultConnection();
     }
 
     @Override
