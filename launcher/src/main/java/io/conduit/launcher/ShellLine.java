@@ -31,6 +31,11 @@ final class ShellLine {
     static final String LAST_REFUSAL = ".conduit.refusal.last";
     /** Session variable where core's LineGuard finds the whole line while it runs statement by statement. */
     static final String WHOLE_LINE = ".conduit.line";
+    /**
+     * Session variable where core notes the worst status of the Conduit commands a statement ran, for those whose
+     * value does not reach the line (a pipeline's first stages, a closure): core's StatementStatus.
+     */
+    static final String STATEMENT_STATUS = ".conduit.statement.status";
     /** Gogo's parser, to split a line into its statements as Gogo itself would run them. */
     static final String PARSER = "org.apache.felix.gogo.runtime.Parser";
 
@@ -97,6 +102,7 @@ final class ShellLine {
                 Integer worst = null;
                 for (String statement : statements) {
                     Object result;
+                    call(put, session, STATEMENT_STATUS, -1);
                     try {
                         result = call(execute, session, statement);
                     } catch (Exception e) {
@@ -115,7 +121,7 @@ final class ShellLine {
                         }
                     }
                     out.flush();
-                    Integer status = exitStatus(result);
+                    Integer status = worse(exitStatus(result), call(get, session, STATEMENT_STATUS));
                     if (status != null) {
                         worst = worst == null ? status : Math.max(worst, status);
                     }
@@ -204,6 +210,18 @@ final class ShellLine {
             }
         }
         return null;
+    }
+
+    /**
+     * @param status the status of the statement's value, or null
+     * @param noted what core noted for the statement's Conduit commands: an Integer, negative for none
+     * @return the worse of the two, or null when neither says anything
+     */
+    static Integer worse(Integer status, Object noted) {
+        if (!(noted instanceof Integer n) || n < 0) {
+            return status;
+        }
+        return status == null ? n : Math.max(status, n);
     }
 
     /** The type of Conduit's command values (core.bundle). */

@@ -81,6 +81,19 @@ class CommandLineIT {
     }
 
     @Test
+    void aConduitCommandInsideAPipelineStillSetsTheStatus() throws Exception {
+        // the value of run goes into the pipe, not to the line; the line must fail all the same (pipefail)
+        Conduit.Result failed = Conduit.run("-c", "conduit:run all false | grep -v nothing-matches-this");
+        Conduit.Result refused = Conduit.run("-c", "conduit:hosts no-such-host | grep -v nothing-matches-this");
+        Conduit.Result ok = Conduit.run("-c", "conduit:run all true | grep -v nothing-matches-this");
+
+        assertEquals(Main.EXIT_HOSTS_FAILED, failed.exit(), failed::toString);
+        assertTrue(failed.out().contains("local1 | FAILED"), "the hosts' lines still reach the pipe: " + failed);
+        assertEquals(Main.EXIT_USAGE, refused.exit(), refused::toString);
+        assertEquals(0, ok.exit(), ok::toString);
+    }
+
+    @Test
     void subscriptedPatternsSelectByPositionAndAnUnquotedOneIsRefused() throws Exception {
         // the example inventory: local1 and local2 in web, then local3
         Conduit.Result r = Conduit.run("-c", "conduit:hosts 'all[1:]'; conduit:run 'web[-1]' echo picked");

@@ -220,11 +220,11 @@ public final class ConduitCommands {
     private CommandOutput gogo(CommandSession session, String name, String[] words) {
         CommandOutput refusal = refused(session, System.err);
         if (refusal != null) {
-            return refusal;
+            return StatementStatus.note(session, refusal);
         }
         // Gogo hands a bare null as a null word
         String[] args = Arrays.stream(words).map(w -> w == null ? "null" : w).toArray(String[]::new);
-        return execute(name, args, context(session, System.out, System.err));
+        return StatementStatus.note(session, execute(name, args, context(session, System.out, System.err)));
     }
 
     /** @return the value of a command the line guard refused (its message said once, on stderr), or null */
