@@ -40,6 +40,13 @@ final class BecomeOptions {
      */
     static Become of(CommandSession session, boolean become, String user, String method, boolean ask,
             String passwordFile) {
+        // checked even when nothing is become: a typo must not pass silently until the day -b is added
+        Become.Method m = switch (method) {
+            case "sudo" -> Become.Method.SUDO;
+            case "su" -> Become.Method.SU;
+            default -> throw new IllegalArgumentException("--become-method: \"" + method + "\" is not known; use sudo"
+                    + " or su");
+        };
         if (!become && user.isEmpty()) {
             if (ask || !passwordFile.isEmpty()) {
                 throw new IllegalArgumentException((ask ? "-K/--ask-become-pass" : "--become-password-file")
@@ -47,12 +54,6 @@ final class BecomeOptions {
             }
             return null;
         }
-        Become.Method m = switch (method) {
-            case "sudo" -> Become.Method.SUDO;
-            case "su" -> Become.Method.SU;
-            default -> throw new IllegalArgumentException("--become-method: \"" + method + "\" is not known; use sudo"
-                    + " or su");
-        };
         Secret password;
         if (ask) {
             password = ask(session, user.isEmpty() ? "root" : user);
