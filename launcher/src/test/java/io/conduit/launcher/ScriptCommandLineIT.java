@@ -148,11 +148,12 @@ class ScriptCommandLineIT {
                 + "try conduit ru\n"
                 + "try conduit run --ar\n"
                 + "try conduit completion ''\n"
-                + "try conduit dis\n");
+                + "try conduit dis\n"
+                + "try conduit run --become-method ''\n");
 
         assertEquals(0, r.exit(), r::toString);
         assertEquals(List.of("complete -o default -F _complete_conduit conduit", "run", "--argv", "bash zsh",
-                "disconnect"), r.out().lines().toList().subList(0, 5).stream()
+                "disconnect", "sudo su"), r.out().lines().toList().subList(0, 6).stream()
                 .map(l -> l.replace(" conduit.sh conduit.bash", "")).toList(), r::toString);
     }
 

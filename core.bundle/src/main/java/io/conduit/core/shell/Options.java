@@ -102,6 +102,14 @@ final class Options {
         }
     }
 
+    /** What {@code --become-method} takes, for the completion script (picocli instantiates it). */
+    public static final class BecomeMethods implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.List.of("sudo", "su").iterator();
+        }
+    }
+
     /** {@code -b}, {@code --become-user}, {@code --become-method}, {@code -K}, {@code --become-password-file}. */
     static final class BecomeMixin {
         @Option(names = {"-b", "--become"}, description = "run as another user (root by default) with sudo or su;"
@@ -113,7 +121,7 @@ final class Options {
         String user;
 
         @Option(names = "--become-method", paramLabel = "METHOD", defaultValue = "sudo",
-                description = "sudo or su (default: ${DEFAULT-VALUE})")
+                completionCandidates = BecomeMethods.class, description = "sudo or su (default: ${DEFAULT-VALUE})")
         String method;
 
         @Option(names = {"-K", "--ask-become-pass"},
