@@ -18,7 +18,7 @@ import io.conduit.api.connection.AuthenticationFailedException;
 import io.conduit.api.connection.ConnectFailedException;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.Trace;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.ssh.agent.AgentAuth;
 import io.conduit.ssh.agent.AgentForwarding;
 

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 import io.conduit.api.connection.ConnectFailedException;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.Trace;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.ssh.hostkey.HostKeyVerifier;
 
 /**
