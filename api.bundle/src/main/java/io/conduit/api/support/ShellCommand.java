@@ -23,7 +23,6 @@ import java.util.Map;
  * the become password and a newline first where the method reads one, then the command's own stdin.
  */
 public final class ShellCommand {
-
     private ShellCommand() {
     }
 
