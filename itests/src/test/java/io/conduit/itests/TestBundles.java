@@ -40,7 +40,7 @@ final class TestBundles {
         if (backgroundDrain) {
             main.putValue(VersionedActivator.BACKGROUND_DRAIN_HEADER, "true");
         }
-        main.putValue("Import-Package", "io.conduit.api.connection;version=\"[2.0,3)\",org.osgi.framework");
+        main.putValue("Import-Package", "io.conduit.api.connection;version=\"[3.0,4)\",org.osgi.framework");
         Files.createDirectories(dir);
         Path jar = dir.resolve("versioned-plugin-" + version + (backgroundDrain ? "-background" : "") + ".jar");
         try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest)) {

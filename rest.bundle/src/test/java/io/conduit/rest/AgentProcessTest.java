@@ -25,7 +25,7 @@ import io.conduit.api.connection.Command;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.rest.agent.tls.Certificates;
 import io.conduit.rest.RestPlugin;
 import io.conduit.rest.support.Configs;

@@ -46,7 +46,7 @@ import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.FileProblem;
 import io.conduit.api.connection.ProtocolException;
 import io.conduit.api.connection.RemoteFileNotFoundException;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TransferFailedException;
 import io.conduit.rest.connection.RestConnection;

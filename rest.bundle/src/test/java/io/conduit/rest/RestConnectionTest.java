@@ -40,7 +40,7 @@ import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.FileProblem;
 import io.conduit.api.connection.RemoteFileNotFoundException;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.TransferFailedException;

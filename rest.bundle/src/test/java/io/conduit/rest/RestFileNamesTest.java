@@ -11,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.testing.FileNameScenario;
 import io.conduit.rest.agent.Agent;
 import io.conduit.rest.RestPlugin;

@@ -34,7 +34,7 @@ import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.FileProblem;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.TransferFailedException;
 import io.conduit.api.testing.OperatorText;
 import io.conduit.api.testing.SmallFileSystems;

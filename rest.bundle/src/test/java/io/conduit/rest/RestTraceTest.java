@@ -18,7 +18,7 @@ import io.conduit.api.connection.Command;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.testing.RecordingTrace;
 import io.conduit.rest.agent.Agent;
 import io.conduit.rest.RestPlugin;

@@ -36,8 +36,8 @@ import io.conduit.api.connection.StaleConnectionException;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.Trace;
+import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.support.Durations;
-import io.conduit.api.support.OutputBuffer;
 import io.conduit.api.support.WrappedCommand;
 import io.conduit.ssh.transfer.RemoteShell;
 

@@ -23,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.conduit.api.connection.AuthenticationFailedException;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 
 /**
  * Loads private keys (OpenSSH, PEM, PKCS#8; ed25519, ecdsa, rsa; encrypted with a passphrase or not) and keeps

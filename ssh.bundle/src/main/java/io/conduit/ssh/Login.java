@@ -17,8 +17,8 @@ import io.conduit.api.connection.AuthenticationFailedException;
 import io.conduit.api.connection.ConnectFailedException;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.Trace;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.support.Durations;
-import io.conduit.api.support.Secret;
 import io.conduit.ssh.agent.AgentAuth;
 import io.conduit.ssh.agent.AgentForwarding;
 

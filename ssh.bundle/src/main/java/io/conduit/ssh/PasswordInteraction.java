@@ -5,7 +5,7 @@ import java.util.Locale;
 import org.apache.sshd.client.auth.keyboard.UserInteraction;
 import org.apache.sshd.client.session.ClientSession;
 
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 
 /**
  * Answers keyboard-interactive prompts that ask for the password (PAM's "Password:"), and nothing else: an

@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
 import io.conduit.api.connection.ConnectFailedException;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.Trace;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.support.Durations;
-import io.conduit.api.support.Secret;
 import io.conduit.ssh.hostkey.HostKeyVerifier;
 
 /**

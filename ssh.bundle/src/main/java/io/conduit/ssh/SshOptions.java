@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 import io.conduit.api.support.PluginOption;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 
 /**
  * Every option of the ssh plugin, declared once: {@code conduit:plugins ssh}, the core's checks of a host's

@@ -10,7 +10,7 @@ import java.util.function.Function;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.support.OptionValues;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.ssh.hostkey.HostKeyChecking;
 import io.conduit.ssh.transfer.TransferMethod;
 

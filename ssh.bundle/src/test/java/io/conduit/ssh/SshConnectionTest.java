@@ -37,7 +37,7 @@ import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.HostKeyRejectedException;
 import io.conduit.api.connection.RemoteFileNotFoundException;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.ssh.hostkey.KnownHosts;
 

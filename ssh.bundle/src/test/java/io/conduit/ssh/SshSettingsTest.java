@@ -13,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.conduit.api.connection.ConnectionParams;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.ssh.hostkey.HostKeyChecking;
 
 /** Precedence and validation of the plugin's options. */

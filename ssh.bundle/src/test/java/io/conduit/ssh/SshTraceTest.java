@@ -21,7 +21,7 @@ import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Command;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.testing.RecordingTrace;
 
 /**

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 
 /** Builds plugin configurations and connections for tests without a framework. */
 final class TestSupport {

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 
 /**
  * Local users with sudo rules for the become tests (the tests' sshd runs on this machine, so these are the

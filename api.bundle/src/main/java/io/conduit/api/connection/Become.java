@@ -1,14 +1,11 @@
 package io.conduit.api.connection;
 
-import io.conduit.api.support.Secret;
-import io.conduit.api.support.WrappedCommand;
-
 import java.util.Objects;
 
 /**
  * Privilege escalation for a {@link Command}: run it as another user through {@code sudo} or {@code su}.
- * The password never goes on a command line: {@link WrappedCommand} writes it on standard input only when the
- * tool prompts for it.
+ * The password never goes on a command line: {@code io.conduit.api.support.WrappedCommand} writes it on standard input
+ * only when the tool prompts for it.
  *
  * @param method how to escalate
  * @param user the user to become, {@code root} when {@code null}

@@ -1,7 +1,5 @@
 package io.conduit.api.connection;
 
-import io.conduit.api.support.ShellCommand;
-
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
@@ -10,11 +8,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A command to run on a host, with pyinfra's control arguments. Either a shell {@link #line()} or an
  * argument vector {@link #argv()} is set, never both. Shell-like plugins turn it into one wrapped line with
- * {@link ShellCommand}; plugins that can start a process directly (Docker exec) may use {@link #argv()} as is.
+ * {@code io.conduit.api.support.ShellCommand}; plugins that can start a process directly (Docker exec) may use
+ * {@link #argv()} as is.
  *
  * <p>Immutable: the {@code with...} methods return changed copies.
  *
@@ -36,6 +36,9 @@ public record Command(String line, List<String> argv, byte[] stdin, Map<String, 
     /** Default for {@link #outputLimit()}: 1 MiB per stream. */
     public static final long DEFAULT_OUTPUT_LIMIT = 1 << 20;
 
+    private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern SAFE_WORD = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
+
     /** Validates the fields and copies the collections in. */
     public Command {
         if ((line == null) == (argv == null)) {
@@ -49,7 +52,7 @@ public record Command(String line, List<String> argv, byte[] stdin, Map<String, 
         }
         stdin = stdin == null ? new byte[0] : stdin.clone();
         env = env == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(env));
-        env.keySet().forEach(ShellCommand::checkVariableName);
+        env.keySet().forEach(Command::checkVariableName);
         successCodes = successCodes == null || successCodes.isEmpty() ? Set.of(0) : Set.copyOf(successCodes);
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             throw new IllegalArgumentException("timeout must be positive: " + timeout);
@@ -165,5 +168,51 @@ public record Command(String line, List<String> argv, byte[] stdin, Map<String, 
     @Override
     public int hashCode() {
         return Objects.hash(line, argv, Arrays.hashCode(stdin), env, cwd, timeout, pty, successCodes);
+    }
+
+    /**
+     * Checks an environment variable's name: letters, digits and {@code _}, not starting with a digit (POSIX).
+     * The rule of {@link #env()}, here so that the contract checks its own values.
+     *
+     * @param name the name, not {@code null}
+     * @throws IllegalArgumentException the name is not one
+     * @since 2.1
+     */
+    public static void checkVariableName(String name) {
+        if (!VARIABLE_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("\"" + name + "\" is not a valid environment variable name;"
+                    + " use letters, digits and _, not starting with a digit");
+        }
+    }
+
+    /**
+     * Quotes a word for a POSIX shell: plain words as they are, anything else in single quotes with each
+     * {@code '} written as {@code '"'"'}. Newlines, {@code $}, backquotes and spaces are safe inside. In the
+     * contract because {@link FileAccess#command} takes a script and {@link Connection}'s file methods write one.
+     *
+     * @param word the text to quote, not {@code null}
+     * @return the quoted word
+     * @since 2.1
+     */
+    public static String quote(String word) {
+        if (!word.isEmpty() && SAFE_WORD.matcher(word).matches()) {
+            return word;
+        }
+        return "'" + word.replace("'", "'\"'\"'") + "'";
+    }
+
+    /**
+     * Quotes a file path for a POSIX shell command line: the shell takes it as one word whatever it holds
+     * ({@link #quote}: spaces, {@code ;}, {@code &}, {@code $()}, quotes, newlines, any bytes but NUL), and no
+     * command takes it for an option: a path that begins with {@code -} (only a relative one can) gets {@code ./}
+     * in front, which names the same file for every command, with or without {@code --}.
+     *
+     * @param path a file path as the host reads it, absolute or relative to the login directory (an empty one
+     *        stays {@code ''}, which the command then reports as no such file)
+     * @return the quoted word
+     * @since 2.1
+     */
+    public static String quotePath(String path) {
+        return quote(path.startsWith("-") ? "./" + path : path);
     }
 }

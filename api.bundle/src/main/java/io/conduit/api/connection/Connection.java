@@ -1,10 +1,5 @@
 package io.conduit.api.connection;
 
-import io.conduit.api.support.FileNames;
-import io.conduit.api.support.PosixFiles;
-import io.conduit.api.support.ShellCommand;
-import io.conduit.api.support.WrappedCommand;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,9 +24,10 @@ import org.osgi.annotation.versioning.ConsumerType;
  * process tree on the host: its own {@link Command#timeout()}, an interrupt of the calling thread (Ctrl-C, the
  * run's host deadline), and {@link #close()} while it runs (disconnect, a plugin upgrade past its drain grace,
  * shutdown). It must also hold when Conduit cannot say goodbye (the JVM killed, the link dropped): the command
- * then ends by itself within seconds. Shell-like plugins get all of this from {@link WrappedCommand}. The
- * exception says whether the host confirmed the stop ({@link StopOutcome}); a plugin that cannot confirm it
- * says {@link StopOutcome#UNCONFIRMED}, never that the command was stopped.
+ * then ends by itself within seconds. Shell-like plugins get all of this from
+ * {@code io.conduit.api.support.WrappedCommand}. The exception says whether the host confirmed the stop
+ * ({@link StopOutcome}); a plugin that cannot confirm it says {@link StopOutcome#UNCONFIRMED}, never that the
+ * command was stopped.
  *
  * <p><b>Tracing</b> (since 1.2): the core calls the variants that take a {@link Trace}; each defaults to the
  * untraced one, so a plugin that traces nothing needs no change. A plugin that traces overrides them and lets the
@@ -43,7 +39,7 @@ import org.osgi.annotation.versioning.ConsumerType;
  * directory by name, keep modes both ways, copy trees with {@code -r}, set owner and group, and report a put as
  * changed only when content, mode or owner differ). They default to POSIX sh scripts run through
  * {@link #exec(Command, Trace)} ({@code ls -ldLn}, {@code find}, {@code sha256sum}, {@code mkdir}, {@code chown},
- * {@code chmod}; every path quoted with {@link ShellCommand#quotePath}), so a plugin whose host has a shell needs
+ * {@code chmod}; every path quoted with {@link Command#quotePath}), so a plugin whose host has a shell needs
  * no change; a plugin whose device has no shell overrides them.
  */
 @ConsumerType
@@ -110,15 +106,15 @@ public interface Connection extends AutoCloseable {
     /**
      * Copies a local file to the host. Implementations write to a temporary name and rename, so that a broken
      * transfer never leaves a partial file under {@code remotePath}; the temporary name follows
-     * {@link FileNames} (fixed length, hidden, in the target's directory), so that any name the host accepts can
-     * be written, and every path that reaches a command line on the host is quoted with
-     * {@link ShellCommand#quotePath}. A name the transfer method cannot carry is refused by name before anything
+     * {@code io.conduit.api.support.FileNames} (fixed length, hidden, in the target's directory), so that any name the
+     * host accepts can be written, and every path that reaches a command line on the host is quoted with
+     * {@link Command#quotePath}. A name the transfer method cannot carry is refused by name before anything
      * is sent.
      *
      * @param local the file to send
      * @param remotePath the absolute path to write on the host; one ending in {@code /} means "into that
-     *        directory, under the local file's name" ({@link FileNames#intoDirectory}; the core resolves it before
-     *        calling, since API 1.2, and plugins resolve it too for other callers)
+     *        directory, under the local file's name" ({@code io.conduit.api.support.FileNames#intoDirectory}; the core
+     *        resolves it before calling, since API 1.2, and plugins resolve it too for other callers)
      * @param mode the permission bits to set (e.g. {@code 0644}) or {@link #KEEP_MODE}
      * @throws IOException the transfer failed
      */
@@ -141,7 +137,8 @@ public interface Connection extends AutoCloseable {
 
     /**
      * Copies a file from the host to a local path, replacing it: written to a temporary name made by
-     * {@link FileNames#createTemporarySibling}, then moved, so that a failed fetch leaves no file and changes none.
+     * {@code io.conduit.api.support.FileNames#createTemporarySibling}, then moved, so that a failed fetch leaves no
+     * file and changes none.
      *
      * @param remotePath the file to read on the host
      * @param local where to write it

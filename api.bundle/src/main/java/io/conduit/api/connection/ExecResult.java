@@ -1,7 +1,5 @@
 package io.conduit.api.connection;
 
-import io.conduit.api.support.OutputBuffer;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;

@@ -1,7 +1,5 @@
 package io.conduit.api.connection;
 
-import io.conduit.api.support.ShellCommand;
-
 import java.time.Duration;
 import java.util.Objects;
 
@@ -38,7 +36,7 @@ public record FileAccess(Become become, Duration timeout) {
     /**
      * A shell command that runs {@code script} with this access's become and timeout.
      *
-     * @param script a POSIX sh script; every path in it quoted with {@link ShellCommand#quotePath}
+     * @param script a POSIX sh script; every path in it quoted with {@link Command#quotePath}
      * @return the command
      */
     public Command command(String script) {

@@ -1,14 +1,13 @@
 package io.conduit.api.connection;
 
-import io.conduit.api.support.FileProblemProbe;
-
 import java.util.Locale;
 
 /**
  * Why a transfer failed on the host, in the words every plugin uses, so that the same cause reads the same on
  * every plugin and method. A plugin learns the cause from the protocol where it says it (an SFTP status, an HTTP
  * answer, the text of an {@code errno}), and otherwise, after a generic failure, from a probe on the host
- * ({@link FileProblemProbe}: a stat and a statvfs of the target's directory) rather than a guess.
+ * ({@code io.conduit.api.support.FileProblemProbe}: a stat and a statvfs of the target's directory) rather than a
+ * guess.
  *
  * <p>The {@code errno} texts {@link #fromErrorText} recognizes are glibc's and musl's {@code strerror} texts (the
  * same English phrases on Linux, BSD and macOS), matched without regard to case: {@code ENOSPC}, {@code EDQUOT},
@@ -140,8 +139,8 @@ public enum FileProblem {
     }
 
     /**
-     * The probe's name for this cause ({@code no-space}, {@code is-a-directory}, ...), as {@link FileProblemProbe}
-     * prints it.
+     * The probe's name for this cause ({@code no-space}, {@code is-a-directory}, ...), as
+     * {@code io.conduit.api.support.FileProblemProbe} prints it.
      *
      * @return the lower-case, dash-separated name
      */

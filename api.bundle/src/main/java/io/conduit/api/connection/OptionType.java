@@ -1,7 +1,5 @@
 package io.conduit.api.connection;
 
-import io.conduit.api.support.Secret;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -4,7 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 
 /**
  * What a host, a group or the defaults can set (Nornir's base attributes). Every field may be {@code null}

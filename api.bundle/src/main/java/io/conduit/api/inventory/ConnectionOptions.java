@@ -4,7 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 
 /**
  * The values one element (host, group, defaults) sets for one plugin under {@code connection_options.PLUGIN}.

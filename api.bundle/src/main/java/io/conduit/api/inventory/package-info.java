@@ -4,5 +4,5 @@
  * elsewhere than a file (running containers, a CMDB, a cloud API).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package io.conduit.api.inventory;

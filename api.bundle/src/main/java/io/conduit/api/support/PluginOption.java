@@ -9,6 +9,7 @@ import java.util.Objects;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.connection.OptionType;
+import io.conduit.api.connection.Secret;
 
 /**
  * One option of a plugin, declared once: its name, type, typed default, whether it is required or secret, its

@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The one shell wrapper every shell-like plugin uses, so that become, environment, working directory and
@@ -24,33 +23,26 @@ import java.util.regex.Pattern;
  * the become password and a newline first where the method reads one, then the command's own stdin.
  */
 public final class ShellCommand {
-    private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Pattern SAFE_WORD = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
-
     private ShellCommand() {
     }
 
     /**
      * Quotes a word for a POSIX shell: plain words as they are, anything else in single quotes with each
-     * {@code '} written as {@code '"'"'}. Newlines, {@code $}, backquotes and spaces are safe inside.
+     * {@code '} written as {@code '"'"'}. Newlines, {@code $}, backquotes and spaces are safe inside. The rule
+     * is the contract's ({@link Command#quote}); kept here for the plugins that call it.
      *
      * @param word the text to quote
      * @return the quoted word
      */
     public static String quote(String word) {
-        if (!word.isEmpty() && SAFE_WORD.matcher(word).matches()) {
-            return word;
-        }
-        return "'" + word.replace("'", "'\"'\"'") + "'";
+        return Command.quote(word);
     }
 
     /**
-     * Quotes a file path for a POSIX shell command line: the shell takes it as one word whatever it holds
-     * ({@link #quote}: spaces, {@code ;}, {@code &}, {@code $()}, quotes, newlines, any bytes but NUL), and no
-     * command takes it for an option: a path that begins with {@code -} (only a relative one can) gets {@code ./}
-     * in front, which names the same file for every command, with or without {@code --}. Every path that
-     * reaches a command line on a host goes through here: the wrapper's {@code cd}, scp, and the mv, chmod, rm
-     * and checksum commands of put and fetch.
+     * Quotes a file path for a POSIX shell command line ({@link Command#quotePath}, the contract's rule): one
+     * word whatever it holds, and {@code ./} in front of a path that begins with {@code -}, so that no command
+     * takes it for an option. Every path that reaches a command line on a host goes through here or there: the
+     * wrapper's {@code cd}, scp, and the mv, chmod, rm and checksum commands of put and fetch.
      *
      * @param path a file path as the host reads it, absolute or relative to the login directory (an empty one
      *        stays {@code ''}, which the command then reports as no such file)
@@ -58,7 +50,7 @@ public final class ShellCommand {
      * @since 1.2
      */
     public static String quotePath(String path) {
-        return quote(path.startsWith("-") ? "./" + path : path);
+        return Command.quotePath(path);
     }
 
     /**
@@ -121,16 +113,13 @@ public final class ShellCommand {
     }
 
     /**
-     * Checks an environment variable's name: letters, digits and {@code _}, not starting with a digit (POSIX).
+     * Checks an environment variable's name: {@link Command#checkVariableName}, the contract's rule.
      *
      * @param name the name
      * @throws IllegalArgumentException the name is not one
      */
     public static void checkVariableName(String name) {
-        if (!VARIABLE_NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("\"" + name + "\" is not a valid environment variable name;"
-                    + " use letters, digits and _, not starting with a digit");
-        }
+        Command.checkVariableName(name);
     }
 
     private static String join(List<String> argv) {

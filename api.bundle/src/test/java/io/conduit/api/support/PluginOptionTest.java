@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.connection.OptionType;
+import io.conduit.api.connection.Secret;
 
 /** One declaration per option: typed values, layers, choices, and the documentation checked against it. */
 class PluginOptionTest {

@@ -1,7 +1,7 @@
 package io.conduit.api.connection;
 
-import io.conduit.api.support.OutputBuffer;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.OutputBuffer;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.support.ShellCommand;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

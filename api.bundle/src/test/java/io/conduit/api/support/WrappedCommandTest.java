@@ -1,6 +1,6 @@
 package io.conduit.api.connection;
 
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.support.WrappedCommand;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -22,7 +22,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 import io.conduit.api.connection.OptionDescriptor;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.inventory.Attributes;
 import io.conduit.api.inventory.ConnectionOptions;
 import io.conduit.api.inventory.Group;

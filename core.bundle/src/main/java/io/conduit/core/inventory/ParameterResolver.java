@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.inventory.Attributes;
 import io.conduit.api.inventory.ConnectionOptions;
 import io.conduit.api.inventory.Group;

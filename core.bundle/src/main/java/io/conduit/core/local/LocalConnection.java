@@ -27,7 +27,7 @@ import io.conduit.api.support.FileNames;
 import io.conduit.api.support.LocalCopy;
 import io.conduit.api.support.LocalWriteFailed;
 import io.conduit.api.connection.FileProblem;
-import io.conduit.api.support.OutputBuffer;
+import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.connection.RemoteFileNotFoundException;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;

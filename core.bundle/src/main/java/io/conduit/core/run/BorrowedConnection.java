@@ -13,7 +13,7 @@ import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.FileAccess;
 import io.conduit.api.connection.RemoteFile;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.StaleConnectionException;
 import io.conduit.api.connection.Trace;
 

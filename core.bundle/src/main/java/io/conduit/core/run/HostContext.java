@@ -12,7 +12,7 @@ import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.StaleConnectionException;
 import io.conduit.api.connection.Trace;
 import io.conduit.api.inventory.Host;

@@ -11,7 +11,7 @@ import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventory;
 import io.conduit.api.inventory.InventoryException;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.core.inventory.ParameterResolver;
 
 /**

@@ -9,7 +9,7 @@ import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Command;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.ExecResult;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.task.HostResult;
 
 /**

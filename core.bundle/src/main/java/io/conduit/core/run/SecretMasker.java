@@ -10,7 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 
 /**
  * Replaces every occurrence of a set of secret values with {@value #MASK}, in bytes (each secret's UTF-8

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import org.apache.felix.service.command.CommandSession;
 
 import io.conduit.api.connection.Become;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.core.inventory.ParameterResolver;
 
 /**

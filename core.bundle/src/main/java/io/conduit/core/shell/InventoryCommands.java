@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.inventory.Group;
 import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventory;

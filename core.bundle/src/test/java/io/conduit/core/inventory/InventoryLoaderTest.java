@@ -16,7 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventory;
 import io.conduit.api.inventory.InventoryException;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.connection.OptionType;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventory;
 import io.conduit.api.inventory.InventoryException;

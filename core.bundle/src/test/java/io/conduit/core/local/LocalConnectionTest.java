@@ -116,7 +116,7 @@ class LocalConnectionTest {
     void aBecomePasswordNobodyAskedForNeverReachesTheCommand() throws Exception {
         io.conduit.api.testing.BecomeEnvironment.require();
         ExecResult r = connection.exec(Command.shell("cat; echo end").withBecome(
-                io.conduit.api.connection.Become.sudo("root", io.conduit.api.support.Secret.of("s3cret"))));
+                io.conduit.api.connection.Become.sudo("root", io.conduit.api.connection.Secret.of("s3cret"))));
         assertEquals("end\n", r.stdoutText());
         assertEquals("", r.stderrText());
     }

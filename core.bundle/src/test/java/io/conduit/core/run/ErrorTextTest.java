@@ -41,7 +41,7 @@ class ErrorTextTest {
                 1, "out Pa55word-1".getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[0], true, false,
                 "java.io.IOException: Broken pipe", java.time.Duration.ofMillis(5), 11, 0);
         RunSecrets secrets = new RunSecrets();
-        secrets.add(io.conduit.api.support.Secret.of("Pa55word-1"));
+        secrets.add(io.conduit.api.connection.Secret.of("Pa55word-1"));
 
         io.conduit.api.task.HostResult shown = secrets.mask(ErrorText.clean(cut));
 

@@ -9,7 +9,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 
 /** Masking secrets by value in output that arrives in chunks, and in text. */
 class SecretMaskerTest {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Command;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.task.HostResult;
 import io.conduit.api.task.RunListener;
 import io.conduit.api.task.RunOptions;

@@ -19,7 +19,7 @@ import io.conduit.api.connection.ConnectionPlugin;
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.connection.OptionType;
-import io.conduit.api.support.OutputBuffer;
+import io.conduit.api.connection.OutputBuffer;
 import io.conduit.core.registry.PluginBinding;
 
 /**

@@ -26,7 +26,7 @@ import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.Trace;
-import io.conduit.api.support.OutputBuffer;
+import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.support.WrappedCommand;
 import io.conduit.docker.client.DockerClients;
 import io.conduit.docker.client.ExecStream;

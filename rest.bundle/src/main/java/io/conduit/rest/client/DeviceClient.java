@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
 import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.connection.Trace;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.rest.plugin.RestSettings;
 
 /**

@@ -4,7 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.conduit.api.connection.Become;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 
 /**
  * Takes a connection's secrets out of a device's text before it goes into a message: the bearer token, and the

@@ -10,7 +10,7 @@ import com.google.gson.JsonObject;
 
 import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.ProtocolException;
-import io.conduit.api.support.OutputBuffer;
+import io.conduit.api.connection.OutputBuffer;
 import io.conduit.rest.client.ApiErrors;
 
 /**

@@ -16,7 +16,7 @@ import io.conduit.api.connection.ExecResult;
 import io.conduit.api.connection.TransferFailedException;
 import io.conduit.api.connection.Trace;
 import io.conduit.api.support.FileProblemProbe;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.rest.client.Capabilities;
 import io.conduit.rest.client.DeviceClient;
 import io.conduit.rest.plugin.RestSettings;

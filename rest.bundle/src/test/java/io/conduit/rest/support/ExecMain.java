@@ -8,7 +8,7 @@ import io.conduit.api.connection.Command;
 import io.conduit.api.connection.Connection;
 import io.conduit.api.connection.ConnectionKey;
 import io.conduit.api.connection.ConnectionParams;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.rest.RestPlugin;
 
 /**

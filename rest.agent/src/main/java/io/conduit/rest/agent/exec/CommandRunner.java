@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 import io.conduit.api.connection.Become;
 import io.conduit.api.connection.BecomeFailedException;
 import io.conduit.api.connection.Command;
-import io.conduit.api.support.OutputBuffer;
+import io.conduit.api.connection.OutputBuffer;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.api.support.WrappedCommand;

@@ -31,7 +31,7 @@ import com.sun.net.httpserver.HttpHandler;
 import io.conduit.api.connection.Become;
 import io.conduit.api.connection.BecomeFailedException;
 import io.conduit.api.connection.FileProblem;
-import io.conduit.api.support.Secret;
+import io.conduit.api.connection.Secret;
 import io.conduit.api.connection.StopOutcome;
 import io.conduit.api.connection.TimedOutException;
 import io.conduit.rest.agent.Log;

@@ -1,7 +1,5 @@
 package io.conduit.api.connection;
 
-import io.conduit.api.support.PosixFiles;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

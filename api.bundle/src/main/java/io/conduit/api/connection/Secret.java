@@ -1,4 +1,4 @@
-package io.conduit.api.support;
+package io.conduit.api.connection;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,8 +1,4 @@
-package io.conduit.api.support;
-
-import io.conduit.api.connection.Connection;
-import io.conduit.api.connection.ProtocolException;
-import io.conduit.api.connection.RemoteFile;
+package io.conduit.api.connection;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,9 +13,10 @@ import java.util.regex.Pattern;
  * way (GNU coreutils, busybox, BSD), and the reading of what they print. Only {@code ls -ldLn}, {@code ls -ldL},
  * {@code find}, {@code test} and a SHA-256 tool ({@code sha256sum}, else {@code shasum -a 256}, else
  * {@code openssl dgst -sha256}) are used: {@code stat -c} differs between GNU and busybox and is missing on BSD.
- * Every path is quoted with {@link ShellCommand#quotePath}; paths come back NUL-separated, so any name is read.
+ * Every path is quoted with {@link Command#quotePath}; paths come back NUL-separated, so any name is read.
+ * Package-private: the contract's default methods are its only users, and the contract needs no helper package.
  */
-public final class PosixFiles {
+final class PosixFiles {
     /** Largest listing read (bytes of output): about 100,000 files. */
     public static final long MAX_LISTING = 16L << 20;
 
@@ -58,7 +55,7 @@ public final class PosixFiles {
      */
     public static String statScript(String path, boolean checksum) {
         return PRINT_MARK + "set -f; CONDUIT_SUMS=" + (checksum ? 1 : 0) + "; " + ENTRY + "; e "
-                + ShellCommand.quotePath(path);
+                + Command.quotePath(path);
     }
 
     /**
@@ -66,12 +63,12 @@ public final class PosixFiles {
      * inside it ({@code cd} follows a link to the directory; {@code find} follows no link below it).
      */
     public static String listScript(String dir, boolean checksums) {
-        String q = ShellCommand.quotePath(dir);
+        String q = Command.quotePath(dir);
         String each = "set -f; " + ENTRY + "; for f do e \"$f\" || exit 1; done";
         return PRINT_MARK + "set -f; CONDUIT_SUMS=" + (checksums ? 1 : 0) + "; export CONDUIT_SUMS; " + ENTRY
                 + "; e " + q
                 + " || exit 1; [ -d " + q + " ] || exit 0; cd -- " + q + " && find . ! -name . -exec sh -c "
-                + ShellCommand.quote(each) + " sh {} +";
+                + Command.quote(each) + " sh {} +";
     }
 
     /**
@@ -82,7 +79,7 @@ public final class PosixFiles {
      * @return the script, for {@code sh -c}
      */
     public static String makeDirectoryScript(String path, int mode) {
-        String q = ShellCommand.quotePath(path);
+        String q = Command.quotePath(path);
         return "mkdir -p -- " + q + " && chmod " + Integer.toOctalString(mode) + " -- " + q;
     }
 
@@ -96,13 +93,13 @@ public final class PosixFiles {
      * @return the script, for {@code sh -c}
      */
     public static String setAttributesScript(String path, int mode, String owner, String group) {
-        String q = ShellCommand.quotePath(path);
+        String q = Command.quotePath(path);
         StringBuilder s = new StringBuilder("set -e");
         if (owner != null) {
-            s.append("; chown -- ").append(ShellCommand.quote(group == null ? owner : owner + ":" + group))
+            s.append("; chown -- ").append(Command.quote(group == null ? owner : owner + ":" + group))
                     .append(' ').append(q);
         } else if (group != null) {
-            s.append("; chgrp -- ").append(ShellCommand.quote(group)).append(' ').append(q);
+            s.append("; chgrp -- ").append(Command.quote(group)).append(' ').append(q);
         }
         // after chown, which clears set-user-ID and set-group-ID bits on some systems
         if (mode >= 0) {

@@ -1,6 +1,4 @@
-package io.conduit.api.support;
-
-import io.conduit.api.connection.Command;
+package io.conduit.api.connection;
 
 import java.io.OutputStream;
 import java.util.Arrays;
