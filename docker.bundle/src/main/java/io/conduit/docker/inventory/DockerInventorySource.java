@@ -103,7 +103,7 @@ public final class DockerInventorySource implements InventorySource {
         }
         DockerEndpoint endpoint;
         try {
-            endpoint = defaults.get("the docker inventory source").endpoint(extras);
+            endpoint = defaults.get("the docker inventory source's loads").endpoint(extras);
         } catch (IllegalArgumentException e) {
             throw new InventoryException("docker:" + argument + ": " + e.getMessage(), e);
         }

@@ -41,7 +41,7 @@ class InvalidConfigurationTest {
                     + " until it is fixed): " + problem, assertThrows(IllegalStateException.class,
                             () -> plugin.create(new ConnectionKey("c1", "docker"))).getMessage());
             assertThrows(IllegalStateException.class, plugin::options);
-            assertEquals("configuration io.conduit.docker is invalid (the docker inventory source refuse to work until"
+            assertEquals("configuration io.conduit.docker is invalid (the docker inventory source's loads refuse to work until"
                     + " it is fixed): " + problem, assertThrows(IllegalStateException.class,
                             () -> source.load("")).getMessage());
         } finally {
