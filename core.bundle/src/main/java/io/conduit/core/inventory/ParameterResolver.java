@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
+import io.conduit.api.connection.OptionType;
 import io.conduit.api.connection.Secret;
 import io.conduit.api.inventory.Attributes;
 import io.conduit.api.inventory.ConnectionOptions;
@@ -420,6 +421,10 @@ public final class ParameterResolver {
         }
         if (descriptor.secret() && converted instanceof String s) {
             return Secret.of(s);
+        }
+        if (descriptor.type() == OptionType.PATH && converted instanceof String path && secrets != null) {
+            // a key or CA file named in an inventory is found beside it, as ${file:...} is, wherever Conduit runs
+            return LocalPaths.inInventory(path, secrets.base()).toString();
         }
         return converted;
     }

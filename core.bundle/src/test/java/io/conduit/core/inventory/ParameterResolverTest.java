@@ -318,6 +318,26 @@ class ParameterResolverTest {
             """;
 
     @Test
+    void aRelativePathOptionIsReadFromTheInventorysDirectoryLikeAFileReference() throws Exception {
+        // a key or CA file beside the inventory must be found wherever Conduit was started, as ${file:...} is
+        Inventory inv = inventory("""
+                hosts:
+                  r1:
+                    connection_options:
+                      rest:
+                        extras: {ca_file: certs/ca.pem, client_key: /etc/abs.pem}
+                """);
+        List<OptionDescriptor> options = List.of(
+                new OptionDescriptor("ca_file", OptionType.PATH, null, false, false, "CA"),
+                new OptionDescriptor("client_key", OptionType.PATH, null, false, false, "key"));
+
+        ConnectionParams p = resolve(inv, "r1", "rest", options);
+
+        assertEquals(dir.resolve("certs/ca.pem").toString(), p.extras().get("ca_file"));
+        assertEquals("/etc/abs.pem", p.extras().get("client_key"), "an absolute path stays as written");
+    }
+
+    @Test
     void secretsFromEnvironmentAndFile() throws Exception {
         Path token = Files.writeString(dir.resolve("token"), "tok-123\n");
         Inventory inv = inventory(SECRETS.formatted(token));
