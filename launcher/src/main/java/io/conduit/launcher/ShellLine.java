@@ -18,9 +18,10 @@ import org.osgi.util.tracker.ServiceTracker;
  * Runs one Gogo line through the framework's {@code CommandProcessor}, as the interactive shell would, one
  * statement at a time: each statement's value is printed as the shell prints it (Conduit's values through their
  * Gogo converter), and the line's exit status is the worst that its Conduit commands' values carry
- * ({@code exitStatus()}), so that {@code -c 'run a; run b'} fails when either did. The launcher lives on the class
- * path, outside the framework, so it cannot share Gogo's API classes or core's with the bundles: it calls the
- * service through the interfaces of the bundle that registered it, and reads a value's status, reflectively.
+ * ({@code exitStatus()}), so that {@code -c 'run a; run b'} fails when either did; inside a pipeline, where a
+ * command's value goes into the pipe, the status core noted for the statement counts too. The launcher lives on
+ * the class path, outside the framework, so it cannot share Gogo's API classes or core's with the bundles: it calls
+ * the service through the interfaces of the bundle that registered it, and reads a value's status, reflectively.
  */
 final class ShellLine {
     static final String PROCESSOR = "org.apache.felix.service.command.CommandProcessor";
