@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -132,47 +131,31 @@ public final class ParameterResolver {
      * @param plugin the plugin's name
      * @param options the options the plugin declares; declared {@code extras} are converted with
      *        {@link OptionDescriptor#convert} (secret options become {@link Secret}, a choice must be one of its
-     *        choices), required ones must be set,
+     *        choices, a relative {@code path} is read from {@code base}), required ones must be set,
      *        undeclared ones are refused ("did you mean"); declared defaults are not filled in. {@code null} when
      *        the plugin is not installed: extras then pass through as written
      * @param resolveSecrets {@code true} to replace {@code ${env:NAME}} and {@code ${file:PATH}} in the password
      *        and in {@code extras} values (for connecting); {@code false} to keep them as written (for display)
+     * @param base the inventory's directory ({@link io.conduit.api.inventory.Inventories#baseDirectory}), or
+     *        {@code null} when it has none (relative references are then read from the working directory)
      * @return the parameters; port 0 when none is set
      * @throws InventoryException a secret reference is malformed or cannot be resolved, an extra is not an option
      *         of the plugin or does not convert, or a required extra is missing; the message names the host, the
      *         key and where the value came from, never a secret
      */
     public static ConnectionParams resolve(Inventory inventory, Host host, String plugin,
-            List<OptionDescriptor> options, boolean resolveSecrets) throws InventoryException {
-        return resolve(inventory, host, plugin, options, resolveSecrets, System::getenv);
-    }
-
-    /**
-     * Resolves the parameters for a host and a plugin as {@link #resolve(Inventory, Host, String, List, boolean)},
-     * reading relative {@code ${file:...}} references from the given directory.
-     *
-     * @param inventory the inventory
-     * @param host one of its hosts
-     * @param plugin the plugin's name
-     * @param options the options the plugin declares, {@code null} when it is not installed
-     * @param resolveSecrets {@code true} to read the references now, {@code false} to keep them as written
-     * @param base the inventory's directory ({@link io.conduit.api.inventory.Inventories#baseDirectory}), or
-     *        {@code null} when it has none (relative references are then read from the working directory)
-     * @return the parameters; port 0 when none is set
-     * @throws InventoryException as {@link #resolve(Inventory, Host, String, List, boolean)}
-     */
-    public static ConnectionParams resolve(Inventory inventory, Host host, String plugin,
             List<OptionDescriptor> options, boolean resolveSecrets, Path base) throws InventoryException {
         return resolve(inventory, host, plugin, options, resolveSecrets, System::getenv, base);
     }
 
-    /** {@link #resolve(Inventory, Host, String, List, boolean)} with the environment given, for tests. */
-    static ConnectionParams resolve(Inventory inventory, Host host, String plugin, List<OptionDescriptor> options,
-            boolean resolveSecrets, Function<String, String> env) throws InventoryException {
-        return resolve(inventory, host, plugin, options, resolveSecrets, env, baseDirectory(inventory));
+    /** {@link #resolve(Inventory, Host, String, List, boolean, Path)} with the environment given, for tests. */
+    static ConnectionParams resolve(Inventory inventory, Host host, String plugin,
+            List<OptionDescriptor> options, boolean resolveSecrets, Function<String, String> env, Path base)
+            throws InventoryException {
+        return resolveWith(inventory, host, plugin, options, resolveSecrets, env, base);
     }
 
-    private static ConnectionParams resolve(Inventory inventory, Host host, String plugin,
+    private static ConnectionParams resolveWith(Inventory inventory, Host host, String plugin,
             List<OptionDescriptor> options, boolean resolveSecrets, Function<String, String> env, Path base)
             throws InventoryException {
         List<Source> sources = sources(inventory, host, plugin);
@@ -246,35 +229,18 @@ public final class ParameterResolver {
      *
      * @param inventory the inventory
      * @param host one of its hosts
+     * @param base the inventory's directory (a relative {@code ${file:...}} is read from it), or {@code null}
      * @return the password, or {@code null} when none is set
      * @throws InventoryException the value is not text, is empty, is a malformed reference ({@code ${env:}}) or
      *         a reference that cannot be read; the message names the host and where the value came from, never
      *         the value
      */
-    public static Secret becomePassword(Inventory inventory, Host host) throws InventoryException {
-        return becomePassword(inventory, host, System::getenv);
-    }
-
-    /**
-     * Returns a host's become password as {@link #becomePassword(Inventory, Host)}, reading a relative
-     * {@code ${file:...}} from the given directory.
-     *
-     * @param inventory the inventory
-     * @param host one of its hosts
-     * @param base the inventory's directory, or {@code null} when it has none
-     * @return the password, or {@code null} when none is set
-     * @throws InventoryException as {@link #becomePassword(Inventory, Host)}
-     */
     public static Secret becomePassword(Inventory inventory, Host host, Path base) throws InventoryException {
         return becomePassword(inventory, host, System::getenv, base);
     }
 
-    static Secret becomePassword(Inventory inventory, Host host, Function<String, String> env)
-            throws InventoryException {
-        return becomePassword(inventory, host, env, baseDirectory(inventory));
-    }
-
-    private static Secret becomePassword(Inventory inventory, Host host, Function<String, String> env, Path base)
+    /** {@link #becomePassword(Inventory, Host, Path)} with the environment given, for tests. */
+    static Secret becomePassword(Inventory inventory, Host host, Function<String, String> env, Path base)
             throws InventoryException {
         String element = "host " + host.name();
         Object raw = host.attributes().data().get(BECOME_PASSWORD);
@@ -494,23 +460,6 @@ public final class ParameterResolver {
                         java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
                         : "an I/O error") + "); check " + path, e);
             }
-        }
-    }
-
-    /**
-     * The inventory file's directory (or the inventory directory), or {@code null} when the source is no path: for
-     * callers that have no {@link io.conduit.api.inventory.Inventories#baseDirectory} (tests, the shell until it
-     * asks the service).
-     */
-    private static Path baseDirectory(Inventory inventory) {
-        try {
-            Path source = Path.of(inventory.source()).toAbsolutePath();
-            if (Files.isDirectory(source)) {
-                return source;
-            }
-            return Files.isRegularFile(source) ? source.getParent() : null;
-        } catch (InvalidPathException e) {
-            return null;
         }
     }
 }

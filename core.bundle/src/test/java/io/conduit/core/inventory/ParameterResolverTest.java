@@ -40,9 +40,9 @@ class ParameterResolverTest {
         return InventoryLoader.load(file);
     }
 
-    private static ConnectionParams resolve(Inventory inv, String host, String plugin, List<OptionDescriptor> options)
+    private ConnectionParams resolve(Inventory inv, String host, String plugin, List<OptionDescriptor> options)
             throws InventoryException {
-        return ParameterResolver.resolve(inv, inv.hosts().get(host), plugin, options, true, NO_ENV);
+        return ParameterResolver.resolve(inv, inv.hosts().get(host), plugin, options, true, NO_ENV, dir);
     }
 
     // ------------------------------------------------------------------ seed 002
@@ -343,7 +343,7 @@ class ParameterResolverTest {
         Inventory inv = inventory(SECRETS.formatted(token));
         Map<String, String> env = Map.of("CORE_PASS", "hunter2", "NOTE", "from-env");
         ConnectionParams p = ParameterResolver.resolve(inv, inv.hosts().get("r1"), "rest",
-                null, true, env::get);
+                null, true, env::get, dir);
         assertEquals("hunter2", p.password().reveal());
         assertEquals("tok-123", ((Secret) p.extras().get("token")).reveal(), "one trailing newline stripped");
         assertEquals(Secret.of("from-env"), p.extras().get("note"), "an undeclared extra read from env stays secret");
@@ -356,7 +356,7 @@ class ParameterResolverTest {
         Inventory inv = inventory(SECRETS.formatted("/nonexistent/token"));
         ConnectionParams p = ParameterResolver.resolve(inv, inv.hosts().get("r1"), "rest",
                 List.of(OptionDescriptor.secret("token", "API token"), OptionDescriptor.secret("note", "a note")),
-                false, NO_ENV);
+                false, NO_ENV, dir);
         assertEquals("${env:CORE_PASS}", p.password().reveal());
         assertEquals("${file:/nonexistent/token}", p.extras().get("token"));
     }
@@ -386,7 +386,7 @@ class ParameterResolverTest {
     void realEnvironmentIsUsedByThePublicMethod() throws Exception {
         // PATH is set wherever the tests run; the public method reads System.getenv
         Inventory inv = inventory("hosts:\n  r1:\n    password: ${env:PATH}\n");
-        ConnectionParams p = ParameterResolver.resolve(inv, inv.hosts().get("r1"), "ssh", null, true);
+        ConnectionParams p = ParameterResolver.resolve(inv, inv.hosts().get("r1"), "ssh", null, true, dir);
         assertEquals(System.getenv("PATH"), p.password().reveal());
     }
 
@@ -403,7 +403,7 @@ class ParameterResolverTest {
     void unreadableFileNamesHostKeyAndReferenceButNoValue() throws Exception {
         Inventory inv = inventory(SECRETS.formatted(dir.resolve("missing")));
         InventoryException e = assertThrows(InventoryException.class, () -> ParameterResolver.resolve(inv,
-                inv.hosts().get("r1"), "rest", null, true, Map.of("CORE_PASS", "hunter2", "NOTE", "n")::get));
+                inv.hosts().get("r1"), "rest", null, true, Map.of("CORE_PASS", "hunter2", "NOTE", "n")::get, dir));
         assertTrue(e.getMessage().startsWith(inv.source() + ": hosts.r1: connection_options.rest.extras.token"
                 + " (from group core): ${file:" + dir.resolve("missing") + "} cannot be read"), e.getMessage());
         assertFalse(e.getMessage().contains("hunter2"));
@@ -414,7 +414,7 @@ class ParameterResolverTest {
         Inventory inv = inventory("hosts:\n  r1:\n    connection_options:\n      ssh:\n        extras:\n"
                 + "          retries: ${env:RETRIES}\n");
         InventoryException e = assertThrows(InventoryException.class, () -> ParameterResolver.resolve(inv,
-                inv.hosts().get("r1"), "ssh", SSH_OPTIONS, true, Map.of("RETRIES", "many-s3cret")::get));
+                inv.hosts().get("r1"), "ssh", SSH_OPTIONS, true, Map.of("RETRIES", "many-s3cret")::get, dir));
         assertTrue(e.getMessage().contains("extras.retries (from host r1): ${env:RETRIES} gives a value that is not"
                 + " a valid integer"), e.getMessage());
         assertFalse(e.getMessage().contains("many-s3cret"));
@@ -436,10 +436,10 @@ class ParameterResolverTest {
                   db1: {groups: [db]}
                   db2: {groups: [db], data: {become_password: "${env:DB2_PW}"}}
                 """);
-        assertEquals("from-defaults", ParameterResolver.becomePassword(inv, inv.hosts().get("web1"), NO_ENV).reveal());
-        assertEquals("from-file", ParameterResolver.becomePassword(inv, inv.hosts().get("db1"), NO_ENV).reveal());
+        assertEquals("from-defaults", ParameterResolver.becomePassword(inv, inv.hosts().get("web1"), NO_ENV, dir).reveal());
+        assertEquals("from-file", ParameterResolver.becomePassword(inv, inv.hosts().get("db1"), NO_ENV, dir).reveal());
         assertEquals("env-pw", ParameterResolver.becomePassword(inv, inv.hosts().get("db2"),
-                n -> n.equals("DB2_PW") ? "env-pw" : null).reveal());
+                n -> n.equals("DB2_PW") ? "env-pw" : null, dir).reveal());
     }
 
     @Test
@@ -451,10 +451,10 @@ class ParameterResolverTest {
         for (String bad : List.of("\"\"", "\"${env:NOT_SET_ANYWHERE}\"", "[a, b]")) {
             Inventory inv = inventory("hosts:\n  h1: {data: {become_password: " + bad + "}}\n");
             InventoryException e = assertThrows(InventoryException.class,
-                    () -> ParameterResolver.becomePassword(inv, inv.hosts().get("h1"), NO_ENV), bad);
+                    () -> ParameterResolver.becomePassword(inv, inv.hosts().get("h1"), NO_ENV, dir), bad);
             assertTrue(e.getMessage().contains("hosts.h1: data.become_password (from host h1)"), e.getMessage());
         }
         Inventory none = inventory("hosts:\n  h1: {}\n");
-        assertEquals(null, ParameterResolver.becomePassword(none, none.hosts().get("h1"), NO_ENV));
+        assertEquals(null, ParameterResolver.becomePassword(none, none.hosts().get("h1"), NO_ENV, dir));
     }
 }
