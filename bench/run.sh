@@ -1,21 +1,34 @@
 #!/usr/bin/env bash
-# bench/run.sh [N] [FORKS] -- Conduit's ssh fan-out next to the tools operators use, in one run.
+# bench/run.sh [N] [FORKS] -- Conduit's ssh fan-out next to the tools operators use, run by run (A B A B).
 #
-# Starts (or keeps) the loopback OpenSSH sshd of ../shared/bench/setup-sshd.sh with N fake hosts
-# 127.0.A.B (loopback only), then, for REPS repetitions:
-#   * Conduit cold:  bin/conduit -c 'conduit:run -i INV -f FORKS all true'       (whole process, new JVM)
-#   * Conduit warm:  bin/conduit -c 'conduit:run ... ; conduit:run ...'          (the second run, in the
-#                    same process, reuses the open SSH connections; its own time from its summary line)
-#   * the peers (../shared/bench/peers.sh): parallel-ssh and Ansible -m raw (cold, and warm with its
-#     ControlPersist) by default; TOOLS="xargs pssh clush pdsh ansible" for all of them
-# and prints medians and the ratios against the issue's targets (bench/ratios.py; the peers' own table
-# comes from ../shared/bench/summarize.py). HARNESS=1 also runs the plugin alone in one JVM
-# (FanoutHarness: cold, warm, heap per open idle connection).
+# Starts (or keeps) the loopback OpenSSH sshd of ../shared/bench/setup-sshd.sh with N fake hosts 127.0.A.B
+# (loopback only), then REPS times the same rotation, so that every Conduit figure has a peer figure taken
+# next to it, under the same machine load:
+#   1. Conduit cold:   bin/conduit -c 'conduit:run -i INV -f FORKS all true'   (whole process, new JVM; the
+#                      run's own time from its summary line too)
+#   2. the peers:      ../shared/bench/peers.sh with REPS=1 per tool of TOOLS (parallel-ssh; Ansible -m raw
+#                      cold and with its ControlPersist)
+#   3. Conduit warm:   bin/conduit -c 'conduit:run ... ; conduit:run ...'     (the second run reuses the SSH
+#                      sessions the first opened; its time from its summary line)
+#   4. HARNESS=1:      the ssh plugin alone in one JVM (io.conduit.ssh.FanoutHarness: cold, warm, heap per
+#                      open idle connection)
+#   5. bare start and stop: bin/conduit -c conduit:plugins
+#   6. resident:       when `bin/conduit status` is a known command (not exit 64; branch perf-resident), a script's
+#                      second `bin/conduit -c` run attached to the resident Conduit; skipped with a note else
+#   7. BIG=200000:     the big-inventory hook (see BIG_* below); off by default
+# Around every run it records the load average (before/after) and the sshd's CPU seconds (its own cpuacct
+# cgroup, under ../shared's peers-sshd group). Then bench/ratios.py prints the issue's table with the ratios
+# PAIR BY PAIR (each Conduit run against the run next to it in the same rotation) and min/median/max.
+# RECORD=1 appends the dated table (date, commit, N, forks, reps, load) to bench/history.md.
 #
-# Knobs: REPS [3], TOOLS [pssh ansible], WARM [0] (OpenSSH ControlMaster phase of peers.sh), HARNESS [0],
-#        OUT [bench/results], PEERS_BENCH [../shared/bench], PEERS_STATE [/tmp/peers-bench],
-#        CONDUIT [launcher/target/conduit]. Needs root for apt-get when a peer tool is missing.
-# Stop the sshd afterwards with: kill $(cat /tmp/peers-bench/sshd.pid)
+# Knobs: REPS [3], TOOLS [pssh ansible] (any of ../shared/bench/peers.sh's), HARNESS [0], BARE [1],
+#        RESIDENT [1], RECORD [0], OUT [bench/results], PEERS_BENCH [../shared/bench],
+#        PEERS_STATE [/tmp/peers-bench], PEERS_PORT [2222], CONDUIT [launcher/target/conduit],
+#        M2 [unset: Maven's default local repository] for the harness's build,
+#        BIG [0] number of hosts of the big-inventory hook, BIG_GEN [bench/gen-big-inventory.sh, called as
+#        `BIG_GEN N FILE`], BIG_CMD [shell line, {INV} replaced by the generated file].
+# Every loop is bounded by REPS; every peer run by peers.sh's own SLOW_S.
+# Stop the sshd afterwards with: kill $(cat $PEERS_STATE/sshd.pid)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -24,18 +37,25 @@ F="${2:-100}"
 REPS="${REPS:-3}"
 TOOLS="${TOOLS:-pssh ansible}"
 HARNESS="${HARNESS:-0}"
+BARE="${BARE:-1}"
+RESIDENT="${RESIDENT:-1}"
+RECORD="${RECORD:-0}"
+BIG="${BIG:-0}"
 OUT="${OUT:-$ROOT/bench/results}"
 PEERS_BENCH="${PEERS_BENCH:-$ROOT/../shared/bench}"
 export PEERS_STATE="${PEERS_STATE:-/tmp/peers-bench}"
+export PEERS_PORT="${PEERS_PORT:-2222}"
 CONDUIT="${CONDUIT:-$ROOT/launcher/target/conduit}"
 RESULTS="$OUT/runs.csv"
 LOGDIR="$OUT/logs"
+RUN_ID="$(date -u +%Y%m%dT%H%M%SZ)"
 
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 [[ -x "$PEERS_BENCH/setup-sshd.sh" ]] || die "no $PEERS_BENCH/setup-sshd.sh; set PEERS_BENCH to shared/bench"
 [[ -x "$CONDUIT/bin/conduit" ]] || die "no $CONDUIT/bin/conduit; build it: ./mvnw -o -q install -DskipTests"
 [[ "$N" =~ ^[0-9]+$ && "$F" =~ ^[0-9]+$ && "$REPS" =~ ^[0-9]+$ ]] || die "usage: bench/run.sh [N] [FORKS]"
+source "$ROOT/bench/lib.sh"
 
 # the peers this run compares with (Debian packages), installed only when missing
 need=()
@@ -58,84 +78,150 @@ fi
 
 mkdir -p "$OUT" "$LOGDIR"
 "$PEERS_BENCH/setup-sshd.sh" "$N" >&2
+sshd_own_cgroup
 INV="$PEERS_STATE/inv/$N"
 KEY="$PEERS_STATE/client/id_ed25519"
-PORT="${PEERS_PORT:-2222}"
-
-# Conduit inventory of the same N hosts: same key, same known_hosts ([127.0.A.B]:2222), strict checking
 CINV="$OUT/inventory-$N.yaml"
-{
-    echo "# generated by bench/run.sh: $N loopback hosts served by the peers' sshd"
-    echo "defaults:"
-    echo "  connection: ssh"
-    echo "  port: $PORT"
-    echo "  username: root"
-    echo "  connection_options:"
-    echo "    ssh:"
-    echo "      extras: {private_key_file: $KEY, known_hosts_file: $INV/known_hosts, look_for_keys: false,"
-    echo "               host_key_checking: strict, connect_timeout: 60s}"
-    echo "hosts:"
-    while read -r name addr; do echo "  $name: {hostname: $addr}"; done < "$INV/hosts.txt"
-} > "$CINV"
-
-[[ -s "$RESULTS" ]] || echo "ts,tool,n,forks,kex,cmd,mode,rep,wall_s,maxrss_kb,user_s,sys_s,rc,ok,fail,hello,all_ok,client_cpu_s,sshd_cpu_s,machine_cpu_s,machine_util_pct,listen_overflows,maxstartups_drops,extra" > "$RESULTS"
+conduit_inventory "$CINV" "$KEY" "$INV/known_hosts" < <(awk -v p="$PEERS_PORT" '{print $1, $2, p}' "$INV/hosts.txt")
+csv_header "$RESULTS"
 
 # summary "N hosts: A ok, ... (S s)" of the K-th run in a log -> "ok seconds"
 summary() { grep -E '^[0-9]+ hosts: ' "$1" | sed -n "${2}p" | sed -E 's/^[0-9]+ hosts: ([0-9]+) ok.*\(([0-9.]+) s\).*/\1 \2/'; }
 
-row() {  # tool mode rep wall rss usr sys rc ok extra
-    local allok=no; [[ "$9" == "$N" && "$8" == 0 ]] && allok=yes
-    echo "$(date +%FT%T),$1,$N,$F,curve25519-sha256,true,$2,$3,$4,$5,$6,$7,$8,$9,$(( N - $9 )),,$allok,,,,,,,\"${10}\"" >> "$RESULTS"
+RUNLINE="conduit:run -i $CINV -f $F all true"
+
+conduit_cold() {  # rep
+    local s
+    timed_run "conduit-cold-$1" "$CONDUIT/bin/conduit" -c "$RUNLINE"
+    s=($(summary "$T_OUT" 1))
+    row conduit cold "$1" "$T_WALL" "$T_RSS" "$T_USR" "$T_SYS" "$T_RC" "${s[0]:-0}" "in_run_s=${s[1]:-} $T_EXTRA"
+    log "conduit cold rep$1: ${T_WALL}s (run itself ${s[1]:-?}s) ok=${s[0]:-0}/$N rc=$T_RC rss=${T_RSS}KB $T_EXTRA"
 }
 
-conduit_round() {  # rep
-    local rep="$1" line out tf t0 t1 rc s1 s2
-    for mode in cold warm; do
-        line="conduit:run -i $CINV -f $F all true"
-        [[ "$mode" == warm ]] && line="$line ; $line"
-        out="$LOGDIR/conduit-$mode-$rep.out"; tf="$LOGDIR/conduit-$mode-$rep.time"
-        t0="$(date +%s%N)"
-        set +e
-        /usr/bin/time -v -o "$tf" "$CONDUIT/bin/conduit" -c "$line" > "$out" 2>&1 < /dev/null
-        rc=$?
-        set -e
-        t1="$(date +%s%N)"
-        local wall rss usr sys
-        wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}')"
-        rss="$(awk -F': ' '/Maximum resident set size/{print $2}' "$tf")"
-        usr="$(awk -F': ' '/User time/{print $2}' "$tf")"
-        sys="$(awk -F': ' '/System time/{print $2}' "$tf")"
-        s1=($(summary "$out" 1)); s2=($(summary "$out" 2))
-        if [[ "$mode" == cold ]]; then
-            row conduit cold "$rep" "$wall" "$rss" "$usr" "$sys" "$rc" "${s1[0]:-0}" "in_run_s=${s1[1]:-}"
-            log "conduit cold rep$rep: ${wall}s (run itself ${s1[1]:-?}s) ok=${s1[0]:-0}/$N rc=$rc rss=${rss}KB"
-        else
-            # the second run's own time: connections opened by the first run are reused
-            row conduit warm "$rep" "${s2[1]:-0}" "$rss" "$usr" "$sys" "$rc" "${s2[0]:-0}" \
-                "process_s=$wall first_run_s=${s1[1]:-}"
-            log "conduit warm rep$rep: second run ${s2[1]:-?}s ok=${s2[0]:-0}/$N (process ${wall}s, first run ${s1[1]:-?}s) rc=$rc"
-        fi
-    done
+conduit_warm() {  # rep
+    local s1 s2
+    timed_run "conduit-warm-$1" "$CONDUIT/bin/conduit" -c "$RUNLINE ; $RUNLINE"
+    s1=($(summary "$T_OUT" 1)); s2=($(summary "$T_OUT" 2))
+    # the second run's own time: connections opened by the first run are reused
+    row conduit warm "$1" "${s2[1]:-0}" "$T_RSS" "$T_USR" "$T_SYS" "$T_RC" "${s2[0]:-0}" \
+        "process_s=$T_WALL first_run_s=${s1[1]:-} $T_EXTRA"
+    log "conduit warm rep$1: second run ${s2[1]:-?}s ok=${s2[0]:-0}/$N (process ${T_WALL}s, first ${s1[1]:-?}s) $T_EXTRA"
 }
 
-log "N=$N forks=$F reps=$REPS tools=[$TOOLS] results=$RESULTS"
-for ((r = 1; r <= REPS; r++)); do conduit_round "$r"; done
-RESULTS="$RESULTS" LOGDIR="$LOGDIR" TOOLS="$TOOLS" REPS="$REPS" ECHO_REPS=0 WARM="${WARM:-0}" \
-    "$PEERS_BENCH/peers.sh" "$N" "$F"
+conduit_bare() {  # rep: JVM + framework start and stop, no host
+    timed_run "conduit-bare-$1" "$CONDUIT/bin/conduit" -c conduit:plugins
+    local ok=0; [[ "$T_RC" == 0 ]] && ok="$N"   # all_ok = the command succeeded
+    row conduit bare "$1" "$T_WALL" "$T_RSS" "$T_USR" "$T_SYS" "$T_RC" "$ok" "$T_EXTRA"
+    log "conduit bare start+stop rep$1: ${T_WALL}s rc=$T_RC rss=${T_RSS}KB"
+}
 
-if [[ "$HARNESS" == 1 ]]; then
-    (cd "$ROOT" && ./mvnw -B -q -o test-compile -pl ssh.bundle \
-        && ./mvnw -B -q -o dependency:build-classpath -pl ssh.bundle -Dmdep.includeScope=test \
+HAS_RESIDENT=""
+resident_known() {  # does this distribution have bin/conduit start|stop|status?
+    if [[ -z "$HAS_RESIDENT" ]]; then
+        # 64: usage, `status` is no command here; any other status (running, not running) means it is
+        local rc=0
+        "$CONDUIT/bin/conduit" status > "$LOGDIR/resident-status.out" 2>&1 < /dev/null || rc=$?
+        HAS_RESIDENT=yes; [[ "$rc" == 64 ]] && HAS_RESIDENT=no
+    fi
+    [[ "$HAS_RESIDENT" == yes ]]
+}
+
+conduit_resident() {  # rep: a script's second `bin/conduit -c` run, attached to a resident Conduit
+    local c="$CONDUIT/bin/conduit" s
+    "$c" start > "$LOGDIR/resident-start-$1.out" 2>&1 < /dev/null || { log "bin/conduit start failed (rc $?)"; return 0; }
+    NO_SETTLE=1 timed_run "conduit-resident1-$1" "$c" -c "$RUNLINE"
+    NO_SETTLE=1 timed_run "conduit-resident2-$1" "$c" -c "$RUNLINE"
+    s=($(summary "$T_OUT" 1))
+    row conduit resident "$1" "${s[1]:-0}" "$T_RSS" "$T_USR" "$T_SYS" "$T_RC" "${s[0]:-0}" "process_s=$T_WALL $T_EXTRA"
+    log "conduit resident rep$1: second process's run ${s[1]:-?}s (process ${T_WALL}s) ok=${s[0]:-0}/$N rc=$T_RC"
+    "$c" stop > "$LOGDIR/resident-stop-$1.out" 2>&1 < /dev/null || log "bin/conduit stop failed (rc $?)"
+}
+
+peer() {  # tool rep: one repetition of peers.sh for one tool, rows merged with this run's id and counters
+    local tool="$1" rep="$2" tmp="$OUT/peer-tmp.csv"
+    rm -f "$tmp"
+    counters_before
+    RESULTS="$tmp" LOGDIR="$LOGDIR/rep$rep" TOOLS="$tool" REPS=1 ECHO_REPS=0 WARM=0 \
+        "$PEERS_BENCH/peers.sh" "$N" "$F" || log "peers.sh $tool exited $?"
+    counters_after
+    # peers.sh's sshd_cpu_s is ../shared's group of every helper's sshd: replace it by our sshd's own
+    python3 - "$tmp" "$RESULTS" "$rep" "$T_SSHD" "run=$RUN_ID $T_EXTRA" <<'EOF'
+import csv, sys
+tmp, res, rep, sshd, extra = sys.argv[1:]
+rows = list(csv.DictReader(open(tmp)))
+with open(res, 'a', newline='') as f:
+    w = csv.DictWriter(f, fieldnames=rows[0].keys() if rows else [])
+    for r in rows:
+        r['rep'] = rep
+        r['sshd_cpu_s'] = sshd if len(rows) == 1 else ''   # ansible: cold and warm in one call
+        r['extra'] = (extra + ' ' + (r.get('extra') or '')).strip()
+        w.writerow(r)
+EOF
+}
+
+harness_build() {
+    local m2=(); [[ -n "${M2:-}" ]] && m2=(-Dmaven.repo.local="$M2")
+    (cd "$ROOT" && ./mvnw -B -q -ntp -o "${m2[@]}" test-compile -pl ssh.bundle \
+        && ./mvnw -B -q -ntp -o "${m2[@]}" dependency:build-classpath -pl ssh.bundle -Dmdep.includeScope=test \
             -Dmdep.outputFile="$OUT/harness.cp") >&2
-    cp="$ROOT/ssh.bundle/target/test-classes:$ROOT/ssh.bundle/target/classes:$(cat "$OUT/harness.cp")"
-    for ((r = 1; r <= REPS; r++)); do
-        res="$(ulimit -Sn "$(ulimit -Hn)"; java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" \
-            io.conduit.ssh.FanoutHarness --hosts "$INV/hosts.txt" --port "$PORT" --user root --key "$KEY" \
-            --known-hosts "$INV/known_hosts" --forks "$F" --cmd true | grep '^RESULT')"
-        echo "$res" | tee -a "$OUT/harness.txt" >&2
-    done
-fi
+}
 
-python3 "$PEERS_BENCH/summarize.py" "$RESULTS"
-harness_file=(); [[ "$HARNESS" == 1 ]] && harness_file=("$OUT/harness.txt")
-python3 "$ROOT/bench/ratios.py" "$RESULTS" "$N" "$F" "${harness_file[@]}"
+harness() {  # rep: the plugin alone
+    local cp="$ROOT/ssh.bundle/target/test-classes:$ROOT/ssh.bundle/target/classes:$(cat "$OUT/harness.cp")" res kv
+    timed_run "harness-$1" bash -c 'ulimit -Sn "$(ulimit -Hn)"; exec "$@"' _ \
+        java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" \
+        io.conduit.ssh.FanoutHarness --hosts "$INV/hosts.txt" --port "$PEERS_PORT" --user root --key "$KEY" \
+        --known-hosts "$INV/known_hosts" --forks "$F" --cmd true
+    res="$(grep '^RESULT' "$T_OUT" | head -1)"
+    echo "$res run=$RUN_ID rep=$1" >> "$OUT/harness.txt"
+    kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< "$res"; }
+    row harness cold "$1" "$(awk -v x="$(kv cold_ms)" 'BEGIN{printf "%.3f", x/1000}')" "$T_RSS" "$T_USR" "$T_SYS" \
+        "$T_RC" "$(kv cold_ok)" "process_s=$T_WALL heap_per_conn_kb=$(kv heap_per_conn_kb) $T_EXTRA"
+    row harness warm "$1" "$(awk -v x="$(kv warm1_ms)" 'BEGIN{printf "%.3f", x/1000}')" "$T_RSS" "" "" \
+        "$T_RC" "$(kv warm1_ok)" ""
+    log "harness rep$1: cold $(kv cold_ms)ms warm $(kv warm1_ms)ms heap/conn $(kv heap_per_conn_kb)KiB $T_EXTRA"
+}
+
+big() {  # the big-inventory hook: BIG hosts generated by BIG_GEN, loaded by BIG_CMD
+    local gen="${BIG_GEN:-$ROOT/bench/gen-big-inventory.sh}" file="$OUT/big-$BIG.yaml" line
+    [[ -x "$gen" ]] || { log "BIG=$BIG: no executable $gen (BIG_GEN), skipped"; return 0; }
+    [[ -n "${BIG_CMD:-}" ]] || { log "BIG=$BIG: set BIG_CMD, the shell line that loads {INV}; skipped"; return 0; }
+    [[ -s "$file" ]] || "$gen" "$BIG" "$file" >&2
+    line="${BIG_CMD//\{INV\}/$file}"
+    timed_run "conduit-big-$1" "$CONDUIT/bin/conduit" -c "$line"
+    local ok=0; [[ "$T_RC" == 0 ]] && ok="$N"
+    row conduit big "$1" "$T_WALL" "$T_RSS" "$T_USR" "$T_SYS" "$T_RC" "$ok" "hosts=$BIG $T_EXTRA"
+    log "big inventory ($BIG hosts) rep$1: ${T_WALL}s rss=${T_RSS}KB rc=$T_RC"
+}
+
+log "run $RUN_ID: N=$N forks=$F reps=$REPS tools=[$TOOLS] harness=$HARNESS results=$RESULTS load=$(loadavg)"
+[[ "$HARNESS" == 1 ]] && harness_build
+if [[ "$RESIDENT" == 1 ]] && ! resident_known; then
+    log "resident step skipped: this bin/conduit has no start|stop|status (branch perf-resident)"
+    RESIDENT=0
+fi
+for ((r = 1; r <= REPS; r++)); do
+    conduit_cold "$r"
+    for t in $TOOLS; do peer "$t" "$r"; done
+    conduit_warm "$r"
+    [[ "$HARNESS" == 1 ]] && harness "$r"
+    [[ "$BARE" == 1 ]] && conduit_bare "$r"
+    [[ "$RESIDENT" == 1 ]] && conduit_resident "$r"
+    (( BIG > 0 )) && big "$r"
+done
+
+table="$(python3 "$ROOT/bench/ratios.py" "$RESULTS" "$RUN_ID")"
+echo "$table"
+if [[ "$RECORD" == 1 ]]; then
+    {
+        echo
+        echo "## $(date -u '+%Y-%m-%d %H:%M') UTC, run $RUN_ID"
+        echo
+        echo "commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- . ':!bench' || echo ' (+ local changes)'),"
+        echo "N=$N, forks $F, reps $REPS, tools [$TOOLS], harness $HARNESS; load average at the end $(loadavg);"
+        echo "$(nproc) cores, $(awk '/MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo). Reproduce: \`REPS=$REPS TOOLS=\"$TOOLS\" HARNESS=$HARNESS bench/run.sh $N $F\`"
+        echo
+        echo "$table"
+    } >> "$ROOT/bench/history.md"
+    log "recorded in bench/history.md"
+fi
