@@ -13,7 +13,7 @@
 #   4. HARNESS=1:      the ssh plugin alone in one JVM (io.conduit.ssh.FanoutHarness: cold, warm, heap per
 #                      open idle connection)
 #   5. bare start and stop: bin/conduit -c conduit:plugins
-#   6. resident:       when `bin/conduit status` is a known command (not exit 64; branch perf-resident), a script's
+#   6. resident:       when `bin/conduit --help` names start|stop|status (branch perf-resident), a script's
 #                      second `bin/conduit -c` run attached to the resident Conduit; skipped with a note else
 #   7. BIG=200000:     the big-inventory hook (see BIG_* below); off by default
 # Around every run it records the load average (before/after) and the sshd's CPU seconds (its own cpuacct
@@ -118,10 +118,10 @@ conduit_bare() {  # rep: JVM + framework start and stop, no host
 HAS_RESIDENT=""
 resident_known() {  # does this distribution have bin/conduit start|stop|status?
     if [[ -z "$HAS_RESIDENT" ]]; then
-        # 64: usage, `status` is no command here; any other status (running, not running) means it is
-        local rc=0
-        "$CONDUIT/bin/conduit" status > "$LOGDIR/resident-status.out" 2>&1 < /dev/null || rc=$?
-        HAS_RESIDENT=yes; [[ "$rc" == 64 ]] && HAS_RESIDENT=no
+        # its usage names `conduit start|stop|status` (without, `bin/conduit status` would load the whole
+        # framework to say there is no such command)
+        HAS_RESIDENT=no
+        "$CONDUIT/bin/conduit" --help 2>&1 < /dev/null | grep -F 'start|stop|status' > /dev/null && HAS_RESIDENT=yes
     fi
     [[ "$HAS_RESIDENT" == yes ]]
 }

@@ -25,6 +25,7 @@ import io.conduit.api.connection.ConnectionParams;
  * {@code --warm-rounds} times), then heap per open idle connection (used heap after full GCs with the N
  * connections open, minus the same with none). Prints one {@code RESULT key=value ...} line.
  *
+ * {@code hosts.txt}: one host a line, {@code name address [port]} ({@code --port} when a line has none).
  * <pre>
  * java -cp ... io.conduit.ssh.FanoutHarness --hosts hosts.txt --port 2222 --user root --key id_ed25519
  *      --known-hosts known_hosts --forks 100 --cmd true
@@ -42,7 +43,7 @@ public final class FanoutHarness {
         List<String[]> hosts = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of(a.get("hosts")))) {
             String[] p = line.trim().split("\\s+");
-            if (p.length == 2) {
+            if (p.length == 2 || p.length == 3) { // name address [port, else --port]
                 hosts.add(p);
             }
         }
@@ -65,7 +66,8 @@ public final class FanoutHarness {
             int[] okFail = round(pool, hosts.size(), i -> {
                 String[] h = hosts.get(i);
                 Connection c = plugin.create(new ConnectionKey(h[0], "ssh"));
-                c.open(new ConnectionParams(h[1], port, a.getOrDefault("user", "root"), null, "linux", Map.of()));
+                c.open(new ConnectionParams(h[1], h.length > 2 ? Integer.parseInt(h[2]) : port,
+                        a.getOrDefault("user", "root"), null, "linux", Map.of()));
                 conns[i] = c;
                 return c.exec(Command.shell(cmd)).exitCode() == 0;
             });
@@ -91,7 +93,8 @@ public final class FanoutHarness {
                 int[] rc = round(pool, hosts.size(), i -> {
                     String[] h = hosts.get(i);
                     Connection c = plugin.create(new ConnectionKey(h[0], "ssh"));
-                    c.open(new ConnectionParams(h[1], port, a.getOrDefault("user", "root"), null, "linux", Map.of()));
+                    c.open(new ConnectionParams(h[1], h.length > 2 ? Integer.parseInt(h[2]) : port,
+                            a.getOrDefault("user", "root"), null, "linux", Map.of()));
                     conns[i] = c;
                     return c.exec(Command.shell(cmd)).exitCode() == 0;
                 });
