@@ -25,11 +25,12 @@ sshd_own_cgroup() {
 sshd_cpu_ns() { cat "$SSHD_CG/cpuacct.usage" 2>/dev/null || echo -1; }
 sshd_procs() { wc -l < "$SSHD_CG/cgroup.procs" 2>/dev/null || echo 0; }
 # settle [MAX_S]: wait (bounded) until the previous run's sshd sessions have exited, so that a run neither
-# starts under them nor leaves their CPU out of its own figure
+# starts under them nor leaves their CPU out of its own figure (SETTLE_TO: the process count to wait for, when
+# sessions stay open on purpose, e.g. OpenSSH ControlMaster masters)
 settle() {
     local end=$(( SECONDS + ${1:-30} ))
     [[ "${NO_SETTLE:-0}" == 1 || ! -r "$SSHD_CG/cgroup.procs" ]] && return 0
-    while (( $(sshd_procs) > SSHD_MASTERS && SECONDS < end )); do sleep 0.2; done
+    while (( $(sshd_procs) > ${SETTLE_TO:-$SSHD_MASTERS} && SECONDS < end )); do sleep 0.2; done
 }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg | tr ' ' '/'; }
 
