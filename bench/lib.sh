@@ -1,7 +1,11 @@
 # shellcheck shell=bash
-# Shared by bench/run.sh and bench/scale.sh: timing of one process with the machine's load and the sshd's CPU
+# Shared by bench/run.sh, scale.sh and floor.sh: timing of one process with the machine's load and the sshd's CPU
 # around it, the Conduit inventory of the fake hosts, and the rows of runs.csv (../shared/bench/peers.sh's
-# columns). Needs RUN_ID, N, F, RESULTS, LOGDIR, PEERS_STATE set by the caller.
+# columns). Needs RUN_ID, N, F, OUT, RESULTS, LOGDIR, PEERS_STATE set by the caller.
+
+# Conduit's data (framework storage, logs) of our own: a distribution other benchmarks use at the same time
+# must not share its framework cache with ours
+export CONDUIT_DATA="${CONDUIT_DATA:-$OUT/conduit-data}"
 
 # The sshd's CPU: ../shared/bench puts every sshd it starts (every helper's) in one cpuacct group, peers-sshd,
 # so its figure mixes all of them. Ours go to a child group of it (the parent still counts them), named after
