@@ -92,3 +92,31 @@ row() {  # tool mode rep wall rss usr sys rc ok extra
     [[ -n "$6" ]] && cpu="$(awk -v u="$6" -v s="$7" 'BEGIN{printf "%.2f", u + s}')"
     echo "$(date +%FT%T),$1,$N,$F,curve25519-sha256,true,$2,$3,$4,$5,$6,$7,$8,$9,$(( N - $9 )),,$allok,$cpu,${T_SSHD:-},,,,,\"run=$RUN_ID ${10}\"" >> "$RESULTS"
 }
+
+# summary LOG K: Conduit's summary line "N hosts: A ok, ... (S s)" of the K-th run in LOG -> "ok seconds"
+summary() { grep -E '^[0-9]+ hosts: ' "$1" | sed -n "${2}p" | sed -E 's/^[0-9]+ hosts: ([0-9]+) ok.*\(([0-9.]+) s\).*/\1 \2/'; }
+
+# the plugin alone (FanoutHarness, ssh.bundle's test sources): build it once, then HARNESS_CP is its classpath
+harness_build() {
+    local m2=(); [[ -n "${M2:-}" ]] && m2=(-Dmaven.repo.local="$M2")
+    (cd "$ROOT" && ./mvnw -B -q -ntp -o "${m2[@]}" test-compile -pl ssh.bundle \
+        && ./mvnw -B -q -ntp -o "${m2[@]}" dependency:build-classpath -pl ssh.bundle -Dmdep.includeScope=test \
+            -Dmdep.outputFile="$OUT/harness.cp") >&2
+    HARNESS_CP="$ROOT/ssh.bundle/target/test-classes:$ROOT/ssh.bundle/target/classes:$(cat "$OUT/harness.cp")"
+}
+
+# big_inventory REP: the big-inventory hook (BIG hosts): BIG_GEN N FILE (default bench/gen-big-inventory.sh)
+# writes the inventory once, then `bin/conduit -c "$BIG_CMD"` ({INV} = the file) is timed; no sshd involved
+big_inventory() {
+    local gen="${BIG_GEN:-$ROOT/bench/gen-big-inventory.sh}" file="$OUT/big-$BIG.yaml" ok=0
+    if [[ ! -x "$gen" || -z "${BIG_CMD:-}" ]]; then
+        echo "BIG=$BIG skipped: needs an executable BIG_GEN ($gen, called as BIG_GEN N FILE) and BIG_CMD" \
+            "(the shell line that loads {INV})" >&2
+        return 0
+    fi
+    [[ -s "$file" ]] || "$gen" "$BIG" "$file" >&2
+    timed_run "conduit-big-$1" "$CONDUIT/bin/conduit" -c "${BIG_CMD//\{INV\}/$file}"
+    [[ "$T_RC" == 0 ]] && ok="$N"
+    row conduit big "$1" "$T_WALL" "$T_RSS" "$T_USR" "$T_SYS" "$T_RC" "$ok" "hosts=$BIG $T_EXTRA"
+    echo "big inventory ($BIG hosts) rep$1: ${T_WALL}s rss=${T_RSS}KB rc=$T_RC" >&2
+}

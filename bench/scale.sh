@@ -90,8 +90,6 @@ inventory() {
     conduit_inventory "$d/inventory.yaml" "$KEY" "$d/known_hosts" < "$d/hosts.txt"
 }
 
-summary() { grep -E '^[0-9]+ hosts: ' "$1" | sed -n "${2}p" | sed -E 's/^[0-9]+ hosts: ([0-9]+) ok.*\(([0-9.]+) s\).*/\1 \2/'; }
-
 # memwatch: the sshds' summed PSS/RSS, peak over the run (../shared/bench/lib/snap.py, on our cgroup)
 mem_start() { python3 "$PEERS_BENCH/lib/snap.py" memwatch "$SSHD_CG" 0.5 "$LOGDIR/mem-$1" & MW=$!; }
 mem_stop() { kill -TERM "$MW" 2>/dev/null; wait "$MW" 2>/dev/null || true; MEM=($(cat "$LOGDIR/mem-$1")); }
@@ -114,17 +112,10 @@ run_size() {  # N rep
     fi
 }
 
-harness_build() {
-    local m2=(); [[ -n "${M2:-}" ]] && m2=(-Dmaven.repo.local="$M2")
-    (cd "$ROOT" && ./mvnw -B -q -ntp -o "${m2[@]}" test-compile -pl ssh.bundle \
-        && ./mvnw -B -q -ntp -o "${m2[@]}" dependency:build-classpath -pl ssh.bundle -Dmdep.includeScope=test \
-            -Dmdep.outputFile="$OUT/harness.cp") >&2
-}
 harness() {  # N rep: the plugin alone, heap after GC per open connection
     N="$1"; local rep="$2" d="$OUT/inv-$1" res
-    local cp="$ROOT/ssh.bundle/target/test-classes:$ROOT/ssh.bundle/target/classes:$(cat "$OUT/harness.cp")"
     timed_run "harness-$N-$rep" bash -c 'ulimit -Sn "$(ulimit -Hn)"; exec "$@"' _ \
-        java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" io.conduit.ssh.FanoutHarness \
+        java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$HARNESS_CP" io.conduit.ssh.FanoutHarness \
         --hosts "$d/hosts.txt" --port "$BASE_PORT" --user root --key "$KEY" --known-hosts "$d/known_hosts" \
         --forks "$F" --cmd true --warm-rounds 1
     res="$(grep '^RESULT' "$T_OUT" | head -1)"
@@ -152,17 +143,5 @@ for n in $(printf '%s\n' "${SIZES[@]}" | sort -n); do
         [[ "$HARNESS" == 1 ]] && harness "$n" "$r"
     done
 done
-if (( BIG > 0 )); then
-    gen="${BIG_GEN:-$ROOT/bench/gen-big-inventory.sh}"
-    if [[ -x "$gen" && -n "${BIG_CMD:-}" ]]; then
-        N="$BIG"; file="$OUT/big-$BIG.yaml"
-        [[ -s "$file" ]] || "$gen" "$BIG" "$file" >&2
-        timed_run "conduit-big" "$CONDUIT/bin/conduit" -c "${BIG_CMD//\{INV\}/$file}"
-        ok=0; [[ "$T_RC" == 0 ]] && ok="$N"
-        row conduit big 1 "$T_WALL" "$T_RSS" "$T_USR" "$T_SYS" "$T_RC" "$ok" "hosts=$BIG $T_EXTRA"
-        log "big inventory ($BIG hosts): ${T_WALL}s rss=${T_RSS}KB rc=$T_RC"
-    else
-        log "BIG=$BIG skipped: needs an executable BIG_GEN ($gen, called as BIG_GEN N FILE) and BIG_CMD ({INV} = the file)"
-    fi
-fi
+if (( BIG > 0 )); then N="$BIG"; big_inventory 1; fi
 python3 "$ROOT/bench/scale.py" "$RESULTS" "$RUN_ID"
