@@ -34,7 +34,8 @@ unset SSH_AUTH_SOCK
 ulimit -Sn "$(ulimit -Hn)"
 
 ssh_all() {  # ssh_config: `true` on every host, FORKS at once; prints OK lines
-    xargs -a "$INV/names.txt" -P "$F" -n 1 sh -c 'ssh -F "$0" "$1" true && echo "OK $1"' "$1"
+    # a failed host must not end xargs (it stops at a command's status 255): count it instead
+    xargs -a "$INV/names.txt" -P "$F" -n 1 sh -c 'ssh -F "$0" "$1" true && echo "OK $1" || echo "FAIL $1"' "$1"
 }
 mux_exit() { xargs -a "$INV/names.txt" -P 20 -n 1 ssh -F "$INV/ssh_config.mux" -O exit > /dev/null 2>&1 || true; }
 export -f ssh_all 2>/dev/null || true

@@ -58,7 +58,9 @@ PIDFILES=()
 stop_sshds() {
     [[ "${KEEP_SSHD:-0}" == 1 ]] && { log "sshds left running: kill \$(cat $STATE_PREFIX-*/sshd.pid)"; return 0; }
     local f
-    for f in "${PIDFILES[@]}"; do [[ -s "$f" ]] && kill "$(cat "$f")" 2>/dev/null && log "stopped sshd $(cat "$f")"; done
+    for f in "${PIDFILES[@]}"; do
+        [[ -s "$f" ]] && pid="$(cat "$f")" && kill "$pid" 2>/dev/null && log "stopped sshd $pid"
+    done
     return 0
 }
 trap stop_sshds EXIT
