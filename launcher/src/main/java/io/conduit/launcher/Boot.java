@@ -192,6 +192,9 @@ final class Boot {
         boolean stopped;
         try {
             if ((framework.getState() & (Bundle.STARTING | Bundle.ACTIVE)) != 0) {
+                if (TIMINGS) {
+                    timeStops();
+                }
                 framework.stop();
             }
             stopped = framework.waitForStop(bound.toMillis()).getType() != FrameworkEvent.WAIT_TIMEDOUT;
@@ -202,6 +205,22 @@ final class Boot {
             delete(storage);
         }
         return stopped;
+    }
+
+    /** -Dconduit.debug.boot=true: how long each bundle takes to stop (a plugin closing its connections). */
+    private void timeStops() {
+        Map<Long, Long> stopping = new java.util.concurrent.ConcurrentHashMap<>();
+        context().addBundleListener((org.osgi.framework.SynchronousBundleListener) e -> {
+            if (e.getType() == org.osgi.framework.BundleEvent.STOPPING) {
+                stopping.put(e.getBundle().getBundleId(), System.nanoTime());
+            } else if (e.getType() == org.osgi.framework.BundleEvent.STOPPED) {
+                Long t = stopping.remove(e.getBundle().getBundleId());
+                if (t != null) {
+                    System.err.printf("conduit: stopped %s in %d ms%n", e.getBundle().getSymbolicName(),
+                            (System.nanoTime() - t) / 1_000_000);
+                }
+            }
+        });
     }
 
     /**

@@ -449,19 +449,15 @@ public final class ConnectionManager implements PluginListener {
      * @return how many were closed, and how many close when their calls end
      */
     public Closing disconnect(Predicate<ConnectionKey> which) {
-        int closed = 0;
-        int busy = 0;
+        List<PooledConnection> affected = new ArrayList<>();
         for (PooledConnection entry : pool.values()) {
             if (which.test(entry.key)) {
-                retire(entry);
-                if (busy(entry)) {
-                    busy++;
-                } else {
-                    closed++;
-                }
+                affected.add(entry);
             }
         }
-        return new Closing(closed, busy);
+        retireAll(affected);
+        int busy = (int) affected.stream().filter(ConnectionManager::busy).count();
+        return new Closing(affected.size() - busy, busy);
     }
 
     /**
@@ -488,9 +484,9 @@ public final class ConnectionManager implements PluginListener {
         for (PooledConnection entry : pool.values()) {
             if (entry.key.plugin().equals(plugin)) {
                 affected.add(entry);
-                retire(entry);
             }
         }
+        retireAll(affected);
         long busyBefore = affected.stream().filter(ConnectionManager::busy).count();
         List<PooledConnection> left = awaitCalls(affected, settings.drainGrace());
         if (Thread.currentThread().isInterrupted()) {
@@ -552,9 +548,11 @@ public final class ConnectionManager implements PluginListener {
         for (PooledConnection entry : pool.values()) {
             if (entry.binding.serviceId() == binding.serviceId()) {
                 affected.add(entry);
-                retire(entry);
             }
         }
+        // the idle ones close here, side by side: on Conduit's exit this is where every idle connection of the
+        // plugin closes (its service goes first), and one by one 500 of them took seconds
+        retireAll(affected);
         if (unregistering && binding.backgroundDrain()) {
             // before its deactivation (DS unregisters first): it then leaves these connections to us
             try {
@@ -601,12 +599,33 @@ public final class ConnectionManager implements PluginListener {
     }
 
     private void retire(PooledConnection entry) {
+        if (retireLeavingClose(entry)) {
+            closeOnce(entry);
+        }
+    }
+
+    /** @return whether it is idle now: the caller closes it (calls in flight close it when they end) */
+    private boolean retireLeavingClose(PooledConnection entry) {
         entry.retired = true;
         pool.remove(entry.key, entry);
         draining.add(entry); // before the check: a release in between then finds it and closes it
-        if (entry.inFlight.get() == 0) {
-            closeOnce(entry);
+        return entry.inFlight.get() == 0;
+    }
+
+    /**
+     * Retires many connections and closes the idle ones side by side ({@link #closeSideBySide}): a graceful
+     * close waits for the host's answer, which one by one adds up to seconds over hundreds of hosts.
+     */
+    private void retireAll(List<PooledConnection> entries) {
+        List<PooledConnection> idle = new ArrayList<>();
+        for (PooledConnection entry : entries) {
+            if (retireLeavingClose(entry)) {
+                idle.add(entry);
+            }
         }
+        // a call that began in between closes it itself when it ends (release); closeOnce runs once either way
+        idle.removeIf(e -> e.inFlight.get() > 0);
+        closeSideBySide(idle);
     }
 
     /**
@@ -655,11 +674,13 @@ public final class ConnectionManager implements PluginListener {
     private void closeIdle() {
         long limit = settings.idleTimeout().toNanos();
         long now = System.nanoTime();
+        List<PooledConnection> idle = new ArrayList<>();
         for (PooledConnection entry : pool.values()) {
             if (entry.inFlight.get() == 0 && entry.opened.isDone() && now - entry.lastUsedNanos > limit) {
                 LOG.debug("closing idle connection {}", entry.key);
-                retire(entry);
+                idle.add(entry);
             }
         }
+        retireAll(idle); // the hosts of one run go idle together
     }
 }
