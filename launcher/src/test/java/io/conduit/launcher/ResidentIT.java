@@ -77,7 +77,7 @@ class ResidentIT {
                 "    connection_options:",
                 "      ssh:",
                 "        extras: {host_key_checking: accept-new, known_hosts_file: " + work.resolve("known_hosts")
-                        + ", look_for_keys: false, identity_agent: none, private_key_file: ["
+                        + ", look_for_keys: false, identity_agent: none, connect_timeout: 60s, private_key_file: ["
                         + work.resolve("sshd/client") + "]}",
                 ""));
         for (int i = 0; i < 2; i++) {
