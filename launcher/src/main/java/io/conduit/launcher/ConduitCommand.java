@@ -36,6 +36,17 @@ final class ConduitCommand {
      */
     static Integer run(BundleContext context, String[] words, InputStream in, PrintStream out, PrintStream err,
             Duration bound) throws Exception {
+        return run(context, words, in, out, err, bound, null);
+    }
+
+    /**
+     * As {@link #run(BundleContext, String[], InputStream, PrintStream, PrintStream, Duration)}, with relative paths
+     * of the words read from the caller's directory (a client of a resident Conduit).
+     *
+     * @param cwd the caller's working directory, absolute; {@code null} for the JVM's
+     */
+    static Integer run(BundleContext context, String[] words, InputStream in, PrintStream out, PrintStream err,
+            Duration bound, java.nio.file.Path cwd) throws Exception {
         ServiceTracker<Object, Object> tracker = new ServiceTracker<>(context, SERVICE, null);
         tracker.open(true);
         try {
@@ -45,12 +56,17 @@ final class ConduitCommand {
                 throw new IllegalStateException("Conduit's commands did not appear within " + bound.toSeconds()
                         + " s; is core.bundle in deploy/ and active? (conduit -c lb lists the bundles)");
             }
-            Method execute = service.getClass().getMethod("execute", String[].class, InputStream.class,
-                    PrintStream.class, PrintStream.class);
+            Method execute = cwd == null ? null : withDirectory(service);
+            Object[] arguments = {words, in, out, err, cwd};
+            if (execute == null) {
+                execute = service.getClass().getMethod("execute", String[].class, InputStream.class,
+                        PrintStream.class, PrintStream.class);
+                arguments = new Object[] {words, in, out, err};
+            }
             Thread caller = Thread.currentThread();
             ShellLine.interruptWith(caller::interrupt); // Ctrl-C: the command stops every host and reports
             try {
-                return (Integer) execute.invoke(service, words, in, out, err);
+                return (Integer) execute.invoke(service, arguments);
             } catch (InvocationTargetException e) {
                 throw e.getCause() instanceof Exception ex ? ex : e;
             } finally {
@@ -59,6 +75,16 @@ final class ConduitCommand {
             }
         } finally {
             tracker.close();
+        }
+    }
+
+    /** The form of execute that takes the caller's directory, or null for a core that has none. */
+    private static Method withDirectory(Object service) {
+        try {
+            return service.getClass().getMethod("execute", String[].class, InputStream.class, PrintStream.class,
+                    PrintStream.class, java.nio.file.Path.class);
+        } catch (NoSuchMethodException e) {
+            return null;
         }
     }
 }

@@ -52,6 +52,10 @@ public final class Main {
                                    by ';', e.g.  conduit -c 'conduit:run -i hosts.yaml all uptime --json';
                                    the exit status is the worst of its commands'
               conduit < FILE       without a terminal: run standard input as one script, like -c
+              conduit start|stop|status
+                                   a resident Conduit that the commands above attach to, so that a
+                                   script's consecutive runs reuse its connections (status: 0 running,
+                                   3 not); CONDUIT_RESIDENT=0 runs a command in its own process anyway
               conduit --help       this help
               conduit --version    the version
 
@@ -67,6 +71,7 @@ public final class Main {
               CONDUIT_JAVA_OPTS    extra JVM options, e.g. -Xmx2g
               CONDUIT_DATA         where logs, history and the framework's storage go (default: data/)
               CONDUIT_DEBUG=1      stack traces on errors, the framework's messages on stderr
+              CONDUIT_RESIDENT=0   never attach to a resident Conduit (conduit start)
 
             Layout: bin/ lib/ system/ (framework bundles) deploy/ (plugins, hot deployed) etc/ (*.cfg)
             data/ (log/conduit.log, history). See README.md.
@@ -101,6 +106,15 @@ public final class Main {
             System.setProperty("log4j2.disable.jmx", "true");
         }
         boolean debug = "1".equals(System.getenv("CONDUIT_DEBUG")) || Boolean.getBoolean("conduit.debug");
+        // a resident Conduit (bin/conduit start): start|stop|status, or attach to it, before loading the framework
+        if (args.length == 1 && args[0].equals(Resident.SERVE)) {
+            return command("", (context, lineIn) -> Resident.serve(context, Distribution.locate().data(), err),
+                    in, out, err, debug);
+        }
+        java.util.Optional<Integer> attached = ResidentClient.dispatch(args, out, err);
+        if (attached.isPresent()) {
+            return attached.get();
+        }
         String line = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];

@@ -61,6 +61,18 @@ final class ShellLine {
      */
     static Outcome run(BundleContext context, String line, InputStream in, PrintStream out, PrintStream err,
             Duration bound) throws Exception {
+        return run(context, line, in, out, err, bound, null);
+    }
+
+    /**
+     * {@link #run(BundleContext, String, InputStream, PrintStream, PrintStream, Duration)} in a session whose
+     * working directory is the caller's (a client of a resident Conduit): relative paths and globs of the line
+     * are read from it.
+     *
+     * @param cwd the caller's working directory, absolute; {@code null} for the JVM's
+     */
+    static Outcome run(BundleContext context, String line, InputStream in, PrintStream out, PrintStream err,
+            Duration bound, java.nio.file.Path cwd) throws Exception {
         ServiceTracker<Object, Object> tracker = new ServiceTracker<>(context, PROCESSOR, null);
         tracker.open(true);
         try {
@@ -94,6 +106,9 @@ final class ShellLine {
             try {
                 // conduit's commands first for unqualified names (run, hosts, ping...), then any scope
                 call(put, session, "SCOPE", SCOPE_PATH);
+                if (cwd != null) {
+                    call(sessionType.getMethod("currentDir", java.nio.file.Path.class), session, cwd);
+                }
                 List<String> statements = statements(ref.getBundle(), line);
                 if (statements.size() > 1) {
                     // the guard checks every statement as part of the whole line: a word it refuses anywhere

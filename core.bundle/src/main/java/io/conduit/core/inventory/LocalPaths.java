@@ -6,12 +6,54 @@ import java.nio.file.Path;
 
 /**
  * The rules for paths on the machine Conduit runs on, in one place: {@code ~/} is the home of the user running
- * Conduit; a path an operator types is read from the working directory; a path from a configuration file from the
+ * Conduit; a path an operator types is read from the working directory (the command's: {@link #workingDirectory()}); a path from a configuration file from the
  * Conduit home; a path inside an inventory ({@code ${file:...}}) from the inventory's directory. Stateless.
  */
 public final class LocalPaths {
+    /**
+     * The working directory of the command this thread runs, when it is not the JVM's: a resident Conduit
+     * ({@code bin/conduit start}) runs the commands of many clients, each from its own directory.
+     */
+    private static final ThreadLocal<Path> WORKING_DIRECTORY = new ThreadLocal<>();
 
     private LocalPaths() {
+    }
+
+    /**
+     * The directory relative paths an operator typed are read from: the one the running command was given
+     * ({@link #inWorkingDirectory}), else the JVM's.
+     *
+     * @return an absolute path
+     */
+    public static Path workingDirectory() {
+        Path dir = WORKING_DIRECTORY.get();
+        return dir != null ? dir : Path.of("").toAbsolutePath();
+    }
+
+    /**
+     * Runs a command with relative typed paths read from {@code dir} on this thread (nested calls restore the
+     * outer directory when they end).
+     *
+     * @param dir the caller's working directory; {@code null} or a relative path keeps the current one
+     * @param work the command
+     * @param <T> what it returns
+     * @return what {@code work} returned
+     */
+    public static <T> T inWorkingDirectory(Path dir, java.util.function.Supplier<T> work) {
+        if (dir == null || !dir.isAbsolute()) {
+            return work.get();
+        }
+        Path outer = WORKING_DIRECTORY.get();
+        WORKING_DIRECTORY.set(dir.normalize());
+        try {
+            return work.get();
+        } finally {
+            if (outer == null) {
+                WORKING_DIRECTORY.remove();
+            } else {
+                WORKING_DIRECTORY.set(outer);
+            }
+        }
     }
 
     /**
@@ -32,7 +74,7 @@ public final class LocalPaths {
      * @throws InvalidPathException the text is no path on this system
      */
     public static Path typed(String path) {
-        return Path.of(expandHome(path)).toAbsolutePath().normalize();
+        return workingDirectory().resolve(Path.of(expandHome(path))).normalize();
     }
 
     /**

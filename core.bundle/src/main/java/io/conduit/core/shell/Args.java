@@ -76,7 +76,7 @@ final class Args {
      */
     static java.nio.file.Path localPath(String typed) {
         String expanded = OptionType.PATH.convert("path", typed);
-        return java.nio.file.Path.of(expanded).toAbsolutePath().normalize();
+        return io.conduit.core.inventory.LocalPaths.workingDirectory().resolve(expanded).normalize();
     }
 
     static Duration duration(String option, String value) {

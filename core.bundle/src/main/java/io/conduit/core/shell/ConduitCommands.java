@@ -3,6 +3,7 @@ package io.conduit.core.shell;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -25,6 +26,7 @@ import io.conduit.api.support.InvalidConfigurationException;
 import io.conduit.api.task.RunOptions;
 import io.conduit.api.task.Runner;
 import io.conduit.core.connection.ConnectionManager;
+import io.conduit.core.inventory.LocalPaths;
 import io.conduit.core.inventory.Names;
 import io.conduit.core.registry.PluginRegistry;
 import picocli.CommandLine;
@@ -224,7 +226,10 @@ public final class ConduitCommands {
         }
         // Gogo hands a bare null as a null word
         String[] args = Arrays.stream(words).map(w -> w == null ? "null" : w).toArray(String[]::new);
-        return StatementStatus.note(session, execute(name, args, context(session, System.out, System.err)));
+        // relative paths are read from the session's directory: the client's, when a resident Conduit runs the line
+        Path cwd = session == null ? null : session.currentDir();
+        return StatementStatus.note(session, LocalPaths.inWorkingDirectory(cwd,
+                () -> execute(name, args, context(session, System.out, System.err))));
     }
 
     /** @return the value of a command the line guard refused (its message said once, on stderr), or null */
@@ -253,6 +258,26 @@ public final class ConduitCommands {
      *         error, 130 interrupted
      */
     public int execute(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        return execute(args, in, out, err, null);
+    }
+
+    /**
+     * {@link #execute(String[], InputStream, PrintStream, PrintStream)} for a caller in another directory than
+     * Conduit's: a client of a resident Conduit ({@code bin/conduit start}).
+     *
+     * @param args the command's name, then its words
+     * @param in standard input
+     * @param out standard output
+     * @param err standard error
+     * @param workingDirectory the absolute directory relative paths of the words are read from; {@code null} for
+     *        the JVM's
+     * @return the exit status, as the other form
+     */
+    public int execute(String[] args, InputStream in, PrintStream out, PrintStream err, Path workingDirectory) {
+        return LocalPaths.inWorkingDirectory(workingDirectory, () -> executeHere(args, out, err));
+    }
+
+    private int executeHere(String[] args, PrintStream out, PrintStream err) {
         ShellContext ctx = context(null, out, err);
         String name = args.length == 0 ? "help" : args[0];
         String[] words = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);

@@ -23,6 +23,19 @@ class LocalPathsTest {
     }
 
     @Test
+    void aCommandRunForAClientInAnotherDirectoryReadsTypedPathsFromThere() {
+        Path jvm = Path.of("").toAbsolutePath();
+        Path seen = LocalPaths.inWorkingDirectory(dir, () -> {
+            Path inner = LocalPaths.inWorkingDirectory(dir.resolve("sub"), () -> LocalPaths.typed("b.yaml"));
+            assertEquals(dir.resolve("sub/b.yaml"), inner);
+            return LocalPaths.typed("../x/inv.yaml");
+        });
+        assertEquals(dir.getParent().resolve("x/inv.yaml"), seen, "the client's directory, not the JVM's");
+        assertEquals(jvm.resolve("inv.yaml"), LocalPaths.typed("inv.yaml"), "the JVM's again once it returned");
+        assertEquals(jvm.resolve("inv.yaml"), LocalPaths.inWorkingDirectory(null, () -> LocalPaths.typed("inv.yaml")));
+    }
+
+    @Test
     void aPathInsideAnInventoryIsReadFromItsDirectory() {
         assertEquals(dir.resolve("keys/pw"), LocalPaths.inInventory("keys/pw", dir));
         assertEquals(Path.of("/etc/pw"), LocalPaths.inInventory("/etc/pw", dir));
