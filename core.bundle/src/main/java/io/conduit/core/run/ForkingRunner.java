@@ -12,8 +12,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -76,6 +80,14 @@ public final class ForkingRunner implements Runner {
     private final ConnectionManager connections;
     private final Inventories inventories;
     private final ScheduledExecutorService watchdog;
+    /**
+     * The threads hosts run on, shared by the runs: a run takes at most its forks of them, and a thread idle for
+     * {@link #WORKER_IDLE} ends, so a warm run reuses the threads of the run before instead of starting forks new
+     * ones. Ended on deactivate.
+     */
+    private final ExecutorService workers;
+    /** How long a worker thread no run uses is kept for the next run. */
+    static final Duration WORKER_IDLE = Duration.ofSeconds(60);
     /** What refuses to work while the runner's configuration is invalid. */
     static final String USE = "conduit:run, put, fetch, ping and hosts";
     private volatile Configured<RunSettings> settings;
@@ -110,6 +122,13 @@ public final class ForkingRunner implements Runner {
             t.setDaemon(true);
             return t;
         });
+        AtomicInteger workerNo = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, WORKER_IDLE.toSeconds(), TimeUnit.SECONDS,
+                new SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "conduit-worker-" + workerNo.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
     }
 
     @Modified
@@ -129,6 +148,7 @@ public final class ForkingRunner implements Runner {
     @Deactivate
     void deactivate() {
         watchdog.shutdownNow();
+        workers.shutdownNow();
     }
 
     /**
@@ -176,28 +196,48 @@ public final class ForkingRunner implements Runner {
         AtomicReferenceArray<HostResult> results = new AtomicReferenceArray<>(hosts.size());
         AtomicIntegerArray begun = new AtomicIntegerArray(hosts.size());
         CountDownLatch done = new CountDownLatch(hosts.size());
-        AtomicInteger threadNo = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(effective.forks(), hosts.size())),
-                r -> {
-                    Thread t = new Thread(r, "conduit-run-" + run + "-" + threadNo.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+        HostValues[] work = new HostValues[hosts.size()];
+        String[] plugins = new String[hosts.size()];
+        for (int i = 0; i < work.length; i++) {
+            work[i] = values.get(hosts.get(i).name());
+            plugins[i] = inventories.pluginOf(inventory, work[i].host());
+        }
+        // forks loops on the shared workers, each taking the next host until none is left: at most forks hosts at
+        // once, in the inventory's order, on threads earlier runs started
+        AtomicInteger next = new AtomicInteger();
+        AtomicBoolean stopping = new AtomicBoolean();
+        List<Future<?>> loops = new ArrayList<>();
         boolean interrupted = false;
         try {
-            for (int i = 0; i < hosts.size(); i++) {
-                int index = i;
-                HostValues host = values.get(hosts.get(index).name());
-                String plugin = inventories.pluginOf(inventory, host.host());
-                pool.execute(() -> runHost(index, host, plugin, declared, task, effective, secrets, results, begun,
-                        done, events));
+            int forks = Math.max(1, Math.min(effective.forks(), hosts.size()));
+            for (int w = 1; w <= forks; w++) {
+                String name = "conduit-run-" + run + "-" + w;
+                loops.add(workers.submit(() -> {
+                    Thread self = Thread.currentThread();
+                    String idle = self.getName();
+                    self.setName(name); // thread dumps and log lines tell the run and the fork
+                    try {
+                        for (int i = next.getAndIncrement(); i < work.length && !stopping.get();
+                                i = next.getAndIncrement()) {
+                            try {
+                                runHost(i, work[i], plugins[i], declared, task, effective, secrets, results, begun,
+                                        done, events);
+                            } catch (RuntimeException | Error e) {
+                                // a listener's fault: the loop goes on with the next host, as a new thread would
+                                LOG.error("run {}: reporting {} failed", run, work[i].host().name(), e);
+                            }
+                        }
+                    } finally {
+                        self.setName(idle);
+                    }
+                }));
             }
             done.await();
         } catch (InterruptedException e) {
             // Ctrl-C or an interrupted caller: every host stops its command (the plugins end the remote work
             // and say whether the host confirmed it); hosts that do not answer within the grace are reported
             interrupted = true;
-            pool.shutdownNow();
+            stop(stopping, loops);
             awaitQuietly(done, STOP_GRACE);
             for (int i = 0; i < hosts.size(); i++) {
                 finish(i, HostResult.of(hosts.get(i).name(), Status.FAILED, begun.get(i) == 1
@@ -205,7 +245,8 @@ public final class ForkingRunner implements Runner {
                         secrets, results, done, events);
             }
         } finally {
-            pool.shutdownNow();
+            // a worker still on a host the watchdog gave up is interrupted, and no loop takes another host
+            stop(stopping, loops);
         }
         if (interrupted) {
             Thread.currentThread().interrupt(); // the caller learns it was interrupted, with every host's result
@@ -340,6 +381,25 @@ public final class ForkingRunner implements Runner {
             onThisHost.set(false);
             Thread.interrupted(); // a watchdog interrupt that came late must not leak into the next host
         }
+    }
+
+    /**
+     * Waits until no worker works on a run, bounded by 30 s: for tests that check which threads a run used.
+     *
+     * @throws InterruptedException interrupted while waiting
+     */
+    void awaitWorkersIdle() throws InterruptedException {
+        ThreadPoolExecutor pool = (ThreadPoolExecutor) workers;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (pool.getActiveCount() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+    }
+
+    /** Ends a run's loops: none takes another host, and the workers still on one are interrupted. */
+    private static void stop(AtomicBoolean stopping, List<Future<?>> loops) {
+        stopping.set(true);
+        loops.forEach(loop -> loop.cancel(true));
     }
 
     /** A host whose deadline passed before its connection opened: nothing was sent to it. */

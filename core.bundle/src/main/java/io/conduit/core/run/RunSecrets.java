@@ -1,7 +1,7 @@
 package io.conduit.core.run;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -21,7 +21,14 @@ import io.conduit.api.task.HostResult;
  * used (a connection opened through another plugin, the become password a command carries). Thread safe.
  */
 final class RunSecrets {
-    private final Set<Secret> values = new LinkedHashSet<>();
+    /**
+     * The values, each once. Keyed by the revealed text, which stays in this process as the masker's patterns do:
+     * {@link Secret#hashCode} is constant (it must leak nothing), so a set of Secrets would compare every new value
+     * with every known one, quadratic in the hosts of an inventory where each has its own password.
+     */
+    private final Set<String> known = new HashSet<>();
+    private final List<Secret> values = new ArrayList<>();
+    /** The masker over {@link #values}, or {@code null} when a value came since it was built. */
     private volatile SecretMasker masker = SecretMasker.NONE;
 
     /**
@@ -34,9 +41,9 @@ final class RunSecrets {
             return;
         }
         synchronized (values) {
-            // Secret.hashCode is constant (it must leak nothing): the set compares by equals, and secrets are few
-            if (values.add(secret)) {
-                masker = SecretMasker.of(new ArrayList<>(values));
+            if (known.add(secret.reveal())) {
+                values.add(secret);
+                masker = null; // built when next asked: a run gathering every host's values builds it once
             }
         }
     }
@@ -72,7 +79,16 @@ final class RunSecrets {
 
     /** @return the masker over the values known now */
     SecretMasker masker() {
-        return masker;
+        SecretMasker m = masker;
+        if (m != null) {
+            return m;
+        }
+        synchronized (values) {
+            if (masker == null) {
+                masker = SecretMasker.of(values);
+            }
+            return masker;
+        }
     }
 
     /**
@@ -83,7 +99,7 @@ final class RunSecrets {
      * @return the masked result
      */
     HostResult mask(HostResult result) {
-        SecretMasker m = masker;
+        SecretMasker m = masker();
         if (m.isEmpty()) {
             return result;
         }

@@ -231,4 +231,33 @@ class ForkingRunnerTest {
         assertTrue(result.hosts().get(1).error().startsWith("internal error: no class def found error in the task"),
                 result.hosts().get(1).error());
     }
+
+    @Test
+    void aSecondRunWorksOnTheFirstRunsThreadsAndDeactivateEndsThem() throws Exception {
+        java.util.Set<Thread> first = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.Set<Thread> second = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicReference<java.util.Set<Thread>> into = new java.util.concurrent.atomic
+                .AtomicReference<>(first);
+        plugin.hook = (host, c) -> {
+            into.get().add(Thread.currentThread());
+            Thread.sleep(5); // keep hosts overlapping, so that the run uses its forks
+        };
+        ForkingRunner runner = runner(4, 30, 1024);
+        try {
+            assertTrue(runner.run("all", new CommandTask(Command.shell("x")), null, null).succeeded());
+            assertTrue(!first.isEmpty() && first.size() <= 4, "the first run worked on at most its forks: " + first);
+            runner.awaitWorkersIdle(); // the first run's workers are back in the pool, not still leaving a host
+            assertTrue(first.stream().allMatch(t -> t.getName().startsWith("conduit-worker-")),
+                    "between runs a worker is named as idle: " + first);
+            into.set(second);
+            assertTrue(runner.run("all", new CommandTask(Command.shell("x")), null, null).succeeded());
+            assertTrue(first.containsAll(second), "no new thread for the second run: " + second + " not in " + first);
+        } finally {
+            runner.deactivate();
+        }
+        for (Thread t : first) {
+            t.join(30_000); // a bound for a broken build, not a measure: deactivate interrupts idle workers at once
+            assertTrue(!t.isAlive(), t.getName() + " still runs after deactivate");
+        }
+    }
 }
