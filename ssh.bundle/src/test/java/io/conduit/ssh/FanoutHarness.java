@@ -55,7 +55,9 @@ public final class FanoutHarness {
         long heapNone = usedAfterGc(mem);
         SshPlugin plugin = new SshPlugin(TestSupport.config(Map.of(
                 "known_hosts_file", a.get("known-hosts"), "private_key_file", a.get("key"),
-                "look_for_keys", false, "connect_timeout", "60s", "keepalive_interval", "0")));
+                "look_for_keys", false, "keepalive_interval", "0",
+                // generous: on a loaded machine a slow login must count in the time, not fail the run
+                "connect_timeout", "120s", "auth_timeout", "120s")));
         ExecutorService pool = Executors.newFixedThreadPool(forks);
         Connection[] conns = new Connection[hosts.size()];
         StringBuilder out = new StringBuilder("RESULT n=" + hosts.size() + " forks=" + forks);
