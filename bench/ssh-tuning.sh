@@ -4,7 +4,9 @@
 # recorded with /usr/bin/time. Results: bench/results/ssh-tuning.csv (one line per run) and a median table.
 #
 # A VARIANT is NAME=JVM-OPTIONS-AND-HARNESS-ARGS, e.g.
-#   'base='   'workers4=-Dconduit.ssh.nioWorkers=4'   'bc=@bc'  (@bc: BouncyCastle instead of net.i2p EdDSA)
+#   'base='   'workers8=-Dorg.apache.sshd.config.nio-workers=8' (a MINA property, from system properties)
+#   'bc=@bc'  (BouncyCastle instead of net.i2p EdDSA)   'old=@classes=/tmp/main-classes' (another build of
+#   ssh.bundle/target/classes: save one with cp -a before a change)
 # Harness arguments go after '--' inside the variant: 'noprobe=-- --probe false'.
 #
 # Needs the sshd of ../shared/bench/setup-sshd.sh (PEERS_STATE, PEERS_PORT) and a built tree
@@ -30,6 +32,9 @@ for ((r = 1; r <= REPS; r++)); do
         name="${v%%=*}"; spec="${v#*=}"; jvm="${spec%%--*}"; hargs=""
         [[ "$spec" == *--* ]] && hargs="${spec#*--}"
         cp="$base_cp"
+        if [[ "$jvm" =~ @classes=([^ ]+) ]]; then   # another build of ssh.bundle's classes (A/B of code)
+            cp="${cp/$ROOT\/ssh.bundle\/target\/classes/${BASH_REMATCH[1]}}"; jvm="${jvm/@classes=${BASH_REMATCH[1]}/}"
+        fi
         if [[ "$jvm" == *@bc* ]]; then   # BouncyCastle's EdDSA instead of net.i2p's
             cp="$(echo "$cp" | tr ':' '\n' | grep -v '/eddsa-' | paste -sd:):$bc_cp"; jvm="${jvm//@bc/}"
         fi
