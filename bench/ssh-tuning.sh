@@ -26,7 +26,7 @@ CP_FILE="$OUT/ssh-tuning.cp"
 base_cp="$ROOT/ssh.bundle/target/test-classes:$ROOT/ssh.bundle/target/classes:$(cat "$CP_FILE")"
 bc_cp="$(find "$M2/org/bouncycastle" -name 'bcprov-jdk18on-*.jar' | sort | tail -1)"
 CSV="$OUT/ssh-tuning.csv"
-[[ -s "$CSV" ]] || echo "date,variant,n,forks,wall_s,user_s,sys_s,cpu_s,maxrss_kb,cold_ms,warm2_ms,warm3_ms,heap_per_conn_kb,cold_ok,load1" > "$CSV"
+[[ -s "$CSV" ]] || echo "date,variant,n,forks,wall_s,user_s,sys_s,cpu_s,maxrss_kb,cold_ms,warm2_ms,warm3_ms,heap_per_conn_kb,cold_ok,warm3_ok,load1" > "$CSV"
 for ((r = 1; r <= REPS; r++)); do
     for v in "$@"; do
         name="${v%%=*}"; spec="${v#*=}"; jvm="${spec%%--*}"; hargs=""
@@ -45,7 +45,7 @@ for ((r = 1; r <= REPS; r++)); do
             --known-hosts "$INV/known_hosts" --forks "$FORKS" --cmd true $hargs) 2>&1 | grep -E '^(RESULT|TIME|host)' )"
         t=($(echo "$res" | grep '^TIME')); kv() { echo "$res" | grep -o " $1=[0-9.]*" | cut -d= -f2; }
         cpu="$(echo "${t[2]} + ${t[3]}" | bc)"
-        line="$(date -u +%FT%TZ),$name,$N,$FORKS,${t[1]},${t[2]},${t[3]},$cpu,${t[4]},$(kv cold_ms),$(kv warm2_ms),$(kv warm3_ms),$(kv heap_per_conn_kb),$(kv cold_ok),$load"
+        line="$(date -u +%FT%TZ),$name,$N,$FORKS,${t[1]},${t[2]},${t[3]},$cpu,${t[4]},$(kv cold_ms),$(kv warm2_ms),$(kv warm3_ms),$(kv heap_per_conn_kb),$(kv cold_ok),$(kv warm3_ok),$load"
         echo "$line" | tee -a "$CSV" >&2
         echo "$res" | grep '^host' >&2 || true
     done

@@ -11,10 +11,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannel;
@@ -23,7 +26,6 @@ import org.apache.sshd.client.future.OpenFuture;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.channel.exception.SshChannelOpenException;
-import org.apache.sshd.common.future.GlobalRequestFuture;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -417,13 +419,20 @@ final class ExecChannels {
      * @return {@code true} when the server answered within {@link #PROBE_TIMEOUT} (5 seconds)
      */
     boolean probe() {
+        CompletableFuture<Integer> answer = new CompletableFuture<>();
         try {
             Buffer request = cs.createBuffer(SshConstants.SSH_MSG_GLOBAL_REQUEST, PROBE_REQUEST.length() + 8);
             request.putString(PROBE_REQUEST);
             request.putBoolean(true); // want-reply: the answer is the proof
-            GlobalRequestFuture answer = cs.request(request, PROBE_REQUEST, null);
-            return await(answer, PROBE_TIMEOUT.toNanos()) && answer.getException() == null && cs.isOpen();
-        } catch (IOException | RuntimeException e) {
+            // with a handler, MINA hands over the server's answer as it is: a "failure" is an answer too
+            cs.request(request, PROBE_REQUEST, (cmd, reply) -> answer.complete(cmd));
+            int cmd = answer.get(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return (cmd == SshConstants.SSH_MSG_REQUEST_SUCCESS || cmd == SshConstants.SSH_MSG_REQUEST_FAILURE
+                    || cmd == SshConstants.SSH_MSG_UNIMPLEMENTED) && cs.isOpen();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (IOException | ExecutionException | TimeoutException | RuntimeException e) {
             LOG.debug("{}: not alive: {}", where, e.toString());
             return false;
         }

@@ -77,8 +77,8 @@ public final class FanoutHarness {
                 long w0 = System.nanoTime();
                 int[] w = round(pool, hosts.size(), i -> conns[i] != null && (!probe || conns[i].isAlive())
                         && conns[i].exec(Command.shell(cmd)).exitCode() == 0);
-                out.append(String.format(" warm%d_ms=%d warm%d_ok=%d", r, (System.nanoTime() - w0) / 1_000_000, r,
-                        w[0]));
+                out.append(String.format(" warm%d_ms=%d warm%d_ok=%d warm%d_fail=%d", r, (System.nanoTime() - w0) / 1_000_000,
+                        r, w[0], r, w[1]));
             }
             long heapOpen = usedAfterGc(mem);
             if (Boolean.parseBoolean(a.getOrDefault("recold", "false"))) {
