@@ -11,19 +11,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.apache.sshd.client.channel.ChannelExec;
-import org.apache.sshd.client.channel.ChannelSession;
 import org.apache.sshd.client.channel.ClientChannel;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.future.OpenFuture;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.channel.exception.SshChannelOpenException;
-import org.apache.sshd.common.session.ConnectionService;
+import org.apache.sshd.common.util.buffer.Buffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +52,8 @@ import io.conduit.ssh.transfer.RemoteShell;
 final class ExecChannels {
     private static final Logger LOG = LoggerFactory.getLogger(ExecChannels.class);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
+    /** The global request {@link #probe} sends; servers answer it (OpenSSH with a failure, which is an answer). */
+    private static final String PROBE_REQUEST = "keepalive@openssh.com";
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
     /** How long a stopped command's wrapper has to end its process group and report (SIGKILL comes at 2 s). */
     static final Duration STOP_WAIT = Duration.ofSeconds(5);
@@ -405,33 +410,31 @@ final class ExecChannels {
     }
 
     /**
-     * Opens and closes a channel: the cheapest proof that the server still serves this session.
+     * Asks the server for an answer on this session: a {@code keepalive@openssh.com} global request with
+     * want-reply (what OpenSSH's {@code ServerAliveInterval} sends). Any answer, success or failure, proves that the
+     * server still reads and answers this session. One round trip and no channel: unlike opening and closing a
+     * channel (two round trips, a channel on both ends), it neither waits for a free one of {@code max_channels}
+     * nor counts against the server's {@code MaxSessions}, and a session whose channels are all busy is probed too.
      *
-     * @return {@code true} when the server opened it, or when every channel is busy (the session is in use)
+     * @return {@code true} when the server answered within {@link #PROBE_TIMEOUT} (5 seconds)
      */
     boolean probe() {
+        CompletableFuture<Integer> answer = new CompletableFuture<>();
         try {
-            if (!channels.tryAcquire(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                return cs.isOpen(); // every channel busy: the session is in use right now
-            }
+            Buffer request = cs.createBuffer(SshConstants.SSH_MSG_GLOBAL_REQUEST, PROBE_REQUEST.length() + 8);
+            request.putString(PROBE_REQUEST);
+            request.putBoolean(true); // want-reply: the answer is the proof
+            // with a handler, MINA hands over the server's answer as it is: a "failure" is an answer too
+            cs.request(request, PROBE_REQUEST, (cmd, reply) -> answer.complete(cmd));
+            int cmd = answer.get(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return (cmd == SshConstants.SSH_MSG_REQUEST_SUCCESS || cmd == SshConstants.SSH_MSG_REQUEST_FAILURE
+                    || cmd == SshConstants.SSH_MSG_UNIMPLEMENTED) && cs.isOpen();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        }
-        ClientChannel probe = null;
-        try {
-            probe = new ChannelSession();
-            cs.getService(ConnectionService.class).registerChannel(probe);
-            OpenFuture of = probe.open();
-            return await(of, PROBE_TIMEOUT.toNanos()) && of.isOpened();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | ExecutionException | TimeoutException | RuntimeException e) {
             LOG.debug("{}: not alive: {}", where, e.toString());
             return false;
-        } finally {
-            if (probe != null) {
-                probe.close(false);
-            }
-            channels.release();
         }
     }
 

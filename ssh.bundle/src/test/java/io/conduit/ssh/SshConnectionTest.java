@@ -432,6 +432,24 @@ class SshConnectionTest {
         assertThrows(ConnectFailedException.class, () -> c.exec(Command.shell("true")));
     }
 
+    /**
+     * The link drops without a close (no FIN, no RST): the session still looks open, so only an answer from the
+     * server proves it alive. isAlive asks for one and says no when none comes; the session state alone would say
+     * yes for minutes.
+     */
+    @Test
+    void isAliveIsFalseOnceTheLinkFreezesSilently() throws Exception {
+        MinaServer s = server();
+        FreezingProxy proxy = closeLater(new FreezingProxy(s.port()));
+        Connection c = closeLater(open(plugin(), params(proxy.port(), MinaServer.USER, PW,
+                "host_key_checking", "accept-new")));
+        assertEquals("up\n", c.exec(Command.shell("echo up")).stdoutText());
+        assertTrue(c.isAlive());
+        assertTrue(c.isAlive(), "a probe leaves the session as it was");
+        proxy.freeze();
+        assertFalse(c.isAlive(), "no answer through a frozen link");
+    }
+
     @Test
     void deactivateClosesConnectionsAndStopsEveryClientThread() throws Exception {
         MinaServer s = server();
