@@ -14,7 +14,7 @@ final class Limits {
      * at 4 MiB 2 s and more than a 100 MB heap. Bigger fleets split the file (a directory: hosts.yaml,
      * groups.yaml, defaults.yaml) or come from an inventory source.
      */
-    static final long MAX_FILE_BYTES = 3L << 19;
+    static final long MAX_FILE_BYTES = 8L << 20;
 
     /**
      * Longest line of a YAML file, in characters (64 Ki). SnakeYAML copies its read buffer for every 1,024

@@ -52,6 +52,11 @@ final class YamlTree {
     /** An alias is the same value as its anchor, shared, so that nested aliases cannot multiply in memory. */
     private final Map<String, Val> anchors = new HashMap<>();
     private int aliases;
+    /**
+     * One copy of each key text: a 200,000-host file writes {@code hostname} 200,000 times, and the keys live as
+     * long as the tree (and the group names in the hosts as long as the inventory).
+     */
+    private final Map<String, String> keys = new HashMap<>();
 
     private YamlTree(String file, Problems problems) {
         this.file = file;
@@ -269,7 +274,7 @@ final class YamlTree {
                 value(parser, path, depth + 1);
                 continue;
             }
-            String name = key.text();
+            String name = keys.computeIfAbsent(key.text(), k -> k);
             String keyPath = path.isEmpty() ? name : path + "." + name;
             Entry previous = entries.get(name);
             if (previous != null) {
