@@ -26,7 +26,8 @@ import io.conduit.core.inventory.InventoryLoader;
  * one. Not a test (no timing is asserted anywhere): {@code bench/core-scale.sh} runs it, see bench/README.md.
  *
  * <p>Arguments: {@code [N_HOSTS [REPS]]}, defaults 100,000 and 3; figures are the best of REPS, in CPU
- * milliseconds of the measuring thread and MB allocated by it.
+ * milliseconds of the measuring thread and MB allocated by it. {@code load FILE [TIMES]} only loads FILE (under
+ * {@code /usr/bin/time} for the process's CPU and RSS).
  */
 public final class CoreScaleBench {
     private static final com.sun.management.ThreadMXBean THREADS =
@@ -43,6 +44,15 @@ public final class CoreScaleBench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("load")) { // load FILE [TIMES]: one file, no cache, for time and RSS
+            for (int i = 0; i < (args.length > 2 ? Integer.parseInt(args[2]) : 1); i++) {
+                long cpu = THREADS.getCurrentThreadCpuTime();
+                Inventory inv = InventoryLoader.load(Path.of(args[1]));
+                System.out.printf(Locale.ROOT, "%d hosts loaded in %.0f ms of CPU%n", inv.hosts().size(),
+                        (THREADS.getCurrentThreadCpuTime() - cpu) / 1e6);
+            }
+            return;
+        }
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path dir = Files.createTempDirectory("conduit-scale");
