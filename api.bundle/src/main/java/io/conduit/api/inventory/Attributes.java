@@ -25,10 +25,10 @@ public record Attributes(String hostname, Integer port, String username, Secret 
     /** Nothing set. */
     public static final Attributes NONE = new Attributes(null, null, null, null, null, null, null, null);
 
-    /** Copies the maps in, keeping their order. */
+    /** Copies the maps in, keeping their order; empty ones are all the same empty map (most hosts have none). */
     public Attributes {
-        data = data == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(data));
-        connectionOptions = connectionOptions == null ? Map.of()
+        data = data == null || data.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(data));
+        connectionOptions = connectionOptions == null || connectionOptions.isEmpty() ? Map.of()
                 : Collections.unmodifiableMap(new LinkedHashMap<>(connectionOptions));
     }
 

@@ -25,6 +25,7 @@ public record ConnectionOptions(String hostname, Integer port, String username, 
 
     /** Copies extras in, keeping their order. */
     public ConnectionOptions {
-        extras = extras == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(extras));
+        extras = extras == null || extras.isEmpty() ? Map.of()
+                : Collections.unmodifiableMap(new LinkedHashMap<>(extras));
     }
 }

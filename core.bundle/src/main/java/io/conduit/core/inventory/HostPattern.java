@@ -98,6 +98,9 @@ public final class HostPattern {
         if (exact != null) {
             return List.of(exact); // a host name containing ':' or ',' (an IPv6 address) is not split
         }
+        if (("all".equals(p) || "*".equals(p)) && !inventory.hosts().isEmpty()) {
+            return List.copyOf(inventory.hosts().values()); // what the general path finds, without its sets
+        }
         Members members = new Members(inventory);
         boolean commas = p.indexOf(',') >= 0;
         List<String> unions = new ArrayList<>();

@@ -108,6 +108,23 @@ public final class InventoryLoader {
      */
     public static Inventory load(Path path, Function<String, List<OptionDescriptor>> declared)
             throws InventoryException {
+        return loadChecked(path, declared).inventory();
+    }
+
+    /**
+     * An inventory with the options it was checked against, so that {@link InventoryCache} can tell whether it
+     * still holds when plugins come and go.
+     *
+     * @param inventory the inventory
+     * @param plugins each plugin name the inventory's extras were checked for, with what it declared then
+     *        ({@code null}: not installed)
+     */
+    record Checked(Inventory inventory, Map<String, List<OptionDescriptor>> plugins) {
+    }
+
+    /** {@link #load(Path, Function)}, telling which plugins' options the inventory was checked against. */
+    static Checked loadChecked(Path path, Function<String, List<OptionDescriptor>> declared)
+            throws InventoryException {
         if (path == null) {
             throw new InventoryException("no inventory given; pass -i FILE or configure an inventory file");
         }
@@ -119,7 +136,8 @@ public final class InventoryLoader {
         }
         loader.checkGroups();
         loader.problems.throwIfAny();
-        return new Inventory(path.toString(), loader.defaults, loader.groups, loader.hosts);
+        return new Checked(new Inventory(path.toString(), loader.defaults, loader.groups, loader.hosts),
+                new HashMap<>(loader.declaredCache));
     }
 
     // ---------------------------------------------------------------- files

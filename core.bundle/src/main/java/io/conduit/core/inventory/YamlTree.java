@@ -52,6 +52,13 @@ final class YamlTree {
     /** An alias is the same value as its anchor, shared, so that nested aliases cannot multiply in memory. */
     private final Map<String, Val> anchors = new HashMap<>();
     private int aliases;
+    /** Values read from the text (mappings, lists, scalars): what aliases expand beyond counts against the limit. */
+    private long values;
+    /**
+     * One copy of each key text: a 200,000-host file writes {@code hostname} 200,000 times, and the keys live as
+     * long as the tree (and the group names in the hosts as long as the inventory).
+     */
+    private final Map<String, String> keys = new HashMap<>();
 
     private YamlTree(String file, Problems problems) {
         this.file = file;
@@ -100,17 +107,20 @@ final class YamlTree {
         if (root == null) {
             return null;
         }
-        checkExpansion(root, file);
+        if (tree.aliases > 0) { // without aliases to mappings or lists no value is shared: nothing can multiply
+            checkExpansion(root, file, tree.values);
+        }
         return root;
     }
 
     /**
-     * Refuses a document whose aliases expand to more than {@link Limits#MAX_EXPANDED_VALUES} values, naming the
-     * innermost value that multiplies them ("billion laughs": nine aliases of nine aliases of...).
+     * Refuses a document whose aliases expand it by more than {@link Limits#MAX_EXPANDED_VALUES} values beyond
+     * the {@code written} ones, naming the innermost value that multiplies them ("billion laughs": nine aliases
+     * of nine aliases of...). What is written counts apart: a 250,000-host file holds a million values by itself.
      */
-    private static void checkExpansion(Val root, String file) throws InventoryException {
+    private static void checkExpansion(Val root, String file, long written) throws InventoryException {
         Map<Val, Long> sizes = new IdentityHashMap<>();
-        if (expanded(root, sizes) <= Limits.MAX_EXPANDED_VALUES) {
+        if (expanded(root, sizes) - written <= Limits.MAX_EXPANDED_VALUES) {
             return;
         }
         Val at = root;
@@ -199,6 +209,7 @@ final class YamlTree {
     /** Reads the value the next events hold: a scalar, an alias, a list or a mapping. */
     private Val value(Parser parser, String path, int depth) throws InventoryException {
         Event event = parser.getEvent();
+        values++;
         int line = line(event);
         if (event instanceof AliasEvent alias) {
             String anchor = alias.getAnchor();
@@ -258,7 +269,7 @@ final class YamlTree {
         while (!parser.checkEvent(Event.ID.MappingEnd)) {
             Event keyEvent = parser.peekEvent();
             int keyLine = line(keyEvent);
-            if (keyEvent instanceof ScalarEvent key && Tag.MERGE.equals(scalarTag(key))) {
+            if (keyEvent instanceof ScalarEvent key && isMerge(key)) {
                 parser.getEvent();
                 collectMerge(value(parser, path, depth + 1), merged, path);
                 continue;
@@ -269,7 +280,7 @@ final class YamlTree {
                 value(parser, path, depth + 1);
                 continue;
             }
-            String name = key.text();
+            String name = keys.computeIfAbsent(key.text(), k -> k);
             String keyPath = path.isEmpty() ? name : path + "." + name;
             Entry previous = entries.get(name);
             if (previous != null) {
@@ -299,13 +310,52 @@ final class YamlTree {
         }
     }
 
+    /** Whether a key is {@code <<}: what {@code Tag.MERGE.equals(scalarTag(key))} says, without the resolver. */
+    private static boolean isMerge(ScalarEvent key) {
+        String tag = key.getTag();
+        if (tag == null || tag.equals("!")) {
+            return key.getImplicit().canOmitTagInPlainScalar() && "<<".equals(key.getValue());
+        }
+        return Tag.MERGE.getValue().equals(tag);
+    }
+
     /** The tag SnakeYAML's composer would give the scalar: the explicit one, else the one its text resolves to. */
     private static Tag scalarTag(ScalarEvent scalar) {
         String tag = scalar.getTag();
         if (tag == null || tag.equals("!")) {
-            return RESOLVER.resolve(NodeId.scalar, scalar.getValue(), scalar.getImplicit().canOmitTagInPlainScalar());
+            boolean plain = scalar.getImplicit().canOmitTagInPlainScalar();
+            if (plain && isPlainText(scalar.getValue())) {
+                return Tag.STR;
+            }
+            return RESOLVER.resolve(NodeId.scalar, scalar.getValue(), plain);
         }
         return new Tag(tag);
+    }
+
+    /**
+     * Whether the resolver would surely call a plain scalar text: one starting with a letter that starts no YAML
+     * 1.1 boolean or null (host names, keys), or digits with two or more dots and nothing else (IPv4
+     * addresses: no number has two dots). Most of a big inventory's scalars are such, and the resolver tries its
+     * regular expressions on each (it was the first cost of loading 200,000 hosts).
+     */
+    static boolean isPlainText(String text) {
+        if (text.isEmpty()) {
+            return false;
+        }
+        char first = text.charAt(0);
+        if ((first >= 'a' && first <= 'z' || first >= 'A' && first <= 'Z') && "yYnNtTfFoO".indexOf(first) < 0) {
+            return true;
+        }
+        int dots = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '.') {
+                dots++;
+            } else if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return dots >= 2;
     }
 
     private static Object typed(Tag tag, String text) {

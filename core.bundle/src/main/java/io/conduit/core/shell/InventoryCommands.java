@@ -1,5 +1,6 @@
 package io.conduit.core.shell;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,6 +56,7 @@ final class InventoryCommands {
             List<Host> hosts = HostPattern.select(inv, pattern);
             boolean forPlugin = plugin != null && !plugin.isEmpty();
             List<Map<String, Object>> rows = new ArrayList<>();
+            Path base = ctx.inventories().baseDirectory(inv).orElse(null); // once: it is looked up in a map
             for (Host host : hosts) {
                 String hostPlugin = forPlugin ? plugin : ctx.inventories().pluginOf(inv, host);
                 // null when the plugin is not installed: its extras are shown as written, unchecked
@@ -64,7 +66,7 @@ final class InventoryCommands {
                 ConnectionParams params;
                 try {
                     params = ParameterResolver.resolve(inv, host, hostPlugin, options, false,
-                            ctx.inventories().baseDirectory(inv).orElse(null));
+                            base);
                 } catch (InventoryException e) {
                     // one host's bad option must not hide the others: show the problem on its row
                     params = new ConnectionParams(host.name(), 0, null, null, null, Map.of("error", e.getMessage()));
@@ -126,16 +128,33 @@ final class InventoryCommands {
                     .above("hosts:   " + inv.hosts().size())
                     .above("default connection: " + (inv.defaults().connection() != null
                             ? inv.defaults().connection() : ctx.inventories().pluginOf(inv, plain) + " (runner default)"));
+            Map<String, Long> members = memberCounts(inv);
             for (Group g : inv.groups().values()) {
-                long members = inv.hosts().values().stream()
-                        .filter(h -> ParameterResolver.groupOrder(inv, h).contains(g.name())).count();
-                groups.row(g.name(), String.join(",", g.groups()), members, g.attributes().connection());
+                groups.row(g.name(), String.join(",", g.groups()), members.getOrDefault(g.name(), 0L),
+                        g.attributes().connection());
             }
             Map<String, String> sources = ctx.inventories().sources();
             groups.below("inventory sources: " + (sources.isEmpty() ? "none installed" : ""));
             sources.forEach((name, description) -> groups.below("  " + name + ":  " + description));
             return groups;
         }
+    }
+
+    /**
+     * Counts each group's hosts, child groups' hosts included: one pass over the hosts (asking every group
+     * about every host made 1,000 groups of 100,000 hosts take minutes).
+     *
+     * @param inv the inventory
+     * @return group name to its number of hosts; a group without hosts is absent
+     */
+    static Map<String, Long> memberCounts(Inventory inv) {
+        Map<String, Long> counts = new java.util.HashMap<>();
+        for (Host h : inv.hosts().values()) {
+            for (String group : ParameterResolver.groupOrder(inv, h)) {
+                counts.merge(group, 1L, Long::sum);
+            }
+        }
+        return counts;
     }
 
     private static Map<String, Object> masked(Map<String, Object> extras, List<OptionDescriptor> options) {

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 import io.conduit.api.inventory.Inventory;
 import io.conduit.api.inventory.InventoryException;
 import io.conduit.api.inventory.InventorySource;
-import io.conduit.core.inventory.InventoryLoader;
+import io.conduit.core.inventory.InventoryCache;
 import io.conduit.core.inventory.LocalPaths;
 import io.conduit.core.registry.RankedServices;
 
@@ -35,6 +35,8 @@ public final class InventoryCatalog {
     private static final Logger LOG = LoggerFactory.getLogger(InventoryCatalog.class);
 
     private final RankedServices<SourceBinding> sources = new RankedServices<>();
+    /** Files read before: a second run from an unchanged file does not parse it again. */
+    private final InventoryCache files = new InventoryCache();
 
     /**
      * One registered inventory source as the catalog tracks it.
@@ -163,7 +165,7 @@ public final class InventoryCatalog {
             throw new InventoryException("no inventory file " + path + " and no inventory source named \""
                     + spec.substring(0, colon) + "\"; sources: " + sources.served().keySet());
         }
-        Inventory inventory = InventoryLoader.load(path, declared);
+        Inventory inventory = files.load(path, declared);
         return new Loaded(inventory, LocalPaths.baseOf(path));
     }
 

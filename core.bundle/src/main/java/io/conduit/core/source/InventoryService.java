@@ -40,8 +40,16 @@ public final class InventoryService implements Inventories {
     private final InventoryCatalog catalog;
     private final Function<String, List<OptionDescriptor>> declared;
     private final Path home;
-    /** The directory of each inventory loaded here, for as long as the inventory is in use. */
+    /**
+     * The directory of each inventory loaded here, for as long as the inventory is in use. Looked up by identity
+     * first: an {@link Inventory}'s hash walks all its hosts, and a caller may ask once per host.
+     */
     private final Map<Inventory, Path> bases = Collections.synchronizedMap(new WeakHashMap<>());
+    /** The last inventory loaded here and its directory, compared by identity (the common case of a run). */
+    private volatile Base last;
+
+    private record Base(java.lang.ref.WeakReference<Inventory> inventory, Path base) {
+    }
     private volatile Settings settings;
 
     private record Settings(String inventory, String defaultConnection) {
@@ -113,8 +121,12 @@ public final class InventoryService implements Inventories {
         if (loaded.base() != null) {
             // an equal inventory loaded before keeps its key object: replace it, so the entry lives as long as
             // the newest one (the runner asks right after loading)
-            bases.remove(loaded.inventory());
-            bases.put(loaded.inventory(), loaded.base());
+            Base b = last;
+            if (b == null || b.inventory().get() != loaded.inventory() || !b.base().equals(loaded.base())) {
+                bases.remove(loaded.inventory());
+                bases.put(loaded.inventory(), loaded.base());
+                last = new Base(new java.lang.ref.WeakReference<>(loaded.inventory()), loaded.base());
+            }
         }
         return loaded.inventory();
     }
@@ -135,6 +147,10 @@ public final class InventoryService implements Inventories {
      */
     @Override
     public Optional<Path> baseDirectory(Inventory inventory) {
+        Base b = last;
+        if (b != null && b.inventory().get() == inventory) {
+            return Optional.of(b.base());
+        }
         return Optional.ofNullable(bases.get(inventory));
     }
 
