@@ -1,8 +1,8 @@
 package io.conduit.core.inventory;
 
 /**
- * The limits an inventory file must keep, chosen so that no malformed input takes more than about a second or
- * 100 MB of heap to refuse (measured by {@code MalformedInventoryTest}; the README's inventory section lists
+ * The limits an inventory file must keep, chosen so that no malformed input takes more than about a second of CPU
+ * per 1.5 MiB read, or 256 MB of heap, to refuse (measured by {@code MalformedInventoryTest}; the README's inventory section lists
  * them with their reasons). Each is far above what a real inventory needs: a 5,000-host inventory is about
  * 1 MB, nests 6 levels and expands to some 50,000 values.
  */

@@ -32,8 +32,9 @@ import io.conduit.api.inventory.InventoryException;
 
 /**
  * The corpus of malformed inventories: each is refused through the loader the commands use, with a message
- * that names where (file, line, key path) and what, within a second of CPU time and 100 MB of heap (the
- * {@link Limits}; the build runs this class with {@code -Xmx100m}, so a case that needs more fails). A refused load returns no inventory, so nothing can run from it; the end-to-end checks
+ * that names where (file, line, key path) and what, within a second of CPU time per 1.5 MiB read and 256 MB of
+ * heap (the {@link Limits}; the build runs this class with {@code -Xmx256m}, so a case that needs more fails:
+ * 100 MB while files were limited to 1.5 MiB, but a malformed file just under 8 MiB is parsed to its last line). A refused load returns no inventory, so nothing can run from it; the end-to-end checks
  * through {@code bin/conduit -c} are in the launcher's {@code MalformedInputIT}.
  */
 class MalformedInventoryTest {
