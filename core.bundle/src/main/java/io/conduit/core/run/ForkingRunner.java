@@ -184,14 +184,16 @@ public final class ForkingRunner implements Runner {
                 declared.put(plugin, connections.declaredOptions(plugin));
             }
         }
-        RunListener events = listener == null ? RunListener.NONE : listener;
+        RunListener caller = listener == null ? RunListener.NONE : listener;
+        // told on this thread, whichever worker the event comes from (see CallerThreadEvents)
+        CallerThreadEvents events = new CallerThreadEvents(caller);
         RunSecrets secrets = new RunSecrets();
         Map<String, HostValues> values = gather(inventory, base, declared, secrets);
         int run = RUNS.incrementAndGet();
         long started = System.nanoTime();
         LOG.info("run {}: {} on {} hosts ({}), forks {}", run, secrets.masker().mask(task.describe()), hosts.size(),
                 pattern, effective.forks());
-        events.started(hosts.size());
+        caller.started(hosts.size());
 
         AtomicReferenceArray<HostResult> results = new AtomicReferenceArray<>(hosts.size());
         AtomicIntegerArray begun = new AtomicIntegerArray(hosts.size());
@@ -232,13 +234,13 @@ public final class ForkingRunner implements Runner {
                     }
                 }));
             }
-            done.await();
+            events.deliverUntil(done);
         } catch (InterruptedException e) {
             // Ctrl-C or an interrupted caller: every host stops its command (the plugins end the remote work
             // and say whether the host confirmed it); hosts that do not answer within the grace are reported
             interrupted = true;
             stop(stopping, loops);
-            awaitQuietly(done, STOP_GRACE);
+            events.deliverQuietly(done, STOP_GRACE);
             for (int i = 0; i < hosts.size(); i++) {
                 finish(i, HostResult.of(hosts.get(i).name(), Status.FAILED, begun.get(i) == 1
                         ? "interrupted; " + StopOutcome.UNCONFIRMED.description() : "interrupted before it started"),
@@ -247,6 +249,7 @@ public final class ForkingRunner implements Runner {
         } finally {
             // a worker still on a host the watchdog gave up is interrupted, and no loop takes another host
             stop(stopping, loops);
+            events.deliverQueued();
         }
         if (interrupted) {
             Thread.currentThread().interrupt(); // the caller learns it was interrupted, with every host's result
@@ -406,14 +409,6 @@ public final class ForkingRunner implements Runner {
     private static String connectTimedOut(RunOptions options) {
         return "timed out after " + seconds(options.hostTimeout()) + " while connecting (host timeout; raise it with"
                 + " -t); nothing was sent to the host";
-    }
-
-    private static void awaitQuietly(CountDownLatch done, Duration grace) {
-        try {
-            done.await(grace.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            // a second Ctrl-C: report now what is known
-        }
     }
 
     private static String describe(IOException e) {

@@ -260,4 +260,37 @@ class ForkingRunnerTest {
             assertTrue(!t.isAlive(), t.getName() + " still runs after deactivate");
         }
     }
+
+    /**
+     * Workers outlive the run (and the shell session) that started them, and Gogo gives each session its own
+     * standard output per thread: a listener told on a worker would print into another session (a resident
+     * Conduit's clients lost their host blocks so). Every event reaches the listener on the caller's thread.
+     */
+    @Test
+    void theListenerIsToldOnTheCallersThreadEvenOnWorkersAnEarlierRunStarted() throws Exception {
+        plugin.hook = (host, c) -> Thread.sleep(5);
+        ForkingRunner runner = runner(4, 30, 1024);
+        try {
+            assertTrue(runner.run("all", new CommandTask(Command.shell("x")), null, null).succeeded());
+            java.util.List<Thread> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread caller = new Thread(() -> {
+                try {
+                    runner.run("all", new CommandTask(Command.shell("x")), null, new RunListener() {
+                        @Override
+                        public void finished(HostResult result) {
+                            told.add(Thread.currentThread());
+                        }
+                    });
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "another-session");
+            caller.start();
+            caller.join(60_000); // a bound for a broken build, not a measure
+            assertTrue(!told.isEmpty(), "the listener was told of every host");
+            assertTrue(told.stream().allMatch(t -> t == caller), "told on " + told + ", not on the caller only");
+        } finally {
+            runner.deactivate();
+        }
+    }
 }
