@@ -44,8 +44,13 @@ public final class InventoryCache {
     private static final List<String> LAYOUT = List.of("hosts.yaml", "hosts.yml", "hosts.json", "groups.yaml",
             "groups.yml", "groups.json", "defaults.yaml", "defaults.yml", "defaults.json");
 
-    /** One file as it was when read: absent files count too (one appearing changes the inventory). */
-    private record Stamp(Path file, boolean exists, long size, long modifiedMillis, Object fileKey) {
+    /**
+     * One file as it was when read: absent files count too (one appearing changes the inventory). The status
+     * change time (POSIX ctime) is kept where the file system has one: unlike the modification time, no copy
+     * ({@code cp -p}, tar, rsync -t) can set it back, so a rewrite in place of the same size is seen too.
+     */
+    private record Stamp(Path file, boolean exists, long size, long modifiedMillis, Object fileKey,
+            Object statusChanged) {
     }
 
     private record Kept(List<Stamp> stamps, long readMillis, Map<String, List<OptionDescriptor>> plugins,
@@ -133,9 +138,18 @@ public final class InventoryCache {
     private static Stamp stamp(Path file) throws IOException {
         try {
             BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-            return new Stamp(file, true, a.size(), a.lastModifiedTime().toMillis(), a.fileKey());
+            return new Stamp(file, true, a.size(), a.lastModifiedTime().toMillis(), a.fileKey(),
+                    statusChanged(file));
         } catch (NoSuchFileException e) {
-            return new Stamp(file, false, 0, 0, null);
+            return new Stamp(file, false, 0, 0, null, null);
+        }
+    }
+
+    private static Object statusChanged(Path file) throws IOException {
+        try {
+            return Files.getAttribute(file, "unix:ctime");
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return null; // no POSIX file system: size, modification time and file key only
         }
     }
 }

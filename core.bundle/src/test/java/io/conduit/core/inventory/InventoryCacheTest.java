@@ -66,6 +66,20 @@ class InventoryCacheTest {
         assertEquals("10.0.0.9", cache.load(file, NONE).hosts().get("web1").attributes().hostname());
     }
 
+    /**
+     * {@code cp -p}, tar and reproducible builds give a rewritten file the old modification time: same size, same
+     * time, same inode, other hosts. A run on the old addresses would reach the wrong machines.
+     */
+    @Test
+    void aRewriteOfTheSameSizeAndModificationTimeIsSeen() throws Exception {
+        Path file = write(dir.resolve("inv.yaml"), "hosts:\n  web1: {hostname: 10.0.0.1}\n", 10);
+        FileTime old = Files.getLastModifiedTime(file);
+        cache.load(file, NONE);
+        Files.writeString(file, "hosts:\n  web1: {hostname: 10.0.0.9}\n");
+        Files.setLastModifiedTime(file, old);
+        assertEquals("10.0.0.9", cache.load(file, NONE).hosts().get("web1").attributes().hostname());
+    }
+
     @Test
     void aFileModifiedJustBeforeItWasReadIsReadAgainUntilItSettles() throws Exception {
         // written now: a coarse clock could give an edit in the same tick the same time, so it is not trusted
