@@ -3,12 +3,6 @@ package io.conduit.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,17 +33,17 @@ class ExitClosesConnectionsIT {
 
     @Test
     void everySessionTheRunOpenedHasEndedOnTheHostWhenTheProcessHasExited() throws Exception {
-        try (Sshd sshd = Sshd.start(dir.resolve("sshd"))) {
+        try (LoopbackSshd sshd = sshd(dir.resolve("sshd"))) {
             StringBuilder inventory = new StringBuilder(String.join("\n",
                     "defaults:",
                     "  connection: ssh",
                     "  hostname: 127.0.0.1",
-                    "  port: " + sshd.port,
+                    "  port: " + sshd.port(),
                     "  username: root",
                     "  connection_options:",
                     "    ssh:",
-                    "      extras: {private_key_file: " + sshd.dir.resolve("client") + ", known_hosts_file: "
-                            + sshd.dir.resolve("known_hosts") + ", look_for_keys: false, host_key_checking: strict}",
+                    "      extras: {private_key_file: " + sshd.dir().resolve("client") + ", known_hosts_file: "
+                            + sshd.dir().resolve("known_hosts") + ", look_for_keys: false, host_key_checking: strict}",
                     "hosts:", ""));
             for (int i = 1; i <= HOSTS; i++) {
                 inventory.append("  h").append(i).append(": {}\n"); // one pooled connection per host
@@ -67,19 +61,19 @@ class ExitClosesConnectionsIT {
             Set<String> closed = new TreeSet<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             do {
-                String log = Files.readString(sshd.dir.resolve("sshd.log"));
+                String log = Files.readString(sshd.dir().resolve("sshd.log"));
                 accepted = ports(ACCEPTED, log);
                 closed = ports(CLOSED, log);
                 if (accepted.size() == HOSTS && closed.containsAll(accepted)
-                        && sshd.process.descendants().noneMatch(ProcessHandle::isAlive)) {
+                        && sshd.process().descendants().noneMatch(ProcessHandle::isAlive)) {
                     break;
                 }
-                sshd.process.waitFor(100, TimeUnit.MILLISECONDS);
+                sshd.process().waitFor(100, TimeUnit.MILLISECONDS);
             } while (System.nanoTime() < deadline);
             assertEquals(HOSTS, accepted.size(), "one login per host: " + accepted);
             assertTrue(closed.containsAll(accepted), "sessions still open on the host after Conduit exited: accepted "
                     + accepted + ", ended " + closed);
-            assertTrue(sshd.process.descendants().noneMatch(ProcessHandle::isAlive),
+            assertTrue(sshd.process().descendants().noneMatch(ProcessHandle::isAlive),
                     "sshd still serves a session of the exited Conduit");
             String log = Files.readString(data.resolve("log/conduit.log"));
             List<String> leftOpen = log.lines().filter(l -> l.contains("still open") || l.contains("still closing"))
@@ -97,69 +91,15 @@ class ExitClosesConnectionsIT {
         return ports;
     }
 
-    private static int run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
-        return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
-    }
-
-    /** The system's OpenSSH sshd on a free 127.0.0.1 port, one key login, logging each session's start and end. */
-    private record Sshd(Path dir, int port, Process process) implements AutoCloseable {
-        static Sshd start(Path dir) throws Exception {
-            Files.createDirectories(dir);
-            Files.createDirectories(Path.of("/run/sshd")); // Debian's privilege separation directory
-            for (String key : List.of("host", "client")) {
-                assertEquals(0, run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve(key).toString()),
-                        "ssh-keygen");
-            }
-            Files.copy(dir.resolve("client.pub"), dir.resolve("authorized_keys"));
-            int port;
-            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                port = s.getLocalPort();
-            }
-            Files.writeString(dir.resolve("known_hosts"),
-                    "[127.0.0.1]:" + port + " " + Files.readString(dir.resolve("host.pub")));
-            Path config = Files.writeString(dir.resolve("sshd_config"), String.join("\n",
-                    "Port " + port, "ListenAddress 127.0.0.1", "HostKey " + dir.resolve("host"),
-                    "PidFile " + dir.resolve("sshd.pid"), "UsePAM no", "PasswordAuthentication no",
-                    "KbdInteractiveAuthentication no", "PubkeyAuthentication yes", "PermitRootLogin prohibit-password",
-                    "AuthorizedKeysFile " + dir.resolve("authorized_keys"), "StrictModes no", "UseDNS no",
-                    "PrintMotd no", "PrintLastLog no", "MaxStartups 100", "LogLevel VERBOSE", ""));
-            Process p = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", config.toString())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
-            Sshd sshd = new Sshd(dir, port, p);
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (System.nanoTime() < deadline) { // nothing signals "listening": poll the port with a deadline
-                assertTrue(p.isAlive(), () -> "sshd exited: " + read(dir.resolve("sshd.log")));
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                    s.setSoTimeout(2000);
-                    InputStream in = s.getInputStream();
-                    if (new String(in.readNBytes(4), StandardCharsets.US_ASCII).equals("SSH-")) {
-                        return sshd;
-                    }
-                } catch (IOException e) {
-                    p.waitFor(50, TimeUnit.MILLISECONDS);
-                }
-            }
-            sshd.close();
-            throw new IOException("sshd did not listen on 127.0.0.1:" + port + " within 20 s");
-        }
-
-        private static String read(Path file) {
-            try {
-                return Files.readString(file);
-            } catch (IOException e) {
-                return e.toString();
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+    /** sshd with one key login ({@code DIR/client}), logging each session's start and end; DIR/known_hosts trusts it. */
+    private static LoopbackSshd sshd(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        LoopbackSshd.keygen(dir.resolve("client"));
+        LoopbackSshd sshd = LoopbackSshd.start(dir, "PasswordAuthentication no", "PubkeyAuthentication yes",
+                "PermitRootLogin prohibit-password", "AuthorizedKeysFile " + dir.resolve("client.pub"),
+                "MaxStartups 100", "LogLevel VERBOSE");
+        Files.writeString(dir.resolve("known_hosts"),
+                "[127.0.0.1]:" + sshd.port() + " " + Files.readString(dir.resolve("host.pub")));
+        return sshd;
     }
 }

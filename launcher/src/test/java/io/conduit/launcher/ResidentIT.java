@@ -4,16 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -30,7 +23,7 @@ class ResidentIT {
     @TempDir
     Path work;
 
-    private Process sshd;
+    private LoopbackSshd sshd;
     private Map<String, String> env;
 
     @AfterEach
@@ -39,8 +32,7 @@ class ResidentIT {
             Conduit.withEnv(env, null, "stop");
         }
         if (sshd != null) {
-            sshd.destroy();
-            sshd.waitFor(10, TimeUnit.SECONDS);
+            sshd.close();
         }
     }
 
@@ -142,48 +134,12 @@ class ResidentIT {
         Files.setPosixFilePermissions(resident, PosixFilePermissions.fromString("rwx------"));
     }
 
-    /** The system's OpenSSH sshd on a free port, this user's key login only, logging each login. */
+    /** The system's OpenSSH sshd on a free port, this user's key login ({@code DIR/client}) only, logging each login. */
     private int sshd(Path dir) throws Exception {
         Files.createDirectories(dir);
-        Files.createDirectories(Path.of("/run/sshd"));
-        for (String key : new String[] {"host", "client"}) {
-            Process k = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
-                    dir.resolve(key).toString()).redirectErrorStream(true).start();
-            assertTrue(k.waitFor(60, TimeUnit.SECONDS) && k.exitValue() == 0, "ssh-keygen");
-        }
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        Path config = Files.writeString(dir.resolve("sshd_config"), String.join("\n",
-                "Port " + port, "ListenAddress 127.0.0.1", "HostKey " + dir.resolve("host"),
-                "PidFile " + dir.resolve("sshd.pid"), "AuthorizedKeysFile " + dir.resolve("client.pub"),
-                "StrictModes no", "UsePAM no", "PermitRootLogin prohibit-password", "PasswordAuthentication no",
-                "KbdInteractiveAuthentication no", "UseDNS no", "LogLevel INFO", ""));
-        sshd = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) { // nothing signals "listening": poll the port, bounded
-            assertTrue(sshd.isAlive(), () -> "sshd exited: " + Arrays.toString(read(dir.resolve("sshd.log"))));
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                s.setSoTimeout(2000);
-                InputStream in = s.getInputStream();
-                if (new String(in.readNBytes(4), StandardCharsets.US_ASCII).equals("SSH-")) {
-                    return port;
-                }
-            } catch (IOException e) {
-                sshd.waitFor(50, TimeUnit.MILLISECONDS);
-            }
-        }
-        throw new IOException("sshd did not listen on 127.0.0.1:" + port + " within 30 s");
-    }
-
-    private static byte[] read(Path file) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            return new byte[0];
-        }
+        LoopbackSshd.keygen(dir.resolve("client"));
+        sshd = LoopbackSshd.start(dir, "AuthorizedKeysFile " + dir.resolve("client.pub"),
+                "PermitRootLogin prohibit-password", "PasswordAuthentication no", "LogLevel INFO");
+        return sshd.port();
     }
 }

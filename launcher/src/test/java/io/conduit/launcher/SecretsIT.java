@@ -6,17 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +65,9 @@ class SecretsIT {
 
         String container = "conduit-secrets-" + ProcessHandle.current().pid();
         Path token = Files.writeString(Files.createDirectories(work.resolve("agent")).resolve("token"), TOKEN + "\n");
-        try (Sshd sshd = Sshd.start(work.resolve("sshd")); Agent agent = Agent.start(work.resolve("agent"), token);
+        try (LoopbackSshd sshd = LoopbackSshd.start(work.resolve("sshd"), "PasswordAuthentication yes",
+                "PubkeyAuthentication no", "LogLevel ERROR");
+                Agent agent = Agent.start(work.resolve("agent"), token);
                 Container docker = Container.start(container)) {
             // box's login password, the become password of every host (the inventory's, the run's) and the
             // agent's token are the run's secrets
@@ -81,7 +78,7 @@ class SecretsIT {
                     "  box:",
                     "    connection: ssh",
                     "    hostname: 127.0.0.1",
-                    "    port: " + sshd.port,
+                    "    port: " + sshd.port(),
                     "    username: " + USER,
                     "    password: ${env:BOX_PASSWORD}",
                     "    connection_options:",
@@ -230,57 +227,4 @@ class SecretsIT {
         }
     }
 
-    /** The system's OpenSSH sshd on a free 127.0.0.1 port, password logins only, owned by the test. */
-    private record Sshd(int port, Process process) implements AutoCloseable {
-        static Sshd start(Path dir) throws Exception {
-            Files.createDirectories(dir);
-            Files.createDirectories(Path.of("/run/sshd")); // Debian's privilege separation directory
-            assertEquals(0, run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("host").toString()),
-                    "ssh-keygen");
-            int port;
-            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                port = s.getLocalPort();
-            }
-            Path config = Files.writeString(dir.resolve("sshd_config"), String.join("\n",
-                    "Port " + port, "ListenAddress 127.0.0.1", "HostKey " + dir.resolve("host"),
-                    "PidFile " + dir.resolve("sshd.pid"), "UsePAM no", "PasswordAuthentication yes",
-                    "PubkeyAuthentication no", "KbdInteractiveAuthentication no", "UseDNS no", "PrintMotd no",
-                    "PrintLastLog no", "LogLevel ERROR", ""));
-            Process p = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", config.toString())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
-            Sshd sshd = new Sshd(port, p);
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (System.nanoTime() < deadline) { // nothing signals "listening": poll the port with a deadline
-                assertTrue(p.isAlive(), () -> "sshd exited: " + read(dir.resolve("sshd.log")));
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                    s.setSoTimeout(2000);
-                    InputStream in = s.getInputStream();
-                    if (new String(in.readNBytes(4), StandardCharsets.US_ASCII).equals("SSH-")) {
-                        return sshd;
-                    }
-                } catch (IOException e) {
-                    p.waitFor(50, TimeUnit.MILLISECONDS);
-                }
-            }
-            sshd.close();
-            throw new IOException("sshd did not listen on 127.0.0.1:" + port + " within 20 s");
-        }
-
-        private static String read(Path file) {
-            try {
-                return Files.readString(file);
-            } catch (IOException e) {
-                return e.toString();
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-    }
 }

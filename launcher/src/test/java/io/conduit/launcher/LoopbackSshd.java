@@ -1,0 +1,99 @@
+package io.conduit.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The system's OpenSSH sshd on a free 127.0.0.1 port, owned by one test: its host key {@code DIR/host}, its
+ * configuration {@code DIR/sshd_config}, its log {@code DIR/sshd.log}. The test gives the lines that choose the
+ * logins (password or key, where the authorized keys are, the log level); the rest is the same for every test.
+ */
+record LoopbackSshd(Path dir, int port, Process process) implements AutoCloseable {
+
+    /**
+     * Makes a host key, writes the configuration and starts sshd, returning once it sends its banner (at most
+     * 30 seconds).
+     *
+     * @param dir the sshd's own folder, created if missing
+     * @param logins sshd_config lines of the test's own (authentication, log level)
+     * @return the running sshd
+     * @throws IOException sshd did not listen within 30 seconds, or a file could not be written
+     * @throws InterruptedException interrupted while waiting for it
+     */
+    static LoopbackSshd start(Path dir, String... logins) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        Files.createDirectories(Path.of("/run/sshd")); // Debian's privilege separation directory
+        keygen(dir.resolve("host"));
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        List<String> lines = new ArrayList<>(List.of("Port " + port, "ListenAddress 127.0.0.1",
+                "HostKey " + dir.resolve("host"), "PidFile " + dir.resolve("sshd.pid"), "UsePAM no", "UseDNS no",
+                "StrictModes no", "KbdInteractiveAuthentication no", "PrintMotd no", "PrintLastLog no"));
+        lines.addAll(List.of(logins));
+        lines.add("");
+        Path config = Files.writeString(dir.resolve("sshd_config"), String.join("\n", lines));
+        Process p = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", config.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
+        LoopbackSshd sshd = new LoopbackSshd(dir, port, p);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) { // nothing signals "listening": poll the port, bounded
+            assertTrue(p.isAlive(), () -> "sshd exited: " + sshd.log());
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                s.setSoTimeout(2000);
+                InputStream in = s.getInputStream();
+                if (new String(in.readNBytes(4), StandardCharsets.US_ASCII).equals("SSH-")) {
+                    return sshd;
+                }
+            } catch (IOException e) {
+                p.waitFor(50, TimeUnit.MILLISECONDS);
+            }
+        }
+        sshd.close();
+        throw new IOException("sshd did not listen on 127.0.0.1:" + port + " within 30 s");
+    }
+
+    /**
+     * Makes an ed25519 key pair without a passphrase: {@code key} and {@code key.pub}.
+     *
+     * @param key the private key's path
+     * @throws IOException ssh-keygen could not run
+     * @throws InterruptedException interrupted while it ran
+     */
+    static void keygen(Path key) throws IOException, InterruptedException {
+        Process k = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertTrue(k.waitFor(60, TimeUnit.SECONDS) && k.exitValue() == 0, "ssh-keygen " + key);
+    }
+
+    /** @return what sshd has logged so far, or why it could not be read */
+    String log() {
+        try {
+            return Files.readString(dir.resolve("sshd.log"));
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
