@@ -52,6 +52,11 @@ final class CallerThreadEvents implements RunListener {
         queue.add(() -> listener.trace(host, level, line));
     }
 
+    /** Wakes the caller waiting in {@link #deliverUntil}: called once the last host has counted down. */
+    void wake() {
+        queue.add(() -> { });
+    }
+
     /**
      * Tells the listener every event as it comes until {@code done} reaches zero, then what is left.
      *

@@ -299,7 +299,7 @@ public final class ForkingRunner implements Runner {
 
     private void runHost(int index, HostValues values, String plugin, Map<String, List<OptionDescriptor>> declared,
             Task task, RunOptions options, RunSecrets secrets, AtomicReferenceArray<HostResult> results,
-            AtomicIntegerArray begun, CountDownLatch done, RunListener events) {
+            AtomicIntegerArray begun, CountDownLatch done, CallerThreadEvents events) {
         long start = System.nanoTime();
         long deadline = start + options.hostTimeout().toNanos();
         Host host = values.host();
@@ -417,7 +417,7 @@ public final class ForkingRunner implements Runner {
 
     /** Keeps a host's first result, masked, and tells the listener; later results of the host are dropped. */
     private static boolean finish(int index, HostResult result, RunSecrets secrets,
-            AtomicReferenceArray<HostResult> results, CountDownLatch done, RunListener events) {
+            AtomicReferenceArray<HostResult> results, CountDownLatch done, CallerThreadEvents events) {
         // every host's line passes here: secrets masked, and the last guard against Java names reaching an
         // operator
         HostResult masked = secrets.mask(ErrorText.clean(result));
@@ -428,6 +428,9 @@ public final class ForkingRunner implements Runner {
             events.finished(masked);
         } finally {
             done.countDown();
+            if (done.getCount() == 0) {
+                events.wake(); // the caller learns at once that the run is over, not at its next poll
+            }
         }
         return true;
     }
