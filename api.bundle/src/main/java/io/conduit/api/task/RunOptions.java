@@ -14,9 +14,14 @@ import java.time.Duration;
  * @param verbosity how much each host's connection tells as it works, 0 (nothing) to 3 ({@code -v} to
  *        {@code -vvv}, see {@link io.conduit.api.connection.Trace}); the lines go to
  *        {@link RunListener#trace}. Since 1.2.
+ * @param check check mode ({@code --check}, Ansible's {@code --check}): tasks report what they would change and
+ *        change nothing; a task whose plugin does not support it is skipped ({@link TaskPlugin#supportsCheckMode}).
+ *        {@code null} means off. Since 1.5.
+ * @param diff {@code --diff}: tasks that change text files ({@code template}, {@code put} of a text file) add the
+ *        unified difference (old to new) to their output, in check mode too. {@code null} means off. Since 1.5.
  */
 public record RunOptions(String inventory, Integer forks, Duration hostTimeout, Long outputLimit,
-        Integer verbosity) {
+        Integer verbosity, Boolean check, Boolean diff) {
 
     /** The most {@link #verbosity()} means ({@code -vvv}); more is taken as this. */
     public static final int MAX_VERBOSITY = 3;
@@ -41,6 +46,19 @@ public record RunOptions(String inventory, Integer forks, Duration hostTimeout, 
     }
 
     /**
+     * Options without check mode or diff, as before 1.5.
+     *
+     * @param inventory as in the record
+     * @param forks as in the record
+     * @param hostTimeout as in the record
+     * @param outputLimit as in the record
+     * @param verbosity as in the record
+     */
+    public RunOptions(String inventory, Integer forks, Duration hostTimeout, Long outputLimit, Integer verbosity) {
+        this(inventory, forks, hostTimeout, outputLimit, verbosity, null, null);
+    }
+
+    /**
      * Options without a verbosity (the runner's default, 0), as before 1.2.
      *
      * @param inventory as in the record
@@ -54,7 +72,27 @@ public record RunOptions(String inventory, Integer forks, Duration hostTimeout, 
 
     /** @return options that take every configured default */
     public static RunOptions defaults() {
-        return new RunOptions(null, null, null, null, null);
+        return new RunOptions(null, null, null, null, null, null, null);
+    }
+
+    /** @return whether check mode is on ({@code false} when unset) */
+    public boolean checkMode() {
+        return Boolean.TRUE.equals(check);
+    }
+
+    /** @return whether diffs are asked for ({@code false} when unset) */
+    public boolean diffMode() {
+        return Boolean.TRUE.equals(diff);
+    }
+
+    /**
+     * @param checkMode check mode on or off ({@code null} for the default, off)
+     * @param showDiff diffs on or off ({@code null} for the default, off)
+     * @return a copy with those
+     * @since 1.5
+     */
+    public RunOptions withCheck(Boolean checkMode, Boolean showDiff) {
+        return new RunOptions(inventory, forks, hostTimeout, outputLimit, verbosity, checkMode, showDiff);
     }
 
     /**
@@ -62,6 +100,6 @@ public record RunOptions(String inventory, Integer forks, Duration hostTimeout, 
      * @return a copy with that verbosity
      */
     public RunOptions withVerbosity(Integer level) {
-        return new RunOptions(inventory, forks, hostTimeout, outputLimit, level);
+        return new RunOptions(inventory, forks, hostTimeout, outputLimit, level, check, diff);
     }
 }

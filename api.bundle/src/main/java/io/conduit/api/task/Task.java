@@ -6,12 +6,16 @@ import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * Work to do on one host. The runner calls {@link #execute} once per selected host, on its worker threads,
- * concurrently for different hosts. A task registered as a service carries {@link #NAME}.
+ * concurrently for different hosts. Tasks that operators call by name come from a {@link TaskPlugin} service,
+ * which carries {@link #NAME}.
  */
 @ConsumerType
 public interface Task {
 
-    /** Service property naming a task registered as a service (type {@code String}). */
+    /**
+     * Service property naming a {@link TaskPlugin} (type {@code String}, required; set it with {@link TaskName}).
+     * A service without a valid name is ignored.
+     */
     String NAME = "conduit.task.name";
 
     /**

@@ -44,6 +44,31 @@ public interface TaskContext {
     RunOptions options();
 
     /**
+     * The host's variables, for templates and conditions: the inventory's {@code data} of the host (over its
+     * groups' and the defaults'), and in a runbook also the runbook's {@code vars}, the host's {@code facts} once
+     * gathered and what earlier steps registered. Values are strings, numbers, booleans, lists and maps; secrets
+     * are not among them.
+     *
+     * @return the variables by name, never {@code null}; unmodifiable
+     * @since 1.5
+     */
+    default java.util.Map<String, Object> variables() {
+        return host().attributes().data();
+    }
+
+    /**
+     * The privilege escalation the caller asks of this task ({@code -b} of {@code conduit:task}, a runbook step's
+     * {@code become}): a task applies it to every command and transfer it makes on the host. A {@code null}
+     * password means the host's {@code data.become_password}, if any, as for {@code conduit:run -b}.
+     *
+     * @return the escalation, or {@code null} for none
+     * @since 1.5
+     */
+    default io.conduit.api.connection.Become become() {
+        return null;
+    }
+
+    /**
      * Runs a sub-task on the same host, within the same deadline.
      *
      * @param task the sub-task

@@ -4,5 +4,5 @@
  * {@link io.conduit.api.task.Runner} service that runs a task over the hosts a pattern selects.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package io.conduit.api.task;

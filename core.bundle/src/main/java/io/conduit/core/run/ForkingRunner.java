@@ -263,6 +263,15 @@ public final class ForkingRunner implements Runner {
         return result;
     }
 
+    @Override
+    public RunResult run(String pattern, Task task, RunOptions options, io.conduit.api.task.FailurePolicy policy,
+            RunListener listener) throws InventoryException, InterruptedException {
+        if (policy == null || policy.equals(io.conduit.api.task.FailurePolicy.NONE)) {
+            return run(pattern, task, options, listener);
+        }
+        throw new UnsupportedOperationException("failure policies are not implemented yet");
+    }
+
     /**
      * Resolves the values of every host of the inventory before any host starts, the selected ones and the others
      * (a host may print another's password: a shared file, a reused value), so that their secrets mask every

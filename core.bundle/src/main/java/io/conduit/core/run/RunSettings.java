@@ -45,7 +45,8 @@ record RunSettings(int forks, Duration hostTimeout, long outputLimit, String inv
         RunOptions o = options == null ? RunOptions.defaults() : options;
         return new RunOptions(o.inventory() != null ? o.inventory() : defaultInventory,
                 o.forks() != null ? o.forks() : forks, o.hostTimeout() != null ? o.hostTimeout() : hostTimeout,
-                o.outputLimit() != null ? o.outputLimit() : outputLimit, o.verbosity() != null ? o.verbosity() : 0);
+                o.outputLimit() != null ? o.outputLimit() : outputLimit, o.verbosity() != null ? o.verbosity() : 0,
+                o.checkMode(), o.diffMode());
     }
 
     private static IllegalArgumentException bad(String key, Object value, String what) {
