@@ -273,6 +273,38 @@ public final class ForkingRunner implements Runner {
     }
 
     /**
+     * Resolves a host pattern once, for callers that run several tasks on the same hosts (a runbook's steps).
+     *
+     * @param pattern an Ansible host pattern
+     * @param options the run's options ({@code null} fields take the defaults); their inventory is the one read
+     * @return the selected hosts' names, in inventory order
+     * @throws InventoryException the inventory cannot be loaded, or the pattern matches no host
+     */
+    public List<String> select(String pattern, RunOptions options) throws InventoryException {
+        RunOptions effective = settings.get(USE).apply(options, inventories.defaultInventory());
+        Inventory inventory = inventories.load(effective.inventory());
+        return HostPattern.select(inventory, pattern).stream().map(Host::name).toList();
+    }
+
+    /**
+     * Runs a task on hosts named one by one (a runbook step on the hosts of a batch that are still going), under a
+     * policy, as {@link #run(String, Task, RunOptions, io.conduit.api.task.FailurePolicy, RunListener)} does.
+     *
+     * @param hosts names of hosts of the options' inventory, in the order to run them
+     * @param task what to do on each host
+     * @param options how to run; {@code null} fields take the configured defaults
+     * @param policy batches, limits and retries; {@code null} for none
+     * @param listener told of each host's result as it comes, or {@code null}
+     * @return one result per host, in the order given
+     * @throws InventoryException the inventory cannot be loaded, or a name is not in it
+     * @throws InterruptedException the calling thread was interrupted
+     */
+    public RunResult runOn(List<String> hosts, Task task, RunOptions options, io.conduit.api.task.FailurePolicy policy,
+            RunListener listener) throws InventoryException, InterruptedException {
+        throw new UnsupportedOperationException("not implemented yet");
+    }
+
+    /**
      * Resolves the values of every host of the inventory before any host starts, the selected ones and the others
      * (a host may print another's password: a shared file, a reused value), so that their secrets mask every
      * result: each host's parameters for its plugin (typed by the plugin's options where it is installed, so that
