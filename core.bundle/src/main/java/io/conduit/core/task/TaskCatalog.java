@@ -1,5 +1,6 @@
 package io.conduit.core.task;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -49,4 +50,28 @@ public interface TaskCatalog {
      * @throws IllegalArgumentException no such task installed, or the plugin refused the values
      */
     Task task(String name, Map<String, Object> parameters);
+
+    /**
+     * One installed task plugin service, as {@code conduit:tasks} lists it.
+     *
+     * @param name the task name
+     * @param bundle the providing bundle's symbolic name, or {@code "?"}
+     * @param version the providing bundle's version, or {@code "?"}
+     * @param serves whether it serves its name ({@code false}: shadowed by a higher-ranked service of that name)
+     * @param inFlight how many hosts run a task of this service now
+     * @param plugin the service object
+     */
+    record Service(String name, String bundle, String version, boolean serves, int inFlight, TaskPlugin plugin) {
+    }
+
+    /**
+     * The installed services, for listing. The default lists the plugin serving each name, without its origin;
+     * the registry lists every service, shadowed ones included.
+     *
+     * @return by name, the serving one first within a name
+     */
+    default List<Service> services() {
+        return names().stream().flatMap(n -> plugin(n).stream().map(p -> new Service(n, "?", "?", true, 0, p)))
+                .toList();
+    }
 }
