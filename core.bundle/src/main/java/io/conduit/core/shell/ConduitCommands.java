@@ -29,6 +29,7 @@ import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.inventory.LocalPaths;
 import io.conduit.core.inventory.Names;
 import io.conduit.core.registry.PluginRegistry;
+import io.conduit.core.task.TaskCatalog;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,7 +53,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Component(service = ConduitCommands.class)
 @GogoCommand(scope = "conduit", function = {"run", "put", "fetch", "ping", "hosts", "inventory", "plugins",
-    "connections", "disconnect", "drain", "help", "completion", "completions", "patterns"})
+    "connections", "disconnect", "drain", "tasks", "task", "help", "completion", "completions", "patterns",
+    "tasknames"})
 public final class ConduitCommands {
     private static final Logger LOG = LoggerFactory.getLogger(ConduitCommands.class);
     /** Width of help texts. */
@@ -62,6 +64,7 @@ public final class ConduitCommands {
     private final Inventories inventories;
     private final PluginRegistry registry;
     private final ConnectionManager connections;
+    private final TaskCatalog tasks;
     /** The commands in the order {@code help} lists them. */
     private final Map<String, Function<ShellContext, Object>> commands = new LinkedHashMap<>();
 
@@ -72,15 +75,17 @@ public final class ConduitCommands {
      * @param connections the connection pool
      * @param guard refuses lines the shell would change; referenced so that these commands exist only while it
      *        watches the lines
+     * @param tasks the task plugins
      */
     @Activate
     public ConduitCommands(@Reference Runner runner, @Reference Inventories inventories,
             @Reference PluginRegistry registry, @Reference ConnectionManager connections,
-            @Reference LineGuard guard) {
+            @Reference LineGuard guard, @Reference TaskCatalog tasks) {
         this.runner = runner;
         this.inventories = inventories;
         this.registry = registry;
         this.connections = connections;
+        this.tasks = tasks;
         commands.put("run", TaskCommands.Run::new);
         commands.put("put", TaskCommands.Put::new);
         commands.put("fetch", TaskCommands.Fetch::new);
@@ -91,6 +96,8 @@ public final class ConduitCommands {
         commands.put("connections", PluginCommands.Connections::new);
         commands.put("disconnect", PluginCommands.Disconnect::new);
         commands.put("drain", PluginCommands.Drain::new);
+        commands.put("tasks", TaskPluginCommands.Tasks::new);
+        commands.put("task", TaskPluginCommands.RunTask::new);
         commands.put("completion", ctx -> new CompletionCommand(() -> model(ctx)));
     }
 
@@ -144,6 +151,16 @@ public final class ConduitCommands {
         return gogo(session, "drain", words);
     }
 
+    @Descriptor("list task plugins, or one task's parameters: tasks [NAME]")
+    public CommandOutput tasks(CommandSession session, String... words) {
+        return gogo(session, "tasks", words);
+    }
+
+    @Descriptor("run a task plugin on the hosts a pattern selects: task [OPTIONS] NAME PATTERN [KEY=VALUE...]")
+    public CommandOutput task(CommandSession session, String... words) {
+        return gogo(session, "task", words);
+    }
+
     @Descriptor("print a script that completes Conduit's commands in bash or zsh: completion bash|zsh")
     public CommandOutput completion(CommandSession session, String... words) {
         return gogo(session, "completion", words);
@@ -188,7 +205,10 @@ public final class ConduitCommands {
                     entry.addAll(List.of("-d", d.length == 0 ? "" : d[0].replaceAll(" \\(default: .*\\)$", "")));
                     all.add(entry);
                 }
-                if (!cl.getCommandSpec().positionalParameters().isEmpty()) {
+                if (name.equals("tasks") || name.equals("task")) {
+                    all.add(List.of("-c", c, "-a", "conduit:tasknames"));
+                }
+                if (!cl.getCommandSpec().positionalParameters().isEmpty() && !name.equals("tasks")) {
                     all.add(List.of("-c", c, "-a", "conduit:patterns"));
                     if (name.equals("put") || name.equals("fetch")) {
                         all.add(List.of("-c", c, "-a", "gogo:__files"));
@@ -219,6 +239,16 @@ public final class ConduitCommands {
         return names;
     }
 
+    /**
+     * The names of the installed task plugins, for Tab completion of {@code tasks} and {@code task}.
+     *
+     * @return the names, sorted
+     */
+    @Descriptor("the names of the installed task plugins (for Tab completion)")
+    public List<String> tasknames() {
+        return new ArrayList<>(tasks.names());
+    }
+
     private CommandOutput gogo(CommandSession session, String name, String[] words) {
         CommandOutput refusal = refused(session, System.err);
         if (refusal != null) {
@@ -243,7 +273,7 @@ public final class ConduitCommands {
     }
 
     private ShellContext context(CommandSession session, PrintStream out, PrintStream err) {
-        return new ShellContext(runner, inventories, registry, connections, session, out, err);
+        return new ShellContext(runner, inventories, registry, connections, session, out, err, tasks);
     }
 
     /**

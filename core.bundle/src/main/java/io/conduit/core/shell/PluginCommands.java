@@ -81,13 +81,7 @@ final class PluginCommands {
                     .above("bundle " + b.bundle() + " " + b.version() + ", connections: " + usage(own) + ", calls in"
                             + " flight: " + inFlight(own))
                     .above("options (connection_options." + b.name() + ".extras in the inventory):");
-            for (OptionDescriptor o : b.plugin().options()) {
-                // a choice shows its words where the type goes: "strict|accept-new|off"
-                table.row(o.name(), o.choices().isEmpty() ? o.type().name().toLowerCase(Locale.ROOT)
-                        : String.join("|", o.choices()), o.defaultValue(),
-                        o.required() ? "yes" : "", o.secret() ? "yes" : "", o.description());
-            }
-            return table;
+            return optionRows(table, b.plugin().options());
         }
     }
 
@@ -212,6 +206,22 @@ final class PluginCommands {
                     + " of plugin \"" + plugin + "\": " + d.finished() + " finished their calls"
                     + (d.cut() > 0 ? ", " + d.cut() + " closed under calls still running after drain_grace" : ""));
         }
+    }
+
+    /**
+     * Documents declared options (a connection plugin's, a task's parameters) as rows of a table with the columns
+     * name, type, default, required, secret, description.
+     *
+     * @return the table
+     */
+    static Table optionRows(Table table, List<OptionDescriptor> options) {
+        for (OptionDescriptor o : options) {
+            // a choice shows its words where the type goes: "strict|accept-new|off"
+            table.row(o.name(), o.choices().isEmpty() ? o.type().name().toLowerCase(Locale.ROOT)
+                    : String.join("|", o.choices()), o.defaultValue(),
+                    o.required() ? "yes" : "", o.secret() ? "yes" : "", o.description());
+        }
+        return table;
     }
 
     /** @return e.g. {@code 3 open, 1 draining} */

@@ -8,6 +8,7 @@ import io.conduit.api.inventory.Inventories;
 import io.conduit.api.task.Runner;
 import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.registry.PluginRegistry;
+import io.conduit.core.task.TaskCatalog;
 
 /**
  * What one invocation of a Conduit command works with: the services, the Gogo session (null when the command
@@ -21,7 +22,14 @@ import io.conduit.core.registry.PluginRegistry;
  * @param session the Gogo session, or {@code null}
  * @param out where results stream to (each host as it finishes)
  * @param err where messages and progress go
+ * @param tasks the task plugins ({@code tasks}, {@code task}, runbooks)
  */
 record ShellContext(Runner runner, Inventories inventories, PluginRegistry registry, ConnectionManager connections,
-        CommandSession session, PrintStream out, PrintStream err) {
+        CommandSession session, PrintStream out, PrintStream err, TaskCatalog tasks) {
+
+    /** A context without task plugins, for commands that need none. */
+    ShellContext(Runner runner, Inventories inventories, PluginRegistry registry, ConnectionManager connections,
+            CommandSession session, PrintStream out, PrintStream err) {
+        this(runner, inventories, registry, connections, session, out, err, null);
+    }
 }

@@ -71,8 +71,13 @@ final class TaskCommands {
             this.ctx = ctx;
         }
 
+        /** @return the run's options from the command line; a command with more options of its own adds them */
+        RunOptions runOptions() {
+            return run.runOptions();
+        }
+
         RunReport execute(String pattern, Task task) throws Exception {
-            RunOptions options = run.runOptions();
+            RunOptions options = runOptions();
             ResultPrinter printer = output.printer(ctx); // checks the options and -o/-e before anything runs
             RunResult result;
             try {

@@ -1,0 +1,206 @@
+package io.conduit.core.shell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.conduit.api.connection.Command;
+import io.conduit.api.connection.ExecResult;
+import io.conduit.api.connection.OptionDescriptor;
+import io.conduit.api.connection.OptionType;
+import io.conduit.api.task.HostResult;
+import io.conduit.api.task.Status;
+import io.conduit.api.task.Task;
+import io.conduit.api.task.TaskContext;
+import io.conduit.api.task.TaskPlugin;
+import io.conduit.core.connection.ConnectionManager;
+import io.conduit.core.local.LocalPlugin;
+import io.conduit.core.registry.PluginBinding;
+import io.conduit.core.registry.PluginRegistry;
+import io.conduit.core.run.ForkingRunner;
+import io.conduit.core.task.TaskBinding;
+import io.conduit.core.task.TaskRegistry;
+import io.conduit.core.testing.Configs;
+
+/**
+ * {@code tasks} and {@code task} as {@code bin/conduit} runs them, on two hosts of the {@code local} plugin (this
+ * machine): what is listed and documented, files a task writes on the hosts, and bad words refused before
+ * anything runs.
+ */
+@Timeout(60)
+class TaskPluginCommandsTest {
+    @TempDir
+    Path dir;
+    private final LocalPlugin local = new LocalPlugin();
+    private final TaskRegistry tasks = new TaskRegistry(Duration.ofSeconds(5), Duration.ofSeconds(5));
+    private ConnectionManager connections;
+    private ConduitCommands commands;
+
+    /** A third party's task: writes a text into a file on the host, through the host's connection. */
+    static final class WriteTask implements TaskPlugin {
+        @Override
+        public String description() {
+            return "writes a text into a file on the host";
+        }
+
+        @Override
+        public List<OptionDescriptor> parameters() {
+            return List.of(new OptionDescriptor("path", OptionType.PATH, null, true, false, "the file to write"),
+                    OptionDescriptor.of("text", OptionType.STRING, "hello", "what to write"),
+                    OptionDescriptor.of("lines", OptionType.LIST, null, "more lines, comma separated"));
+        }
+
+        @Override
+        public Task create(Map<String, Object> values) {
+            @SuppressWarnings("unchecked")
+            List<String> more = (List<String>) values.getOrDefault("lines", List.of());
+            String text = values.get("text") + (more.isEmpty() ? "" : "\n" + String.join("\n", more));
+            return new Task() {
+                @Override
+                public HostResult execute(TaskContext ctx) throws IOException {
+                    String path = ((String) values.get("path")).replace("HOST", ctx.host().name());
+                    ExecResult r = ctx.connection().exec(Command.argv(List.of("sh", "-c", "printf '%s' \"$1\" > \"$2\"",
+                            "sh", text, path)));
+                    return r.exitCode() == 0 ? HostResult.text(ctx.host().name(), Status.CHANGED, "wrote " + path)
+                            : HostResult.fromExec(ctx.host().name(), r, false);
+                }
+
+                @Override
+                public String describe() {
+                    return "write: " + values.get("path");
+                }
+            };
+        }
+    }
+
+    /** What one command line did. */
+    record Outcome(int exit, String out, String err) {
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        PluginRegistry registry = new PluginRegistry();
+        registry.add(new PluginBinding(LocalPlugin.NAME, 1, 0, "io.conduit.core", "0.1.0", local));
+        connections = new ConnectionManager(registry, Configs.connections(600, 1, 0));
+        Path inventory = Files.writeString(dir.resolve("inventory.yaml"), """
+                defaults:
+                  connection: local
+                hosts:
+                  web1: {}
+                  web2: {}
+                """);
+        ForkingRunner runner = new ForkingRunner(connections, Configs.inventories(connections, inventory),
+                Configs.runner(2, 30, 1 << 20, inventory.toString()));
+        tasks.add(new TaskBinding("write", 7001, 0, "com.example.write", "1.2.0", new WriteTask()));
+        commands = new ConduitCommands(runner, Configs.inventories(connections, inventory), registry, connections,
+                new LineGuard(), tasks);
+    }
+
+    @AfterEach
+    void tearDown() {
+        connections.deactivate();
+    }
+
+    private Outcome conduit(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = commands.execute(args, InputStream.nullInputStream(), new PrintStream(out, true,
+                StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Outcome(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void tasksListsEachTaskWithItsBundleAndWhetherItSupportsCheckMode() {
+        Outcome o = conduit("tasks");
+        assertEquals(0, o.exit(), o.err());
+        String row = o.out().lines().filter(l -> l.startsWith("write ")).findFirst().orElseThrow(() -> new AssertionError(o.out()));
+        assertTrue(row.matches("write +com\\.example\\.write +1\\.2\\.0 +active +no +0 +writes a text.*"), row);
+    }
+
+    @Test
+    void tasksNameDocumentsTheParameters() {
+        Outcome o = conduit("tasks", "write");
+        assertEquals(0, o.exit(), o.err());
+        assertTrue(o.out().contains("write: writes a text into a file on the host"), o.out());
+        assertTrue(o.out().contains("check mode: no (--check skips it on every host)"), o.out());
+        String path = o.out().lines().filter(l -> l.startsWith("path ")).findFirst().orElseThrow(() -> new AssertionError(o.out()));
+        assertTrue(path.matches("path +path +yes +the file to write"), path);
+        assertTrue(o.out().lines().anyMatch(l -> l.matches("text +string +hello +what to write")), o.out());
+    }
+
+    @Test
+    void tasksWithAnUnknownNameSaysWhichOnesThereAreAndExits64() {
+        Outcome o = conduit("tasks", "wirte");
+        assertEquals(64, o.exit());
+        assertEquals("conduit: tasks: no task named \"wirte\"; did you mean \"write\"? (installed: write); see"
+                + " tasks, or drop the task's bundle into deploy/\n", o.err());
+    }
+
+    @Test
+    void taskRunsOnEveryHostAndTheFilesAreThere() throws Exception {
+        Outcome o = conduit("task", "write", "all", "path=" + dir + "/HOST.txt", "text=a=b", "lines=x,y");
+        assertEquals(0, o.exit(), o.out() + o.err());
+        // split at the first "=" only: the value keeps its own
+        assertEquals("a=b\nx\ny", Files.readString(dir.resolve("web1.txt")));
+        assertEquals("a=b\nx\ny", Files.readString(dir.resolve("web2.txt")));
+        assertTrue(o.out().contains("CHANGED"), o.out());
+    }
+
+    @Test
+    void aMisspeltParameterIsRefusedWithTheClosestOneAndNothingRuns() {
+        Outcome o = conduit("task", "write", "all", "paht=" + dir + "/HOST.txt");
+        assertEquals(64, o.exit());
+        assertEquals("conduit: task: write has no parameter \"paht\"; did you mean \"path\"? (its parameters: path,"
+                + " text, lines)\nconduit: task: write needs the parameter \"path\" (path: the file to write)\n",
+                o.err());
+        assertFalse(Files.exists(dir.resolve("web1.txt")));
+    }
+
+    @Test
+    void wordsThatAreNotKeyValueOrRepeatAKeyAreRefused() {
+        Outcome bare = conduit("task", "write", "all", "path");
+        assertEquals(64, bare.exit());
+        assertTrue(bare.err().contains("task: \"path\" is not KEY=VALUE"), bare.err());
+        Outcome twice = conduit("task", "write", "all", "path=/tmp/a", "path=/tmp/b");
+        assertEquals(64, twice.exit());
+        assertTrue(twice.err().contains("task: path is given twice; give it once"), twice.err());
+        Outcome noKey = conduit("task", "write", "all", "=/tmp/a");
+        assertEquals(64, noKey.exit());
+        assertFalse(noKey.err().contains("/tmp/a"), noKey.err());
+    }
+
+    @Test
+    void anUnknownTaskFailsBeforeAnythingRuns() {
+        Outcome o = conduit("task", "wirte", "all", "path=/tmp/x");
+        assertEquals(64, o.exit());
+        assertTrue(o.err().startsWith("conduit: task: no task named \"wirte\"; did you mean \"write\"?"), o.err());
+    }
+
+    @Test
+    void inCheckModeATaskThatCannotTellIsSkippedAndWritesNothing() {
+        Outcome o = conduit("task", "--check", "write", "all", "path=" + dir + "/HOST.txt");
+        assertEquals(0, o.exit(), o.out() + o.err());
+        assertTrue(o.out().contains("SKIPPED"), o.out());
+        assertTrue(o.out().contains("check mode: task write cannot tell what it would change; it was not run"),
+                o.out());
+        assertFalse(Files.exists(dir.resolve("web1.txt")));
+        assertFalse(Files.exists(dir.resolve("web2.txt")));
+    }
+}
