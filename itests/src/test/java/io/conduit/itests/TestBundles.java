@@ -11,12 +11,19 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 
+import io.conduit.itests.slowtask.SlowTask;
+import io.conduit.itests.slowtask.SlowTaskActivator;
 import io.conduit.itests.versioned.VersionedActivator;
 import io.conduit.itests.versioned.VersionedPlugin;
 
-/** Packages the {@code versioned} test plugin as a bundle jar of a given version, as a third party would ship it. */
+/**
+ * Packages the {@code versioned} test plugin and the {@code slow} test task as bundle jars of a given version, as a
+ * third party would ship them.
+ */
 final class TestBundles {
     static final String SYMBOLIC_NAME = "io.conduit.itests.versioned";
+    /** The symbolic name of the test task bundle. */
+    static final String SLOW_TASK = "io.conduit.itests.slowtask";
 
     private TestBundles() {
     }
@@ -56,6 +63,48 @@ final class TestBundles {
             }
         }
         return jar;
+    }
+
+    /**
+     * The {@code slow} task plugin as a bundle jar: an activator registers a TaskPlugin, imports only the API.
+     *
+     * @param dir where to write it
+     * @param version its Bundle-Version, which its hosts answer
+     * @return the jar
+     */
+    static Path slowTask(Path dir, String version) throws IOException {
+        Manifest manifest = new Manifest();
+        Attributes main = manifest.getMainAttributes();
+        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        main.putValue("Bundle-ManifestVersion", "2");
+        main.putValue("Bundle-SymbolicName", SLOW_TASK);
+        main.putValue("Bundle-Version", version);
+        main.putValue("Bundle-Activator", SlowTaskActivator.class.getName());
+        // a task plugin is a consumer of io.conduit.api.task: any 1.x from the one it was built against
+        main.putValue("Import-Package", "io.conduit.api.task;version=\"[1.5,2)\","
+                + "io.conduit.api.connection;version=\"[3.0,4)\",io.conduit.api.inventory;version=\"[2.0,3)\","
+                + "org.osgi.framework");
+        Files.createDirectories(dir);
+        Path jar = dir.resolve("slow-task-" + version + ".jar");
+        String task = SlowTask.class.getName().replace('.', '/');
+        write(jar, manifest, List.of(task + ".class", task + "$1.class",
+                SlowTaskActivator.class.getName().replace('.', '/') + ".class"));
+        return jar;
+    }
+
+    private static void write(Path jar, Manifest manifest, List<String> classFiles) throws IOException {
+        try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest)) {
+            for (String resource : classFiles) {
+                out.putNextEntry(new JarEntry(resource));
+                try (InputStream in = TestBundles.class.getClassLoader().getResourceAsStream(resource)) {
+                    if (in == null) {
+                        throw new IOException("class file " + resource + " not found on the test class path");
+                    }
+                    in.transferTo(out);
+                }
+                out.closeEntry();
+            }
+        }
     }
 
     private static List<String> classFiles() {

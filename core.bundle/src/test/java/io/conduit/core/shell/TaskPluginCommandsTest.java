@@ -130,7 +130,8 @@ class TaskPluginCommandsTest {
     void tasksListsEachTaskWithItsBundleAndWhetherItSupportsCheckMode() {
         Outcome o = conduit("tasks");
         assertEquals(0, o.exit(), o.err());
-        String row = o.out().lines().filter(l -> l.startsWith("write ")).findFirst().orElseThrow(() -> new AssertionError(o.out()));
+        String row = o.out().lines().filter(l -> l.startsWith("write ")).findFirst()
+                .orElseThrow(() -> new AssertionError(o.out()));
         assertTrue(row.matches("write +com\\.example\\.write +1\\.2\\.0 +active +no +0 +writes a text.*"), row);
     }
 
@@ -140,7 +141,8 @@ class TaskPluginCommandsTest {
         assertEquals(0, o.exit(), o.err());
         assertTrue(o.out().contains("write: writes a text into a file on the host"), o.out());
         assertTrue(o.out().contains("check mode: no (--check skips it on every host)"), o.out());
-        String path = o.out().lines().filter(l -> l.startsWith("path ")).findFirst().orElseThrow(() -> new AssertionError(o.out()));
+        String path = o.out().lines().filter(l -> l.startsWith("path ")).findFirst()
+                .orElseThrow(() -> new AssertionError(o.out()));
         assertTrue(path.matches("path +path +yes +the file to write"), path);
         assertTrue(o.out().lines().anyMatch(l -> l.matches("text +string +hello +what to write")), o.out());
     }
