@@ -45,7 +45,8 @@ final class TaskPluginCommands {
                     table.row(s.name(), s.bundle(), s.version(), s.serves() ? "active" : "shadowed",
                             s.plugin().supportsCheckMode() ? "yes" : "no", s.inFlight(), s.plugin().description());
                 }
-                return table;
+                return catalog.names().isEmpty() ? table.below("no task plugins are installed; a task bundle dropped"
+                        + " into deploy/ is listed here once started") : table;
             }
             TaskCatalog.Service s = catalog.services().stream().filter(x -> x.name().equals(name) && x.serves())
                     .findFirst().orElseThrow(() -> unknown(catalog, name));

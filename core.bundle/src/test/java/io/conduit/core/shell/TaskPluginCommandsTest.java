@@ -90,6 +90,36 @@ class TaskPluginCommandsTest {
         }
     }
 
+    /** A task with a secret parameter: reports whom it logged in as, never the password. */
+    static final class LoginTask implements TaskPlugin {
+        @Override
+        public String description() {
+            return "logs in";
+        }
+
+        @Override
+        public List<OptionDescriptor> parameters() {
+            return List.of(new OptionDescriptor("user", OptionType.STRING, null, true, false, "who"),
+                    OptionDescriptor.secret("password", "the password"));
+        }
+
+        @Override
+        public Task create(Map<String, Object> values) {
+            return new Task() {
+                @Override
+                public HostResult execute(TaskContext ctx) {
+                    return HostResult.text(ctx.host().name(), Status.OK, "logged in as " + values.get("user")
+                            + " with " + values.get("password"));
+                }
+
+                @Override
+                public String describe() {
+                    return "login: " + values.get("user");
+                }
+            };
+        }
+    }
+
     /** What one command line did. */
     record Outcome(int exit, String out, String err) {
     }
@@ -109,6 +139,7 @@ class TaskPluginCommandsTest {
         ForkingRunner runner = new ForkingRunner(connections, Configs.inventories(connections, inventory),
                 Configs.runner(2, 30, 1 << 20, inventory.toString()));
         tasks.add(new TaskBinding("write", 7001, 0, "com.example.write", "1.2.0", new WriteTask()));
+        tasks.add(new TaskBinding("login", 7002, 0, "com.example.login", "1.0.0", new LoginTask()));
         commands = new ConduitCommands(runner, Configs.inventories(connections, inventory), registry, connections,
                 new LineGuard(), tasks);
     }
@@ -130,6 +161,7 @@ class TaskPluginCommandsTest {
     void tasksListsEachTaskWithItsBundleAndWhetherItSupportsCheckMode() {
         Outcome o = conduit("tasks");
         assertEquals(0, o.exit(), o.err());
+        assertTrue(o.out().lines().anyMatch(l -> l.startsWith("login ")), o.out());
         String row = o.out().lines().filter(l -> l.startsWith("write ")).findFirst()
                 .orElseThrow(() -> new AssertionError(o.out()));
         assertTrue(row.matches("write +com\\.example\\.write +1\\.2\\.0 +active +no +0 +writes a text.*"), row);
@@ -151,8 +183,8 @@ class TaskPluginCommandsTest {
     void tasksWithAnUnknownNameSaysWhichOnesThereAreAndExits64() {
         Outcome o = conduit("tasks", "wirte");
         assertEquals(64, o.exit());
-        assertEquals("conduit: tasks: no task named \"wirte\"; did you mean \"write\"? (installed: write); see"
-                + " tasks, or drop the task's bundle into deploy/\n", o.err());
+        assertEquals("conduit: tasks: no task named \"wirte\"; did you mean \"write\"? (installed: login,"
+                + " write); see tasks, or drop the task's bundle into deploy/\n", o.err());
     }
 
     @Test
@@ -204,5 +236,21 @@ class TaskPluginCommandsTest {
                 o.out());
         assertFalse(Files.exists(dir.resolve("web1.txt")));
         assertFalse(Files.exists(dir.resolve("web2.txt")));
+    }
+
+    /**
+     * Ansible kept a no_log value out of its output when arguments were written as YAML, but printed it when they
+     * were key=value words (ansible/ansible#11253): a secret given as a word appears neither in the output of a run
+     * nor in the refusal of a misspelt line.
+     */
+    @Test
+    void aSecretGivenAsAKeyValueWordIsNeverPrinted() {
+        Outcome run = conduit("task", "--json", "login", "web1", "user=bob", "password=hunter2");
+        assertEquals(0, run.exit(), run.out() + run.err());
+        assertTrue(run.out().contains("logged in as bob with ***"), run.out());
+        assertFalse(run.out().contains("hunter2") || run.err().contains("hunter2"), run.out() + run.err());
+        Outcome refused = conduit("task", "login", "web1", "usr=bob", "password=hunter2", "password=hunter3");
+        assertEquals(64, refused.exit());
+        assertFalse(refused.err().contains("hunter"), refused.err());
     }
 }

@@ -200,6 +200,27 @@ class TaskRegistryTest {
                 + " path, mode)", e.getMessage());
     }
 
+    /**
+     * Ansible's "unsupported parameter for module: user" did not say which module of the task it meant
+     * (ansible/ansible#7821), and named only the first of several (fixed by ansible/ansible#19537, which added the
+     * supported ones): every unknown key is told, each with the task's name and the parameters it takes.
+     */
+    @Test
+    void eachUnknownParameterIsToldWithTheTasksNameAndItsParameters() {
+        registry.add(new FakeTaskPlugin("template", "1", true, PATH, MODE,
+                OptionDescriptor.of("owner", OptionType.STRING, null, "who owns the file")).binding());
+        Map<String, Object> given = new LinkedHashMap<>();
+        given.put("path", "/etc/logrotate.d/ns");
+        given.put("user", "root");
+        given.put("mdoe", "0600");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> registry.parameters("template", given, "site.yaml:7: steps[1]"));
+        assertEquals(List.of(
+                "site.yaml:7: steps[1]: template has no parameter \"user\" (its parameters: path, mode, owner)",
+                "site.yaml:7: steps[1]: template has no parameter \"mdoe\"; did you mean \"mode\"? (its parameters:"
+                        + " path, mode, owner)"), e.getMessage().lines().toList());
+    }
+
     @Test
     void everyProblemIsToldAtOnceAndASecretValueIsNeverQuoted() {
         registry.add(new FakeTaskPlugin("file", "1", true, PATH, MS, TOKEN).binding());
