@@ -24,14 +24,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ScriptCommandLineIT {
     /** Every command of {@code conduit help}. */
     static final List<String> COMMANDS = List.of("run", "put", "fetch", "ping", "hosts", "inventory", "plugins",
-            "connections", "disconnect", "drain", "completion");
+            "connections", "disconnect", "drain", "tasks", "task", "completion");
 
     @TempDir
     Path work;
 
     @ParameterizedTest
     @ValueSource(strings = {"run", "put", "fetch", "ping", "hosts", "inventory", "plugins", "connections",
-        "disconnect", "drain", "completion"})
+        "disconnect", "drain", "tasks", "task", "completion"})
     void everyCommandHasItsGeneratedHelp(String command) throws Exception {
         Conduit.Result r = Conduit.run(command, "--help");
 
@@ -73,6 +73,18 @@ class ScriptCommandLineIT {
         assertTrue(connections.out().endsWith("0 connections {}\n"), connections::toString);
         assertEquals("closed 0 connections\n", disconnect.out(), disconnect::toString);
         assertTrue(drain.out().startsWith("drained 0 connections of plugin \"local\""), drain::toString);
+    }
+
+    @Test
+    void tasksListsTheTaskPluginsAndAnUnknownTaskExits64BeforeAnythingRuns() throws Exception {
+        Conduit.Result tasks = Conduit.run("tasks");
+        Conduit.Result unknown = Conduit.run("task", "no-such-task", "all", "x=1");
+
+        assertEquals(Main.EXIT_OK, tasks.exit(), tasks::toString);
+        assertTrue(tasks.out().startsWith("NAME ") && tasks.out().contains("CHECK MODE"), tasks::toString);
+        assertEquals(Main.EXIT_USAGE, unknown.exit(), unknown::toString);
+        assertTrue(unknown.err().startsWith("conduit: task: no task named \"no-such-task\""), unknown::toString);
+        assertEquals("", unknown.out(), unknown::toString);
     }
 
     @Test
