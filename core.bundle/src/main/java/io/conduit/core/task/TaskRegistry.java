@@ -95,6 +95,7 @@ public final class TaskRegistry implements TaskCatalog {
         this.settings = settings;
     }
 
+    /** Takes new settings; hosts waiting and unbinds draining keep the ones they started with. */
     @Modified
     void modified(ConnectionsConfig config) {
         settings = Settings.from(config);

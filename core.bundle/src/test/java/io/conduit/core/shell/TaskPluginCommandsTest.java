@@ -168,6 +168,19 @@ class TaskPluginCommandsTest {
     }
 
     @Test
+    void aHigherRankedServiceOfTheSameNameServesItAndTheOtherIsListedAsShadowed() {
+        tasks.add(new TaskBinding("write", 7003, 5, "com.example.write", "2.0.0", new WriteTask()));
+        Outcome o = conduit("tasks");
+        List<String> rows = o.out().lines().filter(l -> l.startsWith("write ")).toList();
+        assertEquals(2, rows.size(), o.out());
+        assertTrue(rows.get(0).matches("write +com\\.example\\.write +2\\.0\\.0 +active .*"), o.out());
+        assertTrue(rows.get(1).matches("write +com\\.example\\.write +1\\.2\\.0 +shadowed .*"), o.out());
+        assertTrue(conduit("tasks", "write").out().contains("bundle com.example.write 2.0.0"));
+        // Tab completion offers each name once
+        assertEquals(List.of("login", "write"), commands.tasknames());
+    }
+
+    @Test
     void tasksNameDocumentsTheParameters() {
         Outcome o = conduit("tasks", "write");
         assertEquals(0, o.exit(), o.err());
