@@ -484,7 +484,10 @@ public final class TaskRegistry implements TaskCatalog {
         }
     }
 
-    /** One plugin's task for a run, made once on first use. */
+    /**
+     * One plugin's task for a run, made once on first use: the hosts that start together wait for that one
+     * create() (no I/O, by its contract) rather than each making its own.
+     */
     private static final class Made {
         private Task task;
         private IllegalArgumentException refused;
