@@ -28,7 +28,7 @@ import io.conduit.core.task.CommandTask;
 @Component(service = TaskPlugin.class)
 @TaskName("command")
 public final class CommandTaskPlugin implements TaskPlugin {
-    static final String NAME = "command";
+    static final String TASK = "command";
     static final PluginOption<String> CMD = PluginOption.string("cmd", null, "The shell command line, run by the"
             + " host's sh (pipes, redirections and variables work). Give cmd or argv, not both.");
     static final PluginOption<List<String>> ARGV = PluginOption.list("argv", "The program and its arguments, each"
@@ -58,7 +58,7 @@ public final class CommandTaskPlugin implements TaskPlugin {
         boolean hasCmd = cmd != null && !cmd.isBlank();
         boolean hasArgv = argv != null && !argv.isEmpty();
         if (hasCmd == hasArgv) {
-            throw new IllegalArgumentException(NAME + ": give either cmd (a shell line) or argv (a program and its"
+            throw new IllegalArgumentException(TASK + ": give either cmd (a shell line) or argv (a program and its"
                     + " arguments), " + (hasCmd ? "not both" : "one of them is required"));
         }
         Command command = hasCmd ? Command.shell(cmd) : Command.argv(argv);
@@ -73,7 +73,7 @@ public final class CommandTaskPlugin implements TaskPlugin {
         Duration timeout = TIMEOUT.in(parameters);
         if (timeout != null) {
             if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException(NAME + ": timeout must be positive, not "
+                throw new IllegalArgumentException(TASK + ": timeout must be positive, not "
                         + PluginOption.text(timeout));
             }
             command = command.withTimeout(timeout);

@@ -42,7 +42,7 @@ import io.conduit.api.task.TaskPlugin;
 @Component(service = TaskPlugin.class)
 @TaskName("file")
 public final class FileTaskPlugin implements TaskPlugin {
-    static final String NAME = "file";
+    static final String TASK = "file";
     /** The mode of a directory made without {@code mode}: what {@code mkdir} gives under the usual umask 022. */
     static final int DIRECTORY_MODE = 0755;
     static final PluginOption<String> PATH = PluginOption.string("path", null, "The path on the host.")
@@ -81,21 +81,21 @@ public final class FileTaskPlugin implements TaskPlugin {
 
     @Override
     public Task create(Map<String, Object> parameters) {
-        String path = TaskParameters.required(NAME, PATH.name(), PATH.in(parameters));
+        String path = TaskParameters.required(TASK, PATH.name(), PATH.in(parameters));
         String stateText = STATE.in(parameters);
         State state = switch (stateText == null ? "file" : stateText.toLowerCase(Locale.ROOT)) {
             case "file", "present" -> State.FILE;
             case "touch" -> State.TOUCH;
             case "directory" -> State.DIRECTORY;
             case "absent" -> State.ABSENT;
-            default -> throw new IllegalArgumentException(NAME + ": state: \"" + stateText + "\" is not a state;"
+            default -> throw new IllegalArgumentException(TASK + ": state: \"" + stateText + "\" is not a state;"
                     + " use file, touch, directory or absent");
         };
-        int mode = TaskParameters.mode(NAME, MODE.in(parameters));
+        int mode = TaskParameters.mode(TASK, MODE.in(parameters));
         String owner = PutTaskPlugin.blankToNull(OWNER.in(parameters));
         String group = PutTaskPlugin.blankToNull(GROUP.in(parameters));
         if (state == State.ABSENT && (mode != Connection.KEEP_MODE || owner != null || group != null)) {
-            throw new IllegalArgumentException(NAME + ": state=absent removes " + path + "; mode, owner and group"
+            throw new IllegalArgumentException(TASK + ": state=absent removes " + path + "; mode, owner and group"
                     + " cannot go with it");
         }
         return new FileTask(path, state, mode, owner, group);
@@ -251,7 +251,7 @@ public final class FileTaskPlugin implements TaskPlugin {
 
         @Override
         public String describe() {
-            return NAME + ": " + path + " state=" + state.name().toLowerCase(Locale.ROOT);
+            return TASK + ": " + path + " state=" + state.name().toLowerCase(Locale.ROOT);
         }
     }
 }

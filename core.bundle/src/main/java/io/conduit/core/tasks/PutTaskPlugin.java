@@ -29,7 +29,7 @@ import io.conduit.core.task.PutTask;
 @Component(service = TaskPlugin.class)
 @TaskName("put")
 public final class PutTaskPlugin implements TaskPlugin {
-    static final String NAME = "put";
+    static final String TASK = "put";
     static final PluginOption<String> SRC = PluginOption.path("src", null, "The local file, or directory with"
             + " recursive: ~/ is your home, a relative path is read from the directory Conduit's command runs in.")
             .asRequired();
@@ -61,23 +61,23 @@ public final class PutTaskPlugin implements TaskPlugin {
 
     @Override
     public Task create(Map<String, Object> parameters) {
-        String srcText = TaskParameters.required(NAME, SRC.name(), SRC.in(parameters));
+        String srcText = TaskParameters.required(TASK, SRC.name(), SRC.in(parameters));
         Path src;
         try {
             src = LocalPaths.typed(srcText);
         } catch (InvalidPathException e) {
-            throw new IllegalArgumentException(NAME + ": src: \"" + srcText + "\" is not a path here");
+            throw new IllegalArgumentException(TASK + ": src: \"" + srcText + "\" is not a path here");
         }
         boolean recursive = Boolean.TRUE.equals(RECURSIVE.in(parameters));
         if (!Files.exists(src)) {
-            throw new IllegalArgumentException(NAME + ": src: no such file " + src);
+            throw new IllegalArgumentException(TASK + ": src: no such file " + src);
         }
         if (Files.isDirectory(src) && !recursive) {
-            throw new IllegalArgumentException(NAME + ": src: " + src + " is a directory; add recursive=true to copy"
+            throw new IllegalArgumentException(TASK + ": src: " + src + " is a directory; add recursive=true to copy"
                     + " it and what it holds");
         }
-        String dest = TaskParameters.required(NAME, DEST.name(), DEST.in(parameters));
-        int mode = TaskParameters.mode(NAME, MODE.in(parameters));
+        String dest = TaskParameters.required(TASK, DEST.name(), DEST.in(parameters));
+        int mode = TaskParameters.mode(TASK, MODE.in(parameters));
         return new Put(src, dest, mode, blankToNull(OWNER.in(parameters)), blankToNull(GROUP.in(parameters)),
                 recursive);
     }
@@ -105,7 +105,7 @@ public final class PutTaskPlugin implements TaskPlugin {
 
         @Override
         public String describe() {
-            return NAME + ": " + src + " -> " + dest;
+            return TASK + ": " + src + " -> " + dest;
         }
     }
 

@@ -34,7 +34,7 @@ import io.conduit.core.task.PutTask;
 @Component(service = TaskPlugin.class)
 @TaskName("script")
 public final class ScriptTaskPlugin implements TaskPlugin {
-    static final String NAME = "script";
+    static final String TASK = "script";
     static final PluginOption<String> SRC = PluginOption.path("src", null, "The local script: ~/ is your home, a"
             + " relative path is read from the directory Conduit's command runs in.").asRequired();
     static final PluginOption<List<String>> ARGS = PluginOption.list("args", "The script's arguments, each passed"
@@ -59,7 +59,7 @@ public final class ScriptTaskPlugin implements TaskPlugin {
 
     @Override
     public Task create(Map<String, Object> parameters) {
-        Path src = TaskParameters.localFile(NAME, SRC.name(), TaskParameters.required(NAME, SRC.name(),
+        Path src = TaskParameters.localFile(TASK, SRC.name(), TaskParameters.required(TASK, SRC.name(),
                 SRC.in(parameters)));
         List<String> args = ARGS.in(parameters);
         String interpreter = INTERPRETER.in(parameters);
@@ -68,7 +68,7 @@ public final class ScriptTaskPlugin implements TaskPlugin {
         String chdir = CHDIR.in(parameters);
         Duration timeout = TIMEOUT.in(parameters);
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-            throw new IllegalArgumentException(NAME + ": timeout must be positive, not " + PluginOption.text(timeout));
+            throw new IllegalArgumentException(TASK + ": timeout must be positive, not " + PluginOption.text(timeout));
         }
         return new ScriptTask(src, program, args == null ? List.of() : args,
                 chdir == null || chdir.isBlank() ? null : chdir, timeout);
@@ -119,7 +119,7 @@ public final class ScriptTaskPlugin implements TaskPlugin {
 
         @Override
         public String describe() {
-            return NAME + ": " + src + (args.isEmpty() ? "" : " " + String.join(" ", args));
+            return TASK + ": " + src + (args.isEmpty() ? "" : " " + String.join(" ", args));
         }
     }
 }

@@ -41,7 +41,9 @@ import io.pebbletemplates.pebble.template.PebbleTemplate;
  * <p>The template language is Pebble's (Jinja's syntax: {@code {{ name }}}, {@code {% if %}}, {@code {% for %}},
  * filters), with strict variables: a name the host does not have fails that host, naming the template file, the
  * line and the name, instead of writing an empty string into a configuration file ({@code {{ name | default('x')
- * }}} gives a fallback). Nothing is escaped (the output is a file, not a web page). The template is read and
+ * }}} gives a fallback). Nothing is escaped (the output is a file, not a web page), and every newline is kept as
+ * written (Pebble's default would also eat the newline after each {@code {{ }}}, joining lines of a configuration
+ * file); {@code {%- -%}} trims around a tag where wanted. The template is read and
  * compiled once when the task is made, by an engine of its own that loads no other file: {@code include},
  * {@code extends} and {@code import} of other templates fail. The variables are the host's
  * ({@link TaskContext#variables()}: inventory data, and in a runbook its vars, facts and registered results) and
@@ -53,7 +55,7 @@ import io.pebbletemplates.pebble.template.PebbleTemplate;
 @Component(service = TaskPlugin.class)
 @TaskName("template")
 public final class TemplateTaskPlugin implements TaskPlugin {
-    static final String NAME = "template";
+    static final String TASK = "template";
     /** The variable that holds the host's inventory name. */
     static final String INVENTORY_HOSTNAME = "inventory_hostname";
     /** The largest template read: 1 MiB; a configuration file is far smaller. */
@@ -89,14 +91,14 @@ public final class TemplateTaskPlugin implements TaskPlugin {
 
     @Override
     public Task create(Map<String, Object> parameters) {
-        Path src = TaskParameters.localFile(NAME, SRC.name(), TaskParameters.required(NAME, SRC.name(),
+        Path src = TaskParameters.localFile(TASK, SRC.name(), TaskParameters.required(TASK, SRC.name(),
                 SRC.in(parameters)));
-        String dest = TaskParameters.required(NAME, DEST.name(), DEST.in(parameters));
-        int mode = TaskParameters.mode(NAME, MODE.in(parameters));
+        String dest = TaskParameters.required(TASK, DEST.name(), DEST.in(parameters));
+        int mode = TaskParameters.mode(TASK, MODE.in(parameters));
         String text;
         try {
             if (Files.size(src) > MAX_TEMPLATE) {
-                throw new IllegalArgumentException(NAME + ": src: " + src + " is larger than 1 MiB; a template that"
+                throw new IllegalArgumentException(TASK + ": src: " + src + " is larger than 1 MiB; a template that"
                         + " large is likely not one: use put");
             }
             text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(src)))
@@ -105,19 +107,19 @@ public final class TemplateTaskPlugin implements TaskPlugin {
                 mode = bits(src);
             }
         } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException(NAME + ": src: " + src + " is not UTF-8 text; templates are read as"
+            throw new IllegalArgumentException(TASK + ": src: " + src + " is not UTF-8 text; templates are read as"
                     + " UTF-8");
         } catch (IOException e) {
-            throw new IllegalArgumentException(NAME + ": src: " + src + " cannot be read: " + e.getMessage());
+            throw new IllegalArgumentException(TASK + ": src: " + src + " cannot be read: " + e.getMessage());
         }
         String name = src.toString();
         PebbleEngine engine = new PebbleEngine.Builder().loader(new OneTemplate(name, text)).strictVariables(true)
-                .autoEscaping(false).cacheActive(false).maxRenderedSize(MAX_RENDERED).build();
+                .autoEscaping(false).newLineTrimming(false).cacheActive(false).maxRenderedSize(MAX_RENDERED).build();
         PebbleTemplate template;
         try {
             template = engine.getTemplate(name);
         } catch (PebbleException e) {
-            throw new IllegalArgumentException(NAME + ": " + where(e, name) + ": " + e.getPebbleMessage());
+            throw new IllegalArgumentException(TASK + ": " + where(e, name) + ": " + e.getPebbleMessage());
         }
         return new TemplateTask(src, template, FileNames.intoDirectory(dest, src.getFileName().toString()), mode,
                 PutTaskPlugin.blankToNull(OWNER.in(parameters)), PutTaskPlugin.blankToNull(GROUP.in(parameters)));
@@ -159,15 +161,15 @@ public final class TemplateTaskPlugin implements TaskPlugin {
             try {
                 template.evaluate(out, vars);
             } catch (RootAttributeNotFoundException e) {
-                return HostResult.of(host, Status.FAILED, NAME + ": " + where(e, src.toString())
+                return HostResult.of(host, Status.FAILED, TASK + ": " + where(e, src.toString())
                         + ": undefined variable \"" + e.getAttributeName() + "\": the host has no such variable;"
                         + " define it (inventory data, runbook vars) or write {{ " + e.getAttributeName()
                         + " | default('...') }}");
             } catch (AttributeNotFoundException e) {
-                return HostResult.of(host, Status.FAILED, NAME + ": " + where(e, src.toString()) + ": no attribute \""
+                return HostResult.of(host, Status.FAILED, TASK + ": " + where(e, src.toString()) + ": no attribute \""
                         + e.getAttributeName() + "\": " + e.getPebbleMessage());
             } catch (PebbleException e) {
-                return HostResult.of(host, Status.FAILED, NAME + ": " + where(e, src.toString()) + ": "
+                return HostResult.of(host, Status.FAILED, TASK + ": " + where(e, src.toString()) + ": "
                         + e.getPebbleMessage());
             }
             Path rendered = Files.createTempFile("conduit-template-", ".tmp",
@@ -182,7 +184,7 @@ public final class TemplateTaskPlugin implements TaskPlugin {
 
         @Override
         public String describe() {
-            return NAME + ": " + src + " -> " + target;
+            return TASK + ": " + src + " -> " + target;
         }
     }
 

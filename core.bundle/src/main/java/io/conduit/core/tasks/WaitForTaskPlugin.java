@@ -35,7 +35,7 @@ import io.conduit.api.task.TaskPlugin;
 @Component(service = TaskPlugin.class)
 @TaskName("wait_for")
 public final class WaitForTaskPlugin implements TaskPlugin {
-    static final String NAME = "wait_for";
+    static final String TASK = "wait_for";
     /** The exit code the port check gives when the host has neither nc nor bash. */
     static final int NO_PROBE = 127;
     /** Keeps this much of the host's deadline, so that the host reports wait_for's reason, not a bare timeout. */
@@ -79,7 +79,7 @@ public final class WaitForTaskPlugin implements TaskPlugin {
         boolean hasCommand = command != null && !command.isBlank();
         int given = (hasPort ? 1 : 0) + (hasPath ? 1 : 0) + (hasCommand ? 1 : 0);
         if (given != 1) {
-            throw new IllegalArgumentException(NAME + ": give exactly one of port, path or command"
+            throw new IllegalArgumentException(TASK + ": give exactly one of port, path or command"
                     + (given == 0 ? "" : ", not " + given + " of them"));
         }
         String state = STATE.in(parameters);
@@ -89,10 +89,10 @@ public final class WaitForTaskPlugin implements TaskPlugin {
         Duration interval = INTERVAL.in(parameters);
         interval = interval == null ? Duration.ofSeconds(1) : interval;
         if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException(NAME + ": timeout must be positive, not " + PluginOption.text(timeout));
+            throw new IllegalArgumentException(TASK + ": timeout must be positive, not " + PluginOption.text(timeout));
         }
         if (interval.compareTo(Duration.ofMillis(10)) < 0) {
-            throw new IllegalArgumentException(NAME + ": interval must be at least 10ms, not "
+            throw new IllegalArgumentException(TASK + ": interval must be at least 10ms, not "
                     + PluginOption.text(interval));
         }
         String what;
@@ -100,12 +100,12 @@ public final class WaitForTaskPlugin implements TaskPlugin {
         boolean wantSuccess = true;
         if (hasPort) {
             if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException(NAME + ": port: " + port + " is not a port; use 1-65535");
+                throw new IllegalArgumentException(TASK + ": port: " + port + " is not a port; use 1-65535");
             }
             String host = HOST.in(parameters);
             host = host == null || host.isBlank() ? "127.0.0.1" : host.strip();
             if (state != null && !state.equals("started") && !state.equals("stopped")) {
-                throw new IllegalArgumentException(NAME + ": state: \"" + state + "\" does not go with port; use"
+                throw new IllegalArgumentException(TASK + ": state: \"" + state + "\" does not go with port; use"
                         + " started or stopped");
             }
             wantSuccess = !"stopped".equals(state);
@@ -113,7 +113,7 @@ public final class WaitForTaskPlugin implements TaskPlugin {
             script = portScript(host, port);
         } else if (hasPath) {
             if (state != null && !state.equals("present") && !state.equals("absent")) {
-                throw new IllegalArgumentException(NAME + ": state: \"" + state + "\" does not go with path; use"
+                throw new IllegalArgumentException(TASK + ": state: \"" + state + "\" does not go with path; use"
                         + " present or absent");
             }
             wantSuccess = !"absent".equals(state);
@@ -124,7 +124,7 @@ public final class WaitForTaskPlugin implements TaskPlugin {
             wantSuccess = true;
         } else {
             if (state != null) {
-                throw new IllegalArgumentException(NAME + ": state does not go with command; the command is"
+                throw new IllegalArgumentException(TASK + ": state does not go with command; the command is"
                         + " waited for until it exits 0");
             }
             what = "command " + command + " to succeed";
@@ -174,7 +174,7 @@ public final class WaitForTaskPlugin implements TaskPlugin {
                 try {
                     ExecResult r = context.connection().exec(check);
                     if (port && r.exitCode() == NO_PROBE) {
-                        throw new io.conduit.api.connection.ConnectionException(host + ": " + NAME + ": "
+                        throw new io.conduit.api.connection.ConnectionException(host + ": " + TASK + ": "
                                 + HostCommands.said(r));
                     }
                     if ((r.exitCode() == 0) == wantSuccess) {
@@ -198,7 +198,7 @@ public final class WaitForTaskPlugin implements TaskPlugin {
                     throw new java.io.InterruptedIOException("interrupted while waiting for " + what);
                 }
             }
-            return HostResult.of(host, Status.FAILED, NAME + ": gave up after " + waited(start) + " waiting for "
+            return HostResult.of(host, Status.FAILED, TASK + ": gave up after " + waited(start) + " waiting for "
                     + what + (hostBound ? " (the host's deadline; raise it with -t)" : " (timeout "
                             + PluginOption.text(timeout) + ")") + "; " + checks + (checks == 1 ? " check" : " checks")
                     + ", the last said: " + last);
@@ -210,7 +210,7 @@ public final class WaitForTaskPlugin implements TaskPlugin {
 
         @Override
         public String describe() {
-            return NAME + ": " + what;
+            return TASK + ": " + what;
         }
     }
 }
