@@ -211,10 +211,12 @@ public final class FileTaskPlugin implements TaskPlugin {
                 try {
                     c.setAttributes(path, setMode, setOwner, setGroup, HostCommands.access(context), Trace.OFF);
                 } catch (ConnectionException e) {
-                    throw new ConnectionException(host + ": file: " + e.getMessage() + (setOwner == null
-                            && setGroup == null ? "" : context.become() == null ? "; changing the owner or group"
-                                    + " usually takes root: add become" : "; give a user and group that exist on"
-                                            + " the host, or their numeric ids"), e);
+                    String said = e.getMessage();
+                    boolean unknown = said.contains("invalid") || said.contains("unknown") || said.contains("no such");
+                    throw new ConnectionException(host + ": file: " + said + (setOwner == null && setGroup == null
+                            ? "" : unknown ? "; give a user and group that exist on the host, or their numeric ids"
+                            : context.become() == null ? "; changing the owner or group usually takes root: add"
+                                    + " become" : ""), e);
                 }
             }
             return report(host, check, reasons);
