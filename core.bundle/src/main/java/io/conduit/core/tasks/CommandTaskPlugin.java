@@ -85,6 +85,10 @@ public final class CommandTaskPlugin implements TaskPlugin {
     record WithBecome(Command command) implements Task {
         @Override
         public HostResult execute(TaskContext context) throws IOException {
+            HostResult skipped = HostCommands.skippedInCheckMode(context, TASK);
+            if (skipped != null) {
+                return skipped;
+            }
             return new CommandTask(command.withBecome(context.become())).execute(context);
         }
 

@@ -58,6 +58,23 @@ final class HostCommands {
     }
 
     /**
+     * The result of a task that changes things it cannot predict (a command, a script) when it is asked to run in
+     * check mode anyway: the core's task catalog normally skips such a task before calling it; this guards a caller
+     * that does not (a runbook engine, a test), so that check mode never runs a command.
+     *
+     * @param context the host's context
+     * @param task the task name
+     * @return a {@code SKIPPED} result saying why, or {@code null} when check mode is off
+     */
+    static io.conduit.api.task.HostResult skippedInCheckMode(TaskContext context, String task) {
+        if (!context.options().checkMode()) {
+            return null;
+        }
+        return io.conduit.api.task.HostResult.text(context.host().name(), io.conduit.api.task.Status.SKIPPED,
+                "skipped: " + task + " does not support check mode (it cannot tell what it would change)\n");
+    }
+
+    /**
      * Runs a clean-up command even when the thread was interrupted or the deadline passed, bounded by
      * {@link #CLEAN_UP}; the interrupt is kept for the caller. A failure is returned, not thrown: the task's own
      * outcome is the one to report.

@@ -88,6 +88,10 @@ public final class ScriptTaskPlugin implements TaskPlugin {
 
         @Override
         public HostResult execute(TaskContext context) throws IOException {
+            HostResult skipped = HostCommands.skippedInCheckMode(context, TASK);
+            if (skipped != null) {
+                return skipped;
+            }
             String host = context.host().name();
             // mktemp -d makes the directory 0700; umask keeps it so on systems whose mktemp does not
             ExecResult made = context.connection().exec(HostCommands.command(context,

@@ -61,6 +61,16 @@ class CommandTaskTest {
     }
 
     @Test
+    void checkModeNeverRunsTheCommandEvenWhenCalledDirectly() throws Exception {
+        Path marker = dir.resolve("ran");
+        HostResult r = run.one(plugin.create(params(plugin, "cmd", "touch " + marker)), true, false);
+        assertEquals(Status.SKIPPED, r.status());
+        assertEquals("skipped: command does not support check mode (it cannot tell what it would change)\n",
+                r.stdoutText());
+        assertFalse(Files.exists(marker));
+    }
+
+    @Test
     void cmdAndArgvGoAlone() {
         IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
                 () -> plugin.create(params(plugin, "cmd", "true", "argv", "true")));
