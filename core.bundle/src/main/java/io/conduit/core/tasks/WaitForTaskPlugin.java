@@ -40,15 +40,17 @@ public final class WaitForTaskPlugin implements TaskPlugin {
     static final int NO_PROBE = 127;
     /** Keeps this much of the host's deadline, so that the host reports wait_for's reason, not a bare timeout. */
     static final Duration MARGIN = Duration.ofMillis(500);
+    // no default shown: a port is given or not (0 counts as not given)
     static final PluginOption<Long> PORT = PluginOption.integer("port", 0, "A TCP port (1-65535) to wait for, on"
-            + " host; 0: none. Give one of port, path or command.").withShownDefault("none");
+            + " host. Give one of port, path or command.");
     static final PluginOption<String> HOST = PluginOption.string("host", "127.0.0.1", "The address of the port,"
             + " as the target host sees it (127.0.0.1 is the target host itself).");
     static final PluginOption<String> PATH = PluginOption.string("path", null, "A path on the host to wait for.");
     static final PluginOption<String> COMMAND = PluginOption.string("command", null, "A shell command line run on"
             + " the host until it exits 0.");
-    static final PluginOption<String> STATE = PluginOption.string("state", null, "For port: started (accepts"
-            + " connections, the default) or stopped; for path: present (the default) or absent.");
+    static final PluginOption<String> STATE = PluginOption.choice("state", null, "For port: started (accepts"
+            + " connections, the default) or stopped; for path: present (the default) or absent.", "started",
+            "stopped", "present", "absent");
     static final PluginOption<Duration> TIMEOUT = PluginOption.duration("timeout", "60s", "How long to wait in all"
             + " (500ms, 30s, 5m); never past the host's deadline.");
     static final PluginOption<Duration> INTERVAL = PluginOption.duration("interval", "1s", "How long to wait"
