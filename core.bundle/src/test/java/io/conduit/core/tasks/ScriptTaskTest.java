@@ -108,6 +108,32 @@ class ScriptTaskTest {
     }
 
     @Test
+    void anInterruptedScriptIsStoppedAndItsDirectoryRemoved() throws Exception {
+        long mark = HostProcesses.mark();
+        Path where = dir.resolve("where");
+        // the directory goes to a file here: an interrupted run's output is not the place to look for it
+        Path src = Files.writeString(dir.resolve("long.sh"), "#!/bin/sh\ndirname \"$0\" > " + where + "\nsleep " + mark
+                + "\n");
+        Task task = plugin.create(params(plugin, "src", src.toString()));
+        java.util.concurrent.atomic.AtomicReference<HostResult> result = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread shell = new Thread(() -> {
+            try {
+                result.set(run.one(task));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "shell");
+        shell.start();
+        HostProcesses.awaitRunning(mark, 1, Duration.ofSeconds(30));
+        shell.interrupt(); // what Gogo does on Ctrl-C
+        shell.join(30_000);
+        assertFalse(shell.isAlive(), "the run returned after the interrupt");
+        assertEquals(Status.FAILED, result.get().status(), () -> result.get().toString());
+        assertFalse(Files.exists(Path.of(Files.readString(where).strip())), "the script's directory is left");
+        assertEquals(List.of(), HostProcesses.survivors(mark, Duration.ofSeconds(2)));
+    }
+
+    @Test
     void aMissingScriptIsRefusedBeforeAnythingRuns() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> plugin.create(params(plugin, "src", dir.resolve("nope.sh").toString())));
