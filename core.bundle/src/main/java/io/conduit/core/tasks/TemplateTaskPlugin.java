@@ -166,8 +166,10 @@ public final class TemplateTaskPlugin implements TaskPlugin {
                         + " define it (inventory data, runbook vars) or write {{ " + e.getAttributeName()
                         + " | default('...') }}");
             } catch (AttributeNotFoundException e) {
+                // Pebble's own words name Java types ([java.lang.Long]): said here in the template's terms
                 return HostResult.of(host, Status.FAILED, TASK + ": " + where(e, src.toString()) + ": no attribute \""
-                        + e.getAttributeName() + "\": " + e.getPebbleMessage());
+                        + e.getAttributeName() + "\": the value before it has no such key; check the host's data,"
+                        + " or give a fallback with | default('...')");
             } catch (PebbleException e) {
                 return HostResult.of(host, Status.FAILED, TASK + ": " + where(e, src.toString()) + ": "
                         + e.getPebbleMessage());

@@ -60,6 +60,15 @@ class PutFetchTaskTest {
     }
 
     @Test
+    void aTextFileOverOneMebibyteGetsNoDiff() throws Exception {
+        Path src = Files.writeString(dir.resolve("big"), "a\n".repeat((1 << 19) + 1));
+        Path dest = Files.writeString(dir.resolve("big.there"), "b\n");
+        HostResult r = run.one(put.create(params(put, "src", src.toString(), "dest", dest.toString())), true, true);
+        assertTrue(r.stdoutText().endsWith("binary or large file: no diff\n"), r.stdoutText());
+        assertEquals("b\n", Files.readString(dest));
+    }
+
+    @Test
     void putInCheckModeSendsNothing() throws Exception {
         Path src = Files.writeString(dir.resolve("new"), "x");
         Path dest = dir.resolve("new.there");
