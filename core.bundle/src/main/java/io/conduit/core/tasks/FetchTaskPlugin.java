@@ -41,7 +41,7 @@ public final class FetchTaskPlugin implements TaskPlugin {
             + " each host's copy goes to DEST/HOST/TASK, so hosts never overwrite each other; a relative path is"
             + " read from the directory Conduit's command runs in.").asRequired();
     static final PluginOption<Boolean> RECURSIVE = PluginOption.bool("recursive", false, "Copy a directory and"
-            + " what it holds.");
+            + " what it holds.").withShownDefault("false");
 
     @Override
     public String description() {

@@ -50,7 +50,7 @@ public final class FileTaskPlugin implements TaskPlugin {
     static final PluginOption<String> STATE = PluginOption.choice("state", "file", "file (or present): a regular"
             + " file must exist (never created); touch: an empty file is created when missing; directory: made"
             + " with missing parents; absent: removed, a directory with all it holds.", "file", "present", "touch",
-            "directory", "absent");
+            "directory", "absent").withShownDefault("file");
     static final PluginOption<String> MODE = PluginOption.string("mode", null, "Permission bits as octal text with"
             + " a leading 0 (0644, 0750, 01777; quote it in YAML); default: unchanged (0755 for a new directory,"
             + " the host's umask for a new file).");

@@ -42,7 +42,7 @@ public final class PutTaskPlugin implements TaskPlugin {
     static final PluginOption<String> GROUP = PluginOption.string("group", null, "A group name or numeric id for"
             + " what is written; default: unchanged, the writing user's group for new files.");
     static final PluginOption<Boolean> RECURSIVE = PluginOption.bool("recursive", false, "Copy a directory and"
-            + " what it holds (files on the host that the local tree lacks are left alone).");
+            + " what it holds (files on the host that the local tree lacks are left alone).").withShownDefault("false");
 
     @Override
     public String description() {

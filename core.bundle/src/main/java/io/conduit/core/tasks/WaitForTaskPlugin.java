@@ -44,7 +44,7 @@ public final class WaitForTaskPlugin implements TaskPlugin {
     static final PluginOption<Long> PORT = PluginOption.integer("port", 0, "A TCP port (1-65535) to wait for, on"
             + " host. Give one of port, path or command.");
     static final PluginOption<String> HOST = PluginOption.string("host", "127.0.0.1", "The address of the port,"
-            + " as the target host sees it (127.0.0.1 is the target host itself).");
+            + " as the target host sees it (127.0.0.1 is the target host itself).").withShownDefault("127.0.0.1");
     static final PluginOption<String> PATH = PluginOption.string("path", null, "A path on the host to wait for.");
     static final PluginOption<String> COMMAND = PluginOption.string("command", null, "A shell command line run on"
             + " the host until it exits 0.");

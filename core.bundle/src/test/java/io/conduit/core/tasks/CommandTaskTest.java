@@ -92,7 +92,15 @@ class CommandTaskTest {
                 all.stream().map(io.conduit.api.task.TaskPlugin::gathersFacts).toList());
         for (io.conduit.api.task.TaskPlugin p : all) {
             assertFalse(p.description().isBlank());
-            p.parameters().forEach(d -> assertTrue(d.description().length() > 20, d.name()));
+            for (io.conduit.api.connection.OptionDescriptor d : p.parameters()) {
+                assertTrue(d.description().length() > 20, d.name());
+                // a default the catalog fills in must be a value of the parameter's type
+                if (d.defaultValue() != null) {
+                    d.convert(d.defaultValue());
+                }
+            }
         }
+        assertEquals("file", new FileTaskPlugin().parameters().get(1).defaultValue());
+        assertEquals("60s", new WaitForTaskPlugin().parameters().get(5).defaultValue());
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -70,7 +71,8 @@ class ScriptTaskTest {
 
     @Test
     void anInterpreterRunsAScriptWithoutAShebang() throws Exception {
-        Path src = Files.writeString(dir.resolve("plain.sh"), "echo \"$(dirname \"$0\")\"; echo \"$BASH_VERSION\" | cut -c1\n");
+        Path src = Files.writeString(dir.resolve("plain.sh"),
+                "echo \"$(dirname \"$0\")\"; echo \"$BASH_VERSION\" | cut -c1\n");
         HostResult r = run.one(plugin.create(params(plugin, "src", src.toString(), "interpreter", "/bin/bash")));
         assertEquals(Status.OK, r.status(), r::toString);
         assertTrue(r.stdoutText().lines().toList().get(1).matches("[0-9]"), r.stdoutText());
@@ -115,7 +117,7 @@ class ScriptTaskTest {
         Path src = Files.writeString(dir.resolve("long.sh"), "#!/bin/sh\ndirname \"$0\" > " + where + "\nsleep " + mark
                 + "\n");
         Task task = plugin.create(params(plugin, "src", src.toString()));
-        java.util.concurrent.atomic.AtomicReference<HostResult> result = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<HostResult> result = new AtomicReference<>();
         Thread shell = new Thread(() -> {
             try {
                 result.set(run.one(task));
