@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 import org.osgi.service.component.annotations.Component;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.conduit.api.connection.Command;
 import io.conduit.api.connection.ConnectionException;
@@ -16,6 +18,7 @@ import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.support.PluginOption;
 import io.conduit.api.support.ShellCommand;
 import io.conduit.api.task.HostResult;
+import io.conduit.api.task.Status;
 import io.conduit.api.task.Task;
 import io.conduit.api.task.TaskContext;
 import io.conduit.api.task.TaskName;
@@ -34,6 +37,7 @@ import io.conduit.core.task.PutTask;
 @Component(service = TaskPlugin.class)
 @TaskName("script")
 public final class ScriptTaskPlugin implements TaskPlugin {
+    private static final Logger LOG = LoggerFactory.getLogger(ScriptTaskPlugin.class);
     static final String TASK = "script";
     static final PluginOption<String> SRC = PluginOption.path("src", null, "The local script: ~/ is your home, a"
             + " relative path is read from the directory Conduit's command runs in.").asRequired();
@@ -101,7 +105,8 @@ public final class ScriptTaskPlugin implements TaskPlugin {
                 throw new ConnectionException(host + ": script: could not make a private directory for the script"
                         + " (mktemp -d): " + HostCommands.said(made));
             }
-            HostResult result = null;
+            HostResult result;
+            String leftover = null;
             try {
                 String remote = dir + "/" + src.getFileName();
                 new PutTask(src, remote, 0700, null, null, false, false, context.become()).execute(context);
@@ -110,15 +115,23 @@ public final class ScriptTaskPlugin implements TaskPlugin {
                 argv.addAll(args);
                 Command command = Command.argv(argv).withCwd(chdir).withTimeout(timeout);
                 result = new CommandTask(command.withBecome(context.become())).execute(context);
-                return result;
             } finally {
+                // runs on every way out: failure, timeout, the host's deadline, an interrupt
                 String failed = HostCommands.cleanUp(context, "rm -rf -- " + ShellCommand.quotePath(dir));
-                if (failed != null && result != null && result.status().succeeded()) {
-                    // the script worked, but what it leaves behind must be said
-                    throw new ConnectionException(host + ": script: ran, but its directory " + dir + " could not"
-                            + " be removed: " + failed);
+                if (failed != null) {
+                    leftover = "its directory " + dir + " could not be removed from the host: " + failed;
+                    LOG.warn("{}: script {}: {}", host, src.getFileName(), leftover);
                 }
             }
+            if (leftover == null) {
+                return result;
+            }
+            if (result.status().succeeded()) {
+                // the script worked, but what it leaves behind must be said; its output is kept
+                return new HostResult(host, Status.FAILED, result.exec(), result.exited(), TASK + ": ran, but "
+                        + leftover, result.duration());
+            }
+            return result.with(result.exec(), result.error() + "; " + leftover);
         }
 
         @Override

@@ -81,6 +81,26 @@ class BecomeTasksTest {
     }
 
     @Test
+    void aDirectoryThatCannotBeRemovedIsSaidNotHidden() throws Exception {
+        ScriptTaskPlugin script = new ScriptTaskPlugin();
+        // the script leaves a directory its own user cannot empty: rm -rf as nobody fails on it
+        Path src = Files.writeString(tmp.resolve("stuck.sh"), "#!/bin/sh\nd=\"$(dirname \"$0\")\"\necho \"$d\"\n"
+                + "mkdir \"$d/ro\" && touch \"$d/ro/f\" && chmod 555 \"$d/ro\"\n");
+        Path left = null;
+        try {
+            HostResult r = run.one(asNobody(script.create(params(script, "src", src.toString()))));
+            left = Path.of(r.stdoutText().lines().findFirst().orElseThrow());
+            assertEquals(Status.FAILED, r.status());
+            assertTrue(r.error().startsWith("script: ran, but its directory " + left + " could not be removed"
+                    + " from the host: "), r.error());
+        } finally {
+            if (left != null) {
+                TextDiff.deleteTree(left); // as root, the test can
+            }
+        }
+    }
+
+    @Test
     void anOwnerAndGroupChangeIsMadeOnceAndReported() throws Exception {
         FileTaskPlugin file = new FileTaskPlugin();
         Path f = Files.writeString(shared.resolve("owned"), "x");
