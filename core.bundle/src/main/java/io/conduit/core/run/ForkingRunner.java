@@ -40,6 +40,7 @@ import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventories;
 import io.conduit.api.inventory.Inventory;
 import io.conduit.api.inventory.InventoryException;
+import io.conduit.api.task.FailurePolicy;
 import io.conduit.api.task.HostResult;
 import io.conduit.api.task.RunListener;
 import io.conduit.api.task.RunOptions;
@@ -169,107 +170,14 @@ public final class ForkingRunner implements Runner {
     @Override
     public RunResult run(String pattern, Task task, RunOptions options, RunListener listener)
             throws InventoryException, InterruptedException {
-        RunSettings s = settings.get(USE);
-        connections.checkConfiguration();
-        RunOptions effective = s.apply(options, inventories.defaultInventory());
-        Inventory inventory = inventories.load(effective.inventory());
-        Path base = inventories.baseDirectory(inventory).orElse(null);
-        List<Host> hosts = HostPattern.select(inventory, pattern);
-        // before any I/O: a plugin whose configuration is invalid refuses the run with its one line; the options
-        // read here type every host's values for the whole run
-        Map<String, List<OptionDescriptor>> declared = new HashMap<>();
-        for (Host h : hosts) {
-            String plugin = inventories.pluginOf(inventory, h);
-            if (!declared.containsKey(plugin)) {
-                declared.put(plugin, connections.declaredOptions(plugin));
-            }
-        }
-        RunListener caller = listener == null ? RunListener.NONE : listener;
-        // told on this thread, whichever worker the event comes from (see CallerThreadEvents)
-        CallerThreadEvents events = new CallerThreadEvents(caller);
-        RunSecrets secrets = new RunSecrets();
-        Map<String, HostValues> values = gather(inventory, base, declared, secrets);
-        int run = RUNS.incrementAndGet();
-        long started = System.nanoTime();
-        LOG.info("run {}: {} on {} hosts ({}), forks {}", run, secrets.masker().mask(task.describe()), hosts.size(),
-                pattern, effective.forks());
-        caller.started(hosts.size());
-
-        AtomicReferenceArray<HostResult> results = new AtomicReferenceArray<>(hosts.size());
-        AtomicIntegerArray begun = new AtomicIntegerArray(hosts.size());
-        CountDownLatch done = new CountDownLatch(hosts.size());
-        HostValues[] work = new HostValues[hosts.size()];
-        String[] plugins = new String[hosts.size()];
-        for (int i = 0; i < work.length; i++) {
-            work[i] = values.get(hosts.get(i).name());
-            plugins[i] = inventories.pluginOf(inventory, work[i].host());
-        }
-        // forks loops on the shared workers, each taking the next host until none is left: at most forks hosts at
-        // once, in the inventory's order, on threads earlier runs started
-        AtomicInteger next = new AtomicInteger();
-        AtomicBoolean stopping = new AtomicBoolean();
-        List<Future<?>> loops = new ArrayList<>();
-        boolean interrupted = false;
-        try {
-            int forks = Math.max(1, Math.min(effective.forks(), hosts.size()));
-            for (int w = 1; w <= forks; w++) {
-                String name = "conduit-run-" + run + "-" + w;
-                loops.add(workers.submit(() -> {
-                    Thread self = Thread.currentThread();
-                    String idle = self.getName();
-                    self.setName(name); // thread dumps and log lines tell the run and the fork
-                    try {
-                        for (int i = next.getAndIncrement(); i < work.length && !stopping.get();
-                                i = next.getAndIncrement()) {
-                            try {
-                                runHost(i, work[i], plugins[i], declared, task, effective, secrets, results, begun,
-                                        done, events);
-                            } catch (RuntimeException | Error e) {
-                                // a listener's fault: the loop goes on with the next host, as a new thread would
-                                LOG.error("run {}: reporting {} failed", run, work[i].host().name(), e);
-                            }
-                        }
-                    } finally {
-                        self.setName(idle);
-                    }
-                }));
-            }
-            events.deliverUntil(done);
-        } catch (InterruptedException e) {
-            // Ctrl-C or an interrupted caller: every host stops its command (the plugins end the remote work
-            // and say whether the host confirmed it); hosts that do not answer within the grace are reported
-            interrupted = true;
-            stop(stopping, loops);
-            events.deliverQuietly(done, STOP_GRACE);
-            for (int i = 0; i < hosts.size(); i++) {
-                finish(i, HostResult.of(hosts.get(i).name(), Status.FAILED, begun.get(i) == 1
-                        ? "interrupted; " + StopOutcome.UNCONFIRMED.description() : "interrupted before it started"),
-                        secrets, results, done, events);
-            }
-        } finally {
-            // a worker still on a host the watchdog gave up is interrupted, and no loop takes another host
-            stop(stopping, loops);
-            events.deliverQueued();
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt(); // the caller learns it was interrupted, with every host's result
-        }
-        List<HostResult> ordered = new ArrayList<>(hosts.size());
-        for (int i = 0; i < hosts.size(); i++) {
-            ordered.add(results.get(i));
-        }
-        RunResult result = new RunResult(ordered, Duration.ofNanos(System.nanoTime() - started));
-        LOG.info("run {} finished in {} ms: {}", run, result.duration().toMillis(), result.summary());
-        return result;
+        return run(pattern, task, options, FailurePolicy.NONE, listener);
     }
 
     @Override
-    public RunResult run(String pattern, Task task, RunOptions options, io.conduit.api.task.FailurePolicy policy,
-            RunListener listener) throws InventoryException, InterruptedException {
-        if (policy == null || policy.equals(io.conduit.api.task.FailurePolicy.NONE)) {
-            return run(pattern, task, options, listener);
-        }
-        throw new UnsupportedOperationException("failure policies are not implemented yet");
+    public RunResult run(String pattern, Task task, RunOptions options, FailurePolicy policy, RunListener listener)
+            throws InventoryException, InterruptedException {
+        Plan plan = plan(options);
+        return execute(plan, HostPattern.select(plan.inventory(), pattern), pattern, task, policy, listener);
     }
 
     /**
@@ -288,20 +196,91 @@ public final class ForkingRunner implements Runner {
 
     /**
      * Runs a task on hosts named one by one (a runbook step on the hosts of a batch that are still going), under a
-     * policy, as {@link #run(String, Task, RunOptions, io.conduit.api.task.FailurePolicy, RunListener)} does.
+     * policy, as {@link #run(String, Task, RunOptions, FailurePolicy, RunListener)} does: the same fan-out,
+     * deadlines, batches, retries and masking. The inventory is read again, so a host removed since
+     * {@link #select} is refused rather than run with stale values.
      *
-     * @param hosts names of hosts of the options' inventory, in the order to run them
+     * @param hosts names of hosts of the options' inventory, in the order to run them, each once; an empty list
+     *        runs nothing and returns an empty result
      * @param task what to do on each host
      * @param options how to run; {@code null} fields take the configured defaults
      * @param policy batches, limits and retries; {@code null} for none
-     * @param listener told of each host's result as it comes, or {@code null}
+     * @param listener told of each host's result as it comes (skipped hosts too), or {@code null}
      * @return one result per host, in the order given
-     * @throws InventoryException the inventory cannot be loaded, or a name is not in it
+     * @throws InventoryException the inventory cannot be loaded, a name is not in it (the message names it), or a
+     *         name is given twice; nothing ran
      * @throws InterruptedException the calling thread was interrupted
      */
-    public RunResult runOn(List<String> hosts, Task task, RunOptions options, io.conduit.api.task.FailurePolicy policy,
+    public RunResult runOn(List<String> hosts, Task task, RunOptions options, FailurePolicy policy,
             RunListener listener) throws InventoryException, InterruptedException {
-        throw new UnsupportedOperationException("not implemented yet");
+        Plan plan = plan(options);
+        List<Host> named = new ArrayList<>(hosts.size());
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String name : hosts) {
+            Host host = plan.inventory().hosts().get(name);
+            if (host == null) {
+                throw new InventoryException("host \"" + name + "\" is not in the inventory "
+                        + plan.inventory().source() + "; was it renamed or removed since the hosts were selected?");
+            }
+            if (!seen.add(name)) {
+                throw new InventoryException("host \"" + name + "\" is named twice; name each host once");
+            }
+            named.add(host);
+        }
+        return execute(plan, named, named.size() + " named hosts", task, policy, listener);
+    }
+
+    /** What every run needs before it selects hosts: the options with defaults filled in, and the inventory. */
+    private record Plan(RunOptions effective, Inventory inventory, Path base) {
+    }
+
+    private Plan plan(RunOptions options) throws InventoryException {
+        RunSettings s = settings.get(USE);
+        connections.checkConfiguration();
+        RunOptions effective = s.apply(options, inventories.defaultInventory());
+        Inventory inventory = inventories.load(effective.inventory());
+        return new Plan(effective, inventory, inventories.baseDirectory(inventory).orElse(null));
+    }
+
+    /** The one path of every run: values and secrets of the whole inventory, then the hosts in batches. */
+    private RunResult execute(Plan plan, List<Host> hosts, String selection, Task task, FailurePolicy policy,
+            RunListener listener) throws InventoryException, InterruptedException {
+        RunOptions effective = plan.effective();
+        Inventory inventory = plan.inventory();
+        FailurePolicy rules = policy == null ? FailurePolicy.NONE : policy;
+        // before any I/O: a plugin whose configuration is invalid refuses the run with its one line; the options
+        // read here type every host's values for the whole run
+        Map<String, List<OptionDescriptor>> declared = new HashMap<>();
+        for (Host h : hosts) {
+            String plugin = inventories.pluginOf(inventory, h);
+            if (!declared.containsKey(plugin)) {
+                declared.put(plugin, connections.declaredOptions(plugin));
+            }
+        }
+        RunListener caller = listener == null ? RunListener.NONE : listener;
+        // told on this thread, whichever worker the event comes from (see CallerThreadEvents)
+        CallerThreadEvents events = new CallerThreadEvents(caller);
+        RunSecrets secrets = new RunSecrets();
+        Map<String, HostValues> values = gather(inventory, plan.base(), declared, secrets);
+        int run = RUNS.incrementAndGet();
+        long started = System.nanoTime();
+        LOG.info("run {}: {} on {} hosts ({}), forks {}{}", run, secrets.masker().mask(task.describe()),
+                hosts.size(), selection, effective.forks(), rules.equals(FailurePolicy.NONE) ? "" : ", " + rules);
+        caller.started(hosts.size());
+
+        HostValues[] work = new HostValues[hosts.size()];
+        String[] plugins = new String[hosts.size()];
+        for (int i = 0; i < work.length; i++) {
+            work[i] = values.get(hosts.get(i).name());
+            plugins[i] = inventories.pluginOf(inventory, work[i].host());
+        }
+        Fanout fanout = new Fanout(run, work, plugins, declared, task, effective, rules, secrets, events);
+        if (fanout.runBatches()) {
+            Thread.currentThread().interrupt(); // the caller learns it was interrupted, with every host's result
+        }
+        RunResult result = new RunResult(fanout.results(), Duration.ofNanos(System.nanoTime() - started));
+        LOG.info("run {} finished in {} ms: {}", run, result.duration().toMillis(), result.summary());
+        return result;
     }
 
     /**
@@ -338,93 +317,339 @@ public final class ForkingRunner implements Runner {
         return values;
     }
 
-    private void runHost(int index, HostValues values, String plugin, Map<String, List<OptionDescriptor>> declared,
-            Task task, RunOptions options, RunSecrets secrets, AtomicReferenceArray<HostResult> results,
-            AtomicIntegerArray begun, CountDownLatch done, CallerThreadEvents events) {
-        long start = System.nanoTime();
-        long deadline = start + options.hostTimeout().toNanos();
-        Host host = values.host();
-        HostContext context = new HostContext(values, plugin, declared, connections, options, deadline, secrets,
-                events, HostTrace.of(host.name(), options.verbosity(), events, secrets::masker));
-        begun.set(index, 1);
-        Thread worker = Thread.currentThread();
-        // the watchdog interrupts the worker only while it still works on this host, never the next one
-        java.util.concurrent.atomic.AtomicBoolean onThisHost = new java.util.concurrent.atomic.AtomicBoolean(true);
-        String timedOut = "timed out after " + seconds(options.hostTimeout()) + " (host timeout; raise it with -t)";
-        ScheduledFuture<?> timer = watchdog.schedule(() -> {
-            // first the plugin stops the command on its own connection (it can confirm that); only a host that
-            // does not answer within the grace is given up: its connections are closed under the call
-            context.deadlinePassed();
-            if (context.isConnecting()) {
-                // nothing was sent: the host is unreachable whatever the deadline, and a connect that never
-                // completes is abandoned (the worker is interrupted below; its late result is dropped)
-                finish(index, HostResult.of(host.name(), Status.UNREACHABLE, connectTimedOut(options))
-                        .withDuration(Duration.ofNanos(System.nanoTime() - start)), secrets, results, done, events);
+    /**
+     * One run's hosts on the shared workers: the policy's batches one after the other, at most forks hosts of a
+     * batch at once in inventory order, each host tried as often as the policy allows, and no host started once
+     * the policy's failure limit is passed.
+     */
+    private final class Fanout {
+        private final int run;
+        private final HostValues[] work;
+        private final String[] plugins;
+        private final Map<String, List<OptionDescriptor>> declared;
+        private final Task task;
+        private final RunOptions options;
+        private final FailurePolicy policy;
+        private final RunSecrets secrets;
+        private final CallerThreadEvents events;
+        private final AtomicReferenceArray<HostResult> results;
+        private final AtomicIntegerArray begun;
+        /** Hosts per batch: host {@code i} is in batch {@code i / size}. */
+        private final int size;
+        /** Counted down once per host of each batch. */
+        private final CountDownLatch[] done;
+        /** Hosts of each batch that failed or were unreachable; guarded by itself. */
+        private final int[] failed;
+        /** Why no further host starts once the policy's limit is passed; {@code null} while the run goes on. */
+        private volatile String halted;
+        /** Set on an interrupt: no loop takes another host, no host is tried again, no further batch starts. */
+        private final AtomicBoolean stopping = new AtomicBoolean();
+
+        Fanout(int run, HostValues[] work, String[] plugins, Map<String, List<OptionDescriptor>> declared, Task task,
+                RunOptions options, FailurePolicy policy, RunSecrets secrets, CallerThreadEvents events) {
+            this.run = run;
+            this.work = work;
+            this.plugins = plugins;
+            this.declared = declared;
+            this.task = task;
+            this.options = options;
+            this.policy = policy;
+            this.secrets = secrets;
+            this.events = events;
+            this.results = new AtomicReferenceArray<>(work.length);
+            this.begun = new AtomicIntegerArray(work.length);
+            this.size = policy.batchSize(work.length);
+            int batches = (work.length + size - 1) / size;
+            this.done = new CountDownLatch[batches];
+            this.failed = new int[batches];
+            for (int b = 0; b < batches; b++) {
+                done[b] = new CountDownLatch(hostsOf(b));
             }
-            synchronized (onThisHost) {
-                if (onThisHost.get()) {
+        }
+
+        private int hostsOf(int batch) {
+            return Math.min(work.length, (batch + 1) * size) - batch * size;
+        }
+
+        private String name(int index) {
+            return work[index].host().name();
+        }
+
+        /** @return the results in the hosts' order */
+        List<HostResult> results() {
+            List<HostResult> ordered = new ArrayList<>(work.length);
+            for (int i = 0; i < work.length; i++) {
+                ordered.add(results.get(i));
+            }
+            return ordered;
+        }
+
+        /**
+         * Runs the batches, each after the one before has ended; once the policy's limit is passed, the hosts of
+         * the later batches are reported skipped.
+         *
+         * @return whether the caller was interrupted (every host is reported all the same)
+         */
+        boolean runBatches() {
+            for (int b = 0; b < done.length; b++) {
+                int from = b * size;
+                int to = from + hostsOf(b);
+                String why = halted;
+                if (why != null) {
+                    for (int i = from; i < to; i++) {
+                        finish(i, HostResult.of(name(i), Status.SKIPPED, why));
+                    }
+                    events.deliverQueued();
+                    continue;
+                }
+                List<Future<?>> loops = new ArrayList<>();
+                try {
+                    // forks loops on the shared workers, each taking the batch's next host until none is left: at
+                    // most forks hosts at once, in the inventory's order, on threads earlier runs started
+                    AtomicInteger next = new AtomicInteger(from);
+                    int forks = Math.max(1, Math.min(options.forks(), to - from));
+                    for (int w = 1; w <= forks; w++) {
+                        String thread = "conduit-run-" + run + "-" + w;
+                        loops.add(workers.submit(() -> loop(thread, next, from, to)));
+                    }
+                    events.deliverUntil(done[b]);
+                } catch (InterruptedException e) {
+                    // Ctrl-C or an interrupted caller: every host stops its command (the plugins end the remote
+                    // work and say whether the host confirmed it); hosts that do not answer within the grace are
+                    // reported, and so are the hosts of the batches that never started
+                    stopping.set(true);
+                    cancel(loops);
+                    events.deliverQuietly(done[b], STOP_GRACE);
+                    for (int i = 0; i < work.length; i++) {
+                        finish(i, HostResult.of(name(i), Status.FAILED, begun.get(i) == 1 ? "interrupted; "
+                                + StopOutcome.UNCONFIRMED.description() : "interrupted before it started"));
+                    }
+                    return true;
+                } finally {
+                    // a worker still on a host the watchdog gave up is interrupted; its late result is dropped
+                    cancel(loops);
+                    events.deliverQueued();
+                }
+            }
+            return false;
+        }
+
+        private void loop(String thread, AtomicInteger next, int from, int to) {
+            Thread self = Thread.currentThread();
+            String idle = self.getName();
+            self.setName(thread); // thread dumps and log lines tell the run and the fork
+            try {
+                for (int i = next.getAndIncrement(); i < to && !stopping.get(); i = next.getAndIncrement()) {
+                    try {
+                        String why = halted;
+                        if (why != null) {
+                            finish(i, HostResult.of(name(i), Status.SKIPPED, why));
+                        } else if (policy.runOnce() && i != from) {
+                            finish(i, HostResult.of(name(i), Status.SKIPPED, "run once: ran on " + name(from)));
+                        } else {
+                            tries(i);
+                        }
+                    } catch (RuntimeException | Error e) {
+                        // a listener's fault: the loop goes on with the next host, as a new thread would
+                        LOG.error("run {}: reporting {} failed", run, name(i), e);
+                    }
+                }
+            } finally {
+                self.setName(idle);
+            }
+        }
+
+        /**
+         * Runs a host's task, and again after the policy's delay while it fails or is unreachable and tries are
+         * left; reports the last try's result, saying how many tries it took.
+         */
+        private void tries(int index) {
+            long start = System.nanoTime();
+            int allowed = policy.retries() + 1;
+            int tried = 0;
+            String cut = null;
+            HostResult result;
+            while (true) {
+                tried++;
+                result = attempt(index, start, tried == allowed);
+                if (results.get(index) != null) {
+                    return; // the watchdog gave the host up and reported it
+                }
+                if (!failure(result) || tried == allowed || stopping.get()) {
+                    break;
+                }
+                String line = "try " + tried + " of " + allowed + (result.status() == Status.UNREACHABLE
+                        ? " could not reach the host: " : " failed: ") + result.error() + "; trying again in "
+                        + seconds(policy.retryDelay());
+                line = secrets.masker().mask(line).replace('\n', ' ');
+                LOG.info("run {}: {}: {}", run, name(index), line);
+                if (options.verbosity() > 0) {
+                    events.trace(name(index), 1, line);
+                }
+                try {
+                    // Ctrl-C interrupts the wait; nothing else wakes it
+                    TimeUnit.NANOSECONDS.sleep(policy.retryDelay().toNanos());
+                } catch (InterruptedException e) {
+                    cut = "interrupted before try " + (tried + 1);
+                    break;
+                }
+                if (stopping.get()) {
+                    cut = "interrupted before try " + (tried + 1);
+                    break;
+                }
+            }
+            if (tried > 1 || cut != null) {
+                String note = tried > 1 ? "after " + tried + " tries" + (cut == null ? "" : "; " + cut) : cut;
+                result = result.with(result.exec(), result.error() == null ? note : result.error() + "; " + note);
+            }
+            finish(index, result.withDuration(Duration.ofNanos(System.nanoTime() - start)));
+        }
+
+        /**
+         * One try of the task on a host, within a deadline of its own (the host timeout counts per try, as
+         * Ansible's task timeout counts per retry).
+         *
+         * @param hostStart when the host's first try began, for the durations the watchdog reports
+         * @param last whether no try follows: only then does the watchdog report the host itself
+         * @return the try's result; not the host's when the watchdog reported it meanwhile
+         */
+        private HostResult attempt(int index, long hostStart, boolean last) {
+            long start = System.nanoTime();
+            long deadline = start + options.hostTimeout().toNanos();
+            HostValues values = work[index];
+            Host host = values.host();
+            HostContext context = new HostContext(values, plugins[index], declared, connections, options, deadline,
+                    secrets, events, HostTrace.of(host.name(), options.verbosity(), events, secrets::masker));
+            begun.set(index, 1);
+            Thread worker = Thread.currentThread();
+            // the watchdog interrupts the worker, and reports for it, only while it still works on this try
+            AtomicBoolean onThisTry = new AtomicBoolean(true);
+            AtomicBoolean connectTimedOut = new AtomicBoolean();
+            String timedOut = "timed out after " + seconds(options.hostTimeout()) + " (host timeout; raise it with -t)";
+            ScheduledFuture<?> timer = watchdog.schedule(() -> {
+                // first the plugin stops the command on its own connection (it can confirm that); only a host that
+                // does not answer within the grace is given up: its connections are closed under the call
+                context.deadlinePassed();
+                synchronized (onThisTry) {
+                    if (!onThisTry.get()) {
+                        return;
+                    }
+                    if (context.isConnecting()) {
+                        // nothing was sent: the host is unreachable whatever the deadline, and a connect that
+                        // never completes is abandoned (the worker is interrupted below; its late result is
+                        // dropped); before a further try the worker reports it as such itself
+                        connectTimedOut.set(true);
+                        if (last) {
+                            finish(index, HostResult.of(host.name(), Status.UNREACHABLE, connectTimedOut(options))
+                                    .withDuration(Duration.ofNanos(System.nanoTime() - hostStart)));
+                        }
+                    }
                     worker.interrupt();
                 }
+                watchdog.schedule(() -> {
+                    synchronized (onThisTry) {
+                        // a worker that came back in time has its own result, and may be on its next try
+                        if (onThisTry.get() && finish(index, HostResult.of(host.name(), Status.FAILED, timedOut
+                                + "; " + StopOutcome.UNCONFIRMED.description())
+                                .withDuration(Duration.ofNanos(System.nanoTime() - hostStart)))) {
+                            // closing may wait seconds for the host: never on the watchdog, which serves every host
+                            java.util.concurrent.CompletableFuture.runAsync(context::abort);
+                        }
+                    }
+                }, STOP_GRACE.toNanos(), TimeUnit.NANOSECONDS);
+            }, options.hostTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            HostResult result;
+            boolean healthy = false;
+            try {
+                result = task.execute(context);
+                healthy = true;
+            } catch (OpenFailedException e) {
+                IOException cause = e.getCause();
+                boolean unreachable = cause instanceof ConnectFailedException || cause instanceof TimedOutException
+                        || context.isDeadlinePassed();
+                result = HostResult.of(host.name(), unreachable ? Status.UNREACHABLE : Status.FAILED,
+                        context.isDeadlinePassed() ? connectTimedOut(options) : describe(cause));
+            } catch (CommandStoppedException e) {
+                result = HostResult.failed(host.name(), (context.isDeadlinePassed() ? timedOut
+                        : worker.isInterrupted() ? "interrupted" : e.getMessage()) + "; " + e.outcome().description(),
+                        e.partial());
+            } catch (InterruptedIOException e) {
+                result = connectTimedOut.get()
+                        ? HostResult.of(host.name(), Status.UNREACHABLE, connectTimedOut(options))
+                        : HostResult.of(host.name(), Status.FAILED, context.isDeadlinePassed() ? timedOut
+                                : "interrupted");
+            } catch (IOException e) {
+                result = HostResult.of(host.name(), Status.FAILED,
+                        context.isDeadlinePassed() ? timedOut + " (" + describe(e) + ")" : describe(e));
+            } catch (RuntimeException e) {
+                // the exception's message may quote a secret: log a masked copy with the same stack
+                RuntimeException logged = new RuntimeException(secrets.masker().mask(e.toString()));
+                logged.setStackTrace(e.getStackTrace());
+                LOG.warn("task {} failed on {}", secrets.masker().mask(task.describe()), host.name(), logged);
+                result = HostResult.of(host.name(), Status.FAILED, ErrorText.unexpected(e));
+            } catch (OutOfMemoryError e) {
+                // this host fails, and says why, instead of never reporting and leaving the run waiting for it
+                result = HostResult.of(host.name(), Status.FAILED, "Conduit ran out of memory on this host's task"
+                        + " (a large --stdin or output limit times many forks?); give it less, fewer forks, or more"
+                        + " heap (CONDUIT_JAVA_OPTS=-Xmx2g)");
+            } catch (LinkageError | StackOverflowError e) {
+                // a task or plugin whose classes went away (a bundle refreshed or uninstalled under the run) or
+                // that recursed without end: this host fails; the run goes on and ends
+                LOG.warn("task {} failed on {}", secrets.masker().mask(task.describe()), host.name(), e);
+                result = HostResult.of(host.name(), Status.FAILED, "internal error: " + e.getClass().getSimpleName()
+                        .replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT) + " in the task or"
+                        + " its plugin (was a bundle updated or removed during the run?); the log file"
+                        + " (data/log/conduit.log) has the details");
+            } finally {
+                timer.cancel(false);
+                // a connection that failed goes back unvouched: the pool checks or replaces it before the next
+                // try borrows it, so a dead pooled connection does not fail every try
+                context.release(healthy);
             }
-            watchdog.schedule(() -> {
-                HostResult late = HostResult.of(host.name(), Status.FAILED, timedOut + "; "
-                        + StopOutcome.UNCONFIRMED.description())
-                        .withDuration(Duration.ofNanos(System.nanoTime() - start));
-                if (finish(index, late, secrets, results, done, events)) {
-                    // closing may wait seconds for the host: never on the watchdog, which serves every host
-                    java.util.concurrent.CompletableFuture.runAsync(context::abort);
+            synchronized (onThisTry) {
+                onThisTry.set(false);
+                Thread.interrupted(); // a watchdog interrupt that came late must not leak into the next try or host
+            }
+            return result;
+        }
+
+        /** Keeps a host's first result, masked, counts it against the policy, and tells the listener. */
+        private boolean finish(int index, HostResult result) {
+            // every host's line passes here: secrets masked, and the last guard against Java names reaching an
+            // operator
+            HostResult masked = secrets.mask(ErrorText.clean(result));
+            if (!results.compareAndSet(index, null, masked)) {
+                return false;
+            }
+            int batch = index / size;
+            if (failure(masked)) {
+                synchronized (failed) {
+                    failed[batch]++;
+                    if (halted == null && policy.exceeded(failed[batch], hostsOf(batch))) {
+                        halted = haltReason(failed[batch], hostsOf(batch), batch);
+                    }
                 }
-            }, STOP_GRACE.toNanos(), TimeUnit.NANOSECONDS);
-        }, options.hostTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        HostResult result;
-        boolean healthy = false;
-        try {
-            result = task.execute(context);
-            healthy = true;
-        } catch (OpenFailedException e) {
-            IOException cause = e.getCause();
-            boolean unreachable = cause instanceof ConnectFailedException || cause instanceof TimedOutException
-                    || context.isDeadlinePassed();
-            result = HostResult.of(host.name(), unreachable ? Status.UNREACHABLE : Status.FAILED,
-                    context.isDeadlinePassed() ? connectTimedOut(options) : describe(cause));
-        } catch (CommandStoppedException e) {
-            result = HostResult.failed(host.name(), (context.isDeadlinePassed() ? timedOut
-                    : worker.isInterrupted() ? "interrupted" : e.getMessage()) + "; " + e.outcome().description(),
-                    e.partial());
-        } catch (InterruptedIOException e) {
-            result = HostResult.of(host.name(), Status.FAILED, context.isDeadlinePassed() ? timedOut : "interrupted");
-        } catch (IOException e) {
-            result = HostResult.of(host.name(), Status.FAILED,
-                    context.isDeadlinePassed() ? timedOut + " (" + describe(e) + ")" : describe(e));
-        } catch (RuntimeException e) {
-            // the exception's message may quote a secret: log a masked copy with the same stack
-            RuntimeException logged = new RuntimeException(secrets.masker().mask(e.toString()));
-            logged.setStackTrace(e.getStackTrace());
-            LOG.warn("task {} failed on {}", secrets.masker().mask(task.describe()), host.name(), logged);
-            result = HostResult.of(host.name(), Status.FAILED, ErrorText.unexpected(e));
-        } catch (OutOfMemoryError e) {
-            // this host fails, and says why, instead of never reporting and leaving the run waiting for it
-            result = HostResult.of(host.name(), Status.FAILED, "Conduit ran out of memory on this host's task (a"
-                    + " large --stdin or output limit times many forks?); give it less, fewer forks, or more heap"
-                    + " (CONDUIT_JAVA_OPTS=-Xmx2g)");
-        } catch (LinkageError | StackOverflowError e) {
-            // a task or plugin whose classes went away (a bundle refreshed or uninstalled under the run) or that
-            // recursed without end: this host fails; the run goes on and ends
-            LOG.warn("task {} failed on {}", secrets.masker().mask(task.describe()), host.name(), e);
-            result = HostResult.of(host.name(), Status.FAILED, "internal error: " + e.getClass().getSimpleName()
-                    .replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT) + " in the task or its"
-                    + " plugin (was a bundle updated or removed during the run?); the log file (data/log/conduit.log)"
-                    + " has the details");
-        } finally {
-            timer.cancel(false);
-            context.release(healthy);
+            }
+            try {
+                events.finished(masked);
+            } finally {
+                done[batch].countDown();
+                if (done[batch].getCount() == 0) {
+                    events.wake(); // the caller learns at once that the batch is over, not at its next poll
+                }
+            }
+            return true;
         }
-        finish(index, result.withDuration(Duration.ofNanos(System.nanoTime() - start)), secrets, results, done,
-                events);
-        synchronized (onThisHost) {
-            onThisHost.set(false);
-            Thread.interrupted(); // a watchdog interrupt that came late must not leak into the next host
+
+        private String haltReason(int failedHosts, int of, int batch) {
+            return "not run: " + failedHosts + " of " + of + (of == 1 ? " host" : " hosts")
+                    + (done.length > 1 ? " of batch " + (batch + 1) : "") + " failed ("
+                    + (policy.failFast() ? "--fail-fast" : "--max-fail " + policy.maxFailPercent() + "%") + ")";
         }
+    }
+
+    private static boolean failure(HostResult result) {
+        return result.status() == Status.FAILED || result.status() == Status.UNREACHABLE;
     }
 
     /**
@@ -440,9 +665,8 @@ public final class ForkingRunner implements Runner {
         }
     }
 
-    /** Ends a run's loops: none takes another host, and the workers still on one are interrupted. */
-    private static void stop(AtomicBoolean stopping, List<Future<?>> loops) {
-        stopping.set(true);
+    /** Ends a batch's loops: the workers still on a host are interrupted. */
+    private static void cancel(List<Future<?>> loops) {
         loops.forEach(loop -> loop.cancel(true));
     }
 
@@ -454,26 +678,6 @@ public final class ForkingRunner implements Runner {
 
     private static String describe(IOException e) {
         return ErrorText.of(e);
-    }
-
-    /** Keeps a host's first result, masked, and tells the listener; later results of the host are dropped. */
-    private static boolean finish(int index, HostResult result, RunSecrets secrets,
-            AtomicReferenceArray<HostResult> results, CountDownLatch done, CallerThreadEvents events) {
-        // every host's line passes here: secrets masked, and the last guard against Java names reaching an
-        // operator
-        HostResult masked = secrets.mask(ErrorText.clean(result));
-        if (!results.compareAndSet(index, null, masked)) {
-            return false;
-        }
-        try {
-            events.finished(masked);
-        } finally {
-            done.countDown();
-            if (done.getCount() == 0) {
-                events.wake(); // the caller learns at once that the run is over, not at its next poll
-            }
-        }
-        return true;
     }
 
     private static String seconds(Duration d) {

@@ -1,6 +1,10 @@
 package io.conduit.core.shell;
 
+import java.time.Duration;
+
 import io.conduit.api.connection.Become;
+import io.conduit.api.connection.OptionType;
+import io.conduit.api.task.FailurePolicy;
 import io.conduit.api.task.RunOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -139,6 +143,117 @@ final class Options {
             }
             return BecomeOptions.of(ctx.session(), become, user == null ? "" : user, method,
                     ask, passwordFile == null ? "" : passwordFile);
+        }
+    }
+
+    /**
+     * What a run does when hosts fail: {@code --serial}, {@code --max-fail}, {@code --fail-fast}, {@code --retries},
+     * {@code --retry-delay}, {@code --run-once} (Ansible's {@code serial}, {@code max_fail_percentage},
+     * {@code any_errors_fatal}, {@code retries}/{@code delay}, {@code run_once}).
+     */
+    static final class PolicyMixin {
+        @Option(names = "--serial", paramLabel = "N|N%", description = "work in batches: N hosts, or N% of the"
+                + " selected hosts (rounded down, at least 1), in inventory order; a batch starts when the one before"
+                + " has ended, and -f applies within a batch (default: one batch of every host)")
+        String serial;
+
+        @Option(names = "--max-fail", paramLabel = "N%", description = "once more than N% of a batch's hosts failed"
+                + " or were unreachable, start no further host and no further batch; hosts already running finish,"
+                + " the others are shown skipped with the reason. 0% stops at a batch's first failure")
+        String maxFail;
+
+        @Option(names = "--fail-fast", description = "start no further host and no further batch once one host"
+                + " failed or was unreachable (hosts already running finish; the others are shown skipped). Within"
+                + " one command only: a later command of the same line still runs everywhere; use a runbook to skip"
+                + " later steps on failed hosts")
+        boolean failFast;
+
+        @Option(names = "--retries", paramLabel = "N", description = "try a host that failed or was unreachable up"
+                + " to N more times, 0 to 100; each try has its own -t deadline, and the last try's result counts")
+        String retries;
+
+        @Option(names = "--retry-delay", paramLabel = "DURATION", description = "wait this long between a host's"
+                + " tries, e.g. 500ms, 10s or 0 (default: 5s)")
+        String retryDelay;
+
+        @Option(names = "--run-once", description = "run on the first host of each batch only; the others are shown"
+                + " skipped, naming the host it ran on")
+        boolean runOnce;
+
+        /**
+         * @return the policy these options ask for; {@link FailurePolicy#NONE} when none is given
+         * @throws IllegalArgumentException a value is not valid (the message names the option and what to give)
+         */
+        FailurePolicy policy() {
+            int batch = 0;
+            boolean percent = false;
+            if (serial != null) {
+                String v = serial.trim();
+                percent = v.endsWith("%");
+                Integer n = number(percent ? v.substring(0, v.length() - 1).trim() : v);
+                if (n == null) {
+                    throw new IllegalArgumentException("--serial: \"" + serial + "\" is not a number of hosts or a"
+                            + " percentage; e.g. 5 or 25%");
+                }
+                if (n == 0) {
+                    throw new IllegalArgumentException("--serial: \"" + serial + "\" makes empty batches; give 1 or"
+                            + " more hosts, or 1% to 100%");
+                }
+                batch = n;
+            }
+            Integer limit = null;
+            if (maxFail != null) {
+                String v = maxFail.trim();
+                limit = number(v.endsWith("%") ? v.substring(0, v.length() - 1).trim() : v);
+                if (limit == null) {
+                    throw new IllegalArgumentException("--max-fail: \"" + maxFail + "\" is not a percentage; give 0%"
+                            + " to 100%, e.g. 25%");
+                }
+            }
+            int again = 0;
+            if (retries != null) {
+                Integer n = number(retries.trim());
+                if (n == null) {
+                    throw new IllegalArgumentException("--retries: \"" + retries + "\" is not a number of tries;"
+                            + " give 0 to 100");
+                }
+                again = n;
+            }
+            Duration delay = null;
+            if (retryDelay != null) {
+                if (retries == null) {
+                    throw new IllegalArgumentException("--retry-delay is the wait between tries and needs --retries;"
+                            + " add --retries N or drop --retry-delay");
+                }
+                delay = OptionType.DURATION.convert("--retry-delay", retryDelay);
+            }
+            // the record checks the ranges, its messages name the option
+            return new FailurePolicy(batch, percent, limit, failFast, again, delay, runOnce);
+        }
+
+        /** @return the whole number the text is (up to 9 digits, so no overflow), or {@code null} */
+        private static Integer number(String text) {
+            return text.matches("[0-9]{1,9}") ? Integer.valueOf(text) : null;
+        }
+    }
+
+    /** Check mode and diffs: {@code --check}, {@code --diff} (Ansible's {@code -C} and {@code -D}). */
+    static final class CheckMixin {
+        @Option(names = {"-C", "--check"}, description = "check mode: each host shows what would change (changed,"
+                + " with the reasons, or ok) and nothing is changed; what cannot tell (run's command, fetch) is"
+                + " shown skipped and does not run")
+        boolean check;
+
+        @Option(names = {"-D", "--diff"}, description = "show the text difference (old to new) of each text file"
+                + " that is changed, or with --check would be (put of a text file, template)")
+        boolean diff;
+
+        /**
+         * @param options the run's options
+         * @return a copy with check mode and diffs as given (left to the defaults when not given)
+         */
+        RunOptions withCheck(RunOptions options) {
+            return options.withCheck(check ? Boolean.TRUE : null, diff ? Boolean.TRUE : null);
         }
     }
 }

@@ -142,8 +142,8 @@ final class ResultPrinter implements RunListener {
     }
 
     private void report(HostResult host) {
-        if (!host.status().succeeded()) {
-            failed++;
+        if (host.status() == Status.FAILED || host.status() == Status.UNREACHABLE) {
+            failed++; // a skipped host did not fail
         }
         if (files != null) {
             String problem = files.save(host);
@@ -181,8 +181,13 @@ final class ResultPrinter implements RunListener {
             head.append(" | rc=").append(host.exitCode());
         }
         head.append(" | ").append(host.duration().toMillis()).append(" ms");
-        if (host.error() != null && !(host.exitCode() != null && host.error().startsWith("exit code"))) {
-            head.append(" | ").append(HostText.escape(host.error()));
+        String error = host.error();
+        if (error != null && host.exitCode() != null && error.startsWith("exit code " + host.exitCode())) {
+            // rc= says it already; what follows it (after how many tries) still shows
+            error = error.substring(("exit code " + host.exitCode()).length()).replaceFirst("^[;,]?\\s*", "");
+        }
+        if (error != null && !error.isEmpty()) {
+            head.append(" | ").append(HostText.escape(error));
         }
         return head.toString();
     }
@@ -248,14 +253,17 @@ final class ResultPrinter implements RunListener {
 
     /**
      * @param result a run's result
-     * @return {@code N hosts: a ok, b changed, c failed, d unreachable (t s)}, "1 host" for one
+     * @return {@code N hosts: a ok, b changed, c failed, d unreachable (t s)}, "1 host" for one; {@code , e skipped}
+     *         follows the unreachable count when a host was skipped (check mode, a failure policy's limit, run once)
      */
     static String summaryLine(RunResult result) {
         Map<Status, Integer> s = result.summary();
         int n = result.hosts().size();
-        return String.format(Locale.ROOT, "%d %s: %d ok, %d changed, %d failed, %d unreachable (%.1f s)",
+        int skipped = s.get(Status.SKIPPED);
+        return String.format(Locale.ROOT, "%d %s: %d ok, %d changed, %d failed, %d unreachable%s (%.1f s)",
                 n, n == 1 ? "host" : "hosts", s.get(Status.OK), s.get(Status.CHANGED), s.get(Status.FAILED),
-                s.get(Status.UNREACHABLE), result.duration().toMillis() / 1000.0);
+                s.get(Status.UNREACHABLE), skipped > 0 ? ", " + skipped + " skipped" : "",
+                result.duration().toMillis() / 1000.0);
     }
 
     /**
@@ -301,6 +309,7 @@ final class ResultPrinter implements RunListener {
         summary.put("changed", s.get(Status.CHANGED));
         summary.put("failed", s.get(Status.FAILED));
         summary.put("unreachable", s.get(Status.UNREACHABLE));
+        summary.put("skipped", s.get(Status.SKIPPED));
         summary.put("duration_ms", result.duration().toMillis());
         return summary;
     }

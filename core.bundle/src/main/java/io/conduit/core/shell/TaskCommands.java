@@ -12,9 +12,11 @@ import java.util.concurrent.Callable;
 import io.conduit.api.connection.Become;
 import io.conduit.api.connection.Command;
 import io.conduit.api.connection.Connection;
+import io.conduit.api.task.FailurePolicy;
 import io.conduit.api.task.RunOptions;
 import io.conduit.api.task.RunResult;
 import io.conduit.api.task.Task;
+import io.conduit.core.task.CheckModeSkip;
 import io.conduit.core.task.CommandTask;
 import io.conduit.core.task.FetchTask;
 import io.conduit.core.task.PingTask;
@@ -67,25 +69,35 @@ final class TaskCommands {
         @Mixin
         Options.OutputOptions output;
 
+        @Mixin
+        Options.PolicyMixin policy;
+
+        @Mixin
+        Options.CheckMixin checks;
+
         TaskCommand(ShellContext ctx) {
             this.ctx = ctx;
         }
 
-        /** @return the run's options from the command line; a command with more options of its own adds them */
+        /**
+         * @return the run's options from the command line, check mode and diffs included; a command with more
+         *         options of its own adds them
+         */
         RunOptions runOptions() {
-            return run.runOptions();
+            return checks.withCheck(run.runOptions());
         }
 
         RunReport execute(String pattern, Task task) throws Exception {
             RunOptions options = runOptions();
+            FailurePolicy rules = policy.policy();
             ResultPrinter printer = output.printer(ctx); // checks the options and -o/-e before anything runs
             RunResult result;
             try {
                 // each host is printed (and its -o/-e files written) as it finishes, from the runner's threads;
                 // -v's trace lines as they come; the run's insecure choices (host_key_checking: off, a token over
                 // plain HTTP) in one line
-                result = ctx.runner().run(pattern, task, options, new InsecureNotice(TracePrinter.around(printer,
-                        options.verbosity(), ctx.err()), ctx.err()));
+                result = ctx.runner().run(pattern, task, options, rules, new InsecureNotice(
+                        TracePrinter.around(printer, options.verbosity(), ctx.err()), ctx.err()));
             } catch (InterruptedException e) {
                 // interrupted before any host started (loading the inventory): nothing ran
                 ctx.err().println("interrupted; nothing was started");
@@ -177,7 +189,8 @@ final class TaskCommands {
             }
             c = c.withTimeout(Args.duration("--command-timeout", commandTimeout));
             c = c.withBecome(become.become(ctx));
-            return execute(pattern, new CommandTask(c));
+            // in check mode a command does not run: it cannot tell what it would change
+            return execute(pattern, CheckModeSkip.command(new CommandTask(c)));
         }
 
         private static byte[] readStdin(String name) {
@@ -227,10 +240,6 @@ final class TaskCommands {
                 + " files, links to directories skipped; files only on the host are left alone")
         boolean recursive;
 
-        @Option(names = "--check", description = "only show what would change on each host (changed, with the"
-                + " reasons, or ok); nothing is sent or changed")
-        boolean check;
-
         @Parameters(index = "0", paramLabel = "PATTERN", description = "host pattern")
         String pattern;
 
@@ -277,7 +286,7 @@ final class TaskCommands {
                 }
             }
             Become as = become.become(ctx);
-            return execute(pattern, new PutTask(file, remote, bits, owner, group, recursive, check, as));
+            return execute(pattern, new PutTask(file, remote, bits, owner, group, recursive, checks.check, as));
         }
     }
 
@@ -318,14 +327,18 @@ final class TaskCommands {
                         + " copies go to LOCALDIR/HOST/NAME)");
             }
             try {
-                Files.createDirectories(dir);
+                if (!checks.check) { // check mode changes nothing, here neither
+                    Files.createDirectories(dir);
+                }
             } catch (IOException e) {
                 java.nio.file.FileSystemException f = e instanceof java.nio.file.FileSystemException x ? x : null;
                 throw new IllegalArgumentException("fetch: cannot create " + dir + ": " + (f != null && f.getReason()
                         != null ? f.getReason() : e instanceof java.nio.file.AccessDeniedException ? "permission"
                         + " denied" : "failed"));
             }
-            return execute(pattern, new FetchTask(remote, dir, recursive, as));
+            // fetch cannot tell yet what it would copy: in check mode it copies nothing and says so
+            return execute(pattern, new CheckModeSkip(new FetchTask(remote, dir, recursive, as), "check mode: fetch"
+                    + " cannot tell what it would copy; nothing was copied"));
         }
     }
 

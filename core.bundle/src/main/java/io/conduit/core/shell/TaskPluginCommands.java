@@ -8,12 +8,10 @@ import java.util.concurrent.Callable;
 
 import io.conduit.api.connection.Become;
 import io.conduit.api.support.Suggestions;
-import io.conduit.api.task.RunOptions;
 import io.conduit.api.task.Task;
 import io.conduit.core.task.ScopedTask;
 import io.conduit.core.task.TaskCatalog;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code tasks} and {@code task}: the installed task plugins, and one run by name on the hosts of a pattern. */
@@ -72,13 +70,6 @@ final class TaskPluginCommands {
         @Mixin
         Options.BecomeMixin become;
 
-        @Option(names = "--check", description = "check mode: each host reports what the task would change and"
-                + " nothing is changed; a task that cannot tell is skipped")
-        boolean check;
-
-        @Option(names = "--diff", description = "tasks that change text files show the difference, old to new")
-        boolean diff;
-
         @Parameters(index = "0", paramLabel = "NAME", description = "the task's name (see tasks)")
         String name;
 
@@ -94,11 +85,7 @@ final class TaskPluginCommands {
             super(ctx);
         }
 
-        /** {@code --check} and {@code --diff}: in one place, for the shared check mixin to take over. */
-        @Override
-        RunOptions runOptions() {
-            return super.runOptions().withCheck(check ? Boolean.TRUE : null, diff ? Boolean.TRUE : null);
-        }
+        // --check and --diff come with every task command (Options.CheckMixin), the failure policy too
 
         @Override
         public CommandOutput call() throws Exception {

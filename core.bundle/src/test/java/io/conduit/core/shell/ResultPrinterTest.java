@@ -153,7 +153,8 @@ class ResultPrinterTest {
         String json = print(result, ResultPrinter.Format.JSON).replaceAll("\\s", "");
         assertEquals("{\"hosts\":[{\"host\":\"web1\",\"status\":\"changed\",\"exit_code\":null,\"stdout\":\"\","
                 + "\"stderr\":\"\",\"error\":null,\"duration_ms\":7}],"
-                + "\"summary\":{\"hosts\":1,\"ok\":0,\"changed\":1,\"failed\":0,\"unreachable\":0,\"duration_ms\":9}}",
+                + "\"summary\":{\"hosts\":1,\"ok\":0,\"changed\":1,\"failed\":0,\"unreachable\":0,\"skipped\":0,"
+                + "\"duration_ms\":9}}",
                 json);
     }
 
