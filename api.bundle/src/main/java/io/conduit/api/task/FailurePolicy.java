@@ -9,19 +9,31 @@ import java.time.Duration;
  * {@code any_errors_fatal}, {@code retries}/{@code delay}, {@code run_once}); pyinfra's {@code --fail-percent}
  * and Rundeck's "stop on failure" are the same ideas. Since 1.5.
  *
+ * <p>The limits are looked at after each host's result (its last try's), not at the end of a batch: once a batch
+ * has passed them no further host starts, so a large batch stops early; hosts already running finish normally
+ * (Ansible lets the batch's current task finish on every host; a runner that starts hosts as forks free up would
+ * otherwise start the whole batch). Hosts left out, of this batch and the later ones, report {@link Status#SKIPPED}
+ * with the reason, e.g. {@code not run: 1 of 2 hosts of batch 2 failed (--max-fail 0%)}.
+ *
  * @param serial hosts per batch: a count (1 or more), or with {@code serialPercent} a percentage (1 to 100) of the
- *        selected hosts, rounded down and at least 1 host (Ansible's rule); 0 means one batch of every host
+ *        selected hosts, rounded down and at least 1 host (Ansible's rule); 0 means one batch of every host. The
+ *        batches follow the inventory order, each starts once the one before has ended, and the run's forks apply
+ *        within a batch
  * @param serialPercent whether {@code serial} is a percentage
  * @param maxFailPercent 0 to 100, or {@code null} for no limit: once more than this percentage of a batch's hosts
- *        failed or were unreachable (strictly more, as Ansible's {@code max_fail_percentage}), no further host
- *        starts and no further batch runs; the hosts left out report {@link Status#SKIPPED} with the reason
+ *        failed or were unreachable (strictly more, as Ansible's {@code max_fail_percentage}; 0 stops at the
+ *        first failure), no further host starts and no further batch runs
  * @param failFast stop as soon as one host fails or is unreachable: no further host or batch starts, hosts in
  *        flight finish (Ansible's {@code any_errors_fatal})
- * @param retries how many more times a host that failed or was unreachable is tried, 0 to 100, within its
- *        deadline; the result kept is the last try's
- * @param retryDelay the wait between tries, not negative; {@code null} means {@link #DEFAULT_RETRY_DELAY}
+ * @param retries how many more times a host that failed or was unreachable is tried, 0 to 100. Each try has a
+ *        host deadline of its own (the run's host timeout, as Ansible's task timeout counts per retry), so a host
+ *        may take up to {@code (retries + 1)} timeouts plus the delays; the result kept is the last try's, and its
+ *        {@link HostResult#error()} ends with {@code after N tries} when it took more than one. Only the host's
+ *        final result counts against the limits above
+ * @param retryDelay the wait between tries, not negative ({@code 0} tries again at once); {@code null} means
+ *        {@link #DEFAULT_RETRY_DELAY}. An interrupt ends the wait, and the host keeps its last try's result
  * @param runOnce run on the first selected host of each batch only; the others report {@link Status#SKIPPED}
- *        naming it (Ansible's {@code run_once})
+ *        naming it (Ansible's {@code run_once}, which also runs once per batch under {@code serial})
  */
 public record FailurePolicy(int serial, boolean serialPercent, Integer maxFailPercent, boolean failFast, int retries,
         Duration retryDelay, boolean runOnce) {

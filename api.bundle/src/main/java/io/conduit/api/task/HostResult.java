@@ -15,7 +15,9 @@ import io.conduit.api.connection.ExecResult;
  * @param exec the command's output, never {@code null} (empty when no command ran or the task printed nothing);
  *        its exit code counts only when {@code exited}
  * @param exited whether a command ran to its end, so that {@code exec.exitCode()} is its exit status
- * @param error what went wrong, for {@link Status#FAILED} and {@link Status#UNREACHABLE}; otherwise {@code null}
+ * @param error what went wrong, for {@link Status#FAILED} and {@link Status#UNREACHABLE}; why the task did not run,
+ *        for {@link Status#SKIPPED} (check mode, a failure policy's limit, run once); otherwise {@code null}, or a
+ *        note on how it went (a {@link FailurePolicy}'s {@code after N tries}). Since 1.5 for the last two
  * @param duration how long the host took, connecting included (the command's own time is
  *        {@code exec.duration()})
  * @since 1.4 (the result holds the {@link ExecResult}; the copies of its fields are deprecated)

@@ -60,6 +60,10 @@ import io.conduit.core.source.InventoryService;
  * deadline: a watchdog fails a host whose deadline passes, closes its connections under the call in flight
  * and moves on, so one hung host never holds up the run.
  *
+ * <p>Under a {@link FailurePolicy} the hosts go in batches, one batch after the other; a host that fails is tried
+ * again (each try with a fresh deadline); once the policy's limit is passed no further host starts and the rest are
+ * reported skipped. A plain run is the same path with {@link FailurePolicy#NONE}: one batch, one try.
+ *
  * <p>No secret of the run leaves it: every host result is masked ({@link RunSecrets}, {@link SecretMasker}) before
  * it is kept or given to the listener, so the table, {@code --json} and progress lines all see {@code ***}
  * where a host printed a password, passphrase, token or become password of the run; the runner's own log
@@ -265,7 +269,7 @@ public final class ForkingRunner implements Runner {
         int run = RUNS.incrementAndGet();
         long started = System.nanoTime();
         LOG.info("run {}: {} on {} hosts ({}), forks {}{}", run, secrets.masker().mask(task.describe()),
-                hosts.size(), selection, effective.forks(), rules.equals(FailurePolicy.NONE) ? "" : ", " + rules);
+                hosts.size(), selection, effective.forks(), describe(rules));
         caller.started(hosts.size());
 
         HostValues[] work = new HostValues[hosts.size()];
@@ -549,9 +553,13 @@ public final class ForkingRunner implements Runner {
                 watchdog.schedule(() -> {
                     synchronized (onThisTry) {
                         // a worker that came back in time has its own result, and may be on its next try
-                        if (onThisTry.get() && finish(index, HostResult.of(host.name(), Status.FAILED, timedOut
-                                + "; " + StopOutcome.UNCONFIRMED.description())
-                                .withDuration(Duration.ofNanos(System.nanoTime() - hostStart)))) {
+                        // (a connect that ignores the interrupt ends the host's tries: unreachable)
+                        HostResult late = connectTimedOut.get()
+                                ? HostResult.of(host.name(), Status.UNREACHABLE, connectTimedOut(options))
+                                : HostResult.of(host.name(), Status.FAILED, timedOut + "; "
+                                        + StopOutcome.UNCONFIRMED.description());
+                        if (onThisTry.get() && finish(index, late.withDuration(Duration.ofNanos(System.nanoTime()
+                                - hostStart)))) {
                             // closing may wait seconds for the host: never on the watchdog, which serves every host
                             java.util.concurrent.CompletableFuture.runAsync(context::abort);
                         }
@@ -646,6 +654,27 @@ public final class ForkingRunner implements Runner {
                     + (done.length > 1 ? " of batch " + (batch + 1) : "") + " failed ("
                     + (policy.failFast() ? "--fail-fast" : "--max-fail " + policy.maxFailPercent() + "%") + ")";
         }
+    }
+
+    /** @return the policy as the shell's options spell it, for the run's log line; empty for none */
+    private static String describe(FailurePolicy p) {
+        StringBuilder s = new StringBuilder();
+        if (p.serial() > 0) {
+            s.append(", serial ").append(p.serial()).append(p.serialPercent() ? "%" : "");
+        }
+        if (p.maxFailPercent() != null) {
+            s.append(", max-fail ").append(p.maxFailPercent()).append('%');
+        }
+        if (p.failFast()) {
+            s.append(", fail-fast");
+        }
+        if (p.retries() > 0) {
+            s.append(", retries ").append(p.retries()).append(" (delay ").append(seconds(p.retryDelay())).append(')');
+        }
+        if (p.runOnce()) {
+            s.append(", run once");
+        }
+        return s.toString();
     }
 
     private static boolean failure(HostResult result) {

@@ -171,4 +171,54 @@ class StaleConnectionTest {
         assertEquals("open", connections.list().get(0).state(), "the late connection is pooled for the next run");
         assertEquals(0, execs.get(), "nothing was sent to a host reported unreachable");
     }
+
+    /**
+     * A connection that dies under a command fails that try; with {@code --retries} the next try gets a new
+     * connection from the pool instead of the dead one, so one dead pooled connection does not fail every try.
+     */
+    @Test
+    void aConnectionThatDiesUnderATryIsReplacedForTheNextTry() throws Exception {
+        assertEquals(Status.OK, run().status()); // web1's connection is pooled now
+        AtomicBoolean dies = new AtomicBoolean(true);
+        plugin.hook = (host, c) -> {
+            if (dies.getAndSet(false)) {
+                plugin.connections.get(plugin.connections.size() - 1).alive = false;
+                throw new java.io.IOException("web1: connection reset by peer");
+            }
+            execs.incrementAndGet();
+        };
+        RunResult result = runner.run("all", new CommandTask(Command.shell("uptime")), null,
+                new io.conduit.api.task.FailurePolicy(0, false, null, false, 2, java.time.Duration.ZERO, false), null);
+        HostResult h = result.hosts().get(0);
+        assertEquals(Status.OK, h.status(), h.toString());
+        assertEquals("after 2 tries", h.error());
+        assertEquals(1, execs.get(), "the second try ran the command");
+        assertEquals(2, plugin.opens.get(), "the second try had a new connection");
+    }
+
+    /** A connect that hangs past the host's deadline is unreachable for that try; the next try connects anew. */
+    @Test
+    void aConnectThatHangsPastTheDeadlineIsTriedAgain() throws Exception {
+        Path inventory = Files.writeString(dir.resolve("slow.yaml"), "defaults:\n  connection: fake\nhosts:\n"
+                + "  slow: {}\n");
+        ForkingRunner quick = new ForkingRunner(connections, Configs.inventories(connections, inventory),
+                Configs.runner(4, 1, 1024, inventory.toString()));
+        AtomicBoolean hangs = new AtomicBoolean(true);
+        plugin.openHook = host -> {
+            if (hangs.getAndSet(false)) {
+                try {
+                    Thread.sleep(30_000); // a host that never answers; the deadline's interrupt ends it
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException("interrupted while connecting");
+                }
+            }
+        };
+        plugin.hook = (host, c) -> execs.incrementAndGet();
+        RunResult result = quick.run("all", new CommandTask(Command.shell("uptime")), null,
+                new io.conduit.api.task.FailurePolicy(0, false, null, false, 1, java.time.Duration.ZERO, false), null);
+        HostResult slow = result.hosts().get(0);
+        assertEquals(Status.OK, slow.status(), slow.toString());
+        assertEquals("after 2 tries", slow.error());
+        assertEquals(1, execs.get());
+    }
 }
