@@ -338,4 +338,20 @@ class ResultPrinterTest {
         assertEquals("é\u001b", HostText.utf8OrNull(utf8("é\u001b")));
         assertNull(HostText.utf8OrNull(new byte[] {(byte) 0xc3}));
     }
+
+    @Test
+    void skippedHostsShowTheirReasonAndCountInTheSummaryButNotAsFailed() {
+        HostResult failed = HostResult.fromExec("web1", new io.conduit.api.connection.ExecResult(1, null, null,
+                Duration.ofMillis(4), false, false), false);
+        RunResult result = new RunResult(List.of(failed.with(failed.exec(), "exit code 1; after 3 tries"),
+                HostResult.of("web2", Status.SKIPPED, "not run: 1 of 2 hosts of batch 1 failed (--max-fail 0%)")),
+                Duration.ofMillis(300));
+        assertEquals("""
+                web1 | FAILED | rc=1 | 4 ms | after 3 tries
+                web2 | SKIPPED | 0 ms | not run: 1 of 2 hosts of batch 1 failed (--max-fail 0%)
+                2 hosts: 0 ok, 0 changed, 1 failed, 0 unreachable, 1 skipped (0.3 s)
+                """, print(result, ResultPrinter.Format.BLOCKS));
+        String json = print(result, ResultPrinter.Format.JSON).replaceAll("\\s", "");
+        assertTrue(json.contains("\"failed\":1,\"unreachable\":0,\"skipped\":1,"), json);
+    }
 }
