@@ -192,6 +192,37 @@ class FailurePolicyRunTest {
         assertEquals(5, result.summary().get(Status.OK));
     }
 
+    /**
+     * Ansible's reports ansible/ansible#5073 and #82267: with {@code serial} and a {@code max_fail_percentage} of 100,
+     * a batch whose every host failed still stopped the play. 100% failed is not more than 100%: every batch runs.
+     */
+    @Test
+    void maxFailOfAHundredPercentNeverStopsEvenWhenAWholeBatchFails() throws Exception {
+        RunResult result = runner.run("all", markAndFailOn("h1", "h2", "h3", "h4", "h5", "h6"), null, serial(1, 100),
+                null);
+        assertEquals(List.of(true, true, true, true, true, true), List.of(ran("h1"), ran("h2"), ran("h3"),
+                ran("h4"), ran("h5"), ran("h6")), "every host was tried");
+        assertEquals(6, result.summary().get(Status.FAILED));
+        assertEquals(0, result.summary().get(Status.SKIPPED));
+    }
+
+    /**
+     * Ansible's report ansible/ansible#32255 (fixed by #32362): the failure percentage was taken of the hosts still
+     * active in the batch, so it grew as hosts failed and one failure in a batch of 4 stopped a play allowing 25%.
+     * Here it is taken of the whole batch: 1 of 4 is 25%, within 25%, and the next batch runs; 24% stops.
+     */
+    @Test
+    void theFailurePercentageIsOfTheWholeBatchNotOfTheHostsLeft() throws Exception {
+        runner.run("all", markAndFailOn("h1"), null, serial(4, 25), null);
+        assertTrue(ran("h5") && ran("h6"), "1 of 4 failed is within --max-fail 25%: batch 2 ran");
+        for (String h : List.of("h1", "h2", "h3", "h4", "h5", "h6")) {
+            Files.deleteIfExists(dir.resolve(h + ".ran"));
+        }
+        RunResult strict = runner.run("all", markAndFailOn("h1"), null, serial(4, 24), null);
+        assertFalse(ran("h5") || ran("h6"), "1 of 4 failed is more than --max-fail 24%: batch 2 did not run");
+        assertEquals("not run: 1 of 4 hosts of batch 1 failed (--max-fail 24%)", byHost(strict).get("h5").error());
+    }
+
     @Test
     void failFastStartsNoFurtherHost() throws Exception {
         RunResult result = runner.run("all", markAndFailOn("h2"), new RunOptions(null, 1, null, null),
@@ -255,6 +286,11 @@ class FailurePolicyRunTest {
         assertTrue(result.succeeded());
     }
 
+    /**
+     * Ansible's report ansible/ansible#9861 (run_once with serial ran once per batch while the documentation promised
+     * once per play): here once per batch is the documented rule ({@code --run-once}'s help and FailurePolicy), and
+     * this pins it.
+     */
     @Test
     void runOnceWithBatchesRunsOncePerBatch() throws Exception {
         runner.run("all", markAndFailOn(), null, new FailurePolicy(3, false, null, false, 0, null, true), null);
