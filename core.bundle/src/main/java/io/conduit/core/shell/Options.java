@@ -152,16 +152,17 @@ final class Options {
      * {@code any_errors_fatal}, {@code retries}/{@code delay}, {@code run_once}).
      */
     static final class PolicyMixin {
-        @Option(names = "--serial", paramLabel = "N|N%", description = "work in batches: N hosts, or N% of the"
+        // picocli formats descriptions with String.format: a percent sign is written %% there
+        @Option(names = "--serial", paramLabel = "N|N%", description = "work in batches: N hosts, or N%% of the"
                 + " selected hosts (rounded down, at least 1), in inventory order; a batch starts when the one before"
                 + " has ended, and -f applies within a batch (default: one batch of every host). In the Gogo shell"
-                + " write a percentage in single quotes: '25%'")
+                + " write a percentage in single quotes: '25%%'")
         String serial;
 
-        @Option(names = "--max-fail", paramLabel = "N%", description = "once more than N% of a batch's hosts failed"
+        @Option(names = "--max-fail", paramLabel = "N%", description = "once more than N%% of a batch's hosts failed"
                 + " or were unreachable, start no further host and no further batch; hosts already running finish,"
                 + " the others are shown skipped with the reason. 0 stops at a batch's first failure. In the Gogo"
-                + " shell write it in single quotes ('10%') or without the %")
+                + " shell write it in single quotes ('10%%') or without the %%")
         String maxFail;
 
         @Option(names = "--fail-fast", description = "start no further host and no further batch once one host"

@@ -3,8 +3,10 @@ package io.conduit.core.shell;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -81,5 +83,26 @@ class PolicyOptionsTest {
         assertEquals(true, both.diffMode());
         assertEquals(3, both.forks(), "the other options are kept");
         assertEquals(true, parse("-C").checks.withCheck(RunOptions.defaults()).checkMode(), "Ansible's -C");
+    }
+
+    /** picocli formats each description with String.format: a lone % would print a warning in help instead. */
+    @Test
+    void theHelpTextsFormatCleanly() {
+        CommandLine cl = new CommandLine(new Holder());
+        for (Class<?> mixin : List.of(Options.PolicyMixin.class, Options.CheckMixin.class)) {
+            for (java.lang.reflect.Field f : mixin.getDeclaredFields()) {
+                picocli.CommandLine.Option o = f.getAnnotation(picocli.CommandLine.Option.class);
+                for (String line : o == null ? new String[0] : o.description()) {
+                    try {
+                        String.format(line);
+                    } catch (java.util.IllegalFormatException e) {
+                        throw new AssertionError(f.getName() + ": a lone % in \"" + line + "\"", e);
+                    }
+                }
+            }
+        }
+        String help = cl.getUsageMessage(CommandLine.Help.Ansi.OFF);
+        assertTrue(help.contains("N% of the selected hosts"), help);
+        assertTrue(help.contains("'25%'"), help);
     }
 }
