@@ -454,8 +454,11 @@ public final class ForkingRunner implements Runner {
                             tries(i);
                         }
                     } catch (RuntimeException | Error e) {
-                        // a listener's fault: the loop goes on with the next host, as a new thread would
-                        LOG.error("run {}: reporting {} failed", run, name(i), e);
+                        // a fault outside the task's own handling: the loop goes on with the next host, as a new
+                        // thread would, and the host is reported all the same, so the run never waits for it
+                        LOG.error("run {}: {} failed outside its task", run, name(i), e);
+                        finish(i, HostResult.of(name(i), Status.FAILED, ErrorText.unexpected(
+                                e instanceof RuntimeException r ? r : new IllegalStateException(e))));
                     }
                 }
             } finally {
