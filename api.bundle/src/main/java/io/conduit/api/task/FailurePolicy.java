@@ -29,7 +29,8 @@ import java.time.Duration;
  *        host deadline of its own (the run's host timeout, as Ansible's task timeout counts per retry), so a host
  *        may take up to {@code (retries + 1)} timeouts plus the delays; the result kept is the last try's, and its
  *        {@link HostResult#error()} ends with {@code after N tries} when it took more than one. Only the host's
- *        final result counts against the limits above
+ *        final result counts against the limits above. A try whose command may still be running (stopped at a
+ *        deadline without the host confirming it) is not tried again, so a command never runs twice at once
  * @param retryDelay the wait between tries, not negative ({@code 0} tries again at once); {@code null} means
  *        {@link #DEFAULT_RETRY_DELAY}. An interrupt ends the wait, and the host keeps its last try's result
  * @param runOnce run on the first selected host of each batch only; the others report {@link Status#SKIPPED}

@@ -485,6 +485,11 @@ public final class ForkingRunner implements Runner {
                 if (!failure(result) || tried == allowed || stopping.get()) {
                     break;
                 }
+                if (result.error() != null && result.error().contains(StopOutcome.UNCONFIRMED.description())) {
+                    // a second copy could run beside the first: a retry must never run a command twice at once
+                    cut = "not tried again while its command may still run";
+                    break;
+                }
                 String line = "try " + tried + " of " + allowed + (result.status() == Status.UNREACHABLE
                         ? " could not reach the host: " : " failed: ") + result.error() + "; trying again in "
                         + seconds(policy.retryDelay());

@@ -221,4 +221,25 @@ class StaleConnectionTest {
         assertEquals("after 2 tries", slow.error());
         assertEquals(1, execs.get());
     }
+
+    /**
+     * A try whose command timed out and could not be confirmed stopped is not tried again: the first copy may still
+     * run on the host, and a retry must not run the command twice at once.
+     */
+    @Test
+    void aCommandThatMayStillRunIsNotTriedAgain() throws Exception {
+        plugin.hook = (host, c) -> {
+            execs.incrementAndGet();
+            throw new io.conduit.api.connection.TimedOutException("timed out", java.time.Duration.ofSeconds(1), null,
+                    io.conduit.api.connection.StopOutcome.UNCONFIRMED, null);
+        };
+        RunResult result = runner.run("all", new CommandTask(Command.shell("uptime").withTimeout(
+                java.time.Duration.ofSeconds(1))), null,
+                new io.conduit.api.task.FailurePolicy(0, false, null, false, 3, java.time.Duration.ZERO, false), null);
+        HostResult h = result.hosts().get(0);
+        assertEquals(Status.FAILED, h.status());
+        assertEquals(1, execs.get(), "tried once");
+        assertTrue(h.error().endsWith("(its stop could not be confirmed); not tried again while its command may still"
+                + " run"), h.error());
+    }
 }
