@@ -202,7 +202,9 @@ public final class ForkingRunner implements Runner {
      * Runs a task on hosts named one by one (a runbook step on the hosts of a batch that are still going), under a
      * policy, as {@link #run(String, Task, RunOptions, FailurePolicy, RunListener)} does: the same fan-out,
      * deadlines, batches, retries and masking. The inventory is read again, so a host removed since
-     * {@link #select} is refused rather than run with stale values.
+     * {@link #select} is refused rather than run with stale values. A caller that makes the batches itself (a
+     * runbook runs every step on a batch before the next batch) passes the hosts of one batch and a policy without
+     * {@code serial}; the limits then apply to those hosts, step by step.
      *
      * @param hosts names of hosts of the options' inventory, in the order to run them, each once; an empty list
      *        runs nothing and returns an empty result
