@@ -463,7 +463,7 @@ public final class TaskRegistry implements TaskCatalog {
                 TaskBinding b = lease.binding();
                 if (context.options().checkMode() && !b.plugin().supportsCheckMode()) {
                     // as Ansible skips a module without check_mode support
-                    return HostResult.text(host, Status.SKIPPED, "check mode: task " + name
+                    return HostResult.of(host, Status.SKIPPED, "check mode: task " + name
                             + " cannot tell what it would change; it was not run");
                 }
                 Task task;

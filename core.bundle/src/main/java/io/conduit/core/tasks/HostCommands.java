@@ -70,8 +70,9 @@ final class HostCommands {
         if (!context.options().checkMode()) {
             return null;
         }
-        return io.conduit.api.task.HostResult.text(context.host().name(), io.conduit.api.task.Status.SKIPPED,
-                "skipped: " + task + " does not support check mode (it cannot tell what it would change)\n");
+        // the reason in the error field, as every skipped host says it (HostResult.error)
+        return io.conduit.api.task.HostResult.of(context.host().name(), io.conduit.api.task.Status.SKIPPED,
+                "check mode: task " + task + " cannot tell what it would change; it was not run");
     }
 
     /**

@@ -266,7 +266,7 @@ class TaskRegistryTest {
         HostResult skipped = registry.task("shell", Map.of()).execute(FakeTaskPlugin.context("web6", check));
         assertEquals(Status.SKIPPED, skipped.status());
         assertEquals("check mode: task shell cannot tell what it would change; it was not run",
-                skipped.stdoutText());
+                skipped.error());
         assertEquals(0, shell.executions.get());
         HostResult checked = registry.task("file", Map.of()).execute(FakeTaskPlugin.context("web6", check));
         assertEquals(Status.OK, checked.status());

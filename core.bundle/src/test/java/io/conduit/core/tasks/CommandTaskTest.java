@@ -65,8 +65,7 @@ class CommandTaskTest {
         Path marker = dir.resolve("ran");
         HostResult r = run.one(plugin.create(params(plugin, "cmd", "touch " + marker)), true, false);
         assertEquals(Status.SKIPPED, r.status());
-        assertEquals("skipped: command does not support check mode (it cannot tell what it would change)\n",
-                r.stdoutText());
+        assertEquals("check mode: task command cannot tell what it would change; it was not run", r.error());
         assertFalse(Files.exists(marker));
     }
 
