@@ -301,7 +301,24 @@ public final class ForkingRunner implements Runner {
      */
     public RunResult runOn(List<String> hosts, Task task, RunOptions options, io.conduit.api.task.FailurePolicy policy,
             RunListener listener) throws InventoryException, InterruptedException {
-        throw new UnsupportedOperationException("not implemented yet");
+        // TEMPORARY, runbook branch only: a minimal stand-in (the names as a union pattern, retries of the failed
+        // hosts) until the failure-policy branch's runOn replaces it at the merge
+        RunResult result = run(String.join(":", hosts), task, options,
+                policy == null || policy.retries() == 0 ? listener : null);
+        for (int i = 0; policy != null && i < policy.retries() && !result.succeeded(); i++) {
+            Thread.sleep(policy.retryDelay().toMillis()); // the policy's delay between tries, not a race
+            List<String> again = result.hosts().stream().filter(h -> !h.status().succeeded()
+                    && h.status() != Status.SKIPPED).map(HostResult::host).toList();
+            RunResult retried = run(String.join(":", again), task, options, null);
+            Map<String, HostResult> by = new HashMap<>();
+            retried.hosts().forEach(h -> by.put(h.host(), h));
+            result = new RunResult(result.hosts().stream().map(h -> by.getOrDefault(h.host(), h)).toList(),
+                    result.duration().plus(retried.duration()));
+        }
+        if (policy != null && policy.retries() > 0 && listener != null) {
+            result.hosts().forEach(listener::finished);
+        }
+        return result;
     }
 
     /**
