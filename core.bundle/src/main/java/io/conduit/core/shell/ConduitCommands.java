@@ -52,7 +52,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Component(service = ConduitCommands.class)
 @GogoCommand(scope = "conduit", function = {"run", "put", "fetch", "ping", "hosts", "inventory", "plugins",
-    "connections", "disconnect", "drain", "help", "completion", "completions", "patterns"})
+    "connections", "disconnect", "drain", "help", "completion", "completions", "patterns", "runbook"})
 public final class ConduitCommands {
     private static final Logger LOG = LoggerFactory.getLogger(ConduitCommands.class);
     /** Width of help texts. */
@@ -64,6 +64,10 @@ public final class ConduitCommands {
     private final ConnectionManager connections;
     /** The commands in the order {@code help} lists them. */
     private final Map<String, Function<ShellContext, Object>> commands = new LinkedHashMap<>();
+    /** The task registry, optional so that the other commands stay while it is missing. */
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile io.conduit.core.task.TaskCatalog taskCatalog;
 
     /**
      * @param runner runs tasks
@@ -85,6 +89,7 @@ public final class ConduitCommands {
         commands.put("put", TaskCommands.Put::new);
         commands.put("fetch", TaskCommands.Fetch::new);
         commands.put("ping", TaskCommands.Ping::new);
+        commands.put("runbook", ctx -> new RunbookCommand(ctx, () -> taskCatalog));
         commands.put("hosts", InventoryCommands.Hosts::new);
         commands.put("inventory", InventoryCommands.Summary::new);
         commands.put("plugins", PluginCommands.Plugins::new);
@@ -112,6 +117,11 @@ public final class ConduitCommands {
     @Descriptor("connect to the hosts a pattern selects and check the connections: ping [OPTIONS] PATTERN")
     public CommandOutput ping(CommandSession session, String... words) {
         return gogo(session, "ping", words);
+    }
+
+    @Descriptor("run a runbook's steps on the hosts a pattern selects: runbook [OPTIONS] FILE PATTERN")
+    public CommandOutput runbook(CommandSession session, String... words) {
+        return gogo(session, "runbook", words);
     }
 
     @Descriptor("list the hosts a pattern selects: hosts [OPTIONS] [PATTERN]")
