@@ -110,7 +110,17 @@ final class Expressions {
     private static String evaluate(PebbleTemplate template, Map<String, Object> variables) {
         StringWriter out = new StringWriter();
         try {
-            template.evaluate(out, new LinkedHashMap<>(variables));
+            try {
+                template.evaluate(out, new LinkedHashMap<>(variables));
+            } catch (PebbleException e) {
+                // an operator wraps what failed under it ("Could not perform equals comparison"): say the cause
+                for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+                    if (c instanceof RootAttributeNotFoundException || c instanceof AttributeNotFoundException) {
+                        throw (PebbleException) c;
+                    }
+                }
+                throw e;
+            }
         } catch (RootAttributeNotFoundException e) {
             Matcher m = ROOT.matcher(String.valueOf(e.getPebbleMessage()));
             String name = m.find() ? m.group(1) : "a name";
