@@ -64,9 +64,7 @@ public final class ConduitCommands {
     private final ConnectionManager connections;
     /** The commands in the order {@code help} lists them. */
     private final Map<String, Function<ShellContext, Object>> commands = new LinkedHashMap<>();
-    /** The task registry, optional so that the other commands stay while it is missing. */
-    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
-            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    /** The task registry; optional, so that the other commands stay while it is missing. */
     private volatile io.conduit.core.task.TaskCatalog taskCatalog;
 
     /**
@@ -117,6 +115,20 @@ public final class ConduitCommands {
     @Descriptor("connect to the hosts a pattern selects and check the connections: ping [OPTIONS] PATTERN")
     public CommandOutput ping(CommandSession session, String... words) {
         return gogo(session, "ping", words);
+    }
+
+    /** @param catalog the task registry, which runbooks name tasks from */
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    void bindTaskCatalog(io.conduit.core.task.TaskCatalog catalog) {
+        taskCatalog = catalog;
+    }
+
+    /** @param catalog the task registry going away */
+    void unbindTaskCatalog(io.conduit.core.task.TaskCatalog catalog) {
+        if (taskCatalog == catalog) {
+            taskCatalog = null;
+        }
     }
 
     @Descriptor("run a runbook's steps on the hosts a pattern selects: runbook [OPTIONS] FILE PATTERN")

@@ -26,14 +26,14 @@ import io.conduit.core.task.TaskCatalog;
  * line, {@code write} (path, content) writes a file, {@code facts} prints a JSON object of facts and counts its
  * calls per host, {@code sleep} (never used by the parser tests).
  */
-final class FakeCatalog implements TaskCatalog {
+public final class FakeCatalog implements TaskCatalog {
     /** How many times {@code facts} ran on each host. */
     final Map<String, AtomicInteger> factsCalls = new ConcurrentHashMap<>();
     /** The variables each host's last {@code write} saw in its context, by host. */
     final Map<String, Map<String, Object>> seen = new ConcurrentHashMap<>();
     private final Map<String, TaskPlugin> plugins = new TreeMap<>();
 
-    FakeCatalog() {
+    public FakeCatalog() {
         plugins.put("command", plugin("runs a shell line", List.of(new OptionDescriptor("cmd", OptionType.STRING,
                 null, true, false, "the line")), p -> new CommandTask(Command.shell((String) p.get("cmd"))), false));
         plugins.put("write", plugin("writes a file", List.of(
