@@ -214,6 +214,10 @@ class RunbookEngineTest {
         assertEquals("ok", Files.readString(dir.resolve("web2")), "the result is registered on every host");
     }
 
+    /**
+     * A name missing on one host fails that host, naming the file, line, key and name (ansible/ansible#3354: an
+     * undefined variable in a shell line left the braces in and the command failed with an unrelated message).
+     */
     @Test
     void aTemplateThatFailsOnAHostFailsThatHostOnly() throws Exception {
         RunbookResult r = run("""
@@ -267,6 +271,77 @@ class RunbookEngineTest {
         HostResult h = result(r, 1, "web1");
         assertEquals(Status.FAILED, h.status());
         assertTrue(h.error().startsWith("timed out after 1 s"), h.error());
+        assertFalse(written("web1"));
+    }
+
+    /**
+     * From ansible/ansible#76915 and #82267: with serial batches and max_fail_percentage 100, a batch whose hosts
+     * all failed ended the whole play, and the later batches never ran. 100% means "stop only when more than
+     * every host failed", which cannot happen: the next batch must still run.
+     */
+    @Test
+    void aBatchThatFailedWhollyWithinMaxFailDoesNotEndTheRun() throws Exception {
+        RunbookResult r = run("""
+                serial: 2
+                max_fail: 100%
+                steps:
+                  - command: {cmd: "case {{ inventory_hostname }} in web1|web2) exit 1;; esac"}
+                  - write: {path: "DIR/{{ inventory_hostname }}", content: x}
+                """, "web");
+        assertEquals(Status.FAILED, result(r, 1, "web1").status());
+        assertEquals(Status.FAILED, result(r, 1, "web2").status());
+        assertTrue(written("web3") && written("web4"), "the second batch did not run");
+        assertEquals(null, r.stopped());
+        assertEquals(2, r.exitStatus());
+    }
+
+    /**
+     * From ansible/ansible#13267: a step with run_once and register gave the registered result to the first host
+     * only; the others found the name undefined in the next step. Every host of the batch must see it.
+     */
+    @Test
+    void aRunOnceResultIsRegisteredOnEveryHostOfTheBatch() throws Exception {
+        RunbookResult r = run("""
+                steps:
+                  - command: {cmd: "echo {{ inventory_hostname }}"}
+                    run_once: true
+                    register: leader
+                  - write: {path: "DIR/{{ inventory_hostname }}", content: "{{ leader.stdout_lines[0] }}"}
+                """, "web");
+        for (String h : List.of("web1", "web2", "web3", "web4")) {
+            assertEquals("web1", Files.readString(dir.resolve(h)), h);
+        }
+        assertEquals(0, r.exitStatus());
+    }
+
+    @Test
+    void anInterruptStopsTheRunAfterTheStepInFlight() throws Exception {
+        Runbook rb = new RunbookParser(catalog).parse("""
+                steps:
+                  - command: {cmd: "touch DIR/started; sleep 30"}
+                  - write: {path: "DIR/{{ inventory_hostname }}", content: x}
+                """.replace("DIR", dir.toString()), "site.yaml", Map.of());
+        java.util.concurrent.atomic.AtomicReference<RunbookResult> result = new java.util.concurrent.atomic
+                .AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            try {
+                result.set(engine.run(rb, "web1", RunOptions.defaults(), Runbook.PolicyText.NONE, null));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        caller.start();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!written("started") && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // waits for the command to have started, bounded
+        }
+        assertTrue(written("started"));
+        caller.interrupt();
+        caller.join(30_000);
+        RunbookResult r = result.get();
+        assertEquals(130, r.exitStatus());
+        assertEquals(Status.FAILED, result(r, 1, "web1").status());
+        assertEquals("the run was interrupted", result(r, 2, "web1").error());
         assertFalse(written("web1"));
     }
 }
