@@ -56,10 +56,14 @@ public final class RunbookParser {
     /** The name of the task {@code gather_facts: true} runs. */
     static final String FACTS_TASK = "facts";
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    /** How the registry names a parameter it refuses whole: {@code has no parameter "KEY"}. */
+    private static final Pattern QUOTED_PARAMETER = Pattern.compile("has no parameter \"([^\"]+)\"");
 
     private final TaskCatalog catalog;
     private final List<String> problems = new ArrayList<>();
     private String file;
+    /** The runbook's directory, which relative local paths are read from; {@code null} for text given whole. */
+    private Path base;
 
     /** @param catalog the installed tasks, which step keys name */
     public RunbookParser(TaskCatalog catalog) {
@@ -87,7 +91,15 @@ public final class RunbookParser {
             }
             String text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(
                     Files.readAllBytes(path))).toString();
-            return parse(text, name, extraVars);
+            Path dir = path.toAbsolutePath().getParent();
+            Runbook rb;
+            base = dir;
+            try {
+                rb = parse(text, name, extraVars);
+            } finally {
+                base = null;
+            }
+            return rb;
         } catch (CharacterCodingException e) {
             throw new RunbookException(List.of(name + ": not UTF-8 text; save the runbook as UTF-8"));
         } catch (IOException e) {
@@ -299,6 +311,7 @@ public final class RunbookParser {
                 problem(params, taskPath, "the parameters are a mapping, e.g. " + task + ": {name: value};"
                         + " 'tasks " + task + "' lists them");
             }
+            localPaths(task, given);
             try {
                 Map<String, Object> checked = catalog.parameters(task, given, "");
                 converted = templates.isEmpty() ? checked : null;
@@ -306,7 +319,7 @@ public final class RunbookParser {
                     catalog.plugin(task).ifPresent(p -> p.create(checked)); // values that do not go together
                 }
             } catch (IllegalArgumentException e) {
-                parameterProblem(e.getMessage(), taskPath, taskLine, lines);
+                parameterProblem(e.getMessage(), task, taskPath, taskLine, lines);
             }
         }
         if (problems.size() > before) {
@@ -319,19 +332,56 @@ public final class RunbookParser {
                         && plugin != null);
     }
 
-    /** A parameter's problem at its own line when the message starts with its name, else at the task's. */
-    private void parameterProblem(String message, String taskPath, int taskLine, Map<String, Integer> lines) {
-        String m = message.startsWith(": ") ? message.substring(2) : message;
-        for (Map.Entry<String, Integer> e : lines.entrySet()) {
-            String k = e.getKey();
-            if (m.startsWith(k + ":") || m.startsWith(k + " ") || m.startsWith("\"" + k + "\"")) {
-                String rest = m.substring(m.startsWith("\"") ? k.length() + 2 : k.length());
-                rest = rest.startsWith(":") ? rest.substring(1).trim() : rest.trim();
-                problems.add(file + ":" + e.getValue() + ": " + taskPath + "." + k + ": " + rest);
-                return;
+    /**
+     * The catalog's problems (one a line), each at its parameter's line when it names one it was given, else at
+     * the task key's line. The registry writes {@code TASK has no parameter "KEY"...}, {@code TASK: KEY: ...} and
+     * {@code TASK needs the parameter "KEY"}.
+     */
+    private void parameterProblem(String message, String task, String taskPath, int taskLine,
+            Map<String, Integer> lines) {
+        for (String line : message.split("\n")) {
+            String m = line.startsWith(": ") ? line.substring(2) : line;
+            String rest = m.startsWith(task + ": ") ? m.substring(task.length() + 2) : m;
+            String key = null;
+            java.util.regex.Matcher quoted = QUOTED_PARAMETER.matcher(m);
+            if (quoted.find() && lines.containsKey(quoted.group(1))) {
+                key = quoted.group(1);
+            } else {
+                for (String k : lines.keySet()) {
+                    if (rest.startsWith(k + ":") || rest.startsWith(k + " ")) {
+                        key = k;
+                        rest = rest.substring(k.length()).replaceFirst("^:\\s*", "").trim();
+                        break;
+                    }
+                }
+            }
+            problems.add(file + ":" + (key == null ? taskLine : lines.get(key)) + ": " + taskPath
+                    + (key == null ? "" : "." + key) + ": " + rest);
+        }
+    }
+
+    /**
+     * Reads a relative local path (a parameter declared {@link OptionType#PATH}, such as a template's {@code src})
+     * from the runbook's directory, not from wherever Conduit was started: the runbook and its files travel
+     * together, as Ansible reads a playbook's files next to it. Templated values are left as written.
+     */
+    private void localPaths(String task, Map<String, Object> given) {
+        if (base == null) {
+            return;
+        }
+        for (io.conduit.api.connection.OptionDescriptor d : catalog.plugin(task).map(TaskPlugin::parameters)
+                .orElse(List.of())) {
+            if (d.type() == OptionType.PATH && given.get(d.name()) instanceof String v && !v.isEmpty()
+                    && !v.startsWith("~") && !Expressions.isTemplate(v)) {
+                try {
+                    if (!Path.of(v).isAbsolute()) {
+                        given.put(d.name(), base.resolve(v).normalize().toString());
+                    }
+                } catch (java.nio.file.InvalidPathException e) {
+                    // left as written: the task says what is wrong with it
+                }
             }
         }
-        problems.add(file + ":" + taskLine + ": " + taskPath + ": " + m);
     }
 
     private void compileTemplates(Node node, String path, Map<String, PebbleTemplate> into) {

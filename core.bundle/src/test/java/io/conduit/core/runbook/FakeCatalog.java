@@ -39,13 +39,16 @@ public final class FakeCatalog implements TaskCatalog {
         plugins.put("write", plugin("writes a file", List.of(
                 new OptionDescriptor("path", OptionType.STRING, null, true, false, "the file"),
                 new OptionDescriptor("content", OptionType.STRING, "", false, false, "what it holds"),
-                new OptionDescriptor("mode", OptionType.INTEGER, "420", false, false, "decimal mode")),
+                new OptionDescriptor("mode", OptionType.INTEGER, "420", false, false, "decimal mode"),
+                new OptionDescriptor("src", OptionType.PATH, null, false, false, "a local file to copy")),
                 p -> new Task() {
                     @Override
                     public HostResult execute(TaskContext context) throws java.io.IOException {
                         seen.put(context.host().name(), context.variables());
+                        String content = p.get("src") != null ? java.nio.file.Files.readString(java.nio.file.Path.of(
+                                (String) p.get("src"))) : (String) p.get("content");
                         return new CommandTask(Command.argv(List.of("sh", "-c", "printf %s \"$1\" > \"$2\"", "sh",
-                                (String) p.get("content"), (String) p.get("path")))).execute(context);
+                                content, (String) p.get("path")))).execute(context);
                     }
 
                     @Override
@@ -104,33 +107,43 @@ public final class FakeCatalog implements TaskCatalog {
         return Optional.ofNullable(plugins.get(name));
     }
 
+    /** Checks as the registry does, with its messages: every problem, one line each. */
     @Override
     public Map<String, Object> parameters(String name, Map<String, ?> given, String where) {
+        String at = where == null || where.isEmpty() ? "" : where + ": ";
         TaskPlugin p = plugins.get(name);
         if (p == null) {
-            throw new IllegalArgumentException(where + ": no task " + name);
+            throw new IllegalArgumentException(at + "no task named \"" + name + "\"");
         }
         Map<String, OptionDescriptor> declared = new LinkedHashMap<>();
         p.parameters().forEach(d -> declared.put(d.name(), d));
+        List<String> problems = new java.util.ArrayList<>();
         Map<String, Object> out = new LinkedHashMap<>();
         for (Map.Entry<String, ?> e : given.entrySet()) {
             OptionDescriptor d = declared.get(e.getKey());
             if (d == null) {
                 String near = Suggestions.closest(e.getKey(), declared.keySet());
-                throw new IllegalArgumentException(where + ": " + e.getKey() + ": unknown parameter of " + name
-                        + (near != null ? "; did you mean " + near + "?" : ""));
+                problems.add(at + name + " has no parameter \"" + e.getKey() + "\""
+                        + (near != null ? "; did you mean \"" + near + "\"?" : ""));
+            } else {
+                try {
+                    out.put(e.getKey(), d.convert(e.getValue()));
+                } catch (IllegalArgumentException x) {
+                    problems.add(at + name + ": " + x.getMessage() + "; see conduit:tasks " + name);
+                }
             }
-            out.put(e.getKey(), d.convert(e.getValue()));
         }
         for (OptionDescriptor d : declared.values()) {
-            if (!out.containsKey(d.name())) {
+            if (!given.containsKey(d.name())) {
                 if (d.required()) {
-                    throw new IllegalArgumentException(where + ": " + d.name() + " is required");
-                }
-                if (d.defaultValue() != null) {
+                    problems.add(at + name + " needs the parameter \"" + d.name() + "\"");
+                } else if (d.defaultValue() != null) {
                     out.put(d.name(), d.convert(d.defaultValue()));
                 }
             }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("\n", problems));
         }
         return out;
     }

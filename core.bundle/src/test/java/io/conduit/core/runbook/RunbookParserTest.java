@@ -109,7 +109,7 @@ class RunbookParserTest {
                   - write:
                       path: /tmp/x
                       contnet: hello
-                """, "site.yaml:4: steps[0].write.contnet: unknown parameter of write; did you mean content?");
+                """, "site.yaml:4: steps[0].write.contnet: write has no parameter \"contnet\"; did you mean \"content\"?");
         refused("""
                 steps:
                   - write:
@@ -119,7 +119,7 @@ class RunbookParserTest {
         refused("""
                 steps:
                   - write: {content: x}
-                """, "site.yaml:2: steps[0].write: path is required");
+                """, "site.yaml:2: steps[0].write: write needs the parameter \"path\"");
     }
 
     @Test
@@ -245,5 +245,33 @@ class RunbookParserTest {
     void gatherFactsNeedsTheFactsTask() throws Exception {
         assertTrue(new RunbookParser(catalog).parse("gather_facts: true\nsteps: [{command: {cmd: id}}]\n", "f",
                 Map.of()).gatherFacts());
+    }
+
+    @Test
+    void everyParameterProblemOfAStepIsAtItsLine() {
+        List<String> p = problems("""
+                steps:
+                  - write:
+                      path: /tmp/x
+                      contnet: hello
+                      mode: rw
+                """);
+        assertEquals(List.of("site.yaml:4: steps[0].write.contnet: write has no parameter \"contnet\"; did you mean"
+                + " \"content\"?", "site.yaml:5: steps[0].write.mode: \"rw\" is not a whole number; see conduit:tasks"
+                + " write"), p);
+    }
+
+    @Test
+    void aRelativeLocalPathIsReadFromTheRunbooksDirectory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path rb = java.nio.file.Files.createDirectories(dir.resolve("rb")).resolve("site.yaml");
+        java.nio.file.Files.writeString(rb, """
+                steps:
+                  - write: {path: /tmp/x, src: files/a.conf}
+                  - write: {path: /tmp/y, src: /etc/hostname}
+                """);
+        Runbook r = new RunbookParser(catalog).read(rb, Map.of());
+        assertEquals(dir.resolve("rb/files/a.conf").toString(), r.steps().get(0).converted().get("src"));
+        assertEquals("/etc/hostname", r.steps().get(1).converted().get("src"));
     }
 }
