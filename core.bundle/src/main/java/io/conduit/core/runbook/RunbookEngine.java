@@ -101,8 +101,14 @@ public final class RunbookEngine {
         for (int b = 0; b < batches; b++) {
             List<String> batch = hosts.subList(b * size, Math.min(hosts.size(), (b + 1) * size));
             int failedInBatch = 0;
+            boolean batchSkipped = stopped != null;
+            if (batchSkipped) {
+                told.batchSkipped(b + 1, batches, batch, stopped);
+            }
             for (Runbook.Step step : steps) {
-                told.stepStarted(step, runbook.steps().size(), b + 1, batches, batch);
+                if (!batchSkipped) {
+                    told.stepStarted(step, runbook.steps().size(), b + 1, batches, batch);
+                }
                 Map<String, HostResult> results = new LinkedHashMap<>();
                 List<String> active = new ArrayList<>();
                 for (String h : batch) {

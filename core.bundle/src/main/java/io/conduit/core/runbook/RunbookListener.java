@@ -23,6 +23,18 @@ public interface RunbookListener {
     }
 
     /**
+     * A whole batch is not run, the run having stopped before it: its hosts' results (each step {@code SKIPPED}
+     * with the reason) follow through {@link #finished}, without {@link #stepStarted}.
+     *
+     * @param batch 1 for the first
+     * @param batches how many batches
+     * @param hosts the batch's hosts
+     * @param reason why the run stopped
+     */
+    default void batchSkipped(int batch, int batches, List<String> hosts, String reason) {
+    }
+
+    /**
      * @param step the step
      * @param result one host's result of it, skipped ones included
      */

@@ -46,6 +46,18 @@ final class RunbookPrinter implements RunbookListener {
         step.started(hosts.size());
     }
 
+    @Override
+    public synchronized void batchSkipped(int batch, int batches, List<String> hosts, String reason) {
+        if (format != ResultPrinter.Format.BLOCKS) {
+            return;
+        }
+        step = null; // each host's skipped steps are in the recap, --json and --json-lines
+        out.println("== batch " + batch + "/" + batches + " (" + hosts.size() + (hosts.size() == 1 ? " host" : " hosts")
+                + ": " + HostText.escape(String.join(", ", hosts.size() > 5 ? hosts.subList(0, 5) : hosts))
+                + (hosts.size() > 5 ? ", ..." : "") + ") " + reason + " ==");
+        out.flush();
+    }
+
     static String header(Runbook.Step s, int steps, int batch, int batches) {
         String what = s.index() == 0 ? "gather facts (" + s.task() + ")"
                 : "step " + s.index() + "/" + steps + ": " + HostText.escape(s.name()) + " (" + s.task() + ")";

@@ -164,4 +164,27 @@ class RunbookCommandTest {
         assertEquals(64, run(TWO_STEPS, "web"));
         assertTrue(err().contains("no task registry is running"), err());
     }
+
+    @Test
+    void aBatchNotRunIsOneLineInTheTableAndWholeInJson() throws Exception {
+        String yaml = """
+                serial: 1
+                max_fail: 0%
+                steps:
+                  - command: {cmd: "test {{ inventory_hostname }} != web1"}
+                  - write: {path: "DIR/{{ inventory_hostname }}", content: x}
+                """;
+        assertEquals(2, run(yaml, "web"));
+        String o = out();
+        String reason = "not run: 1 of 1 hosts failed in step 1 (command) of batch 1, more than max_fail 0%";
+        assertTrue(o.contains("== batch 2/2 (1 host: web2) " + reason + " ==\n== recap"), o);
+        assertTrue(o.contains("web1 | SKIPPED | 0 ms | " + reason), o);
+        assertTrue(o.matches("(?s).*web2 +0 +0 +0 +0 +2\n.*"), o);
+        assertFalse(Files.exists(dir.resolve("web2")));
+        out.reset();
+        assertEquals(2, run(yaml, "--json", "web"));
+        JsonObject doc = JsonParser.parseString(out()).getAsJsonObject();
+        assertEquals(4, doc.getAsJsonArray("steps").size(), "2 steps x 2 batches, the one not run included");
+        assertEquals(reason, doc.get("stopped").getAsString());
+    }
 }
