@@ -62,11 +62,11 @@ final class RunbookCommand implements Callable<CommandOutput> {
     @Option(names = "--retry-delay", paramLabel = "DURATION", description = "wait between tries (default 5s)")
     String retryDelay;
 
-    @Option(names = "--check", description = "check mode: tasks report what they would change and change nothing;"
+    @Option(names = {"-C", "--check"}, description = "check mode: tasks report what they would change and change nothing;"
             + " a task that cannot check is skipped")
     boolean check;
 
-    @Option(names = "--diff", description = "tasks that change text files show the difference")
+    @Option(names = {"-D", "--diff"}, description = "tasks that change text files show the difference")
     boolean diff;
 
     @Parameters(index = "0", paramLabel = "FILE", description = "the runbook (YAML)")
