@@ -28,6 +28,8 @@ final class Expressions {
             .strictVariables(true).autoEscaping(false).newLineTrimming(false).maxRenderedSize(MAX_RENDERED)
             .cacheActive(true).build();
     private static final Pattern ATTRIBUTE = Pattern.compile("Attribute \\[([^\\]]*)\\] of \\[[^\\]]*\\]");
+    /** Pebble's "a token that cannot come here": {@code Unexpected token of value "in" and type NAME, ...}. */
+    private static final Pattern STRAY = Pattern.compile("Unexpected token of value \"([^\"]*)\"");
     private static final Pattern ROOT = Pattern.compile("Root attribute \\[([^\\]]*)\\]");
 
     private Expressions() {
@@ -142,13 +144,19 @@ final class Expressions {
     /** Pebble's message without its token names, Java type names and the template's text. */
     static String explain(PebbleException e, boolean expression) {
         String m = e.getPebbleMessage() == null ? "cannot be read" : e.getPebbleMessage();
-        m = m.replace("\"PRINT_END\" of value \"}}\"", "end of the expression")
-                .replace("type PRINT_END", "the end of the expression").replace("EXECUTE_END", "%}")
-                .replaceAll("\\[(java|io)\\.[\\w.$]+\\]", "[value]");
-        if (expression && m.contains("value \"in\"")) {
-            m += " (Pebble writes Jinja's 'x in list' as 'list contains x')";
+        if (m.contains("\"PRINT_END\" of value \"}}\"")) {
+            return "the expression ends where a value or name should follow; complete it (e.g. facts.os_family =="
+                    + " \"Debian\")";
         }
-        return m;
+        java.util.regex.Matcher stray = STRAY.matcher(m);
+        if (stray.find()) {
+            String word = stray.group(1);
+            return "\"" + word + "\" cannot follow what comes before it" + (expression && word.equals("in")
+                    ? "; Pebble writes Jinja's 'x in list' as 'list contains x'"
+                    : "; join two conditions with and/or, compare with == != < > <= >=");
+        }
+        return m.replace("EXECUTE_END", "%}").replace("PRINT_END", "}}")
+                .replaceAll("\\[(java|io)\\.[\\w.$]+\\]", "[value]");
     }
 
     private static String shorten(String s) {
