@@ -26,7 +26,7 @@ final class Expressions {
     private static final int MAX_RENDERED = 1 << 20;
     private static final PebbleEngine ENGINE = new PebbleEngine.Builder().loader(new StringLoader())
             .strictVariables(true).autoEscaping(false).newLineTrimming(false).maxRenderedSize(MAX_RENDERED)
-            .cacheActive(true).build();
+            .cacheActive(false).build(); // each step keeps its compiled templates; a resident Conduit keeps none
     private static final Pattern ATTRIBUTE = Pattern.compile("Attribute \\[([^\\]]*)\\] of \\[[^\\]]*\\]");
     /** Pebble's "a token that cannot come here": {@code Unexpected token of value "in" and type NAME, ...}. */
     private static final Pattern STRAY = Pattern.compile("Unexpected token of value \"([^\"]*)\"");

@@ -33,7 +33,7 @@ public record Runbook(String file, String name, Map<String, Object> vars, boolea
      *
      * @param index 1 for the first step
      * @param line the line the step starts on
-     * @param name the step's name, or the task's {@code describe()}-like "task" when none was given
+     * @param name the step's {@code name}, or the task's name when none was given
      * @param task the task's name (a {@link io.conduit.api.task.TaskPlugin}'s)
      * @param taskLine the line of the task key
      * @param given the parameters as written (YAML scalars, lists, maps); templates not rendered

@@ -1,7 +1,6 @@
 package io.conduit.core.runbook;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,7 +14,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 
-import io.conduit.api.connection.ExecResult;
 import io.conduit.api.inventory.InventoryException;
 import io.conduit.api.task.FailurePolicy;
 import io.conduit.api.task.HostResult;
@@ -364,10 +362,5 @@ public final class RunbookEngine {
         public String describe() {
             return step.task() + " (" + runbook.file() + " " + step.path() + ")";
         }
-    }
-
-    /** @return an empty output, for results made here */
-    static ExecResult noOutput() {
-        return new ExecResult(0, "".getBytes(StandardCharsets.UTF_8), null, null, false, false);
     }
 }
