@@ -49,7 +49,7 @@ final class RunbookCommand implements Callable<CommandOutput> {
     String serial;
 
     @Option(names = "--max-fail", paramLabel = "N%", description = "stop once more than this percentage of a"
-            + " batch's hosts failed (0% to 100%); Ansible's max_fail_percentage")
+            + " batch's hosts failed (0%% to 100%%); Ansible's max_fail_percentage")
     String maxFail;
 
     @Option(names = "--fail-fast", description = "stop at the first host that fails; Ansible's any_errors_fatal")
