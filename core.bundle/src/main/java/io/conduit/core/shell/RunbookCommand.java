@@ -87,6 +87,7 @@ final class RunbookCommand implements Callable<CommandOutput> {
             throw new IllegalArgumentException("--json and --json-lines each choose how results are printed; give"
                     + " one of them");
         }
+        Runbook.PolicyText overrides = overrides(); // a bad option is refused first, before the file is read
         TaskCatalog tasks = catalog.get();
         if (tasks == null) {
             throw new IllegalArgumentException("no task registry is running, so no task can be named; check that"
@@ -96,7 +97,6 @@ final class RunbookCommand implements Callable<CommandOutput> {
             throw new IllegalArgumentException("the runner service is not the core's; runbooks need it");
         }
         RunOptions options = run.runOptions().withCheck(check, diff);
-        Runbook.PolicyText overrides = overrides();
         Runbook runbook;
         try {
             runbook = new RunbookParser(tasks).read(Args.localPath(file), new LinkedHashMap<>(extraVars));

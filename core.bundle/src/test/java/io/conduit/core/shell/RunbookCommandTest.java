@@ -113,12 +113,24 @@ class RunbookCommandTest {
         assertEquals(2, status, err());
         assertEquals("hello", Files.readString(dir.resolve("web1")));
         String o = out();
-        assertTrue(o.contains("== step 1/2: mark (write) ==\nweb1 | OK"), o);
+        // hosts print as they finish, in any order, under their step's header
+        int step1 = o.indexOf("== step 1/2: mark (write) ==\n");
+        int step2 = o.indexOf("== step 2/2: command (command) ==\n");
+        assertTrue(step1 >= 0 && step2 > step1, o);
+        assertTrue(o.substring(step1, step2).contains("web1 | OK") && o.substring(step1, step2).contains("web2 | OK"),
+                o);
         assertTrue(o.contains("== step 2/2: command (command) =="), o);
         assertTrue(o.contains("web2 | FAILED | rc=1"), o);
         assertTrue(o.contains("== recap: two steps =="), o);
         assertTrue(o.matches("(?s).*web1 +2 +0 +0 +0 +0\n.*"), o);
         assertTrue(o.matches("(?s).*web2 +1 +0 +1 +0 +0\n.*"), o);
+    }
+
+    @Test
+    void aBadPolicyOptionIsRefusedBeforeAnythingRuns() throws Exception {
+        assertEquals(64, run(TWO_STEPS, "--serial", "0%", "web"));
+        assertTrue(err().contains("conduit: runbook: --serial: 0% is out of range"), err());
+        assertFalse(Files.exists(dir.resolve("web1")));
     }
 
     @Test
