@@ -88,7 +88,7 @@ public final class RunbookEngine {
         if (runbook.gatherFacts()) {
             steps.add(new Runbook.Step(0, 1, "gather facts", RunbookParser.FACTS_TASK, 1, Map.of(),
                     catalog.parameters(RunbookParser.FACTS_TASK, Map.of(), runbook.file() + ": gather_facts"),
-                    Map.of(), null, null, null, null, null, 0, null, false));
+                    Map.of(), null, null, null, null, null, 0, null, false, true));
         }
         steps.addAll(runbook.steps());
         int size = policy.batchSize(hosts.size());
@@ -222,7 +222,7 @@ public final class RunbookEngine {
     }
 
     private static boolean isFactsStep(Runbook.Step step) {
-        return step.index() == 0 || RunbookParser.FACTS_TASK.equals(step.task());
+        return step.gathersFacts();
     }
 
     /**

@@ -328,8 +328,8 @@ public final class RunbookParser {
         TaskPlugin plugin = catalog.plugin(task).orElse(null);
         String label = name != null ? name : task;
         return new Runbook.Step(index, line(node), label, task, taskLine, given, converted, templates, become,
-                timeout, retries, retryDelay, when, whenLine, register, Boolean.TRUE.equals(runOnce)
-                        && plugin != null);
+                timeout, retries, retryDelay, when, whenLine, register, Boolean.TRUE.equals(runOnce),
+                plugin != null && plugin.gathersFacts());
     }
 
     /**
