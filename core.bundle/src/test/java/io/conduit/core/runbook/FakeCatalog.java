@@ -56,6 +56,18 @@ public final class FakeCatalog implements TaskCatalog {
                         return "write " + p.get("path");
                     }
                 }, false));
+        plugins.put("whoami", plugin("prints the user the step runs as", List.of(), p -> new Task() {
+            @Override
+            public HostResult execute(TaskContext context) throws java.io.IOException {
+                // the step's become reaches the task through its context
+                return new CommandTask(Command.shell("id -un").withBecome(context.become())).execute(context);
+            }
+
+            @Override
+            public String describe() {
+                return "whoami";
+            }
+        }, false));
         plugins.put("facts", plugin("gathers facts", List.of(), p -> new Task() {
             @Override
             public HostResult execute(TaskContext context) {

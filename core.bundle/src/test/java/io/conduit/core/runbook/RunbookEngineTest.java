@@ -249,6 +249,21 @@ class RunbookEngineTest {
     }
 
     @Test
+    void aStepsBecomeReachesItsTaskAndOnlyIt() throws Exception {
+        io.conduit.api.testing.BecomeEnvironment.require();
+        run("""
+                steps:
+                  - whoami: {}
+                    become: {user: nobody}
+                    register: as
+                  - whoami: {}
+                    register: plain
+                  - write: {path: "DIR/{{ inventory_hostname }}", content: "{{ as.stdout | trim }} {{ plain.stdout | trim }}"}
+                """, "web1");
+        assertEquals("nobody " + System.getProperty("user.name"), Files.readString(dir.resolve("web1")));
+    }
+
+    @Test
     void aStepIsRetriedAsItSays() throws Exception {
         RunbookResult r = run("""
                 steps:

@@ -82,7 +82,7 @@ class RunbookParserTest {
                 steps:
                   - comand: {cmd: uptime}
                 """, "site.yaml:2: steps[0].comand: no task \"comand\" is installed; did you mean \"command\"?"
-                + " (installed: command, facts, write;");
+                + " (installed: command, facts, whoami, write;");
     }
 
     @Test
