@@ -17,7 +17,6 @@ import com.google.gson.JsonParser;
 import io.conduit.api.inventory.InventoryException;
 import io.conduit.api.task.FailurePolicy;
 import io.conduit.api.task.HostResult;
-import io.conduit.api.task.RunListener;
 import io.conduit.api.task.RunOptions;
 import io.conduit.api.task.RunResult;
 import io.conduit.api.task.Status;
@@ -127,12 +126,7 @@ public final class RunbookEngine {
                                 step.timeout() == null ? base : new RunOptions(base.inventory(), base.forks(),
                                         step.timeout(), base.outputLimit(), base.verbosity(), base.check(),
                                         base.diff()),
-                                retries(step, policy), new RunListener() {
-                                    @Override
-                                    public void finished(HostResult result) {
-                                        told.finished(step, result);
-                                    }
-                                });
+                                retries(step, policy), told.hosts(step));
                     } catch (InterruptedException e) {
                         rr = null;
                         interrupted = true;

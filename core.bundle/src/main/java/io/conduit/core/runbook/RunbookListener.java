@@ -3,6 +3,7 @@ package io.conduit.core.runbook;
 import java.util.List;
 
 import io.conduit.api.task.HostResult;
+import io.conduit.api.task.RunListener;
 
 /** Follows a runbook as it goes, on the thread that runs it. */
 public interface RunbookListener {
@@ -39,5 +40,22 @@ public interface RunbookListener {
      * @param result one host's result of it, skipped ones included
      */
     default void finished(Runbook.Step step, HostResult result) {
+    }
+
+    /**
+     * What the runner tells while a step runs on a batch (each host's result, and {@code -v} trace lines and
+     * insecure choices for a listener that shows them).
+     *
+     * @param step the step
+     * @return a listener whose {@code finished} calls {@link #finished(Runbook.Step, HostResult)}; the default
+     *         passes on nothing else
+     */
+    default RunListener hosts(Runbook.Step step) {
+        return new RunListener() {
+            @Override
+            public void finished(HostResult result) {
+                RunbookListener.this.finished(step, result);
+            }
+        };
     }
 }

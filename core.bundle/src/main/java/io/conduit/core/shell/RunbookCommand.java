@@ -109,7 +109,7 @@ final class RunbookCommand implements Callable<CommandOutput> {
         runbook.policy().with(overrides).toPolicy(); // out of range: refused before anything runs
         ResultPrinter.Format format = json ? ResultPrinter.Format.JSON : jsonLines ? ResultPrinter.Format.JSON_LINES
                 : ResultPrinter.Format.BLOCKS;
-        RunbookPrinter printer = new RunbookPrinter(format, ctx.out(), ctx.err());
+        RunbookPrinter printer = new RunbookPrinter(format, ctx.out(), ctx.err(), options.verbosity());
         RunbookResult result = new RunbookEngine(StepRunner.of(forking), tasks).run(runbook, pattern, options,
                 overrides, printer);
         String text = printer.end(result);

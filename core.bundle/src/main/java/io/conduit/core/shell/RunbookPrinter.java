@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import io.conduit.api.task.HostResult;
+import io.conduit.api.task.RunListener;
 import io.conduit.api.task.Status;
 import io.conduit.core.runbook.Runbook;
 import io.conduit.core.runbook.RunbookListener;
@@ -22,18 +23,41 @@ final class RunbookPrinter implements RunbookListener {
     private final ResultPrinter.Format format;
     private final PrintStream out;
     private final PrintStream err;
+    private final Integer verbosity;
+    /** The insecure choices hosts' connections were opened with, said once when the runbook ends. */
+    private final Map<String, java.util.Set<String>> insecure = new LinkedHashMap<>();
     private ResultPrinter step;
 
     /**
      * @param format {@link ResultPrinter.Format#BLOCKS}, {@link ResultPrinter.Format#JSON} or
      *        {@link ResultPrinter.Format#JSON_LINES}
      * @param out where results go
-     * @param err where problems go
+     * @param err where problems, {@code -v} trace lines and the insecure choices go
+     * @param verbosity the run's {@code -v} count
      */
-    RunbookPrinter(ResultPrinter.Format format, PrintStream out, PrintStream err) {
+    RunbookPrinter(ResultPrinter.Format format, PrintStream out, PrintStream err, Integer verbosity) {
         this.format = format;
         this.out = out;
         this.err = err;
+        this.verbosity = verbosity;
+    }
+
+    @Override
+    public RunListener hosts(Runbook.Step s) {
+        RunListener results = RunbookListener.super.hosts(s);
+        return TracePrinter.around(new RunListener() {
+            @Override
+            public void finished(HostResult result) {
+                results.finished(result);
+            }
+
+            @Override
+            public void warned(String host, String warning) {
+                synchronized (insecure) {
+                    insecure.computeIfAbsent(warning, w -> new java.util.TreeSet<>()).add(host);
+                }
+            }
+        }, verbosity, err);
     }
 
     @Override
@@ -88,6 +112,11 @@ final class RunbookPrinter implements RunbookListener {
      * @return what is left to print: the recap (default), the summary line ({@code --json-lines}) or the document
      */
     synchronized String end(RunbookResult result) {
+        synchronized (insecure) {
+            if (!insecure.isEmpty()) {
+                err.println(InsecureNotice.line(insecure));
+            }
+        }
         return switch (format) {
             case JSON -> ResultPrinter.GSON.toJson(document(result));
             case JSON_LINES -> ResultPrinter.COMPACT.toJson(Map.of("summary", summary(result)));

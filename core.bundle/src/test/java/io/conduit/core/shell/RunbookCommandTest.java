@@ -134,6 +134,13 @@ class RunbookCommandTest {
     }
 
     @Test
+    void verboseShowsEachHostsTraceOnStderr() throws Exception {
+        assertEquals(2, run(TWO_STEPS, "-v", "-e", "what=x", "web"));
+        assertTrue(err().lines().anyMatch(l -> l.startsWith("web1: ")), err());
+        assertFalse(out().contains("web1: "), "trace lines belong on stderr: " + out());
+    }
+
+    @Test
     void batchesShowInTheHeaders() throws Exception {
         assertEquals(2, run(TWO_STEPS, "-e", "what=x", "--serial", "1", "web"));
         assertTrue(out().contains("== step 1/2: mark (write), batch 2/2 =="), out());
