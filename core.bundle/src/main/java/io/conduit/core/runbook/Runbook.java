@@ -48,13 +48,14 @@ public record Runbook(String file, String name, Map<String, Object> vars, boolea
      * @param whenLine the line of {@code when}
      * @param register the name the result is kept under, or {@code null}
      * @param runOnce whether the step runs on one host of each batch
+     * @param lines the line of each parameter given, by name (for a template that fails on a host)
      * @param gathersFacts whether the task's plugin gathers facts ({@link io.conduit.api.task.TaskPlugin#gathersFacts}):
      *        its JSON output becomes the host's {@code facts}
      */
     public record Step(int index, int line, String name, String task, int taskLine, Map<String, Object> given,
             Map<String, Object> converted, Map<String, PebbleTemplate> templates, Become become, Duration timeout,
             Integer retries, Duration retryDelay, Expressions.Condition when, int whenLine, String register,
-            boolean runOnce, boolean gathersFacts) {
+            boolean runOnce, Map<String, Integer> lines, boolean gathersFacts) {
 
         /** @return the step's label in messages: {@code steps[2]} is the third, as the YAML path reads */
         public String path() {

@@ -87,7 +87,7 @@ public final class RunbookEngine {
         if (runbook.gatherFacts()) {
             steps.add(new Runbook.Step(0, 1, "gather facts", RunbookParser.FACTS_TASK, 1, Map.of(),
                     catalog.parameters(RunbookParser.FACTS_TASK, Map.of(), runbook.file() + ": gather_facts"),
-                    Map.of(), null, null, null, null, null, 0, null, false, true));
+                    Map.of(), null, null, null, null, null, 0, null, false, Map.of(), true));
         }
         steps.addAll(runbook.steps());
         int size = policy.batchSize(hosts.size());
@@ -326,7 +326,9 @@ public final class RunbookEngine {
                         try {
                             rendered.put(e.getKey(), Expressions.renderValue(e.getValue(), step.templates(), names));
                         } catch (IllegalArgumentException x) {
-                            throw new IllegalArgumentException(where + "." + e.getKey() + ": " + x.getMessage(), x);
+                            throw new IllegalArgumentException(runbook.file() + ":" + step.lines().getOrDefault(
+                                    e.getKey(), step.taskLine()) + ": " + step.path() + "." + step.task() + "."
+                                    + e.getKey() + ": " + x.getMessage(), x);
                         }
                     }
                     params = catalog.parameters(step.task(), rendered, where);

@@ -294,13 +294,13 @@ public final class RunbookParser {
         Map<String, Object> given = new LinkedHashMap<>();
         Map<String, PebbleTemplate> templates = new LinkedHashMap<>();
         Map<String, Object> converted = null;
+        Map<String, Integer> lines = new LinkedHashMap<>();
         if (tasks.size() == 1) {
             NodeTuple t = tasks.get(0);
             task = key(t);
             taskLine = line(t.getKeyNode());
             String taskPath = path + "." + task;
             Node params = t.getValueNode();
-            Map<String, Integer> lines = new LinkedHashMap<>();
             if (params instanceof MappingNode pm) {
                 keys(pm, taskPath).forEach((k, kt) -> {
                     given.put(k, plain(kt.getValueNode()));
@@ -329,7 +329,7 @@ public final class RunbookParser {
         String label = name != null ? name : task;
         return new Runbook.Step(index, line(node), label, task, taskLine, given, converted, templates, become,
                 timeout, retries, retryDelay, when, whenLine, register, Boolean.TRUE.equals(runOnce),
-                plugin != null && plugin.gathersFacts());
+                lines, plugin != null && plugin.gathersFacts());
     }
 
     /**

@@ -229,7 +229,7 @@ class RunbookEngineTest {
         assertEquals("port=8081", Files.readString(dir.resolve("web1")));
         HostResult web2 = result(r, 1, "web2");
         assertEquals(Status.FAILED, web2.status());
-        assertTrue(web2.error().startsWith("site.yaml:2: steps[0].write.content: no key \"port\""), web2.error());
+        assertTrue(web2.error().startsWith("site.yaml:4: steps[0].write.content: no key \"port\""), web2.error());
         assertFalse(web2.error().contains("java."), web2.error());
     }
 
