@@ -73,6 +73,11 @@ final class HostContext implements TaskContext {
     }
 
     @Override
+    public java.util.Map<String, Object> variables() {
+        return values.data();
+    }
+
+    @Override
     public Host host() {
         return host;
     }

@@ -57,6 +57,28 @@ final class HostValues {
     }
 
     /**
+     * The host's {@code data} over its groups' (in precedence order, {@link ParameterResolver#groupOrder}) and the
+     * defaults', key by key, as {@link io.conduit.api.task.TaskContext#variables()} promises; without
+     * {@code become_password}, which is a secret.
+     *
+     * @return the merged data, unmodifiable
+     */
+    java.util.Map<String, Object> data() {
+        java.util.Map<String, Object> merged = new java.util.LinkedHashMap<>(inventory.defaults().data());
+        List<String> order = new java.util.ArrayList<>(ParameterResolver.groupOrder(inventory, host));
+        java.util.Collections.reverse(order); // lowest precedence first, so that the first group wins
+        for (String name : order) {
+            io.conduit.api.inventory.Group group = inventory.groups().get(name);
+            if (group != null) {
+                merged.putAll(group.attributes().data());
+            }
+        }
+        merged.putAll(host.attributes().data());
+        merged.remove(ParameterResolver.BECOME_PASSWORD);
+        return java.util.Collections.unmodifiableMap(merged);
+    }
+
+    /**
      * The parameters for a plugin, resolved on first use and kept for the run; resolved again only when asked
      * with other options (the plugin was installed or replaced meanwhile).
      *

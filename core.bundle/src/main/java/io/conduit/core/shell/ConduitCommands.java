@@ -54,7 +54,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Component(service = ConduitCommands.class)
 @GogoCommand(scope = "conduit", function = {"run", "put", "fetch", "ping", "hosts", "inventory", "plugins",
     "connections", "disconnect", "drain", "tasks", "task", "help", "completion", "completions", "patterns",
-    "tasknames"})
+    "tasknames", "runbook"})
 public final class ConduitCommands {
     private static final Logger LOG = LoggerFactory.getLogger(ConduitCommands.class);
     /** Width of help texts. */
@@ -90,6 +90,7 @@ public final class ConduitCommands {
         commands.put("put", TaskCommands.Put::new);
         commands.put("fetch", TaskCommands.Fetch::new);
         commands.put("ping", TaskCommands.Ping::new);
+        commands.put("runbook", ctx -> new RunbookCommand(ctx, ctx::tasks));
         commands.put("hosts", InventoryCommands.Hosts::new);
         commands.put("inventory", InventoryCommands.Summary::new);
         commands.put("plugins", PluginCommands.Plugins::new);
@@ -119,6 +120,11 @@ public final class ConduitCommands {
     @Descriptor("connect to the hosts a pattern selects and check the connections: ping [OPTIONS] PATTERN")
     public CommandOutput ping(CommandSession session, String... words) {
         return gogo(session, "ping", words);
+    }
+
+    @Descriptor("run a runbook's steps on the hosts a pattern selects: runbook [OPTIONS] FILE PATTERN")
+    public CommandOutput runbook(CommandSession session, String... words) {
+        return gogo(session, "runbook", words);
     }
 
     @Descriptor("list the hosts a pattern selects: hosts [OPTIONS] [PATTERN]")

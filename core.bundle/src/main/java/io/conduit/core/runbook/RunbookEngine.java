@@ -1,0 +1,362 @@
+package io.conduit.core.runbook;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+
+import io.conduit.api.inventory.InventoryException;
+import io.conduit.api.task.FailurePolicy;
+import io.conduit.api.task.HostResult;
+import io.conduit.api.task.RunOptions;
+import io.conduit.api.task.RunResult;
+import io.conduit.api.task.Status;
+import io.conduit.api.task.Task;
+import io.conduit.api.task.TaskContext;
+import io.conduit.api.task.TaskPlugin;
+import io.conduit.core.task.ScopedTask;
+import io.conduit.core.task.TaskCatalog;
+
+/**
+ * Runs a runbook with Ansible's linear strategy: the pattern is resolved once; the hosts go in the failure policy's
+ * batches ({@code serial}); in a batch each step runs on every host still going before the next step starts. A
+ * host that fails a step (or is unreachable) skips its remaining steps. After each step the batch's failures are
+ * held against the policy ({@code max_fail}, {@code fail_fast}): past it, no further step or batch runs and every
+ * host left out reports {@link Status#SKIPPED} with the reason. An interrupt stops the run after the current step.
+ *
+ * <p>Each host carries its names through the run: {@code facts} (from a task that
+ * {@linkplain TaskPlugin#gathersFacts gathers facts}, once per host per run), {@code data} (the inventory's),
+ * {@code vars}, {@code inventory_hostname}, {@code groups} and the results steps registered.
+ */
+public final class RunbookEngine {
+    private static final Gson GSON = new Gson();
+
+    private final StepRunner runner;
+    private final TaskCatalog catalog;
+
+    /**
+     * @param runner selects hosts and runs a step on them
+     * @param catalog the installed tasks
+     */
+    public RunbookEngine(StepRunner runner, TaskCatalog catalog) {
+        this.runner = runner;
+        this.catalog = catalog;
+    }
+
+    /** What a host has learnt so far in the run; written between steps, read by the next step's workers. */
+    private static final class HostState {
+        volatile Map<String, Object> facts;
+        final Map<String, Object> registered = new ConcurrentHashMap<>();
+        volatile boolean failed;
+    }
+
+    /**
+     * Runs a runbook.
+     *
+     * @param runbook the checked runbook
+     * @param pattern the host pattern
+     * @param options the run's options ({@code null} fields take the defaults); a step's {@code timeout} replaces
+     *        the host timeout for that step
+     * @param overrides the command line's policy options, over the runbook's ({@link Runbook.PolicyText#NONE} for
+     *        none)
+     * @param listener told of each step and host result as they come
+     * @return every host's result of every step
+     * @throws InventoryException the inventory cannot be loaded or the pattern matches no host; nothing ran
+     * @throws IllegalArgumentException the merged policy is out of range; nothing ran
+     */
+    public RunbookResult run(Runbook runbook, String pattern, RunOptions options, Runbook.PolicyText overrides,
+            RunbookListener listener) throws InventoryException {
+        long started = System.nanoTime();
+        RunOptions base = options == null ? RunOptions.defaults() : options;
+        Runbook.PolicyText text = runbook.policy().with(overrides == null ? Runbook.PolicyText.NONE : overrides);
+        FailurePolicy policy = text.toPolicy();
+        RunbookListener told = listener == null ? RunbookListener.NONE : listener;
+        List<String> hosts = runner.select(pattern, base);
+        Map<String, HostState> states = new LinkedHashMap<>();
+        hosts.forEach(h -> states.put(h, new HostState()));
+        List<Runbook.Step> steps = new ArrayList<>();
+        if (runbook.gatherFacts()) {
+            steps.add(new Runbook.Step(0, 1, "gather facts", RunbookParser.FACTS_TASK, 1, Map.of(),
+                    catalog.parameters(RunbookParser.FACTS_TASK, Map.of(), runbook.file() + ": gather_facts"),
+                    Map.of(), null, null, null, null, null, 0, null, false, Map.of(), true));
+        }
+        steps.addAll(runbook.steps());
+        int size = policy.batchSize(hosts.size());
+        int batches = (hosts.size() + size - 1) / size;
+        List<RunbookResult.StepRun> runs = new ArrayList<>();
+        String stopped = null;
+        boolean interrupted = false;
+        for (int b = 0; b < batches; b++) {
+            List<String> batch = hosts.subList(b * size, Math.min(hosts.size(), (b + 1) * size));
+            int failedInBatch = 0;
+            boolean batchSkipped = stopped != null;
+            if (batchSkipped) {
+                told.batchSkipped(b + 1, batches, batch, stopped);
+            }
+            for (Runbook.Step step : steps) {
+                if (!batchSkipped) {
+                    told.stepStarted(step, runbook.steps().size(), b + 1, batches, batch);
+                }
+                Map<String, HostResult> results = new LinkedHashMap<>();
+                List<String> active = new ArrayList<>();
+                for (String h : batch) {
+                    if (stopped != null) {
+                        results.put(h, HostResult.of(h, Status.SKIPPED, stopped));
+                    } else if (states.get(h).failed) {
+                        results.put(h, HostResult.of(h, Status.SKIPPED, "an earlier step failed on this host"));
+                    } else {
+                        active.add(h);
+                    }
+                }
+                results.values().forEach(r -> told.finished(step, r));
+                if (!active.isEmpty()) {
+                    List<String> targets = step.runOnce() ? List.of(active.get(0)) : active;
+                    RunResult rr;
+                    try {
+                        rr = runner.runOn(targets, new StepTask(runbook, step, states, catalog),
+                                step.timeout() == null ? base : new RunOptions(base.inventory(), base.forks(),
+                                        step.timeout(), base.outputLimit(), base.verbosity(), base.check(),
+                                        base.diff()),
+                                retries(step, policy), told.hosts(step));
+                    } catch (InterruptedException e) {
+                        rr = null;
+                        interrupted = true;
+                    }
+                    if (Thread.interrupted()) {
+                        interrupted = true; // the runner reports every host, and says it was interrupted so
+                    }
+                    if (rr != null) {
+                        for (HostResult r : rr.hosts()) {
+                            results.put(r.host(), r);
+                            keep(step, r, states.get(r.host()));
+                        }
+                    }
+                    if (step.runOnce() && rr != null && !rr.hosts().isEmpty()) {
+                        HostResult first = rr.hosts().get(0);
+                        for (String h : active.subList(1, active.size())) {
+                            // as Ansible: the others share the one result (and its failure)
+                            HostResult copy = first.status().succeeded() || first.status() == Status.SKIPPED
+                                    ? HostResult.of(h, Status.SKIPPED, "run_once: ran on " + first.host())
+                                    : HostResult.of(h, Status.FAILED, "run_once: failed on " + first.host());
+                            results.put(h, copy);
+                            told.finished(step, copy);
+                            HostState s = states.get(h);
+                            if (step.register() != null) {
+                                s.registered.put(step.register(), registered(first, step));
+                            }
+                            s.failed |= copy.status() == Status.FAILED;
+                        }
+                    }
+                    for (String h : active) {
+                        HostResult r = results.get(h);
+                        if (r == null) { // interrupted before the runner reported it
+                            r = HostResult.of(h, Status.FAILED, "interrupted before it started");
+                            results.put(h, r);
+                            told.finished(step, r);
+                        }
+                        if (r.status() == Status.FAILED || r.status() == Status.UNREACHABLE) {
+                            failedInBatch++;
+                        }
+                    }
+                    if (interrupted && stopped == null) {
+                        stopped = "the run was interrupted";
+                    } else if (stopped == null && policy.exceeded(failedInBatch, batch.size())) {
+                        stopped = reason(policy, failedInBatch, batch.size(), b + 1, step);
+                    }
+                }
+                List<HostResult> ordered = new ArrayList<>();
+                batch.forEach(h -> ordered.add(results.get(h)));
+                runs.add(new RunbookResult.StepRun(step, b + 1, batches, ordered));
+            }
+        }
+        return new RunbookResult(runbook, hosts, runs, stopped, interrupted,
+                Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    private static FailurePolicy retries(Runbook.Step step, FailurePolicy policy) {
+        int retries = step.retries() != null ? step.retries() : policy.retries();
+        Duration delay = step.retryDelay() != null ? step.retryDelay() : policy.retryDelay();
+        return retries == 0 ? FailurePolicy.NONE : new FailurePolicy(0, false, null, false, retries, delay, false);
+    }
+
+    private static String reason(FailurePolicy policy, int failed, int size, int batch, Runbook.Step step) {
+        String where = "step " + (step.index() == 0 ? "gather facts" : step.index() + " (" + step.name() + ")")
+                + " of batch " + batch;
+        if (policy.failFast()) {
+            return "not run: fail_fast, and a host failed in " + where;
+        }
+        return String.format(Locale.ROOT, "not run: %d of %d hosts failed in %s, more than max_fail %d%%", failed,
+                size, where, policy.maxFailPercent());
+    }
+
+    /** Keeps what a host's result teaches the later steps: facts, the registered result, whether it failed. */
+    private static void keep(Runbook.Step step, HostResult r, HostState state) {
+        if (state == null) {
+            return;
+        }
+        if (r.status() == Status.FAILED || r.status() == Status.UNREACHABLE) {
+            state.failed = true;
+        }
+        Map<String, Object> facts = r.status().succeeded() && isFactsStep(step) ? facts(r) : null;
+        if (facts != null) {
+            state.facts = facts;
+        }
+        if (step.register() != null) {
+            state.registered.put(step.register(), registered(r, step));
+        }
+    }
+
+    private static boolean isFactsStep(Runbook.Step step) {
+        return step.gathersFacts();
+    }
+
+    /**
+     * A step's result as conditions and templates see it under its {@code register} name (Ansible's keys).
+     *
+     * @param r the host's result
+     * @param step the step
+     * @return status ({@code ok}, {@code changed}, {@code failed}, {@code unreachable}, {@code skipped}), changed,
+     *         failed, skipped, rc ({@code null} when no command ran to its end), stdout, stderr, stdout_lines,
+     *         error, and for a facts task facts
+     */
+    static Map<String, Object> registered(HostResult r, Runbook.Step step) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", r.status().name().toLowerCase(Locale.ROOT));
+        m.put("changed", r.status() == Status.CHANGED);
+        m.put("failed", r.status() == Status.FAILED || r.status() == Status.UNREACHABLE);
+        m.put("skipped", r.status() == Status.SKIPPED);
+        m.put("rc", r.exitCode() == null ? null : (long) r.exitCode());
+        String out = r.exec().stdoutText();
+        m.put("stdout", out);
+        m.put("stderr", r.exec().stderrText());
+        List<String> lines = out.isEmpty() ? List.of() : List.of(out.split("\r?\n"));
+        m.put("stdout_lines", lines);
+        m.put("error", r.error());
+        if (isFactsStep(step)) {
+            Map<String, Object> facts = r.status().succeeded() ? facts(r) : null;
+            m.put("facts", facts == null ? Map.of() : facts);
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /** The JSON object a facts task printed, as plain values; {@code null} when it printed none. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> facts(HostResult r) {
+        try {
+            JsonElement e = JsonParser.parseString(r.exec().stdoutText());
+            return e.isJsonObject() ? (Map<String, Object>) plain(e) : null;
+        } catch (JsonParseException | IllegalStateException e) {
+            return null;
+        }
+    }
+
+    private static Object plain(JsonElement e) {
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (e.isJsonObject()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            e.getAsJsonObject().entrySet().forEach(en -> m.put(en.getKey(), plain(en.getValue())));
+            return m;
+        }
+        if (e.isJsonArray()) {
+            List<Object> l = new ArrayList<>();
+            e.getAsJsonArray().forEach(x -> l.add(plain(x)));
+            return l;
+        }
+        var p = e.getAsJsonPrimitive();
+        if (p.isBoolean()) {
+            return p.getAsBoolean();
+        }
+        if (p.isNumber()) {
+            String t = p.getAsString();
+            try {
+                return Long.parseLong(t);
+            } catch (NumberFormatException x) {
+                return p.getAsDouble();
+            }
+        }
+        return p.getAsString();
+    }
+
+    /**
+     * A step on one host: its condition, its parameters rendered with the host's names, then the task, with the
+     * step's escalation and the host's names in its context.
+     */
+    private record StepTask(Runbook runbook, Runbook.Step step, Map<String, HostState> states, TaskCatalog catalog)
+            implements Task {
+
+        @Override
+        public HostResult execute(TaskContext context) throws IOException {
+            String host = context.host().name();
+            HostState state = states.get(host);
+            Map<String, Object> names = names(context, state);
+            if (step.when() != null) {
+                boolean go;
+                try {
+                    go = step.when().test(names);
+                } catch (IllegalArgumentException e) {
+                    return HostResult.of(host, Status.FAILED, runbook.file() + ":" + step.whenLine() + ": "
+                            + step.path() + ".when: " + e.getMessage());
+                }
+                if (!go) {
+                    return HostResult.of(host, Status.SKIPPED, "when: " + step.when().text() + " was false");
+                }
+            }
+            if (isFactsStep(step) && state != null && state.facts != null) {
+                // gathered once per host per run: a later facts step reports what is known
+                return HostResult.text(host, Status.OK, GSON.toJson(state.facts));
+            }
+            String where = runbook.file() + ":" + step.taskLine() + ": " + step.path() + "." + step.task();
+            Task task;
+            try {
+                Map<String, Object> params = step.converted();
+                if (params == null) {
+                    Map<String, Object> rendered = new LinkedHashMap<>();
+                    for (Map.Entry<String, Object> e : step.given().entrySet()) {
+                        try {
+                            rendered.put(e.getKey(), Expressions.renderValue(e.getValue(), step.templates(), names));
+                        } catch (IllegalArgumentException x) {
+                            throw new IllegalArgumentException(runbook.file() + ":" + step.lines().getOrDefault(
+                                    e.getKey(), step.taskLine()) + ": " + step.path() + "." + step.task() + "."
+                                    + e.getKey() + ": " + x.getMessage(), x);
+                        }
+                    }
+                    params = catalog.parameters(step.task(), rendered, where);
+                }
+                task = catalog.task(step.task(), params);
+            } catch (IllegalArgumentException e) {
+                return HostResult.of(host, Status.FAILED, e.getMessage());
+            }
+            Map<String, Object> frozen = java.util.Collections.unmodifiableMap(names);
+            return new ScopedTask(task, step.become(), h -> frozen).execute(context);
+        }
+
+        private Map<String, Object> names(TaskContext context, HostState state) {
+            Map<String, Object> names = new LinkedHashMap<>();
+            if (state != null) {
+                names.putAll(state.registered);
+            }
+            names.put("facts", state == null || state.facts == null ? Map.of() : state.facts);
+            names.put("data", context.variables());
+            names.put("vars", runbook.vars());
+            names.put("inventory_hostname", context.host().name());
+            names.put("groups", context.host().groups());
+            return names;
+        }
+
+        @Override
+        public String describe() {
+            return step.task() + " (" + runbook.file() + " " + step.path() + ")";
+        }
+    }
+}

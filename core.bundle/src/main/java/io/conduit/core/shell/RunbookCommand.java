@@ -1,0 +1,146 @@
+package io.conduit.core.shell;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+
+import io.conduit.api.task.RunOptions;
+import io.conduit.core.run.ForkingRunner;
+import io.conduit.core.runbook.Runbook;
+import io.conduit.core.runbook.RunbookEngine;
+import io.conduit.core.runbook.RunbookException;
+import io.conduit.core.runbook.RunbookParser;
+import io.conduit.core.runbook.RunbookResult;
+import io.conduit.core.runbook.StepRunner;
+import io.conduit.core.task.TaskCatalog;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code runbook FILE PATTERN}: checks a runbook whole, then runs its steps on the hosts, batch by batch. */
+@picocli.CommandLine.Command(name = "runbook", description = {
+    "Runs a runbook (a YAML file of steps, each a task) on the hosts the pattern selects, Ansible's linear way:"
+            + " each step on every host of a batch before the next step; a host that fails a step skips the rest."
+            + " The whole file is checked first: any problem (named FILE:LINE: KEY) and nothing runs.",
+    "The failure policy options override the runbook's serial, max_fail, fail_fast, retries and retry_delay."},
+        footer = {"", "Exit status: 0 every host ok, 2 a host failed or was unreachable, 64 bad runbook or options"
+                + " (nothing ran), 130 interrupted (the run stops after the current step).", ""})
+final class RunbookCommand implements Callable<CommandOutput> {
+    private final ShellContext ctx;
+    private final Supplier<TaskCatalog> catalog;
+
+    @Mixin
+    Options.RunOptionsMixin run;
+
+    @Option(names = "--json", description = "print one JSON document when the runbook ends")
+    boolean json;
+
+    @Option(names = "--json-lines", description = "print one JSON object per line: each host's result of each"
+            + " step as it finishes (with step, step_name, task), then {\"summary\": ...}")
+    boolean jsonLines;
+
+    @Option(names = {"-e", "--extra-vars"}, paramLabel = "KEY=VALUE", description = "set a runbook variable (vars.KEY"
+            + " in conditions and templates), over the runbook's own; repeatable; the value is text")
+    Map<String, String> extraVars = new LinkedHashMap<>();
+
+    @Option(names = "--serial", paramLabel = "N|N%", description = "hosts per batch: a number, or a percentage of"
+            + " the selected hosts (rounded down, at least 1); Ansible's serial")
+    String serial;
+
+    @Option(names = "--max-fail", paramLabel = "N%", description = "stop once more than this percentage of a"
+            + " batch's hosts failed (0%% to 100%%); Ansible's max_fail_percentage")
+    String maxFail;
+
+    @Option(names = "--fail-fast", description = "stop at the first host that fails; Ansible's any_errors_fatal")
+    Boolean failFast;
+
+    @Option(names = "--retries", paramLabel = "N", description = "try a host that failed a step again, up to N"
+            + " more times (0 to 100)")
+    Integer retries;
+
+    @Option(names = "--retry-delay", paramLabel = "DURATION", description = "wait between tries (default 5s)")
+    String retryDelay;
+
+    @Option(names = {"-C", "--check"}, description = "check mode: tasks report what they would change and change nothing;"
+            + " a task that cannot check is skipped")
+    boolean check;
+
+    @Option(names = {"-D", "--diff"}, description = "tasks that change text files show the difference")
+    boolean diff;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "the runbook (YAML)")
+    String file;
+
+    @Parameters(index = "1", paramLabel = "PATTERN", description = "host pattern: all, names, globs, groups,"
+            + " a:b, a:&b, a:!b")
+    String pattern;
+
+    RunbookCommand(ShellContext ctx, Supplier<TaskCatalog> catalog) {
+        this.ctx = ctx;
+        this.catalog = catalog;
+    }
+
+    @Override
+    public CommandOutput call() throws Exception {
+        if (json && jsonLines) {
+            throw new IllegalArgumentException("--json and --json-lines each choose how results are printed; give"
+                    + " one of them");
+        }
+        Runbook.PolicyText overrides = overrides(); // a bad option is refused first, before the file is read
+        TaskCatalog tasks = catalog.get();
+        if (tasks == null) {
+            throw new IllegalArgumentException("no task registry is running, so no task can be named; check that"
+                    + " the core bundle is active (felix:lb); nothing ran");
+        }
+        if (!(ctx.runner() instanceof ForkingRunner forking)) {
+            throw new IllegalArgumentException("the runner service is not the core's; runbooks need it");
+        }
+        RunOptions options = run.runOptions().withCheck(check, diff);
+        Runbook runbook;
+        try {
+            runbook = new RunbookParser(tasks).read(Args.localPath(file), new LinkedHashMap<>(extraVars));
+        } catch (RunbookException e) {
+            e.problems().forEach(p -> ctx.err().println("conduit: " + p));
+            ctx.err().println("conduit: runbook: " + e.problems().size() + (e.problems().size() == 1 ? " problem"
+                    : " problems") + " in " + file + "; nothing ran");
+            return Text.failed(Args.EXIT_USAGE);
+        }
+        runbook.policy().with(overrides).toPolicy(); // out of range: refused before anything runs
+        ResultPrinter.Format format = json ? ResultPrinter.Format.JSON : jsonLines ? ResultPrinter.Format.JSON_LINES
+                : ResultPrinter.Format.BLOCKS;
+        RunbookPrinter printer = new RunbookPrinter(format, ctx.out(), ctx.err(), options.verbosity());
+        RunbookResult result = new RunbookEngine(StepRunner.of(forking), tasks).run(runbook, pattern, options,
+                overrides, printer);
+        String text = printer.end(result);
+        if (result.interrupted()) {
+            ctx.err().println("interrupted: the run stopped after the step in flight; the steps after it did not"
+                    + " run");
+        }
+        return new RunReport(null, text, result.exitStatus());
+    }
+
+    private Runbook.PolicyText overrides() {
+        Integer percent = null;
+        if (maxFail != null) {
+            String t = maxFail.trim().endsWith("%") ? maxFail.trim().substring(0, maxFail.trim().length() - 1)
+                    : maxFail.trim();
+            try {
+                percent = Integer.parseInt(t.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--max-fail: \"" + maxFail + "\" is not a percentage; give 0% to"
+                        + " 100%");
+            }
+        }
+        if (serial != null) {
+            Runbook.PolicyText probe = new Runbook.PolicyText(serial, null, null, null, null);
+            try {
+                probe.toPolicy();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--" + e.getMessage().replaceFirst("^--", ""));
+            }
+        }
+        return new Runbook.PolicyText(serial, percent, failFast, retries, Args.duration("--retry-delay",
+                retryDelay));
+    }
+}
