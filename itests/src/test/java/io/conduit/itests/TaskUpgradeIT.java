@@ -34,9 +34,10 @@ import io.conduit.api.task.Task;
 import io.conduit.api.task.TaskContext;
 
 /**
- * A third-party task bundle is installed, updated to a new version under a run and uninstalled under another, as
- * issue 13 asks: every host has a result; hosts that started before the update ran 1.0.0 and succeeded, later ones
- * 2.0.0; after the uninstall, hosts fail saying there is no task named "slow". The runs go through the Runner
+ * A third-party task bundle is installed, updated to a new version under a run, updated again under a runbook's
+ * run (conduit:runbook) and uninstalled under another run, as issue 13 asks: every host has a result (in the
+ * runbook, for every step); hosts that started before an update ran the old version and succeeded, later ones the
+ * new; after the uninstall, hosts fail saying there is no task named "slow". The runs go through the Runner
  * service and the core's task catalog, the path the runbook engine takes; the shell's tasks and task commands are
  * checked on the way.
  */
@@ -115,6 +116,11 @@ public class TaskUpgradeIT extends ConduitTestSupport {
         assertTrue("hosts after the update: " + v2Hosts, v2Hosts > 0);
         awaitTask("2.0.0");
 
+        // updated again while a runbook runs (conduit:runbook in a shell session): every host has a result for every
+        // step, each from a version that served it, and no host failed or skipped a step for the update
+        runbookAcrossUpdate(slow, inventory, TestBundles.slowTask(dir, "3.0.0"));
+        awaitTask("3.0.0");
+
         // uninstalled while a run is in flight -> hosts before it succeed, later ones fail by the task's name
         PluginLifecycleScenario.RunAcrossChange removal = PluginLifecycleScenario.runAcrossChange(runner, inventory,
                 "all", slowTask("100"), 4, HOSTS / 5, slow::uninstall);
@@ -123,7 +129,7 @@ public class TaskUpgradeIT extends ConduitTestSupport {
         int failed = 0;
         for (HostResult h : removal.result().hosts()) {
             if (h.status() == Status.OK) {
-                assertEquals(h.host(), "version 2.0.0\n", h.stdoutText());
+                assertEquals(h.host(), "version 3.0.0\n", h.stdoutText());
                 ok++;
             } else {
                 assertEquals(h.host() + ": " + h.error(), Status.FAILED, h.status());
@@ -144,6 +150,57 @@ public class TaskUpgradeIT extends ConduitTestSupport {
 
         // the core was never restarted
         assertEquals(Bundle.ACTIVE, core.getState());
+    }
+
+    /**
+     * Runs a two-step runbook of {@code slow} over the fleet from a shell session, updates the bundle once a host is
+     * in the task's call (the catalog's in-flight count), and checks the runbook's JSON: every host ok at both
+     * steps, the old version before the update and the new one after it, both seen.
+     */
+    @SuppressWarnings("unchecked")
+    private void runbookAcrossUpdate(Bundle slow, Path inventory, Path next) throws Exception {
+        Path book = WORK.resolve("tasks").resolve("slow-runbook.yaml");
+        Files.writeString(book, "name: slow twice\nsteps:\n  - name: first\n    slow: {ms: 100}\n"
+                + "  - name: second\n    slow: {ms: 100}\n");
+        java.util.concurrent.CompletableFuture<Shell> run = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return session("conduit:runbook -f 4 --json -i " + inventory + " " + book + " all");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!inFlight()) { // a host is in slow's call: the runbook has started its first step
+            assertFalse("the runbook ended before any host was seen in the task: " + (run.isDone() ? run.get() : ""),
+                    run.isDone());
+            assertTrue("no host entered the task within 30 s", System.nanoTime() < deadline);
+            TimeUnit.MILLISECONDS.sleep(5);
+        }
+        try (InputStream in = Files.newInputStream(next)) {
+            slow.update(in);
+        }
+        Shell shell = run.get(120, TimeUnit.SECONDS);
+        assertEquals(shell.out() + shell.err(), Integer.valueOf(0), shell.exit());
+        Map<String, Object> doc = new com.google.gson.Gson().fromJson(shell.out(), Map.class);
+        java.util.List<Map<String, Object>> steps = (java.util.List<Map<String, Object>>) doc.get("steps");
+        java.util.Set<String> versions = new java.util.TreeSet<>();
+        Map<String, Integer> perHost = new java.util.HashMap<>();
+        for (Map<String, Object> step : steps) {
+            for (Map<String, Object> h : (java.util.List<Map<String, Object>>) step.get("hosts")) {
+                assertEquals(step.get("name") + " " + h, "ok", h.get("status"));
+                versions.add(String.valueOf(h.get("stdout")).trim());
+                perHost.merge((String) h.get("host"), 1, Integer::sum);
+            }
+        }
+        assertEquals("every host at both steps: " + perHost, HOSTS, perHost.size());
+        assertTrue("two steps per host: " + perHost, perHost.values().stream().allMatch(n -> n == 2));
+        assertEquals("versions seen: " + versions, java.util.Set.of("version 2.0.0", "version 3.0.0"), versions);
+    }
+
+    /** @return whether conduit:tasks shows a host in slow's call now */
+    private boolean inFlight() throws Exception {
+        return execute("conduit:tasks").lines().filter(l -> l.startsWith("slow ") && l.contains(" active "))
+                .anyMatch(l -> l.split("\\s+").length > 5 && !l.split("\\s+")[5].equals("0"));
     }
 
     private static Path fleet() throws IOException {

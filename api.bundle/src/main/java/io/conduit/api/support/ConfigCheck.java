@@ -53,7 +53,8 @@ public final class ConfigCheck {
      * @throws IllegalArgumentException naming the PID, the key and the value
      */
     static void types(String pid, Class<?> type, Map<String, ?> properties) {
-        Map<String, Class<?>> keys = new java.util.LinkedHashMap<>();
+        // sorted: getDeclaredMethods has no stable order, and the message lists the keys
+        Map<String, Class<?>> keys = new java.util.TreeMap<>();
         for (Method m : type.getDeclaredMethods()) {
             keys.put(key(m.getName()), m.getReturnType());
         }

@@ -38,7 +38,8 @@ class ConfigCheckTest {
     @Test
     void aMisspeltKeyIsRefusedWithTheClosestOne() {
         String p = problem(RunnerConfig.class, Map.of("frks", "10"));
-        assertTrue(p.startsWith("io.conduit.runner: frks: unknown key; did you mean \"forks\"? the keys are forks,"),
+        assertTrue(p.startsWith("io.conduit.runner: frks: unknown key; did you mean \"forks\"? the keys are"
+                + " default_connection, forks, host_timeout, inventory, output_limit;"),
                 p);
         assertTrue(p.endsWith("; fix etc/io.conduit.runner.cfg"), p);
     }
