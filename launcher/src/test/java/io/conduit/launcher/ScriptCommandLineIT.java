@@ -163,7 +163,7 @@ class ScriptCommandLineIT {
                 + "try conduit run --become-method ''\n");
 
         assertEquals(0, r.exit(), r::toString);
-        assertEquals(List.of("complete -o default -F _complete_conduit conduit", "run", "--argv", "bash zsh",
+        assertEquals(List.of("complete -o default -F _complete_conduit conduit", "run runbook", "--argv", "bash zsh",
                 "disconnect", "sudo su"), r.out().lines().toList().subList(0, 6).stream()
                 .map(l -> l.replace(" conduit.sh conduit.bash", "")).toList(), r::toString);
     }

@@ -184,6 +184,35 @@ class FailurePolicyRunTest {
                 "every host told once, the skipped ones too");
     }
 
+    /**
+     * Ansible's report ansible/ansible#7686 (and the note on its PR #3661): a host unreachable while facts were
+     * gathered did not count towards max_fail_percentage 0, and the play went on with the others. Here an
+     * unreachable host counts as a failed one: the later batches do not run.
+     */
+    @Test
+    void anUnreachableHostCountsTowardsMaxFail() throws Exception {
+        Task unreachableH1 = new Task() {
+            @Override
+            public HostResult execute(TaskContext context) throws IOException {
+                if (context.host().name().equals("h1")) {
+                    return HostResult.of("h1", Status.UNREACHABLE, "connection refused");
+                }
+                return markAndFailOn().execute(context);
+            }
+
+            @Override
+            public String describe() {
+                return "h1 unreachable";
+            }
+        };
+        RunResult result = runner.run("all", unreachableH1, null, serial(2, 0), null);
+        assertEquals(Status.UNREACHABLE, byHost(result).get("h1").status());
+        for (String h : List.of("h3", "h4", "h5", "h6")) {
+            assertFalse(ran(h), h + " is in a later batch: an unreachable host passed --max-fail 0%");
+            assertEquals(Status.SKIPPED, byHost(result).get(h).status(), h);
+        }
+    }
+
     @Test
     void maxFailIsStrictlyMoreThanThePercentage() throws Exception {
         // 1 of 2 is 50%: not more than --max-fail 50%, so the next batches run
