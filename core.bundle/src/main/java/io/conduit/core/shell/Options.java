@@ -234,6 +234,25 @@ final class Options {
             return new FailurePolicy(batch, percent, limit, failFast, again, delay, runOnce);
         }
 
+        /**
+         * The options as given, for a runbook whose own keys ({@code serial}, {@code max_fail}, ...) they override:
+         * a field is {@code null} where its option was not given. {@code --run-once} is refused: a runbook sets
+         * {@code run_once} on the steps it means.
+         *
+         * @return the given options
+         * @throws IllegalArgumentException a value is not valid, or {@code --run-once} was given
+         */
+        io.conduit.core.runbook.Runbook.PolicyText given() {
+            if (runOnce) {
+                throw new IllegalArgumentException("--run-once applies to one command; in a runbook write run_once:"
+                        + " true on the steps that should run on one host of each batch");
+            }
+            FailurePolicy p = policy(); // every value checked, with the same messages as for run
+            return new io.conduit.core.runbook.Runbook.PolicyText(serial == null ? null : serial.trim(),
+                    maxFail == null ? null : p.maxFailPercent(), failFast ? Boolean.TRUE : null,
+                    retries == null ? null : p.retries(), retryDelay == null ? null : p.retryDelay());
+        }
+
         /** @return the whole number the text is (up to 9 digits, so no overflow), or {@code null} */
         private static Integer number(String text) {
             return text.matches("[0-9]{1,9}") ? Integer.valueOf(text) : null;

@@ -44,30 +44,11 @@ final class RunbookCommand implements Callable<CommandOutput> {
             + " in conditions and templates), over the runbook's own; repeatable; the value is text")
     Map<String, String> extraVars = new LinkedHashMap<>();
 
-    @Option(names = "--serial", paramLabel = "N|N%", description = "hosts per batch: a number, or a percentage of"
-            + " the selected hosts (rounded down, at least 1); Ansible's serial")
-    String serial;
+    @Mixin
+    Options.PolicyMixin policy;
 
-    @Option(names = "--max-fail", paramLabel = "N%", description = "stop once more than this percentage of a"
-            + " batch's hosts failed (0%% to 100%%); Ansible's max_fail_percentage")
-    String maxFail;
-
-    @Option(names = "--fail-fast", description = "stop at the first host that fails; Ansible's any_errors_fatal")
-    Boolean failFast;
-
-    @Option(names = "--retries", paramLabel = "N", description = "try a host that failed a step again, up to N"
-            + " more times (0 to 100)")
-    Integer retries;
-
-    @Option(names = "--retry-delay", paramLabel = "DURATION", description = "wait between tries (default 5s)")
-    String retryDelay;
-
-    @Option(names = {"-C", "--check"}, description = "check mode: tasks report what they would change and change nothing;"
-            + " a task that cannot check is skipped")
-    boolean check;
-
-    @Option(names = {"-D", "--diff"}, description = "tasks that change text files show the difference")
-    boolean diff;
+    @Mixin
+    Options.CheckMixin checks;
 
     @Parameters(index = "0", paramLabel = "FILE", description = "the runbook (YAML)")
     String file;
@@ -87,7 +68,7 @@ final class RunbookCommand implements Callable<CommandOutput> {
             throw new IllegalArgumentException("--json and --json-lines each choose how results are printed; give"
                     + " one of them");
         }
-        Runbook.PolicyText overrides = overrides(); // a bad option is refused first, before the file is read
+        Runbook.PolicyText overrides = policy.given(); // a bad option is refused first, before the file is read
         TaskCatalog tasks = catalog.get();
         if (tasks == null) {
             throw new IllegalArgumentException("no task registry is running, so no task can be named; check that"
@@ -96,7 +77,7 @@ final class RunbookCommand implements Callable<CommandOutput> {
         if (!(ctx.runner() instanceof ForkingRunner forking)) {
             throw new IllegalArgumentException("the runner service is not the core's; runbooks need it");
         }
-        RunOptions options = run.runOptions().withCheck(check, diff);
+        RunOptions options = checks.withCheck(run.runOptions());
         Runbook runbook;
         try {
             runbook = new RunbookParser(tasks).read(Args.localPath(file), new LinkedHashMap<>(extraVars));
@@ -118,29 +99,5 @@ final class RunbookCommand implements Callable<CommandOutput> {
                     + " run");
         }
         return new RunReport(null, text, result.exitStatus());
-    }
-
-    private Runbook.PolicyText overrides() {
-        Integer percent = null;
-        if (maxFail != null) {
-            String t = maxFail.trim().endsWith("%") ? maxFail.trim().substring(0, maxFail.trim().length() - 1)
-                    : maxFail.trim();
-            try {
-                percent = Integer.parseInt(t.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--max-fail: \"" + maxFail + "\" is not a percentage; give 0% to"
-                        + " 100%");
-            }
-        }
-        if (serial != null) {
-            Runbook.PolicyText probe = new Runbook.PolicyText(serial, null, null, null, null);
-            try {
-                probe.toPolicy();
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--" + e.getMessage().replaceFirst("^--", ""));
-            }
-        }
-        return new Runbook.PolicyText(serial, percent, failFast, retries, Args.duration("--retry-delay",
-                retryDelay));
     }
 }

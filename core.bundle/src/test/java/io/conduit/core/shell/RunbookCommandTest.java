@@ -128,7 +128,13 @@ class RunbookCommandTest {
     @Test
     void aBadPolicyOptionIsRefusedBeforeAnythingRuns() throws Exception {
         assertEquals(64, run(TWO_STEPS, "--serial", "0%", "web"));
-        assertTrue(err().contains("conduit: runbook: --serial: 0% is out of range"), err());
+        // the same words as run's: the runbook takes the shell's policy options
+        assertTrue(err().contains("conduit: runbook: --serial: \"0%\" makes empty batches; give 1 or more hosts, or"
+                + " 1% to 100%"), err());
+        assertFalse(Files.exists(dir.resolve("web1")));
+        assertEquals(64, run(TWO_STEPS, "--run-once", "web"));
+        assertTrue(err().contains("--run-once applies to one command; in a runbook write run_once: true on the"
+                + " steps"), err());
         assertFalse(Files.exists(dir.resolve("web1")));
     }
 
