@@ -44,16 +44,18 @@ public interface TaskContext {
     RunOptions options();
 
     /**
-     * The host's variables, for templates and conditions: the inventory's {@code data} of the host (over its
-     * groups' and the defaults'), and in a runbook also the runbook's {@code vars}, the host's {@code facts} once
-     * gathered and what earlier steps registered. Values are strings, numbers, booleans, lists and maps; secrets
-     * are not among them.
+     * The host's names, for templates and conditions, in one shape wherever a task runs: {@code data} (the
+     * inventory's data of the host, over its groups' and the defaults'), {@code inventory_hostname} (its name, as
+     * in Ansible), {@code groups} (the groups it lists), {@code facts} (what a facts task found, empty until one
+     * ran) and {@code vars} (a runbook's variables, empty elsewhere); in a runbook also each name an earlier step
+     * registered. Values are strings, numbers, booleans, lists and maps; secrets are not among them.
      *
-     * @return the variables by name, never {@code null}; unmodifiable
+     * @return the names, never {@code null}; unmodifiable
      * @since 1.5
      */
     default java.util.Map<String, Object> variables() {
-        return host().attributes().data();
+        return java.util.Map.of("data", host().attributes().data(), "facts", java.util.Map.of(), "vars",
+                java.util.Map.of(), "inventory_hostname", host().name(), "groups", host().groups());
     }
 
     /**

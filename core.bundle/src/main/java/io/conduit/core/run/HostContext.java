@@ -72,9 +72,20 @@ final class HostContext implements TaskContext {
         this.trace = trace;
     }
 
+    /**
+     * The host's names in the shape a runbook step sees them, so that a template renders the same under
+     * {@code conduit:task} as in a runbook: {@code data}, {@code inventory_hostname}, {@code groups}, and empty
+     * {@code facts} and {@code vars} (a runbook fills those).
+     */
     @Override
     public java.util.Map<String, Object> variables() {
-        return values.data();
+        java.util.Map<String, Object> names = new java.util.LinkedHashMap<>();
+        names.put("data", values.data());
+        names.put("facts", java.util.Map.of());
+        names.put("vars", java.util.Map.of());
+        names.put("inventory_hostname", host.name());
+        names.put("groups", host.groups());
+        return java.util.Collections.unmodifiableMap(names);
     }
 
     @Override

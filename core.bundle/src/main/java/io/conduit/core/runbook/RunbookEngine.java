@@ -346,11 +346,9 @@ public final class RunbookEngine {
             if (state != null) {
                 names.putAll(state.registered);
             }
+            names.putAll(context.variables()); // data, inventory_hostname, groups: as every task sees them
             names.put("facts", state == null || state.facts == null ? Map.of() : state.facts);
-            names.put("data", context.variables());
             names.put("vars", runbook.vars());
-            names.put("inventory_hostname", context.host().name());
-            names.put("groups", context.host().groups());
             return names;
         }
 

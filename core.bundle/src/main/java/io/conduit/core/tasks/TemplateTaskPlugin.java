@@ -45,9 +45,9 @@ import io.pebbletemplates.pebble.template.PebbleTemplate;
  * written (Pebble's default would also eat the newline after each {@code {{ }}}, joining lines of a configuration
  * file); {@code {%- -%}} trims around a tag where wanted. The template is read and
  * compiled once when the task is made, by an engine of its own that loads no other file: {@code include},
- * {@code extends} and {@code import} of other templates fail. The variables are the host's
- * ({@link TaskContext#variables()}: inventory data, and in a runbook its vars, facts and registered results) and
- * {@code inventory_hostname}, the host's inventory name (as in Ansible).
+ * {@code extends} and {@code import} of other templates fail. The names are the host's, the same under
+ * {@code conduit:task} as in a runbook ({@link TaskContext#variables()}: {@code data}, {@code inventory_hostname},
+ * {@code groups}, {@code facts}, {@code vars}, and in a runbook the registered results).
  *
  * <p>The rendered text goes to a private temporary file here (mode 0600), which is put and then deleted. Without
  * {@code mode}, the host's file gets the template file's own mode, as {@code put} keeps a local file's mode.

@@ -60,7 +60,7 @@ class BecomeTasksTest {
         assertEquals(Status.CHANGED, r.status(), r::toString);
         assertEquals("nobody", Files.getOwner(made).getName());
         TemplateTaskPlugin template = new TemplateTaskPlugin();
-        Path src = Files.writeString(tmp.resolve("t.peb"), "hello {{ who }}\n");
+        Path src = Files.writeString(tmp.resolve("t.peb"), "hello {{ data.who }}\n");
         Path dest = made.resolve("hello");
         HostResult t = run.one(asNobody(template.create(params(template, "src", src.toString(), "dest",
                 dest.toString(), "mode", "0600"))));

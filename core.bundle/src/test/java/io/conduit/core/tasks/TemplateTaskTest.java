@@ -52,7 +52,7 @@ class TemplateTaskTest {
     @Test
     void rendersTheHostsVariablesAndItsNameThenIsOkTheSecondTime() throws Exception {
         Path src = Files.writeString(dir.resolve("app.conf.peb"),
-                "# {{ inventory_hostname }}\nlisten {{ port }}\n{% for n in names %}user {{ n }}\n{% endfor %}");
+                "# {{ inventory_hostname }}\nlisten {{ data.port }}\n{% for n in data.names %}user {{ n }}\n{% endfor %}");
         Path dest = dir.resolve("app.conf");
         Task task = template(src, dest, "mode", "0640");
         HostResult first = run.one(task);
@@ -65,7 +65,7 @@ class TemplateTaskTest {
 
     @Test
     void anUndefinedVariableFailsTheHostNamingFileLineAndNameAndWritesNothing() throws Exception {
-        Path src = Files.writeString(dir.resolve("app.conf.peb"), "listen {{ port }}\nuser {{ user }}\n");
+        Path src = Files.writeString(dir.resolve("app.conf.peb"), "listen {{ data.port }}\nuser {{ user }}\n");
         Path dest = dir.resolve("app.conf");
         HostResult r = run.one(template(src, dest));
         assertEquals(Status.FAILED, r.status());
@@ -76,7 +76,7 @@ class TemplateTaskTest {
 
     @Test
     void aMissingKeyOfAMapFailsNamingItWithoutJavaWords() throws Exception {
-        Path src = Files.writeString(dir.resolve("t.peb"), "{{ names[0] }}\n{{ port.number }}\n");
+        Path src = Files.writeString(dir.resolve("t.peb"), "{{ data.names[0] }}\n{{ data.port.number }}\n");
         HostResult r = run.one(template(src, dir.resolve("out")));
         assertEquals(Status.FAILED, r.status());
         assertTrue(r.error().startsWith("template: " + src + ":2: no attribute \"number\""), r.error());
@@ -113,7 +113,7 @@ class TemplateTaskTest {
 
     @Test
     void diffShowsTheLinesThatChangeAndCheckModeWritesNothing() throws Exception {
-        Path src = Files.writeString(dir.resolve("t.peb"), "a\nlisten {{ port }}\nc\n");
+        Path src = Files.writeString(dir.resolve("t.peb"), "a\nlisten {{ data.port }}\nc\n");
         Path dest = Files.writeString(dir.resolve("out"), "a\nlisten 80\nc\n");
         HostResult r = run.one(template(src, dest), true, true);
         assertEquals(Status.CHANGED, r.status(), r::toString);
@@ -126,7 +126,7 @@ class TemplateTaskTest {
 
     @Test
     void diffOfANewFileShowsEveryLineAdded() throws Exception {
-        Path src = Files.writeString(dir.resolve("t.peb"), "port {{ port }}");
+        Path src = Files.writeString(dir.resolve("t.peb"), "port {{ data.port }}");
         Path dest = dir.resolve("new");
         HostResult r = run.one(template(src, dest), false, true);
         assertTrue(r.stdoutText().contains("+port 8080\n\\ No newline at end of file\n"), r.stdoutText());
@@ -140,7 +140,7 @@ class TemplateTaskTest {
      */
     @Test
     void checkModeLeavesContentAndModeAsTheyWere() throws Exception {
-        Path src = Files.writeString(dir.resolve("t.peb"), "listen {{ port }}\n");
+        Path src = Files.writeString(dir.resolve("t.peb"), "listen {{ data.port }}\n");
         Path dest = Files.writeString(dir.resolve("out"), "listen 80\n");
         Files.setPosixFilePermissions(dest, PosixFilePermissions.fromString("rw-r--r--"));
         FileTime before = Files.getLastModifiedTime(dest);
@@ -158,7 +158,7 @@ class TemplateTaskTest {
      */
     @Test
     void theRenderedTemporaryFileIsGoneAfterSuccessAndAfterFailure() throws Exception {
-        Path src = Files.writeString(dir.resolve("t.peb"), "listen {{ port }}\n");
+        Path src = Files.writeString(dir.resolve("t.peb"), "listen {{ data.port }}\n");
         List<Path> before = renderedCopies();
         assertEquals(Status.CHANGED, run.one(template(src, dir.resolve("out"))).status());
         // a directory where the file should go: the put fails after rendering
