@@ -39,9 +39,25 @@ public final class LineGuard implements CommandSessionListener {
      * checked as part of the whole line, so that a refused word anywhere stops every Conduit command of the line.
      */
     public static final String WHOLE_LINE = ".conduit.line";
-    /** Conduit's commands, as named bare (the shell's SCOPE finds conduit first) or as {@code conduit:NAME}. */
-    static final Set<String> COMMANDS = Set.of("run", "put", "fetch", "ping", "hosts", "inventory", "plugins",
-            "connections", "disconnect", "drain", "help", "completion");
+    /**
+     * Conduit's commands, as named bare (the shell's SCOPE finds conduit first) or as {@code conduit:NAME}: every
+     * function of {@link ConduitCommands} that takes the words of a line, read from the class itself, so that a new
+     * command is guarded the day it is added (a list kept by hand here once missed {@code task} and
+     * {@code runbook}, whose words Gogo changed unseen).
+     */
+    static final Set<String> COMMANDS = commandsOf(ConduitCommands.class);
+
+    /** @return the names of the public methods taking a session and the line's words */
+    static Set<String> commandsOf(Class<?> commands) {
+        Set<String> names = new java.util.TreeSet<>();
+        for (java.lang.reflect.Method m : commands.getMethods()) {
+            Class<?>[] p = m.getParameterTypes();
+            if (p.length == 2 && p[0] == CommandSession.class && p[1] == String[].class) {
+                names.add(m.getName());
+            }
+        }
+        return Set.copyOf(names);
+    }
 
     @Override
     public void beforeExecute(CommandSession session, CharSequence line) {

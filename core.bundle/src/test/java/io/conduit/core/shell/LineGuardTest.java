@@ -46,11 +46,25 @@ class LineGuardTest {
         "echo $(conduit:run all \"echo $HOME\")",
         "gogo:each [1] { run all \"echo $it\" }",
         "ping all; run all \"$X\"",
+        // the reviewer's lines of issue 13: a path Gogo changed would have been touched (or with state=absent,
+        // deleted) instead of the one typed
+        "task file local1 \"path=/tmp/rv/$X/y\" state=touch",
+        "conduit:task file local1 \"path=/tmp/rv/$(echo z)\"",
+        "runbook --check -e \"port=$P\" site.yaml web",
+        "tasks $T",
     })
     void linesGogoWouldChangeAreRefusedWithTheFix(String line) {
         Optional<String> refusal = LineGuard.check(line);
         assertTrue(refusal.isPresent(), line);
         assertTrue(refusal.get().contains("nothing ran"), refusal.get());
+    }
+
+    /** Every command that takes a line's words is guarded, the ones added after the guard too. */
+    @org.junit.jupiter.api.Test
+    void everyConduitCommandIsGuarded() {
+        assertTrue(LineGuard.COMMANDS.containsAll(java.util.Set.of("run", "put", "fetch", "ping", "hosts", "inventory",
+                "plugins", "connections", "disconnect", "drain", "help", "completion", "task", "tasks", "runbook")),
+                LineGuard.COMMANDS.toString());
     }
 
     @org.junit.jupiter.api.Test
