@@ -25,7 +25,7 @@ import io.conduit.core.inventory.LocalPaths;
 import io.conduit.core.task.FetchTask;
 
 /**
- * {@code fetch}: copies a file (or with {@code recursive} a directory) from each host to {@code dest/HOST/TASK}
+ * {@code fetch}: copies a file (or with {@code recursive} a directory) from each host to {@code dest/HOST/NAME}
  * here, as {@code conduit:fetch} does ({@link FetchTask}). It changes nothing on the hosts, so it reports
  * {@code OK}. Check mode is supported: the host is asked what the path is (a missing file or a directory without
  * {@code recursive} fails as it would), and nothing is written here; the output says where it would go. Check mode
@@ -38,14 +38,14 @@ public final class FetchTaskPlugin implements TaskPlugin {
     static final PluginOption<String> SRC = PluginOption.string("src", null, "The file (or directory, with"
             + " recursive) on the host; a symbolic link is followed.").asRequired();
     static final PluginOption<String> DEST = PluginOption.path("dest", null, "The local directory to fetch into:"
-            + " each host's copy goes to DEST/HOST/TASK, so hosts never overwrite each other; a relative path is"
+            + " each host's copy goes to DEST/HOST/NAME, so hosts never overwrite each other; a relative path is"
             + " read from the directory Conduit's command runs in.").asRequired();
     static final PluginOption<Boolean> RECURSIVE = PluginOption.bool("recursive", false, "Copy a directory and"
             + " what it holds.").withShownDefault("false");
 
     @Override
     public String description() {
-        return "Copies a file or directory from each host to DEST/HOST/TASK here.";
+        return "Copies a file or directory from each host to DEST/HOST/NAME here.";
     }
 
     @Override
@@ -60,13 +60,13 @@ public final class FetchTaskPlugin implements TaskPlugin {
 
     @Override
     public Task create(Map<String, Object> parameters) {
-        String src = TaskParameters.required(TASK, SRC.name(), SRC.in(parameters));
-        String destText = TaskParameters.required(TASK, DEST.name(), DEST.in(parameters));
+        String src = TaskParameters.required(SRC.name(), SRC.in(parameters));
+        String destText = TaskParameters.required(DEST.name(), DEST.in(parameters));
         Path dest;
         try {
             dest = LocalPaths.typed(destText);
         } catch (InvalidPathException e) {
-            throw new IllegalArgumentException(TASK + ": dest: \"" + destText + "\" is not a path here");
+            throw new IllegalArgumentException("dest: \"" + destText + "\" is not a path here");
         }
         return new Fetch(src, dest, Boolean.TRUE.equals(RECURSIVE.in(parameters)));
     }

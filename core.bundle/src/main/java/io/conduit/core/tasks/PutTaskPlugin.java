@@ -61,23 +61,23 @@ public final class PutTaskPlugin implements TaskPlugin {
 
     @Override
     public Task create(Map<String, Object> parameters) {
-        String srcText = TaskParameters.required(TASK, SRC.name(), SRC.in(parameters));
+        String srcText = TaskParameters.required(SRC.name(), SRC.in(parameters));
         Path src;
         try {
             src = LocalPaths.typed(srcText);
         } catch (InvalidPathException e) {
-            throw new IllegalArgumentException(TASK + ": src: \"" + srcText + "\" is not a path here");
+            throw new IllegalArgumentException("src: \"" + srcText + "\" is not a path here");
         }
         boolean recursive = Boolean.TRUE.equals(RECURSIVE.in(parameters));
         if (!Files.exists(src)) {
-            throw new IllegalArgumentException(TASK + ": src: no such file " + src);
+            throw new IllegalArgumentException("src: no such file " + src);
         }
         if (Files.isDirectory(src) && !recursive) {
-            throw new IllegalArgumentException(TASK + ": src: " + src + " is a directory; add recursive=true to copy"
+            throw new IllegalArgumentException("src: " + src + " is a directory; add recursive=true to copy"
                     + " it and what it holds");
         }
-        String dest = TaskParameters.required(TASK, DEST.name(), DEST.in(parameters));
-        int mode = TaskParameters.mode(TASK, MODE.in(parameters));
+        String dest = TaskParameters.required(DEST.name(), DEST.in(parameters));
+        int mode = TaskParameters.mode(MODE.in(parameters));
         return new Put(src, dest, mode, blankToNull(OWNER.in(parameters)), blankToNull(GROUP.in(parameters)),
                 recursive);
     }

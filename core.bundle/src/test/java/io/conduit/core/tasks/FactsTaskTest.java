@@ -56,6 +56,26 @@ class FactsTaskTest {
         return out;
     }
 
+    /**
+     * The script itself against an os-release with only NAME and ID (Wolfi's, as a minimal container image has
+     * it): the distribution is os-release's NAME and the family falls back to it. It read "TASK=" before (a rename
+     * that reached into the script's text), so both came out null.
+     */
+    @Test
+    void theScriptReadsOsReleaseNameForADistributionItDoesNotKnow() throws Exception {
+        Path osRelease = java.nio.file.Files.writeString(dir.resolve("os-release"),
+                "ID=wolfi\nNAME=\"Wolfi\"\nPRETTY_NAME=\"Wolfi\"\nHOME_URL=\"https://wolfi.dev\"\n");
+        String script = FactsTaskPlugin.SCRIPT.replace("/etc/os-release /usr/lib/os-release",
+                io.conduit.api.support.ShellCommand.quotePath(osRelease.toString()));
+        assertTrue(!script.equals(FactsTaskPlugin.SCRIPT), "the test found the script's os-release paths");
+        Process p = new ProcessBuilder("/bin/sh", "-c", script).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        Map<String, Object> f = FactsTaskPlugin.facts(out);
+        assertEquals("Wolfi", f.get("distribution"), out);
+        assertEquals("Wolfi", f.get("os_family"), out);
+    }
+
     @Test
     void aRedHatLikeDistributionIsFoundThroughIdLike() {
         Map<String, Object> f = FactsTaskPlugin.facts("""
