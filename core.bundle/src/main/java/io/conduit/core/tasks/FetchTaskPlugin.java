@@ -5,18 +5,12 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import org.osgi.service.component.annotations.Component;
 
-import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.OptionDescriptor;
-import io.conduit.api.connection.RemoteFile;
-import io.conduit.api.connection.RemoteFileNotFoundException;
-import io.conduit.api.connection.Trace;
 import io.conduit.api.support.PluginOption;
 import io.conduit.api.task.HostResult;
-import io.conduit.api.task.Status;
 import io.conduit.api.task.Task;
 import io.conduit.api.task.TaskContext;
 import io.conduit.api.task.TaskName;
@@ -79,26 +73,9 @@ public final class FetchTaskPlugin implements TaskPlugin {
     record Fetch(String src, Path dest, boolean recursive) implements Task {
         @Override
         public HostResult execute(TaskContext context) throws IOException {
-            if (!context.options().checkMode()) {
-                return new FetchTask(src, dest, recursive, context.become()).execute(context);
-            }
-            String host = context.host().name();
-            Optional<RemoteFile> there = context.connection().stat(src, false, HostCommands.access(context),
-                    Trace.OFF);
-            if (there.isEmpty()) {
-                throw new RemoteFileNotFoundException(host + ": no such file " + src);
-            }
-            if (there.get().type() == RemoteFile.Type.DIRECTORY && !recursive) {
-                throw new ConnectionException(host + ": fetch " + src + ": it is a directory; add recursive=true to"
-                        + " copy a directory and what it holds");
-            }
-            if (there.get().type() == RemoteFile.Type.OTHER) {
-                throw new ConnectionException(host + ": fetch " + src + ": not a regular file (a device, pipe or"
-                        + " socket); fetch copies regular files and directories");
-            }
-            Path name = Path.of(src).getFileName();
-            Path target = dest.resolve(FetchTask.fileName(host)).resolve(name == null ? "file" : name.toString());
-            return HostResult.text(host, Status.OK, "would fetch " + src + " -> " + target + "\n");
+            // one path with the shell's fetch: check mode asks the host and writes nothing here (FetchTask)
+            return new FetchTask(src, dest, recursive, context.become(), context.options().checkMode())
+                    .execute(context);
         }
 
         @Override

@@ -178,7 +178,7 @@ public final class TemplateTaskPlugin implements TaskPlugin {
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try {
                 Files.writeString(rendered, out.toString(), StandardCharsets.UTF_8);
-                return PutTaskPlugin.put(context, rendered, target, mode, owner, group, false);
+                return PutTaskPlugin.put(context, rendered, target, mode, owner, group, false, context.become());
             } finally {
                 Files.deleteIfExists(rendered);
             }
