@@ -185,7 +185,8 @@ class WaitForTaskTest {
 
     /**
      * An nc without -z (BusyBox) is not a closed port: the check goes on to bash's /dev/tcp, so an open port is
-     * open and a closed one is closed without nc's usage text; with neither, the check says what the host needs.
+     * open and a closed one is closed without nc's usage text; with neither, the check says what the host needs
+     * (mrako/wait-for#2: a host without a usable nc got "Operation timed out" instead of why).
      */
     @Test
     void anNcWithoutZFallsBackToBashAndIsNeverReadAsAPortState() throws Exception {
