@@ -20,7 +20,7 @@ import io.conduit.core.task.CheckModeSkip;
 import io.conduit.core.task.CommandTask;
 import io.conduit.core.task.FetchTask;
 import io.conduit.core.task.PingTask;
-import io.conduit.core.task.PutTask;
+import io.conduit.core.tasks.PutTaskPlugin;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -286,7 +286,8 @@ final class TaskCommands {
                 }
             }
             Become as = become.become(ctx);
-            return execute(pattern, new PutTask(file, remote, bits, owner, group, recursive, checks.check, as));
+            // the put task's own path: --check and --diff say the same here and under "task put"
+            return execute(pattern, PutTaskPlugin.shellPut(file, remote, bits, owner, group, recursive, as));
         }
     }
 
@@ -336,9 +337,8 @@ final class TaskCommands {
                         != null ? f.getReason() : e instanceof java.nio.file.AccessDeniedException ? "permission"
                         + " denied" : "failed"));
             }
-            // fetch cannot tell yet what it would copy: in check mode it copies nothing and says so
-            return execute(pattern, new CheckModeSkip(new FetchTask(remote, dir, recursive, as), "check mode: fetch"
-                    + " cannot tell what it would copy; nothing was copied"));
+            // check mode asks the host and writes nothing here, as the fetch task does (one FetchTask)
+            return execute(pattern, new FetchTask(remote, dir, recursive, as, checks.check));
         }
     }
 

@@ -40,9 +40,21 @@ import io.conduit.api.task.TaskContext;
  * @param remotePath the file (or directory) on the hosts
  * @param localDir the local directory to fetch into
  * @param recursive copy a directory and what it holds
+ * <p>With {@code check} (check mode), the host is asked the same and fails the same (a missing file, a directory
+ * without {@code recursive}), but nothing is fetched or made here: the output says where the copy would go
+ * ({@code would fetch SRC -> LOCALDIR/HOST/NAME}). Check mode promises that nothing changes, and a fetch changes
+ * files here. The shell's {@code fetch --check} and the {@code fetch} task in check mode are both this.
+ *
  * @param become read the file as this user (through a command with that become), or {@code null}
+ * @param check only ask the host: nothing is copied and nothing is made here
  */
-public record FetchTask(String remotePath, Path localDir, boolean recursive, Become become) implements Task {
+public record FetchTask(String remotePath, Path localDir, boolean recursive, Become become, boolean check)
+        implements Task {
+
+    /** Not in check mode. */
+    public FetchTask(String remotePath, Path localDir, boolean recursive, Become become) {
+        this(remotePath, localDir, recursive, become, false);
+    }
 
     /** Without become. */
     public FetchTask(String remotePath, Path localDir) {
@@ -63,7 +75,7 @@ public record FetchTask(String remotePath, Path localDir, boolean recursive, Bec
                 () -> new RemoteFileNotFoundException(host + ": no such file " + remotePath));
         if (there.type() == RemoteFile.Type.DIRECTORY && !recursive) {
             throw new ConnectionException(host + ": fetch " + remotePath + ": it is a directory; fetch -r copies a"
-                    + " directory and what it holds");
+                    + " directory and what it holds (recursive=true in a task)");
         }
         if (there.type() == RemoteFile.Type.OTHER) {
             throw new ConnectionException(host + ": fetch " + remotePath + ": not a regular file (a device, pipe or"
@@ -72,6 +84,10 @@ public record FetchTask(String remotePath, Path localDir, boolean recursive, Bec
         String name = Path.of(remotePath).getFileName() == null ? "file" : Path.of(remotePath).getFileName().toString();
         // a host named ".." or "a/b" must not write outside LOCALDIR
         Path hostDir = localDir.resolve(fileName(host));
+        if (check) {
+            return HostResult.text(host, Status.OK, "would fetch " + remotePath + " -> " + hostDir.resolve(name)
+                    + "\n");
+        }
         boolean made = !Files.exists(hostDir);
         Path target = hostDir.resolve(name);
         boolean madeTree = there.type() == RemoteFile.Type.DIRECTORY && !Files.exists(target, LinkOption.NOFOLLOW_LINKS);

@@ -58,7 +58,7 @@ public final class CommandTaskPlugin implements TaskPlugin {
         boolean hasCmd = cmd != null && !cmd.isBlank();
         boolean hasArgv = argv != null && !argv.isEmpty();
         if (hasCmd == hasArgv) {
-            throw new IllegalArgumentException(TASK + ": give either cmd (a shell line) or argv (a program and its"
+            throw new IllegalArgumentException("give either cmd (a shell line) or argv (a program and its"
                     + " arguments), " + (hasCmd ? "not both" : "one of them is required"));
         }
         Command command = hasCmd ? Command.shell(cmd) : Command.argv(argv);
@@ -73,7 +73,7 @@ public final class CommandTaskPlugin implements TaskPlugin {
         Duration timeout = TIMEOUT.in(parameters);
         if (timeout != null) {
             if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException(TASK + ": timeout must be positive, not "
+                throw new IllegalArgumentException("timeout must be positive, not "
                         + PluginOption.text(timeout));
             }
             command = command.withTimeout(timeout);

@@ -30,7 +30,7 @@ import io.conduit.api.task.TaskPlugin;
  * {@code Alpine}, {@code Archlinux}, {@code Gentoo}, {@code Darwin}, {@code FreeBSD}, ...), from os-release's
  * {@code ID}, then {@code ID_LIKE}, else the distribution itself (as Ansible falls back);</li>
  * <li>{@code distribution}: Ansible's name ({@code Debian}, {@code Ubuntu}, {@code RedHat}, {@code CentOS},
- * {@code Rocky}, {@code Alpine}, {@code MacOSX}, ...), else os-release's {@code TASK};</li>
+ * {@code Rocky}, {@code Alpine}, {@code MacOSX}, ...), else os-release's {@code NAME};</li>
  * <li>{@code distribution_version}: os-release's {@code VERSION_ID} ({@code 12}, {@code 22.04}), macOS's product
  * version;</li>
  * <li>{@code kernel} ({@code uname -r}), {@code architecture} ({@code uname -m});</li>
@@ -57,7 +57,7 @@ public final class FactsTaskPlugin implements TaskPlugin {
             f=
             for c in /etc/os-release /usr/lib/os-release; do if [ -r "$c" ]; then f=$c; break; fi; done
             if [ -n "$f" ]; then
-              sed -n -e 's/^ID=/os_id=/p' -e 's/^ID_LIKE=/os_id_like=/p' -e 's/^TASK=/os_name=/p' \\
+              sed -n -e 's/^ID=/os_id=/p' -e 's/^ID_LIKE=/os_id_like=/p' -e 's/^NAME=/os_name=/p' \\
                 -e 's/^VERSION_ID=/os_version=/p' "$f"
             fi
             echo "cpus=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null)"
@@ -83,7 +83,7 @@ public final class FactsTaskPlugin implements TaskPlugin {
             Map.entry("alpine", "Alpine"), Map.entry("arch", "Archlinux"), Map.entry("manjaro", "Archlinux"),
             Map.entry("endeavouros", "Archlinux"), Map.entry("gentoo", "Gentoo"));
 
-    /** Ansible's distribution name of an os-release ID, where it is not os-release's TASK. */
+    /** Ansible's distribution name of an os-release ID, where it is not os-release's NAME. */
     private static final Map<String, String> DISTRIBUTION = Map.ofEntries(
             Map.entry("debian", "Debian"), Map.entry("ubuntu", "Ubuntu"), Map.entry("rhel", "RedHat"),
             Map.entry("centos", "CentOS"), Map.entry("fedora", "Fedora"), Map.entry("rocky", "Rocky"),

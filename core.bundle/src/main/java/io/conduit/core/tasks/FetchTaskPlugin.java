@@ -5,18 +5,12 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import org.osgi.service.component.annotations.Component;
 
-import io.conduit.api.connection.ConnectionException;
 import io.conduit.api.connection.OptionDescriptor;
-import io.conduit.api.connection.RemoteFile;
-import io.conduit.api.connection.RemoteFileNotFoundException;
-import io.conduit.api.connection.Trace;
 import io.conduit.api.support.PluginOption;
 import io.conduit.api.task.HostResult;
-import io.conduit.api.task.Status;
 import io.conduit.api.task.Task;
 import io.conduit.api.task.TaskContext;
 import io.conduit.api.task.TaskName;
@@ -25,7 +19,7 @@ import io.conduit.core.inventory.LocalPaths;
 import io.conduit.core.task.FetchTask;
 
 /**
- * {@code fetch}: copies a file (or with {@code recursive} a directory) from each host to {@code dest/HOST/TASK}
+ * {@code fetch}: copies a file (or with {@code recursive} a directory) from each host to {@code dest/HOST/NAME}
  * here, as {@code conduit:fetch} does ({@link FetchTask}). It changes nothing on the hosts, so it reports
  * {@code OK}. Check mode is supported: the host is asked what the path is (a missing file or a directory without
  * {@code recursive} fails as it would), and nothing is written here; the output says where it would go. Check mode
@@ -38,14 +32,14 @@ public final class FetchTaskPlugin implements TaskPlugin {
     static final PluginOption<String> SRC = PluginOption.string("src", null, "The file (or directory, with"
             + " recursive) on the host; a symbolic link is followed.").asRequired();
     static final PluginOption<String> DEST = PluginOption.path("dest", null, "The local directory to fetch into:"
-            + " each host's copy goes to DEST/HOST/TASK, so hosts never overwrite each other; a relative path is"
+            + " each host's copy goes to DEST/HOST/NAME, so hosts never overwrite each other; a relative path is"
             + " read from the directory Conduit's command runs in.").asRequired();
     static final PluginOption<Boolean> RECURSIVE = PluginOption.bool("recursive", false, "Copy a directory and"
             + " what it holds.").withShownDefault("false");
 
     @Override
     public String description() {
-        return "Copies a file or directory from each host to DEST/HOST/TASK here.";
+        return "Copies a file or directory from each host to DEST/HOST/NAME here.";
     }
 
     @Override
@@ -60,13 +54,13 @@ public final class FetchTaskPlugin implements TaskPlugin {
 
     @Override
     public Task create(Map<String, Object> parameters) {
-        String src = TaskParameters.required(TASK, SRC.name(), SRC.in(parameters));
-        String destText = TaskParameters.required(TASK, DEST.name(), DEST.in(parameters));
+        String src = TaskParameters.required(SRC.name(), SRC.in(parameters));
+        String destText = TaskParameters.required(DEST.name(), DEST.in(parameters));
         Path dest;
         try {
             dest = LocalPaths.typed(destText);
         } catch (InvalidPathException e) {
-            throw new IllegalArgumentException(TASK + ": dest: \"" + destText + "\" is not a path here");
+            throw new IllegalArgumentException("dest: \"" + destText + "\" is not a path here");
         }
         return new Fetch(src, dest, Boolean.TRUE.equals(RECURSIVE.in(parameters)));
     }
@@ -79,26 +73,9 @@ public final class FetchTaskPlugin implements TaskPlugin {
     record Fetch(String src, Path dest, boolean recursive) implements Task {
         @Override
         public HostResult execute(TaskContext context) throws IOException {
-            if (!context.options().checkMode()) {
-                return new FetchTask(src, dest, recursive, context.become()).execute(context);
-            }
-            String host = context.host().name();
-            Optional<RemoteFile> there = context.connection().stat(src, false, HostCommands.access(context),
-                    Trace.OFF);
-            if (there.isEmpty()) {
-                throw new RemoteFileNotFoundException(host + ": no such file " + src);
-            }
-            if (there.get().type() == RemoteFile.Type.DIRECTORY && !recursive) {
-                throw new ConnectionException(host + ": fetch " + src + ": it is a directory; add recursive=true to"
-                        + " copy a directory and what it holds");
-            }
-            if (there.get().type() == RemoteFile.Type.OTHER) {
-                throw new ConnectionException(host + ": fetch " + src + ": not a regular file (a device, pipe or"
-                        + " socket); fetch copies regular files and directories");
-            }
-            Path name = Path.of(src).getFileName();
-            Path target = dest.resolve(FetchTask.fileName(host)).resolve(name == null ? "file" : name.toString());
-            return HostResult.text(host, Status.OK, "would fetch " + src + " -> " + target + "\n");
+            // one path with the shell's fetch: check mode asks the host and writes nothing here (FetchTask)
+            return new FetchTask(src, dest, recursive, context.become(), context.options().checkMode())
+                    .execute(context);
         }
 
         @Override

@@ -81,21 +81,21 @@ public final class FileTaskPlugin implements TaskPlugin {
 
     @Override
     public Task create(Map<String, Object> parameters) {
-        String path = TaskParameters.required(TASK, PATH.name(), PATH.in(parameters));
+        String path = TaskParameters.required(PATH.name(), PATH.in(parameters));
         String stateText = STATE.in(parameters);
         State state = switch (stateText == null ? "file" : stateText.toLowerCase(Locale.ROOT)) {
             case "file", "present" -> State.FILE;
             case "touch" -> State.TOUCH;
             case "directory" -> State.DIRECTORY;
             case "absent" -> State.ABSENT;
-            default -> throw new IllegalArgumentException(TASK + ": state: \"" + stateText + "\" is not a state;"
+            default -> throw new IllegalArgumentException("state: \"" + stateText + "\" is not a state;"
                     + " use file, touch, directory or absent");
         };
-        int mode = TaskParameters.mode(TASK, MODE.in(parameters));
+        int mode = TaskParameters.mode(MODE.in(parameters));
         String owner = PutTaskPlugin.blankToNull(OWNER.in(parameters));
         String group = PutTaskPlugin.blankToNull(GROUP.in(parameters));
         if (state == State.ABSENT && (mode != Connection.KEEP_MODE || owner != null || group != null)) {
-            throw new IllegalArgumentException(TASK + ": state=absent removes " + path + "; mode, owner and group"
+            throw new IllegalArgumentException("state=absent removes " + path + "; mode, owner and group"
                     + " cannot go with it");
         }
         return new FileTask(path, state, mode, owner, group);

@@ -53,8 +53,17 @@ final class HostCommands {
      *         (at least a millisecond, so that a deadline just passed fails the call as timed out)
      */
     static FileAccess access(TaskContext context) {
+        return access(context, context.become());
+    }
+
+    /**
+     * @param context the host's context
+     * @param become the user to act as, or {@code null}
+     * @return as {@link #access(TaskContext)}, as that user
+     */
+    static FileAccess access(TaskContext context, io.conduit.api.connection.Become become) {
         Duration left = context.remaining();
-        return new FileAccess(context.become(), left.isZero() || left.isNegative() ? Duration.ofMillis(1) : left);
+        return new FileAccess(become, left.isZero() || left.isNegative() ? Duration.ofMillis(1) : left);
     }
 
     /**

@@ -61,23 +61,23 @@ public final class PutTaskPlugin implements TaskPlugin {
 
     @Override
     public Task create(Map<String, Object> parameters) {
-        String srcText = TaskParameters.required(TASK, SRC.name(), SRC.in(parameters));
+        String srcText = TaskParameters.required(SRC.name(), SRC.in(parameters));
         Path src;
         try {
             src = LocalPaths.typed(srcText);
         } catch (InvalidPathException e) {
-            throw new IllegalArgumentException(TASK + ": src: \"" + srcText + "\" is not a path here");
+            throw new IllegalArgumentException("src: \"" + srcText + "\" is not a path here");
         }
         boolean recursive = Boolean.TRUE.equals(RECURSIVE.in(parameters));
         if (!Files.exists(src)) {
-            throw new IllegalArgumentException(TASK + ": src: no such file " + src);
+            throw new IllegalArgumentException("src: no such file " + src);
         }
         if (Files.isDirectory(src) && !recursive) {
-            throw new IllegalArgumentException(TASK + ": src: " + src + " is a directory; add recursive=true to copy"
+            throw new IllegalArgumentException("src: " + src + " is a directory; add recursive=true to copy"
                     + " it and what it holds");
         }
-        String dest = TaskParameters.required(TASK, DEST.name(), DEST.in(parameters));
-        int mode = TaskParameters.mode(TASK, MODE.in(parameters));
+        String dest = TaskParameters.required(DEST.name(), DEST.in(parameters));
+        int mode = TaskParameters.mode(MODE.in(parameters));
         return new Put(src, dest, mode, blankToNull(OWNER.in(parameters)), blankToNull(GROUP.in(parameters)),
                 recursive);
     }
@@ -100,7 +100,7 @@ public final class PutTaskPlugin implements TaskPlugin {
         @Override
         public HostResult execute(TaskContext context) throws IOException {
             return put(context, src, FileNames.intoDirectory(dest, src.getFileName().toString()), mode, owner, group,
-                    recursive);
+                    recursive, context.become());
         }
 
         @Override
@@ -110,7 +110,37 @@ public final class PutTaskPlugin implements TaskPlugin {
     }
 
     /**
-     * Puts one file or tree with the context's become and check mode, adding the diff when asked for a single file.
+     * The put of the shell's {@code conduit:put}: the same task as {@code task put}, so that {@code --check} and
+     * {@code --diff} give the same output on both (check mode and the diff come from the run's options).
+     *
+     * @param local the local file, or directory with {@code recursive}
+     * @param remotePath where to write it on the host; ending in {@code /}: into that directory, under the local name
+     * @param mode permission bits {@code 0} to {@code 07777}, or {@code Connection.KEEP_MODE} for the local file's
+     * @param owner the owner to set, or {@code null}
+     * @param group the group to set, or {@code null}
+     * @param recursive copy a directory and what it holds
+     * @param become read and write as this user, or {@code null} for the context's become (none in the shell)
+     * @return the task, for any number of hosts
+     */
+    public static Task shellPut(Path local, String remotePath, int mode, String owner, String group,
+            boolean recursive, io.conduit.api.connection.Become become) {
+        return new Task() {
+            @Override
+            public HostResult execute(TaskContext context) throws IOException {
+                return put(context, local, FileNames.intoDirectory(remotePath, local.getFileName().toString()), mode,
+                        owner, group, recursive, become != null ? become : context.become());
+            }
+
+            @Override
+            public String describe() {
+                return TASK + ": " + local + " -> " + remotePath;
+            }
+        };
+    }
+
+    /**
+     * Puts one file or tree with the given become and the context's check mode, adding the diff when asked for a
+     * single file.
      *
      * @param context the host's context
      * @param local the local file
@@ -119,16 +149,17 @@ public final class PutTaskPlugin implements TaskPlugin {
      * @param owner the owner, or {@code null}
      * @param group the group, or {@code null}
      * @param recursive a tree
+     * @param become the user to read and write as, or {@code null}
      * @return put's result, with the diff after its lines
      * @throws IOException as {@link PutTask#execute}
      */
     static HostResult put(TaskContext context, Path local, String target, int mode, String owner, String group,
-            boolean recursive) throws IOException {
+            boolean recursive, io.conduit.api.connection.Become become) throws IOException {
         boolean check = context.options().checkMode();
         // the diff is read before the put changes the file
         String diff = context.options().diffMode() && !Files.isDirectory(local)
-                ? TextDiff.forPut(context, local, target) : "";
-        HostResult r = new PutTask(local, target, mode, owner, group, recursive, check, context.become())
+                ? TextDiff.forPut(context, become, local, target) : "";
+        HostResult r = new PutTask(local, target, mode, owner, group, recursive, check, become)
                 .execute(context);
         return diff.isEmpty() ? r : HostResult.text(r.host(), r.status(), r.stdoutText() + diff);
     }

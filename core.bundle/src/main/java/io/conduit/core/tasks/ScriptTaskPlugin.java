@@ -63,7 +63,7 @@ public final class ScriptTaskPlugin implements TaskPlugin {
 
     @Override
     public Task create(Map<String, Object> parameters) {
-        Path src = TaskParameters.localFile(TASK, SRC.name(), TaskParameters.required(TASK, SRC.name(),
+        Path src = TaskParameters.localFile(SRC.name(), TaskParameters.required(SRC.name(),
                 SRC.in(parameters)));
         List<String> args = ARGS.in(parameters);
         String interpreter = INTERPRETER.in(parameters);
@@ -72,7 +72,7 @@ public final class ScriptTaskPlugin implements TaskPlugin {
         String chdir = CHDIR.in(parameters);
         Duration timeout = TIMEOUT.in(parameters);
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-            throw new IllegalArgumentException(TASK + ": timeout must be positive, not " + PluginOption.text(timeout));
+            throw new IllegalArgumentException("timeout must be positive, not " + PluginOption.text(timeout));
         }
         return new ScriptTask(src, program, args == null ? List.of() : args,
                 chdir == null || chdir.isBlank() ? null : chdir, timeout);

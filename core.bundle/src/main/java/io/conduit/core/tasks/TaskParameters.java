@@ -11,7 +11,11 @@ import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.support.PluginOption;
 import io.conduit.core.inventory.LocalPaths;
 
-/** The checks the core's task plugins share for their parameters; messages name the task and the parameter. */
+/**
+ * The checks the core's task plugins share for their parameters. Messages name the parameter, not the task: the task
+ * catalog puts the task's name in front of every refusal ({@code TaskRegistry.task}), and a runbook puts the step's
+ * path there, so a plugin that named itself too would be named twice ("file: file: mode ...").
+ */
 final class TaskParameters {
     private static final Pattern OCTAL = Pattern.compile("0[0-7]{3,4}");
 
@@ -31,18 +35,17 @@ final class TaskParameters {
      * required because YAML reads an unquoted {@code 0644} as the number 420, which would otherwise arrive here as
      * the text {@code 420} and set the wrong bits (Ansible's documentation warns of the same trap).
      *
-     * @param task the task name
      * @param text the value, or {@code null}
      * @return the bits {@code 0} to {@code 07777}, or {@link Connection#KEEP_MODE} for {@code null}
      * @throws IllegalArgumentException the text is not such a mode
      */
-    static int mode(String task, String text) {
+    static int mode(String text) {
         if (text == null || text.isBlank()) {
             return Connection.KEEP_MODE;
         }
         String t = text.strip();
         if (!OCTAL.matcher(t).matches()) {
-            throw new IllegalArgumentException(task + ": mode: \"" + t + "\" is not an octal mode; write it with a"
+            throw new IllegalArgumentException("mode: \"" + t + "\" is not an octal mode; write it with a"
                     + " leading 0, such as 0644 or 0755, and quote it in YAML ('0644': unquoted, 0644 is the number"
                     + " 420)");
         }
@@ -61,42 +64,40 @@ final class TaskParameters {
      * A local file an operator named (a script, a template): {@code ~/} expanded, a relative path read from the
      * working directory of the command that runs the task ({@link LocalPaths#typed}).
      *
-     * @param task the task name
      * @param name the parameter name
      * @param text the path as written
      * @return the absolute path of a readable regular file
      * @throws IllegalArgumentException it is no such file
      */
-    static Path localFile(String task, String name, String text) {
+    static Path localFile(String name, String text) {
         Path p;
         try {
             p = LocalPaths.typed(text);
         } catch (InvalidPathException e) {
-            throw new IllegalArgumentException(task + ": " + name + ": \"" + text + "\" is not a path here");
+            throw new IllegalArgumentException(name + ": \"" + text + "\" is not a path here");
         }
         if (!Files.exists(p)) {
-            throw new IllegalArgumentException(task + ": " + name + ": no such file " + p);
+            throw new IllegalArgumentException(name + ": no such file " + p);
         }
         if (!Files.isRegularFile(p)) {
-            throw new IllegalArgumentException(task + ": " + name + ": " + p + " is not a regular file");
+            throw new IllegalArgumentException(name + ": " + p + " is not a regular file");
         }
         if (!Files.isReadable(p)) {
-            throw new IllegalArgumentException(task + ": " + name + ": " + p + " cannot be read by the user running"
+            throw new IllegalArgumentException(name + ": " + p + " cannot be read by the user running"
                     + " Conduit");
         }
         return p;
     }
 
     /**
-     * @param task the task name
      * @param name the parameter name
      * @param value its value, or {@code null}
      * @return the value, not blank
      * @throws IllegalArgumentException it is missing or blank
      */
-    static String required(String task, String name, String value) {
+    static String required(String name, String value) {
         if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException(task + ": " + name + " is required");
+            throw new IllegalArgumentException(name + " is required");
         }
         return value;
     }

@@ -91,14 +91,14 @@ public final class TemplateTaskPlugin implements TaskPlugin {
 
     @Override
     public Task create(Map<String, Object> parameters) {
-        Path src = TaskParameters.localFile(TASK, SRC.name(), TaskParameters.required(TASK, SRC.name(),
+        Path src = TaskParameters.localFile(SRC.name(), TaskParameters.required(SRC.name(),
                 SRC.in(parameters)));
-        String dest = TaskParameters.required(TASK, DEST.name(), DEST.in(parameters));
-        int mode = TaskParameters.mode(TASK, MODE.in(parameters));
+        String dest = TaskParameters.required(DEST.name(), DEST.in(parameters));
+        int mode = TaskParameters.mode(MODE.in(parameters));
         String text;
         try {
             if (Files.size(src) > MAX_TEMPLATE) {
-                throw new IllegalArgumentException(TASK + ": src: " + src + " is larger than 1 MiB; a template that"
+                throw new IllegalArgumentException("src: " + src + " is larger than 1 MiB; a template that"
                         + " large is likely not one: use put");
             }
             text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(src)))
@@ -107,10 +107,10 @@ public final class TemplateTaskPlugin implements TaskPlugin {
                 mode = bits(src);
             }
         } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException(TASK + ": src: " + src + " is not UTF-8 text; templates are read as"
+            throw new IllegalArgumentException("src: " + src + " is not UTF-8 text; templates are read as"
                     + " UTF-8");
         } catch (IOException e) {
-            throw new IllegalArgumentException(TASK + ": src: " + src + " cannot be read: " + e.getMessage());
+            throw new IllegalArgumentException("src: " + src + " cannot be read: " + e.getMessage());
         }
         String name = src.toString();
         PebbleEngine engine = new PebbleEngine.Builder().loader(new OneTemplate(name, text)).strictVariables(true)
@@ -119,7 +119,7 @@ public final class TemplateTaskPlugin implements TaskPlugin {
         try {
             template = engine.getTemplate(name);
         } catch (PebbleException e) {
-            throw new IllegalArgumentException(TASK + ": " + where(e, name) + ": " + e.getPebbleMessage());
+            throw new IllegalArgumentException(where(e, name) + ": " + e.getPebbleMessage());
         }
         return new TemplateTask(src, template, FileNames.intoDirectory(dest, src.getFileName().toString()), mode,
                 PutTaskPlugin.blankToNull(OWNER.in(parameters)), PutTaskPlugin.blankToNull(GROUP.in(parameters)));
@@ -178,7 +178,7 @@ public final class TemplateTaskPlugin implements TaskPlugin {
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try {
                 Files.writeString(rendered, out.toString(), StandardCharsets.UTF_8);
-                return PutTaskPlugin.put(context, rendered, target, mode, owner, group, false);
+                return PutTaskPlugin.put(context, rendered, target, mode, owner, group, false, context.become());
             } finally {
                 Files.deleteIfExists(rendered);
             }

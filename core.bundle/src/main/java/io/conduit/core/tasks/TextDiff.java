@@ -50,14 +50,17 @@ final class TextDiff {
      * a private temporary directory that is removed afterwards.
      *
      * @param context the host's context
+     * @param become the user the put reads and writes as, or {@code null}
      * @param local the file that is sent
      * @param target where it goes on the host (a resolved path, not ending in {@code /})
      * @return the diff's lines, each ending in a newline; empty when the content is the same; {@value #NO_DIFF}
      *         when it is not text; a line saying why when the host's file could not be read
      * @throws IOException the host could not be asked
      */
-    static String forPut(TaskContext context, Path local, String target) throws IOException {
-        Optional<RemoteFile> there = context.connection().stat(target, true, HostCommands.access(context), Trace.OFF);
+    static String forPut(TaskContext context, io.conduit.api.connection.Become become, Path local, String target)
+            throws IOException {
+        Optional<RemoteFile> there = context.connection().stat(target, true, HostCommands.access(context, become),
+                Trace.OFF);
         if (there.isPresent() && there.get().type() != RemoteFile.Type.FILE) {
             return "";
         }
@@ -73,7 +76,7 @@ final class TextDiff {
         }
         Path dir = Files.createTempDirectory("conduit-diff-");
         try {
-            HostResult fetched = new FetchTask(target, dir, false, context.become()).execute(context);
+            HostResult fetched = new FetchTask(target, dir, false, become).execute(context);
             if (fetched.status() != Status.OK) {
                 return "no diff: the host's " + target + " could not be read: " + fetched.error() + "\n";
             }

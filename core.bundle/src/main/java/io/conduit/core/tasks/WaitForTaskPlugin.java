@@ -29,8 +29,13 @@ import io.conduit.api.task.TaskPlugin;
  * passes (never past the host's deadline); the host is then {@code OK} with how long it waited, or {@code FAILED}
  * with how long it waited and the check's last error.
  *
- * <p>A port is checked with {@code nc -z}, else with bash's {@code /dev/tcp}; a host with neither fails at once
- * ("needs nc or bash on the host"). It only reads, so it runs in check mode too.
+ * <p>A port is checked with {@code nc -z}, else with bash's {@code /dev/tcp}. An {@code nc} without {@code -z}
+ * (BusyBox's, which answers {@code nc: invalid option -- 'z'} and its usage text with exit 1) is not a port state:
+ * the check goes on to bash; a host with neither fails at once ("needs nc with -z or bash on the host").
+ *
+ * <p>Check mode: a port or path check only reads, so it runs as usual; a {@code command} can change anything, so
+ * in check mode it is not run and the host is {@code SKIPPED} with the reason, as the {@code command} task is
+ * (Ansible's {@code wait_for} has no command; its {@code command} module skips in check mode the same way).
  */
 @Component(service = TaskPlugin.class)
 @TaskName("wait_for")
@@ -38,6 +43,8 @@ public final class WaitForTaskPlugin implements TaskPlugin {
     static final String TASK = "wait_for";
     /** The exit code the port check gives when the host has neither nc nor bash. */
     static final int NO_PROBE = 127;
+    /** What the host is told when it has no way to check a port. */
+    static final String NO_PROBE_TEXT = "needs nc with -z or bash on the host to check a port";
     /** Keeps this much of the host's deadline, so that the host reports wait_for's reason, not a bare timeout. */
     static final Duration MARGIN = Duration.ofMillis(500);
     // no default shown: a port is given or not (0 counts as not given)
@@ -81,7 +88,7 @@ public final class WaitForTaskPlugin implements TaskPlugin {
         boolean hasCommand = command != null && !command.isBlank();
         int given = (hasPort ? 1 : 0) + (hasPath ? 1 : 0) + (hasCommand ? 1 : 0);
         if (given != 1) {
-            throw new IllegalArgumentException(TASK + ": give exactly one of port, path or command"
+            throw new IllegalArgumentException("give exactly one of port, path or command"
                     + (given == 0 ? "" : ", not " + given + " of them"));
         }
         String state = STATE.in(parameters);
@@ -91,10 +98,10 @@ public final class WaitForTaskPlugin implements TaskPlugin {
         Duration interval = INTERVAL.in(parameters);
         interval = interval == null ? Duration.ofSeconds(1) : interval;
         if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException(TASK + ": timeout must be positive, not " + PluginOption.text(timeout));
+            throw new IllegalArgumentException("timeout must be positive, not " + PluginOption.text(timeout));
         }
         if (interval.compareTo(Duration.ofMillis(10)) < 0) {
-            throw new IllegalArgumentException(TASK + ": interval must be at least 10ms, not "
+            throw new IllegalArgumentException("interval must be at least 10ms, not "
                     + PluginOption.text(interval));
         }
         String what;
@@ -102,12 +109,12 @@ public final class WaitForTaskPlugin implements TaskPlugin {
         boolean wantSuccess = true;
         if (hasPort) {
             if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException(TASK + ": port: " + port + " is not a port; use 1-65535");
+                throw new IllegalArgumentException("port: " + port + " is not a port; use 1-65535");
             }
             String host = HOST.in(parameters);
             host = host == null || host.isBlank() ? "127.0.0.1" : host.strip();
             if (state != null && !state.equals("started") && !state.equals("stopped")) {
-                throw new IllegalArgumentException(TASK + ": state: \"" + state + "\" does not go with port; use"
+                throw new IllegalArgumentException("state: \"" + state + "\" does not go with port; use"
                         + " started or stopped");
             }
             wantSuccess = !"stopped".equals(state);
@@ -115,7 +122,7 @@ public final class WaitForTaskPlugin implements TaskPlugin {
             script = portScript(host, port);
         } else if (hasPath) {
             if (state != null && !state.equals("present") && !state.equals("absent")) {
-                throw new IllegalArgumentException(TASK + ": state: \"" + state + "\" does not go with path; use"
+                throw new IllegalArgumentException("state: \"" + state + "\" does not go with path; use"
                         + " present or absent");
             }
             wantSuccess = !"absent".equals(state);
@@ -126,21 +133,34 @@ public final class WaitForTaskPlugin implements TaskPlugin {
             wantSuccess = true;
         } else {
             if (state != null) {
-                throw new IllegalArgumentException(TASK + ": state does not go with command; the command is"
+                throw new IllegalArgumentException("state does not go with command; the command is"
                         + " waited for until it exits 0");
             }
             what = "command " + command + " to succeed";
             script = command;
         }
-        return new WaitFor(what, script, wantSuccess, hasPort, timeout, interval);
+        return new WaitFor(what, script, wantSuccess, hasPort, hasCommand, timeout, interval);
     }
 
-    /** nc -z where there is one, else bash's /dev/tcp; exit {@value #NO_PROBE} when neither is there. */
+    /**
+     * The port check: {@code nc -z} where there is one that knows {@code -z}, else bash's {@code /dev/tcp}; exit
+     * {@value #NO_PROBE} when neither works. An nc that refuses {@code -z} says so on its error output ("invalid
+     * option", "illegal option", "unrecognized option", or a usage text), never "refused": such an answer moves on to
+     * bash instead of being read as a closed port.
+     *
+     * @param host the address, as the target host sees it
+     * @param port the port, 1-65535
+     * @return a POSIX sh script: exit 0 when the port accepts a connection
+     */
     static String portScript(String host, long port) {
         String h = ShellCommand.quote(host);
-        return "if command -v nc >/dev/null 2>&1; then nc -z -w 2 " + h + " " + port + "; exit $?; fi; "
+        return "if command -v nc >/dev/null 2>&1; then"
+                + " said=$(nc -z -w 2 " + h + " " + port + " 2>&1); rc=$?;"
+                + " if [ $rc -eq 0 ]; then exit 0; fi;"
+                + " case $said in *'invalid option'*|*'illegal option'*|*'nrecognized option'*|*[Uu]sage:*) ;;"
+                + " *) printf '%s\\n' \"$said\" >&2; exit $rc ;; esac; fi; "
                 + "if command -v bash >/dev/null 2>&1; then exec bash -c 'exec 3<>\"/dev/tcp/$0/$1\"' " + h + " "
-                + port + "; fi; echo 'wait_for needs nc or bash on the host' >&2; exit " + NO_PROBE;
+                + port + "; fi; echo '" + NO_PROBE_TEXT + "' >&2; exit " + NO_PROBE;
     }
 
     /**
@@ -150,15 +170,22 @@ public final class WaitForTaskPlugin implements TaskPlugin {
      * @param script the check, a POSIX sh script
      * @param wantSuccess whether the check must succeed ({@code false}: fail, for a port that should be stopped)
      * @param port whether it is the port check (whose exit {@value #NO_PROBE} means it cannot run)
+     * @param command whether the check is the operator's command (not run in check mode)
      * @param timeout how long to wait
      * @param interval the pause between checks
      */
-    record WaitFor(String what, String script, boolean wantSuccess, boolean port, Duration timeout,
+    record WaitFor(String what, String script, boolean wantSuccess, boolean port, boolean command, Duration timeout,
             Duration interval) implements Task {
 
         @Override
         public HostResult execute(TaskContext context) throws IOException {
             String host = context.host().name();
+            if (command) {
+                HostResult skipped = HostCommands.skippedInCheckMode(context, TASK);
+                if (skipped != null) {
+                    return skipped;
+                }
+            }
             long start = System.nanoTime();
             Duration hostLeft = HostCommands.left(context).minus(MARGIN);
             boolean hostBound = hostLeft.compareTo(timeout) < 0;
@@ -177,11 +204,13 @@ public final class WaitForTaskPlugin implements TaskPlugin {
                     ExecResult r = context.connection().exec(check);
                     if (port && r.exitCode() == NO_PROBE) {
                         throw new io.conduit.api.connection.ConnectionException(host + ": " + TASK + ": "
-                                + HostCommands.said(r));
+                                + NO_PROBE_TEXT);
                     }
                     if ((r.exitCode() == 0) == wantSuccess) {
-                        return HostResult.text(host, Status.OK, "waited " + waited(start) + " for " + what + " ("
-                                + checks + (checks == 1 ? " check" : " checks") + ")\n");
+                        // one check: nothing was waited for, and the time is only what the check took
+                        return HostResult.text(host, Status.OK, checks == 1 ? what + ": held at the first check ("
+                                + waited(start) + ")\n" : "waited " + waited(start) + " for " + what + " (" + checks
+                                + " checks)\n");
                     }
                     last = wantSuccess ? HostCommands.said(r) : "it accepts connections";
                 } catch (TimedOutException e) {

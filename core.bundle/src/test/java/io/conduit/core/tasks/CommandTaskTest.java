@@ -73,7 +73,7 @@ class CommandTaskTest {
     void cmdAndArgvGoAlone() {
         IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
                 () -> plugin.create(params(plugin, "cmd", "true", "argv", "true")));
-        assertEquals("command: give either cmd (a shell line) or argv (a program and its arguments), not both",
+        assertEquals("give either cmd (a shell line) or argv (a program and its arguments), not both",
                 both.getMessage());
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
                 () -> plugin.create(params(plugin)));

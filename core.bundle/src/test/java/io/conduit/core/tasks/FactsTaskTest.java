@@ -56,6 +56,49 @@ class FactsTaskTest {
         return out;
     }
 
+    /**
+     * The script itself against an os-release with only NAME and ID (Wolfi's, as a minimal container image has
+     * it): the distribution is os-release's NAME and the family falls back to it. It read "TASK=" before (a rename
+     * that reached into the script's text), so both came out null.
+     */
+    @Test
+    void theScriptReadsOsReleaseNameForADistributionItDoesNotKnow() throws Exception {
+        Map<String, Object> f = scriptFacts("ID=wolfi\nNAME=\"Wolfi\"\nPRETTY_NAME=\"Wolfi\"\n"
+                + "HOME_URL=\"https://wolfi.dev\"\n");
+        assertEquals("Wolfi", f.get("distribution"), f::toString);
+        assertEquals("Wolfi", f.get("os_family"), f::toString);
+    }
+
+    /**
+     * ansible/ansible#45047: on Devuan the family came out as its NAME ("Devuan GNU/Linux") instead of Debian, so
+     * a playbook's Debian branch missed it; and ansible/ansible#8732: Arch Linux's family and distribution came out
+     * "NA". Here both through the script, from their os-release files.
+     */
+    @Test
+    void devuanIsOfTheDebianFamilyAndArchIsArchlinux() throws Exception {
+        Map<String, Object> devuan = scriptFacts("PRETTY_NAME=\"Devuan GNU/Linux 5 (daedalus)\"\n"
+                + "NAME=\"Devuan GNU/Linux\"\nVERSION_ID=\"5\"\nID=devuan\nID_LIKE=debian\n");
+        assertEquals("Debian", devuan.get("os_family"), devuan::toString);
+        assertEquals("Devuan GNU/Linux", devuan.get("distribution"), devuan::toString);
+        assertEquals("5", devuan.get("distribution_version"));
+        Map<String, Object> arch = scriptFacts("NAME=\"Arch Linux\"\nPRETTY_NAME=\"Arch Linux\"\nID=arch\n"
+                + "BUILD_ID=rolling\n");
+        assertEquals("Archlinux", arch.get("os_family"), arch::toString);
+        assertEquals("Archlinux", arch.get("distribution"), arch::toString);
+    }
+
+    /** The facts the real script gives on this machine with {@code osRelease} as its os-release file. */
+    private Map<String, Object> scriptFacts(String osRelease) throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("os-release"), osRelease);
+        String script = FactsTaskPlugin.SCRIPT.replace("/etc/os-release /usr/lib/os-release",
+                io.conduit.api.support.ShellCommand.quotePath(file.toString()));
+        assertTrue(!script.equals(FactsTaskPlugin.SCRIPT), "the test found the script's os-release paths");
+        Process p = new ProcessBuilder("/bin/sh", "-c", script).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return FactsTaskPlugin.facts(out);
+    }
+
     @Test
     void aRedHatLikeDistributionIsFoundThroughIdLike() {
         Map<String, Object> f = FactsTaskPlugin.facts("""

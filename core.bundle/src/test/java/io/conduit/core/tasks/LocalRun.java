@@ -18,6 +18,8 @@ import io.conduit.core.local.LocalPlugin;
 import io.conduit.core.registry.PluginBinding;
 import io.conduit.core.registry.PluginRegistry;
 import io.conduit.core.run.ForkingRunner;
+import io.conduit.core.task.TaskBinding;
+import io.conduit.core.task.TaskRegistry;
 import io.conduit.core.testing.Configs;
 
 /**
@@ -53,6 +55,25 @@ final class LocalRun implements AutoCloseable {
             out.put(key, d.convert(keyValues[i + 1]));
         }
         return out;
+    }
+
+    /**
+     * What an operator is told when a task refuses its values: the message of the task catalog (the real
+     * {@link TaskRegistry}, which names the task in front of the plugin's message), for values given as text.
+     *
+     * @return the message
+     * @throws AssertionError the values were not refused
+     */
+    static String refusal(String name, TaskPlugin plugin, Object... keyValues) {
+        TaskRegistry registry = new TaskRegistry(Duration.ofSeconds(1), Duration.ofSeconds(1));
+        registry.add(new TaskBinding(name, 1, 0, "io.conduit.core", "1", plugin));
+        Map<String, Object> values = params(plugin, keyValues);
+        try {
+            registry.task(name, values);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError(name + " took " + values);
     }
 
     HostResult one(Task task) throws Exception {

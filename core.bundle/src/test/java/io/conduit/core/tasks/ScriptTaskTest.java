@@ -139,6 +139,8 @@ class ScriptTaskTest {
     void aMissingScriptIsRefusedBeforeAnythingRuns() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> plugin.create(params(plugin, "src", dir.resolve("nope.sh").toString())));
-        assertEquals("script: src: no such file " + dir.resolve("nope.sh"), e.getMessage());
+        assertEquals("src: no such file " + dir.resolve("nope.sh"), e.getMessage());
+        assertEquals("script: src: no such file " + dir.resolve("nope.sh"),
+                LocalRun.refusal("script", plugin, "src", dir.resolve("nope.sh").toString()));
     }
 }

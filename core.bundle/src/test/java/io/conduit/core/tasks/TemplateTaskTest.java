@@ -97,7 +97,9 @@ class TemplateTaskTest {
         Path src = Files.writeString(dir.resolve("bad.peb"), "ok\n{% if port %}\nno end\n");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> template(src, dir.resolve("out")));
-        assertTrue(e.getMessage().startsWith("template: " + src + ":"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(src + ":"), e.getMessage());
+        String said = LocalRun.refusal("template", plugin, "src", src.toString(), "dest", dir.resolve("out").toString());
+        assertTrue(said.startsWith("template: " + src + ":"), said);
     }
 
     @Test
