@@ -159,6 +159,52 @@ final class Expressions {
                 .replaceAll("\\[(java|io)\\.[\\w.$]+\\]", "[value]");
     }
 
+    /**
+     * The first root name a compiled condition or template uses that is not among the names a step has, found by
+     * evaluating it once with each of those names bound to a placeholder that has every key (so a key under a name,
+     * such as {@code facts.os_family}, is not judged here: facts, data and registered results are known per host
+     * only, and stay checked then). Any other evaluation error (a comparison of a placeholder, a filter on it) is
+     * ignored: it says nothing of the names, and the evaluation stops there, so a misspelt name after such an error
+     * is found per host instead.
+     *
+     * @param template the compiled condition or template
+     * @param names the root names that exist at the step
+     * @return the undefined root name, or {@code null} when none was met
+     */
+    static String undefinedRoot(PebbleTemplate template, java.util.Collection<String> names) {
+        Map<String, Object> context = new LinkedHashMap<>();
+        names.forEach(n -> context.put(n, new AnyKeys()));
+        try {
+            template.evaluate(new StringWriter(), context);
+        } catch (RuntimeException | IOException e) {
+            for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+                if (c instanceof RootAttributeNotFoundException r) {
+                    Matcher m = ROOT.matcher(String.valueOf(r.getPebbleMessage()));
+                    return m.find() ? m.group(1) : "a name";
+                }
+            }
+        }
+        return null;
+    }
+
+    /** A stand-in for a value known only per host: every key is there, and is another stand-in. */
+    private static final class AnyKeys extends java.util.AbstractMap<String, Object> {
+        @Override
+        public Object get(Object key) {
+            return new AnyKeys();
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return true;
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<String, Object>> entrySet() {
+            return java.util.Set.of();
+        }
+    }
+
     private static String shorten(String s) {
         return s.length() > 60 ? s.substring(0, 60) + "..." : s;
     }
