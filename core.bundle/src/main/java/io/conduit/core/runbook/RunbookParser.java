@@ -484,8 +484,8 @@ public final class RunbookParser {
                     }
                 }
                 case "password" -> problem(e.getValue().getKeyNode(), path + ".password", "a runbook holds no"
-                        + " password; give the host's data.become_password in the inventory (a secret reference)"
-                        + " or -K / --become-password-file");
+                        + " password; give the host's data.become_password in the inventory (a secret reference"
+                        + " such as ${env:NAME} or ${file:PATH}): a runbook's become reads it from there only");
                 default -> unknown(e.getValue().getKeyNode(), path, e.getKey(), Set.of("user", "method"));
             }
         }
