@@ -266,6 +266,8 @@ class RunbookEngineTest {
     /**
      * Finding 2: fail_fast stops within the step: with one fork, the hosts after the failed one do not start the
      * step (before, they all ran it and only the next step was stopped).
+     * From ansible/proposals#182: any_errors_fatal was consulted only once a task had ended on every host, so the
+     * hosts of the batch not yet started still ran the failing task.
      */
     @Test
     void failFastStopsWithinTheStep() throws Exception {
@@ -282,6 +284,8 @@ class RunbookEngineTest {
     /**
      * Finding 2: max_fail stops within the step too, counting the batch's failures: 25% of 4 hosts lets one fail;
      * the second failure stops the hosts not yet started.
+     * From ansible/ansible#28222: with max_fail_percentage and a failing task, the run went on with the hosts it
+     * should have stopped.
      */
     @Test
     void maxFailStopsWithinTheStep() throws Exception {
