@@ -113,7 +113,9 @@ final class Expressions {
         StringWriter out = new StringWriter();
         try {
             try {
-                template.evaluate(out, new LinkedHashMap<>(variables));
+                Map<String, Object> context = new LinkedHashMap<>();
+                variables.forEach((k, v) -> context.put(k, printable(v)));
+                template.evaluate(out, context);
             } catch (PebbleException e) {
                 // an operator wraps what failed under it ("Could not perform equals comparison"): say the cause
                 for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
@@ -185,6 +187,81 @@ final class Expressions {
             }
         }
         return null;
+    }
+
+    private static final com.google.gson.Gson JSON = new com.google.gson.GsonBuilder().serializeNulls()
+            .disableHtmlEscaping().create();
+
+    /**
+     * A map or list that prints as JSON ({@code {{ data }}} gives {@code {"role":"web"}}, not Java's
+     * {@code {role=web}}), and reads as the value itself in every other way.
+     */
+    static Object printable(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            Map<Object, Object> inner = new LinkedHashMap<>();
+            map.forEach((k, v) -> inner.put(k, printable(v)));
+            return new java.util.AbstractMap<Object, Object>() {
+                @Override
+                public java.util.Set<Map.Entry<Object, Object>> entrySet() {
+                    return inner.entrySet();
+                }
+
+                @Override
+                public Object get(Object key) {
+                    return inner.get(key);
+                }
+
+                @Override
+                public boolean containsKey(Object key) {
+                    return inner.containsKey(key);
+                }
+
+                @Override
+                public String toString() {
+                    return JSON.toJson(jsonable(inner));
+                }
+            };
+        }
+        if (value instanceof List<?> list) {
+            List<Object> inner = new ArrayList<>(list.size());
+            list.forEach(v -> inner.add(printable(v)));
+            return new java.util.AbstractList<Object>() {
+                @Override
+                public Object get(int index) {
+                    return inner.get(index);
+                }
+
+                @Override
+                public int size() {
+                    return inner.size();
+                }
+
+                @Override
+                public String toString() {
+                    return JSON.toJson(jsonable(inner));
+                }
+            };
+        }
+        return value;
+    }
+
+    /**
+     * A copy for printing: text, numbers, booleans, null, maps and lists as they are, anything else as its own
+     * text, so that a secret in {@code data} prints as its {@code ***} and never by its fields.
+     */
+    private static Object jsonable(Object v) {
+        if (v instanceof Map<?, ?> map) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            map.forEach((k, x) -> out.put(String.valueOf(k), jsonable(x)));
+            return out;
+        }
+        if (v instanceof List<?> list) {
+            List<Object> out = new ArrayList<>();
+            list.forEach(x -> out.add(jsonable(x)));
+            return out;
+        }
+        return v == null || v instanceof String || v instanceof Number || v instanceof Boolean ? v
+                : String.valueOf(v);
     }
 
     /** A stand-in for a value known only per host: every key is there, and is another stand-in. */

@@ -309,6 +309,25 @@ class RunbookEngineTest {
         assertFalse(written("web3") || written("web4"), "web1 failed step 1, web2 step 2: past 25% of 4");
     }
 
+    /** Finding 8: a map or list prints as JSON, not as Java writes it. */
+    @Test
+    void aMapRendersAsJson() throws Exception {
+        run("""
+                steps:
+                  - write: {path: "DIR/{{ inventory_hostname }}", content: "{{ data }} {{ groups }}"}
+                """, "web1");
+        String text = Files.readString(dir.resolve("web1"));
+        assertTrue(text.contains("\"role\":\"web\"") && text.contains("\"port\":8081") && text.endsWith(" [\"web\"]"),
+                text);
+    }
+
+    /** Finding 8: a secret inside a printed map prints as ***, never by its value. */
+    @Test
+    void aSecretInAPrintedMapStaysHidden() {
+        Object m = Expressions.printable(Map.of("token", io.conduit.api.connection.Secret.of("s3cret")));
+        assertEquals("{\"token\":\"***\"}", m.toString());
+    }
+
     /** Finding 4: -e n=3 compares as a number. */
     @Test
     void anExtraVarComparesAsANumber() throws Exception {
