@@ -113,7 +113,9 @@ final class Expressions {
         StringWriter out = new StringWriter();
         try {
             try {
-                template.evaluate(out, new LinkedHashMap<>(variables));
+                Map<String, Object> context = new LinkedHashMap<>();
+                variables.forEach((k, v) -> context.put(k, printable(v)));
+                template.evaluate(out, context);
             } catch (PebbleException e) {
                 // an operator wraps what failed under it ("Could not perform equals comparison"): say the cause
                 for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
@@ -157,6 +159,127 @@ final class Expressions {
         }
         return m.replace("EXECUTE_END", "%}").replace("PRINT_END", "}}")
                 .replaceAll("\\[(java|io)\\.[\\w.$]+\\]", "[value]");
+    }
+
+    /**
+     * The first root name a compiled condition or template uses that is not among the names a step has, found by
+     * evaluating it once with each of those names bound to a placeholder that has every key (so a key under a name,
+     * such as {@code facts.os_family}, is not judged here: facts, data and registered results are known per host
+     * only, and stay checked then). Any other evaluation error (a comparison of a placeholder, a filter on it) is
+     * ignored: it says nothing of the names, and the evaluation stops there, so a misspelt name after such an error
+     * is found per host instead.
+     *
+     * @param template the compiled condition or template
+     * @param names the root names that exist at the step
+     * @return the undefined root name, or {@code null} when none was met
+     */
+    static String undefinedRoot(PebbleTemplate template, java.util.Collection<String> names) {
+        Map<String, Object> context = new LinkedHashMap<>();
+        names.forEach(n -> context.put(n, new AnyKeys()));
+        try {
+            template.evaluate(new StringWriter(), context);
+        } catch (RuntimeException | IOException e) {
+            for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+                if (c instanceof RootAttributeNotFoundException r) {
+                    Matcher m = ROOT.matcher(String.valueOf(r.getPebbleMessage()));
+                    return m.find() ? m.group(1) : "a name";
+                }
+            }
+        }
+        return null;
+    }
+
+    private static final com.google.gson.Gson JSON = new com.google.gson.GsonBuilder().serializeNulls()
+            .disableHtmlEscaping().create();
+
+    /**
+     * A map or list that prints as JSON ({@code {{ data }}} gives {@code {"role":"web"}}, not Java's
+     * {@code {role=web}}), and reads as the value itself in every other way.
+     */
+    static Object printable(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            Map<Object, Object> inner = new LinkedHashMap<>();
+            map.forEach((k, v) -> inner.put(k, printable(v)));
+            return new java.util.AbstractMap<Object, Object>() {
+                @Override
+                public java.util.Set<Map.Entry<Object, Object>> entrySet() {
+                    return inner.entrySet();
+                }
+
+                @Override
+                public Object get(Object key) {
+                    return inner.get(key);
+                }
+
+                @Override
+                public boolean containsKey(Object key) {
+                    return inner.containsKey(key);
+                }
+
+                @Override
+                public String toString() {
+                    return JSON.toJson(jsonable(inner));
+                }
+            };
+        }
+        if (value instanceof List<?> list) {
+            List<Object> inner = new ArrayList<>(list.size());
+            list.forEach(v -> inner.add(printable(v)));
+            return new java.util.AbstractList<Object>() {
+                @Override
+                public Object get(int index) {
+                    return inner.get(index);
+                }
+
+                @Override
+                public int size() {
+                    return inner.size();
+                }
+
+                @Override
+                public String toString() {
+                    return JSON.toJson(jsonable(inner));
+                }
+            };
+        }
+        return value;
+    }
+
+    /**
+     * A copy for printing: text, numbers, booleans, null, maps and lists as they are, anything else as its own
+     * text, so that a secret in {@code data} prints as its {@code ***} and never by its fields.
+     */
+    private static Object jsonable(Object v) {
+        if (v instanceof Map<?, ?> map) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            map.forEach((k, x) -> out.put(String.valueOf(k), jsonable(x)));
+            return out;
+        }
+        if (v instanceof List<?> list) {
+            List<Object> out = new ArrayList<>();
+            list.forEach(x -> out.add(jsonable(x)));
+            return out;
+        }
+        return v == null || v instanceof String || v instanceof Number || v instanceof Boolean ? v
+                : String.valueOf(v);
+    }
+
+    /** A stand-in for a value known only per host: every key is there, and is another stand-in. */
+    private static final class AnyKeys extends java.util.AbstractMap<String, Object> {
+        @Override
+        public Object get(Object key) {
+            return new AnyKeys();
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return true;
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<String, Object>> entrySet() {
+            return java.util.Set.of();
+        }
     }
 
     private static String shorten(String s) {

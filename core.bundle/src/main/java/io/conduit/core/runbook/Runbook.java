@@ -51,11 +51,12 @@ public record Runbook(String file, String name, Map<String, Object> vars, boolea
      * @param lines the line of each parameter given, by name (for a template that fails on a host)
      * @param gathersFacts whether the task's plugin gathers facts ({@link io.conduit.api.task.TaskPlugin#gathersFacts}):
      *        its JSON output becomes the host's {@code facts}
+     * @param timeoutLine the line of the step's {@code timeout}, or 0 when it has none
      */
     public record Step(int index, int line, String name, String task, int taskLine, Map<String, Object> given,
             Map<String, Object> converted, Map<String, PebbleTemplate> templates, Become become, Duration timeout,
             Integer retries, Duration retryDelay, Expressions.Condition when, int whenLine, String register,
-            boolean runOnce, Map<String, Integer> lines, boolean gathersFacts) {
+            boolean runOnce, Map<String, Integer> lines, boolean gathersFacts, int timeoutLine) {
 
         /** @return the step's label in messages: {@code steps[2]} is the third, as the YAML path reads */
         public String path() {

@@ -87,7 +87,7 @@ public final class RunbookEngine {
         if (runbook.gatherFacts()) {
             steps.add(new Runbook.Step(0, 1, "gather facts", RunbookParser.FACTS_TASK, 1, Map.of(),
                     catalog.parameters(RunbookParser.FACTS_TASK, Map.of(), runbook.file() + ": gather_facts"),
-                    Map.of(), null, null, null, null, null, 0, null, false, Map.of(), true));
+                    Map.of(), null, null, null, null, null, 0, null, false, Map.of(), true, 0));
         }
         steps.addAll(runbook.steps());
         int size = policy.batchSize(hosts.size());
@@ -126,7 +126,8 @@ public final class RunbookEngine {
                                 step.timeout() == null ? base : new RunOptions(base.inventory(), base.forks(),
                                         step.timeout(), base.outputLimit(), base.verbosity(), base.check(),
                                         base.diff()),
-                                retries(step, policy), told.hosts(step));
+                                stepPolicy(step, policy, failedInBatch, batch.size(), targets.size()),
+                                adjusted(runbook, step, policy, b + 1, told.hosts(step)));
                     } catch (InterruptedException e) {
                         rr = null;
                         interrupted = true;
@@ -135,7 +136,8 @@ public final class RunbookEngine {
                         interrupted = true; // the runner reports every host, and says it was interrupted so
                     }
                     if (rr != null) {
-                        for (HostResult r : rr.hosts()) {
+                        for (HostResult given : rr.hosts()) {
+                            HostResult r = adjusted(runbook, step, policy, b + 1, given);
                             results.put(r.host(), r);
                             keep(step, r, states.get(r.host()));
                         }
@@ -182,10 +184,82 @@ public final class RunbookEngine {
                 Duration.ofNanos(System.nanoTime() - started));
     }
 
-    private static FailurePolicy retries(Runbook.Step step, FailurePolicy policy) {
+    /**
+     * The policy of one step on the active hosts of a batch: the step's retries, and the batch's limits carried
+     * into the step, so that no further host starts the step once they are passed (the runner checks after each
+     * host). {@code fail_fast}: the first failure. {@code max_fail}: the runner counts the step's failures
+     * against its own hosts, so the percentage is scaled to let through exactly the failures the batch has left
+     * ({@code max_fail} of the batch, less those of earlier steps); when no whole percentage says that exactly
+     * (more than 100 hosts in the step) the nearest one above is taken, and the check after the step stops the run.
+     *
+     * @param failedBefore hosts of the batch that failed in earlier steps
+     * @param batch the batch's size
+     * @param hosts how many hosts the step runs on
+     */
+    static FailurePolicy stepPolicy(Runbook.Step step, FailurePolicy policy, int failedBefore, int batch,
+            int hosts) {
         int retries = step.retries() != null ? step.retries() : policy.retries();
         Duration delay = step.retryDelay() != null ? step.retryDelay() : policy.retryDelay();
-        return retries == 0 ? FailurePolicy.NONE : new FailurePolicy(0, false, null, false, retries, delay, false);
+        Integer maxFail = null;
+        if (!policy.failFast() && policy.maxFailPercent() != null && hosts > 0) {
+            // failures the batch may still have: the most f with (failedBefore + f) * 100 <= max_fail * batch
+            long allowed = ((long) policy.maxFailPercent() * batch) / 100 - failedBefore;
+            // the least p with floor(p * hosts / 100) >= allowed: the runner stops at allowed + 1 failures
+            maxFail = allowed >= hosts ? 100 : (int) Math.max(0, Math.min(100, (allowed * 100 + hosts - 1) / hosts));
+        }
+        return new FailurePolicy(0, false, maxFail, policy.failFast(), retries, delay, false);
+    }
+
+    /**
+     * A host's result of a step in the runbook's terms: a time-out at the step's own {@code timeout} says where it
+     * is (-t does not change it); a host the runner left out past the limits names the runbook's key and step, not
+     * the per-step percentage {@link #stepPolicy} gave the runner.
+     */
+    private static HostResult adjusted(Runbook runbook, Runbook.Step step, FailurePolicy policy, int batch,
+            HostResult r) {
+        String hint = "(host timeout; raise it with -t)";
+        if (r.error() == null) {
+            return r;
+        }
+        if (step.timeout() != null && r.error().contains(hint)) {
+            return r.with(r.exec(), r.error().replace(hint, "(the step's timeout, " + runbook.file() + ":"
+                    + step.timeoutLine() + "; raise it there)"));
+        }
+        if (r.status() == Status.SKIPPED && r.error().startsWith("not run: ")) {
+            return r.with(r.exec(), "not run: " + (policy.failFast() ? "fail_fast, and a host failed"
+                    : "more than max_fail " + policy.maxFailPercent() + "% of the batch's hosts failed") + " in step "
+                    + (step.index() == 0 ? "gather facts" : step.index() + " (" + step.name() + ")") + " of batch "
+                    + batch);
+        }
+        return r;
+    }
+
+    private static io.conduit.api.task.RunListener adjusted(Runbook runbook, Runbook.Step step,
+            FailurePolicy policy, int batch, io.conduit.api.task.RunListener to) {
+        if (to == null) {
+            return null;
+        }
+        return new io.conduit.api.task.RunListener() {
+            @Override
+            public void started(int hosts) {
+                to.started(hosts);
+            }
+
+            @Override
+            public void finished(HostResult result) {
+                to.finished(adjusted(runbook, step, policy, batch, result));
+            }
+
+            @Override
+            public void warned(String host, String warning) {
+                to.warned(host, warning);
+            }
+
+            @Override
+            public void trace(String host, int level, String line) {
+                to.trace(host, level, line);
+            }
+        };
     }
 
     private static String reason(FailurePolicy policy, int failed, int size, int batch, Runbook.Step step) {
@@ -316,7 +390,6 @@ public final class RunbookEngine {
                 // gathered once per host per run: a later facts step reports what is known
                 return HostResult.text(host, Status.OK, GSON.toJson(state.facts));
             }
-            String where = runbook.file() + ":" + step.taskLine() + ": " + step.path() + "." + step.task();
             Task task;
             try {
                 Map<String, Object> params = step.converted();
@@ -331,7 +404,7 @@ public final class RunbookEngine {
                                     + e.getKey() + ": " + x.getMessage(), x);
                         }
                     }
-                    params = catalog.parameters(step.task(), rendered, where);
+                    params = converted(rendered);
                 }
                 task = catalog.task(step.task(), params);
             } catch (IllegalArgumentException e) {
@@ -339,6 +412,36 @@ public final class RunbookEngine {
             }
             Map<String, Object> frozen = java.util.Collections.unmodifiableMap(names);
             return new ScopedTask(task, step.become(), h -> frozen).execute(context);
+        }
+
+        /**
+         * The rendered parameters converted to their types, on this host: a number or duration given as
+         * {@code {{ }}} is judged only now. A problem names the parameter's line and says the value was rendered.
+         */
+        private Map<String, Object> converted(Map<String, Object> rendered) {
+            try {
+                return catalog.parameters(step.task(), rendered, "");
+            } catch (IllegalArgumentException e) {
+                List<String> out = new ArrayList<>();
+                for (String line : e.getMessage().split("\n")) {
+                    String m = line.startsWith(": ") ? line.substring(2) : line;
+                    String rest = m.startsWith(step.task() + ": ") ? m.substring(step.task().length() + 2) : m;
+                    String key = null;
+                    for (String k : step.lines().keySet()) {
+                        if (rest.startsWith(k + ":")) {
+                            key = k;
+                            rest = rest.substring(k.length() + 1).trim();
+                            break;
+                        }
+                    }
+                    boolean templated = key != null && step.given().get(key) instanceof String t
+                            && Expressions.isTemplate(t);
+                    out.add(runbook.file() + ":" + (key == null ? step.taskLine() : step.lines().get(key)) + ": "
+                            + step.path() + "." + step.task() + (key == null ? "" : "." + key) + ": " + rest
+                            + (templated ? " (as rendered on this host from " + step.given().get(key) + ")" : ""));
+                }
+                throw new IllegalArgumentException(String.join("\n", out), e);
+            }
         }
 
         private Map<String, Object> names(TaskContext context, HostState state) {

@@ -53,6 +53,8 @@ public final class RunbookParser {
     /** Names a step cannot register under: they are the names conditions and templates already have. */
     static final Set<String> RESERVED = Set.of("facts", "data", "vars", "inventory_hostname", "groups", "true",
             "false", "null", "none", "and", "or", "not", "is", "contains");
+    /** The names every step's conditions and templates have, before any register (the engine's, per host). */
+    static final List<String> HOST_NAMES = List.of("data", "facts", "vars", "inventory_hostname", "groups");
     /** The name of the task {@code gather_facts: true} runs. */
     static final String FACTS_TASK = "facts";
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -61,6 +63,8 @@ public final class RunbookParser {
 
     private final TaskCatalog catalog;
     private final List<String> problems = new ArrayList<>();
+    /** The names a condition or template can use at the step being read: the host's names and earlier registers. */
+    private final List<String> known = new ArrayList<>();
     private String file;
     /** The runbook's directory, which relative local paths are read from; {@code null} for text given whole. */
     private Path base;
@@ -119,6 +123,8 @@ public final class RunbookParser {
     public Runbook parse(String text, String fileName, Map<String, Object> extraVars) throws RunbookException {
         this.file = fileName;
         problems.clear();
+        known.clear();
+        known.addAll(HOST_NAMES);
         Node root;
         try {
             LoaderOptions options = new LoaderOptions();
@@ -202,7 +208,7 @@ public final class RunbookParser {
                     problems.add("-e " + k + ": not a name a condition or template can use; use letters, digits"
                             + " and _");
                 }
-                vars.put(k, v);
+                vars.put(k, v instanceof String t ? scalar(t) : v);
             });
         }
         if (!problems.isEmpty()) {
@@ -210,6 +216,24 @@ public final class RunbookParser {
         }
         return new Runbook(fileName, name, vars, gather,
                 new Runbook.PolicyText(serial, maxFail, failFast, retries, retryDelay), steps);
+    }
+
+    /**
+     * An {@code -e} value read as the same text would be in {@code vars}: a YAML integer, decimal or true/false
+     * becomes one (so {@code -e n=1} compares with {@code vars.n > 2}, as Ansible's {@code -e} reads values); the
+     * rest, and anything that is not one plain scalar (a list, a mapping, a quoted or octal number), stays text.
+     */
+    static Object scalar(String text) {
+        try {
+            Node n = new Yaml(new SafeConstructor(new LoaderOptions())).compose(new StringReader(text));
+            if (n instanceof ScalarNode s && s.getScalarStyle() == org.yaml.snakeyaml.DumperOptions.ScalarStyle.PLAIN
+                    && (s.getTag().equals(Tag.INT) || s.getTag().equals(Tag.FLOAT) || s.getTag().equals(Tag.BOOL))) {
+                return plain(s);
+            }
+        } catch (YAMLException e) {
+            // not YAML: text
+        }
+        return text;
     }
 
     private Runbook.Step step(Node node, int index) {
@@ -270,6 +294,7 @@ public final class RunbookParser {
             if (v instanceof String || v instanceof Boolean) {
                 try {
                     when = Expressions.condition(String.valueOf(v));
+                    undefined(w, path + ".when", Expressions.undefinedRoot(when.template(), known));
                 } catch (IllegalArgumentException e) {
                     problem(w, path + ".when", e.getMessage());
                 }
@@ -319,8 +344,17 @@ public final class RunbookParser {
                     catalog.plugin(task).ifPresent(p -> p.create(checked)); // values that do not go together
                 }
             } catch (IllegalArgumentException e) {
-                parameterProblem(e.getMessage(), task, taskPath, taskLine, lines);
+                Set<String> templated = new java.util.HashSet<>();
+                given.forEach((k, v) -> {
+                    if (v instanceof String x && Expressions.isTemplate(x)) {
+                        templated.add(k);
+                    }
+                });
+                parameterProblem(e.getMessage(), task, taskPath, taskLine, lines, templated);
             }
+        }
+        if (register != null) {
+            known.add(register); // for the later steps only: a step's own when and parameters run before it
         }
         if (problems.size() > before) {
             return null;
@@ -329,16 +363,18 @@ public final class RunbookParser {
         String label = name != null ? name : task;
         return new Runbook.Step(index, line(node), label, task, taskLine, given, converted, templates, become,
                 timeout, retries, retryDelay, when, whenLine, register, Boolean.TRUE.equals(runOnce),
-                lines, plugin != null && plugin.gathersFacts());
+                lines, plugin != null && plugin.gathersFacts(),
+                keys.containsKey("timeout") ? line(keys.get("timeout").getValueNode()) : 0);
     }
 
     /**
      * The catalog's problems (one a line), each at its parameter's line when it names one it was given, else at
      * the task key's line. The registry writes {@code TASK has no parameter "KEY"...}, {@code TASK: KEY: ...} and
-     * {@code TASK needs the parameter "KEY"}.
+     * {@code TASK needs the parameter "KEY"}. A problem of a templated parameter ({@code templated}) is left to
+     * each host, where the rendered value is converted.
      */
     private void parameterProblem(String message, String task, String taskPath, int taskLine,
-            Map<String, Integer> lines) {
+            Map<String, Integer> lines, Set<String> templated) {
         for (String line : message.split("\n")) {
             String m = line.startsWith(": ") ? line.substring(2) : line;
             String rest = m.startsWith(task + ": ") ? m.substring(task.length() + 2) : m;
@@ -354,6 +390,11 @@ public final class RunbookParser {
                         break;
                     }
                 }
+            }
+            if (key != null && templated.contains(key)) {
+                // a number, duration or choice given as {{ }}: its value is known per host only, and is converted
+                // (and checked) on each host after rendering, with this file and line in the host's error
+                continue;
             }
             problems.add(file + ":" + (key == null ? taskLine : lines.get(key)) + ": " + taskPath
                     + (key == null ? "" : "." + key) + ": " + rest);
@@ -387,7 +428,9 @@ public final class RunbookParser {
     private void compileTemplates(Node node, String path, Map<String, PebbleTemplate> into) {
         if (node instanceof ScalarNode s && s.getTag().equals(Tag.STR) && Expressions.isTemplate(s.getValue())) {
             try {
-                into.put(s.getValue(), Expressions.template(s.getValue()));
+                PebbleTemplate t = Expressions.template(s.getValue());
+                into.put(s.getValue(), t);
+                undefined(node, path, Expressions.undefinedRoot(t, known));
             } catch (IllegalArgumentException e) {
                 problem(node, path, "template: " + e.getMessage());
             }
@@ -401,6 +444,20 @@ public final class RunbookParser {
                 compileTemplates(t.getValueNode(), path + "." + key(t), into);
             }
         }
+    }
+
+    /**
+     * A name no step can have given yet is a typo or a step out of order: refused before anything runs, as the
+     * issue asks of a bad runbook (a typo found on the hosts after steps 1 and 2 ran would leave them half done).
+     */
+    private void undefined(Node node, String path, String name) {
+        if (name == null) {
+            return;
+        }
+        String near = Suggestions.closest(name, known);
+        problem(node, path, "\"" + name + "\" is not defined at this step" + (near != null ? "; did you mean \""
+                + near + "\"?" : "") + " (names: " + String.join(", ", known) + "; a register name is defined"
+                + " from the step after its own)");
     }
 
     private Become become(Node node, String path) {
@@ -427,8 +484,8 @@ public final class RunbookParser {
                     }
                 }
                 case "password" -> problem(e.getValue().getKeyNode(), path + ".password", "a runbook holds no"
-                        + " password; give the host's data.become_password in the inventory (a secret reference)"
-                        + " or -K / --become-password-file");
+                        + " password; give the host's data.become_password in the inventory (a secret reference"
+                        + " such as ${env:NAME} or ${file:PATH}): a runbook's become reads it from there only");
                 default -> unknown(e.getValue().getKeyNode(), path, e.getKey(), Set.of("user", "method"));
             }
         }
@@ -443,7 +500,12 @@ public final class RunbookParser {
             return null;
         }
         try {
-            new Runbook.PolicyText(text, null, null, null, null).toPolicy();
+            if (new Runbook.PolicyText(text, null, null, null, null).toPolicy().serial() == 0) {
+                // as --serial 0 is refused: no batch of no hosts, and no silent "all at once" either
+                problem(node, "serial", "\"" + text + "\" makes empty batches; give 1 or more hosts, or 1% to 100%,"
+                        + " or drop serial to run all the hosts as one batch");
+                return null;
+            }
             return text;
         } catch (IllegalArgumentException e) {
             problem(node, "serial", e.getMessage().replaceFirst("^--serial: ", "").replaceFirst("^serial: ", ""));

@@ -23,7 +23,9 @@ import picocli.CommandLine.Parameters;
     "Runs a runbook (a YAML file of steps, each a task) on the hosts the pattern selects, Ansible's linear way:"
             + " each step on every host of a batch before the next step; a host that fails a step skips the rest."
             + " The whole file is checked first: any problem (named FILE:LINE: KEY) and nothing runs.",
-    "The failure policy options override the runbook's serial, max_fail, fail_fast, retries and retry_delay."},
+    "The failure policy options override the runbook's serial, max_fail, fail_fast, retries and retry_delay;"
+            + " fail_fast and max_fail also stop a step: a host not yet started in it does not start.",
+    "-t bounds each step on each host (not the whole runbook); a step's own timeout replaces it for that step."},
         footer = {"", "Exit status: 0 every host ok, 2 a host failed or was unreachable, 64 bad runbook or options"
                 + " (nothing ran), 130 interrupted (the run stops after the current step).", ""})
 final class RunbookCommand implements Callable<CommandOutput> {
@@ -41,7 +43,8 @@ final class RunbookCommand implements Callable<CommandOutput> {
     boolean jsonLines;
 
     @Option(names = {"-e", "--extra-vars"}, paramLabel = "KEY=VALUE", description = "set a runbook variable (vars.KEY"
-            + " in conditions and templates), over the runbook's own; repeatable; the value is text")
+            + " in conditions and templates), over the runbook's own; repeatable; read as YAML reads a value: 3, 0.5,"
+            + " true/false are a number or boolean, the rest text")
     Map<String, String> extraVars = new LinkedHashMap<>();
 
     @Mixin

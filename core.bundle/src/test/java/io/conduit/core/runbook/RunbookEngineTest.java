@@ -2,6 +2,7 @@ package io.conduit.core.runbook;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -66,6 +67,15 @@ class RunbookEngineTest {
     private RunbookResult run(String yaml, String pattern) throws Exception {
         Runbook rb = new RunbookParser(catalog).parse(yaml.replace("DIR", dir.toString()), "site.yaml", Map.of());
         return engine.run(rb, pattern, RunOptions.defaults(), Runbook.PolicyText.NONE, null);
+    }
+
+    private RunbookResult run(String yaml, String pattern, RunOptions options) throws Exception {
+        Runbook rb = new RunbookParser(catalog).parse(yaml.replace("DIR", dir.toString()), "site.yaml", Map.of());
+        return engine.run(rb, pattern, options, Runbook.PolicyText.NONE, null);
+    }
+
+    private static RunOptions oneFork() {
+        return new RunOptions(null, 1, null, null, null);
     }
 
     private static HostResult result(RunbookResult r, int step, String host) {
@@ -233,19 +243,117 @@ class RunbookEngineTest {
         assertFalse(web2.error().contains("java."), web2.error());
     }
 
+    /**
+     * Finding 1: a name no step registered yet is refused before anything runs (step 1 writes nothing); a key
+     * missing on one host (facts, data, a registered result) is still judged on that host.
+     */
     @Test
-    void aConditionOnANameNotDefinedFailsTheHostNamingIt() throws Exception {
+    void aNameNotDefinedAtAStepRunsNothing() throws Exception {
+        RunbookException e = assertThrows(RunbookException.class, () -> run("""
+                steps:
+                  - write: {path: "DIR/{{ inventory_hostname }}", content: x}
+                  - command: {cmd: "true"}
+                    register: result
+                  - command: {cmd: "true"}
+                    when: reslt.rc == 0
+                """, "web1"));
+        assertEquals(List.of("site.yaml:6: steps[2].when: \"reslt\" is not defined at this step; did you mean"
+                + " \"result\"? (names: data, facts, vars, inventory_hostname, groups, result; a register name is"
+                + " defined from the step after its own)"), e.problems());
+        assertFalse(written("web1"));
+    }
+
+    /**
+     * Finding 2: fail_fast stops within the step: with one fork, the hosts after the failed one do not start the
+     * step (before, they all ran it and only the next step was stopped).
+     * From ansible/proposals#182: any_errors_fatal was consulted only once a task had ended on every host, so the
+     * hosts of the batch not yet started still ran the failing task.
+     */
+    @Test
+    void failFastStopsWithinTheStep() throws Exception {
+        RunbookResult r = run("""
+                fail_fast: true
+                steps:
+                  - command: {cmd: "test {{ inventory_hostname }} != web1 && touch DIR/{{ inventory_hostname }}"}
+                """, "web", oneFork());
+        assertFalse(written("web2") || written("web3") || written("web4"));
+        assertEquals("not run: fail_fast, and a host failed in step 1 (command) of batch 1",
+                result(r, 1, "web3").error());
+    }
+
+    /**
+     * Finding 2: max_fail stops within the step too, counting the batch's failures: 25% of 4 hosts lets one fail;
+     * the second failure stops the hosts not yet started.
+     * From ansible/ansible#28222: with max_fail_percentage and a failing task, the run went on with the hosts it
+     * should have stopped.
+     */
+    @Test
+    void maxFailStopsWithinTheStep() throws Exception {
+        RunbookResult r = run("""
+                max_fail: 25%
+                steps:
+                  - command: {cmd: "case {{ inventory_hostname }} in web1|web2) exit 1;; esac; touch DIR/{{ inventory_hostname }}"}
+                """, "web", oneFork());
+        assertFalse(written("web3") || written("web4"));
+        assertTrue(r.stopped().startsWith("not run: 2 of 4 hosts failed"), r.stopped());
+    }
+
+    @Test
+    void maxFailCountsTheEarlierStepsOfTheBatch() throws Exception {
+        run("""
+                max_fail: 25%
+                steps:
+                  - command: {cmd: "test {{ inventory_hostname }} != web1"}
+                  - command: {cmd: "test {{ inventory_hostname }} != web2 && touch DIR/{{ inventory_hostname }}"}
+                """, "web", oneFork());
+        assertFalse(written("web3") || written("web4"), "web1 failed step 1, web2 step 2: past 25% of 4");
+    }
+
+    /** Finding 8: a map or list prints as JSON, not as Java writes it. */
+    @Test
+    void aMapRendersAsJson() throws Exception {
+        run("""
+                steps:
+                  - write: {path: "DIR/{{ inventory_hostname }}", content: "{{ data }} {{ groups }}"}
+                """, "web1");
+        String text = Files.readString(dir.resolve("web1"));
+        assertTrue(text.contains("\"role\":\"web\"") && text.contains("\"port\":8081") && text.endsWith(" [\"web\"]"),
+                text);
+    }
+
+    /** Finding 8: a secret inside a printed map prints as ***, never by its value. */
+    @Test
+    void aSecretInAPrintedMapStaysHidden() {
+        Object m = Expressions.printable(Map.of("token", io.conduit.api.connection.Secret.of("s3cret")));
+        assertEquals("{\"token\":\"***\"}", m.toString());
+    }
+
+    /** Finding 4: -e n=3 compares as a number. */
+    @Test
+    void anExtraVarComparesAsANumber() throws Exception {
+        Runbook rb = new RunbookParser(catalog).parse("""
+                steps:
+                  - write: {path: "DIR/{{ inventory_hostname }}", content: x}
+                    when: vars.n > 2
+                """.replace("DIR", dir.toString()), "site.yaml", Map.of("n", "3"));
+        engine.run(rb, "web1", RunOptions.defaults(), Runbook.PolicyText.NONE, null);
+        assertTrue(written("web1"));
+    }
+
+    /** Finding 5: a templated number is rendered, then converted on each host; a bad one fails there, at its line. */
+    @Test
+    void aTemplatedNumberIsRenderedThenConverted() throws Exception {
         RunbookResult r = run("""
                 steps:
-                  - command: {cmd: "true"}
-                    when: result.rc == 0
-                  - command: {cmd: "true"}
-                    when: result is defined
-                """, "web1");
-        HostResult h = result(r, 1, "web1");
-        assertEquals(Status.FAILED, h.status());
-        assertTrue(h.error().startsWith("site.yaml:3: steps[0].when: \"result\" is not defined here; the names are"),
-                h.error());
+                  - write:
+                      path: "DIR/{{ inventory_hostname }}"
+                      mode: "{{ data.port | default('x') }}"
+                """, "web1:web2");
+        assertTrue(written("web1"));
+        HostResult web2 = result(r, 1, "web2");
+        assertEquals(Status.FAILED, web2.status());
+        assertEquals("site.yaml:4: steps[0].write.mode: \"x\" is not a whole number; see conduit:tasks write (as"
+                + " rendered on this host from {{ data.port | default('x') }})", web2.error());
     }
 
     @Test
@@ -285,7 +393,8 @@ class RunbookEngineTest {
                 """, "web1");
         HostResult h = result(r, 1, "web1");
         assertEquals(Status.FAILED, h.status());
-        assertTrue(h.error().startsWith("timed out after 1 s"), h.error());
+        assertTrue(h.error().startsWith("timed out after 1 s (the step's timeout, site.yaml:3; raise it there)"),
+                h.error());
         assertFalse(written("web1"));
     }
 

@@ -49,7 +49,7 @@ class RunbookParserTest {
                     run_once: true
                 """, "site.yaml", Map.of("port", "9090"));
         assertEquals("roll out", rb.name());
-        assertEquals("9090", rb.vars().get("port"), "-e wins over vars");
+        assertEquals(9090L, rb.vars().get("port"), "-e wins over vars, read as YAML reads 9090");
         assertEquals(new FailurePolicy(25, true, 10, false, 0, null, false), rb.policy().toPolicy());
         Runbook.Step s = rb.steps().get(0);
         assertEquals("write", s.task());
@@ -65,6 +65,78 @@ class RunbookParserTest {
         assertEquals(Map.of("cmd", "uptime"), t.converted());
         assertTrue(t.runOnce());
         assertFalse(s.runOnce());
+    }
+
+    /** Finding 1: a misspelt register name is refused at its line, with the name it is closest to. */
+    @Test
+    void aMisspeltRegisterNameInAConditionIsRefused() {
+        refused("""
+                steps:
+                  - command: {cmd: "true"}
+                    register: conf
+                  - command: {cmd: "true"}
+                    when: cnf.changed
+                """, "site.yaml:5: steps[1].when: \"cnf\" is not defined at this step; did you mean \"conf\"? (names:"
+                + " data, facts, vars, inventory_hostname, groups, conf;");
+    }
+
+    /** Finding 1: a template may not use what a later step registers; facts keys and data keys stay per host. */
+    @Test
+    void aTemplateUsingALaterRegisterIsRefused() throws Exception {
+        refused("""
+                steps:
+                  - write: {path: "/tmp/x", content: "{{ later.stdout }}"}
+                  - command: {cmd: "true"}
+                    register: later
+                """, "site.yaml:2: steps[0].write.content: \"later\" is not defined at this step");
+        new RunbookParser(catalog).parse("""
+                steps:
+                  - command: {cmd: "true"}
+                    register: first
+                  - write: {path: "/tmp/x", content: "{{ first.stdout }} {{ data.anything | upper }}"}
+                    when: facts.os_family == "Debian" and first.rc > 0 and vars.x is defined
+                """, "site.yaml", Map.of());
+    }
+
+    /** Finding 7: serial 0 is refused at its line, as --serial 0 is. */
+    @Test
+    void serialZeroIsRefused() {
+        refused("""
+                serial: 0
+                steps:
+                  - command: {cmd: "true"}
+                """, "site.yaml:1: serial: \"0\" makes empty batches; give 1 or more hosts");
+    }
+
+    /** Finding 4: -e values are read as YAML scalars, as the same text under vars would be. */
+    @Test
+    void extraVarsAreReadAsYamlScalars() throws Exception {
+        Runbook rb = new RunbookParser(catalog).parse("""
+                steps:
+                  - command: {cmd: "true"}
+                """, "site.yaml", Map.of("n", "1", "ok", "true", "ratio", "0.5", "mode", "0644", "t", "a: b",
+                "q", "'7'"));
+        assertEquals(1L, rb.vars().get("n"));
+        assertEquals(Boolean.TRUE, rb.vars().get("ok"));
+        assertEquals(0.5, rb.vars().get("ratio"));
+        assertEquals("0644", rb.vars().get("mode"), "a leading 0 stays as written, as under vars");
+        assertEquals("a: b", rb.vars().get("t"));
+        assertEquals("'7'", rb.vars().get("q"));
+    }
+
+    /** Finding 5: a number given as {{ }} is not judged before it is rendered; it is converted per host. */
+    @Test
+    void aTemplatedNumberIsConvertedPerHost() throws Exception {
+        Runbook rb = new RunbookParser(catalog).parse("""
+                vars: {mode: 384}
+                steps:
+                  - write: {path: "/tmp/x", mode: "{{ vars.mode }}"}
+                """, "site.yaml", Map.of());
+        assertNull(rb.steps().get(0).converted());
+        refused("""
+                steps:
+                  - write: {path: "/tmp/x", mode: "{{ vars.mode }}", colour: red}
+                """, "site.yaml:2: steps[0].write");
     }
 
     @Test

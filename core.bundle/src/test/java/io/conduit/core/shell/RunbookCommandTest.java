@@ -145,6 +145,16 @@ class RunbookCommandTest {
         assertFalse(out().contains("web1: "), "trace lines belong on stderr: " + out());
     }
 
+    /** Finding 3: in a runbook -t bounds each step on each host, and the help says so. */
+    @Test
+    void theHelpSaysWhatMinusTBoundsInARunbook() {
+        // the description as help prints it, before picocli wraps it to the terminal's width
+        String usage = String.join("\n", new picocli.CommandLine(new RunbookCommand(null, () -> null))
+                .getCommandSpec().usageMessage().description());
+        assertTrue(usage.contains("-t bounds each step on each host (not the whole runbook); a step's own timeout"
+                + " replaces it for that step."), usage);
+    }
+
     @Test
     void batchesShowInTheHeaders() throws Exception {
         assertEquals(2, run(TWO_STEPS, "-e", "what=x", "--serial", "1", "web"));
