@@ -83,6 +83,7 @@ final class Boot {
             throw new StartFailedException("the OSGi framework did not start: " + message(e), e);
         }
         BundleContext context = framework.getBundleContext();
+        context.addBundleListener(GOGO_SESSIONS);
         List<Bundle> installed = new ArrayList<>();
         List<Distribution.SystemBundle> jars;
         try {
@@ -206,6 +207,47 @@ final class Boot {
         }
         return stopped;
     }
+
+    /**
+     * Closes the shell's open sessions as Gogo's runtime bundle begins to stop, before its own stop does. Gogo 1.1.6
+     * ({@code CommandProcessorImpl.stop}) copies its weakly held sessions into an array sized before the copy: a
+     * session the collector takes in between leaves a {@code null} there, and the stop fails with a
+     * NullPointerException that reached the operator as {@code ERROR ... FrameworkEvent ERROR} on an exit that had
+     * gone well (seen more often with the serial collector). With no session left, there is nothing to race.
+     */
+    private static final org.osgi.framework.SynchronousBundleListener GOGO_SESSIONS = e -> {
+        if (e.getType() != org.osgi.framework.BundleEvent.STOPPING
+                || !"org.apache.felix.gogo.runtime".equals(e.getBundle().getSymbolicName())) {
+            return;
+        }
+        BundleContext bc = e.getBundle().getBundleContext();
+        org.osgi.framework.ServiceReference<?> ref = bc == null ? null
+                : bc.getServiceReference("org.apache.felix.service.command.CommandProcessor");
+        Object processor = ref == null ? null : bc.getService(ref);
+        if (processor == null) {
+            return;
+        }
+        try {
+            java.lang.reflect.Field field = processor.getClass().getDeclaredField("sessions");
+            field.setAccessible(true);
+            Map<?, ?> sessions = (Map<?, ?>) field.get(processor);
+            List<Object> open = new ArrayList<>();
+            synchronized (sessions) {
+                for (Object session : sessions.keySet()) {
+                    if (session != null) {
+                        open.add(session);
+                    }
+                }
+            }
+            for (Object session : open) {
+                session.getClass().getMethod("close").invoke(session);
+            }
+        } catch (ReflectiveOperationException | RuntimeException x) {
+            // another Gogo version: its own stop runs as it is
+        } finally {
+            bc.ungetService(ref);
+        }
+    };
 
     /** -Dconduit.debug.boot=true: how long each bundle takes to stop (a plugin closing its connections). */
     private void timeStops() {
