@@ -250,7 +250,7 @@ public final class InventoryLoader {
     }
 
     /** Refuses a YAML line longer than {@link Limits#MAX_YAML_LINE} before SnakeYAML sees it (see there why). */
-    private static void checkLines(String text, String file) throws InventoryException {
+    static void checkLines(String text, String file) throws InventoryException {
         int line = 1;
         int start = 0;
         int length = text.length();

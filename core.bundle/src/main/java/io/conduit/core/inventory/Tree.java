@@ -40,7 +40,7 @@ final class Tree {
         @Override
         public String kind() {
             return isNull() ? "empty" : value instanceof String ? "text" : value instanceof Boolean ? "a boolean"
-                    : "a number";
+                    : value instanceof AnsibleModel.Vaulted ? "a vault value" : "a number";
         }
     }
 

@@ -46,7 +46,11 @@ final class YamlTree {
 
     private final String file;
     private final Problems problems;
+    /** Whether a scalar tagged {@code !vault} is an Ansible vault value ({@link #parse(String, String, Problems, boolean)}). */
+    private final boolean vault;
     private static final Resolver RESOLVER = new Resolver();
+    /** Ansible's tag for a value encrypted with {@code ansible-vault encrypt_string}. */
+    private static final String VAULT_TAG = "!vault";
     /** Anchors whose value is being read: an alias to one of them is a recursion. */
     private final Set<String> inProgress = new HashSet<>();
     /** An alias is the same value as its anchor, shared, so that nested aliases cannot multiply in memory. */
@@ -60,9 +64,10 @@ final class YamlTree {
      */
     private final Map<String, String> keys = new HashMap<>();
 
-    private YamlTree(String file, Problems problems) {
+    private YamlTree(String file, Problems problems, boolean vault) {
         this.file = file;
         this.problems = problems;
+        this.vault = vault;
     }
 
     /**
@@ -75,11 +80,28 @@ final class YamlTree {
      * @throws InventoryException a syntax error, naming the line
      */
     static Val parse(String text, String file, Problems problems) throws InventoryException {
+        return parse(text, file, problems, false);
+    }
+
+    /**
+     * Parses one YAML document of an Ansible inventory or vars file: as {@link #parse(String, String, Problems)},
+     * except that a scalar tagged {@code !vault} (Ansible's encrypted value, {@code key: !vault |} and the
+     * ciphertext) is read as {@link AnsibleModel.Vaulted} instead of its text, so that no one mistakes the
+     * ciphertext for the value. Only that tag changes; every other tag, limit and check is the same.
+     *
+     * @param text the file's content
+     * @param file the file, for messages
+     * @param problems where duplicate keys and the like go
+     * @param vault whether {@code !vault} scalars are vault values
+     * @return the root, or {@code null} for an empty document
+     * @throws InventoryException a syntax error, naming the line
+     */
+    static Val parse(String text, String file, Problems problems, boolean vault) throws InventoryException {
         LoaderOptions options = new LoaderOptions();
         options.setCodePointLimit(CODE_POINT_LIMIT);
         // the parser keeps no tree: aliases, recursion and nesting are limited in value() below, where an alias
         // is the anchored value itself, so that many of them cost no more than the value
-        YamlTree tree = new YamlTree(file, problems);
+        YamlTree tree = new YamlTree(file, problems, vault);
         Val root;
         try {
             // built straight from the parser's events: SnakeYAML's own node tree (two marks per value) would
@@ -230,7 +252,9 @@ final class YamlTree {
             return target;
         }
         if (event instanceof ScalarEvent scalar) {
-            Val val = new Scalar(typed(scalarTag(scalar), scalar.getValue()), scalar.getValue(), line);
+            Object typed = vault && VAULT_TAG.equals(scalar.getTag()) ? new AnsibleModel.Vaulted()
+                    : typed(scalarTag(scalar), scalar.getValue());
+            Val val = new Scalar(typed, scalar.getValue(), line);
             if (scalar.getAnchor() != null) {
                 anchors.put(scalar.getAnchor(), val);
             }
