@@ -10,11 +10,16 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.conduit.api.inventory.InventoryException;
 import io.conduit.core.inventory.AnsibleModel.Value;
@@ -53,6 +58,7 @@ final class AnsibleFiles {
     /** Extensions of the files Ansible reads as variables, the empty one first as it tries them. */
     private static final List<String> VARS_EXTENSIONS = List.of("", ".yml", ".yaml", ".json");
     private static final String VAULT_HEADER = "$ANSIBLE_VAULT;";
+    private static final Logger LOG = LoggerFactory.getLogger(AnsibleFiles.class);
 
     private AnsibleFiles() {
     }
@@ -89,17 +95,21 @@ final class AnsibleFiles {
         Path dir = file.toAbsolutePath().getParent();
         if (dir != null) {
             Map<String, Path> groupVars = listing(dir.resolve("group_vars"));
+            Set<String> used = new HashSet<>();
             for (AnsibleModel.Group group : model.groups.values()) {
-                for (Path vars : varsFiles(groupVars, group.name)) {
+                for (Path vars : varsFiles(groupVars, group.name, used)) {
                     group.vars.putAll(vars(vars, problems));
                 }
             }
+            unused(groupVars, used, "group", name);
             Map<String, Path> hostVars = listing(dir.resolve("host_vars"));
+            used.clear();
             for (Map.Entry<String, Map<String, Value>> host : model.hostVars.entrySet()) {
-                for (Path vars : varsFiles(hostVars, host.getKey())) {
+                for (Path vars : varsFiles(hostVars, host.getKey(), used)) {
                     host.getValue().putAll(vars(vars, problems));
                 }
             }
+            unused(hostVars, used, "host", name);
         }
         problems.throwIfAny();
         return model;
@@ -179,8 +189,13 @@ final class AnsibleFiles {
         return entries;
     }
 
-    /** The files Ansible reads for a group or host, in the order it reads them (see the class comment). */
-    private static List<Path> varsFiles(Map<String, Path> listing, String name) throws InventoryException {
+    /**
+     * The files Ansible reads for a group or host, in the order it reads them (see the class comment).
+     *
+     * @param used the names of the listing's entries read, to which the one found is added
+     */
+    private static List<Path> varsFiles(Map<String, Path> listing, String name, Set<String> used)
+            throws InventoryException {
         if (listing.isEmpty()) {
             return List.of();
         }
@@ -189,6 +204,7 @@ final class AnsibleFiles {
             if (p == null) {
                 continue;
             }
+            used.add(name + ext);
             if (!Files.isDirectory(p)) {
                 return List.of(p);
             }
@@ -197,6 +213,19 @@ final class AnsibleFiles {
             return files;
         }
         return List.of();
+    }
+
+    /** Says at debug level which entries were not read: a misspelt group_vars file is otherwise silent. */
+    private static void unused(Map<String, Path> listing, Set<String> used, String kind, String inventory) {
+        if (!LOG.isDebugEnabled()) {
+            return;
+        }
+        listing.forEach((entry, path) -> {
+            if (!used.contains(entry) && !entry.startsWith(".")) {
+                LOG.debug("{}: not read: {} names no {} of {} (or another file for it came first), as in Ansible",
+                        path, entry, kind, inventory);
+            }
+        });
     }
 
     private static void collect(Path dir, List<Path> out, int depth) throws InventoryException {
@@ -239,9 +268,12 @@ final class AnsibleFiles {
                         + Limits.count(Limits.MAX_FILE_BYTES) + " an inventory file may have; split it (group_vars/"
                         + " and host_vars/ files), or check that -i names the inventory");
             }
-            return Files.readString(path, StandardCharsets.UTF_8);
+            String text = Files.readString(path, StandardCharsets.UTF_8);
+            return text.startsWith("\uFEFF") ? text.substring(1) : text; // a byte order mark some editors write
+        } catch (InventoryException e) {
+            throw e;
         } catch (NoSuchFileException e) {
-            throw new InventoryException(file + ": no such file; check the inventory path (-i ansible:FILE)", e);
+            throw new InventoryException(file + ": no such file (a link to nothing?); check the path", e);
         } catch (AccessDeniedException e) {
             throw new InventoryException(file + ": cannot be read (permission denied); make it readable by the"
                     + " user running Conduit", e);

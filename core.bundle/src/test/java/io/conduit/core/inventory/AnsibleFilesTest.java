@@ -443,7 +443,8 @@ class AnsibleFilesTest {
         try (RandomAccessFile raf = new RandomAccessFile(huge.toFile(), "rw")) {
             raf.setLength(Limits.MAX_FILE_BYTES + 1);
         }
-        fails(huge, huge + ": is 8,388,609 bytes, more than the 8,388,608 an inventory file may have");
+        assertEquals(huge + ": is 8,388,609 bytes, more than the 8,388,608 an inventory file may have; split it"
+                + " (group_vars/ and host_vars/ files), or check that -i names the inventory", fails(huge));
         Path range = write("range", "[big]\nh[0:9999999]\n");
         fails(range, range + ":2: h[0:9999999]: the range [0:9999999] stands for more than 250,000 hosts");
         Path many = write("many", "[big]\nh[0:999]-[0:999]\n");
