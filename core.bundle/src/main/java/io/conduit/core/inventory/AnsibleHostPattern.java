@@ -55,6 +55,9 @@ final class AnsibleHostPattern {
      * @throws Malformed a bad range or port, or more than {@link #MAX_HOSTS} hosts from ranges in this file
      */
     Expanded read(String written) throws Malformed {
+        if (written.isBlank()) {
+            throw new Malformed("the host name is empty; write a name or address");
+        }
         if (written.startsWith("[")) {
             int close = written.indexOf(']');
             if (close > 0) {

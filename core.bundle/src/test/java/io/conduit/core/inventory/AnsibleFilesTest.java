@@ -247,6 +247,29 @@ class AnsibleFilesTest {
     }
 
     @Test
+    void readsOneHostOrChildWrittenAsTextAsAnsibleDoes() throws Exception {
+        Path file = write("inventory.yaml", """
+                all:
+                  children: web
+                web:
+                  hosts: w1.example.test
+                """);
+        AnsibleModel model = AnsibleFiles.read(file);
+        assertEquals(List.of("web"), list(model.groups.get("all").children));
+        assertEquals(List.of("w1.example.test"), list(model.groups.get("web").hosts));
+        assertEquals(file + ":4", model.hostWhere.get("w1.example.test"));
+    }
+
+    @Test
+    void readsWindowsLineEndsAndAByteOrderMark() throws Exception {
+        Path file = write("hosts", "\uFEFF[web]\r\nw1 a=1\r\n[web:vars]\r\nb=two\r\n");
+        AnsibleModel model = AnsibleFiles.read(file);
+        assertEquals(List.of("w1"), list(model.groups.get("web").hosts));
+        assertEquals(new Value(1L, file.toString(), 2), model.hostVars.get("w1").get("a"));
+        assertEquals(new Value("two", file.toString(), 4), model.groups.get("web").vars.get("b"));
+    }
+
+    @Test
     void vaultTaggedValueBecomesVaulted() throws Exception {
         Path file = write("inventory.yaml", """
                 all:
@@ -409,6 +432,7 @@ class AnsibleFilesTest {
                   hosts:
                     d1: just-text
                     d[3:1]:
+                    "":
                 lb: [x]
                 """);
         String f = file.toString();
@@ -419,7 +443,8 @@ class AnsibleFilesTest {
                 f + ":9: web.hosts: hosts is a list, not a mapping",
                 f + ":12: db.hosts.d1: the host's variables are text, not a mapping",
                 f + ":13: db.hosts.d[3:1]: the range [3:1] begins after its end",
-                f + ":14: lb: group \"lb\" is a list, not a mapping");
+                f + ":14: db.hosts.: the host name is empty",
+                f + ":15: lb: group \"lb\" is a list, not a mapping");
     }
 
     @Test
