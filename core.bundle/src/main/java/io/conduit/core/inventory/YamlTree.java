@@ -46,7 +46,8 @@ final class YamlTree {
 
     private final String file;
     private final Problems problems;
-    /** Whether a scalar tagged {@code !vault} is an Ansible vault value ({@link #parse(String, String, Problems, boolean)}). */
+    /** Whether a scalar tagged {@code !vault} is an Ansible vault value (see {@link #parse(String, String,
+     * Problems, boolean)}). */
     private final boolean vault;
     private static final Resolver RESOLVER = new Resolver();
     /** Ansible's tag for a value encrypted with {@code ansible-vault encrypt_string}. */
