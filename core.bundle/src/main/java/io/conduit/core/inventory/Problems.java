@@ -31,7 +31,8 @@ final class Problems {
         if (!files.contains(file)) {
             files.add(file);
         }
-        problems.add(new Problem(file, line, file + ":" + line + ": "
+        // line 0: a format without lines (a script's JSON); FILE alone, not FILE:0
+        problems.add(new Problem(file, line, (line > 0 ? file + ":" + line : file) + ": "
                 + (path == null || path.isEmpty() ? "" : path + ": ") + what));
     }
 
