@@ -1,0 +1,49 @@
+package io.conduit.core.inventory;
+
+import java.nio.file.Path;
+
+import io.conduit.api.inventory.Inventory;
+import io.conduit.api.inventory.InventoryException;
+
+/**
+ * The built-in inventory sources for Ansible's inventories: {@code -i ansible:FILE} (an INI or YAML inventory file
+ * with {@code host_vars/} and {@code group_vars/} beside it) and {@code -i script:PATH} (a dynamic inventory
+ * script). Both are read into an {@link AnsibleModel} and mapped by {@link AnsibleMapping}. Stateless.
+ */
+public final class AnsibleInventories {
+    /** The spec prefix of an Ansible inventory file. */
+    public static final String FILE = "ansible";
+    /** The spec prefix of an Ansible dynamic inventory script. */
+    public static final String SCRIPT = "script";
+
+    private AnsibleInventories() {
+    }
+
+    /**
+     * Reads and maps an Ansible inventory file, every time it is asked (it is not cached: the variables of
+     * {@code host_vars/} and {@code group_vars/} would each need watching).
+     *
+     * @param file the inventory file, absolute
+     * @return the inventory, its source {@code ansible:FILE}; relative key files are read from the file's directory
+     * @throws InventoryException the file cannot be read, or a value cannot be mapped: every problem with
+     *         {@code FILE:LINE}, the key and what to do
+     */
+    public static Inventory file(Path file) throws InventoryException {
+        return AnsibleMapping.toInventory(AnsibleFiles.read(file), LocalPaths.baseOf(file));
+    }
+
+    /**
+     * Runs a dynamic inventory script ({@code PATH --list}, and {@code PATH --host HOST} when it prints no
+     * {@code _meta.hostvars}) and maps what it prints; run again on every load.
+     *
+     * @param script the executable, absolute
+     * @return the inventory, its source {@code script:PATH}; relative key files are read from the script's
+     *         directory
+     * @throws InventoryException the script cannot be run, fails, passes its deadline of
+     *         {@value AnsibleScript#DEADLINE_SECONDS} s, prints too much or the wrong JSON, or a value cannot be
+     *         mapped
+     */
+    public static Inventory script(Path script) throws InventoryException {
+        return AnsibleMapping.toInventory(AnsibleScript.read(script), script.getParent());
+    }
+}
