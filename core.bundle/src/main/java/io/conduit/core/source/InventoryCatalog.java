@@ -20,12 +20,15 @@ import org.slf4j.LoggerFactory;
 import io.conduit.api.inventory.Inventory;
 import io.conduit.api.inventory.InventoryException;
 import io.conduit.api.inventory.InventorySource;
+import io.conduit.core.inventory.AnsibleInventories;
 import io.conduit.core.inventory.InventoryCache;
 import io.conduit.core.inventory.LocalPaths;
 import io.conduit.core.registry.RankedServices;
 
 /**
- * Turns an inventory spec into an {@link Inventory}: {@code NAME:ARGUMENT} asks the {@link InventorySource}
+ * Turns an inventory spec into an {@link Inventory}: {@code ansible:FILE} and {@code script:PATH} are built in
+ * ({@link AnsibleInventories}, ahead of any registered source of those names, which is ignored with a warning);
+ * {@code NAME:ARGUMENT} asks the {@link InventorySource}
  * of that name (tracked on the whiteboard, ranked and shadowed as connection plugins are: {@link RankedServices}),
  * anything else is a file or directory path, read from the working directory ({@link LocalPaths#typed}). The
  * configured default, read from the Conduit home, is {@link InventoryService}'s.
@@ -33,6 +36,12 @@ import io.conduit.core.registry.RankedServices;
 @Component(service = InventoryCatalog.class)
 public final class InventoryCatalog {
     private static final Logger LOG = LoggerFactory.getLogger(InventoryCatalog.class);
+
+    /** The sources built in, ahead of registered ones, with their descriptions. */
+    static final Map<String, String> BUILT_IN = Map.of(
+            AnsibleInventories.FILE, "an Ansible inventory file, INI or YAML, with host_vars/ and group_vars/:"
+                    + " ansible:FILE",
+            AnsibleInventories.SCRIPT, "an Ansible dynamic inventory script, run with --list: script:PATH");
 
     private final RankedServices<SourceBinding> sources = new RankedServices<>();
     /** Files read before: a second run from an unchanged file does not parse it again. */
@@ -60,6 +69,11 @@ public final class InventoryCatalog {
                     ref.getBundle().getSymbolicName(), InventorySource.NAME, name);
             return;
         }
+        if (BUILT_IN.containsKey(s)) {
+            LOG.warn("ignoring the InventorySource service \"{}\" of bundle {}: {}: is built in; name the source"
+                    + " otherwise", s, ref.getBundle().getSymbolicName(), s);
+            return;
+        }
         Object ranking = ref.getProperty(Constants.SERVICE_RANKING);
         add(new SourceBinding(s, (Long) ref.getProperty(Constants.SERVICE_ID), ranking instanceof Integer r ? r : 0,
                 ref.getBundle() == null ? "?" : ref.getBundle().getSymbolicName(), source));
@@ -82,6 +96,11 @@ public final class InventoryCatalog {
      * @param binding the source service
      */
     public void add(SourceBinding binding) {
+        if (BUILT_IN.containsKey(binding.name())) {
+            LOG.warn("ignoring inventory source \"{}\" of {} (service {}): {}: is built in; name the source otherwise",
+                    binding.name(), binding.bundle(), binding.serviceId(), binding.name());
+            return;
+        }
         Optional<SourceBinding> shadowed = sources.add(binding);
         LOG.info("inventory source \"{}\" added by {} (service {})", binding.name(), binding.bundle(),
                 binding.serviceId());
@@ -103,9 +122,9 @@ public final class InventoryCatalog {
                 b.name(), b.serviceId()));
     }
 
-    /** @return the registered sources by name with their descriptions */
+    /** @return the built-in and registered sources by name with their descriptions */
     public Map<String, String> sources() {
-        Map<String, String> out = new TreeMap<>();
+        Map<String, String> out = new TreeMap<>(BUILT_IN);
         sources.served().forEach((name, b) -> out.put(name, b.source().description()));
         return out;
     }
@@ -139,7 +158,8 @@ public final class InventoryCatalog {
      * Loads an inventory, checking the {@code extras} of installed plugins against their options, and tells the
      * directory its relative references are read from.
      *
-     * @param spec a path, or {@code NAME:ARGUMENT} for a registered source
+     * @param spec a path, {@code ansible:FILE}, {@code script:PATH}, or {@code NAME:ARGUMENT} for a registered
+     *        source
      * @param declared plugin name to its declared options, {@code null} when not installed
      * @return the inventory and its base directory
      * @throws InventoryException it cannot be loaded; the message says why and what to do
@@ -147,6 +167,9 @@ public final class InventoryCatalog {
     public Loaded loaded(String spec, java.util.function.Function<String, java.util.List<
             io.conduit.api.connection.OptionDescriptor>> declared) throws InventoryException {
         int colon = spec.indexOf(':');
+        if (colon > 0 && BUILT_IN.containsKey(spec.substring(0, colon))) {
+            return builtIn(spec.substring(0, colon), spec.substring(colon + 1));
+        }
         if (colon > 0) {
             InventorySource source = sources.best(spec.substring(0, colon)).map(SourceBinding::source).orElse(null);
             if (source != null) {
@@ -163,10 +186,36 @@ public final class InventoryCatalog {
         Path path = LocalPaths.typed(spec);
         if (!Files.exists(path) && colon > 0) {
             throw new InventoryException("no inventory file " + path + " and no inventory source named \""
-                    + spec.substring(0, colon) + "\"; sources: " + sources.served().keySet());
+                    + spec.substring(0, colon) + "\"; sources: " + sources().keySet());
         }
         Inventory inventory = files.load(path, declared);
         return new Loaded(inventory, LocalPaths.baseOf(path));
+    }
+
+    /**
+     * Loads {@code ansible:FILE} or {@code script:PATH}: not cached (an Ansible inventory is read with the
+     * {@code host_vars/} and {@code group_vars/} beside it; a script is asked every time).
+     */
+    private static Loaded builtIn(String kind, String argument) throws InventoryException {
+        String example = kind + (AnsibleInventories.FILE.equals(kind) ? ":hosts.ini" : ":./inventory.py");
+        if (argument.isBlank()) {
+            throw new InventoryException("-i " + kind + ": names no file; write -i " + example);
+        }
+        Path path;
+        try {
+            path = LocalPaths.typed(argument.trim());
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new InventoryException("-i " + kind + ":" + argument + ": not a path on this system; write -i "
+                    + example);
+        }
+        if (AnsibleInventories.FILE.equals(kind)) {
+            if (!Files.isRegularFile(path)) {
+                throw new InventoryException("no Ansible inventory file " + path + (Files.isDirectory(path)
+                        ? " (a directory; name the inventory file in it)" : "") + "; write -i " + example);
+            }
+            return new Loaded(AnsibleInventories.file(path), LocalPaths.baseOf(path));
+        }
+        return new Loaded(AnsibleInventories.script(path), path.getParent());
     }
 
     /**

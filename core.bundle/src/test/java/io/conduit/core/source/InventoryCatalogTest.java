@@ -1,17 +1,24 @@
 package io.conduit.core.source;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventory;
+import io.conduit.api.inventory.InventoryException;
 import io.conduit.api.inventory.InventorySource;
+import io.conduit.core.inventory.LocalPaths;
 
 /** Inventory sources on the whiteboard: ranked and shadowed as plugins are; the service's path rules. */
 class InventoryCatalogTest {
@@ -46,7 +53,7 @@ class InventoryCatalogTest {
         assertEquals("a:x", catalog.load("cmdb:x").source(), "and its going unshadows the first");
         catalog.remove(20);
         assertEquals("b:x", catalog.load("cmdb:x").source());
-        assertEquals(Map.of("cmdb", "from b"), catalog.sources());
+        assertEquals("from b", catalog.sources().get("cmdb"));
     }
 
     @Test
@@ -64,5 +71,49 @@ class InventoryCatalogTest {
         assertEquals("docker", service.pluginOf(inventory, inventory.hosts().get("web1")));
         assertEquals("ssh", service.pluginOf(inventory, inventory.hosts().get("db1")), "the configured default");
         assertTrue(service.baseDirectory(new Inventory("elsewhere", null, null, null)).isEmpty());
+    }
+
+    @Test
+    void scriptPathsAreBuiltInReadFromTheWorkingDirectoryAndBasedBesideTheScript() throws Exception {
+        Path sub = Files.createDirectories(dir.resolve("inv"));
+        Path script = sub.resolve("cmdb.sh");
+        Files.writeString(script, "#!/bin/sh\necho '{\"web\": {\"hosts\": [\"w1\"], \"vars\": {\"ansible_user\":"
+                + " \"deploy\"}}, \"_meta\": {\"hostvars\": {\"w1\": {\"ansible_private_key_file\": \"id_w1\"}}}}'\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        InventoryCatalog catalog = new InventoryCatalog();
+        catalog.add(new InventoryCatalog.SourceBinding("script", 30, 100, "x", source("x")));
+
+        InventoryCatalog.Loaded loaded = LocalPaths.inWorkingDirectory(dir, () -> {
+            try {
+                return catalog.loaded("script:inv/cmdb.sh", plugin -> null);
+            } catch (InventoryException e) {
+                throw new AssertionError(e.getMessage(), e);
+            }
+        });
+        assertEquals("script:" + script, loaded.inventory().source(), "built in, ahead of a registered one");
+        assertEquals(sub, loaded.base());
+        Host w1 = loaded.inventory().hosts().get("w1");
+        assertEquals(List.of("web"), w1.groups());
+        assertEquals(List.of(sub.resolve("id_w1").toString()),
+                w1.attributes().optionsFor("ssh").extras().get("private_key_file"));
+        assertTrue(catalog.all().isEmpty(), "a registered source named script is ignored");
+        assertEquals(Set.of("ansible", "script"), catalog.sources().keySet());
+    }
+
+    @Test
+    void ansibleFilesAreBuiltInAndAMissingOneSaysWhatToWrite() throws Exception {
+        InventoryCatalog catalog = new InventoryCatalog();
+        catalog.add(new InventoryCatalog.SourceBinding("ansible", 31, 0, "x", source("x")));
+        Path missing = dir.resolve("hosts.ini");
+        assertEquals("no Ansible inventory file " + missing + "; write -i ansible:hosts.ini",
+                assertThrows(InventoryException.class, () -> catalog.load("ansible:" + missing)).getMessage());
+        assertEquals("no Ansible inventory file " + dir + " (a directory; name the inventory file in it); write -i"
+                + " ansible:hosts.ini", assertThrows(InventoryException.class, () -> catalog.load("ansible:" + dir))
+                .getMessage());
+        assertEquals("-i ansible: names no file; write -i ansible:hosts.ini",
+                assertThrows(InventoryException.class, () -> catalog.load("ansible:")).getMessage());
+        assertTrue(catalog.sources().get("ansible").contains("host_vars/"));
+        String unknown = assertThrows(InventoryException.class, () -> catalog.load("cmdb:x")).getMessage();
+        assertTrue(unknown.endsWith(" and no inventory source named \"cmdb\"; sources: [ansible, script]"), unknown);
     }
 }
