@@ -93,7 +93,8 @@ public final class LocalPaths {
 
     /**
      * A configured inventory ({@code inventory} of the runner's configuration): a relative path is read from the
-     * Conduit home when it exists there, so that it works wherever Conduit is started; otherwise the spec is kept
+     * Conduit home when it exists there, so that it works wherever Conduit is started (also the path of
+     * {@code ansible:PATH} and {@code script:PATH}); otherwise the spec is kept
      * as written (a {@code SOURCE:ARGUMENT}, an absolute or {@code ~/} path, or a path the caller reads from the
      * working directory).
      *
@@ -102,6 +103,11 @@ public final class LocalPaths {
      * @return the spec to load
      */
     public static String configured(String spec, Path home) {
+        for (String builtIn : new String[] {AnsibleInventories.FILE + ":", AnsibleInventories.SCRIPT + ":"}) {
+            if (spec.startsWith(builtIn) && spec.length() > builtIn.length()) {
+                return builtIn + configured(spec.substring(builtIn.length()), home); // its argument is a path
+            }
+        }
         try {
             if (home == null || spec.startsWith("~/") || Path.of(spec).isAbsolute()
                     || !Files.exists(home.resolve(spec))) {

@@ -49,6 +49,9 @@ class LocalPathsTest {
         assertEquals(dir.resolve("inv.yaml").toString(), LocalPaths.configured("inv.yaml", dir));
         assertEquals("missing.yaml", LocalPaths.configured("missing.yaml", dir), "kept for the caller to report");
         assertEquals("docker:", LocalPaths.configured("docker:", dir), "a source spec");
+        assertEquals("ansible:" + dir.resolve("inv.yaml"), LocalPaths.configured("ansible:inv.yaml", dir),
+                "a built-in source's path is a path");
+        assertEquals("script:./missing.py", LocalPaths.configured("script:./missing.py", dir));
         assertEquals("~/inv.yaml", LocalPaths.configured("~/inv.yaml", dir));
         assertEquals("inv.yaml", LocalPaths.configured("inv.yaml", null));
         assertEquals(dir, LocalPaths.baseOf(dir));
