@@ -370,7 +370,9 @@ public final class AnsibleMapping {
             return false;
         }
         if (value instanceof String s && jinja(s)) {
-            problem(v, key, element, "holds a Jinja template (" + Names.quote(s) + "): Conduit does not evaluate"
+            boolean secret = PASSWORD.contains(key) || BECOME_PASS.contains(key);
+            problem(v, key, element, "holds a Jinja template" + (secret ? "" : " (" + Names.quote(s) + ")")
+                    + ": Conduit does not evaluate"
                     + " Jinja in inventories; write the value, or move it to a runbook's vars");
             return false;
         }
@@ -418,7 +420,8 @@ public final class AnsibleMapping {
     }
 
     private Secret secret(AnsibleModel.Value v, String key, String element) {
-        if (!(v.value() instanceof String s)) {
+        Object value = v.value() instanceof Long n ? n.toString() : v.value(); // YAML reads 1234 as a number
+        if (!(value instanceof String s)) {
             problem(v, key, element, "is not text; write the password, or ${file:PATH} or ${env:NAME}");
             return null;
         }

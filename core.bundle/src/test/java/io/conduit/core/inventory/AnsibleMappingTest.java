@@ -162,7 +162,7 @@ class AnsibleMappingTest {
         hostVar("s", "ansible_ssh_host", "s.example").hostVar("s", "ansible_ssh_port", 22L)
                 .hostVar("s", "ansible_ssh_user", "root").hostVar("s", "ansible_ssh_pass", "hunter2")
                 .hostVar("s", "ansible_ssh_private_key_file", "/abs/key");
-        hostVar("t", "ansible_ssh_password", "pw").hostVar("t", "ansible_port", 8022.0); // JSON number
+        hostVar("t", "ansible_ssh_password", 1234L).hostVar("t", "ansible_port", 8022.0); // JSON number
 
         Inventory inv = AnsibleMapping.toInventory(model, Path.of("/inv"));
         ConnectionParams h = params(inv, "h");
@@ -175,7 +175,7 @@ class AnsibleMappingTest {
         assertEquals(List.of("s.example", 22, "root", "hunter2"),
                 List.of(s.hostname(), s.port(), s.username(), s.password().reveal()));
         assertEquals(List.of("/abs/key"), s.list("private_key_file"));
-        assertEquals("pw", params(inv, "t").password().reveal());
+        assertEquals("1234", params(inv, "t").password().reveal(), "YAML's number is the password's text");
         assertEquals(8022, params(inv, "t").port());
         assertTrue(inv.hosts().get("h").attributes().data().isEmpty(), "mapped keys are not also data");
     }
@@ -253,10 +253,11 @@ class AnsibleMappingTest {
         hostVar("h", "ansible_become_password", "${env:}"); // 9
         groupVar("db", "ansible_group_priority", "high"); // 10
         hostVar("h", "braces", "{ not jinja }"); // 11: fine
+        hostVar("h", "ansible_ssh_pass", "p{{w}}rd"); // 12: refused, not shown
 
         InventoryException e = assertThrows(InventoryException.class, () -> AnsibleMapping.toInventory(model));
         String[] lines = e.getMessage().split("\n");
-        assertEquals(10, lines.length, e.getMessage());
+        assertEquals(11, lines.length, e.getMessage());
         assertTrue(lines[0].startsWith(FILE + ":1: ansible_password (host h): is encrypted with ansible-vault"),
                 lines[0]);
         assertTrue(lines[0].contains("${file:PATH}"), lines[0]);
@@ -273,6 +274,9 @@ class AnsibleMappingTest {
         assertTrue(lines[8].startsWith(FILE + ":9: ansible_become_password (host h): ${env:} names no"), lines[8]);
         assertTrue(lines[9].startsWith(FILE + ":10: ansible_group_priority (group db): \"high\" is not a whole"),
                 lines[9]);
+        assertTrue(lines[10].startsWith(FILE + ":12: ansible_ssh_pass (host h): holds a Jinja template: Conduit"),
+                lines[10]);
+        assertFalse(e.getMessage().contains("p{{w}}rd"), "a password is never shown");
         assertFalse(e.getMessage().contains("Exception"), "no Java names for the operator");
     }
 
