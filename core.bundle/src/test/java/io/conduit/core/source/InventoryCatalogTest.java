@@ -116,4 +116,57 @@ class InventoryCatalogTest {
         String unknown = assertThrows(InventoryException.class, () -> catalog.load("cmdb:x")).getMessage();
         assertTrue(unknown.endsWith(" and no inventory source named \"cmdb\"; sources: [ansible, script]"), unknown);
     }
+
+    @Test
+    void anAnsibleIniWithGroupVarsLoadsAsItIsAndFiveThousandHostsLoadQuickly() throws Exception {
+        Path inv = Files.createDirectories(dir.resolve("ansible"));
+        Files.createDirectories(inv.resolve("group_vars"));
+        Files.writeString(inv.resolve("hosts.ini"), """
+                [web]
+                web1 ansible_host=10.0.0.11
+                web2 ansible_port=2222
+
+                [db]
+                db1 ansible_become=yes ansible_become_user=postgres
+
+                [prod:children]
+                web
+                db
+
+                [prod:vars]
+                ansible_user=deploy
+                ansible_private_key_file=keys/deploy
+                """);
+        Files.writeString(inv.resolve("group_vars/web.yml"), "ansible_user: www\nrole: frontend\n");
+        InventoryCatalog catalog = new InventoryCatalog();
+        InventoryCatalog.Loaded loaded = catalog.loaded("ansible:" + inv.resolve("hosts.ini"), plugin -> null);
+        Inventory i = loaded.inventory();
+        assertEquals("ansible:" + inv.resolve("hosts.ini"), i.source());
+        assertEquals(inv, loaded.base());
+        Host web2 = i.hosts().get("web2");
+        assertEquals(List.of("web", "prod"), web2.groups());
+        assertEquals(2222, web2.attributes().port());
+        assertEquals("www", i.groups().get("web").attributes().username(), "group_vars/web.yml");
+        assertEquals("deploy", i.groups().get("prod").attributes().username());
+        assertEquals(List.of(inv.resolve("keys/deploy").toString()),
+                i.groups().get("prod").attributes().optionsFor("ssh").extras().get("private_key_file"));
+        assertEquals(Map.of("become", true, "become_user", "postgres"), i.hosts().get("db1").attributes().data());
+
+        StringBuilder big = new StringBuilder();
+        for (int g = 0; g < 50; g++) {
+            big.append("[g").append(g).append("]\n");
+            for (int h = 0; h < 100; h++) {
+                big.append("host").append(g).append('-').append(h).append(" ansible_host=10.1.").append(g).append('.')
+                        .append(h).append(" ansible_user=u").append(h).append('\n');
+            }
+            big.append("[g").append(g).append(":vars]\nansible_port=22").append(g % 10).append('\n');
+        }
+        Path large = Files.writeString(inv.resolve("large.ini"), big);
+        catalog.load("ansible:" + large); // warm up once, as a resident Conduit would be
+        long start = System.nanoTime();
+        Inventory five = catalog.load("ansible:" + large);
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(5000, five.hosts().size());
+        assertTrue(ms < 1000, ms + " ms for 5,000 hosts");
+    }
 }
