@@ -27,7 +27,9 @@ final class InventoryCommands {
 
     @picocli.CommandLine.Command(name = "hosts", description = {
         "Lists the hosts a pattern selects (default all): hostname, port, user, plugin, groups; with -c, the"
-                + " parameters resolved for that plugin, secrets shown as ***."})
+                + " parameters resolved for that plugin, secrets shown as ***. With --origins, each value (data"
+                + " merged from the host, its groups and the defaults) and where it came from. --json gives the"
+                + " merged data and the origins too."})
     static final class Hosts implements Callable<CommandOutput> {
         private final ShellContext ctx;
 
@@ -36,6 +38,10 @@ final class InventoryCommands {
 
         @Option(names = "--json", description = "print JSON")
         boolean json;
+
+        @Option(names = "--origins", description = "list each value of each host, one a line (KEY VALUE FROM):"
+                + " the connection values, and the data merged from the host, its groups and the defaults")
+        boolean origins;
 
         @Option(names = {"-c", "--connection"}, paramLabel = "PLUGIN",
                 description = "show the parameters resolved for this plugin (secrets masked)")
@@ -71,23 +77,41 @@ final class InventoryCommands {
                     // one host's bad option must not hide the others: show the problem on its row
                     params = new ConnectionParams(host.name(), 0, null, null, null, Map.of("error", e.getMessage()));
                 }
+                Map<String, String> from = new LinkedHashMap<>(); // key path -> element, for --origins and JSON
+                Map<String, String> connection = ParameterResolver.origins(inv, host, hostPlugin);
                 row.put("name", host.name());
                 row.put("hostname", params.hostname());
                 row.put("port", params.port() == 0 ? null : params.port());
                 row.put("username", params.username());
                 row.put("connection", hostPlugin);
                 row.put("groups", ParameterResolver.groupOrder(inv, host));
+                for (String key : List.of("hostname", "port", "username")) {
+                    putOrigin(from, key, connection.get(key));
+                }
+                String pluginFrom = ParameterResolver.pluginOrigin(inv, host);
+                from.put("connection", forPlugin ? "-c" : pluginFrom != null ? pluginFrom : "runner default");
                 if (forPlugin) {
                     row.put("password", params.password() == null ? null : "***");
                     row.put("platform", params.platform());
                     row.put("extras", masked(params.extras(), options));
-                } else {
-                    row.put("data", masked(host.attributes().data()));
+                    connection.forEach((key, element) -> {
+                        if (!from.containsKey(key)) {
+                            from.put(key, element);
+                        }
+                    });
                 }
+                ParameterResolver.Data data = ParameterResolver.data(inv, host);
+                row.put("data", masked(data.values()));
+                data.origins().forEach((path, element) -> from.put("data." + path, element));
+                row.put("origins", from);
                 rows.add(row);
             }
             if (json) {
                 return Text.ok(ResultPrinter.GSON.toJson(Map.of("source", inv.source(), "hosts", rows)));
+            }
+            if (origins) {
+                return originsTable(rows).below(rows.size() + (rows.size() == 1 ? " host" : " hosts") + " from "
+                        + inv.source() + (!forPlugin ? "" : " (parameters for plugin \"" + plugin + "\")"));
             }
             Table table = !forPlugin ? new Table("NAME", "HOSTNAME", "PORT", "USER", "CONNECTION", "GROUPS")
                     : new Table("NAME", "HOSTNAME", "PORT", "USER", "PASSWORD", "PLATFORM", "EXTRAS");
@@ -102,6 +126,51 @@ final class InventoryCommands {
             }
             return table.below(rows.size() + (rows.size() == 1 ? " host" : " hosts") + " from " + inv.source()
                     + (!forPlugin ? "" : " (parameters for plugin \"" + plugin + "\")"));
+        }
+
+        private static void putOrigin(Map<String, String> from, String key, String element) {
+            if (element != null) {
+                from.put(key, element);
+            }
+        }
+
+        /**
+         * One line per value of each host, in the order of its row's origins: {@code HOST KEY VALUE FROM}; a
+         * mapping's leaves by their key paths ({@code data.ntp.servers}), lists and mappings as JSON.
+         */
+        @SuppressWarnings("unchecked")
+        private static Table originsTable(List<Map<String, Object>> rows) {
+            Table table = new Table("HOST", "KEY", "VALUE", "FROM");
+            for (Map<String, Object> r : rows) {
+                if (r.get("extras") instanceof Map<?, ?> extras && extras.get("error") instanceof String error) {
+                    table.row(r.get("name"), "error", error, "");
+                }
+                ((Map<String, String>) r.get("origins")).forEach((path, element) -> {
+                    Object value = at(r, path);
+                    table.row(r.get("name"), path, value instanceof String || value instanceof Number
+                            || value instanceof Boolean || value == null ? value : ResultPrinter.GSON.toJson(value),
+                            element);
+                });
+            }
+            return table;
+        }
+
+        /** The value at a key path of a row: {@code port}, {@code data.ntp.servers}, {@code extras.timeout}. */
+        private static Object at(Map<String, Object> row, String path) {
+            Object value = row;
+            String rest = path;
+            while (value instanceof Map<?, ?> map) {
+                if (map.containsKey(rest)) {
+                    return map.get(rest);
+                }
+                int dot = rest.indexOf('.');
+                if (dot < 0) {
+                    return null;
+                }
+                value = map.get(rest.substring(0, dot));
+                rest = rest.substring(dot + 1);
+            }
+            return null;
         }
     }
 
@@ -170,12 +239,12 @@ final class InventoryCommands {
 
 
     /** The host's data as shown: the become password as {@code ***}, like every other secret. */
-    private static java.util.Map<String, Object> masked(java.util.Map<String, Object> data) {
-        if (!data.containsKey(io.conduit.core.inventory.ParameterResolver.BECOME_PASSWORD)) {
+    private static Map<String, Object> masked(Map<String, Object> data) {
+        if (data.get(ParameterResolver.BECOME_PASSWORD) == null) {
             return data;
         }
-        java.util.Map<String, Object> copy = new java.util.LinkedHashMap<>(data);
-        copy.put(io.conduit.core.inventory.ParameterResolver.BECOME_PASSWORD, "***");
+        Map<String, Object> copy = new LinkedHashMap<>(data);
+        copy.put(ParameterResolver.BECOME_PASSWORD, "***");
         return copy;
     }
 }
