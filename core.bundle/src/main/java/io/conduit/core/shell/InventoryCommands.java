@@ -89,7 +89,7 @@ final class InventoryCommands {
                     putOrigin(from, key, connection.get(key));
                 }
                 String pluginFrom = ParameterResolver.pluginOrigin(inv, host);
-                from.put("connection", forPlugin ? "-c" : pluginFrom != null ? pluginFrom : "runner default");
+                from.put("connection", forPlugin ? "the -c option" : pluginFrom != null ? pluginFrom : "runner default");
                 if (forPlugin) {
                     row.put("password", params.password() == null ? null : "***");
                     row.put("platform", params.platform());
@@ -148,7 +148,7 @@ final class InventoryCommands {
                 ((Map<String, String>) r.get("origins")).forEach((path, element) -> {
                     Object value = at(r, path);
                     table.row(r.get("name"), path, value instanceof String || value instanceof Number
-                            || value instanceof Boolean || value == null ? value : ResultPrinter.GSON.toJson(value),
+                            || value instanceof Boolean || value == null ? value : ResultPrinter.COMPACT.toJson(value),
                             element);
                 });
             }
