@@ -11,7 +11,9 @@ import java.util.Map;
  * and for {@code connection_options.PLUGIN.extras}.
  * <ul>
  * <li>Mappings merge key by key at every depth: a higher level's mapping adds keys to a lower level's and
- * overrides the keys both set (Ansible's {@code hash_behaviour = merge}, Nornir's data lookup through groups).</li>
+ * overrides the keys both set. This is Ansible's {@code hash_behaviour = merge}; Ansible's default
+ * ({@code replace}) and Nornir's data lookup (first level with the key wins) merge the top level only, and issue
+ * 15 asked for nested mappings to merge too.</li>
  * <li>Lists and scalars replace as a whole: a list is one value, as in Ansible and Nornir; a host's
  * {@code ntp.servers: [a]} replaces its group's {@code [b, c]}, it is not appended to.</li>
  * <li>A mapping at one level and a list or scalar at another: the higher level's value replaces the other whole.</li>

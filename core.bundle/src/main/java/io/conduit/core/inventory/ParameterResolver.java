@@ -206,7 +206,7 @@ public final class ParameterResolver {
             String key = e.getKey();
             Object raw = e.getValue();
             String what = where + "connection_options." + plugin + ".extras." + key + " (from "
-                    + from(merged.origins(), key) + ")";
+                    + origin(merged.origins(), key) + ")";
             if (options != null && !declared.containsKey(key)) {
                 throw new InventoryException(what + ": plugin " + plugin + " has no option " + Names.quote(key)
                         + Names.hint(key, declared.keySet(), "see conduit:plugins " + plugin + " for the options it"
@@ -263,7 +263,7 @@ public final class ParameterResolver {
          *         {@code ", "}; empty when the path is not set
          */
         public String origin(String path) {
-            return from(origins, path);
+            return ParameterResolver.origin(origins, path);
         }
     }
 
@@ -303,9 +303,9 @@ public final class ParameterResolver {
      * @param host one of its hosts
      * @return the escalation, or {@code null} when {@code become} is false or not set
      * @throws InventoryException {@code become} is not a boolean ({@code true}/{@code false}, also as the text
-     *         {@code true}, {@code false}, {@code yes}, {@code no}), {@code become_method} is not {@code sudo} or
-     *         {@code su}, or {@code become_user} is not a non-empty text; the message names the host, the key, the
-     *         value and where it came from
+     *         {@code true}, {@code false}, {@code yes}, {@code no}), or, with {@code become} true,
+     *         {@code become_method} is not {@code sudo} or {@code su} or {@code become_user} is not a non-empty text;
+     *         the message names the host, the key, the value and where it came from
      */
     public static Become become(Inventory inventory, Host host) throws InventoryException {
         Data data = data(inventory, host);
@@ -320,6 +320,9 @@ public final class ParameterResolver {
         if (on == null) {
             throw new InventoryException(where + BECOME + " (from " + data.origin(BECOME) + ") is " + shown(flag)
                     + "; it must be true or false");
+        }
+        if (!on) {
+            return null; // become_method and become_user are read only when used (an -b of a command brings its own)
         }
         Object method = data.values().get(BECOME_METHOD);
         Become.Method m = Become.Method.SUDO;
@@ -338,7 +341,7 @@ public final class ParameterResolver {
             throw new InventoryException(where + BECOME_USER + " (from " + data.origin(BECOME_USER) + ") is "
                     + shown(user) + "; set a user name, or remove the key for root");
         }
-        return on ? new Become(m, (String) user, null) : null;
+        return new Become(m, (String) user, null);
     }
 
     /** A value in a message: text quoted, a mapping or list by its kind (it may be long). */
@@ -470,10 +473,14 @@ public final class ParameterResolver {
     }
 
     /**
-     * Where a merged value came from: the element of the key path, or of every leaf beneath it when it is a
-     * mapping merged from several ({@code "host web1, group core"}).
+     * Tells where a merged value came from.
+     *
+     * @param origins leaf key path to element, as {@link #origins} and {@link Data#origins()} give them
+     * @param path a key path: a leaf's, or a mapping's whose leaves are in {@code origins}
+     * @return the element of the path, or of every leaf beneath it, in order and joined with {@code ", "}, when it
+     *         is a mapping merged from several levels ({@code "host web1, group core"}); empty when none is known
      */
-    static String from(Map<String, String> origins, String path) {
+    public static String origin(Map<String, String> origins, String path) {
         String exact = origins.get(path);
         if (exact != null) {
             return exact;

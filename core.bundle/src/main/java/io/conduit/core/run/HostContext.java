@@ -210,7 +210,8 @@ final class HostContext implements TaskContext {
         if (value == null) {
             line.append("(unset: the plugin's default);");
         } else {
-            line.append(value).append(" (").append(origins.getOrDefault(key, "?")).append(");");
+            String from = ParameterResolver.origin(origins, key); // a merged mapping: each level it came from
+            line.append(value).append(" (").append(from.isEmpty() ? "?" : from).append(");");
         }
     }
 
