@@ -311,12 +311,7 @@ public final class ParameterResolver {
         Data data = data(inventory, host);
         Object flag = data.values().get(BECOME);
         String where = inventory.source() + ": hosts." + host.name() + ": data.";
-        Boolean on = flag == null ? Boolean.FALSE : flag instanceof Boolean b ? b : flag instanceof String text
-                ? switch (text.trim().toLowerCase(Locale.ROOT)) {
-                    case "true", "yes" -> Boolean.TRUE;
-                    case "false", "no" -> Boolean.FALSE;
-                    default -> null;
-                } : null;
+        Boolean on = flag == null ? Boolean.FALSE : flag(flag);
         if (on == null) {
             throw new InventoryException(where + BECOME + " (from " + data.origin(BECOME) + ") is " + shown(flag)
                     + "; it must be true or false");
@@ -342,6 +337,24 @@ public final class ParameterResolver {
                     + shown(user) + "; set a user name, or remove the key for root");
         }
         return new Become(m, (String) user, null);
+    }
+
+    /**
+     * Reads {@code data.become} as Ansible reads {@code ansible_become}: a boolean, or the text {@code true},
+     * {@code false}, {@code yes} or {@code no} (any case; an INI inventory has only text).
+     *
+     * @param value the value, not {@code null}
+     * @return the flag, or {@code null} when it is none of those
+     */
+    static Boolean flag(Object value) {
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        return value instanceof String text ? switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "yes" -> Boolean.TRUE;
+            case "false", "no" -> Boolean.FALSE;
+            default -> null;
+        } : null;
     }
 
     /** A value in a message: text quoted, a mapping or list by its kind (it may be long). */

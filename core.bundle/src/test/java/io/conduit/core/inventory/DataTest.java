@@ -17,6 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.conduit.api.connection.Become;
 import io.conduit.api.connection.ConnectionParams;
+import io.conduit.api.inventory.Attributes;
+import io.conduit.api.inventory.Group;
+import io.conduit.api.inventory.Host;
 import io.conduit.api.inventory.Inventory;
 import io.conduit.api.inventory.InventoryException;
 
@@ -219,28 +222,40 @@ class DataTest {
     void wrongBecomeValuesNameTheHostTheKeyTheValueAndTheOrigin() throws Exception {
         Inventory inv = inventory("""
                 groups:
-                  g: {data: {become: maybe}}
                   m: {data: {become: true, become_method: pbrun}}
-                  u: {data: {become: true, become_user: ""}}
-                  n: {data: {become: 1}}
+                  u: {data: {become: "yes", become_user: ""}}
                 hosts:
-                  h1: {groups: [g]}
                   h2: {groups: [m]}
                   h3: {groups: [u]}
-                  h4: {groups: [n]}
                   h5: {data: {become: false, become_method: pbrun}}
                 """);
         String source = inv.source();
-        assertEquals(source + ": hosts.h1: data.become (from group g) is \"maybe\"; it must be true or false",
-                message(inv, "h1"));
         assertEquals(source + ": hosts.h2: data.become_method (from group m) is \"pbrun\"; Conduit becomes with sudo"
                 + " or su: set one of them, or remove the key for sudo", message(inv, "h2"));
         assertEquals(source + ": hosts.h3: data.become_user (from group u) is \"\"; set a user name, or remove the"
                 + " key for root", message(inv, "h3"));
-        assertEquals(source + ": hosts.h4: data.become (from group n) is 1; it must be true or false",
-                message(inv, "h4"));
         assertNull(ParameterResolver.become(inv, inv.hosts().get("h5")),
                 "with become off, the method is not used: an Ansible inventory may name one for later");
+
+        // an inventory source's data is not checked by the loader: the resolver says the same
+        Inventory source2 = new Inventory("docker:", Attributes.NONE, Map.of("g", new Group("g", List.of(),
+                new Attributes(null, null, null, null, null, null, Map.of("become", "maybe"), null))),
+                Map.of("h1", new Host("h1", List.of("g"), null)));
+        assertEquals("docker:: hosts.h1: data.become (from group g) is \"maybe\"; it must be true or false",
+                message(source2, "h1"));
+    }
+
+    @Test
+    void aBecomeThatIsNotTrueOrFalseIsRefusedWhenTheInventoryIsLoaded() throws Exception {
+        for (String bad : List.of("maybe", "1", "[a]")) {
+            InventoryException e = assertThrows(InventoryException.class,
+                    () -> inventory("groups:\n  g:\n    data: {become: " + bad + "}\nhosts:\n  h1: {groups: [g]}\n"));
+            assertTrue(e.getMessage().contains("inventory.yaml:3: groups.g.data.become: "), e.getMessage());
+            assertTrue(e.getMessage().contains("; write become: true to run the hosts' commands with become, or"
+                    + " become: false"), e.getMessage());
+        }
+        assertTrue(inventory("hosts:\n  h1: {data: {become: yes}}\n").hosts().containsKey("h1"));
+        assertTrue(inventory("hosts:\n  h1: {data: {become: \"No\"}}\n").hosts().containsKey("h1"));
     }
 
     private static String message(Inventory inv, String host) {
