@@ -40,7 +40,8 @@ import io.conduit.api.inventory.InventoryException;
  * <li>{@code defaults.connection_options.PLUGIN}, then {@code defaults};</li>
  * </ol>
  * and the hostname falls back to the host's name. {@code extras} (which only {@code connection_options} have)
- * merge key by key in the same order.
+ * and {@code data} ({@link #data}) merge in the same order, deeply: mappings key by key at every depth, lists and
+ * scalars whole ({@link DeepMerge}).
  *
  * <p>Secret references are whole values: {@code ${env:NAME}} reads an environment variable, {@code ${file:PATH}}
  * a file (one trailing newline stripped; {@code ~/} is the user's home; a relative path is relative to the
@@ -83,14 +84,20 @@ public final class ParameterResolver {
      * @return the plugin name, or {@code null} when none is set anywhere
      */
     public static String pluginFor(Inventory inventory, Host host) {
-        String from = pluginOrigin(inventory, host);
-        return from == null ? null : from.equals("defaults") ? inventory.defaults().connection()
-                : from.startsWith("group ") ? inventory.groups().get(from.substring(6)).attributes().connection()
-                : host.attributes().connection();
+        if (host.attributes().connection() != null) {
+            return host.attributes().connection();
+        }
+        for (String name : groupOrder(inventory, host)) {
+            Group group = inventory.groups().get(name);
+            if (group != null && group.attributes().connection() != null) {
+                return group.attributes().connection();
+            }
+        }
+        return inventory.defaults().connection();
     }
 
     /**
-     * Tells where {@link #pluginFor} found the host's plugin.
+     * Tells where {@link #pluginFor} finds the host's plugin (the same walk), for {@code conduit:hosts --origins}.
      *
      * @param inventory the inventory
      * @param host one of its hosts

@@ -77,33 +77,22 @@ final class InventoryCommands {
                     // one host's bad option must not hide the others: show the problem on its row
                     params = new ConnectionParams(host.name(), 0, null, null, null, Map.of("error", e.getMessage()));
                 }
-                Map<String, String> from = new LinkedHashMap<>(); // key path -> element, for --origins and JSON
-                Map<String, String> connection = ParameterResolver.origins(inv, host, hostPlugin);
                 row.put("name", host.name());
                 row.put("hostname", params.hostname());
                 row.put("port", params.port() == 0 ? null : params.port());
                 row.put("username", params.username());
                 row.put("connection", hostPlugin);
                 row.put("groups", ParameterResolver.groupOrder(inv, host));
-                for (String key : List.of("hostname", "port", "username")) {
-                    putOrigin(from, key, connection.get(key));
-                }
-                String pluginFrom = ParameterResolver.pluginOrigin(inv, host);
-                from.put("connection", forPlugin ? "the -c option" : pluginFrom != null ? pluginFrom : "runner default");
                 if (forPlugin) {
                     row.put("password", params.password() == null ? null : "***");
                     row.put("platform", params.platform());
                     row.put("extras", masked(params.extras(), options));
-                    connection.forEach((key, element) -> {
-                        if (!from.containsKey(key)) {
-                            from.put(key, element);
-                        }
-                    });
                 }
-                ParameterResolver.Data data = ParameterResolver.data(inv, host);
-                row.put("data", masked(data.values()));
-                data.origins().forEach((path, element) -> from.put("data." + path, element));
-                row.put("origins", from);
+                if (json || origins) { // the table shows neither: a big inventory's listing does not merge them
+                    ParameterResolver.Data data = ParameterResolver.data(inv, host);
+                    row.put("data", masked(data.values()));
+                    row.put("origins", origins(inv, host, hostPlugin, forPlugin, data));
+                }
                 rows.add(row);
             }
             if (json) {
@@ -128,10 +117,26 @@ final class InventoryCommands {
                     + (!forPlugin ? "" : " (parameters for plugin \"" + plugin + "\")"));
         }
 
-        private static void putOrigin(Map<String, String> from, String key, String element) {
-            if (element != null) {
-                from.put(key, element);
+        /**
+         * Key path to the element each shown value came from: hostname, port, username and connection; with -c
+         * also password, platform and {@code extras.KEY...}; then {@code data.KEY...}.
+         */
+        private static Map<String, String> origins(Inventory inv, Host host, String hostPlugin, boolean forPlugin,
+                ParameterResolver.Data data) {
+            Map<String, String> connection = ParameterResolver.origins(inv, host, hostPlugin);
+            Map<String, String> from = new LinkedHashMap<>();
+            for (String key : List.of("hostname", "port", "username")) {
+                if (connection.containsKey(key)) {
+                    from.put(key, connection.get(key));
+                }
             }
+            String pluginFrom = ParameterResolver.pluginOrigin(inv, host);
+            from.put("connection", forPlugin ? "the -c option" : pluginFrom != null ? pluginFrom : "runner default");
+            if (forPlugin) {
+                connection.forEach(from::putIfAbsent);
+            }
+            data.origins().forEach((path, element) -> from.put("data." + path, element));
+            return from;
         }
 
         /**

@@ -106,6 +106,17 @@ class HostsCommandTest {
     }
 
     @Test
+    void withAPluginTheOriginsAlsoNameTheConnectionValues() {
+        JsonObject web1 = JsonParser.parseString(conduit("hosts", "--json", "-c", "local", "web1")).getAsJsonObject()
+                .getAsJsonArray("hosts").get(0).getAsJsonObject();
+        JsonObject origins = web1.getAsJsonObject("origins");
+        assertEquals("the -c option", origins.get("connection").getAsString());
+        assertEquals("group core", origins.get("port").getAsString());
+        assertEquals("defaults", origins.get("data.ntp.prefer").getAsString());
+        assertEquals("ams", web1.getAsJsonObject("data").get("site").getAsString());
+    }
+
+    @Test
     void originsListsEachValueOneALine() {
         String text = conduit("hosts", "--origins", "all");
         List<String> lines = text.lines().map(l -> l.replaceAll(" +", " ")).toList();
