@@ -471,7 +471,8 @@ public final class InventoryLoader {
             if (e != null && !(e.value() instanceof Scalar s && (s.value() == null
                     || ParameterResolver.flag(s.value()) != null))) {
                 problems.add(file, e.line(), join(path, e.key()), (e.value() instanceof Scalar s ? Names.quote(s.text())
-                        + " is not true or false" : "must be true or false, not a mapping or list")
+                        + " is not true or false (yes/no, on/off and 1/0 are read too)"
+                        : "must be true or false, not a mapping or list")
                         + "; write become: true to run the hosts' commands with become, or become: false");
             }
         }

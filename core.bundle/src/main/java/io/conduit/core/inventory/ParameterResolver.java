@@ -309,8 +309,8 @@ public final class ParameterResolver {
      * @param inventory the inventory
      * @param host one of its hosts
      * @return the escalation, or {@code null} when {@code become} is false or not set
-     * @throws InventoryException {@code become} is not a boolean ({@code true}/{@code false}, also as the text
-     *         {@code true}, {@code false}, {@code yes}, {@code no}), or, with {@code become} true,
+     * @throws InventoryException {@code become} is not a boolean as Ansible reads one ({@link #flag}), or, with
+     *         {@code become} true,
      *         {@code become_method} is not {@code sudo} or {@code su} or {@code become_user} is not a non-empty text;
      *         the message names the host, the key, the value and where it came from
      */
@@ -321,7 +321,7 @@ public final class ParameterResolver {
         Boolean on = flag == null ? Boolean.FALSE : flag(flag);
         if (on == null) {
             throw new InventoryException(where + BECOME + " (from " + data.origin(BECOME) + ") is " + shown(flag)
-                    + "; it must be true or false");
+                    + "; it must be true or false (yes/no, on/off and 1/0 are read too)");
         }
         if (!on) {
             return null; // become_method and become_user are read only when used (an -b of a command brings its own)
@@ -347,8 +347,10 @@ public final class ParameterResolver {
     }
 
     /**
-     * Reads {@code data.become} as Ansible reads {@code ansible_become}: a boolean, or the text {@code true},
-     * {@code false}, {@code yes} or {@code no} (any case; an INI inventory has only text).
+     * Reads {@code data.become} as Ansible reads a boolean such as {@code ansible_become}: {@code true} or
+     * {@code false}, the numbers 1 and 0, or the text {@code true}, {@code yes}, {@code y}, {@code on}, {@code t},
+     * {@code 1} and {@code false}, {@code no}, {@code n}, {@code off}, {@code f}, {@code 0} in any case (an INI
+     * inventory has only text).
      *
      * @param value the value, not {@code null}
      * @return the flag, or {@code null} when it is none of those
@@ -357,11 +359,13 @@ public final class ParameterResolver {
         if (value instanceof Boolean b) {
             return b;
         }
-        return value instanceof String text ? switch (text.trim().toLowerCase(Locale.ROOT)) {
-            case "true", "yes" -> Boolean.TRUE;
-            case "false", "no" -> Boolean.FALSE;
+        String text = value instanceof String s ? s.trim().toLowerCase(Locale.ROOT)
+                : value instanceof Long || value instanceof Integer ? value.toString() : "";
+        return switch (text) {
+            case "true", "yes", "y", "on", "t", "1" -> Boolean.TRUE;
+            case "false", "no", "n", "off", "f", "0" -> Boolean.FALSE;
             default -> null;
-        } : null;
+        };
     }
 
     /** A value in a message: text quoted, a mapping or list by its kind (it may be long). */

@@ -241,21 +241,25 @@ class DataTest {
         Inventory source2 = new Inventory("docker:", Attributes.NONE, Map.of("g", new Group("g", List.of(),
                 new Attributes(null, null, null, null, null, null, Map.of("become", "maybe"), null))),
                 Map.of("h1", new Host("h1", List.of("g"), null)));
-        assertEquals("docker:: hosts.h1: data.become (from group g) is \"maybe\"; it must be true or false",
+        assertEquals("docker:: hosts.h1: data.become (from group g) is \"maybe\"; it must be true or false"
+                + " (yes/no, on/off and 1/0 are read too)",
                 message(source2, "h1"));
     }
 
     @Test
     void aBecomeThatIsNotTrueOrFalseIsRefusedWhenTheInventoryIsLoaded() throws Exception {
-        for (String bad : List.of("maybe", "1", "[a]")) {
+        for (String bad : List.of("maybe", "2", "[a]", "{x: 1}")) {
             InventoryException e = assertThrows(InventoryException.class,
                     () -> inventory("groups:\n  g:\n    data: {become: " + bad + "}\nhosts:\n  h1: {groups: [g]}\n"));
             assertTrue(e.getMessage().contains("inventory.yaml:3: groups.g.data.become: "), e.getMessage());
             assertTrue(e.getMessage().contains("; write become: true to run the hosts' commands with become, or"
                     + " become: false"), e.getMessage());
         }
-        assertTrue(inventory("hosts:\n  h1: {data: {become: yes}}\n").hosts().containsKey("h1"));
-        assertTrue(inventory("hosts:\n  h1: {data: {become: \"No\"}}\n").hosts().containsKey("h1"));
+        for (String good : List.of("yes", "\"No\"", "1", "0", "on", "\"True\"", "~")) {
+            Inventory inv = inventory("hosts:\n  h1: {data: {become: " + good + "}}\n");
+            assertEquals(List.of("yes", "1", "on", "\"True\"").contains(good),
+                    ParameterResolver.become(inv, inv.hosts().get("h1")) != null, good);
+        }
     }
 
     private static String message(Inventory inv, String host) {
