@@ -48,7 +48,8 @@ public interface TaskContext {
      * inventory's data of the host, over its groups' and the defaults', mappings merged at every depth),
      * {@code inventory_hostname} (its name, as in Ansible), {@code groups} (the groups it lists), {@code facts} (what
      * a facts task found, empty until one ran) and {@code vars} (a runbook's variables, empty elsewhere); in a
-     * runbook also each name an earlier step registered. Values are strings, numbers, booleans, lists and maps; secrets are not among them.
+     * runbook also each name an earlier step registered. Values are strings, numbers, booleans, lists and maps;
+     * secrets are not among them.
      *
      * @return the names, never {@code null}; unmodifiable
      * @since 1.5
