@@ -45,10 +45,11 @@ public interface TaskContext {
 
     /**
      * The host's names, for templates and conditions, in one shape wherever a task runs: {@code data} (the
-     * inventory's data of the host, over its groups' and the defaults'), {@code inventory_hostname} (its name, as
-     * in Ansible), {@code groups} (the groups it lists), {@code facts} (what a facts task found, empty until one
-     * ran) and {@code vars} (a runbook's variables, empty elsewhere); in a runbook also each name an earlier step
-     * registered. Values are strings, numbers, booleans, lists and maps; secrets are not among them.
+     * inventory's data of the host, over its groups' and the defaults', mappings merged at every depth),
+     * {@code inventory_hostname} (its name, as in Ansible), {@code groups} (the groups it lists), {@code facts} (what
+     * a facts task found, empty until one ran) and {@code vars} (a runbook's variables, empty elsewhere); in a
+     * runbook also each name an earlier step registered. Values are strings, numbers, booleans, lists and maps;
+     * secrets are not among them.
      *
      * @return the names, never {@code null}; unmodifiable
      * @since 1.5
@@ -60,7 +61,9 @@ public interface TaskContext {
 
     /**
      * The privilege escalation the caller asks of this task ({@code -b} of {@code conduit:task}, a runbook step's
-     * {@code become}): a task applies it to every command and transfer it makes on the host. A {@code null}
+     * {@code become}), or where it asks none, the host's own ({@code data.become: true} in the inventory, with
+     * {@code become_user} and {@code become_method}): a task applies it to every command and transfer it makes on
+     * the host. A {@code null}
      * password means the host's {@code data.become_password}, if any, as for {@code conduit:run -b}.
      *
      * @return the escalation, or {@code null} for none

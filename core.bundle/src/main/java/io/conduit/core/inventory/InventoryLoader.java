@@ -351,6 +351,7 @@ public final class InventoryLoader {
                 case "data" -> {
                     data = map(file, keyPath, v, "data");
                     checkBecomePassword(file, keyPath, v);
+                    checkBecome(file, keyPath, v);
                 }
                 case "connection_options" -> options = connectionOptions(file, keyPath, v);
                 default -> {
@@ -456,6 +457,23 @@ public final class InventoryLoader {
                 if (problem != null) {
                     problems.add(file, s.line(), join(path, e.key()), problem);
                 }
+            }
+        }
+    }
+
+    /**
+     * {@code data.become} must be true or false wherever it is set (ParameterResolver.become reads the merged value;
+     * a wrong one here is wrong for every host it reaches). become_method and become_user are checked where used.
+     */
+    private void checkBecome(String file, String path, Val data) {
+        if (data instanceof MapVal map) {
+            Entry e = map.entries().get(ParameterResolver.BECOME);
+            if (e != null && !(e.value() instanceof Scalar s && (s.value() == null
+                    || ParameterResolver.flag(s.value()) != null))) {
+                problems.add(file, e.line(), join(path, e.key()), (e.value() instanceof Scalar s ? Names.quote(s.text())
+                        + " is not true or false (yes/no, on/off and 1/0 are read too)"
+                        : "must be true or false, not a mapping or list")
+                        + "; write become: true to run the hosts' commands with become, or become: false");
             }
         }
     }

@@ -18,6 +18,7 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.conduit.api.connection.Become;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.connection.OptionType;
@@ -39,7 +40,8 @@ import io.conduit.api.inventory.InventoryException;
  * <li>{@code defaults.connection_options.PLUGIN}, then {@code defaults};</li>
  * </ol>
  * and the hostname falls back to the host's name. {@code extras} (which only {@code connection_options} have)
- * merge key by key in the same order.
+ * and {@code data} ({@link #data}) merge in the same order, deeply: mappings key by key at every depth, lists and
+ * scalars whole ({@link DeepMerge}).
  *
  * <p>Secret references are whole values: {@code ${env:NAME}} reads an environment variable, {@code ${file:PATH}}
  * a file (one trailing newline stripped; {@code ~/} is the user's home; a relative path is relative to the
@@ -92,6 +94,26 @@ public final class ParameterResolver {
             }
         }
         return inventory.defaults().connection();
+    }
+
+    /**
+     * Tells where {@link #pluginFor} finds the host's plugin (the same walk), for {@code conduit:hosts --origins}.
+     *
+     * @param inventory the inventory
+     * @param host one of its hosts
+     * @return {@code host NAME}, {@code group NAME} or {@code defaults}; {@code null} when none sets one
+     */
+    public static String pluginOrigin(Inventory inventory, Host host) {
+        if (host.attributes().connection() != null) {
+            return "host " + host.name();
+        }
+        for (String name : groupOrder(inventory, host)) {
+            Group group = inventory.groups().get(name);
+            if (group != null && group.attributes().connection() != null) {
+                return "group " + name;
+            }
+        }
+        return inventory.defaults().connection() != null ? "defaults" : null;
     }
 
     /**
@@ -186,12 +208,12 @@ public final class ParameterResolver {
             declared.put(d.name(), d);
         }
         Map<String, Object> extras = new LinkedHashMap<>();
-        Map<String, Source> extrasFrom = mergeExtras(sources);
-        for (Map.Entry<String, Source> e : extrasFrom.entrySet()) {
+        DeepMerge.Result merged = mergeExtras(sources);
+        for (Map.Entry<String, Object> e : merged.values().entrySet()) {
             String key = e.getKey();
-            Source from = e.getValue();
-            Object raw = from.extras().get(key);
-            String what = where + "connection_options." + plugin + ".extras." + key + " (from " + from.element() + ")";
+            Object raw = e.getValue();
+            String what = where + "connection_options." + plugin + ".extras." + key + " (from "
+                    + origin(merged.origins(), key) + ")";
             if (options != null && !declared.containsKey(key)) {
                 throw new InventoryException(what + ": plugin " + plugin + " has no option " + Names.quote(key)
                         + Names.hint(key, declared.keySet(), "see conduit:plugins " + plugin + " for the options it"
@@ -222,9 +244,140 @@ public final class ParameterResolver {
     /** The {@code data} key that holds a host's become password (Ansible's {@code ansible_become_password}). */
     public static final String BECOME_PASSWORD = "become_password";
 
+    /** The {@code data} key that makes a host's commands run with become (Ansible's {@code ansible_become}). */
+    public static final String BECOME = "become";
+
+    /** The {@code data} key naming the become method, {@code sudo} (the default) or {@code su}. */
+    public static final String BECOME_METHOD = "become_method";
+
+    /** The {@code data} key naming the user to become, {@code root} by default. */
+    public static final String BECOME_USER = "become_user";
+
     /**
-     * Returns a host's become password: {@code data.become_password} of the host, then of its groups in
-     * precedence order, then of the defaults; a whole-value {@code ${env:NAME}} or {@code ${file:PATH}} reference
+     * A host's data merged from every level, and where each leaf came from.
+     *
+     * @param values the merged data, nested mappings merged too; unmodifiable at every depth. It still holds
+     *        {@code become_password} as the inventory writes it (possibly a {@link Secret}): whoever shows or hands
+     *        it on removes or masks it
+     * @param origins leaf key path ({@code site}, {@code ntp.servers}, {@code app.limits.cpu}) to the element it came
+     *        from ({@code host web1}, {@code group core}, {@code defaults}), in the order of {@code values}
+     */
+    public record Data(Map<String, Object> values, Map<String, String> origins) {
+
+        /**
+         * @param path a key path, a leaf's or a mapping's
+         * @return the element it came from; for a mapping merged from several levels, each of theirs, joined with
+         *         {@code ", "}; empty when the path is not set
+         */
+        public String origin(String path) {
+            return ParameterResolver.origin(origins, path);
+        }
+    }
+
+    /**
+     * Returns a host's {@code data} merged with its groups' (in {@linkplain #groupOrder precedence order}) and the
+     * defaults', the precedence of the connection values, by {@link DeepMerge}'s rule: mappings merge key by key
+     * at every depth, lists and scalars replace as a whole, and an explicit {@code null} is a value (a host can
+     * clear what a group sets, as in Ansible and Nornir). What tasks, runbooks, {@code conduit:hosts} and the
+     * become settings read.
+     *
+     * @param inventory the inventory
+     * @param host one of its hosts
+     * @return the merged data and the origin of each leaf
+     */
+    public static Data data(Inventory inventory, Host host) {
+        List<DeepMerge.Level> levels = new ArrayList<>();
+        levels.add(new DeepMerge.Level("host " + host.name(), host.attributes().data()));
+        for (String name : groupOrder(inventory, host)) {
+            Group group = inventory.groups().get(name);
+            if (group != null && !group.attributes().data().isEmpty()) {
+                levels.add(new DeepMerge.Level("group " + name, group.attributes().data()));
+            }
+        }
+        levels.add(new DeepMerge.Level("defaults", inventory.defaults().data()));
+        DeepMerge.Result merged = DeepMerge.merge(levels, false);
+        return new Data(merged.values(), merged.origins());
+    }
+
+    /**
+     * Returns the escalation a host's commands get when they ask for none of their own: {@code data.become} true
+     * (Ansible's {@code ansible_become}) makes them run as {@code data.become_user} (default {@code root}) through
+     * {@code data.become_method} ({@code sudo}, the default, or {@code su}), each read from the merged data
+     * ({@link #data}). The password is not in it: the host's {@code become_password} is added where a command is
+     * sent ({@link #becomePassword}).
+     *
+     * @param inventory the inventory
+     * @param host one of its hosts
+     * @return the escalation, or {@code null} when {@code become} is false or not set
+     * @throws InventoryException {@code become} is not a boolean as Ansible reads one ({@link #flag}), or, with
+     *         {@code become} true,
+     *         {@code become_method} is not {@code sudo} or {@code su} or {@code become_user} is not a non-empty text;
+     *         the message names the host, the key, the value and where it came from
+     */
+    public static Become become(Inventory inventory, Host host) throws InventoryException {
+        Data data = data(inventory, host);
+        Object flag = data.values().get(BECOME);
+        String where = inventory.source() + ": hosts." + host.name() + ": data.";
+        Boolean on = flag == null ? Boolean.FALSE : flag(flag);
+        if (on == null) {
+            throw new InventoryException(where + BECOME + " (from " + data.origin(BECOME) + ") is " + shown(flag)
+                    + "; it must be true or false (yes/no, on/off and 1/0 are read too)");
+        }
+        if (!on) {
+            return null; // become_method and become_user are read only when used (an -b of a command brings its own)
+        }
+        Object method = data.values().get(BECOME_METHOD);
+        Become.Method m = Become.Method.SUDO;
+        if (method != null) {
+            String name = method instanceof String text ? text.trim().toLowerCase(Locale.ROOT) : "";
+            if (name.equals("su")) {
+                m = Become.Method.SU;
+            } else if (!name.equals("sudo")) {
+                throw new InventoryException(where + BECOME_METHOD + " (from " + data.origin(BECOME_METHOD) + ") is "
+                        + shown(method) + "; Conduit becomes with sudo or su: set one of them, or remove the key"
+                        + " for sudo");
+            }
+        }
+        Object user = data.values().get(BECOME_USER);
+        if (user != null && !(user instanceof String text && !text.isBlank())) {
+            throw new InventoryException(where + BECOME_USER + " (from " + data.origin(BECOME_USER) + ") is "
+                    + shown(user) + "; set a user name, or remove the key for root");
+        }
+        return new Become(m, (String) user, null);
+    }
+
+    /**
+     * Reads {@code data.become} as Ansible reads a boolean such as {@code ansible_become}: {@code true} or
+     * {@code false}, the numbers 1 and 0, or the text {@code true}, {@code yes}, {@code y}, {@code on}, {@code t},
+     * {@code 1} and {@code false}, {@code no}, {@code n}, {@code off}, {@code f}, {@code 0} in any case (an INI
+     * inventory has only text).
+     *
+     * @param value the value, not {@code null}
+     * @return the flag, or {@code null} when it is none of those
+     */
+    static Boolean flag(Object value) {
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        String text = value instanceof String s ? s.trim().toLowerCase(Locale.ROOT)
+                : value instanceof Long || value instanceof Integer ? value.toString() : "";
+        return switch (text) {
+            case "true", "yes", "y", "on", "t", "1" -> Boolean.TRUE;
+            case "false", "no", "n", "off", "f", "0" -> Boolean.FALSE;
+            default -> null;
+        };
+    }
+
+    /** A value in a message: text quoted, a mapping or list by its kind (it may be long). */
+    private static String shown(Object value) {
+        return value instanceof String text ? Names.quote(text) : value instanceof Map<?, ?> ? "a mapping"
+                : value instanceof Collection<?> ? "a list" : String.valueOf(value);
+    }
+
+    /**
+     * Returns a host's become password: {@code data.become_password} of the merged data ({@link #data}: of the
+     * host, then of its groups in precedence order, then of the defaults; an explicit {@code null} means none); a
+     * whole-value {@code ${env:NAME}} or {@code ${file:PATH}} reference
      * is read now.
      *
      * @param inventory the inventory
@@ -242,22 +395,9 @@ public final class ParameterResolver {
     /** {@link #becomePassword(Inventory, Host, Path)} with the environment given, for tests. */
     static Secret becomePassword(Inventory inventory, Host host, Function<String, String> env, Path base)
             throws InventoryException {
-        String element = "host " + host.name();
-        Object raw = host.attributes().data().get(BECOME_PASSWORD);
-        if (raw == null) {
-            for (String name : groupOrder(inventory, host)) {
-                Group group = inventory.groups().get(name);
-                if (group != null && group.attributes().data().get(BECOME_PASSWORD) != null) {
-                    raw = group.attributes().data().get(BECOME_PASSWORD);
-                    element = "group " + name;
-                    break;
-                }
-            }
-        }
-        if (raw == null && inventory.defaults().data().get(BECOME_PASSWORD) != null) {
-            raw = inventory.defaults().data().get(BECOME_PASSWORD);
-            element = "defaults";
-        }
+        Data data = data(inventory, host);
+        Object raw = data.values().get(BECOME_PASSWORD);
+        String element = data.origin(BECOME_PASSWORD);
         if (raw == null) {
             return null;
         }
@@ -300,7 +440,7 @@ public final class ParameterResolver {
         putOrigin(out, BaseField.USERNAME.key(), first(sources, Source::username));
         putOrigin(out, BaseField.PASSWORD.key(), first(sources, Source::password));
         putOrigin(out, BaseField.PLATFORM.key(), first(sources, Source::platform));
-        mergeExtras(sources).forEach((key, from) -> out.put("extras." + key, from.element()));
+        mergeExtras(sources).origins().forEach((path, element) -> out.put("extras." + path, element));
         return out;
     }
 
@@ -342,17 +482,40 @@ public final class ParameterResolver {
         return null;
     }
 
-    /** Key -> the source whose value wins; keys in the order they are first met, highest precedence first. */
-    private static Map<String, Source> mergeExtras(List<Source> sources) {
-        Map<String, Source> out = new LinkedHashMap<>();
+    /**
+     * The extras of every level merged deeply ({@link DeepMerge}); a {@code null} extra means "not set here" (an
+     * option has no null value), so a lower level's shows through.
+     */
+    private static DeepMerge.Result mergeExtras(List<Source> sources) {
+        List<DeepMerge.Level> levels = new ArrayList<>();
         for (Source s : sources) {
-            for (Map.Entry<String, Object> e : s.extras().entrySet()) {
-                if (e.getValue() != null) {
-                    out.putIfAbsent(e.getKey(), s);
-                }
+            if (!s.extras().isEmpty()) {
+                levels.add(new DeepMerge.Level(s.element(), s.extras()));
             }
         }
-        return out;
+        return DeepMerge.merge(levels, true);
+    }
+
+    /**
+     * Tells where a merged value came from.
+     *
+     * @param origins leaf key path to element, as {@link #origins} and {@link Data#origins()} give them
+     * @param path a key path: a leaf's, or a mapping's whose leaves are in {@code origins}
+     * @return the element of the path, or of every leaf beneath it, in order and joined with {@code ", "}, when it
+     *         is a mapping merged from several levels ({@code "host web1, group core"}); empty when none is known
+     */
+    public static String origin(Map<String, String> origins, String path) {
+        String exact = origins.get(path);
+        if (exact != null) {
+            return exact;
+        }
+        Set<String> elements = new LinkedHashSet<>();
+        origins.forEach((p, element) -> {
+            if (p.startsWith(path + ".")) {
+                elements.add(element);
+            }
+        });
+        return String.join(", ", elements);
     }
 
     // ---------------------------------------------------------------- values

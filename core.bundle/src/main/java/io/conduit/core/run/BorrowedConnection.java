@@ -20,7 +20,11 @@ import io.conduit.api.connection.Trace;
 /**
  * A pooled connection as a task sees it: usable, but opening and closing belong to the pool. A command with
  * become gets the host's own become password ({@code data.become_password} in the inventory) where it has one;
- * otherwise it keeps the run's. Either becomes one of the run's secrets before the command is sent.
+ * otherwise it keeps the run's. Either becomes one of the run's secrets before the command is sent. A command or
+ * file access without become of its own, on a host whose inventory data says {@code become: true}, gets the
+ * host's escalation ({@link HostBecome}), as Ansible's {@code ansible_become} does; the plugin's own
+ * {@link #put}/{@link #fetch} are not changed (the put and fetch tasks carry their files through commands with
+ * that become instead, see {@code PutTask}).
  *
  * <p>Every call goes to the plugin with the borrowing run's {@link Trace}, which also gets the lines every plugin
  * shares (the command as the operator gave it, its exit and time, the transfer's paths and size): a pooled
@@ -35,6 +39,15 @@ final class BorrowedConnection implements Connection {
     interface BecomePassword {
         /** @return the password, or {@code null} when the host sets none @throws IOException unreadable */
         Secret get() throws IOException;
+    }
+
+    /** The escalation the host's inventory data asks for every command, read when first needed. */
+    interface HostBecome {
+        /**
+         * @return the escalation with the host's become password, or {@code null} when the inventory asks none
+         * @throws IOException a become key of the inventory has a wrong value, or the password is unreadable
+         */
+        Become get() throws IOException;
     }
 
     /** Gives a call whose connection was found dead another connection, or refuses with the exception. */
@@ -56,14 +69,16 @@ final class BorrowedConnection implements Connection {
     private volatile Connection delegate;
     private final Renewal renewal;
     private final BecomePassword becomePassword;
+    private final HostBecome hostBecome;
     private final RunSecrets secrets;
     private final Trace trace;
 
-    BorrowedConnection(Connection delegate, Renewal renewal, BecomePassword becomePassword, RunSecrets secrets,
-            Trace trace) {
+    BorrowedConnection(Connection delegate, Renewal renewal, BecomePassword becomePassword, HostBecome hostBecome,
+            RunSecrets secrets, Trace trace) {
         this.delegate = delegate;
         this.renewal = renewal;
         this.becomePassword = becomePassword;
+        this.hostBecome = hostBecome;
         this.secrets = secrets;
         this.trace = trace;
     }
@@ -88,7 +103,12 @@ final class BorrowedConnection implements Connection {
     @Override
     public ExecResult exec(Command command) throws IOException {
         Become become = command.become();
-        if (become != null) {
+        if (become == null) {
+            Become host = hostBecome.get(); // the inventory's become: true, with the host's own password
+            if (host != null) {
+                command = command.withBecome(host);
+            }
+        } else {
             Secret own = becomePassword.get();
             if (own != null) {
                 command = command.withBecome(new Become(become.method(), become.user(), own));
@@ -256,11 +276,15 @@ final class BorrowedConnection implements Connection {
     private FileAccess access(FileAccess access) throws IOException {
         Become become = access.become();
         if (become == null) {
-            return access;
-        }
-        Secret own = becomePassword.get();
-        if (own != null) {
-            become = new Become(become.method(), become.user(), own);
+            become = hostBecome.get(); // the inventory's become: true, with the host's own password
+            if (become == null) {
+                return access;
+            }
+        } else {
+            Secret own = becomePassword.get();
+            if (own != null) {
+                become = new Become(become.method(), become.user(), own);
+            }
         }
         secrets.addAll(Command.shell("true").withBecome(become));
         return new FileAccess(become, access.timeout());

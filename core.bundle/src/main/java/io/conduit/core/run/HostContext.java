@@ -106,7 +106,7 @@ final class HostContext implements TaskContext {
     public Connection connection(String plugin) throws IOException {
         Lease lease = lease(plugin);
         return new BorrowedConnection(lease.connection(), (stale, e) -> renew(plugin, stale, e),
-                this::becomePassword, secrets, trace);
+                this::becomePassword, values::become, secrets, trace);
     }
 
     private Lease lease(String plugin) throws IOException {
@@ -210,7 +210,23 @@ final class HostContext implements TaskContext {
         if (value == null) {
             line.append("(unset: the plugin's default);");
         } else {
-            line.append(value).append(" (").append(origins.getOrDefault(key, "?")).append(");");
+            String from = ParameterResolver.origin(origins, key); // a merged mapping: each level it came from
+            line.append(value).append(" (").append(from.isEmpty() ? "?" : from).append(");");
+        }
+    }
+
+    /**
+     * The escalation of the host's inventory data ({@code become: true}, {@link HostValues#become}) where the
+     * caller asks none: the put and fetch tasks then carry their files as the become user, as with {@code -b}.
+     * {@code null} when the inventory asks none, or when its become keys are wrong: the host's first command or
+     * file access then fails with the inventory's message.
+     */
+    @Override
+    public io.conduit.api.connection.Become become() {
+        try {
+            return values.become();
+        } catch (IOException e) {
+            return null; // BorrowedConnection reports it on the first call
         }
     }
 

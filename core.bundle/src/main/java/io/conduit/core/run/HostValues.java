@@ -1,11 +1,14 @@
 package io.conduit.core.run;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.conduit.api.connection.Become;
 import io.conduit.api.connection.ConnectionParams;
 import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.inventory.Host;
@@ -28,6 +31,8 @@ final class HostValues {
     private final RunSecrets secrets;
     private final Map<String, Resolved> params = new ConcurrentHashMap<>();
     private volatile Resolved become;
+    private volatile Resolved escalation;
+    private volatile Map<String, Object> data;
 
     /** A value, or why there is none, for the options it was typed with. */
     private record Resolved(List<OptionDescriptor> options, Object value, InventoryException failure) {
@@ -57,25 +62,21 @@ final class HostValues {
     }
 
     /**
-     * The host's {@code data} over its groups' (in precedence order, {@link ParameterResolver#groupOrder}) and the
-     * defaults', key by key, as {@link io.conduit.api.task.TaskContext#variables()} promises; without
-     * {@code become_password}, which is a secret.
+     * The host's {@code data} merged deeply with its groups' and the defaults' ({@link ParameterResolver#data}), as
+     * {@link io.conduit.api.task.TaskContext#variables()} promises; without {@code become_password}, which is a
+     * secret. Merged once for the run.
      *
      * @return the merged data, unmodifiable
      */
-    java.util.Map<String, Object> data() {
-        java.util.Map<String, Object> merged = new java.util.LinkedHashMap<>(inventory.defaults().data());
-        List<String> order = new java.util.ArrayList<>(ParameterResolver.groupOrder(inventory, host));
-        java.util.Collections.reverse(order); // lowest precedence first, so that the first group wins
-        for (String name : order) {
-            io.conduit.api.inventory.Group group = inventory.groups().get(name);
-            if (group != null) {
-                merged.putAll(group.attributes().data());
-            }
+    Map<String, Object> data() {
+        Map<String, Object> known = data;
+        if (known == null) {
+            Map<String, Object> merged = new LinkedHashMap<>(ParameterResolver.data(inventory, host).values());
+            merged.remove(ParameterResolver.BECOME_PASSWORD);
+            known = Collections.unmodifiableMap(merged);
+            data = known;
         }
-        merged.putAll(host.attributes().data());
-        merged.remove(ParameterResolver.BECOME_PASSWORD);
-        return java.util.Collections.unmodifiableMap(merged);
+        return known;
     }
 
     /**
@@ -133,5 +134,28 @@ final class HostValues {
             become = known;
         }
         return (Secret) known.get();
+    }
+
+    /**
+     * The escalation the host's commands get when they ask for none ({@code data.become: true},
+     * {@link ParameterResolver#become}), with the host's become password where it has one. Resolved once.
+     *
+     * @return the escalation, or {@code null} when the inventory asks for none
+     * @throws InventoryException a become key has a wrong value, or the password cannot be read (the resolver's
+     *         message)
+     */
+    Become become() throws InventoryException {
+        Resolved known = escalation;
+        if (known == null) {
+            try {
+                Become b = ParameterResolver.become(inventory, host);
+                known = new Resolved(null, b == null ? null : new Become(b.method(), b.user(), becomePassword()),
+                        null);
+            } catch (InventoryException e) {
+                known = new Resolved(null, null, e);
+            }
+            escalation = known;
+        }
+        return (Become) known.get();
     }
 }

@@ -27,7 +27,9 @@ final class InventoryCommands {
 
     @picocli.CommandLine.Command(name = "hosts", description = {
         "Lists the hosts a pattern selects (default all): hostname, port, user, plugin, groups; with -c, the"
-                + " parameters resolved for that plugin, secrets shown as ***."})
+                + " parameters resolved for that plugin, secrets shown as ***. With --origins, each value (data"
+                + " merged from the host, its groups and the defaults) and where it came from. --json gives the"
+                + " merged data and the origins too."})
     static final class Hosts implements Callable<CommandOutput> {
         private final ShellContext ctx;
 
@@ -36,6 +38,10 @@ final class InventoryCommands {
 
         @Option(names = "--json", description = "print JSON")
         boolean json;
+
+        @Option(names = "--origins", description = "list each value of each host, one a line (KEY VALUE FROM):"
+                + " the connection values, and the data merged from the host, its groups and the defaults")
+        boolean origins;
 
         @Option(names = {"-c", "--connection"}, paramLabel = "PLUGIN",
                 description = "show the parameters resolved for this plugin (secrets masked)")
@@ -81,13 +87,20 @@ final class InventoryCommands {
                     row.put("password", params.password() == null ? null : "***");
                     row.put("platform", params.platform());
                     row.put("extras", masked(params.extras(), options));
-                } else {
-                    row.put("data", masked(host.attributes().data()));
+                }
+                if (json || origins) { // the table shows neither: a big inventory's listing does not merge them
+                    ParameterResolver.Data data = ParameterResolver.data(inv, host);
+                    row.put("data", masked(data.values()));
+                    row.put("origins", origins(inv, host, hostPlugin, forPlugin, data));
                 }
                 rows.add(row);
             }
             if (json) {
                 return Text.ok(ResultPrinter.GSON.toJson(Map.of("source", inv.source(), "hosts", rows)));
+            }
+            if (origins) {
+                return originsTable(rows).below(rows.size() + (rows.size() == 1 ? " host" : " hosts") + " from "
+                        + inv.source() + (!forPlugin ? "" : " (parameters for plugin \"" + plugin + "\")"));
             }
             Table table = !forPlugin ? new Table("NAME", "HOSTNAME", "PORT", "USER", "CONNECTION", "GROUPS")
                     : new Table("NAME", "HOSTNAME", "PORT", "USER", "PASSWORD", "PLATFORM", "EXTRAS");
@@ -102,6 +115,67 @@ final class InventoryCommands {
             }
             return table.below(rows.size() + (rows.size() == 1 ? " host" : " hosts") + " from " + inv.source()
                     + (!forPlugin ? "" : " (parameters for plugin \"" + plugin + "\")"));
+        }
+
+        /**
+         * Key path to the element each shown value came from: hostname, port, username and connection; with -c
+         * also password, platform and {@code extras.KEY...}; then {@code data.KEY...}.
+         */
+        private static Map<String, String> origins(Inventory inv, Host host, String hostPlugin, boolean forPlugin,
+                ParameterResolver.Data data) {
+            Map<String, String> connection = ParameterResolver.origins(inv, host, hostPlugin);
+            Map<String, String> from = new LinkedHashMap<>();
+            for (String key : List.of("hostname", "port", "username")) {
+                if (connection.containsKey(key)) {
+                    from.put(key, connection.get(key));
+                }
+            }
+            String pluginFrom = ParameterResolver.pluginOrigin(inv, host);
+            from.put("connection", forPlugin ? "the -c option" : pluginFrom != null ? pluginFrom : "runner default");
+            if (forPlugin) {
+                connection.forEach(from::putIfAbsent);
+            }
+            data.origins().forEach((path, element) -> from.put("data." + path, element));
+            return from;
+        }
+
+        /**
+         * One line per value of each host, in the order of its row's origins: {@code HOST KEY VALUE FROM}; a
+         * mapping's leaves by their key paths ({@code data.ntp.servers}), lists and mappings as JSON.
+         */
+        @SuppressWarnings("unchecked")
+        private static Table originsTable(List<Map<String, Object>> rows) {
+            Table table = new Table("HOST", "KEY", "VALUE", "FROM");
+            for (Map<String, Object> r : rows) {
+                if (r.get("extras") instanceof Map<?, ?> extras && extras.get("error") instanceof String error) {
+                    table.row(r.get("name"), "error", error, "");
+                }
+                ((Map<String, String>) r.get("origins")).forEach((path, element) -> {
+                    Object value = at(r, path);
+                    table.row(r.get("name"), path, value instanceof String || value instanceof Number
+                            || value instanceof Boolean || value == null ? value : ResultPrinter.COMPACT.toJson(value),
+                            element);
+                });
+            }
+            return table;
+        }
+
+        /** The value at a key path of a row: {@code port}, {@code data.ntp.servers}, {@code extras.timeout}. */
+        private static Object at(Map<String, Object> row, String path) {
+            Object value = row;
+            String rest = path;
+            while (value instanceof Map<?, ?> map) {
+                if (map.containsKey(rest)) {
+                    return map.get(rest);
+                }
+                int dot = rest.indexOf('.');
+                if (dot < 0) {
+                    return null;
+                }
+                value = map.get(rest.substring(0, dot));
+                rest = rest.substring(dot + 1);
+            }
+            return null;
         }
     }
 
@@ -170,12 +244,12 @@ final class InventoryCommands {
 
 
     /** The host's data as shown: the become password as {@code ***}, like every other secret. */
-    private static java.util.Map<String, Object> masked(java.util.Map<String, Object> data) {
-        if (!data.containsKey(io.conduit.core.inventory.ParameterResolver.BECOME_PASSWORD)) {
+    private static Map<String, Object> masked(Map<String, Object> data) {
+        if (data.get(ParameterResolver.BECOME_PASSWORD) == null) {
             return data;
         }
-        java.util.Map<String, Object> copy = new java.util.LinkedHashMap<>(data);
-        copy.put(io.conduit.core.inventory.ParameterResolver.BECOME_PASSWORD, "***");
+        Map<String, Object> copy = new LinkedHashMap<>(data);
+        copy.put(ParameterResolver.BECOME_PASSWORD, "***");
         return copy;
     }
 }

@@ -45,7 +45,8 @@ import io.conduit.api.task.TaskContext;
  * ({@code would fetch SRC -> LOCALDIR/HOST/NAME}). Check mode promises that nothing changes, and a fetch changes
  * files here. The shell's {@code fetch --check} and the {@code fetch} task in check mode are both this.
  *
- * @param become read the file as this user (through a command with that become), or {@code null}
+ * @param become read the file as this user (through a command with that become), or {@code null} for the
+ *        host's own escalation ({@link TaskContext#become()}: the inventory's {@code become: true}), if any
  * @param check only ask the host: nothing is copied and nothing is made here
  */
 public record FetchTask(String remotePath, Path localDir, boolean recursive, Become become, boolean check)
@@ -68,6 +69,10 @@ public record FetchTask(String remotePath, Path localDir, boolean recursive, Bec
 
     @Override
     public HostResult execute(TaskContext context) throws IOException {
+        if (become == null && context.become() != null) {
+            // the host's own escalation (the inventory's become: true): the file is read as that user, as with -b
+            return new FetchTask(remotePath, localDir, recursive, context.become(), check).execute(context);
+        }
         String host = context.host().name();
         Connection connection = context.connection();
         FileAccess access = access(become, context);

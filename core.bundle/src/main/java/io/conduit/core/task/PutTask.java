@@ -46,7 +46,8 @@ import io.conduit.api.task.TaskContext;
  * @param group a group name or numeric id, or {@code null}
  * @param recursive copy a directory and what it holds
  * @param check only tell what would change: nothing is sent or changed on the host
- * @param become read and write as this user (through commands with that become), or {@code null}
+ * @param become read and write as this user (through commands with that become), or {@code null} for the
+ *        host's own escalation ({@link TaskContext#become()}: the inventory's {@code become: true}), if any
  */
 public record PutTask(Path local, String remotePath, int mode, String owner, String group, boolean recursive,
         boolean check, Become become) implements Task {
@@ -63,6 +64,11 @@ public record PutTask(Path local, String remotePath, int mode, String owner, Str
 
     @Override
     public HostResult execute(TaskContext context) throws IOException {
+        if (become == null && context.become() != null) {
+            // the host's own escalation (the inventory's become: true): the file is written as that user, as with -b
+            return new PutTask(local, remotePath, mode, owner, group, recursive, check, context.become())
+                    .execute(context);
+        }
         // one reading of "dir/" for every plugin, also for those built before API 1.2
         String target = FileNames.intoDirectory(remotePath, local.getFileName().toString());
         Run run = new Run(context.connection(), context.host().name(), FetchTask.access(become, context));

@@ -19,7 +19,8 @@ import io.conduit.api.task.TaskContext;
  * stays underneath: connections, deadline and options are its.
  *
  * @param task the task
- * @param become the escalation for the task's commands and transfers, or {@code null} for none
+ * @param become the escalation for the task's commands and transfers, or {@code null} for the host's own (the
+ *        inventory's {@code become: true}; none when it has none)
  * @param variables the host's variables for a host, or {@code null} to keep the runner's (the inventory data)
  */
 public record ScopedTask(Task task, Become become, Function<Host, Map<String, Object>> variables) implements Task {
@@ -37,6 +38,12 @@ public record ScopedTask(Task task, Become become, Function<Host, Map<String, Ob
 
     /** The runner's context with the caller's escalation and variables. */
     private record Scoped(TaskContext inner, Become become, Map<String, Object> variables) implements TaskContext {
+        /** The caller's escalation, else the host's own (the inventory's {@code become: true}). */
+        @Override
+        public Become become() {
+            return become != null ? become : inner.become();
+        }
+
         @Override
         public Host host() {
             return inner.host();
@@ -65,7 +72,7 @@ public record ScopedTask(Task task, Become become, Function<Host, Map<String, Ob
         @Override
         public HostResult run(Task task) {
             // a sub-task sees the same escalation and variables
-            return inner.run(new ScopedTask(task, become, h -> variables));
+            return inner.run(new ScopedTask(task, become(), h -> variables));
         }
     }
 }
