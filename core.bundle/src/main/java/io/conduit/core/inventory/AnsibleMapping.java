@@ -54,10 +54,10 @@ import io.conduit.api.inventory.InventoryException;
  */
 public final class AnsibleMapping {
 
-    /** The data keys the become variables are mapped to (the runner reads them). */
-    static final String BECOME = "become";
-    static final String BECOME_USER = "become_user";
-    static final String BECOME_METHOD = "become_method";
+    /** The data keys the become variables are mapped to: the ones the runner reads. */
+    static final String BECOME = ParameterResolver.BECOME;
+    static final String BECOME_USER = ParameterResolver.BECOME_USER;
+    static final String BECOME_METHOD = ParameterResolver.BECOME_METHOD;
     /** The become methods Conduit has. */
     static final List<String> BECOME_METHODS = List.of("sudo", "su");
     /** Ansible's default {@code ansible_group_priority}. */
