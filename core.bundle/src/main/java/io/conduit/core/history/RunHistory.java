@@ -58,7 +58,7 @@ public final class RunHistory {
     public static final String PID = "io.conduit.history";
     /** Framework property naming the data directory, set by the launcher ({@code Distribution.DATA_PROPERTY}). */
     public static final String DATA_PROPERTY = "conduit.data";
-    /** Framework property naming the Conduit home, whose {@code data/} is used when {@value #DATA_PROPERTY} is unset. */
+    /** Framework property naming the Conduit home, whose {@code data/} serves when {@value #DATA_PROPERTY} is unset. */
     static final String HOME_PROPERTY = "conduit.home";
     /** What refuses to work while the configuration is invalid. */
     static final String USE = "conduit:runs and --rerun-failed";

@@ -74,15 +74,15 @@ final class RunsCommand implements Callable<CommandOutput> {
         if (json) {
             return Text.ok(ResultPrinter.GSON.toJson(listing.runs().stream().map(RunRecord::toJson).toList()));
         }
+        if (listing.runs().isEmpty()) {
+            return Text.ok("no run is recorded yet in " + history.directory());
+        }
         Table table = new Table("ID", "WHEN", "USER", "WHAT", "PATTERN", "HOSTS ok/chg/fail/unr/skip", "EXIT");
         for (RunRecord r : listing.runs()) {
             Map<String, Integer> c = r.counts();
             table.row(r.id(), when(r.started()), r.user(), shorten(r.what()), HostText.escape(r.pattern()),
                     c.get("ok") + "/" + c.get("changed") + "/" + c.get("failed") + "/" + c.get("unreachable") + "/"
                             + c.get("skipped"), r.exit());
-        }
-        if (listing.runs().isEmpty()) {
-            table.below("no run is recorded yet in " + history.directory());
         }
         return table;
     }

@@ -37,7 +37,7 @@ import io.conduit.core.testing.Configs;
 import io.conduit.core.testing.FakePlugin;
 import io.conduit.core.testing.FakeTaskPlugin;
 
-/** Run IDs, {@code runs} and {@code --rerun-failed} as {@code bin/conduit COMMAND} runs them, on a scriptable plugin. */
+/** Run IDs, {@code runs} and {@code --rerun-failed} as {@code bin/conduit COMMAND} runs them, on a fake plugin. */
 class RunHistoryCommandsTest {
     @TempDir
     Path dir;
@@ -213,8 +213,8 @@ class RunHistoryCommandsTest {
     @Test
     void noEnvValueBecomePasswordOrSecretParameterIsRecorded() throws Exception {
         Path password = Files.writeString(dir.resolve("become-pass"), "b3come-pa55\n");
-        Outcome run = conduit("run", "--env", "TOKEN=s3cret-env-value", "-b", "--become-password-file", password.toString(),
-                "all", "echo", "$TOKEN");
+        Outcome run = conduit("run", "--env", "TOKEN=s3cret-env-value", "-b", "--become-password-file",
+                password.toString(), "all", "echo", "$TOKEN");
         assertEquals(0, run.exit(), run.toString());
         Outcome task = conduit("task", "login", "all", "user=deploy", "password=t4sk-secret");
         assertEquals(0, task.exit(), task.toString());
