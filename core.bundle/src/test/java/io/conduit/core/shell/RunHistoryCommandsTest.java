@@ -47,6 +47,8 @@ class RunHistoryCommandsTest {
     private ConnectionManager connections;
     private ConduitCommands commands;
     private Path inventory;
+    private final PluginRegistry registry = new PluginRegistry();
+    private ForkingRunner runner;
 
     record Outcome(int exit, String out, String err) {
         @Override
@@ -57,7 +59,6 @@ class RunHistoryCommandsTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        PluginRegistry registry = new PluginRegistry();
         registry.add(plugin.binding());
         plugin.hook = (host, command) -> ran.add(host);
         connections = new ConnectionManager(registry, Configs.connections(600, 1, 0));
@@ -69,7 +70,7 @@ class RunHistoryCommandsTest {
                   web2: {groups: [web]}
                   db1: {}
                 """);
-        ForkingRunner runner = new ForkingRunner(connections, Configs.inventories(connections, inventory),
+        runner = new ForkingRunner(connections, Configs.inventories(connections, inventory),
                 Configs.runner(4, 30, 1 << 20, inventory.toString()));
         TaskRegistry tasks = new TaskRegistry(Duration.ofSeconds(5), Duration.ofSeconds(5));
         tasks.add(new FakeTaskPlugin("login", "1", true, OptionDescriptor.of("user", OptionType.STRING, "ops",
@@ -194,6 +195,23 @@ class RunHistoryCommandsTest {
         assertTrue(missing.err().contains("runs 7: no run 7 in the history (") && missing.err().contains("the newest"
                 + " are 2, 1 (see runs)"), missing.toString());
         assertFalse(missing.err().contains("Exception"), missing.toString());
+    }
+
+    @Test
+    void aHistoryThatCannotBeWrittenCostsOneWarningLineAndNeverTheRun() throws Exception {
+        Path notADirectory = Files.writeString(dir.resolve("history-file"), "in the way");
+        commands = new ConduitCommands(runner, Configs.inventories(connections, inventory), registry, connections,
+                new LineGuard(), new TaskRegistry(Duration.ofSeconds(1), Duration.ofSeconds(1)),
+                new RunHistory(notADirectory, RunHistory.Settings.DEFAULTS));
+        Outcome run = conduit("run", "all", "true");
+        assertEquals(0, run.exit(), run.toString());
+        assertEquals(Set.of("web1", "web2", "db1"), ran);
+        List<String> warnings = run.err().lines().filter(l -> l.startsWith("conduit: warning: ")).toList();
+        assertEquals(1, warnings.size(), run.toString());
+        assertTrue(warnings.get(0).startsWith("conduit: warning: the run was not recorded in the history ("
+                + notADirectory + "): "), run.toString());
+        assertTrue(run.out().endsWith(" s)\n"), "no run ID: " + run);
+        assertFalse(run.err().contains("Exception"), run.toString());
     }
 
     @Test
