@@ -63,6 +63,8 @@ public final class RunHistory {
     /** What refuses to work while the configuration is invalid. */
     static final String USE = "conduit:runs and --rerun-failed";
     private static final Logger LOG = LoggerFactory.getLogger(RunHistory.class);
+    /** The largest file read as a record (one of 100,000 hosts is about 10 MB); a larger one is passed over. */
+    static final long MAX_RECORD_BYTES = 32L << 20;
     private static final Pattern FILE = Pattern.compile("([1-9][0-9]{0,17})\\.json");
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls()
             .create();
@@ -352,10 +354,16 @@ public final class RunHistory {
 
     private Optional<RunRecord> read(Entry e) throws IOException {
         String text;
+        long size = size(e.file());
+        if (size > MAX_RECORD_BYTES) {
+            throw skipped(e, "has " + size + " bytes, more than a record has (" + MAX_RECORD_BYTES + ")");
+        }
         try {
             text = Files.readString(e.file(), StandardCharsets.UTF_8);
         } catch (NoSuchFileException gone) {
             return Optional.empty(); // removed meanwhile
+        } catch (java.nio.charset.CharacterCodingException x) {
+            throw skipped(e, "is not a run record: not UTF-8 text");
         } catch (IOException | RuntimeException x) {
             throw skipped(e, "cannot be read (" + (x.getMessage() == null ? "an I/O error" : x.getMessage()) + ")");
         }

@@ -163,19 +163,22 @@ class RunHistoryTest {
         Files.writeString(dir.resolve("history/4.json"), "{\"id\": 4}");
         Files.writeString(dir.resolve("history/5.json"), ""); // claimed by a run being written: passed over silently
         Files.writeString(dir.resolve("history/notes.txt"), "mine");
+        Files.write(dir.resolve("history/6.json"), new byte[] {'{', (byte) 0xff, '}'});
 
         RunHistory.Listing listing = history.recent(10);
         assertEquals(List.of(2L, 1L), listing.runs().stream().map(RunRecord::id).toList());
-        assertEquals(2, listing.skipped().size(), listing.skipped().toString());
-        assertTrue(listing.skipped().get(0).startsWith(dir.resolve("history/4.json") + " is not a run record:"
-                + " \"hosts\" is missing"), listing.skipped().toString());
-        assertTrue(listing.skipped().get(1).startsWith(dir.resolve("history/3.json") + " is not a run record: not"
-                + " JSON"), listing.skipped().toString());
+        List<String> skipped = listing.skipped();
+        assertEquals(3, skipped.size(), skipped.toString());
+        assertEquals(dir.resolve("history/6.json") + " is not a run record: not UTF-8 text", skipped.get(0));
+        assertTrue(skipped.get(1).startsWith(dir.resolve("history/4.json") + " is not a run record: \"hosts\" is"
+                + " missing"), skipped.toString());
+        assertTrue(skipped.get(2).startsWith(dir.resolve("history/3.json") + " is not a run record: not JSON"),
+                skipped.toString());
         IOException e = assertThrows(IOException.class, () -> history.find(4));
         assertTrue(e.getMessage().contains("4.json is not a run record"), e.getMessage());
         assertTrue(history.find(5).isEmpty());
         // the next ID is past the foreign ones
-        assertEquals(6, history.save(record("run: three")));
+        assertEquals(7, history.save(record("run: three")));
     }
 
     @Test
