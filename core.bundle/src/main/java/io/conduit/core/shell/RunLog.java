@@ -145,7 +145,7 @@ final class RunLog {
 
     /**
      * @param history the history
-     * @param what what the message starts with ({@code runs 42}, {@code --rerun-failed 42})
+     * @param what what the message starts with ({@code runs}, {@code --rerun-failed 42})
      * @param id the run's ID
      * @return its record
      * @throws IllegalArgumentException there is none (naming the newest IDs), or it cannot be read
@@ -161,8 +161,8 @@ final class RunLog {
                 }
                 return new IllegalArgumentException(what + ": no run " + id + " in the history ("
                         + history.directory() + "); " + (newest.isEmpty() ? "no run is recorded yet"
-                        : "the newest are " + newest.stream().map(String::valueOf).collect(Collectors.joining(", "))
-                        + " (see runs)"));
+                        : (newest.size() == 1 ? "the only one is " : "the newest are ") + newest.stream()
+                                .map(String::valueOf).collect(Collectors.joining(", ")) + " (see runs)"));
             });
         } catch (IOException e) {
             throw new IllegalArgumentException(what + ": " + e.getMessage() + "; see the log, or give another run"
@@ -233,9 +233,13 @@ final class RunLog {
         }
         boolean interrupted = Thread.interrupted(); // a file is not written on an interrupted thread
         try {
-            return history.save(new RunRecord(0, started, Instant.now(), System.getProperty("user.name"),
+            long id = history.save(new RunRecord(0, started, Instant.now(), System.getProperty("user.name"),
                     ctx.session() == null ? "cli" : "shell", command, what, inventory(), pattern, check, policy,
                     rerunOf, exit, hosts));
+            // the runner's own log lines count runs per process; this names the ID runs and --rerun-failed take
+            LOG.info("run {} recorded in the history: {} on {} ({} hosts), exit {}", id, what, pattern, hosts.size(),
+                    exit);
+            return id;
         } catch (IOException | RuntimeException e) {
             String why = e.getMessage() == null ? "an I/O error" : e.getMessage();
             LOG.warn("run history: the run was not recorded in {}: {}", history.directory(), why);

@@ -56,7 +56,7 @@ final class RunsCommand implements Callable<CommandOutput> {
                 throw new IllegalArgumentException("runs: -n limits the list of runs; with an ID the run is shown"
                         + " whole; drop -n or the ID");
             }
-            return one(RunLog.find(history, "runs " + id.trim(), RunLog.parseId("runs", id)));
+            return one(RunLog.find(history, "runs", RunLog.parseId("runs", id)));
         }
         int n = 20;
         if (limit != null) {

@@ -192,8 +192,8 @@ class RunHistoryCommandsTest {
         assertTrue(bad.err().contains("\"last\" is not a run ID"), bad.toString());
         Outcome missing = conduit("runs", "7");
         assertEquals(64, missing.exit(), missing.toString());
-        assertTrue(missing.err().contains("runs 7: no run 7 in the history (") && missing.err().contains("the newest"
-                + " are 2, 1 (see runs)"), missing.toString());
+        assertTrue(missing.err().equals("conduit: runs: no run 7 in the history (" + dir.resolve("data/history")
+                + "); the newest are 2, 1 (see runs)\n"), missing.toString());
         assertFalse(missing.err().contains("Exception"), missing.toString());
     }
 
