@@ -69,8 +69,8 @@ class RunHistoryIT {
             Conduit.Result r = conduit("run", "-i", inventory.toString(), "all", mark(first, "127.0.0.2", fixed));
             assertEquals(2, r.exit(), r.toString());
             assertEquals(List.of(1, 2, 3), ran(first));
-            Matcher id = Pattern.compile("\nrun (\\d+) \\(runs \\d+ shows it; --rerun-failed \\d+ runs its failed hosts"
-                    + " again\\)\n").matcher(r.out());
+            Matcher id = Pattern.compile("\n3 hosts: 2 ok, 0 changed, 1 failed, 0 unreachable \\([0-9.]+ s\\);"
+                    + " run (\\d+) \\(--rerun-failed \\1 runs the failed hosts again\\)\n").matcher(r.out());
             assertTrue(id.find(), r.toString());
             String run = id.group(1);
 

@@ -120,8 +120,8 @@ final class ResultPrinter implements RunListener {
     }
 
     /**
-     * {@link #end(RunResult)} for a run the history recorded: the line after the summary names it
-     * ({@link RunLog#line}), {@code --json} starts with {@code "run": ID}, and {@code --json-lines}' summary record
+     * {@link #end(RunResult)} for a run the history recorded: the summary line ends with its ID
+     * ({@link RunLog#suffix}), {@code --json} starts with {@code "run": ID}, and {@code --json-lines}' summary record
      * ends with it.
      *
      * @param result the run's result
@@ -141,7 +141,7 @@ final class ResultPrinter implements RunListener {
                     }
                     yield COMPACT.toJson(last);
                 }
-                default -> summaryLine(result) + (run == null ? "" : "\n" + RunLog.line(run, !result.succeeded()));
+                default -> summaryLine(result) + (run == null ? "" : RunLog.suffix(run, !result.succeeded()));
             };
         }
     }

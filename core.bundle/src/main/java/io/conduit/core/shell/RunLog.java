@@ -265,14 +265,13 @@ final class RunLog {
     }
 
     /**
-     * The line that names a recorded run, after the summary.
+     * What names a recorded run at the end of the summary line (the line itself stays as scripts read it).
      *
      * @param id the run's ID
      * @param failed whether a host failed or was unreachable
-     * @return {@code run 42 (runs 42 shows it; --rerun-failed 42 runs its failed hosts again)}
+     * @return {@code ; run 42}, or {@code ; run 42 (--rerun-failed 42 runs the failed hosts again)}
      */
-    static String line(long id, boolean failed) {
-        return "run " + id + " (runs " + id + " shows it" + (failed ? "; --rerun-failed " + id + " runs its failed"
-                + " hosts again)" : ")");
+    static String suffix(long id, boolean failed) {
+        return "; run " + id + (failed ? " (--rerun-failed " + id + " runs the failed hosts again)" : "");
     }
 }

@@ -117,8 +117,8 @@ final class RunbookPrinter implements RunbookListener {
 
     /**
      * @param result the runbook's result
-     * @param run its ID in the run history, or {@code null} when it was not recorded: named in a line after the
-     *        recap, first in the {@code --json} document, last in the {@code --json-lines} summary record
+     * @param run its ID in the run history, or {@code null} when it was not recorded: named at the end of the
+     *        recap's last line, first in the {@code --json} document, last in the {@code --json-lines} summary record
      * @return what is left to print: the recap (default), the summary line ({@code --json-lines}) or the document
      */
     synchronized String end(RunbookResult result, Long run) {
@@ -144,7 +144,7 @@ final class RunbookPrinter implements RunbookListener {
                 }
                 yield ResultPrinter.COMPACT.toJson(last);
             }
-            default -> recap(result) + (run == null ? "" : "\n" + RunLog.line(run, !result.succeeded()));
+            default -> recap(result) + (run == null ? "" : RunLog.suffix(run, !result.succeeded()));
         };
     }
 

@@ -112,8 +112,8 @@ class RunHistoryCommandsTest {
         Outcome first = conduit("run", "all", "echo", "hi");
         assertEquals(2, first.exit(), first.toString());
         assertTrue(first.out().contains("\n3 hosts: 2 ok, 0 changed, 0 failed, 1 unreachable (")
-                && first.out().endsWith(" s)\nrun 1 (runs 1 shows it; --rerun-failed 1 runs its failed hosts"
-                        + " again)\n"), first.toString());
+                && first.out().endsWith(" s); run 1 (--rerun-failed 1 runs the failed hosts again)\n"),
+                first.toString());
 
         Outcome shown = conduit("runs", "--json", "1");
         assertEquals(0, shown.exit(), shown.toString());
@@ -140,7 +140,7 @@ class RunHistoryCommandsTest {
         assertEquals(Set.of("web2"), ran, "only the failed host ran again");
         assertTrue(again.err().contains("conduit: note: run 1 ran \"run: echo hi\"; this runs \"run: echo again\" on"
                 + " the hosts that failed in it"), again.toString());
-        assertTrue(again.out().contains("\n1 host: 1 ok,") && again.out().endsWith("\nrun 2 (runs 2 shows it)\n"),
+        assertTrue(again.out().contains("\n1 host: 1 ok,") && again.out().endsWith(" s); run 2\n"),
                 again.toString());
         JsonObject second = json(conduit("runs", "--json", "2"));
         assertEquals(1, second.get("rerun_of").getAsLong());
