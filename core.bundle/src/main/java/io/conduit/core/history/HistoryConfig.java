@@ -9,7 +9,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * written, the oldest records are removed until every bound holds; the run just written is never removed.
  */
 @ObjectClassDefinition(name = "Conduit run history", description = "How many runs conduit:runs keeps under"
-        + " data/history, and for how long.")
+        + " data/runs, and for how long.")
 public @interface HistoryConfig {
 
     /** @return the most runs kept, 1 or more */

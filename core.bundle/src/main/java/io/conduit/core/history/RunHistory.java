@@ -34,7 +34,7 @@ import io.conduit.api.support.ConfigCheck;
 import io.conduit.api.support.Configured;
 
 /**
- * The run history: one JSON file per run, {@code ID.json} in {@code ${conduit.data}/history}, kept within the
+ * The run history: one JSON file per run, {@code ID.json} in {@code ${conduit.data}/runs}, kept within the
  * bounds of {@link HistoryConfig} (Ansible keeps a retry file per playbook, Rundeck an execution history, Salt a
  * job cache; Conduit keeps one small record per run, without the hosts' output).
  *
@@ -63,6 +63,8 @@ public final class RunHistory {
     /** What refuses to work while the configuration is invalid. */
     static final String USE = "conduit:runs and --rerun-failed";
     private static final Logger LOG = LoggerFactory.getLogger(RunHistory.class);
+    /** The records' directory in the data directory. */
+    static final String DIRECTORY = "runs";
     /** The largest file read as a record (one of 100,000 hosts is about 10 MB); a larger one is passed over. */
     static final long MAX_RECORD_BYTES = 32L << 20;
     private static final Pattern FILE = Pattern.compile("([1-9][0-9]{0,17})\\.json");
@@ -111,7 +113,7 @@ public final class RunHistory {
      * The records a listing found, and the files it passed over.
      *
      * @param runs the records, newest first
-     * @param skipped each file passed over, with why ({@code data/history/7.json: not JSON (...)})
+     * @param skipped each file passed over, with why ({@code data/runs/7.json is not a run record: ...})
      */
     public record Listing(List<RunRecord> runs, List<String> skipped) {
         /** Copies the lists in. */
@@ -125,7 +127,7 @@ public final class RunHistory {
     private volatile Configured<Settings> settings;
 
     /**
-     * For DS: the directory is {@code history} in the framework property {@value #DATA_PROPERTY} (else in
+     * For DS: the directory is {@code runs} in the framework property {@value #DATA_PROPERTY} (else in
      * {@code data/} of {@code conduit.home}, else of the working directory). Activates even with an invalid
      * configuration: the problem is logged once, and no record is written and {@code runs} refuses until it is
      * fixed.
@@ -169,11 +171,15 @@ public final class RunHistory {
         return c;
     }
 
+    /**
+     * The directory of the records: {@code runs} in the data directory. Not {@code history}: that is the
+     * interactive shell's line history file ({@code etc/gosh_profile}).
+     */
     static Path directoryOf(String data, String home) {
         if (data != null && !data.isBlank()) {
-            return Path.of(data).resolve("history");
+            return Path.of(data).resolve(DIRECTORY);
         }
-        return (home != null && !home.isBlank() ? Path.of(home) : Path.of("")).resolve("data").resolve("history");
+        return (home != null && !home.isBlank() ? Path.of(home) : Path.of("")).resolve("data").resolve(DIRECTORY);
     }
 
     /** @return the directory the records are in (absolute) */

@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
     "Lists the recent runs (run, put, fetch, ping, task, runbook), newest first: ID, when it started (UTC), who ran"
             + " it, what ran, the pattern, how many hosts ended ok/changed/failed/unreachable/skipped, the exit"
             + " status. With an ID, that run and each host's status, exit code, error and time.",
-    "The history is kept in data/history within the bounds of etc/io.conduit.history.cfg; the hosts' output is"
+    "The history is kept in data/runs within the bounds of etc/io.conduit.history.cfg; the hosts' output is"
             + " not kept. --rerun-failed ID on a run command runs again on the hosts that failed in run ID."},
         footer = {"", "Exit status: 0 shown, 64 no such run or bad input.", ""})
 final class RunsCommand implements Callable<CommandOutput> {

@@ -208,9 +208,10 @@ class RunHistoryTest {
     }
 
     @Test
-    void theDirectoryIsHistoryInTheDataDirectory() {
-        assertEquals(Path.of("/srv/conduit/data/history"), RunHistory.directoryOf("/srv/conduit/data", "/opt/c"));
-        assertEquals(Path.of("/opt/c/data/history"), RunHistory.directoryOf(null, "/opt/c"));
+    void theDirectoryIsRunsInTheDataDirectory() {
+        // not data/history: the interactive shell's line history is that file (etc/gosh_profile)
+        assertEquals(Path.of("/srv/conduit/data/runs"), RunHistory.directoryOf("/srv/conduit/data", "/opt/c"));
+        assertEquals(Path.of("/opt/c/data/runs"), RunHistory.directoryOf(null, "/opt/c"));
         assertFalse(RunHistory.directoryOf(" ", null).isAbsolute());
     }
 }

@@ -77,7 +77,7 @@ class RunHistoryCommandsTest {
                 "who"), new OptionDescriptor("password", OptionType.STRING, null, false, true, "the password"))
                 .binding());
         commands = new ConduitCommands(runner, Configs.inventories(connections, inventory), registry, connections,
-                new LineGuard(), tasks, new RunHistory(dir.resolve("data/history"), RunHistory.Settings.DEFAULTS));
+                new LineGuard(), tasks, new RunHistory(dir.resolve("data/runs"), RunHistory.Settings.DEFAULTS));
     }
 
     @AfterEach
@@ -170,7 +170,7 @@ class RunHistoryCommandsTest {
     void rerunFailedRefusesWhatItCannotRunAndRunsNothingWhenNoHostFailed() {
         Outcome unknown = conduit("run", "--rerun-failed", "9", "all", "true");
         assertEquals(64, unknown.exit(), unknown.toString());
-        assertTrue(unknown.err().contains("--rerun-failed 9: no run 9 in the history (" + dir.resolve("data/history")
+        assertTrue(unknown.err().contains("--rerun-failed 9: no run 9 in the history (" + dir.resolve("data/runs")
                 + "); no run is recorded yet"), unknown.toString());
 
         conduit("ping", "web");
@@ -192,7 +192,7 @@ class RunHistoryCommandsTest {
         assertTrue(bad.err().contains("\"last\" is not a run ID"), bad.toString());
         Outcome missing = conduit("runs", "7");
         assertEquals(64, missing.exit(), missing.toString());
-        assertTrue(missing.err().equals("conduit: runs: no run 7 in the history (" + dir.resolve("data/history")
+        assertTrue(missing.err().equals("conduit: runs: no run 7 in the history (" + dir.resolve("data/runs")
                 + "); the newest are 2, 1 (see runs)\n"), missing.toString());
         assertFalse(missing.err().contains("Exception"), missing.toString());
     }
@@ -238,7 +238,7 @@ class RunHistoryCommandsTest {
         assertEquals(0, task.exit(), task.toString());
         assertEquals("task login user=deploy password=***",
                 json(conduit("runs", "--json", "2")).get("what").getAsString());
-        try (Stream<Path> files = Files.list(dir.resolve("data/history"))) {
+        try (Stream<Path> files = Files.list(dir.resolve("data/runs"))) {
             for (Path f : files.toList()) {
                 String bytes = Files.readString(f);
                 for (String secret : List.of("s3cret-env-value", "b3come-pa55", "t4sk-secret")) {
