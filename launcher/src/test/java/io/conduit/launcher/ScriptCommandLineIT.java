@@ -24,14 +24,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ScriptCommandLineIT {
     /** Every command of {@code conduit help}. */
     static final List<String> COMMANDS = List.of("run", "put", "fetch", "ping", "hosts", "inventory", "plugins",
-            "connections", "disconnect", "drain", "tasks", "task", "completion");
+            "connections", "disconnect", "drain", "tasks", "task", "runs", "completion");
 
     @TempDir
     Path work;
 
     @ParameterizedTest
     @ValueSource(strings = {"run", "put", "fetch", "ping", "hosts", "inventory", "plugins", "connections",
-        "disconnect", "drain", "tasks", "task", "completion"})
+        "disconnect", "drain", "tasks", "task", "runs", "completion"})
     void everyCommandHasItsGeneratedHelp(String command) throws Exception {
         Conduit.Result r = Conduit.run(command, "--help");
 
@@ -163,7 +163,8 @@ class ScriptCommandLineIT {
                 + "try conduit run --become-method ''\n");
 
         assertEquals(0, r.exit(), r::toString);
-        assertEquals(List.of("complete -o default -F _complete_conduit conduit", "run runbook", "--argv", "bash zsh",
+        assertEquals(List.of("complete -o default -F _complete_conduit conduit", "run runbook runs",
+                "--argv", "bash zsh",
                 "disconnect", "sudo su"), r.out().lines().toList().subList(0, 6).stream()
                 .map(l -> l.replace(" conduit.sh conduit.bash", "")).toList(), r::toString);
     }

@@ -26,6 +26,7 @@ import io.conduit.api.support.InvalidConfigurationException;
 import io.conduit.api.task.RunOptions;
 import io.conduit.api.task.Runner;
 import io.conduit.core.connection.ConnectionManager;
+import io.conduit.core.history.RunHistory;
 import io.conduit.core.inventory.LocalPaths;
 import io.conduit.core.inventory.Names;
 import io.conduit.core.registry.PluginRegistry;
@@ -54,7 +55,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Component(service = ConduitCommands.class)
 @GogoCommand(scope = "conduit", function = {"run", "put", "fetch", "ping", "hosts", "inventory", "plugins",
     "connections", "disconnect", "drain", "tasks", "task", "help", "completion", "completions", "patterns",
-    "tasknames", "runbook"})
+    "tasknames", "runbook", "runs"})
 public final class ConduitCommands {
     private static final Logger LOG = LoggerFactory.getLogger(ConduitCommands.class);
     /** Width of help texts. */
@@ -65,6 +66,7 @@ public final class ConduitCommands {
     private final PluginRegistry registry;
     private final ConnectionManager connections;
     private final TaskCatalog tasks;
+    private final RunHistory history;
     /** The commands in the order {@code help} lists them. */
     private final Map<String, Function<ShellContext, Object>> commands = new LinkedHashMap<>();
 
@@ -76,16 +78,18 @@ public final class ConduitCommands {
      * @param guard refuses lines the shell would change; referenced so that these commands exist only while it
      *        watches the lines
      * @param tasks the task plugins
+     * @param history where each run is recorded ({@code runs}, {@code --rerun-failed})
      */
     @Activate
     public ConduitCommands(@Reference Runner runner, @Reference Inventories inventories,
             @Reference PluginRegistry registry, @Reference ConnectionManager connections,
-            @Reference LineGuard guard, @Reference TaskCatalog tasks) {
+            @Reference LineGuard guard, @Reference TaskCatalog tasks, @Reference RunHistory history) {
         this.runner = runner;
         this.inventories = inventories;
         this.registry = registry;
         this.connections = connections;
         this.tasks = tasks;
+        this.history = history;
         commands.put("run", TaskCommands.Run::new);
         commands.put("put", TaskCommands.Put::new);
         commands.put("fetch", TaskCommands.Fetch::new);
@@ -99,7 +103,24 @@ public final class ConduitCommands {
         commands.put("drain", PluginCommands.Drain::new);
         commands.put("tasks", TaskPluginCommands.Tasks::new);
         commands.put("task", TaskPluginCommands.RunTask::new);
+        commands.put("runs", RunsCommand::new);
         commands.put("completion", ctx -> new CompletionCommand(() -> model(ctx)));
+    }
+
+    /**
+     * Commands that keep no run history (tests, tools): {@code runs} and {@code --rerun-failed} say that none is
+     * kept, and runs print no run ID.
+     *
+     * @param runner runs tasks
+     * @param inventories loads inventories and knows which plugin a host uses
+     * @param registry the connection plugins
+     * @param connections the connection pool
+     * @param guard refuses lines the shell would change
+     * @param tasks the task plugins
+     */
+    public ConduitCommands(Runner runner, Inventories inventories, PluginRegistry registry,
+            ConnectionManager connections, LineGuard guard, TaskCatalog tasks) {
+        this(runner, inventories, registry, connections, guard, tasks, null);
     }
 
     @Descriptor("run a command on the hosts a pattern selects: run [OPTIONS] PATTERN COMMAND...; 'help run'")
@@ -167,6 +188,11 @@ public final class ConduitCommands {
         return gogo(session, "task", words);
     }
 
+    @Descriptor("list the recent runs, or show one run's hosts: runs [--json] [-n N] [ID]")
+    public CommandOutput runs(CommandSession session, String... words) {
+        return gogo(session, "runs", words);
+    }
+
     @Descriptor("print a script that completes Conduit's commands in bash or zsh: completion bash|zsh")
     public CommandOutput completion(CommandSession session, String... words) {
         return gogo(session, "completion", words);
@@ -214,7 +240,8 @@ public final class ConduitCommands {
                 if (name.equals("tasks") || name.equals("task")) {
                     all.add(List.of("-c", c, "-a", "conduit:tasknames"));
                 }
-                if (!cl.getCommandSpec().positionalParameters().isEmpty() && !name.equals("tasks")) {
+                if (!cl.getCommandSpec().positionalParameters().isEmpty() && !name.equals("tasks")
+                        && !name.equals("runs")) { // a run's ID is no pattern
                     all.add(List.of("-c", c, "-a", "conduit:patterns"));
                     if (name.equals("put") || name.equals("fetch")) {
                         all.add(List.of("-c", c, "-a", "gogo:__files"));
@@ -279,7 +306,7 @@ public final class ConduitCommands {
     }
 
     private ShellContext context(CommandSession session, PrintStream out, PrintStream err) {
-        return new ShellContext(runner, inventories, registry, connections, session, out, err, tasks);
+        return new ShellContext(runner, inventories, registry, connections, session, out, err, tasks, history);
     }
 
     /**

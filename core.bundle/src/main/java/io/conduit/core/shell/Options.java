@@ -253,10 +253,38 @@ final class Options {
                     retries == null ? null : p.retries(), retryDelay == null ? null : p.retryDelay());
         }
 
+        /**
+         * @return the options as given, for the run's record ({@code --serial 2 --fail-fast}), or {@code null} when
+         *         none was given
+         */
+        String describe() {
+            StringBuilder b = new StringBuilder();
+            for (String[] o : new String[][] {{"--serial", serial}, {"--max-fail", maxFail}, {"--retries", retries},
+                {"--retry-delay", retryDelay}}) {
+                if (o[1] != null) {
+                    b.append(' ').append(o[0]).append(' ').append(o[1].trim());
+                }
+            }
+            b.append(failFast ? " --fail-fast" : "").append(runOnce ? " --run-once" : "");
+            return b.isEmpty() ? null : b.substring(1);
+        }
+
         /** @return the whole number the text is (up to 9 digits, so no overflow), or {@code null} */
         private static Integer number(String text) {
             return text.matches("[0-9]{1,9}") ? Integer.valueOf(text) : null;
         }
+    }
+
+    /**
+     * {@code --rerun-failed ID}: run again only on the hosts that failed or were unreachable in run ID of the
+     * history (Ansible's {@code --limit @FILE.retry}, Rundeck's "retry failed nodes"), among those the pattern
+     * selects.
+     */
+    static final class RerunMixin {
+        @Option(names = "--rerun-failed", paramLabel = "ID", description = "run only on the hosts that failed or"
+                + " were unreachable in run ID (see runs) and that PATTERN selects (write all to take them all)."
+                + " Exit 0 and nothing runs when run ID had no failed host")
+        String run;
     }
 
     /** Check mode and diffs: {@code --check}, {@code --diff} (Ansible's {@code -C} and {@code -D}). */

@@ -116,6 +116,43 @@ final class ResultPrinter implements RunListener {
      * @return the summary line, the summary object ({@link Format#JSON_LINES}) or the document, without a line end
      */
     String end(RunResult result) {
+        return end(result, null);
+    }
+
+    /**
+     * {@link #end(RunResult)} for a run the history recorded: the summary line ends with its ID
+     * ({@link RunLog#suffix}), {@code --json} starts with {@code "run": ID}, and {@code --json-lines}' summary record
+     * ends with it.
+     *
+     * @param result the run's result
+     * @param run the run's ID in the history, or {@code null} when it was not recorded
+     * @return the summary, the summary object or the document, without a line end
+     */
+    String end(RunResult result, Long run) {
+        synchronized (lock) {
+            close(result);
+            return switch (format) {
+                case JSON -> GSON.toJson(toJson(result, run));
+                case JSON_LINES -> {
+                    Map<String, Object> last = new LinkedHashMap<>();
+                    last.put("summary", summary(result));
+                    if (run != null) {
+                        last.put("run", run);
+                    }
+                    yield COMPACT.toJson(last);
+                }
+                default -> summaryLine(result) + (run == null ? "" : RunLog.suffix(run, !result.succeeded()));
+            };
+        }
+    }
+
+    /**
+     * Prints what no worker reported and closes, without the summary: after this {@link #filesFailed()} is final.
+     * {@link #end} calls it too; calling both is fine.
+     *
+     * @param result the run's result
+     */
+    void close(RunResult result) {
         synchronized (lock) {
             if (!closed) {
                 for (HostResult host : result.hosts()) {
@@ -126,11 +163,6 @@ final class ResultPrinter implements RunListener {
                 out.flush();
                 closed = true;
             }
-            return switch (format) {
-                case JSON -> GSON.toJson(toJson(result));
-                case JSON_LINES -> COMPACT.toJson(Map.of("summary", summary(result)));
-                default -> summaryLine(result);
-            };
         }
     }
 
@@ -315,9 +347,21 @@ final class ResultPrinter implements RunListener {
     }
 
     static Map<String, Object> toJson(RunResult result) {
+        return toJson(result, null);
+    }
+
+    /**
+     * @param result the run's result
+     * @param run its ID in the history, or {@code null}: then there is no {@code "run"} key
+     * @return {@code {"run": ID, "hosts": [...], "summary": {...}}}
+     */
+    static Map<String, Object> toJson(RunResult result, Long run) {
         List<Map<String, Object>> hosts = new ArrayList<>();
         result.hosts().forEach(h -> hosts.add(host(h)));
         Map<String, Object> doc = new LinkedHashMap<>();
+        if (run != null) {
+            doc.put("run", run);
+        }
         doc.put("hosts", hosts);
         doc.put("summary", summary(result));
         return doc;

@@ -1,11 +1,17 @@
 package io.conduit.core.shell;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
+import io.conduit.api.inventory.InventoryException;
+import io.conduit.api.task.FailurePolicy;
+import io.conduit.api.task.RunListener;
 import io.conduit.api.task.RunOptions;
+import io.conduit.api.task.RunResult;
+import io.conduit.api.task.Task;
 import io.conduit.core.run.ForkingRunner;
 import io.conduit.core.runbook.Runbook;
 import io.conduit.core.runbook.RunbookEngine;
@@ -53,6 +59,9 @@ final class RunbookCommand implements Callable<CommandOutput> {
     @Mixin
     Options.CheckMixin checks;
 
+    @Mixin
+    Options.RerunMixin rerun;
+
     @Parameters(index = "0", paramLabel = "FILE", description = "the runbook (YAML)")
     String file;
 
@@ -93,14 +102,40 @@ final class RunbookCommand implements Callable<CommandOutput> {
         runbook.policy().with(overrides).toPolicy(); // out of range: refused before anything runs
         ResultPrinter.Format format = json ? ResultPrinter.Format.JSON : jsonLines ? ResultPrinter.Format.JSON_LINES
                 : ResultPrinter.Format.BLOCKS;
+        RunLog log = new RunLog(ctx, "runbook", "runbook " + file, pattern, options, policy.describe(),
+                checks.check);
+        StepRunner steps = StepRunner.of(forking);
+        if (rerun.run != null) {
+            // the engine selects the hosts that failed in that run among those the pattern selects, and no other
+            List<String> hosts = log.rerun(rerun.run, p -> forking.select(p, options));
+            if (hosts.isEmpty()) {
+                return Text.ok(""); // nothing to rerun, said on stderr
+            }
+            steps = only(steps, hosts);
+        }
         RunbookPrinter printer = new RunbookPrinter(format, ctx.out(), ctx.err(), options.verbosity());
-        RunbookResult result = new RunbookEngine(StepRunner.of(forking), tasks).run(runbook, pattern, options,
-                overrides, printer);
-        String text = printer.end(result);
+        RunbookResult result = new RunbookEngine(steps, tasks).run(runbook, pattern, options, overrides, printer);
+        String text = printer.end(result, log.finish(result));
         if (result.interrupted()) {
             ctx.err().println("interrupted: the run stopped after the step in flight; the steps after it did not"
                     + " run");
         }
         return new RunReport(null, text, result.exitStatus());
+    }
+
+    /** @return a step runner whose selection is the given hosts (already the pattern's, in inventory order) */
+    private static StepRunner only(StepRunner runner, List<String> hosts) {
+        return new StepRunner() {
+            @Override
+            public List<String> select(String pattern, RunOptions options) {
+                return hosts;
+            }
+
+            @Override
+            public RunResult runOn(List<String> names, Task task, RunOptions options, FailurePolicy policy,
+                    RunListener listener) throws InventoryException, InterruptedException {
+                return runner.runOn(names, task, options, policy, listener);
+            }
+        };
     }
 }

@@ -111,16 +111,40 @@ final class RunbookPrinter implements RunbookListener {
      * @param result the runbook's result
      * @return what is left to print: the recap (default), the summary line ({@code --json-lines}) or the document
      */
-    synchronized String end(RunbookResult result) {
+    String end(RunbookResult result) {
+        return end(result, null);
+    }
+
+    /**
+     * @param result the runbook's result
+     * @param run its ID in the run history, or {@code null} when it was not recorded: named at the end of the
+     *        recap's last line, first in the {@code --json} document, last in the {@code --json-lines} summary record
+     * @return what is left to print: the recap (default), the summary line ({@code --json-lines}) or the document
+     */
+    synchronized String end(RunbookResult result, Long run) {
         synchronized (insecure) {
             if (!insecure.isEmpty()) {
                 err.println(InsecureNotice.line(insecure));
             }
         }
         return switch (format) {
-            case JSON -> ResultPrinter.GSON.toJson(document(result));
-            case JSON_LINES -> ResultPrinter.COMPACT.toJson(Map.of("summary", summary(result)));
-            default -> recap(result);
+            case JSON -> {
+                Map<String, Object> doc = new LinkedHashMap<>();
+                if (run != null) {
+                    doc.put("run", run);
+                }
+                doc.putAll(document(result));
+                yield ResultPrinter.GSON.toJson(doc);
+            }
+            case JSON_LINES -> {
+                Map<String, Object> last = new LinkedHashMap<>();
+                last.put("summary", summary(result));
+                if (run != null) {
+                    last.put("run", run);
+                }
+                yield ResultPrinter.COMPACT.toJson(last);
+            }
+            default -> recap(result) + (run == null ? "" : RunLog.suffix(run, !result.succeeded()));
         };
     }
 

@@ -16,6 +16,7 @@ import io.conduit.api.task.FailurePolicy;
 import io.conduit.api.task.RunOptions;
 import io.conduit.api.task.RunResult;
 import io.conduit.api.task.Task;
+import io.conduit.core.run.ForkingRunner;
 import io.conduit.core.task.CheckModeSkip;
 import io.conduit.core.task.CommandTask;
 import io.conduit.core.task.FetchTask;
@@ -75,6 +76,9 @@ final class TaskCommands {
         @Mixin
         Options.CheckMixin checks;
 
+        @Mixin
+        Options.RerunMixin rerun;
+
         TaskCommand(ShellContext ctx) {
             this.ctx = ctx;
         }
@@ -87,34 +91,71 @@ final class TaskCommands {
             return checks.withCheck(run.runOptions());
         }
 
-        RunReport execute(String pattern, Task task) throws Exception {
+        /**
+         * @return what runs, for the run's record, as the operator typed it: {@code run: COMMAND},
+         *         {@code put LOCAL REMOTE}... Never an {@code --env} value, {@code --stdin}'s contents or a password.
+         */
+        abstract String what();
+
+        /** @return the command's name ({@code run}, {@code put}...) */
+        String name() {
+            return getClass().getAnnotation(picocli.CommandLine.Command.class).name();
+        }
+
+        CommandOutput execute(String pattern, Task task) throws Exception {
             RunOptions options = runOptions();
             FailurePolicy rules = policy.policy();
             ResultPrinter printer = output.printer(ctx); // checks the options and -o/-e before anything runs
+            RunLog log = new RunLog(ctx, name(), what(), pattern, options, policy.describe(), checks.check);
+            List<String> hosts = null;
+            if (rerun.run != null) {
+                // the hosts that failed in that run among those the pattern selects; refused before anything runs
+                ForkingRunner forking = forking(ctx);
+                hosts = log.rerun(rerun.run, p -> forking.select(p, options));
+                if (hosts.isEmpty()) {
+                    return Text.ok(""); // nothing to rerun, said on stderr
+                }
+            }
             RunResult result;
             try {
                 // each host is printed (and its -o/-e files written) as it finishes, from the runner's threads;
                 // -v's trace lines as they come; the run's insecure choices (host_key_checking: off, a token over
                 // plain HTTP) in one line
-                result = ctx.runner().run(pattern, task, options, rules, new InsecureNotice(
-                        TracePrinter.around(printer, options.verbosity(), ctx.err()), ctx.err()));
+                InsecureNotice listener = new InsecureNotice(TracePrinter.around(printer, options.verbosity(),
+                        ctx.err()), ctx.err());
+                result = hosts == null ? ctx.runner().run(pattern, task, options, rules, listener)
+                        : forking(ctx).runOn(hosts, task, options, rules, listener);
             } catch (InterruptedException e) {
                 // interrupted before any host started (loading the inventory): nothing ran
                 ctx.err().println("interrupted; nothing was started");
+                log.finish(null, Args.EXIT_INTERRUPTED);
                 return new RunReport(null, "", Args.EXIT_INTERRUPTED);
             }
             // the runner stopped every host and reports each; cleared first, as files are not written on an
             // interrupted thread
             boolean interrupted = Thread.interrupted();
-            String summary = printer.end(result);
+            printer.close(result);
+            // a host's output that -o/-e could not keep fails the run as a host would: a script must notice
+            int exit = interrupted ? Args.EXIT_INTERRUPTED : result.succeeded() && !printer.filesFailed()
+                    ? Args.EXIT_OK : Args.EXIT_HOSTS_FAILED;
+            String summary = printer.end(result, log.finish(result, exit));
             if (interrupted) {
                 ctx.err().println("interrupted: each host's line says whether its command was stopped");
-                return new RunReport(result, summary, Args.EXIT_INTERRUPTED);
             }
-            // a host's output that -o/-e could not keep fails the run as a host would: a script must notice
-            return new RunReport(result, summary, result.succeeded() && !printer.filesFailed() ? Args.EXIT_OK
-                    : Args.EXIT_HOSTS_FAILED);
+            return new RunReport(result, summary, exit);
         }
+    }
+
+    /**
+     * @return the core's runner, which can run on hosts named one by one
+     * @throws IllegalArgumentException another runner service is in use
+     */
+    static ForkingRunner forking(ShellContext ctx) {
+        if (!(ctx.runner() instanceof ForkingRunner forking)) {
+            throw new IllegalArgumentException("--rerun-failed: the runner service is not the core's; it needs the"
+                    + " core's runner");
+        }
+        return forking;
     }
 
     @picocli.CommandLine.Command(name = "run", description = {
@@ -193,6 +234,13 @@ final class TaskCommands {
             return execute(pattern, CheckModeSkip.command(new CommandTask(c)));
         }
 
+        @Override
+        String what() {
+            List<String> words = !command.isEmpty() && command.get(0).equals("--") ? command.subList(1,
+                    command.size()) : command;
+            return "run: " + String.join(" ", words);
+        }
+
         private static byte[] readStdin(String name) {
             Path file = Args.localPath(name);
             try {
@@ -251,6 +299,11 @@ final class TaskCommands {
 
         Put(ShellContext ctx) {
             super(ctx);
+        }
+
+        @Override
+        String what() {
+            return "put " + local + " " + remote;
         }
 
         @Override
@@ -316,6 +369,11 @@ final class TaskCommands {
         }
 
         @Override
+        String what() {
+            return "fetch " + remote + " " + localDir;
+        }
+
+        @Override
         public CommandOutput call() throws Exception {
             utf8("the remote path", remote);
             utf8("the local directory", localDir);
@@ -350,6 +408,11 @@ final class TaskCommands {
 
         Ping(ShellContext ctx) {
             super(ctx);
+        }
+
+        @Override
+        String what() {
+            return "ping";
         }
 
         @Override

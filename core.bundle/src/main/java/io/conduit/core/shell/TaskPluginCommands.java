@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import io.conduit.api.connection.Become;
 import io.conduit.api.support.Suggestions;
 import io.conduit.api.task.Task;
+import io.conduit.core.run.SecretMasker;
 import io.conduit.core.task.ScopedTask;
 import io.conduit.core.task.TaskCatalog;
 import picocli.CommandLine.Mixin;
@@ -86,6 +87,21 @@ final class TaskPluginCommands {
         }
 
         // --check and --diff come with every task command (Options.CheckMixin), the failure policy too
+
+        /** {@code task NAME key=value...}, the value of each secret parameter (and of any key not declared) as ***. */
+        @Override
+        String what() {
+            java.util.Set<String> plain = new java.util.HashSet<>();
+            ctx.tasks().plugin(name).ifPresent(p -> p.parameters().stream().filter(d -> !d.secret())
+                    .forEach(d -> plain.add(d.name())));
+            StringBuilder b = new StringBuilder("task ").append(name);
+            for (String word : words) {
+                int eq = word.indexOf('=');
+                String key = eq < 0 ? word : word.substring(0, eq);
+                b.append(' ').append(plain.contains(key) ? word : key + "=" + SecretMasker.MASK);
+            }
+            return b.toString();
+        }
 
         @Override
         public CommandOutput call() throws Exception {

@@ -63,7 +63,8 @@ class LineGuardTest {
     @org.junit.jupiter.api.Test
     void everyConduitCommandIsGuarded() {
         assertTrue(LineGuard.COMMANDS.containsAll(java.util.Set.of("run", "put", "fetch", "ping", "hosts", "inventory",
-                "plugins", "connections", "disconnect", "drain", "help", "completion", "task", "tasks", "runbook")),
+                "plugins", "connections", "disconnect", "drain", "help", "completion", "task", "tasks", "runbook",
+                "runs")),
                 LineGuard.COMMANDS.toString());
     }
 

@@ -21,6 +21,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
 import io.conduit.core.connection.ConnectionManager;
+import io.conduit.core.history.RunHistory;
 import io.conduit.core.local.LocalPlugin;
 import io.conduit.core.registry.PluginBinding;
 import io.conduit.core.registry.PluginRegistry;
@@ -36,6 +37,8 @@ class RunbookCommandTest {
     private final PluginRegistry registry = new PluginRegistry();
     private ConnectionManager connections;
     private ConduitCommands commands;
+    private ForkingRunner runner;
+    private InventoryService inventories;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
@@ -51,8 +54,8 @@ class RunbookCommandTest {
                   web2: {groups: [web]}
                   db1: {}
                 """);
-        InventoryService inventories = Configs.inventories(connections, inventory);
-        ForkingRunner runner = new ForkingRunner(connections, inventories, Configs.runner(4, 60, 1 << 20,
+        inventories = Configs.inventories(connections, inventory);
+        runner = new ForkingRunner(connections, inventories, Configs.runner(4, 60, 1 << 20,
                 inventory.toString()));
         commands = new ConduitCommands(runner, inventories, registry, connections, new LineGuard(), new FakeCatalog());
     }
@@ -123,6 +126,34 @@ class RunbookCommandTest {
         assertTrue(o.contains("== recap: two steps =="), o);
         assertTrue(o.matches("(?s).*web1 +2 +0 +0 +0 +0\n.*"), o);
         assertTrue(o.matches("(?s).*web2 +1 +0 +1 +0 +0\n.*"), o);
+    }
+
+    @Test
+    void aRunbookIsRecordedWithEachHostsWorstStepAndRerunFailedRunsItOnTheFailedHostsOnly() throws Exception {
+        commands = new ConduitCommands(runner, inventories, registry, connections, new LineGuard(), new FakeCatalog(),
+                new RunHistory(dir.resolve("history"), RunHistory.Settings.DEFAULTS));
+        assertEquals(2, run(TWO_STEPS, "-e", "what=one", "web"));
+        assertTrue(out().endsWith(" s); run 1 (--rerun-failed 1 runs the failed hosts again)\n"), out());
+        Files.delete(dir.resolve("web1"));
+        Files.delete(dir.resolve("web2"));
+
+        out.reset();
+        assertEquals(2, run(TWO_STEPS, "--rerun-failed", "1", "-e", "what=two", "all"));
+        assertFalse(Files.exists(dir.resolve("web1")), "web1 did not fail in run 1: " + out());
+        assertFalse(Files.exists(dir.resolve("db1")), "db1 was not in run 1: " + out());
+        assertEquals("two", Files.readString(dir.resolve("web2")));
+
+        out.reset();
+        assertEquals(0, commands.execute(new String[] {"runs", "--json", "2"}, null, new PrintStream(out, true,
+                StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)), err());
+        JsonObject record = JsonParser.parseString(out()).getAsJsonObject();
+        assertEquals("runbook " + dir.resolve("site.yaml"), record.get("what").getAsString());
+        assertEquals(1, record.get("rerun_of").getAsLong());
+        assertEquals(1, record.getAsJsonArray("hosts").size());
+        JsonObject web2 = record.getAsJsonArray("hosts").get(0).getAsJsonObject();
+        assertEquals("web2", web2.get("host").getAsString());
+        assertEquals("failed", web2.get("status").getAsString());
+        assertTrue(web2.get("error").getAsString().startsWith("step 2 (command): "), record.toString());
     }
 
     @Test
