@@ -68,6 +68,49 @@ record LoopbackSshd(Path dir, int port, Process process) implements AutoCloseabl
     }
 
     /**
+     * Starts sshd with a key login for root on 127.0.0.1 to 127.0.0.{@code hosts} at one port, and writes an
+     * inventory naming each address a host ({@code h1} to {@code hN}) with that key and a known_hosts file that
+     * holds the host key for each address (strict host key checking).
+     *
+     * @param dir the sshd's own folder, created if missing
+     * @param hosts how many addresses, 1 to 254
+     * @param inventory the inventory file to write
+     * @return the running sshd
+     * @throws IOException sshd did not start, or a file could not be written
+     * @throws InterruptedException interrupted while waiting for it
+     */
+    static LoopbackSshd fleet(Path dir, int hosts, Path inventory) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        keygen(dir.resolve("client"));
+        List<String> lines = new ArrayList<>(List.of("PasswordAuthentication no", "PubkeyAuthentication yes",
+                "PermitRootLogin prohibit-password", "AuthorizedKeysFile " + dir.resolve("client.pub"),
+                "MaxStartups 100", "LogLevel VERBOSE"));
+        for (int i = 2; i <= hosts; i++) {
+            lines.add("ListenAddress 127.0.0." + i); // 127.0.0.1 is start's own
+        }
+        LoopbackSshd sshd = start(dir, lines.toArray(String[]::new));
+        StringBuilder known = new StringBuilder();
+        StringBuilder yaml = new StringBuilder(String.join("\n",
+                "defaults:",
+                "  connection: ssh",
+                "  port: " + sshd.port(),
+                "  username: root",
+                "  connection_options:",
+                "    ssh:",
+                "      extras: {private_key_file: " + dir.resolve("client") + ", known_hosts_file: "
+                        + dir.resolve("known_hosts") + ", look_for_keys: false, host_key_checking: strict}",
+                "hosts:", ""));
+        String key = Files.readString(dir.resolve("host.pub")).strip();
+        for (int i = 1; i <= hosts; i++) {
+            yaml.append("  h").append(i).append(": {hostname: 127.0.0.").append(i).append("}\n");
+            known.append("[127.0.0.").append(i).append("]:").append(sshd.port()).append(' ').append(key).append('\n');
+        }
+        Files.writeString(dir.resolve("known_hosts"), known);
+        Files.writeString(inventory, yaml);
+        return sshd;
+    }
+
+    /**
      * Makes an ed25519 key pair without a passphrase: {@code key} and {@code key.pub}.
      *
      * @param key the private key's path

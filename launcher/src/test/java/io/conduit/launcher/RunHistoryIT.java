@@ -106,36 +106,7 @@ class RunHistoryIT {
 
     /** sshd with a key login on 127.0.0.1 to 127.0.0.3 at one port; the inventory names each address a host. */
     private LoopbackSshd sshd(Path at) throws Exception {
-        Files.createDirectories(at);
-        LoopbackSshd.keygen(at.resolve("client"));
-        List<String> lines = new ArrayList<>(List.of("PasswordAuthentication no", "PubkeyAuthentication yes",
-                "PermitRootLogin prohibit-password", "AuthorizedKeysFile " + at.resolve("client.pub"),
-                "MaxStartups 100", "LogLevel VERBOSE"));
-        for (int i = 2; i <= HOSTS; i++) {
-            lines.add("ListenAddress 127.0.0." + i); // 127.0.0.1 is the fixture's own
-        }
-        LoopbackSshd sshd = LoopbackSshd.start(at, lines.toArray(String[]::new));
-        StringBuilder known = new StringBuilder();
-        StringBuilder yaml = new StringBuilder(String.join("\n",
-                "defaults:",
-                "  connection: ssh",
-                "  port: " + sshd.port(),
-                "  username: root",
-                "  connection_options:",
-                "    ssh:",
-                "      extras: {private_key_file: " + at.resolve("client") + ", known_hosts_file: "
-                        + at.resolve("known_hosts") + ", look_for_keys: false, host_key_checking: strict}",
-                "hosts:", ""));
-        String key = Files.readString(at.resolve("host.pub"));
-        for (int i = 1; i <= HOSTS; i++) {
-            yaml.append("  h").append(i).append(": {hostname: 127.0.0.").append(i).append("}\n");
-            known.append("[127.0.0.").append(i).append("]:").append(sshd.port()).append(' ').append(key);
-            if (!key.endsWith("\n")) {
-                known.append('\n');
-            }
-        }
-        Files.writeString(at.resolve("known_hosts"), known);
-        inventory = Files.writeString(dir.resolve("inventory.yaml"), yaml);
-        return sshd;
+        inventory = dir.resolve("inventory.yaml");
+        return LoopbackSshd.fleet(at, HOSTS, inventory);
     }
 }

@@ -1,12 +1,8 @@
 package io.conduit.core.inventory;
 
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -259,35 +255,11 @@ final class AnsibleFiles {
         }
     }
 
-    /** Reads a file whole, after checking its size against {@link Limits#MAX_FILE_BYTES}. */
     private static String readText(Path path, String file) throws InventoryException {
-        try {
-            long size = Files.size(path);
-            if (size > Limits.MAX_FILE_BYTES) {
-                throw new InventoryException(file + ": is " + Limits.count(size) + " bytes, more than the "
-                        + Limits.count(Limits.MAX_FILE_BYTES) + " an inventory file may have; split it (group_vars/"
-                        + " and host_vars/ files), or check that -i names the inventory");
-            }
-            String text = Files.readString(path, StandardCharsets.UTF_8);
-            return text.startsWith("\uFEFF") ? text.substring(1) : text; // a byte order mark some editors write
-        } catch (InventoryException e) {
-            throw e;
-        } catch (NoSuchFileException e) {
-            throw new InventoryException(file + ": no such file (a link to nothing?); check the path", e);
-        } catch (AccessDeniedException e) {
-            throw new InventoryException(file + ": cannot be read (permission denied); make it readable by the"
-                    + " user running Conduit", e);
-        } catch (CharacterCodingException e) {
-            throw new InventoryException(file + ": is not UTF-8 text; save it as UTF-8", e);
-        } catch (IOException e) {
-            throw new InventoryException(file + ": cannot be read (" + reason(e) + "); check the file", e);
-        }
+        return InventoryLoader.readText(path, file, "split it (group_vars/ and host_vars/ files)");
     }
 
     private static String reason(IOException e) {
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason();
-        }
-        return e.getMessage() != null ? e.getMessage() : "an input/output error";
+        return InventoryLoader.reason(e);
     }
 }

@@ -217,15 +217,35 @@ public final class InventoryLoader {
             throw new InventoryException(file + ": not an inventory file; use a .yaml, .yml or .json file, or a"
                     + " directory holding hosts.yaml");
         }
-        String text;
+        String text = readText(path, file, "split it into a directory (hosts.yaml, groups.yaml, defaults.yaml)");
+        if (!json) {
+            checkLines(text, file);
+        }
+        Val root = json ? JsonTree.parse(text, file, problems) : YamlTree.parse(text, file, problems);
+        return root;
+    }
+
+    /**
+     * Reads an inventory file whole, after checking its size against {@link Limits#MAX_FILE_BYTES} (so that a
+     * bigger file costs nothing), without the byte order mark some editors write. One reader for every inventory
+     * format, so that each failure reads the same whatever the file.
+     *
+     * @param path the file
+     * @param file the file as shown in messages
+     * @param split what to do with a file over the limit ({@code split it into ...})
+     * @return its text
+     * @throws InventoryException it is too large, missing, unreadable or not UTF-8; the message says what to do
+     */
+    static String readText(Path path, String file, String split) throws InventoryException {
         try {
             long size = Files.size(path);
             if (size > Limits.MAX_FILE_BYTES) {
                 throw new InventoryException(file + ": is " + mebibytes(size) + ", more than the "
-                        + mebibytes(Limits.MAX_FILE_BYTES) + " an inventory file may have; split it into a directory"
-                        + " (hosts.yaml, groups.yaml, defaults.yaml), or check that -i names the inventory");
+                        + mebibytes(Limits.MAX_FILE_BYTES) + " an inventory file may have; " + split
+                        + ", or check that -i names the inventory");
             }
-            text = Files.readString(path, StandardCharsets.UTF_8);
+            String text = Files.readString(path, StandardCharsets.UTF_8);
+            return text.startsWith("\uFEFF") ? text.substring(1) : text;
         } catch (InventoryException e) {
             throw e;
         } catch (NoSuchFileException e) {
@@ -236,17 +256,19 @@ public final class InventoryLoader {
         } catch (CharacterCodingException e) {
             throw new InventoryException(file + ": is not UTF-8 text; save it as UTF-8", e);
         } catch (FileSystemException e) {
-            throw new InventoryException(file + ": cannot be read (" + (e.getReason() != null ? e.getReason()
-                    : e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
-                    : "a file system error") + "); check the inventory path (-i)", e);
+            throw new InventoryException(file + ": cannot be read (" + reason(e) + "); check the inventory path (-i)",
+                    e);
         } catch (IOException e) {
-            throw new InventoryException(file + ": cannot be read (" + e.getMessage() + "); check the file", e);
+            throw new InventoryException(file + ": cannot be read (" + reason(e) + "); check the file", e);
         }
-        if (!json) {
-            checkLines(text, file);
+    }
+
+    /** @return what the file system said went wrong, without the path it names again */
+    static String reason(IOException e) {
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
         }
-        Val root = json ? JsonTree.parse(text, file, problems) : YamlTree.parse(text, file, problems);
-        return root;
+        return e.getMessage() != null ? e.getMessage() : "an input/output error";
     }
 
     /** Refuses a YAML line longer than {@link Limits#MAX_YAML_LINE} before SnakeYAML sees it (see there why). */

@@ -468,7 +468,7 @@ class AnsibleFilesTest {
         try (RandomAccessFile raf = new RandomAccessFile(huge.toFile(), "rw")) {
             raf.setLength(Limits.MAX_FILE_BYTES + 1);
         }
-        assertEquals(huge + ": is 8,388,609 bytes, more than the 8,388,608 an inventory file may have; split it"
+        assertEquals(huge + ": is 8.0 MiB, more than the 8 MiB an inventory file may have; split it"
                 + " (group_vars/ and host_vars/ files), or check that -i names the inventory", fails(huge));
         Path range = write("range", "[big]\nh[0:9999999]\n");
         fails(range, range + ":2: h[0:9999999]: the range [0:9999999] stands for more than 250,000 hosts");
