@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -180,8 +181,9 @@ public final class ForkingRunner implements Runner {
     @Override
     public RunResult run(String pattern, Task task, RunOptions options, FailurePolicy policy, RunListener listener)
             throws InventoryException, InterruptedException {
-        Plan plan = plan(options);
-        return execute(plan, HostPattern.select(plan.inventory(), pattern), pattern, task, policy, listener);
+        Session session = session(options);
+        return session.execute(session.plan, HostPattern.select(session.plan.inventory(), pattern), pattern, task,
+                policy, listener);
     }
 
     /**
@@ -201,8 +203,10 @@ public final class ForkingRunner implements Runner {
     /**
      * Runs a task on hosts named one by one (a runbook step on the hosts of a batch that are still going), under a
      * policy, as {@link #run(String, Task, RunOptions, FailurePolicy, RunListener)} does: the same fan-out,
-     * deadlines, batches, retries and masking. The inventory is read again, so a host removed since
-     * {@link #select} is refused rather than run with stale values. A caller that makes the batches itself (a
+     * deadlines, batches, retries and masking. The inventory is read again and its values gathered again (a
+     * {@link #session} of one run), so a host removed since {@link #select} is refused rather than run with stale
+     * values; a caller that makes several runs on one inventory (a runbook's steps) opens one {@link #session}
+     * instead. A caller that makes the batches itself (a
      * runbook runs every step on a batch before the next batch) passes the hosts of one batch and a policy without
      * {@code serial}; the limits then apply to those hosts, step by step.
      *
@@ -219,21 +223,24 @@ public final class ForkingRunner implements Runner {
      */
     public RunResult runOn(List<String> hosts, Task task, RunOptions options, FailurePolicy policy,
             RunListener listener) throws InventoryException, InterruptedException {
-        Plan plan = plan(options);
-        List<Host> named = new ArrayList<>(hosts.size());
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        for (String name : hosts) {
-            Host host = plan.inventory().hosts().get(name);
-            if (host == null) {
-                throw new InventoryException("host \"" + name + "\" is not in the inventory "
-                        + plan.inventory().source() + "; was it renamed or removed since the hosts were selected?");
-            }
-            if (!seen.add(name)) {
-                throw new InventoryException("host \"" + name + "\" is named twice; name each host once");
-            }
-            named.add(host);
-        }
-        return execute(plan, named, named.size() + " named hosts", task, policy, listener);
+        return session(options).runOn(hosts, task, options, policy, listener);
+    }
+
+    /**
+     * Opens a session: the inventory read once, and its hosts' values and secrets gathered once (on the session's
+     * first run, before any host starts) for every run made through it. A runbook takes one for its whole run
+     * (through {@link io.conduit.core.runbook.StepRunner#session}), so that ten steps over four batches read the
+     * inventory's {@code ${env:}}/{@code ${file:}} references once, not forty times; a plain run is a session
+     * of one run.
+     *
+     * @param options the session's options ({@code null} fields take the configured defaults); their inventory is
+     *        the session's
+     * @return the session
+     * @throws InventoryException the inventory cannot be loaded
+     * @throws IllegalStateException the runner's or the pool's configuration is invalid (its one line)
+     */
+    public Session session(RunOptions options) throws InventoryException {
+        return new Session(plan(options));
     }
 
     /** What every run needs before it selects hosts: the options with defaults filled in, and the inventory. */
@@ -248,45 +255,157 @@ public final class ForkingRunner implements Runner {
         return new Plan(effective, inventory, inventories.baseDirectory(inventory).orElse(null));
     }
 
-    /** The one path of every run: values and secrets of the whole inventory, then the hosts in batches. */
-    private RunResult execute(Plan plan, List<Host> hosts, String selection, Task task, FailurePolicy policy,
-            RunListener listener) throws InventoryException, InterruptedException {
-        RunOptions effective = plan.effective();
-        Inventory inventory = plan.inventory();
-        FailurePolicy rules = policy == null ? FailurePolicy.NONE : policy;
-        // before any I/O: a plugin whose configuration is invalid refuses the run with its one line; the options
-        // read here type every host's values for the whole run
-        Map<String, List<OptionDescriptor>> declared = new HashMap<>();
-        for (Host h : hosts) {
-            String plugin = inventories.pluginOf(inventory, h);
-            if (!declared.containsKey(plugin)) {
-                declared.put(plugin, connections.declaredOptions(plugin));
-            }
-        }
-        RunListener caller = listener == null ? RunListener.NONE : listener;
-        // told on this thread, whichever worker the event comes from (see CallerThreadEvents)
-        CallerThreadEvents events = new CallerThreadEvents(caller);
-        RunSecrets secrets = new RunSecrets();
-        Map<String, HostValues> values = gather(inventory, plan.base(), declared, secrets);
-        int run = RUNS.incrementAndGet();
-        long started = System.nanoTime();
-        LOG.info("run {}: {} on {} hosts ({}), forks {}{}", run, secrets.masker().mask(task.describe()),
-                hosts.size(), selection, effective.forks(), describe(rules));
-        caller.started(hosts.size());
+    /**
+     * Runs on one inventory that share its hosts' values: the inventory as read when the session was opened, every
+     * host's parameters and become password resolved once (on the first run, before any host starts: a value that
+     * cannot be resolved fails each host that runs with the resolver's message, every time), and one set of
+     * secrets that masks every host's output in every run of the session. A plugin installed, replaced or
+     * reconfigured between two runs still types its hosts' values: when a plugin's declared options differ from
+     * those its hosts' values were typed with, those hosts' values are resolved again (and their secrets added).
+     * The inventory is not read again: a file changed during the session is read by the next session. Runs of one
+     * session are made one after the other (a runbook's steps); each run's hosts run in parallel as any run's do.
+     */
+    public final class Session {
+        private final Plan plan;
+        private final RunSecrets secrets = new RunSecrets();
+        /** Every host's values, by name; {@code null} until the session's first run gathers them. */
+        private Map<String, HostValues> values;
+        /** The hosts of each plugin, and the options their values were typed with ({@code null}: not installed). */
+        private final Map<String, List<HostValues>> hostsOf = new HashMap<>();
+        private final Map<String, List<OptionDescriptor>> typedWith = new HashMap<>();
 
-        HostValues[] work = new HostValues[hosts.size()];
-        String[] plugins = new String[hosts.size()];
-        for (int i = 0; i < work.length; i++) {
-            work[i] = values.get(hosts.get(i).name());
-            plugins[i] = inventories.pluginOf(inventory, work[i].host());
+        private Session(Plan plan) {
+            this.plan = plan;
         }
-        Fanout fanout = new Fanout(run, work, plugins, declared, task, effective, rules, secrets, events);
-        if (fanout.runBatches()) {
-            Thread.currentThread().interrupt(); // the caller learns it was interrupted, with every host's result
+
+        /**
+         * @param pattern an Ansible host pattern
+         * @return the names of the hosts it selects in the session's inventory, in inventory order
+         * @throws InventoryException the pattern matches no host, or is malformed
+         */
+        public List<String> select(String pattern) throws InventoryException {
+            return HostPattern.select(plan.inventory(), pattern).stream().map(Host::name).toList();
         }
-        RunResult result = new RunResult(fanout.results(), Duration.ofNanos(System.nanoTime() - started));
-        LOG.info("run {} finished in {} ms: {}", run, result.duration().toMillis(), result.summary());
-        return result;
+
+        /**
+         * Runs a task on hosts named one by one, as {@link ForkingRunner#runOn} does, with the session's inventory
+         * and values.
+         *
+         * @param hosts names of hosts of the session's inventory, in the order to run them, each once; an empty
+         *        list runs nothing and returns an empty result
+         * @param task what to do on each host
+         * @param options how to run this time (forks, host timeout, output limit, ...; {@code null} fields take
+         *        the configured defaults); their inventory must be the session's
+         * @param policy batches, limits and retries; {@code null} for none
+         * @param listener told of each host's result as it comes (skipped hosts too), or {@code null}
+         * @return one result per host, in the order given
+         * @throws InventoryException a name is not in the inventory (the message names it), or is given twice;
+         *         nothing ran
+         * @throws IllegalArgumentException the options name another inventory than the session's
+         * @throws IllegalStateException the runner's or the pool's configuration is invalid (its one line)
+         * @throws InterruptedException the calling thread was interrupted
+         */
+        public RunResult runOn(List<String> hosts, Task task, RunOptions options, FailurePolicy policy,
+                RunListener listener) throws InventoryException, InterruptedException {
+            RunSettings s = settings.get(USE);
+            connections.checkConfiguration();
+            RunOptions effective = s.apply(options, inventories.defaultInventory());
+            if (!Objects.equals(effective.inventory(), plan.effective().inventory())) {
+                throw new IllegalArgumentException("a run of this session names the inventory "
+                        + effective.inventory() + ", not the session's " + plan.effective().inventory());
+            }
+            List<Host> named = new ArrayList<>(hosts.size());
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (String name : hosts) {
+                Host host = plan.inventory().hosts().get(name);
+                if (host == null) {
+                    throw new InventoryException("host \"" + name + "\" is not in the inventory "
+                            + plan.inventory().source() + "; was it renamed or removed since the hosts were"
+                            + " selected?");
+                }
+                if (!seen.add(name)) {
+                    throw new InventoryException("host \"" + name + "\" is named twice; name each host once");
+                }
+                named.add(host);
+            }
+            return execute(new Plan(effective, plan.inventory(), plan.base()), named, named.size() + " named hosts",
+                    task, policy, listener);
+        }
+
+        /** The one path of every run: the session's values and secrets, then the hosts in batches. */
+        private RunResult execute(Plan plan, List<Host> hosts, String selection, Task task, FailurePolicy policy,
+                RunListener listener) throws InventoryException, InterruptedException {
+            RunOptions effective = plan.effective();
+            Inventory inventory = plan.inventory();
+            FailurePolicy rules = policy == null ? FailurePolicy.NONE : policy;
+            // before any I/O: a plugin whose configuration is invalid refuses the run with its one line; the options
+            // read here type every host's values for the whole run
+            Map<String, List<OptionDescriptor>> declared = new HashMap<>();
+            for (Host h : hosts) {
+                String plugin = inventories.pluginOf(inventory, h);
+                if (!declared.containsKey(plugin)) {
+                    declared.put(plugin, connections.declaredOptions(plugin));
+                }
+            }
+            RunListener caller = listener == null ? RunListener.NONE : listener;
+            // told on this thread, whichever worker the event comes from (see CallerThreadEvents)
+            CallerThreadEvents events = new CallerThreadEvents(caller);
+            Map<String, HostValues> values = prepare(declared);
+            int run = RUNS.incrementAndGet();
+            long started = System.nanoTime();
+            LOG.info("run {}: {} on {} hosts ({}), forks {}{}", run, secrets.masker().mask(task.describe()),
+                    hosts.size(), selection, effective.forks(), describe(rules));
+            caller.started(hosts.size());
+
+            HostValues[] work = new HostValues[hosts.size()];
+            String[] plugins = new String[hosts.size()];
+            for (int i = 0; i < work.length; i++) {
+                work[i] = values.get(hosts.get(i).name());
+                plugins[i] = inventories.pluginOf(inventory, work[i].host());
+            }
+            Fanout fanout = new Fanout(run, work, plugins, declared, task, effective, rules, secrets, events);
+            if (fanout.runBatches()) {
+                Thread.currentThread().interrupt(); // the caller learns it was interrupted, with every host's result
+            }
+            RunResult result = new RunResult(fanout.results(), Duration.ofNanos(System.nanoTime() - started));
+            LOG.info("run {} finished in {} ms: {}", run, result.duration().toMillis(), result.summary());
+            return result;
+        }
+
+        /**
+         * The session's values for a run: gathered on its first run, typed with the options read for it; on a
+         * later run, the hosts of each plugin whose declared options changed since are typed again.
+         *
+         * @param declared the options of the run's hosts' plugins, read for this run; those of the others' are added
+         */
+        private synchronized Map<String, HostValues> prepare(Map<String, List<OptionDescriptor>> declared) {
+            if (values == null) {
+                values = gather(plan.inventory(), plan.base(), declared, secrets, hostsOf);
+                hostsOf.keySet().stream().filter(declared::containsKey).forEach(p -> typedWith.put(p, declared.get(p)));
+                return values;
+            }
+            for (Map.Entry<String, List<HostValues>> e : hostsOf.entrySet()) {
+                String plugin = e.getKey();
+                List<OptionDescriptor> now;
+                try {
+                    now = declared.containsKey(plugin) ? declared.get(plugin) : connections.declaredOptions(plugin);
+                } catch (RuntimeException ex) {
+                    continue; // reported when one of its hosts connects
+                }
+                declared.putIfAbsent(plugin, now);
+                if (!typedWith.containsKey(plugin) || !Objects.equals(typedWith.get(plugin), now)) {
+                    for (HostValues v : e.getValue()) {
+                        try {
+                            v.params(plugin, now); // resolved again only when the options differ
+                        } catch (InventoryException | RuntimeException ex) {
+                            // reported when the host connects
+                        }
+                    }
+                    typedWith.put(plugin, now);
+                }
+            }
+            return values;
+        }
     }
 
     /**
@@ -298,14 +417,16 @@ public final class ForkingRunner implements Runner {
      * run: nothing is read twice.
      *
      * @param declared the options of the selected hosts' plugins; those of the others' are added
+     * @param hostsOf filled with the hosts of each plugin
      */
     private Map<String, HostValues> gather(Inventory inventory, Path base, Map<String, List<OptionDescriptor>> declared,
-            RunSecrets secrets) {
+            RunSecrets secrets, Map<String, List<HostValues>> hostsOf) {
         Map<String, HostValues> values = new HashMap<>();
         for (Host host : inventory.hosts().values()) {
             HostValues v = new HostValues(inventory, host, base, secrets);
             values.put(host.name(), v);
             String plugin = inventories.pluginOf(inventory, host);
+            hostsOf.computeIfAbsent(plugin, p -> new ArrayList<>()).add(v);
             try {
                 if (!declared.containsKey(plugin)) {
                     declared.put(plugin, connections.declaredOptions(plugin));

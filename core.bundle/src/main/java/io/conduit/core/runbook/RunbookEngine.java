@@ -36,6 +36,10 @@ import io.conduit.core.task.TaskCatalog;
  * <p>Each host carries its names through the run: {@code facts} (from a task that
  * {@linkplain TaskPlugin#gathersFacts gathers facts}, once per host per run), {@code data} (the inventory's),
  * {@code vars}, {@code inventory_hostname}, {@code groups} and the results steps registered.
+ *
+ * <p>The inventory is read, and its hosts' values and secrets gathered, once per run: the engine takes one
+ * {@link StepRunner#session} for the run and makes every step of every batch through it. A value that cannot be read
+ * fails its host in the first step that runs it, with the resolver's message; every secret masks every step.
  */
 public final class RunbookEngine {
     private static final Gson GSON = new Gson();
@@ -80,7 +84,9 @@ public final class RunbookEngine {
         Runbook.PolicyText text = runbook.policy().with(overrides == null ? Runbook.PolicyText.NONE : overrides);
         FailurePolicy policy = text.toPolicy();
         RunbookListener told = listener == null ? RunbookListener.NONE : listener;
-        List<String> hosts = runner.select(pattern, base);
+        // one session for the whole run: the inventory and its hosts' values are gathered once, not per step per batch
+        StepRunner session = runner.session(base);
+        List<String> hosts = session.select(pattern, base);
         Map<String, HostState> states = new LinkedHashMap<>();
         hosts.forEach(h -> states.put(h, new HostState()));
         List<Runbook.Step> steps = new ArrayList<>();
@@ -122,7 +128,7 @@ public final class RunbookEngine {
                     List<String> targets = step.runOnce() ? List.of(active.get(0)) : active;
                     RunResult rr;
                     try {
-                        rr = runner.runOn(targets, new StepTask(runbook, step, states, catalog),
+                        rr = session.runOn(targets, new StepTask(runbook, step, states, catalog),
                                 step.timeout() == null ? base : new RunOptions(base.inventory(), base.forks(),
                                         step.timeout(), base.outputLimit(), base.verbosity(), base.check(),
                                         base.diff()),

@@ -136,6 +136,11 @@ final class RunbookCommand implements Callable<CommandOutput> {
                     RunListener listener) throws InventoryException, InterruptedException {
                 return runner.runOn(names, task, options, policy, listener);
             }
+
+            @Override
+            public StepRunner session(RunOptions options) throws InventoryException {
+                return only(runner.session(options), hosts);
+            }
         };
     }
 }

@@ -88,6 +88,38 @@ class RunbookEngineTest {
     }
 
     @Test
+    void theInventorysValuesAreGatheredOncePerRunNotOncePerStepPerBatch() throws Exception {
+        // every host's password is read from a file; the first batch's second step removes the file: a runner that
+        // gathered the values again for each step (or batch) could no longer read it and would fail every host after
+        Path password = Files.writeString(dir.resolve("password"), "pw-4711\n");
+        Path inventory = Files.writeString(dir.resolve("secret-inventory.yaml"), """
+                defaults:
+                  connection: local
+                  password: ${file:PASSWORD}
+                hosts:
+                  a1: {}
+                  a2: {}
+                """.replace("PASSWORD", password.toString()));
+        RunbookResult r = run("""
+                serial: 1
+                steps:
+                  - command: {cmd: "echo pw-4711"}
+                  - command: {cmd: "rm -f DIR/password"}
+                  - command: {cmd: "echo pw-4711"}
+                """, "all", new RunOptions(inventory.toString(), 1, null, null, null));
+        assertFalse(Files.exists(password));
+        for (String h : List.of("a1", "a2")) {
+            for (int step = 1; step <= 3; step++) {
+                assertEquals(Status.OK, result(r, step, h).status(), h + " step " + step + ": " + result(r, step, h));
+            }
+            // the values' secrets mask every step's output, the steps after the file went away included
+            assertEquals("***\n", result(r, 1, h).exec().stdoutText(), h);
+            assertEquals("***\n", result(r, 3, h).exec().stdoutText(), h);
+        }
+        assertEquals(0, r.exitStatus());
+    }
+
+    @Test
     void aFalseConditionSkipsTheHostAndSaysWhy() throws Exception {
         RunbookResult r = run("""
                 steps:
