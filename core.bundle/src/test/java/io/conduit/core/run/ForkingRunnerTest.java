@@ -145,6 +145,47 @@ class ForkingRunnerTest {
     }
 
     @Test
+    void aSessionGathersTheValuesOnceAndTypesThemAgainForAPluginInstalledBetweenItsRuns() throws Exception {
+        // h01-h40 read their password from a file; x1 has its own, and its plugin is not installed yet, so its
+        // token is plain text
+        Path password = Files.writeString(dir.resolve("password"), "pw-2718\n");
+        Files.writeString(inventory, Files.readString(inventory).replace("  connection: fake\n",
+                "  connection: fake\n  password: ${file:" + password + "}\n") + """
+                  x1:
+                    connection: later
+                    password: x1-own
+                    connection_options:
+                      later:
+                        extras: {token: tok-3141}
+                """);
+        plugin.output = c -> "pw-2718 tok-3141\n".getBytes(StandardCharsets.UTF_8);
+        ForkingRunner runner = runner(4, 30, 1024);
+        ForkingRunner.Session session = runner.session(null);
+        assertEquals(List.of("h01", "h02"), session.select("h01:h02"));
+        RunResult first = session.runOn(List.of("h01"), new CommandTask(Command.shell("x")), null, null, null);
+        assertEquals("*** tok-3141\n", first.hosts().get(0).exec().stdoutText(), "the token is no secret yet");
+
+        // between the runs: the password file goes away (read once: the session does not need it again), and a
+        // plugin "later" that declares token a secret is installed (x1's values are typed again: now it masks)
+        Files.delete(password);
+        FakePlugin later = new FakePlugin("later", "1");
+        later.declared = List.of(io.conduit.api.connection.OptionDescriptor.of("token",
+                io.conduit.api.connection.OptionType.SECRET, null, "a token"));
+        registry.add(later.binding());
+        RunResult second = session.runOn(List.of("h02"), new CommandTask(Command.shell("x")), null, null, null);
+        assertEquals(Status.OK, second.hosts().get(0).status(), second.hosts().get(0)::toString);
+        assertEquals("*** ***\n", second.hosts().get(0).exec().stdoutText());
+
+        // a plain run reads the inventory's values again: the missing file fails the host, and says which
+        RunResult plain = runner.runOn(List.of("h03"), new CommandTask(Command.shell("x")), null, null, null);
+        assertEquals(Status.FAILED, plain.hosts().get(0).status());
+        assertTrue(plain.hosts().get(0).error().contains("password (from defaults)"), plain.hosts().get(0)::error);
+        assertThrows(IllegalArgumentException.class, () -> session.runOn(List.of("h04"),
+                new CommandTask(Command.shell("x")), new RunOptions(dir.resolve("other.yaml").toString(), null, null,
+                        null), null, null));
+    }
+
+    @Test
     void eachHostsValuesAreResolvedOncePerRunAndThePoolIsHandedThem() throws Exception {
         Files.writeString(inventory, Files.readString(inventory).replace("  connection: fake\n",
                 "  connection: fake\n  connection_options:\n    fake:\n      extras: {delay: 1ms}\n"));

@@ -78,10 +78,14 @@ public final class FakePlugin implements ConnectionPlugin {
         return c;
     }
 
+    /** What {@link #options()} declares: {@code delay} by default. */
+    public volatile List<OptionDescriptor> declared =
+            List.of(OptionDescriptor.of("delay", OptionType.DURATION, null, "sleep before answering"));
+
     @Override
     public List<OptionDescriptor> options() {
         optionsAsked.incrementAndGet();
-        return List.of(OptionDescriptor.of("delay", OptionType.DURATION, null, "sleep before answering"));
+        return declared;
     }
 
     /** One fake connection. */
