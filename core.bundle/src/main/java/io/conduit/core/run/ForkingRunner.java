@@ -206,9 +206,9 @@ public final class ForkingRunner implements Runner {
      * deadlines, batches, retries and masking. The inventory is read again and its values gathered again (a
      * {@link #session} of one run), so a host removed since {@link #select} is refused rather than run with stale
      * values; a caller that makes several runs on one inventory (a runbook's steps) opens one {@link #session}
-     * instead. A caller that makes the batches itself (a
-     * runbook runs every step on a batch before the next batch) passes the hosts of one batch and a policy without
-     * {@code serial}; the limits then apply to those hosts, step by step.
+     * instead. A caller that makes the batches itself (a runbook runs every step on a batch before the next batch)
+     * passes the hosts of one batch and a policy without {@code serial}; the limits then apply to those hosts, step
+     * by step.
      *
      * @param hosts names of hosts of the options' inventory, in the order to run them, each once; an empty list
      *        runs nothing and returns an empty result
