@@ -25,14 +25,15 @@ import io.conduit.core.inventory.AnsibleModel.Value;
  * variables, split as a POSIX shell splits words: quotes group words and are removed ({@code k="a b"}), a
  * backslash escapes the next character, and a {@code #} outside quotes starts a comment (quote a value that
  * holds one). Each value is then read as a Python literal where it is one, as Ansible's {@code ast.literal_eval}
- * does: an integer ({@code 22}, {@code -1}, {@code 0x1F}, {@code 1_000}) is a {@link Long}, a decimal
- * ({@code 1.5}, {@code 1e3}) a {@link Double}, {@code True}/{@code False} a {@link Boolean}, {@code None} null,
- * a quoted string ({@code '22'}, written {@code k="'22'"} so that the shell keeps the inner quotes) the text
- * inside. Anything else, lists, dicts and tuples included, stays the text as written (a simplification: Ansible
- * would build the list).</li>
+ * does ({@link PythonLiteral}): an integer ({@code 22}, {@code -1}, {@code 0x1F}, {@code 1_000}) is a
+ * {@link Long}, a decimal ({@code 1.5}, {@code 1e3}) a {@link Double}, {@code True}/{@code False} a
+ * {@link Boolean}, {@code None} null, a quoted string ({@code '22'}, written {@code k="'22'"} so that the shell
+ * keeps the inner quotes) the text inside, a list, tuple or dict ({@code c=[1,2]}, {@code t=(1,2)},
+ * <code>d="{'a': 1}"</code>) a {@link List} or {@link Map}. Anything else stays the text as written.</li>
  * <li>A {@code :vars} line is {@code KEY=VALUE}, one a line, everything after the first {@code =} being the
- * value (no comment is stripped), trimmed. Values there are strings, as the plugin's documentation says
- * ({@code var=FALSE} is the text {@code FALSE}); a value wholly in matching quotes loses them.</li>
+ * value (no comment is stripped), trimmed, then read as a Python literal as host-line values are (the ini
+ * plugin's {@code _parse_value}): {@code maint=False} is a boolean, {@code workers=4} a number,
+ * {@code port="22"} the text {@code 22}, {@code backup=FALSE} the text {@code FALSE}.</li>
  * <li>A {@code :children} line is one group name.</li>
  * </ul>
  * Every problem goes to {@link Problems} with its line; reading goes on with the next line, and a bad section
@@ -43,10 +44,6 @@ final class AnsibleIni {
     private static final Pattern SECTION = Pattern.compile("\\[([^:\\]\\s]+)(?::(\\w+))?]\\s*(?:#.*)?");
     /** A group name on a {@code :children} line, with an optional comment. */
     private static final Pattern CHILD = Pattern.compile("([^:\\]\\s]+)\\s*(?:#.*)?");
-    private static final Pattern DECIMAL = Pattern.compile("[+-]?(?:0+|[1-9](?:_?[0-9])*)");
-    private static final Pattern BASED = Pattern.compile("[+-]?0([xXoObB])((?:_?[0-9a-fA-F])+)");
-    private static final Pattern FLOAT = Pattern.compile(
-            "[+-]?(?:(?:[0-9](?:_?[0-9])*)?\\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*\\.?)(?:[eE][+-]?[0-9](?:_?[0-9])*)?");
 
     private enum State { HOSTS, CHILDREN, VARS, SKIP }
 
@@ -230,11 +227,7 @@ final class AnsibleIni {
             problems.add(file, number, "", Names.quote(line) + " has no variable name before '='; write KEY=VALUE");
             return;
         }
-        String value = line.substring(eq + 1).strip();
-        if (value.length() >= 2 && (value.charAt(0) == '"' || value.charAt(0) == '\'')
-                && value.charAt(value.length() - 1) == value.charAt(0)) {
-            value = value.substring(1, value.length() - 1);
-        }
+        Object value = literal(line.substring(eq + 1).strip());
         model.group(group, file + ":" + number).vars.put(key, new Value(value, file, number));
     }
 
@@ -299,47 +292,15 @@ final class AnsibleIni {
     }
 
     /**
-     * A host line's value as a Python literal where it is one (see the class comment), else the text.
+     * A host line's or {@code :vars} line's value as a Python literal where it is one (see the class comment),
+     * else the text.
      *
      * @param text the value, quotes of the host line already removed
-     * @return a {@link Long}, {@link Double}, {@link Boolean}, {@code null} or {@link String}
+     * @return a {@link Long}, {@link Double}, {@link Boolean}, {@code null}, {@link String}, or a {@link List} or
+     *         {@link Map} of such
      */
     static Object literal(String text) {
-        switch (text) {
-            case "True":
-                return Boolean.TRUE;
-            case "False":
-                return Boolean.FALSE;
-            case "None":
-                return null;
-            default:
-                break;
-        }
-        if (text.length() >= 2 && (text.charAt(0) == '"' || text.charAt(0) == '\'')
-                && text.charAt(text.length() - 1) == text.charAt(0)
-                && text.indexOf(text.charAt(0), 1) == text.length() - 1) {
-            return text.substring(1, text.length() - 1);
-        }
-        try {
-            if (DECIMAL.matcher(text).matches()) {
-                return Long.parseLong(text.replace("_", "").replaceFirst("^\\+", ""));
-            }
-            Matcher based = BASED.matcher(text);
-            if (based.matches()) {
-                int radix = switch (Character.toLowerCase(based.group(1).charAt(0))) {
-                    case 'x' -> 16;
-                    case 'o' -> 8;
-                    default -> 2;
-                };
-                long value = Long.parseLong(based.group(2).replace("_", ""), radix);
-                return text.startsWith("-") ? -value : value;
-            }
-            if (FLOAT.matcher(text).matches() && text.chars().anyMatch(c -> c == '.' || c == 'e' || c == 'E')) {
-                return Double.parseDouble(text.replace("_", ""));
-            }
-        } catch (NumberFormatException e) {
-            return text; // beyond a long, or digits the radix lacks: keep what was written
-        }
-        return text;
+        PythonLiteral.Result r = PythonLiteral.read(text);
+        return r.ok() ? r.value() : text;
     }
 }

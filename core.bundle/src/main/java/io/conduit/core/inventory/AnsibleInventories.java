@@ -1,7 +1,10 @@
 package io.conduit.core.inventory;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
 
+import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.inventory.Inventory;
 import io.conduit.api.inventory.InventoryException;
 
@@ -29,7 +32,21 @@ public final class AnsibleInventories {
      *         {@code FILE:LINE}, the key and what to do
      */
     public static Inventory file(Path file) throws InventoryException {
-        return AnsibleMapping.toInventory(AnsibleFiles.read(file), LocalPaths.baseOf(file));
+        return file(file, plugin -> null);
+    }
+
+    /**
+     * {@link #file(Path)}, checking the extras of {@code conduit_connection_options} against the options of
+     * installed plugins.
+     *
+     * @param file the inventory file, absolute
+     * @param declared plugin name to its declared options, {@code null} when not installed
+     * @return the inventory
+     * @throws InventoryException as {@link #file(Path)}, and for an extras key the plugin does not declare
+     */
+    public static Inventory file(Path file, Function<String, List<OptionDescriptor>> declared)
+            throws InventoryException {
+        return AnsibleMapping.toInventory(AnsibleFiles.read(file), LocalPaths.baseOf(file), declared);
     }
 
     /**
@@ -44,6 +61,20 @@ public final class AnsibleInventories {
      *         mapped
      */
     public static Inventory script(Path script) throws InventoryException {
-        return AnsibleMapping.toInventory(AnsibleScript.read(script), script.getParent());
+        return script(script, plugin -> null);
+    }
+
+    /**
+     * {@link #script(Path)}, checking the extras of {@code conduit_connection_options} against the options of
+     * installed plugins.
+     *
+     * @param script the executable, absolute
+     * @param declared plugin name to its declared options, {@code null} when not installed
+     * @return the inventory
+     * @throws InventoryException as {@link #script(Path)}, and for an extras key the plugin does not declare
+     */
+    public static Inventory script(Path script, Function<String, List<OptionDescriptor>> declared)
+            throws InventoryException {
+        return AnsibleMapping.toInventory(AnsibleScript.read(script), script.getParent(), declared);
     }
 }

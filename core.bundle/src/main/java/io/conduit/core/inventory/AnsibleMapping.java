@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
+import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.connection.Secret;
 import io.conduit.api.inventory.Attributes;
 import io.conduit.api.inventory.ConnectionOptions;
@@ -44,11 +46,19 @@ import io.conduit.api.inventory.InventoryException;
  * username and password; {@code ansible_connection} the connection plugin ({@link #plugin}); the private key file
  * {@code connection_options.ssh.extras.private_key_file} (a relative path read from the inventory's directory);
  * {@code ansible_become*} the data keys {@code become}, {@code become_user}, {@code become_method} and
- * {@code become_password}; everything else, other {@code ansible_*} variables included, is kept in {@code data} as
- * written. {@code ansible_group_priority} orders groups and is not kept.
+ * {@code become_password}; {@code ansible_host_key_checking} (and {@code ansible_ssh_host_key_checking}) the ssh
+ * plugin's {@code host_key_checking}: true is {@code strict}, false {@code off} (the operator's file is honoured;
+ * the ssh plugin announces {@code off} on every run). {@value #CONNECTION_OPTIONS}, whose value has the shape of a
+ * Conduit inventory's {@code connection_options} (PLUGIN to hostname, port, username, password, platform and
+ * extras), becomes the connection options, read and checked by {@link InventoryLoader} as in a Conduit inventory
+ * (an extra given there wins over one the {@code ansible_*} variables set at the same level). Everything else,
+ * other {@code ansible_*} variables included, is kept in {@code data} as written. {@code ansible_group_priority}
+ * orders groups and is not kept.
  *
  * <p><b>Refused</b>, never passed on as text, each with {@code FILE:LINE}, the key and what to do: a value
- * encrypted with ansible-vault, a string holding Jinja ({@code {{ }}} or <code>{%</code>), a mapped key of the
+ * encrypted with ansible-vault at any depth ({@code !vault}, the JSON form <code>{"__ansible_vault": ...}</code>
+ * that {@code ansible-inventory} and scripts print, or text starting {@code $ANSIBLE_VAULT;}), the variables that
+ * hand arguments to OpenSSH's programs ({@link #SSH_PROGRAM_VARIABLES}), a string holding Jinja ({@code {{ }}} or <code>{%</code>), a mapped key of the
  * wrong type, a become method Conduit does not have, cyclic {@code children}. Every problem is reported at once
  * ({@link Problems}). Stateless.
  */
@@ -77,17 +87,33 @@ public final class AnsibleMapping {
             Map.entry("docker", "docker"), Map.entry("community.docker.docker", "docker"),
             Map.entry("community.docker.docker_api", "docker"),
             Map.entry("local", "local"), Map.entry("ansible.builtin.local", "local"));
+    /** The variable whose value is Conduit's {@code connection_options}, as in a Conduit inventory. */
+    static final String CONNECTION_OPTIONS = "conduit_connection_options";
+    /** Ansible's host key checking variables, mapped to the ssh plugin's {@code host_key_checking}. */
+    static final Set<String> HOST_KEY_CHECKING = Set.of("ansible_host_key_checking", "ansible_ssh_host_key_checking");
+    /**
+     * Ansible variables that change how a host is reached by handing arguments to OpenSSH programs, which Conduit
+     * does not run: refused, as ignoring them would reach the host another way (or not at all).
+     */
+    static final List<String> SSH_PROGRAM_VARIABLES = List.of("ansible_ssh_common_args", "ansible_ssh_extra_args",
+            "ansible_ssh_args", "ansible_ssh_executable", "ansible_sftp_extra_args", "ansible_scp_extra_args");
+
     private static final Set<String> MAPPED = mapped();
+    /** How ansible-vault's text starts, and the key of its JSON form. */
+    private static final String VAULT_HEADER = "$ANSIBLE_VAULT;";
+    private static final String VAULT_KEY = "__ansible_vault";
     private static final Set<String> TRUE = Set.of("yes", "y", "on", "true", "t", "1");
     private static final Set<String> FALSE = Set.of("no", "n", "off", "false", "f", "0");
 
     private final AnsibleModel model;
     private final Path base;
+    private final Function<String, List<OptionDescriptor>> declared;
     private final Problems problems = new Problems();
 
-    private AnsibleMapping(AnsibleModel model, Path base) {
+    private AnsibleMapping(AnsibleModel model, Path base, Function<String, List<OptionDescriptor>> declared) {
         this.model = model;
         this.base = base;
+        this.declared = declared;
     }
 
     /**
@@ -112,7 +138,23 @@ public final class AnsibleMapping {
      *         {@code FILE:LINE: KEY (host|group NAME): what is wrong; what to do}
      */
     static Inventory toInventory(AnsibleModel model, Path base) throws InventoryException {
-        return new AnsibleMapping(model, base).map();
+        return toInventory(model, base, plugin -> null);
+    }
+
+    /**
+     * Maps a model, checking the {@code extras} of {@value #CONNECTION_OPTIONS} against the options of installed
+     * plugins as {@link InventoryLoader} does.
+     *
+     * @param model the inventory as read
+     * @param base as {@link #toInventory(AnsibleModel, Path)}
+     * @param declared plugin name to its declared options, {@code null} when not installed
+     * @return the inventory
+     * @throws InventoryException as {@link #toInventory(AnsibleModel, Path)}, and for an extras key the plugin
+     *         does not declare ("did you mean") or a value of the wrong type
+     */
+    static Inventory toInventory(AnsibleModel model, Path base, Function<String, List<OptionDescriptor>> declared)
+            throws InventoryException {
+        return new AnsibleMapping(model, base, declared).map();
     }
 
     private Inventory map() throws InventoryException {
@@ -257,6 +299,8 @@ public final class AnsibleMapping {
         Secret password = null;
         String connection = null;
         List<String> keyFiles = null;
+        String hostKeyChecking = null;
+        Map<String, ConnectionOptions> options = null;
         Map<String, Object> data = new LinkedHashMap<>();
         for (Map.Entry<String, AnsibleModel.Value> e : vars.entrySet()) {
             String key = e.getKey();
@@ -265,8 +309,15 @@ public final class AnsibleMapping {
             if (!acceptable(v, value, key, element) || PRIORITY.equals(key)) {
                 continue;
             }
+            if (SSH_PROGRAM_VARIABLES.contains(key)) {
+                problem(v, key, element, "hands arguments to OpenSSH's programs, which Conduit does not run (its"
+                        + " ssh plugin connects by itself); remove it and set what it did with "
+                        + CONNECTION_OPTIONS + ": {ssh: {extras: {...}}}: proxy_jump for -J or ProxyJump,"
+                        + " known_hosts_file, host_key_checking (see conduit:plugins ssh)");
+                continue;
+            }
             if (value == null) {
-                if (!key.startsWith("ansible_") || !MAPPED.contains(key)) {
+                if (!MAPPED.contains(key)) {
                     data.put(key, null); // kept as written; a mapped key left empty is not set
                 }
                 continue;
@@ -285,6 +336,17 @@ public final class AnsibleMapping {
             } else if (KEY_FILE.contains(key)) {
                 String t = text(v, key, element, true);
                 keyFiles = t == null ? null : List.of(keyFile(v, key, element, t));
+            } else if (CONNECTION_OPTIONS.equals(key)) {
+                options = InventoryLoader.connectionOptions(value, v.file(), v.line(), element + ": " + key,
+                        declared, problems);
+            } else if (HOST_KEY_CHECKING.contains(key)) {
+                Boolean b = bool(value);
+                if (b == null) {
+                    problem(v, key, element, shown(value) + " is not a boolean; write true (host keys are checked"
+                            + " against known_hosts) or false (they are not)");
+                } else {
+                    hostKeyChecking = b ? "strict" : "off";
+                }
             } else if ("ansible_become".equals(key)) {
                 Boolean b = bool(value);
                 if (b == null) {
@@ -311,16 +373,44 @@ public final class AnsibleMapping {
                 data.put(key, value);
             }
         }
-        Map<String, ConnectionOptions> options = keyFiles == null ? null
-                : Map.of("ssh", new ConnectionOptions(null, null, null, null, null,
-                        Map.of("private_key_file", keyFiles)));
-        return new Attributes(hostname, port, username, password, null, connection, data, options);
+        return new Attributes(hostname, port, username, password, null, connection, data,
+                withSsh(options, keyFiles, hostKeyChecking));
+    }
+
+    /**
+     * The connection options with the ssh extras the {@code ansible_*} variables set added; an extra set in
+     * {@value #CONNECTION_OPTIONS} at the same level wins (it is Conduit's own, and the more precise).
+     */
+    private static Map<String, ConnectionOptions> withSsh(Map<String, ConnectionOptions> options,
+            List<String> keyFiles, String hostKeyChecking) {
+        if (keyFiles == null && hostKeyChecking == null) {
+            return options;
+        }
+        Map<String, Object> extras = new LinkedHashMap<>();
+        if (keyFiles != null) {
+            extras.put("private_key_file", keyFiles);
+        }
+        if (hostKeyChecking != null) {
+            extras.put("host_key_checking", hostKeyChecking);
+        }
+        Map<String, ConnectionOptions> out = options == null ? new LinkedHashMap<>() : new LinkedHashMap<>(options);
+        ConnectionOptions ssh = out.get("ssh");
+        if (ssh == null) {
+            out.put("ssh", new ConnectionOptions(null, null, null, null, null, extras));
+        } else {
+            extras.putAll(ssh.extras());
+            out.put("ssh", new ConnectionOptions(ssh.hostname(), ssh.port(), ssh.username(), ssh.password(),
+                    ssh.platform(), extras));
+        }
+        return out;
     }
 
     private static Set<String> mapped() {
         Set<String> all = new java.util.HashSet<>();
         List.of(HOSTNAME, PORT, USERNAME, PASSWORD, KEY_FILE, BECOME_PASS).forEach(all::addAll);
-        all.addAll(List.of("ansible_connection", "ansible_become", "ansible_become_user", "ansible_become_method"));
+        all.addAll(List.of("ansible_connection", "ansible_become", "ansible_become_user", "ansible_become_method",
+                CONNECTION_OPTIONS));
+        all.addAll(HOST_KEY_CHECKING);
         return Set.copyOf(all);
     }
 
@@ -364,7 +454,7 @@ public final class AnsibleMapping {
      * each problem is added.
      */
     private boolean acceptable(AnsibleModel.Value v, Object value, String key, String element) {
-        if (value instanceof AnsibleModel.Vaulted) {
+        if (vaulted(value)) {
             problem(v, key, element, "is encrypted with ansible-vault: Conduit cannot decrypt it; put the secret in"
                     + " a file and write ${file:PATH}, or in an environment variable and write ${env:NAME}");
             return false;
@@ -387,6 +477,25 @@ public final class AnsibleMapping {
             }
         }
         return ok;
+    }
+
+    /**
+     * Whether a value is encrypted with ansible-vault, in any of the forms Ansible writes it: {@code !vault} in
+     * YAML ({@link AnsibleModel.Vaulted}), the JSON form of {@code ansible-inventory --list} and of scripts
+     * (<code>{"__ansible_vault": "$ANSIBLE_VAULT;1.1;AES256\n..."}</code>), or the vault text itself
+     * ({@code $ANSIBLE_VAULT;...}). Nested values are not looked into here.
+     *
+     * @param value a variable's value or part of one
+     * @return true when it is one encrypted value
+     */
+    static boolean vaulted(Object value) {
+        if (value instanceof AnsibleModel.Vaulted) {
+            return true;
+        }
+        if (value instanceof String s) {
+            return s.stripLeading().startsWith(VAULT_HEADER);
+        }
+        return value instanceof Map<?, ?> m && m.containsKey(VAULT_KEY);
     }
 
     static boolean jinja(String s) {

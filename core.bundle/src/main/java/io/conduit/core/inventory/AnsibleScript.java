@@ -27,7 +27,11 @@ import io.conduit.core.inventory.Tree.Val;
  *
  * <p>The script is run without a shell, from its own directory, with the environment of Conduit, stdin closed.
  * All its runs share one deadline ({@value #DEADLINE_SECONDS} s); past it the script and every process it started
- * are killed. Its output may be at most {@value #MAX_OUTPUT_MIB} MiB per run; its error output is shown (the first
+ * are killed. Where util-linux's {@code setsid} is installed (it is on Debian and most Linux systems) each run gets
+ * its own process group, so that a process the script left in the background, which is no longer its descendant
+ * once the script has exited, can still be found and killed: when such a process keeps the script's output open
+ * past the deadline, the run is reported as exited with its output held open, and that group is killed. Without
+ * {@code setsid} only the script's descendants are killed, and the message says that a process may be left. Its output may be at most {@value #MAX_OUTPUT_MIB} MiB per run; its error output is shown (the first
  * {@value #STDERR_LINES} lines) when it fails. Nothing is cached: a dynamic inventory is asked on every load.
  * Values carry the script's path and line 0 (JSON output has no file lines). Stateless.
  */
@@ -41,6 +45,9 @@ final class AnsibleScript {
     private static final String SHAPE = "print one JSON object: {\"GROUP\": {\"hosts\": [\"HOST\"], \"vars\": {},"
             + " \"children\": [\"GROUP\"]}, \"_meta\": {\"hostvars\": {\"HOST\": {}}}}";
     private static final List<String> GROUP_KEYS = List.of("hosts", "vars", "children");
+    /** util-linux's setsid, which runs a program as the leader of a new session and process group; or null. */
+    private static final String SETSID = firstExecutable("/usr/bin/setsid", "/bin/setsid");
+    private static final String KILL = firstExecutable("/usr/bin/kill", "/bin/kill");
 
     private final Path script;
     private final String name;
@@ -205,9 +212,13 @@ final class AnsibleScript {
     /** Runs the script once with the arguments; returns its standard output. */
     private String run(String... args) throws InventoryException {
         List<String> command = new ArrayList<>();
+        boolean grouped = SETSID != null && KILL != null;
+        if (grouped) {
+            command.add(SETSID); // execs the script with the same pid, which is then its process group's id
+        }
         command.add(name);
         command.addAll(List.of(args));
-        String shown = String.join(" ", command);
+        String shown = name + " " + String.join(" ", args);
         ProcessBuilder pb = new ProcessBuilder(command).directory(script.getParent().toFile());
         Process p;
         try {
@@ -226,15 +237,16 @@ final class AnsibleScript {
         List<String> errLines = new ArrayList<>();
         Thread outReader = reader(() -> copy(p.getInputStream(), out, maxBytes, () -> {
             tooLarge.set(true);
-            kill(p);
+            kill(p, grouped);
         }), "stdout");
         Thread errReader = reader(() -> firstLines(p.getErrorStream(), errLines), "stderr");
+        boolean exited;
         boolean finished;
         try {
-            finished = p.waitFor(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)
-                    && join(outReader) && join(errReader);
+            exited = p.waitFor(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            finished = exited && join(outReader) && join(errReader);
         } catch (InterruptedException e) {
-            kill(p);
+            kill(p, grouped);
             Thread.currentThread().interrupt();
             throw new InventoryException("inventory script " + shown + " was interrupted", e);
         }
@@ -243,11 +255,31 @@ final class AnsibleScript {
                     + "; it was stopped. An inventory that large is not read: print less (one run's"
                     + " output may be at most " + MAX_OUTPUT_MIB + " MiB)");
         }
+        if (!finished && exited) {
+            // the script is gone; what holds its output is a process it left, no longer its descendant
+            kill(p, grouped);
+            throw new InventoryException("inventory script " + shown + " exited, but its output stayed open for "
+                    + seconds() + ": a process it left in the background holds it. Conduit stopped waiting"
+                    + (grouped ? " and stopped the processes the script left (those still in its process group)"
+                    : "; that process may still run") + ". Make the script not leave one (or redirect that"
+                    + " process's output: COMMAND >/dev/null 2>&1 &)");
+        }
         if (!finished) {
-            kill(p);
+            kill(p, grouped);
             throw new InventoryException("inventory script " + shown + " did not finish within " + seconds()
                     + "; it was stopped, with every process it started. Make it answer faster (cache what it asks"
                     + " for), or load the inventory once into a file");
+        }
+        if (grouped && (p.exitValue() == 126 || p.exitValue() == 127)) {
+            String first;
+            synchronized (errLines) {
+                first = errLines.isEmpty() ? "" : errLines.get(0);
+            }
+            if (first.startsWith("setsid: failed to execute ")) { // the script itself could not be started
+                throw new InventoryException("cannot run inventory script " + shown + ": "
+                        + first.substring("setsid: ".length()) + "; check that it is an executable with a #! line"
+                        + " naming an installed interpreter");
+            }
         }
         if (p.exitValue() != 0) {
             StringBuilder text = new StringBuilder("inventory script " + shown + " exited with status "
@@ -280,11 +312,46 @@ final class AnsibleScript {
         return !t.isAlive();
     }
 
-    /** Kills the process and every process it started (they would otherwise keep running, or keep its pipes). */
-    static void kill(Process p) {
+    /**
+     * Kills the process and every process it started (they would otherwise keep running, or keep its pipes): its
+     * descendants, and when it was started by {@code setsid} its whole process group, which also holds the
+     * processes it left behind when it exited. Only processes the script started are in that group (setsid made
+     * it new); a process that made a group of its own is out of reach once orphaned.
+     *
+     * @param p the script's process
+     * @param grouped whether the script leads its own process group (its pid is the group's id)
+     */
+    static void kill(Process p, boolean grouped) {
         List<ProcessHandle> descendants = p.descendants().toList(); // before they are orphaned
         descendants.forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
+        if (grouped) {
+            killGroup(p.pid());
+        }
+    }
+
+    /** {@code kill -KILL -- -PGID}; a group with no process left is no error worth reporting. */
+    private static void killGroup(long pgid) {
+        try {
+            Process k = new ProcessBuilder(KILL, "-KILL", "--", "-" + pgid).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!k.waitFor(5, TimeUnit.SECONDS)) {
+                k.destroyForcibly();
+            }
+        } catch (IOException e) {
+            // kill could not be run: the descendants were killed already, the message says what was done
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String firstExecutable(String... paths) {
+        for (String path : paths) {
+            if (Files.isExecutable(Path.of(path))) {
+                return path;
+            }
+        }
+        return null;
     }
 
     private interface Work {

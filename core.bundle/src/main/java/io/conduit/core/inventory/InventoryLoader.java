@@ -60,7 +60,7 @@ public final class InventoryLoader {
     static final List<String> OPTION_KEYS = BaseField.keysAnd("extras");
     private static final String PLUGIN_RULE = "use lowercase letters, digits, '-' and '_', starting with a letter";
 
-    private final Problems problems = new Problems();
+    private final Problems problems;
     private final Map<String, Group> groups = new LinkedHashMap<>();
     private final Map<String, Host> hosts = new LinkedHashMap<>();
     /** Every place a group is named (host groups and group parents), checked once all groups are known. */
@@ -79,7 +79,47 @@ public final class InventoryLoader {
     }
 
     private InventoryLoader(Function<String, List<OptionDescriptor>> declared) {
+        this(declared, new Problems());
+    }
+
+    private InventoryLoader(Function<String, List<OptionDescriptor>> declared, Problems problems) {
         this.declared = declared;
+        this.problems = problems;
+    }
+
+    /**
+     * Reads a {@code connection_options} value written outside a Conduit inventory file (an Ansible inventory's
+     * {@code conduit_connection_options} variable, see {@link AnsibleMapping}) with the same checks as in one:
+     * plugin names, the keys of each plugin's options ("did you mean"), ports, secret references, and the
+     * {@code extras} against the options the plugin declares when {@code declared} knows it.
+     *
+     * @param value the value as plain Java: a {@link Map} of plugin name to a map of options ({@link String},
+     *        {@link Long}, {@link Double}, {@link Boolean}, {@code null}, {@link List} and {@link Map} values)
+     * @param file the file it was written in, for messages
+     * @param line its line, 0 when not known
+     * @param path the key path shown before each problem's key (e.g. {@code host web1: conduit_connection_options})
+     * @param declared plugin name to its declared options, {@code null} when not installed
+     * @param problems each problem goes here
+     * @return the options by plugin name, those with problems left out
+     */
+    static Map<String, ConnectionOptions> connectionOptions(Object value, String file, int line, String path,
+            Function<String, List<OptionDescriptor>> declared, Problems problems) {
+        return new InventoryLoader(declared, problems).connectionOptions(file, path, tree(value, line));
+    }
+
+    /** A plain Java value as a tree, every node on {@code line}. */
+    private static Val tree(Object value, int line) {
+        if (value instanceof Map<?, ?> m) {
+            Map<String, Entry> entries = new LinkedHashMap<>();
+            m.forEach((k, v) -> entries.put(String.valueOf(k), new Entry(String.valueOf(k), line, tree(v, line))));
+            return new MapVal(entries, line);
+        }
+        if (value instanceof List<?> l) {
+            List<Val> items = new ArrayList<>();
+            l.forEach(v -> items.add(tree(v, line)));
+            return new Seq(items, line);
+        }
+        return new Scalar(value, value == null ? "" : String.valueOf(value), line);
     }
 
     /**

@@ -168,7 +168,7 @@ public final class InventoryCatalog {
             io.conduit.api.connection.OptionDescriptor>> declared) throws InventoryException {
         int colon = spec.indexOf(':');
         if (colon > 0 && BUILT_IN.containsKey(spec.substring(0, colon))) {
-            return builtIn(spec.substring(0, colon), spec.substring(colon + 1));
+            return builtIn(spec.substring(0, colon), spec.substring(colon + 1), declared);
         }
         if (colon > 0) {
             InventorySource source = sources.best(spec.substring(0, colon)).map(SourceBinding::source).orElse(null);
@@ -196,7 +196,8 @@ public final class InventoryCatalog {
      * Loads {@code ansible:FILE} or {@code script:PATH}: not cached (an Ansible inventory is read with the
      * {@code host_vars/} and {@code group_vars/} beside it; a script is asked every time).
      */
-    private static Loaded builtIn(String kind, String argument) throws InventoryException {
+    private static Loaded builtIn(String kind, String argument, java.util.function.Function<String,
+            java.util.List<io.conduit.api.connection.OptionDescriptor>> declared) throws InventoryException {
         String example = kind + (AnsibleInventories.FILE.equals(kind) ? ":hosts.ini" : ":./inventory.py");
         if (argument.isBlank()) {
             throw new InventoryException("-i " + kind + ": names no file; write -i " + example);
@@ -213,9 +214,9 @@ public final class InventoryCatalog {
                 throw new InventoryException("no Ansible inventory file " + path + (Files.isDirectory(path)
                         ? " (a directory; name the inventory file in it)" : "") + "; write -i " + example);
             }
-            return new Loaded(AnsibleInventories.file(path), LocalPaths.baseOf(path));
+            return new Loaded(AnsibleInventories.file(path, declared), LocalPaths.baseOf(path));
         }
-        return new Loaded(AnsibleInventories.script(path), path.getParent());
+        return new Loaded(AnsibleInventories.script(path, declared), path.getParent());
     }
 
     /**

@@ -107,7 +107,7 @@ class AnsibleFilesTest {
 
         Map<String, Value> europe = model.groups.get("europe").vars;
         assertEquals(new Value("ntp.eu.lab.test", f, 20), europe.get("ntp_server"));
-        assertEquals("FALSE", value(europe, "backup"), ":vars values are strings");
+        assertEquals("FALSE", value(europe, "backup"), "FALSE is no Python literal: text");
         assertEquals("hello world", value(europe, "motd"));
         assertEquals(f + ":12", model.groups.get("paris").where);
         assertEquals("ansible:" + f, model.source);
@@ -180,10 +180,73 @@ class AnsibleFilesTest {
         assertEquals(Boolean.FALSE, AnsibleIni.literal("False"));
         assertEquals("false", AnsibleIni.literal("false"), "Python's literals are capitalized");
         assertNull(AnsibleIni.literal("None"));
-        assertEquals("[1, 2]", AnsibleIni.literal("[1, 2]"), "lists stay text");
+        assertEquals(List.of(1L, 2L), AnsibleIni.literal("[1, 2]"), "lists are lists, as literal_eval makes them");
+        assertEquals("[1, 2", AnsibleIni.literal("[1, 2"), "what is not a literal stays text");
         assertEquals("", AnsibleIni.literal(""));
         assertEquals(List.of("h", "a=x y", "b=it's", "c=q\"", "d=e"),
                 AnsibleIni.words("h a=\"x y\" b=\"it's\" c=q\\\" d=e#comment"));
+    }
+
+    @Test
+    void varsValuesAreReadAsPythonLiteralsAsHostLineValuesAre() throws Exception {
+        Path file = write("typed.ini", """
+                [web]
+                w1 c=[1,2] t=(1,2) d="{'a': 1, 'b': [True, None]}" s="'[1,2]'"
+                [web:vars]
+                maint=False
+                workers=4
+                ratio = 0.25
+                quoted="4"
+                single='it''s'
+                tags=['a', "b"]
+                nested={'x': {'y': (1, 'z')}}
+                text=Plain words, kept
+                broken=[1, 2
+                """);
+        AnsibleModel model = AnsibleFiles.read(file);
+        Map<String, Value> web = model.groups.get("web").vars;
+        assertEquals(Boolean.FALSE, value(web, "maint"));
+        assertEquals(4L, value(web, "workers"), "a number, so that workers + 1 is 5");
+        assertEquals(0.25, value(web, "ratio"));
+        assertEquals("4", value(web, "quoted"), "quoted text stays text");
+        assertEquals("its", value(web, "single"), "adjacent Python strings are joined");
+        assertEquals(List.of("a", "b"), value(web, "tags"));
+        assertEquals(Map.of("x", Map.of("y", List.of(1L, "z"))), value(web, "nested"));
+        assertEquals("Plain words, kept", value(web, "text"));
+        assertEquals("[1, 2", value(web, "broken"), "not a literal: kept as written, as Ansible keeps it");
+        assertEquals(new Value(4L, file.toString(), 5), web.get("workers"));
+
+        Map<String, Value> w1 = model.hostVars.get("w1");
+        assertEquals(List.of(1L, 2L), value(w1, "c"));
+        assertEquals(List.of(1L, 2L), value(w1, "t"), "a tuple is a list");
+        Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("a", 1L);
+        d.put("b", java.util.Arrays.asList(true, null));
+        assertEquals(d, value(w1, "d"));
+        assertEquals("[1,2]", value(w1, "s"), "a quoted list stays text");
+    }
+
+    @Test
+    void pythonLiteralReaderIsStrict() {
+        assertEquals("a\nb\tc\\'\"\u00e9\u00e9\u20ac\uD83D\uDE00\u0007A", PythonLiteral.read(
+                "'a\\nb\\tc\\\\\\'\"\\xe9\\u00e9\\u20ac\\U0001F600\\a\\101'").value());
+        assertEquals("\\d", PythonLiteral.read("'\\d'").value(), "an unknown escape keeps its backslash");
+        assertEquals(-1.5e-3, PythonLiteral.read("-1.5e-3").value());
+        assertEquals(0.5, PythonLiteral.read(".5").value());
+        assertEquals(5L, PythonLiteral.read("0b101").value());
+        assertEquals(15L, PythonLiteral.read("0o17").value());
+        assertEquals(7L, PythonLiteral.read("(7)").value(), "parentheses alone make no tuple");
+        assertEquals(List.of(7L), PythonLiteral.read("(7,)").value());
+        assertEquals(List.of(), PythonLiteral.read("()").value());
+        assertEquals(Map.of(), PythonLiteral.read("{}").value());
+        assertEquals(List.of(1L, List.of(2L, 3L)), PythonLiteral.read(" [1, [2, 3,], ] ").value());
+        assertEquals(Map.of("k", 2L), PythonLiteral.read("{'k': 1, 'k': 2}").value(), "the later key wins");
+        for (String no : List.of("{1, 2}", "{1: 'a'}", "b'x'", "r'x'", "'''x'''", "'open", "[1 2]", "1 + 2",
+                "99999999999999999999", "0755", "true", "[".repeat(Limits.MAX_DEPTH + 2) + "]".repeat(Limits.MAX_DEPTH + 2), "1j", "x", "--1",
+                "'a'b", "[1,,2]")) {
+            assertFalse(PythonLiteral.read(no).ok(), no);
+        }
+        assertTrue(PythonLiteral.read("[".repeat(Limits.MAX_DEPTH) + "]".repeat(Limits.MAX_DEPTH)).ok());
     }
 
     // ------------------------------------------------------------------ YAML

@@ -312,4 +312,98 @@ class AnsibleMappingTest {
         assertEquals(List.of("g7", "region2"), inv.hosts().get("host7-3").groups());
         assertTrue(ms < 1000, ms + " ms");
     }
+
+    @Test
+    void vaultInItsJsonAndTextFormsIsRefusedAtAnyDepth() {
+        String vault = "$ANSIBLE_VAULT;1.1;AES256\n6162636465\n";
+        hostVar("h", "ansible_password", Map.of("__ansible_vault", vault));
+        hostVar("h", "token", vault);
+        groupVar("web", "api", Map.of("clients", List.of(Map.of("secret", Map.of("__ansible_vault", vault)))));
+        member("web", "h");
+        hostVar("h", "plain", "$ANSIBLE_VAULT is a word in this text"); // no ';' right after: not a vault value
+        String m = assertThrows(InventoryException.class, () -> AnsibleMapping.toInventory(model)).getMessage();
+        assertTrue(m.contains(FILE + ":1: ansible_password (host h): is encrypted with ansible-vault: Conduit cannot"
+                + " decrypt it; put the secret in a file and write ${file:PATH}"), m);
+        assertTrue(m.contains(FILE + ":2: token (host h): is encrypted with ansible-vault"), m);
+        assertTrue(m.contains(FILE + ":3: api (group web): is encrypted with ansible-vault"), m);
+        assertFalse(m.contains("plain"), m);
+        assertFalse(m.contains("6162636465"), "the ciphertext is not shown");
+        assertTrue(AnsibleMapping.vaulted("  $ANSIBLE_VAULT;1.2;AES256;dev\n00"));
+        assertFalse(AnsibleMapping.vaulted(Map.of("vault", "x")));
+    }
+
+    @Test
+    void conduitConnectionOptionsGiveEachPluginItsOptionsWithInventoryLoadersChecks() throws Exception {
+        hostVar("api1", "ansible_connection", "rest");
+        hostVar("api1", "conduit_connection_options", Map.of("rest", Map.of("port", 8443L,
+                "extras", Map.of("token", "${env:API_TOKEN}"))));
+        groupVar("all", "conduit_connection_options", Map.of("ssh", Map.of("extras",
+                Map.of("proxy_jump", List.of("jump@bastion:22"), "host_key_checking", "accept-new"))));
+        hostVar("s1", "ansible_private_key_file", "/k/id");
+        hostVar("s1", "conduit_connection_options", Map.of("ssh", Map.of("extras",
+                Map.of("known_hosts_file", "/k/known"))));
+        java.util.function.Function<String, List<io.conduit.api.connection.OptionDescriptor>> declared = p -> switch (p) {
+            case "rest" -> List.of(io.conduit.api.connection.OptionDescriptor.secret("token", "bearer token"));
+            default -> null;
+        };
+        Inventory inv = AnsibleMapping.toInventory(model, Path.of("/inv"), declared);
+        var rest = inv.hosts().get("api1").attributes().connectionOptions().get("rest");
+        assertEquals(8443, rest.port());
+        assertEquals("${env:API_TOKEN}", rest.extras().get("token"), "a reference, resolved when connecting");
+        assertEquals(Map.of("proxy_jump", List.of("jump@bastion:22"), "host_key_checking", "accept-new"),
+                inv.defaults().connectionOptions().get("ssh").extras());
+        assertEquals(Map.of("known_hosts_file", "/k/known", "private_key_file", List.of("/k/id")),
+                inv.hosts().get("s1").attributes().connectionOptions().get("ssh").extras(),
+                "ansible_private_key_file joins the options given");
+        assertFalse(inv.hosts().get("api1").attributes().data().containsKey("conduit_connection_options"));
+
+        AnsibleModel bad = new AnsibleModel("ansible:" + FILE);
+        bad.host("b", FILE + ":7").put("conduit_connection_options", new AnsibleModel.Value(Map.of("rest",
+                Map.of("prot", 1L, "extras", Map.of("tokn", "x", "token", "${env:}"))), FILE, 7));
+        bad.host("c", FILE + ":8").put("conduit_connection_options",
+                new AnsibleModel.Value(List.of("ssh"), FILE, 8));
+        String m = assertThrows(InventoryException.class,
+                () -> AnsibleMapping.toInventory(bad, null, declared)).getMessage();
+        assertTrue(m.contains(FILE + ":7: host b: conduit_connection_options.rest.prot: unknown key; did you mean"
+                + " \"port\"?"), m);
+        assertTrue(m.contains(FILE + ":7: host b: conduit_connection_options.rest.extras.tokn: plugin rest has no"
+                + " option \"tokn\"; did you mean \"token\"?"), m);
+        assertTrue(m.contains(FILE + ":7: host b: conduit_connection_options.rest.extras.token: "), m);
+        assertTrue(m.contains(FILE + ":8: host c: conduit_connection_options: is a list, not a mapping"), m);
+    }
+
+    @Test
+    void sshProgramArgumentsAreRefusedAndHostKeyCheckingMapsToTheSshOption() throws Exception {
+        for (String key : AnsibleMapping.SSH_PROGRAM_VARIABLES) {
+            hostVar("h", key, "-o ProxyJump=bastion");
+        }
+        String m = assertThrows(InventoryException.class, () -> AnsibleMapping.toInventory(model)).getMessage();
+        assertTrue(m.contains(FILE + ":1: ansible_ssh_common_args (host h): hands arguments to OpenSSH's programs,"
+                + " which Conduit does not run"), m);
+        assertTrue(m.contains("conduit_connection_options: {ssh: {extras: {...}}}: proxy_jump for -J or ProxyJump"),
+                m);
+        assertEquals(AnsibleMapping.SSH_PROGRAM_VARIABLES.size(), m.split("hands arguments").length - 1, m);
+
+        AnsibleModel ok = new AnsibleModel("ansible:" + FILE);
+        ok.host("strict", FILE + ":1").put("ansible_host_key_checking", new AnsibleModel.Value("True", FILE, 1));
+        ok.host("off", FILE + ":2").put("ansible_ssh_host_key_checking", new AnsibleModel.Value(false, FILE, 2));
+        ok.host("mine", FILE + ":3").put("ansible_host_key_checking", new AnsibleModel.Value(false, FILE, 3));
+        ok.host("mine", FILE + ":4").put("conduit_connection_options", new AnsibleModel.Value(Map.of("ssh",
+                Map.of("extras", Map.of("host_key_checking", "accept-new"))), FILE, 4));
+        ok.host("py", FILE + ":5").put("ansible_python_interpreter", new AnsibleModel.Value("/usr/bin/python3",
+                FILE, 5));
+        Inventory inv = AnsibleMapping.toInventory(ok);
+        assertEquals("strict", inv.hosts().get("strict").attributes().connectionOptions().get("ssh").extras()
+                .get("host_key_checking"));
+        assertEquals("off", inv.hosts().get("off").attributes().connectionOptions().get("ssh").extras()
+                .get("host_key_checking"), "the operator's false is honoured; the ssh plugin announces off");
+        assertEquals("accept-new", inv.hosts().get("mine").attributes().connectionOptions().get("ssh").extras()
+                .get("host_key_checking"), "conduit_connection_options wins at the same level");
+        assertEquals("/usr/bin/python3", inv.hosts().get("py").attributes().data().get("ansible_python_interpreter"));
+
+        AnsibleModel wrong = new AnsibleModel("ansible:" + FILE);
+        wrong.host("h", FILE + ":9").put("ansible_host_key_checking", new AnsibleModel.Value("maybe", FILE, 9));
+        assertTrue(assertThrows(InventoryException.class, () -> AnsibleMapping.toInventory(wrong)).getMessage()
+                .contains(FILE + ":9: ansible_host_key_checking (host h): \"maybe\" is not a boolean"));
+    }
 }

@@ -187,4 +187,45 @@ class ScriptInventoryTest {
         assertEquals("inventory script " + p + " is not executable; make it so (chmod +x " + p + ")",
                 assertThrows(InventoryException.class, () -> read(p)).getMessage());
     }
+
+    @Test
+    void aScriptThatExitsLeavingAProcessHoldingItsOutputIsSaidSoAndThatProcessStopped() throws Exception {
+        Path s = script("""
+                echo '{"web": ["w1"]}'
+                sleep 60 &
+                echo $! > child.pid
+                exit 0""");
+        InventoryException e = assertThrows(InventoryException.class,
+                () -> AnsibleScript.read(s, Duration.ofMillis(500), 1 << 20));
+        assertTrue(e.getMessage().startsWith("inventory script " + s + " --list exited, but its output stayed open"
+                + " for 500 ms: a process it left in the background holds it. Conduit stopped waiting and stopped"
+                + " the processes the script left"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("Make the script not leave one (or redirect that process's output:"
+                + " COMMAND >/dev/null 2>&1 &)"), e.getMessage());
+        long child = Long.parseLong(Files.readString(dir.resolve("child.pid")).trim());
+        assertTrue(gone(child), "the orphan " + child + " still runs");
+    }
+
+    @Test
+    void aScriptWhoseInterpreterIsMissingCannotBeRun() throws Exception {
+        Path p = dir.resolve("inv.py");
+        Files.writeString(p, "#!/no/such/python3\n");
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        InventoryException e = assertThrows(InventoryException.class, () -> read(p));
+        assertTrue(e.getMessage().startsWith("cannot run inventory script " + p + " --list: "), e.getMessage());
+        assertTrue(e.getMessage().endsWith("; check that it is an executable with a #! line naming an installed"
+                + " interpreter"), e.getMessage());
+    }
+
+    @Test
+    void vaultedValuesInTheScriptsJsonAreRefusedByName() throws Exception {
+        Path s = script("""
+                cat <<'EOF'
+                {"web": {"hosts": ["w1"], "vars": {"db": {"pass": {"__ansible_vault": "$ANSIBLE_VAULT;1.1;AES256\\n6162"}}}},
+                 "_meta": {"hostvars": {"w1": {"token": "$ANSIBLE_VAULT;1.1;AES256\\n6364"}}}}
+                EOF""");
+        String m = assertThrows(InventoryException.class, () -> AnsibleInventories.script(s)).getMessage();
+        assertTrue(m.contains(s + ": db (group web): is encrypted with ansible-vault"), m);
+        assertTrue(m.contains(s + ": token (host w1): is encrypted with ansible-vault"), m);
+    }
 }
