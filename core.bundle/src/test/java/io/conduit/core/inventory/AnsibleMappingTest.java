@@ -305,12 +305,9 @@ class AnsibleMappingTest {
                 hostVar("host" + g + "-" + h, "ansible_host", "10.0." + g + "." + h);
             }
         }
-        long start = System.nanoTime();
-        Inventory inv = AnsibleMapping.toInventory(model);
-        long ms = (System.nanoTime() - start) / 1_000_000;
+        Inventory inv = AnsibleMapping.toInventory(model); // its time: bench/core-scale.sh, not a timed test
         assertEquals(5000, inv.hosts().size());
         assertEquals(List.of("g7", "region2"), inv.hosts().get("host7-3").groups());
-        assertTrue(ms < 1000, ms + " ms");
     }
 
     @Test

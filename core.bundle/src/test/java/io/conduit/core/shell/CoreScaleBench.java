@@ -70,6 +70,12 @@ public final class CoreScaleBench {
                 "N=" + sizes[0], "N=" + sizes[1], "N=" + sizes[2], "x/2N");
         measure("load inventory (YAML)", reps, sizes, inventories, results,
                 (inv, r) -> InventoryLoader.load(Path.of(inv.source())));
+        java.util.Map<Inventory, Path> ini = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < sizes.length; i++) {
+            ini.put(inventories[i], Files.writeString(dir.resolve("hosts-" + sizes[i] + ".ini"), ini(sizes[i])));
+        }
+        measure("load inventory (Ansible INI)", reps, sizes, inventories, results,
+                (inv, r) -> io.conduit.core.inventory.AnsibleInventories.file(ini.get(inv)));
         for (String pattern : List.of("all", "web", "db", "web:db", "web[0:999]", "all:!web", "all:&db", "~h1.*",
                 "h1*", "h0,h1,h2", "web:!db:&~h[0-9]*0$")) {
             measure("select " + pattern, reps, sizes, inventories, results,
@@ -128,6 +134,17 @@ public final class CoreScaleBench {
             out.add(new HostResult(name, Status.OK, 0, ok, new byte[0], false, false, null, Duration.ofMillis(3)));
         }
         return new RunResult(out, Duration.ofSeconds(1));
+    }
+
+    /** The same fleet as an Ansible INI inventory: two groups under a parent, a host variable each. */
+    static String ini(int n) {
+        StringBuilder web = new StringBuilder("[web]\n");
+        StringBuilder db = new StringBuilder("[db]\n");
+        for (int i = 0; i < n; i++) {
+            (i % 2 == 0 ? web : db).append('h').append(i).append(" ansible_host=10.").append(i >> 16 & 255).append('.')
+                    .append(i >> 8 & 255).append('.').append(i & 255).append(" rack=r").append(i % 40).append('\n');
+        }
+        return web + "\n" + db + "\n[fleet:children]\nweb\ndb\n\n[fleet:vars]\nansible_user=root\nansible_port=2222\n";
     }
 
     /** The shape of bench/gen-big-inventory.sh. */

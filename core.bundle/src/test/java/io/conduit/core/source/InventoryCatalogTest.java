@@ -162,11 +162,8 @@ class InventoryCatalogTest {
             big.append("[g").append(g).append(":vars]\nansible_port=22").append(g % 10).append('\n');
         }
         Path large = Files.writeString(inv.resolve("large.ini"), big);
-        catalog.load("ansible:" + large); // warm up once, as a resident Conduit would be
-        long start = System.nanoTime();
-        Inventory five = catalog.load("ansible:" + large);
-        long ms = (System.nanoTime() - start) / 1_000_000;
+        Inventory five = catalog.load("ansible:" + large); // its time: bench/core-scale.sh, not a timed test
         assertEquals(5000, five.hosts().size());
-        assertTrue(ms < 1000, ms + " ms for 5,000 hosts");
+        assertEquals(227, five.groups().get("g7").attributes().port()); // [g7:vars] ansible_port=227
     }
 }
