@@ -36,7 +36,8 @@ import io.conduit.core.inventory.Tree.Val;
  * {@code inventory_ignore_extensions} ({@link #IGNORED_ENDINGS}: {@code ~}, {@code .bak}, {@code .orig},
  * {@code .retry}, {@code .cfg}, {@code .md}, {@code .txt}, ...). An executable file other than {@code *.ini},
  * {@code *.yml}, {@code *.yaml} and {@code *.json}, which Ansible would run as a dynamic inventory script, is
- * refused by name: Conduit runs no program found by listing a directory ({@code -i script:PATH} runs one named).
+ * refused by name: Conduit runs no program found by listing a directory ({@code -i script:PATH} runs one named);
+ * so is an entry that is neither file nor directory (a broken link, a pipe: reading a pipe would wait forever).
  * At most {@value #MAX_DIRECTORY_FILES} files and {@value #MAX_DIRECTORY_BYTES} bytes together, each file within
  * the limit of one.
  * <p>
@@ -169,8 +170,9 @@ final class AnsibleFiles {
     /**
      * The inventory files of an inventory directory, in the order Ansible reads them (see the class comment).
      *
-     * @throws InventoryException it holds an executable file, more than {@value #MAX_DIRECTORY_FILES} inventory
-     *         files, directories nested deeper than {@link Limits#MAX_DEPTH}, or no inventory file
+     * @throws InventoryException it holds an executable file, an entry that is neither file nor directory (a
+     *         broken link, a pipe), more than {@value #MAX_DIRECTORY_FILES} inventory files, directories nested
+     *         deeper than {@link Limits#MAX_DEPTH}, or no inventory file
      */
     static List<Path> inventoryFiles(Path dir) throws InventoryException {
         return inventoryFiles(dir, MAX_DIRECTORY_FILES);
@@ -207,6 +209,10 @@ final class AnsibleFiles {
             if (Files.isDirectory(p)) {
                 inventoryFiles(p, out, depth + 1, maxFiles);
                 continue;
+            }
+            if (!Files.isRegularFile(p)) {
+                throw new InventoryException(p + ": is neither a file nor a directory (a broken link, a pipe or a"
+                        + " device); fix the link or move it out of the inventory directory");
             }
             if (Files.isExecutable(p) && !DATA_EXTENSIONS.contains(extension(n))) {
                 throw new InventoryException(p + ": is executable, so Ansible would run it as a dynamic inventory"

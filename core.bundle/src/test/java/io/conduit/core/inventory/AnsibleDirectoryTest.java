@@ -137,6 +137,14 @@ class AnsibleDirectoryTest {
     }
 
     @Test
+    void refusesABrokenLinkByName() throws Exception {
+        write("inv/01-hosts.ini", "[web]\nw1\n");
+        Path link = Files.createSymbolicLink(dir.resolve("inv/02-db.yml"), dir.resolve("gone.yml"));
+        assertEquals(link + ": is neither a file nor a directory (a broken link, a pipe or a device); fix the link or"
+                + " move it out of the inventory directory", fails(dir.resolve("inv")));
+    }
+
+    @Test
     void refusesAnEmptyDirectoryAndTooManyOrTooLargeFiles() throws Exception {
         Path empty = dir.resolve("empty");
         write("empty/README.md", "# nothing here\n");
