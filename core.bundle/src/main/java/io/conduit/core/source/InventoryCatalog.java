@@ -194,8 +194,7 @@ public final class InventoryCatalog {
 
     /**
      * Loads {@code ansible:FILE}, {@code ansible:DIR} or {@code script:PATH}: not cached (an Ansible inventory is
-     * read with the
-     * {@code host_vars/} and {@code group_vars/} beside it; a script is asked every time).
+     * read with its {@code host_vars/} and {@code group_vars/}; a script is asked every time).
      */
     private static Loaded builtIn(String kind, String argument, java.util.function.Function<String,
             java.util.List<io.conduit.api.connection.OptionDescriptor>> declared) throws InventoryException {
