@@ -10,7 +10,8 @@ import io.conduit.api.inventory.InventoryException;
 
 /**
  * The built-in inventory sources for Ansible's inventories: {@code -i ansible:FILE} (an INI or YAML inventory file
- * with {@code host_vars/} and {@code group_vars/} beside it) and {@code -i script:PATH} (a dynamic inventory
+ * with {@code host_vars/} and {@code group_vars/} beside it, or an inventory directory of such files with them in
+ * it) and {@code -i script:PATH} (a dynamic inventory
  * script). Both are read into an {@link AnsibleModel} and mapped by {@link AnsibleMapping}. Stateless.
  */
 public final class AnsibleInventories {
@@ -26,8 +27,9 @@ public final class AnsibleInventories {
      * Reads and maps an Ansible inventory file, every time it is asked (it is not cached: the variables of
      * {@code host_vars/} and {@code group_vars/} would each need watching).
      *
-     * @param file the inventory file, absolute
+     * @param file the inventory file or directory, absolute
      * @return the inventory, its source {@code ansible:FILE}; relative key files are read from the file's directory
+     *         (from the inventory directory itself)
      * @throws InventoryException the file cannot be read, or a value cannot be mapped: every problem with
      *         {@code FILE:LINE}, the key and what to do
      */

@@ -2,6 +2,7 @@ package io.conduit.core.inventory;
 
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -41,7 +42,7 @@ final class AnsibleModel {
         final String where;
         final Set<String> hosts = new LinkedHashSet<>();
         final Set<String> children = new LinkedHashSet<>();
-        /** The group's variables; a later definition of a key replaces an earlier one, as in Ansible. */
+        /** The group's variables; a later definition of a key wins it, mappings merged ({@link #set}). */
         final Map<String, Value> vars = new LinkedHashMap<>();
 
         Group(String name, String where) {
@@ -61,6 +62,60 @@ final class AnsibleModel {
 
     AnsibleModel(String source) {
         this.source = source;
+    }
+
+    /**
+     * Sets a variable again for the same group or host: a later definition wins the key, except that when both
+     * the earlier and the later value are mappings they merge key by key at every depth, by {@link DeepMerge}'s
+     * rule (Ansible's {@code hash_behaviour = merge}, which Conduit follows everywhere: lists and scalars replace
+     * whole, and so does a mapping meeting a list or scalar). The merged value keeps the later definition's file
+     * and line: a {@link Value} holds one place.
+     *
+     * @param vars a group's or host's variables, changed in place
+     * @param key the variable
+     * @param later its new definition
+     */
+    static void set(Map<String, Value> vars, String key, Value later) {
+        Value earlier = vars.get(key);
+        if (earlier != null && earlier.value() instanceof Map<?, ?> before
+                && later.value() instanceof Map<?, ?> after) {
+            Map<String, Object> merged = DeepMerge.merge(List.of(new DeepMerge.Level(later.where(), strings(after)),
+                    new DeepMerge.Level(earlier.where(), strings(before))), false).values();
+            vars.put(key, new Value(merged, later.file(), later.line()));
+        } else {
+            vars.put(key, later);
+        }
+    }
+
+    /**
+     * {@link #set Sets} every variable of a later definition, in its order.
+     *
+     * @param vars a group's or host's variables, changed in place
+     * @param later the variables defined again (a {@code group_vars} file, a later inventory file)
+     */
+    static void setAll(Map<String, Value> vars, Map<String, Value> later) {
+        later.forEach((key, value) -> set(vars, key, value));
+    }
+
+    /**
+     * Adds another model's groups, hosts and variables to this one, as Ansible adds each file of an inventory
+     * directory to one inventory: hosts and children join a group's, and a variable set again is {@link #set}.
+     *
+     * @param later the model of a file read after those already here
+     */
+    void add(AnsibleModel later) {
+        for (Group g : later.groups.values()) {
+            Group into = group(g.name, g.where);
+            into.hosts.addAll(g.hosts);
+            into.children.addAll(g.children);
+            setAll(into.vars, g.vars);
+        }
+        later.hostVars.forEach((host, vars) -> setAll(host(host, later.hostWhere.get(host)), vars));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, ?> strings(Map<?, ?> map) {
+        return (Map<String, ?>) map; // YAML and JSON mappings of variables have string keys (Tree.toJava)
     }
 
     /**

@@ -120,7 +120,7 @@ final class AnsibleYaml {
                 case "hosts" -> hosts(group, e, keyPath);
                 case "vars" -> {
                     if (v instanceof MapVal vars) {
-                        group.vars.putAll(values(vars, file, cache));
+                        AnsibleModel.setAll(group.vars, values(vars, file, cache));
                     } else {
                         problems.add(file, v.line(), keyPath, "vars is " + v.kind() + ", not a mapping; write one"
                                 + " KEY: VALUE a line under vars:, indented");
@@ -168,7 +168,7 @@ final class AnsibleYaml {
         String where = file + ":" + line;
         for (String host : expanded.hosts()) {
             group.hosts.add(host);
-            model.host(host, where).putAll(values);
+            AnsibleModel.setAll(model.host(host, where), values);
         }
     }
 

@@ -39,8 +39,8 @@ public final class InventoryCatalog {
 
     /** The sources built in, ahead of registered ones, with their descriptions. */
     static final Map<String, String> BUILT_IN = Map.of(
-            AnsibleInventories.FILE, "an Ansible inventory file, INI or YAML, with host_vars/ and group_vars/:"
-                    + " ansible:FILE",
+            AnsibleInventories.FILE, "an Ansible inventory file (INI or YAML) or inventory directory, with"
+                    + " host_vars/ and group_vars/: ansible:FILE or ansible:DIR",
             AnsibleInventories.SCRIPT, "an Ansible dynamic inventory script, run with --list: script:PATH");
 
     private final RankedServices<SourceBinding> sources = new RankedServices<>();
@@ -193,8 +193,8 @@ public final class InventoryCatalog {
     }
 
     /**
-     * Loads {@code ansible:FILE} or {@code script:PATH}: not cached (an Ansible inventory is read with the
-     * {@code host_vars/} and {@code group_vars/} beside it; a script is asked every time).
+     * Loads {@code ansible:FILE}, {@code ansible:DIR} or {@code script:PATH}: not cached (an Ansible inventory is
+     * read with its {@code host_vars/} and {@code group_vars/}; a script is asked every time).
      */
     private static Loaded builtIn(String kind, String argument, java.util.function.Function<String,
             java.util.List<io.conduit.api.connection.OptionDescriptor>> declared) throws InventoryException {
@@ -210,9 +210,9 @@ public final class InventoryCatalog {
                     + example);
         }
         if (AnsibleInventories.FILE.equals(kind)) {
-            if (!Files.isRegularFile(path)) {
-                throw new InventoryException("no Ansible inventory file " + path + (Files.isDirectory(path)
-                        ? " (a directory; name the inventory file in it)" : "") + "; write -i " + example);
+            if (!Files.isRegularFile(path) && !Files.isDirectory(path)) {
+                throw new InventoryException("no Ansible inventory file or directory " + path + "; write -i "
+                        + example);
             }
             return new Loaded(AnsibleInventories.file(path, declared), LocalPaths.baseOf(path));
         }

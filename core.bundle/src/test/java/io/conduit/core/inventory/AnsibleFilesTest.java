@@ -524,9 +524,9 @@ class AnsibleFilesTest {
     }
 
     @Test
-    void refusesMissingFileDirectoryHugeFileAndHugeRange() throws Exception {
+    void refusesMissingFileEmptyDirectoryHugeFileAndHugeRange() throws Exception {
         fails(dir.resolve("nope"), dir.resolve("nope") + ": no such file; check the inventory path");
-        fails(dir, dir + ": is a directory; give the inventory file in it (e.g. " + dir.resolve("hosts"));
+        fails(dir, dir + ": is a directory with no inventory file in it");
         Path huge = dir.resolve("huge");
         try (RandomAccessFile raf = new RandomAccessFile(huge.toFile(), "rw")) {
             raf.setLength(Limits.MAX_FILE_BYTES + 1);

@@ -101,15 +101,23 @@ class InventoryCatalogTest {
     }
 
     @Test
-    void ansibleFilesAreBuiltInAndAMissingOneSaysWhatToWrite() throws Exception {
+    void ansibleFilesAndDirectoriesAreBuiltInAndAMissingOneSaysWhatToWrite() throws Exception {
         InventoryCatalog catalog = new InventoryCatalog();
         catalog.add(new InventoryCatalog.SourceBinding("ansible", 31, 0, "x", source("x")));
         Path missing = dir.resolve("hosts.ini");
-        assertEquals("no Ansible inventory file " + missing + "; write -i ansible:hosts.ini",
+        assertEquals("no Ansible inventory file or directory " + missing + "; write -i ansible:hosts.ini",
                 assertThrows(InventoryException.class, () -> catalog.load("ansible:" + missing)).getMessage());
-        assertEquals("no Ansible inventory file " + dir + " (a directory; name the inventory file in it); write -i"
-                + " ansible:hosts.ini", assertThrows(InventoryException.class, () -> catalog.load("ansible:" + dir))
-                .getMessage());
+        Path inventory = Files.createDirectories(dir.resolve("inventory"));
+        assertTrue(assertThrows(InventoryException.class, () -> catalog.load("ansible:" + inventory)).getMessage()
+                .startsWith(inventory + ": is a directory with no inventory file in it"));
+        Files.writeString(inventory.resolve("01-web.ini"), "[web]\nw1\n");
+        Files.writeString(inventory.resolve("02-db.yml"), "db:\n  hosts:\n    d1:\n");
+        Files.createDirectories(inventory.resolve("group_vars"));
+        Files.writeString(inventory.resolve("group_vars/db.yml"), "ansible_user: postgres\n");
+        Inventory loaded = catalog.load("ansible:" + inventory);
+        assertEquals(Set.of("w1", "d1"), loaded.hosts().keySet(), "an inventory directory loads as Ansible reads it");
+        assertEquals("ansible:" + inventory, loaded.source());
+        assertEquals("postgres", loaded.groups().get("db").attributes().username(), "the directory's group_vars/");
         assertEquals("-i ansible: names no file; write -i ansible:hosts.ini",
                 assertThrows(InventoryException.class, () -> catalog.load("ansible:")).getMessage());
         assertTrue(catalog.sources().get("ansible").contains("host_vars/"));
