@@ -24,12 +24,12 @@ class VerbosityIT {
     Path work;
 
     /**
-     * The output without its timings, which differ from run to run, and with its lines sorted: each host is
-     * printed as it finishes, so two runs may list them in another order.
+     * The output without its timings and run ID, which differ from run to run, and with its lines sorted: each
+     * host is printed as it finishes, so two runs may list them in another order.
      */
     private static java.util.List<String> timeless(String out) {
-        return out.replaceAll("\\d+ ms", "N ms").replaceAll("\\(\\d+\\.\\d s\\)", "(N s)").lines().sorted()
-                .toList();
+        return out.replaceAll("\\d+ ms", "N ms").replaceAll("\\(\\d+\\.\\d s\\)", "(N s)")
+                .replaceAll("; run \\d+", "; run N").lines().sorted().toList();
     }
 
     @Test
