@@ -112,7 +112,7 @@ final class RunLog {
                     + " process ended without finishing the record), so it tells no host's end; run the command"
                     + " again on the pattern " + HostText.escape(String.valueOf(before.pattern())));
         }
-        if ((options == null || options.inventory() == null) && before.inventory() != null) {
+        if (!inventoryGiven() && before.inventory() != null && !before.inventory().equals(inventory())) {
             options = options == null ? new RunOptions(before.inventory(), null, null, null, null, null, null)
                     : new RunOptions(before.inventory(), options.forks(), options.hostTimeout(),
                             options.outputLimit(), options.verbosity(), options.check(), options.diff());
@@ -137,7 +137,7 @@ final class RunLog {
         }
         Set<String> inInventory = new HashSet<>(selector.select("all", options));
         List<String> gone = failed.stream().filter(h -> !inInventory.contains(h)).toList();
-        if (!gone.isEmpty()) {
+        if (!gone.isEmpty() && gone.size() < failed.size()) {
             ctx.err().println("conduit: note: " + (gone.size() == 1 ? "a host" : gone.size() + " hosts")
                     + " that failed in run " + run + " " + (gone.size() == 1 ? "is" : "are") + " no longer in the"
                     + " inventory and " + (gone.size() == 1 ? "is" : "are") + " left out: " + names(gone));
@@ -210,6 +210,22 @@ final class RunLog {
         } catch (IOException e) {
             throw new IllegalArgumentException(what + ": " + e.getMessage() + "; see the log, or give another run"
                     + " (see runs)");
+        }
+    }
+
+    /**
+     * Whether {@code -i} was given: picocli fills an option not given with the configured default
+     * ({@code ConduitCommands.defaultValue}), so an inventory equal to the configured one counts as not given
+     * ({@code -i} naming the configured inventory exactly takes run ID's too).
+     */
+    private boolean inventoryGiven() {
+        if (options == null || options.inventory() == null) {
+            return false;
+        }
+        try {
+            return !options.inventory().equals(ctx.runner().defaults().inventory());
+        } catch (RuntimeException e) {
+            return true;
         }
     }
 
