@@ -248,6 +248,20 @@ public final class RunHistory {
         write(record);
     }
 
+    /**
+     * Removes a started run's record when nothing ran (the inventory could not be loaded, the pattern selected no
+     * host): such a run had no record before IDs were claimed at the start. A record with an end is kept.
+     *
+     * @param id the ID {@link #start} gave
+     * @throws IOException the file cannot be read or removed
+     */
+    public void abandon(long id) throws IOException {
+        Optional<RunRecord> r = find(id);
+        if (r.isPresent() && r.get().ended() == null) {
+            Files.deleteIfExists(dir.resolve(id + ".json"));
+        }
+    }
+
     private void write(RunRecord record) throws IOException {
         Path file = dir.resolve(record.id() + ".json");
         Path temp = dir.resolve("." + record.id() + ".json." + ProcessHandle.current().pid() + ".tmp");

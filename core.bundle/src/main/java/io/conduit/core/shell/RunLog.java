@@ -264,6 +264,24 @@ final class RunLog {
         }
     }
 
+    /**
+     * Removes the record {@link #start} wrote when the run failed before any host ran (an error the command
+     * reports instead of a result); a problem removing it is logged only.
+     */
+    void abandon() {
+        RunHistory history = ctx.history();
+        if (history == null || begun == null) {
+            return;
+        }
+        try {
+            history.abandon(begun.id());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("run history: could not remove the record of run {}, which ran nothing: {}", begun.id(),
+                    e.getMessage());
+        }
+        begun = null;
+    }
+
     private RunRecord record(List<RunRecord.Host> hosts, Instant ended, int exit) {
         return new RunRecord(0, started, ended, System.getProperty("user.name"),
                 ctx.session() == null ? "cli" : "shell", command, what, inventory(), pattern, check, policy,

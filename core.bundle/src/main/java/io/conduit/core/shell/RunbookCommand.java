@@ -116,7 +116,13 @@ final class RunbookCommand implements Callable<CommandOutput> {
         }
         log.start(); // the ID is claimed now: runs shows the run in progress, and a killed one as interrupted
         RunbookPrinter printer = new RunbookPrinter(format, ctx.out(), ctx.err(), options.verbosity());
-        RunbookResult result = new RunbookEngine(steps, tasks).run(runbook, pattern, options, overrides, printer);
+        RunbookResult result;
+        try {
+            result = new RunbookEngine(steps, tasks).run(runbook, pattern, options, overrides, printer);
+        } catch (Exception e) {
+            log.abandon(); // nothing ran (the inventory, the pattern): no record, as before IDs were claimed early
+            throw e;
+        }
         String text = printer.end(result, log.finish(result));
         if (result.interrupted()) {
             ctx.err().println("interrupted: the run stopped after the step in flight; the steps after it did not"

@@ -132,6 +132,9 @@ final class TaskCommands {
                 ctx.err().println("interrupted; nothing was started");
                 log.finish(null, Args.EXIT_INTERRUPTED);
                 return new RunReport(null, "", Args.EXIT_INTERRUPTED);
+            } catch (Exception e) {
+                log.abandon(); // nothing ran (the inventory, the pattern): no record, as before IDs were claimed early
+                throw e;
             }
             // the runner stopped every host and reports each; cleared first, as files are not written on an
             // interrupted thread

@@ -344,4 +344,15 @@ class RunHistoryCommandsTest {
                 + " rerun: web1, web2; to run them, give their names as the pattern without --rerun-failed"
                 + " (web1,web2)"), again.toString());
     }
+
+    @Test
+    void aRunThatRanNothingLeavesNoRecordAndNoRunningOne() throws Exception {
+        Outcome none = conduit("run", "nosuchhost", "true");
+        assertTrue(none.exit() != 0, none.toString());
+        try (Stream<Path> files = Files.list(dir.resolve("data/runs"))) {
+            assertEquals(List.of(), files.toList());
+        }
+        conduit("ping", "web");
+        assertEquals("finished", json(conduit("runs", "--json", "1")).get("status").getAsString());
+    }
 }
