@@ -6,6 +6,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -40,16 +41,22 @@ import io.conduit.api.support.Configured;
  *
  * <p><b>IDs</b> are 1, 2, 3...: the next one after the highest file present, claimed with
  * {@link Files#createFile} (which fails when the file exists), so two Conduit processes on one data directory
- * never share an ID; the IDs go on across restarts. An ID is given when the run ends, and the record is written
- * to a temporary file first, then moved over the claimed (empty) file, so a reader sees a whole record or an
- * empty file, which it passes over.
+ * never share an ID; the IDs go on across restarts. An ID is given when the run starts ({@link #start}: a record
+ * with {@code started}, the process's pid and start time and no {@code ended}), and the record is completed when
+ * it ends ({@link #complete}); so IDs follow starting order, {@code runs} shows the runs in progress, and a run
+ * whose process was killed keeps a record, shown as interrupted ({@link RunRecord#state}). Each write goes to a
+ * temporary file first, then is moved over the record, so a reader sees a whole record or an empty file (a claim
+ * being written), which it passes over.
  *
- * <p><b>Bounds</b>: after each write the oldest records (lowest IDs) are removed while there are more than
- * {@code max_runs}, while they take more than {@code max_bytes}, and any that ended more than {@code max_age}
- * days ago (by the file's time). The record just written is never removed, so the IDs never go back.
+ * <p><b>Bounds</b>: after each start the oldest records (lowest IDs) are removed while there are more than
+ * {@code max_runs}, while they take more than {@code max_bytes}, and any that ended (or, without an end, started)
+ * more than {@code max_age} days ago; a file that is not a record counts for neither bound and is removed only by
+ * age, by its file time. A record still running in a live process is never removed, nor the one just written, so
+ * the IDs never go back.
  *
- * <p>A file that cannot be read or is not a record is passed over with a WARN line in the log; it never breaks a
- * listing. Writing never fails a run: {@link #save} throws, and the caller says it in one line.
+ * <p>Only regular files are read or removed: a symbolic link is passed over, never followed. A file that cannot
+ * be read or is not a record is passed over with a WARN line in the log; it never breaks a listing. Writing never
+ * fails a run: {@link #start} and {@link #complete} throw, and the caller says it in one line.
  */
 @Component(service = RunHistory.class, configurationPid = RunHistory.PID)
 @Designate(ocd = HistoryConfig.class)
@@ -113,7 +120,8 @@ public final class RunHistory {
      * The records a listing found, and the files it passed over.
      *
      * @param runs the records, newest first
-     * @param skipped each file passed over, with why ({@code data/runs/7.json is not a run record: ...})
+     * @param skipped each file passed over, with why ({@code /.../data/runs/7.json: not a run record (not JSON);
+     *        remove it})
      */
     public record Listing(List<RunRecord> runs, List<String> skipped) {
         /** Copies the lists in. */
@@ -197,28 +205,76 @@ public final class RunHistory {
      *         configuration is invalid; the message says which, and the run it belongs to is not affected
      */
     public long save(RunRecord record) throws IOException {
+        return start(record);
+    }
+
+    /**
+     * Gives a run the next ID when it starts and writes its record as it is (without {@code ended}: it shows as
+     * running, or as interrupted once its process is gone), then removes the oldest records beyond the bounds.
+     *
+     * @param record the run as it starts (or a whole one); its {@code id} is ignored
+     * @return the ID given, 1 or more; {@link #complete} takes the record with it
+     * @throws IOException the directory or the file cannot be written (disk full, read-only), or the
+     *         configuration is invalid; the message says which, and the run it belongs to is not affected
+     */
+    public long start(RunRecord record) throws IOException {
         Configured<Settings> c = settings;
         if (!c.valid()) {
             throw new IOException("configuration " + PID + " is invalid: " + c.problem());
         }
         Files.createDirectories(dir);
         long id = claim();
-        Path file = dir.resolve(id + ".json");
-        Path temp = dir.resolve("." + id + ".json." + ProcessHandle.current().pid() + ".tmp");
         try {
-            Files.writeString(temp, GSON.toJson(record.withId(id).toJson()) + "\n", StandardCharsets.UTF_8);
+            write(record.withId(id));
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(dir.resolve(id + ".json")); // the empty claim: a later run may take the number
+            throw e;
+        }
+        prune(c.settings(), id);
+        return id;
+    }
+
+    /**
+     * Replaces a started run's record with its whole one (atomically where the file system can).
+     *
+     * @param record the whole record, with the ID {@link #start} gave
+     * @throws IOException the file cannot be written; the started record stays (shown as interrupted once the
+     *         process is gone)
+     */
+    public void complete(RunRecord record) throws IOException {
+        if (record.id() < 1) {
+            throw new IllegalArgumentException("a record completes the one start gave an ID, not " + record.id());
+        }
+        write(record);
+    }
+
+    /**
+     * Removes a started run's record when nothing ran (the inventory could not be loaded, the pattern selected no
+     * host): such a run had no record before IDs were claimed at the start. A record with an end is kept.
+     *
+     * @param id the ID {@link #start} gave
+     * @throws IOException the file cannot be read or removed
+     */
+    public void abandon(long id) throws IOException {
+        Optional<RunRecord> r = find(id);
+        if (r.isPresent() && r.get().ended() == null) {
+            Files.deleteIfExists(dir.resolve(id + ".json"));
+        }
+    }
+
+    private void write(RunRecord record) throws IOException {
+        Path file = dir.resolve(record.id() + ".json");
+        Path temp = dir.resolve("." + record.id() + ".json." + ProcessHandle.current().pid() + ".tmp");
+        try {
+            Files.writeString(temp, GSON.toJson(record.toJson()) + "\n", StandardCharsets.UTF_8);
             try {
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
             }
-        } catch (IOException | RuntimeException e) {
+        } finally {
             Files.deleteIfExists(temp);
-            Files.deleteIfExists(file); // the empty claim: a later run may take the number
-            throw e;
         }
-        prune(c.settings(), id);
-        return id;
     }
 
     /** Claims the number after the highest one present, or the next free one when another process was quicker. */
@@ -238,8 +294,8 @@ public final class RunHistory {
         return files().stream().mapToLong(Entry::id).max().orElse(0);
     }
 
-    /** A record's file. */
-    private record Entry(long id, Path file) {
+    /** A record's file; {@code regular} false for a symbolic link or anything else than a regular file. */
+    private record Entry(long id, Path file, boolean regular) {
     }
 
     /** @return the records' files, lowest ID first; an empty list when the directory does not exist */
@@ -252,7 +308,8 @@ public final class RunHistory {
             for (Path p : stream) {
                 Matcher m = FILE.matcher(p.getFileName().toString());
                 if (m.matches()) {
-                    out.add(new Entry(Long.parseLong(m.group(1)), p));
+                    out.add(new Entry(Long.parseLong(m.group(1)), p,
+                            Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)));
                 }
             }
         }
@@ -267,23 +324,42 @@ public final class RunHistory {
             long total = 0;
             for (int i = 0; i < all.size(); i++) {
                 sizes[i] = size(all.get(i).file());
-                total += sizes[i];
             }
-            int count = all.size();
+            // only records count; a file that is not one (nor a symbolic link) is removed by age alone
+            RunRecord[] records = new RunRecord[all.size()];
+            int count = 0;
+            for (int i = 0; i < all.size(); i++) {
+                records[i] = quietly(all.get(i));
+                if (records[i] != null) {
+                    count++;
+                    total += sizes[i];
+                }
+            }
             Instant oldest = Instant.now().minus(bounds.maxAge());
             for (int i = 0; i < all.size(); i++) {
                 Entry e = all.get(i);
                 if (e.id() >= keep) {
                     break; // the run just written, and those written since by another process
                 }
+                if (!e.regular()) {
+                    continue; // a symbolic link is never followed, nor removed through
+                }
+                RunRecord r = records[i];
                 boolean old;
                 try {
-                    old = Files.getLastModifiedTime(e.file()).toInstant().isBefore(oldest);
+                    old = (r != null ? r.last() : Files.getLastModifiedTime(e.file(), LinkOption.NOFOLLOW_LINKS)
+                            .toInstant()).isBefore(oldest);
                 } catch (NoSuchFileException gone) {
                     continue; // removed by another process
                 }
-                if (sizes[i] == 0 && !old) {
-                    continue; // claimed by a run of another process that is writing it now
+                if (r == null) {
+                    if (old) { // not a record (or a claim never written), long untouched
+                        Files.deleteIfExists(e.file());
+                    }
+                    continue;
+                }
+                if (RunRecord.RUNNING.equals(r.state())) {
+                    continue; // a run in progress in a live process: its record is completed when it ends
                 }
                 if (count > bounds.maxRuns() || total > bounds.maxBytes() || old) {
                     Files.deleteIfExists(e.file());
@@ -296,9 +372,22 @@ public final class RunHistory {
         }
     }
 
+    /** @return the record, or {@code null} when the file is empty, gone, or not a readable record */
+    private RunRecord quietly(Entry e) {
+        if (!e.regular()) {
+            return null;
+        }
+        try {
+            return read(e, false).orElse(null);
+        } catch (IOException x) {
+            return null;
+        }
+    }
+
     private static long size(Path file) {
         try {
-            return Files.size(file);
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS).size();
         } catch (IOException e) {
             return 0;
         }
@@ -320,7 +409,7 @@ public final class RunHistory {
         List<String> skipped = new ArrayList<>();
         for (int i = all.size() - 1; i >= 0 && runs.size() < limit; i--) {
             try {
-                read(all.get(i)).ifPresent(runs::add);
+                read(all.get(i), true).ifPresent(runs::add);
             } catch (IOException e) {
                 skipped.add(e.getMessage());
             }
@@ -338,10 +427,10 @@ public final class RunHistory {
     public Optional<RunRecord> find(long id) throws IOException {
         settings.get(USE);
         Path file = dir.resolve(id + ".json");
-        if (id < 1 || !Files.exists(file)) {
+        if (id < 1 || !Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
         }
-        return read(new Entry(id, file));
+        return read(new Entry(id, file, Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)), true);
     }
 
     /**
@@ -358,20 +447,30 @@ public final class RunHistory {
         return ids;
     }
 
-    private Optional<RunRecord> read(Entry e) throws IOException {
+    /**
+     * @param log whether a file passed over is logged (a listing), or not (pruning reads every file each run)
+     */
+    private Optional<RunRecord> read(Entry e, boolean log) throws IOException {
+        if (!e.regular()) {
+            throw skipped(e, "not a run record (a symbolic link or not a regular file; it is not followed); remove"
+                    + " it", log);
+        }
         String text;
         long size = size(e.file());
         if (size > MAX_RECORD_BYTES) {
-            throw skipped(e, "has " + size + " bytes, more than a record has (" + MAX_RECORD_BYTES + ")");
+            throw skipped(e, "not a run record (" + size + " bytes, more than a record has: " + MAX_RECORD_BYTES
+                    + "); remove it", log);
         }
-        try {
-            text = Files.readString(e.file(), StandardCharsets.UTF_8);
+        try (java.io.InputStream in = Files.newInputStream(e.file(), LinkOption.NOFOLLOW_LINKS)) {
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(in.readAllBytes()))
+                    .toString();
         } catch (NoSuchFileException gone) {
             return Optional.empty(); // removed meanwhile
         } catch (java.nio.charset.CharacterCodingException x) {
-            throw skipped(e, "is not a run record: not UTF-8 text");
+            throw skipped(e, "not a run record (not UTF-8 text); remove it", log);
         } catch (IOException | RuntimeException x) {
-            throw skipped(e, "cannot be read (" + (x.getMessage() == null ? "an I/O error" : x.getMessage()) + ")");
+            throw skipped(e, "cannot be read (" + (x.getMessage() == null ? "an I/O error" : x.getMessage())
+                    + "); check its owner and permissions", log);
         }
         if (text.isBlank()) {
             return Optional.empty();
@@ -380,17 +479,19 @@ public final class RunHistory {
         try {
             r = RunRecord.fromJson(text);
         } catch (IllegalArgumentException x) {
-            throw skipped(e, "is not a run record: " + x.getMessage());
+            throw skipped(e, "not a run record (" + x.getMessage() + "); remove it", log);
         }
         if (r.id() != e.id()) {
-            throw skipped(e, "is not a run record: its id is " + r.id() + ", not " + e.id());
+            throw skipped(e, "not a run record (its id is " + r.id() + ", not " + e.id() + "); remove it", log);
         }
         return Optional.of(r);
     }
 
-    private static IOException skipped(Entry e, String why) {
-        String message = e.file() + " " + why;
-        LOG.warn("run history: skipped {}", message);
+    private static IOException skipped(Entry e, String why, boolean log) {
+        String message = e.file() + ": " + why;
+        if (log) {
+            LOG.warn("run history: skipped {}", message);
+        }
         return new IOException(message);
     }
 }

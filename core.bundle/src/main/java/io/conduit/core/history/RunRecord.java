@@ -21,7 +21,8 @@ import com.google.gson.JsonParser;
  *
  * @param id the run's number, 1 or more ({@code 0} before {@link RunHistory#save} gave it one)
  * @param started when the run started (UTC)
- * @param ended when it ended (UTC)
+ * @param ended when it ended (UTC), or {@code null} while it runs (or when its process ended without
+ *        finishing the record: see {@link #state})
  * @param user the operating system user of the Conduit process ({@code user.name})
  * @param via {@code "shell"} (a Gogo line: the console or {@code bin/conduit -c}) or {@code "cli"}
  *        ({@code bin/conduit COMMAND})
@@ -35,9 +36,20 @@ import com.google.gson.JsonParser;
  * @param rerunOf the run whose failed hosts this one ran again ({@code --rerun-failed}), or {@code null}
  * @param exit the command's exit status: 0 every host ok, 2 a host failed or was unreachable, 130 interrupted
  * @param hosts each host, in the order the run reported them
+ * @param pid the operating system process that ran it, or {@code null} (records written before it was kept)
+ * @param processStart when that process started, as {@link ProcessHandle.Info#startInstant} says, or
+ *        {@code null}: with {@code pid} it tells the process from a later one given the same pid
  */
 public record RunRecord(long id, Instant started, Instant ended, String user, String via, String command, String what,
-        String inventory, String pattern, boolean check, String policy, Long rerunOf, int exit, List<Host> hosts) {
+        String inventory, String pattern, boolean check, String policy, Long rerunOf, int exit, List<Host> hosts,
+        Long pid, Instant processStart) {
+
+    /** {@link #state}: the record is whole. */
+    public static final String FINISHED = "finished";
+    /** {@link #state}: no end yet, and the process that runs it is alive. */
+    public static final String RUNNING = "running";
+    /** {@link #state}: no end, and the process that ran it is gone (killed, out of memory, power lost). */
+    public static final String INTERRUPTED = "interrupted";
 
     /** The statuses a host may end in, as written in the file (the runner's, lower case). */
     public static final List<String> STATUSES = List.of("ok", "changed", "failed", "unreachable", "skipped");
@@ -46,6 +58,55 @@ public record RunRecord(long id, Instant started, Instant ended, String user, St
     /** Copies the list in. */
     public RunRecord {
         hosts = List.copyOf(hosts);
+    }
+
+    /**
+     * A record without a process (tests, tools, records written before the process was kept).
+     */
+    public RunRecord(long id, Instant started, Instant ended, String user, String via, String command, String what,
+            String inventory, String pattern, boolean check, String policy, Long rerunOf, int exit,
+            List<Host> hosts) {
+        this(id, started, ended, user, via, command, what, inventory, pattern, check, policy, rerunOf, exit, hosts,
+                null, null);
+    }
+
+    /** @return this process's pid */
+    public static long currentPid() {
+        return ProcessHandle.current().pid();
+    }
+
+    /** @return when this process started, or {@code null} when the system does not say */
+    public static Instant currentProcessStart() {
+        return ProcessHandle.current().info().startInstant().orElse(null);
+    }
+
+    /**
+     * Whether the run is whole, still running, or was cut off: a record without {@code ended} is running while
+     * the process {@code pid} that started at {@code processStart} is alive, else interrupted (its process ended
+     * without finishing the record: {@code kill -9}, out of memory, power lost).
+     *
+     * @return {@link #FINISHED}, {@link #RUNNING} or {@link #INTERRUPTED}
+     */
+    public String state() {
+        if (ended != null) {
+            return FINISHED;
+        }
+        return pid != null && alive(pid, processStart) ? RUNNING : INTERRUPTED;
+    }
+
+    /**
+     * @param pid a process id
+     * @param start when it started, or {@code null} (then any live process of that pid counts)
+     * @return whether that process, and not a later one with the same pid, is alive
+     */
+    static boolean alive(long pid, Instant start) {
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .filter(p -> start == null || p.info().startInstant().map(start::equals).orElse(true)).isPresent();
+    }
+
+    /** @return when the run ended, or when it started when it has no end: what {@code max_age} counts from */
+    public Instant last() {
+        return ended != null ? ended : started;
     }
 
     /**
@@ -64,9 +125,9 @@ public record RunRecord(long id, Instant started, Instant ended, String user, St
         }
     }
 
-    /** @return how long the run took, in milliseconds */
+    /** @return how long the run took, in milliseconds; so far when it has no end */
     public long durationMs() {
-        return Duration.between(started, ended).toMillis();
+        return Duration.between(started, ended != null ? ended : Instant.now()).toMillis();
     }
 
     /**
@@ -75,7 +136,18 @@ public record RunRecord(long id, Instant started, Instant ended, String user, St
      */
     public RunRecord withId(long newId) {
         return new RunRecord(newId, started, ended, user, via, command, what, inventory, pattern, check, policy,
-                rerunOf, exit, hosts);
+                rerunOf, exit, hosts, pid, processStart);
+    }
+
+    /**
+     * @param end when it ended
+     * @param exitStatus the command's exit status
+     * @param ends each host's end
+     * @return the whole record of this started one
+     */
+    public RunRecord finished(Instant end, int exitStatus, List<Host> ends) {
+        return new RunRecord(id, started, end, user, via, command, what, inventory, pattern, check, policy, rerunOf,
+                exitStatus, ends, pid, processStart);
     }
 
     /** @return the hosts that failed or were unreachable, in the record's order */
@@ -91,13 +163,20 @@ public record RunRecord(long id, Instant started, Instant ended, String user, St
         return counts;
     }
 
-    /** @return the record as the file and {@code runs --json} write it: snake_case keys, times in ISO-8601 UTC */
+    /**
+     * @return the record as the file and {@code runs --json} write it: snake_case keys, times in ISO-8601 UTC;
+     *         {@code status} is {@link #state} when written ({@code ended}, {@code duration_ms} and {@code exit}
+     *         are {@code null} without an end)
+     */
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", id);
+        m.put("status", state());
         m.put("started", started.toString());
-        m.put("ended", ended.toString());
-        m.put("duration_ms", durationMs());
+        m.put("ended", ended == null ? null : ended.toString());
+        m.put("duration_ms", ended == null ? null : durationMs());
+        m.put("pid", pid);
+        m.put("process_start", processStart == null ? null : processStart.toString());
         m.put("user", user);
         m.put("via", via);
         m.put("command", command);
@@ -107,7 +186,7 @@ public record RunRecord(long id, Instant started, Instant ended, String user, St
         m.put("check", check);
         m.put("policy", policy);
         m.put("rerun_of", rerunOf);
-        m.put("exit", exit);
+        m.put("exit", ended == null ? null : exit);
         m.put("summary", counts());
         List<Map<String, Object>> list = new ArrayList<>();
         for (Host h : hosts) {
@@ -129,8 +208,8 @@ public record RunRecord(long id, Instant started, Instant ended, String user, St
      * @param json the file's text
      * @return the record
      * @throws IllegalArgumentException it is not JSON, or a required key ({@code id}, {@code started},
-     *         {@code ended}, {@code command}, {@code exit}, {@code hosts}) is missing or of another type; the
-     *         message names the key
+     *         {@code command}, {@code hosts}; {@code exit} when {@code ended} is there) is missing or of another
+     *         type; the message names the key
      */
     public static RunRecord fromJson(String json) {
         JsonObject o;
@@ -141,7 +220,7 @@ public record RunRecord(long id, Instant started, Instant ended, String user, St
             }
             o = e.getAsJsonObject();
         } catch (JsonParseException e) {
-            throw new IllegalArgumentException("not JSON (" + e.getMessage() + ")");
+            throw new IllegalArgumentException("not JSON"); // Gson's text is many lines and names its classes
         }
         try {
             List<Host> hosts = new ArrayList<>();
@@ -160,12 +239,14 @@ public record RunRecord(long id, Instant started, Instant ended, String user, St
             if (id < 1) {
                 throw new IllegalArgumentException("id: " + id + " is not 1 or more");
             }
-            return new RunRecord(id, Instant.parse(required(o, "started").getAsString()),
-                    Instant.parse(required(o, "ended").getAsString()), text(o, "user"), text(o, "via"),
-                    required(o, "command").getAsString(), text(o, "what"), text(o, "inventory"), text(o, "pattern"),
-                    !isNull(o, "check") && o.get("check").getAsBoolean(), text(o, "policy"),
-                    isNull(o, "rerun_of") ? null : o.get("rerun_of").getAsLong(), required(o, "exit").getAsInt(),
-                    hosts);
+            Instant ended = isNull(o, "ended") ? null : Instant.parse(o.get("ended").getAsString());
+            return new RunRecord(id, Instant.parse(required(o, "started").getAsString()), ended, text(o, "user"),
+                    text(o, "via"), required(o, "command").getAsString(), text(o, "what"), text(o, "inventory"),
+                    text(o, "pattern"), !isNull(o, "check") && o.get("check").getAsBoolean(), text(o, "policy"),
+                    isNull(o, "rerun_of") ? null : o.get("rerun_of").getAsLong(),
+                    ended == null ? -1 : required(o, "exit").getAsInt(), hosts,
+                    isNull(o, "pid") ? null : o.get("pid").getAsLong(),
+                    isNull(o, "process_start") ? null : Instant.parse(o.get("process_start").getAsString()));
         } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException
                 | DateTimeParseException e) {
             throw new IllegalArgumentException("a value has the wrong type (" + e.getMessage() + ")");

@@ -77,11 +77,11 @@ final class DeepMerge {
             if (value == null && skipNulls) {
                 continue;
             }
-            String path = prefix + e.getKey();
+            String path = ParameterResolver.keyPath(prefix, e.getKey());
             if (!into.containsKey(e.getKey())) {
                 into.put(e.getKey(), copy(value, element, path, origins));
             } else if (into.get(e.getKey()) instanceof Map<?, ?> higher && value instanceof Map<?, ?> map) {
-                under((Map<String, Object>) higher, (Map<String, ?>) map, element, path + ".", origins, skipNulls);
+                under((Map<String, Object>) higher, (Map<String, ?>) map, element, path, origins, skipNulls);
             }
             // otherwise a higher level set it: its value stands whole
         }
@@ -93,7 +93,8 @@ final class DeepMerge {
         if (value instanceof Map<?, ?> map && !map.isEmpty()) {
             Map<String, Object> out = new LinkedHashMap<>();
             for (Map.Entry<String, ?> e : ((Map<String, ?>) map).entrySet()) {
-                out.put(e.getKey(), copy(e.getValue(), element, path + "." + e.getKey(), origins));
+                out.put(e.getKey(), copy(e.getValue(), element, ParameterResolver.keyPath(path, e.getKey()),
+                        origins));
             }
             return out;
         }
@@ -105,10 +106,11 @@ final class DeepMerge {
     private static void order(Map<String, Object> values, String prefix, Map<String, String> origins,
             Map<String, String> out) {
         values.forEach((key, value) -> {
+            String path = ParameterResolver.keyPath(prefix, key);
             if (value instanceof Map<?, ?> map && !map.isEmpty()) {
-                order((Map<String, Object>) map, prefix + key + ".", origins, out);
+                order((Map<String, Object>) map, path, origins, out);
             } else {
-                out.put(prefix + key, origins.get(prefix + key));
+                out.put(path, origins.get(path));
             }
         });
     }

@@ -120,6 +120,30 @@ public final class LocalPaths {
     }
 
     /**
+     * An inventory spec as typed ({@code -i}), made to load the same from any directory (what the run history
+     * keeps): a path is made absolute by {@link #typed}, as the inventory catalog reads it, and so is the path of
+     * {@code ansible:PATH} and {@code script:PATH}; {@code SOURCE:ARGUMENT} of an inventory source (a spec with a
+     * colon that is no existing file) and text that is no path here are kept as written.
+     *
+     * @param spec the spec, not {@code null}
+     * @return the spec with its path absolute
+     */
+    public static String spec(String spec) {
+        String t = spec.trim();
+        for (String builtIn : new String[] {AnsibleInventories.FILE + ":", AnsibleInventories.SCRIPT + ":"}) {
+            if (t.startsWith(builtIn) && t.length() > builtIn.length()) {
+                return builtIn + spec(t.substring(builtIn.length())); // its argument is a path
+            }
+        }
+        try {
+            Path p = typed(t);
+            return t.indexOf(':') > 0 && !Files.exists(p) ? t : p.toString();
+        } catch (InvalidPathException e) {
+            return t;
+        }
+    }
+
+    /**
      * The directory relative references of an inventory loaded from a path are read from.
      *
      * @param loaded the file or directory it was loaded from, absolute

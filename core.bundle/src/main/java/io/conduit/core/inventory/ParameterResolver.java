@@ -440,7 +440,7 @@ public final class ParameterResolver {
         putOrigin(out, BaseField.USERNAME.key(), first(sources, Source::username));
         putOrigin(out, BaseField.PASSWORD.key(), first(sources, Source::password));
         putOrigin(out, BaseField.PLATFORM.key(), first(sources, Source::platform));
-        mergeExtras(sources).origins().forEach((path, element) -> out.put("extras." + path, element));
+        mergeExtras(sources).origins().forEach((path, element) -> out.put(joinPaths("extras", path), element));
         return out;
     }
 
@@ -505,17 +505,87 @@ public final class ParameterResolver {
      *         is a mapping merged from several levels ({@code "host web1, group core"}); empty when none is known
      */
     public static String origin(Map<String, String> origins, String path) {
+        // (a key path as keyPath writes it)
         String exact = origins.get(path);
         if (exact != null) {
             return exact;
         }
         Set<String> elements = new LinkedHashSet<>();
         origins.forEach((p, element) -> {
-            if (p.startsWith(path + ".")) {
+            if (p.startsWith(path + ".") || p.startsWith(path + "[")) {
                 elements.add(element);
             }
         });
         return String.join(", ", elements);
+    }
+
+    /**
+     * A key path of the origins: keys joined with {@code .} ({@code ntp.servers}); a key that holds {@code .},
+     * {@code [}, {@code ]} or {@code "}, or is empty, is written quoted in brackets ({@code data["a.b"]}, with
+     * {@code \} and {@code "} escaped by {@code \}), so {@code {"a.b": x}} and {@code {a: {b: x}}} never share a path.
+     *
+     * @param parent the path so far ({@code ""} at the top)
+     * @param key the next key, as the mapping has it
+     * @return the joined path
+     */
+    public static String keyPath(String parent, String key) {
+        String segment = !key.isEmpty() && key.chars().noneMatch(c -> c == '.' || c == '[' || c == ']' || c == '"')
+                ? key : "[\"" + key.replace("\\", "\\\\").replace("\"", "\\\"") + "\"]";
+        return joinPaths(parent, segment);
+    }
+
+    /**
+     * @param parent a key path {@link #keyPath} wrote, or {@code ""}
+     * @param path another, to go beneath it
+     * @return the two joined ({@code data} and {@code ["a.b"]} make {@code data["a.b"]})
+     */
+    public static String joinPaths(String parent, String path) {
+        return parent.isEmpty() || path.startsWith("[\"") ? parent + path : parent + "." + path;
+    }
+
+    /**
+     * Splits a key path {@link #keyPath} wrote into its keys.
+     *
+     * @param path the path ({@code data.app["a.b"].x})
+     * @return its keys ({@code data}, {@code app}, {@code a.b}, {@code x})
+     */
+    public static List<String> keys(String path) {
+        List<String> keys = new java.util.ArrayList<>();
+        StringBuilder key = new StringBuilder();
+        int i = 0;
+        while (i < path.length()) {
+            char c = path.charAt(i);
+            if (c == '[' && path.startsWith("[\"", i)) {
+                if (key.length() > 0) {
+                    keys.add(key.toString());
+                    key.setLength(0);
+                }
+                i += 2;
+                while (i < path.length() && path.charAt(i) != '"') {
+                    if (path.charAt(i) == '\\' && i + 1 < path.length()) {
+                        i++;
+                    }
+                    key.append(path.charAt(i++));
+                }
+                keys.add(key.toString());
+                key.setLength(0);
+                i += 2; // "]
+                if (i < path.length() && path.charAt(i) == '.') {
+                    i++;
+                }
+            } else if (c == '.') {
+                keys.add(key.toString());
+                key.setLength(0);
+                i++;
+            } else {
+                key.append(c);
+                i++;
+            }
+        }
+        if (key.length() > 0) {
+            keys.add(key.toString());
+        }
+        return keys;
     }
 
     // ---------------------------------------------------------------- values

@@ -135,7 +135,7 @@ final class InventoryCommands {
             if (forPlugin) {
                 connection.forEach(from::putIfAbsent);
             }
-            data.origins().forEach((path, element) -> from.put("data." + path, element));
+            data.origins().forEach((path, element) -> from.put(ParameterResolver.joinPaths("data", path), element));
             return from;
         }
 
@@ -152,30 +152,43 @@ final class InventoryCommands {
                 }
                 ((Map<String, String>) r.get("origins")).forEach((path, element) -> {
                     Object value = at(r, path);
-                    table.row(r.get("name"), path, value instanceof String || value instanceof Number
-                            || value instanceof Boolean || value == null ? value : ResultPrinter.COMPACT.toJson(value),
-                            element);
+                    table.row(r.get("name"), HostText.escape(path), cell(value), element);
                 });
             }
             return table;
         }
 
-        /** The value at a key path of a row: {@code port}, {@code data.ntp.servers}, {@code extras.timeout}. */
+        /**
+         * A value in one line of the table: {@code null} and {@code ""} as written (both would be an empty cell),
+         * text with control characters and newlines escaped as host text is ({@link HostText}), lists and mappings
+         * as JSON.
+         */
+        static String cell(Object value) {
+            if (value == null) {
+                return "null";
+            }
+            if (value instanceof String s) {
+                return s.isEmpty() ? "\"\"" : HostText.escape(s);
+            }
+            if (value instanceof Number || value instanceof Boolean) {
+                return value.toString();
+            }
+            return HostText.escape(ResultPrinter.COMPACT.toJson(value));
+        }
+
+        /**
+         * The value at a key path of a row ({@code port}, {@code data.ntp.servers}, {@code data["a.b"]}), as
+         * {@link ParameterResolver#keyPath} writes them.
+         */
         private static Object at(Map<String, Object> row, String path) {
             Object value = row;
-            String rest = path;
-            while (value instanceof Map<?, ?> map) {
-                if (map.containsKey(rest)) {
-                    return map.get(rest);
-                }
-                int dot = rest.indexOf('.');
-                if (dot < 0) {
+            for (String key : ParameterResolver.keys(path)) {
+                if (!(value instanceof Map<?, ?> map)) {
                     return null;
                 }
-                value = map.get(rest.substring(0, dot));
-                rest = rest.substring(dot + 1);
+                value = map.get(key);
             }
-            return null;
+            return value;
         }
     }
 

@@ -20,12 +20,14 @@ import io.conduit.api.task.RunOptions;
 import io.conduit.api.task.RunResult;
 import io.conduit.api.task.Status;
 import io.conduit.core.history.RunHistory;
+import io.conduit.core.inventory.LocalPaths;
 import io.conduit.core.history.RunRecord;
 import io.conduit.core.runbook.RunbookResult;
 
 /**
  * What the shell's run commands ({@code run}, {@code put}, {@code fetch}, {@code ping}, {@code task},
- * {@code runbook}) share about the run history: the record of the run, written when it ends, and the hosts of
+ * {@code runbook}) share about the run history: the record of the run, claimed with its ID when it starts
+ * ({@link #start}) and completed when it ends ({@link #finish}), and the hosts (and inventory) of
  * {@code --rerun-failed ID}. One of these per command invocation, made before the run starts.
  */
 final class RunLog {
@@ -35,11 +37,15 @@ final class RunLog {
     private final String command;
     private final String what;
     private final String pattern;
-    private final RunOptions options;
+    private RunOptions options;
     private final String policy;
     private final boolean check;
     private final Instant started = Instant.now();
     private Long rerunOf;
+    /** The record {@link #start} wrote, with its ID, or {@code null}. */
+    private RunRecord begun;
+    /** Whether {@link #start} could not write the record (said once; {@link #finish} does not try again). */
+    private boolean unrecorded;
 
     /**
      * @param ctx the command's context (its history may be {@code null}: then nothing is recorded)
@@ -66,22 +72,26 @@ final class RunLog {
     interface Selector {
         /**
          * @param pattern a host pattern
+         * @param options the run's options, whose inventory the hosts come from
          * @return the hosts it selects, in inventory order
          * @throws InventoryException the inventory cannot be loaded, or the pattern selects no host
          */
-        List<String> select(String pattern) throws InventoryException;
+        List<String> select(String pattern, RunOptions options) throws InventoryException;
     }
 
     /**
      * The hosts {@code --rerun-failed ID} runs: those the pattern selects that failed or were unreachable in run
-     * ID, in inventory order. Says on stderr which of them are no longer in the inventory, and when run ID ran
-     * something else than this command does.
+     * ID, in inventory order. Without {@code -i} they come from run ID's inventory (then {@link #options} names
+     * it; a note says so). Says on stderr which of them are no longer in the inventory, how many hosts run ID
+     * skipped ({@code --fail-fast}, {@code --max-fail}: not rerun), and when run ID ran something else than this
+     * command does.
      *
      * @param id the option's value as typed
      * @param selector the hosts of a pattern
      * @return the hosts, or an empty list when run ID had no failed host (said on stderr: nothing to rerun)
      * @throws IllegalArgumentException the ID is not a number or not in the history, its record cannot be read,
-     *         or the pattern selects none of its failed hosts; nothing ran
+     *         run ID is still running or was interrupted (it has no host's end), or the pattern selects none of its
+     *         failed hosts; nothing ran
      * @throws InventoryException the inventory cannot be loaded, or the pattern selects no host
      */
     List<String> rerun(String id, Selector selector) throws InventoryException {
@@ -92,25 +102,58 @@ final class RunLog {
         }
         long run = parseId("--rerun-failed", id);
         RunRecord before = find(history, "--rerun-failed " + run, run);
+        String state = before.state();
+        if (RunRecord.RUNNING.equals(state)) {
+            throw new IllegalArgumentException("--rerun-failed " + run + ": run " + run + " is still running (process "
+                    + before.pid() + "); wait until it ends, then give --rerun-failed " + run + " again");
+        }
+        if (RunRecord.INTERRUPTED.equals(state)) {
+            throw new IllegalArgumentException("--rerun-failed " + run + ": run " + run + " was interrupted (the"
+                    + " process ended without finishing the record), so it tells no host's end; run the command"
+                    + " again on the pattern " + HostText.escape(String.valueOf(before.pattern())));
+        }
+        if (!inventoryGiven() && before.inventory() != null && !before.inventory().equals(inventory())) {
+            options = options == null ? new RunOptions(before.inventory(), null, null, null, null, null, null)
+                    : new RunOptions(before.inventory(), options.forks(), options.hostTimeout(),
+                            options.outputLimit(), options.verbosity(), options.check(), options.diff());
+            ctx.err().println("conduit: note: the hosts come from the inventory of run " + run + ", "
+                    + HostText.escape(before.inventory()) + " (give -i to take another)");
+        }
         List<String> failed = before.failedHosts();
+        List<String> skipped = before.hosts().stream().filter(h -> "skipped".equals(h.status()))
+                .map(RunRecord.Host::host).toList();
+        if (!skipped.isEmpty()) {
+            ctx.err().println("conduit: note: " + (skipped.size() == 1 ? "a host was" : skipped.size()
+                    + " hosts were") + " skipped in run " + run + (before.policy() == null ? "" : " ("
+                    + before.policy() + ")") + " and " + (skipped.size() == 1 ? "is" : "are") + " not rerun: "
+                    + names(skipped) + "; to run " + (skipped.size() == 1 ? "it" : "them") + ", give "
+                    + (skipped.size() == 1 ? "its name" : "their names") + " as the pattern without --rerun-failed"
+                    + (skipped.size() <= 10 ? " (" + HostText.escape(String.join(",", skipped)) + ")" : ""));
+        }
         if (failed.isEmpty()) {
             ctx.err().println("conduit: nothing to rerun: run " + run + " had no failed or unreachable host; nothing"
                     + " ran");
             return List.of();
         }
-        Set<String> inInventory = new HashSet<>(selector.select("all"));
+        Set<String> inInventory = new HashSet<>(selector.select("all", options));
         List<String> gone = failed.stream().filter(h -> !inInventory.contains(h)).toList();
-        if (!gone.isEmpty()) {
+        if (!gone.isEmpty() && gone.size() < failed.size()) {
             ctx.err().println("conduit: note: " + (gone.size() == 1 ? "a host" : gone.size() + " hosts")
                     + " that failed in run " + run + " " + (gone.size() == 1 ? "is" : "are") + " no longer in the"
                     + " inventory and " + (gone.size() == 1 ? "is" : "are") + " left out: " + names(gone));
         }
         Set<String> wanted = new HashSet<>(failed);
-        List<String> hosts = selector.select(pattern).stream().filter(wanted::contains).toList();
+        if (gone.size() == failed.size()) {
+            throw new IllegalArgumentException("--rerun-failed " + run + ": none of the hosts that failed in run "
+                    + run + " (" + names(failed) + ") is in the inventory " + HostText.escape(String.valueOf(
+                            options == null ? null : options.inventory())) + " any more; give -i with the inventory"
+                    + " they are in");
+        }
+        List<String> hosts = selector.select(pattern, options).stream().filter(wanted::contains).toList();
         if (hosts.isEmpty()) {
             throw new IllegalArgumentException("--rerun-failed " + run + ": the pattern \"" + pattern + "\" selects"
-                    + " none of the hosts that failed in run " + run + " (" + names(failed) + "); write all to take"
-                    + " them all");
+                    + " none of the hosts that failed in run " + run + " (" + names(failed) + ")"
+                    + ("all".equals(pattern.trim()) ? "" : "; write all to take them all"));
         }
         if (!command.equals(before.command()) || before.what() != null && !before.what().equals(what)) {
             ctx.err().println("conduit: note: run " + run + " ran \"" + before.what() + "\"; this runs \"" + what
@@ -171,6 +214,88 @@ final class RunLog {
     }
 
     /**
+     * Whether {@code -i} was given: picocli fills an option not given with the configured default
+     * ({@code ConduitCommands.defaultValue}), so an inventory equal to the configured one counts as not given
+     * ({@code -i} naming the configured inventory exactly takes run ID's too).
+     */
+    private boolean inventoryGiven() {
+        if (options == null || options.inventory() == null) {
+            return false;
+        }
+        try {
+            return !options.inventory().equals(ctx.runner().defaults().inventory());
+        } catch (RuntimeException e) {
+            return true;
+        }
+    }
+
+    /**
+     * @return the run's options: those given, with the inventory of run ID when {@link #rerun} took it
+     */
+    RunOptions options() {
+        return options;
+    }
+
+    /**
+     * Claims the run's ID and writes its record without an end ({@code runs} shows it running; interrupted if
+     * the process ends without {@link #finish}). Called when the run starts, after {@link #rerun}. A record that
+     * cannot be written is said in one line on stderr, and the run is not recorded.
+     *
+     * @return the run's ID, or {@code null} when nothing is recorded
+     */
+    Long start() {
+        RunHistory history = ctx.history();
+        if (history == null || begun != null || unrecorded) {
+            return begun == null ? null : begun.id();
+        }
+        RunRecord r = record(List.of(), null, -1);
+        boolean interrupted = Thread.interrupted(); // a file is not written on an interrupted thread
+        try {
+            begun = r.withId(history.start(r));
+            return begun.id();
+        } catch (IOException | RuntimeException e) {
+            unrecorded = true;
+            warn(history, e);
+            return null;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Removes the record {@link #start} wrote when the run failed before any host ran (an error the command
+     * reports instead of a result); a problem removing it is logged only.
+     */
+    void abandon() {
+        RunHistory history = ctx.history();
+        if (history == null || begun == null) {
+            return;
+        }
+        try {
+            history.abandon(begun.id());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("run history: could not remove the record of run {}, which ran nothing: {}", begun.id(),
+                    e.getMessage());
+        }
+        begun = null;
+    }
+
+    private RunRecord record(List<RunRecord.Host> hosts, Instant ended, int exit) {
+        return new RunRecord(0, started, ended, System.getProperty("user.name"),
+                ctx.session() == null ? "cli" : "shell", command, what, inventory(), pattern, check, policy,
+                rerunOf, exit, hosts, RunRecord.currentPid(), RunRecord.currentProcessStart());
+    }
+
+    private void warn(RunHistory history, Exception e) {
+        String why = e.getMessage() == null ? "an I/O error" : e.getMessage();
+        LOG.warn("run history: the run was not recorded in {}: {}", history.directory(), why);
+        ctx.err().println("conduit: warning: the run was not recorded in the history (" + history.directory()
+                + "): " + why);
+    }
+
+    /**
      * Records a run of single-task command.
      *
      * @param result the run's result, or {@code null} when nothing ran (interrupted while loading)
@@ -228,23 +353,24 @@ final class RunLog {
 
     private Long save(List<RunRecord.Host> hosts, int exit) {
         RunHistory history = ctx.history();
-        if (history == null) {
+        if (history == null || unrecorded) {
             return null;
         }
         boolean interrupted = Thread.interrupted(); // a file is not written on an interrupted thread
         try {
-            long id = history.save(new RunRecord(0, started, Instant.now(), System.getProperty("user.name"),
-                    ctx.session() == null ? "cli" : "shell", command, what, inventory(), pattern, check, policy,
-                    rerunOf, exit, hosts));
+            long id;
+            if (begun != null) {
+                id = begun.id();
+                history.complete(begun.finished(Instant.now(), exit, hosts));
+            } else { // not started (nothing ran), or its start could not be written
+                id = history.start(record(hosts, Instant.now(), exit));
+            }
             // the runner's own log lines count runs per process; this names the ID runs and --rerun-failed take
             LOG.info("run {} recorded in the history: {} on {} ({} hosts), exit {}", id, what, pattern, hosts.size(),
                     exit);
             return id;
         } catch (IOException | RuntimeException e) {
-            String why = e.getMessage() == null ? "an I/O error" : e.getMessage();
-            LOG.warn("run history: the run was not recorded in {}: {}", history.directory(), why);
-            ctx.err().println("conduit: warning: the run was not recorded in the history (" + history.directory()
-                    + "): " + why);
+            warn(history, e);
             return null;
         } finally {
             if (interrupted) {
@@ -253,15 +379,17 @@ final class RunLog {
         }
     }
 
+    /** @return the inventory as {@code --rerun-failed} can load it from any directory ({@link LocalPaths#spec}) */
     private String inventory() {
-        if (options != null && options.inventory() != null) {
-            return options.inventory();
+        String spec = options != null && options.inventory() != null ? options.inventory() : null;
+        if (spec == null) {
+            try {
+                spec = ctx.runner().defaults().inventory();
+            } catch (RuntimeException e) {
+                return null;
+            }
         }
-        try {
-            return ctx.runner().defaults().inventory();
-        } catch (RuntimeException e) {
-            return null;
-        }
+        return spec == null ? null : LocalPaths.spec(spec);
     }
 
     /**

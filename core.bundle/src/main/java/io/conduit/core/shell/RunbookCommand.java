@@ -107,14 +107,22 @@ final class RunbookCommand implements Callable<CommandOutput> {
         StepRunner steps = StepRunner.of(forking);
         if (rerun.run != null) {
             // the engine selects the hosts that failed in that run among those the pattern selects, and no other
-            List<String> hosts = log.rerun(rerun.run, p -> forking.select(p, options));
+            List<String> hosts = log.rerun(rerun.run, forking::select);
             if (hosts.isEmpty()) {
                 return Text.ok(""); // nothing to rerun, said on stderr
             }
             steps = only(steps, hosts);
+            options = log.options(); // run ID's inventory when no -i was given
         }
+        log.start(); // the ID is claimed now: runs shows the run in progress, and a killed one as interrupted
         RunbookPrinter printer = new RunbookPrinter(format, ctx.out(), ctx.err(), options.verbosity());
-        RunbookResult result = new RunbookEngine(steps, tasks).run(runbook, pattern, options, overrides, printer);
+        RunbookResult result;
+        try {
+            result = new RunbookEngine(steps, tasks).run(runbook, pattern, options, overrides, printer);
+        } catch (Exception e) {
+            log.abandon(); // nothing ran (the inventory, the pattern): no record, as before IDs were claimed early
+            throw e;
+        }
         String text = printer.end(result, log.finish(result));
         if (result.interrupted()) {
             ctx.err().println("interrupted: the run stopped after the step in flight; the steps after it did not"

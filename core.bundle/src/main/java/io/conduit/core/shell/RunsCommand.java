@@ -82,7 +82,7 @@ final class RunsCommand implements Callable<CommandOutput> {
             Map<String, Integer> c = r.counts();
             table.row(r.id(), when(r.started()), r.user(), shorten(r.what()), HostText.escape(r.pattern()),
                     c.get("ok") + "/" + c.get("changed") + "/" + c.get("failed") + "/" + c.get("unreachable") + "/"
-                            + c.get("skipped"), r.exit());
+                            + c.get("skipped"), exitOf(r));
         }
         return table;
     }
@@ -97,9 +97,10 @@ final class RunsCommand implements Callable<CommandOutput> {
                 .above("  pattern " + HostText.escape(nonNull(r.pattern())) + ", inventory "
                         + HostText.escape(nonNull(r.inventory())))
                 .above("  by " + nonNull(r.user()) + (r.via() == null ? "" : " (" + r.via() + ")") + ", "
-                        + when(r.started()) + " to " + when(r.ended()) + String.format(Locale.ROOT, " (%.1f s)",
-                                r.durationMs() / 1000.0))
-                .above("  exit " + r.exit() + (r.check() ? ", check mode" : "")
+                        + when(r.started()) + (r.ended() == null ? "" : " to " + when(r.ended())
+                                + String.format(Locale.ROOT, " (%.1f s)", r.durationMs() / 1000.0)))
+                .above("  " + (r.ended() != null ? "exit " + r.exit() : RunRecord.RUNNING.equals(r.state())
+                        ? "running (process " + r.pid() + ")" : INTERRUPTED) + (r.check() ? ", check mode" : "")
                         + (r.policy() == null ? "" : ", " + r.policy())
                         + (r.rerunOf() == null ? "" : ", reran the failed hosts of run " + r.rerunOf()))
                 .above("  " + r.hosts().size() + (r.hosts().size() == 1 ? " host: " : " hosts: ") + c.get("ok")
@@ -115,6 +116,14 @@ final class RunsCommand implements Callable<CommandOutput> {
                     + " --rerun-failed " + r.id() + " (with the pattern all, or one that selects them)");
         }
         return table;
+    }
+
+    /** What a record without an end says. */
+    static final String INTERRUPTED = "interrupted (the process ended without finishing the record)";
+
+    /** @return the exit status, or {@code running} or {@code interrupted} for a record without an end */
+    private static Object exitOf(RunRecord r) {
+        return r.ended() != null ? r.exit() : r.state();
     }
 
     private static String when(Instant t) {

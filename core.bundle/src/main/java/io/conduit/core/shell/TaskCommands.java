@@ -111,11 +111,13 @@ final class TaskCommands {
             if (rerun.run != null) {
                 // the hosts that failed in that run among those the pattern selects; refused before anything runs
                 ForkingRunner forking = forking(ctx);
-                hosts = log.rerun(rerun.run, p -> forking.select(p, options));
+                hosts = log.rerun(rerun.run, forking::select);
                 if (hosts.isEmpty()) {
                     return Text.ok(""); // nothing to rerun, said on stderr
                 }
+                options = log.options(); // run ID's inventory when no -i was given
             }
+            log.start(); // the ID is claimed now: runs shows the run in progress, and a killed one as interrupted
             RunResult result;
             try {
                 // each host is printed (and its -o/-e files written) as it finishes, from the runner's threads;
@@ -130,6 +132,9 @@ final class TaskCommands {
                 ctx.err().println("interrupted; nothing was started");
                 log.finish(null, Args.EXIT_INTERRUPTED);
                 return new RunReport(null, "", Args.EXIT_INTERRUPTED);
+            } catch (Exception e) {
+                log.abandon(); // nothing ran (the inventory, the pattern): no record, as before IDs were claimed early
+                throw e;
             }
             // the runner stopped every host and reports each; cleared first, as files are not written on an
             // interrupted thread

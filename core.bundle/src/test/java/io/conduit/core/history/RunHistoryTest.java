@@ -2,6 +2,7 @@ package io.conduit.core.history;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -118,18 +119,95 @@ class RunHistoryTest {
         assertEquals(List.of(4L, 5L, 6L), ids());
     }
 
+    private static RunRecord endedAgo(Duration ago) {
+        Instant end = Instant.now().minus(ago);
+        return new RunRecord(0, end.minusSeconds(5), end, "ops", "cli", "run", "run: true", "inv.yaml", "all", false,
+                null, null, 0, List.of());
+    }
+
     @Test
-    void runsOlderThanMaxAgeGoButTheOneJustWrittenStays() throws Exception {
+    void runsThatEndedLongerAgoThanMaxAgeGoByTheirRecordNotTheFileTime() throws Exception {
         RunHistory history = new RunHistory(dir.resolve("history"), new RunHistory.Settings(1000, Duration.ofDays(2),
                 1 << 20));
-        for (int i = 0; i < 3; i++) {
-            history.save(record("run: " + i));
+        history.save(endedAgo(Duration.ofDays(3))); // 1: old by its record, its file is new
+        history.save(endedAgo(Duration.ofHours(1))); // 2: new by its record, its file made old (copied, restored)
+        Files.setLastModifiedTime(dir.resolve("history/2.json"), FileTime.from(Instant.now().minus(Duration
+                .ofDays(30))));
+        RunRecord started = endedAgo(Duration.ofDays(4)).finished(null, 0, List.of()); // 3: no end, started 4 days ago
+        history.save(started);
+        Files.writeString(dir.resolve("history/4.json"), "not a record"); // not a record, new: stays
+        Files.writeString(dir.resolve("history/5.json"), "not a record either"); // old by its file time: goes
+        Files.setLastModifiedTime(dir.resolve("history/5.json"), FileTime.from(Instant.now().minus(Duration
+                .ofDays(3))));
+        history.save(endedAgo(Duration.ofDays(5))); // 6: the one just written stays, however old
+        assertEquals(List.of(2L, 4L, 6L), ids());
+    }
+
+    @Test
+    void aRunGetsItsIdWhenItStartsAndIsCompletedInPlace() throws Exception {
+        RunHistory history = new RunHistory(dir.resolve("history"), RunHistory.Settings.DEFAULTS);
+        Instant t = Instant.parse("2026-12-02T11:00:00Z");
+        RunRecord first = new RunRecord(0, t, null, "ops", "cli", "run", "run: sleep 9", "/inv.yaml", "all", false,
+                null, null, -1, List.of(), RunRecord.currentPid(), RunRecord.currentProcessStart());
+        long a = history.start(first);
+        long b = history.start(first);
+        assertEquals(List.of(1L, 2L), List.of(a, b)); // starting order, whichever ends first
+        RunRecord running = history.find(a).orElseThrow();
+        assertEquals(RunRecord.RUNNING, running.state());
+        assertNull(running.toJson().get("ended"));
+        assertEquals("running", running.toJson().get("status"));
+        assertNull(running.toJson().get("exit"));
+
+        history.complete(history.find(b).orElseThrow().finished(t.plusSeconds(2), 2, List.of(host("a", "failed"))));
+        RunRecord done = history.find(b).orElseThrow();
+        assertEquals(RunRecord.FINISHED, done.state());
+        assertEquals(2, done.exit());
+        assertEquals(List.of("a"), done.failedHosts());
+        assertEquals(List.of(2L, 1L), history.recent(5).runs().stream().map(RunRecord::id).toList());
+        assertEquals(List.of(1L, 2L), ids()); // no temporary file left
+        try (Stream<Path> files = Files.list(dir.resolve("history"))) {
+            assertEquals(2, files.count());
         }
-        FileTime old = FileTime.from(Instant.now().minus(Duration.ofDays(3)));
-        Files.setLastModifiedTime(dir.resolve("history/1.json"), old);
-        Files.setLastModifiedTime(dir.resolve("history/2.json"), old);
-        history.save(record("run: 3"));
-        assertEquals(List.of(3L, 4L), ids());
+    }
+
+    @Test
+    void aRecordWithoutAnEndWhoseProcessIsGoneIsInterrupted() throws Exception {
+        RunHistory history = new RunHistory(dir.resolve("history"), RunHistory.Settings.DEFAULTS);
+        Instant t = Instant.parse("2026-12-02T11:00:00Z");
+        // this pid, but a process that started at another time: a later process given the pid of a killed one
+        long id = history.start(new RunRecord(0, t, null, "ops", "cli", "run", "run: true", "/inv.yaml", "all",
+                false, null, null, -1, List.of(), RunRecord.currentPid(), Instant.EPOCH));
+        assertEquals(RunRecord.INTERRUPTED, history.find(id).orElseThrow().state());
+        assertEquals("interrupted", history.find(id).orElseThrow().toJson().get("status"));
+        // and one written before pids were kept, without an end
+        RunRecord old = RunRecord.fromJson("{\"id\": 7, \"started\": \"2026-12-01T10:00:00Z\", \"command\": \"run\","
+                + " \"hosts\": []}");
+        assertEquals(RunRecord.INTERRUPTED, old.state());
+    }
+
+    @Test
+    void aSymbolicLinkIsPassedOverNeverFollowedNorPrunedThroughAndAForeignFileDoesNotCountAsARun()
+            throws Exception {
+        RunHistory history = new RunHistory(dir.resolve("history"), new RunHistory.Settings(2, Duration.ofDays(1),
+                1 << 20));
+        history.save(record("run: one"));
+        Path target = Files.writeString(dir.resolve("elsewhere.json"), "precious");
+        Files.setLastModifiedTime(target, FileTime.from(Instant.now().minus(Duration.ofDays(30))));
+        Files.createSymbolicLink(dir.resolve("history/2.json"), target);
+        Files.writeString(dir.resolve("history/3.json"), "[]");
+        history.save(record("run: four"));
+        // two records, within max_runs 2: the link and the foreign file do not count as runs
+        assertEquals(List.of(1L, 2L, 3L, 4L), ids());
+        RunHistory.Listing listing = history.recent(10);
+        assertEquals(List.of(4L, 1L), listing.runs().stream().map(RunRecord::id).toList());
+        assertEquals(List.of(dir.resolve("history/3.json") + ": not a run record (not a JSON object); remove it",
+                dir.resolve("history/2.json") + ": not a run record (a symbolic link or not a regular file; it is"
+                        + " not followed); remove it"), listing.skipped());
+        history.save(record("run: five"));
+        history.save(record("run: six"));
+        assertEquals("precious", Files.readString(target));
+        assertTrue(Files.isSymbolicLink(dir.resolve("history/2.json")));
+        assertEquals(List.of(2L, 3L, 5L, 6L), ids());
     }
 
     @Test
@@ -169,13 +247,12 @@ class RunHistoryTest {
         assertEquals(List.of(2L, 1L), listing.runs().stream().map(RunRecord::id).toList());
         List<String> skipped = listing.skipped();
         assertEquals(3, skipped.size(), skipped.toString());
-        assertEquals(dir.resolve("history/6.json") + " is not a run record: not UTF-8 text", skipped.get(0));
-        assertTrue(skipped.get(1).startsWith(dir.resolve("history/4.json") + " is not a run record: \"hosts\" is"
-                + " missing"), skipped.toString());
-        assertTrue(skipped.get(2).startsWith(dir.resolve("history/3.json") + " is not a run record: not JSON"),
-                skipped.toString());
+        assertEquals(dir.resolve("history/6.json") + ": not a run record (not UTF-8 text); remove it", skipped.get(0));
+        assertEquals(dir.resolve("history/4.json") + ": not a run record (\"hosts\" is missing); remove it",
+                skipped.get(1));
+        assertEquals(dir.resolve("history/3.json") + ": not a run record (not JSON); remove it", skipped.get(2));
         IOException e = assertThrows(IOException.class, () -> history.find(4));
-        assertTrue(e.getMessage().contains("4.json is not a run record"), e.getMessage());
+        assertTrue(e.getMessage().contains("4.json: not a run record"), e.getMessage());
         assertTrue(history.find(5).isEmpty());
         // the next ID is past the foreign ones
         assertEquals(7, history.save(record("run: three")));

@@ -132,6 +132,39 @@ class HostsCommandTest {
     }
 
     @Test
+    void originsKeepOneValueALineAndTellDottedKeysNullAndEmptyApart() throws Exception {
+        Path odd = Files.writeString(dir.resolve("odd.yaml"), """
+                defaults: {connection: local}
+                hosts:
+                  h1:
+                    data:
+                      "a.b": dotted
+                      a: {b: nested}
+                      motd: "one\\ntwo"
+                      nothing: null
+                      empty: ""
+                """);
+        String text = conduit("hosts", "--origins", "-i", odd.toString(), "all");
+        List<String> lines = text.lines().map(l -> l.replaceAll(" +", " ")).toList();
+        assertTrue(lines.contains("h1 data[\"a.b\"] dotted host h1"), text);
+        assertTrue(lines.contains("h1 data.a.b nested host h1"), text);
+        assertTrue(lines.contains("h1 data.motd one\\ntwo host h1"), text);
+        assertTrue(lines.contains("h1 data.empty \"\" host h1"), text);
+        assertTrue(lines.stream().noneMatch(l -> l.equals("two host h1") || l.startsWith("two")), text);
+        assertTrue(lines.contains("h1 data.nothing null host h1"), text);
+        assertEquals("null", InventoryCommands.Hosts.cell(null));
+        assertEquals("\"\"", InventoryCommands.Hosts.cell(""));
+
+        JsonObject origins = JsonParser.parseString(conduit("hosts", "--json", "-i", odd.toString(), "h1"))
+                .getAsJsonObject().getAsJsonArray("hosts").get(0).getAsJsonObject().getAsJsonObject("origins");
+        assertEquals("host h1", origins.get("data[\"a.b\"]").getAsString());
+        assertEquals("host h1", origins.get("data.a.b").getAsString());
+        assertEquals(List.of("data", "a.b", "x\"]y"), io.conduit.core.inventory.ParameterResolver.keys(
+                io.conduit.core.inventory.ParameterResolver.keyPath(
+                        io.conduit.core.inventory.ParameterResolver.keyPath("data", "a.b"), "x\"]y")));
+    }
+
+    @Test
     void theTableForManyHostsIsAsBefore() {
         List<String> lines = conduit("hosts").lines().map(l -> l.replaceAll(" +", " ")).toList();
         assertEquals(List.of("NAME HOSTNAME PORT USER CONNECTION GROUPS", "web1 web1 2222 ops local core",

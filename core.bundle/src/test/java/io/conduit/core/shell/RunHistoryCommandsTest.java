@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -30,6 +31,7 @@ import io.conduit.api.connection.OptionDescriptor;
 import io.conduit.api.connection.OptionType;
 import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.history.RunHistory;
+import io.conduit.core.history.RunRecord;
 import io.conduit.core.registry.PluginRegistry;
 import io.conduit.core.run.ForkingRunner;
 import io.conduit.core.task.TaskRegistry;
@@ -86,10 +88,15 @@ class RunHistoryCommandsTest {
     }
 
     private Outcome conduit(String... args) {
+        return conduitIn(null, args);
+    }
+
+    /** As a client of a resident Conduit runs a command from another directory. */
+    private Outcome conduitIn(Path workingDirectory, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = commands.execute(args, InputStream.nullInputStream(), new PrintStream(out, true,
-                StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+                StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), workingDirectory);
         return new Outcome(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -248,5 +255,104 @@ class RunHistoryCommandsTest {
         }
         JsonArray list = JsonParser.parseString(conduit("runs", "--json").out()).getAsJsonArray();
         assertEquals(2, list.size());
+    }
+
+    @Test
+    void rerunFailedFromAnotherDirectoryTakesTheInventoryOfTheRunKeptAbsolute() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("project"));
+        Files.writeString(project.resolve("other.yaml"), """
+                defaults: {connection: fake}
+                hosts:
+                  app1: {}
+                  app2: {}
+                """);
+        plugin.refuse.put("app2", true);
+        Outcome first = conduitIn(project, "ping", "-i", "other.yaml", "all");
+        assertEquals(2, first.exit(), first.toString());
+        assertEquals(project.resolve("other.yaml").toString(),
+                json(conduit("runs", "--json", "1")).get("inventory").getAsString());
+        assertEquals("ansible:" + project.resolve("hosts.ini"), io.conduit.core.inventory.LocalPaths.inWorkingDirectory(
+                project, () -> io.conduit.core.inventory.LocalPaths.spec("ansible:hosts.ini")));
+
+        plugin.refuse.clear();
+        ran.clear();
+        Outcome again = conduit("ping", "--rerun-failed", "1", "all"); // another directory, no -i
+        assertEquals(0, again.exit(), again.toString());
+        assertTrue(again.out().contains("app2") && !again.out().contains("app1")
+                && again.out().contains("\n1 host: 1 ok,"), again.toString());
+        assertTrue(again.err().contains("conduit: note: the hosts come from the inventory of run 1, "
+                + project.resolve("other.yaml") + " (give -i to take another)"), again.toString());
+        assertEquals(project.resolve("other.yaml").toString(),
+                json(conduit("runs", "--json", "2")).get("inventory").getAsString());
+
+        // with -i the given one: none of run 1's failed hosts is in it, and the pattern already was all
+        Path copy = Files.copy(inventory, dir.resolve("copy.yaml"));
+        Outcome elsewhere = conduit("ping", "--rerun-failed", "1", "-i", copy.toString(), "all");
+        assertEquals(64, elsewhere.exit(), elsewhere.toString());
+        assertTrue(elsewhere.err().contains("--rerun-failed 1: none of the hosts that failed in run 1 (app2) is in"
+                + " the inventory " + copy + " any more; give -i with the inventory they are in"),
+                elsewhere.toString());
+        assertFalse(elsewhere.err().contains("write all"), elsewhere.toString());
+    }
+
+    @Test
+    void aRunWhoseProcessEndedWithoutFinishingIsShownInterruptedAndNotRerun() throws Exception {
+        RunHistory history = new RunHistory(dir.resolve("data/runs"), RunHistory.Settings.DEFAULTS);
+        Instant t = Instant.parse("2026-12-02T11:00:00Z");
+        // a process that is gone: this pid with another start time (the pid given again to a later process)
+        history.start(new RunRecord(0, t, null, "ops", "cli", "run", "run: sleep 60", inventory.toString(), "all",
+                false, null, null, -1, List.of(), RunRecord.currentPid(), Instant.EPOCH));
+        history.start(new RunRecord(0, t, null, "ops", "cli", "run", "run: sleep 61", inventory.toString(), "web",
+                false, null, null, -1, List.of(), RunRecord.currentPid(), RunRecord.currentProcessStart()));
+        Outcome list = conduit("runs");
+        assertEquals(0, list.exit(), list.toString());
+        List<String> rows = list.out().lines().toList();
+        assertTrue(rows.get(1).startsWith("2 ") && rows.get(1).endsWith(" running"), list.toString());
+        assertTrue(rows.get(2).startsWith("1 ") && rows.get(2).endsWith(" interrupted"), list.toString());
+        Outcome one = conduit("runs", "1");
+        assertTrue(one.out().contains("\n  interrupted (the process ended without finishing the record)"),
+                one.toString());
+        assertEquals("interrupted", json(conduit("runs", "--json", "1")).get("status").getAsString());
+
+        Outcome again = conduit("run", "--rerun-failed", "1", "all", "true");
+        assertEquals(64, again.exit(), again.toString());
+        assertTrue(again.err().contains("--rerun-failed 1: run 1 was interrupted (the process ended without"
+                + " finishing the record), so it tells no host's end; run the command again on the pattern all"),
+                again.toString());
+        Outcome running = conduit("run", "--rerun-failed", "2", "all", "true");
+        assertEquals(64, running.exit(), running.toString());
+        assertTrue(running.err().contains("--rerun-failed 2: run 2 is still running (process "
+                + RunRecord.currentPid() + ")"), running.toString());
+        assertEquals(Set.of(), ran);
+        // a new run takes the next ID when it starts; finished, it is whole
+        conduit("ping", "web");
+        assertEquals("finished", json(conduit("runs", "--json", "3")).get("status").getAsString());
+    }
+
+    @Test
+    void rerunFailedSaysHowManyHostsRunIdSkippedAndHowToRunThem() throws Exception {
+        RunHistory history = new RunHistory(dir.resolve("data/runs"), RunHistory.Settings.DEFAULTS);
+        Instant t = Instant.parse("2026-12-02T11:00:00Z");
+        history.save(new RunRecord(0, t, t.plusSeconds(1), "ops", "cli", "ping", "ping", inventory.toString(),
+                "all", false, "--fail-fast", null, 2, List.of(new RunRecord.Host("db1", "failed", 1, "no", 5),
+                        new RunRecord.Host("web1", "skipped", null, "--fail-fast", 0),
+                        new RunRecord.Host("web2", "skipped", null, "--fail-fast", 0))));
+        Outcome again = conduit("ping", "--rerun-failed", "1", "all");
+        assertEquals(0, again.exit(), again.toString());
+        assertTrue(again.out().contains("\n1 host: 1 ok,"), again.toString());
+        assertTrue(again.err().contains("conduit: note: 2 hosts were skipped in run 1 (--fail-fast) and are not"
+                + " rerun: web1, web2; to run them, give their names as the pattern without --rerun-failed"
+                + " (web1,web2)"), again.toString());
+    }
+
+    @Test
+    void aRunThatRanNothingLeavesNoRecordAndNoRunningOne() throws Exception {
+        Outcome none = conduit("run", "nosuchhost", "true");
+        assertTrue(none.exit() != 0, none.toString());
+        try (Stream<Path> files = Files.list(dir.resolve("data/runs"))) {
+            assertEquals(List.of(), files.toList());
+        }
+        conduit("ping", "web");
+        assertEquals("finished", json(conduit("runs", "--json", "1")).get("status").getAsString());
     }
 }
