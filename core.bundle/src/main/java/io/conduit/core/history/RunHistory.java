@@ -325,11 +325,13 @@ public final class RunHistory {
             for (int i = 0; i < all.size(); i++) {
                 sizes[i] = size(all.get(i).file());
             }
-            // only records count; a file that is not one (nor a symbolic link) is removed by age alone
-            RunRecord[] records = new RunRecord[all.size()];
+            // only records count; a file that is not one (nor a symbolic link) is removed by age alone. Each file's
+            // head is read, not the whole record: this runs after every run, and 64 MiB of records would cost more
+            // than a run
+            RunRecord.Head[] records = new RunRecord.Head[all.size()];
             int count = 0;
             for (int i = 0; i < all.size(); i++) {
-                records[i] = quietly(all.get(i));
+                records[i] = all.get(i).regular() ? RunRecord.head(all.get(i).file(), all.get(i).id()) : null;
                 if (records[i] != null) {
                     count++;
                     total += sizes[i];
@@ -344,7 +346,7 @@ public final class RunHistory {
                 if (!e.regular()) {
                     continue; // a symbolic link is never followed, nor removed through
                 }
-                RunRecord r = records[i];
+                RunRecord.Head r = records[i];
                 boolean old;
                 try {
                     old = (r != null ? r.last() : Files.getLastModifiedTime(e.file(), LinkOption.NOFOLLOW_LINKS)
@@ -369,18 +371,6 @@ public final class RunHistory {
             }
         } catch (IOException e) {
             LOG.warn("run history: could not remove old records from {}: {}", dir, e.toString());
-        }
-    }
-
-    /** @return the record, or {@code null} when the file is empty, gone, or not a readable record */
-    private RunRecord quietly(Entry e) {
-        if (!e.regular()) {
-            return null;
-        }
-        try {
-            return read(e, false).orElse(null);
-        } catch (IOException x) {
-            return null;
         }
     }
 
