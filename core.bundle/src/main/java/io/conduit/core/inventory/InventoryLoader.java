@@ -197,8 +197,10 @@ public final class InventoryLoader {
                 case "defaults" -> defaults(file, "defaults", e.value());
                 case "groups" -> groupsMap(file, "groups", e.value());
                 case "hosts" -> hostsMap(file, "hosts", e.value());
+                // Ansible's YAML inventories start with group all (or other groups): point at the reader of those
                 default -> problems.add(file, e.line(), e.key(), "unknown key" + Names.hint(e.key(), TOP_KEYS,
-                        "the top level takes only defaults, groups and hosts"));
+                        "the top level takes only defaults, groups and hosts" + (e.key().equals("all")
+                                ? " (an Ansible inventory? read it with -i ansible:" + file + ")" : "")));
             }
         }
     }
@@ -255,7 +257,9 @@ public final class InventoryLoader {
                 throw new InventoryException(file + ": no such file or directory; check the inventory path (-i)");
             }
             throw new InventoryException(file + ": not an inventory file; use a .yaml, .yml or .json file, or a"
-                    + " directory holding hosts.yaml");
+                    + " directory holding hosts.yaml" + (Files.isExecutable(path) && !Files.isDirectory(path)
+                    ? " (a dynamic inventory script? run it with -i script:" + file + ")"
+                    : " (an Ansible inventory? read it with -i ansible:" + file + ")"));
         }
         String text = readText(path, file, "split it into a directory (hosts.yaml, groups.yaml, defaults.yaml)");
         if (!json) {

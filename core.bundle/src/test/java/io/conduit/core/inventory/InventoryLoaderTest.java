@@ -422,6 +422,17 @@ class InventoryLoaderTest {
     void unknownExtension() throws Exception {
         Path file = write("inventory.ini", "[web]\nweb1\n");
         fails(file, file + ": not an inventory file; use a .yaml, .yml or .json file");
+        fails(file, "(an Ansible inventory? read it with -i ansible:" + file + ")");
+        Path script = write("inventory.py", "#!/bin/sh\necho {}\n");
+        script.toFile().setExecutable(true);
+        fails(script, "(a dynamic inventory script? run it with -i script:" + script + ")");
+    }
+
+    @Test
+    void anAnsibleYamlInventoryIsPointedToItsReader() throws Exception {
+        Path file = write("hosts.yaml", "all:\n  hosts:\n    web1:\n");
+        fails(file, file + ":1: all: unknown key; the top level takes only defaults, groups and hosts (an Ansible"
+                + " inventory? read it with -i ansible:" + file + ")");
     }
 
     @Test
