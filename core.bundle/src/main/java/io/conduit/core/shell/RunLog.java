@@ -22,6 +22,7 @@ import io.conduit.api.task.Status;
 import io.conduit.core.history.RunHistory;
 import io.conduit.core.inventory.LocalPaths;
 import io.conduit.core.history.RunRecord;
+import io.conduit.core.run.ForkingRunner;
 import io.conduit.core.runbook.RunbookResult;
 
 /**
@@ -77,6 +78,36 @@ final class RunLog {
          * @throws InventoryException the inventory cannot be loaded, or the pattern selects no host
          */
         List<String> select(String pattern, RunOptions options) throws InventoryException;
+    }
+
+    /**
+     * Selects from one session of the core's runner, opened on the first selection, so that the inventory is read
+     * once for the selections and the run that follows: a script inventory runs its script once, not three times.
+     */
+    static final class SessionSelector implements Selector {
+        private final ForkingRunner runner;
+        private ForkingRunner.Session session;
+
+        SessionSelector(ForkingRunner runner) {
+            this.runner = runner;
+        }
+
+        @Override
+        public List<String> select(String pattern, RunOptions options) throws InventoryException {
+            return session(options).select(pattern);
+        }
+
+        /**
+         * @param options the run's options, whose inventory the session reads
+         * @return the session opened by the first selection, or a new one on these options
+         * @throws InventoryException the inventory cannot be loaded
+         */
+        ForkingRunner.Session session(RunOptions options) throws InventoryException {
+            if (session == null) {
+                session = runner.session(options);
+            }
+            return session;
+        }
     }
 
     /**

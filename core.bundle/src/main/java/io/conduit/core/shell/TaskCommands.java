@@ -108,10 +108,11 @@ final class TaskCommands {
             ResultPrinter printer = output.printer(ctx); // checks the options and -o/-e before anything runs
             RunLog log = new RunLog(ctx, name(), what(), pattern, options, policy.describe(), checks.check);
             List<String> hosts = null;
+            RunLog.SessionSelector selector = null;
             if (rerun.run != null) {
                 // the hosts that failed in that run among those the pattern selects; refused before anything runs
-                ForkingRunner forking = forking(ctx);
-                hosts = log.rerun(rerun.run, forking::select);
+                selector = new RunLog.SessionSelector(forking(ctx));
+                hosts = log.rerun(rerun.run, selector);
                 if (hosts.isEmpty()) {
                     return Text.ok(""); // nothing to rerun, said on stderr
                 }
@@ -126,7 +127,7 @@ final class TaskCommands {
                 InsecureNotice listener = new InsecureNotice(TracePrinter.around(printer, options.verbosity(),
                         ctx.err()), ctx.err());
                 result = hosts == null ? ctx.runner().run(pattern, task, options, rules, listener)
-                        : forking(ctx).runOn(hosts, task, options, rules, listener);
+                        : selector.session(options).runOn(hosts, task, options, rules, listener);
             } catch (InterruptedException e) {
                 // interrupted before any host started (loading the inventory): nothing ran
                 ctx.err().println("interrupted; nothing was started");
