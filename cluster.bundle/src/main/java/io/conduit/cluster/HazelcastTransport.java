@@ -305,7 +305,7 @@ public final class HazelcastTransport implements ClusterTransport {
         }
         if (bad > 0 && dropped.add("\u0000runs")) {
             LOG.warn("cluster: dropped {} run summaries that do not prove the cluster key (written by a member with"
-                    + " another key); this is said once", bad);
+                    + " another key, or moved from another entry); this is said once", bad);
         }
         return out;
     }
@@ -337,7 +337,7 @@ public final class HazelcastTransport implements ClusterTransport {
         } catch (SealException e) {
             if (dropped.add(run)) {
                 LOG.warn("cluster: dropped records of run {} that do not prove the cluster key (written by a member"
-                        + " with another key); this is said once per run", run);
+                        + " with another key, or moved from another entry); this is said once per run", run);
             }
             return null;
         }
