@@ -100,7 +100,9 @@ public final class ClusterNode implements AutoCloseable {
         c.setClassLoader(loader);
         NetworkConfig net = c.getNetworkConfig();
         net.setPort(settings.port()).setPortAutoIncrement(false);
-        net.getInterfaces().setEnabled(true).addInterface(settings.bindAddress());
+        // the one address to bind and to be reached at: the engine's interface matching only knows addresses listed
+        // on an interface, so 127.0.0.2 (loopback, but not listed) would not match; this property takes it as given
+        c.setProperty("hazelcast.local.localAddress", settings.bindAddress());
         JoinConfig join = net.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
