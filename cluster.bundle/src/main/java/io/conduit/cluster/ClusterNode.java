@@ -4,6 +4,7 @@ import java.util.Objects;
 
 import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
+import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
@@ -34,13 +35,15 @@ public final class ClusterNode implements AutoCloseable {
     static final int LEAVE_SECONDS = 20;
 
     private final HazelcastInstance hz;
+    private final MemberSettings settings;
     private final Seal seal;
     private final ClusterWorker worker;
     private final Trust trust;
     private final HazelcastTransport transport;
 
-    private ClusterNode(HazelcastInstance hz, Seal seal, ClusterWorker worker) {
+    private ClusterNode(HazelcastInstance hz, MemberSettings settings, Seal seal, ClusterWorker worker) {
         this.hz = hz;
+        this.settings = settings;
         this.seal = seal;
         this.worker = worker;
         this.trust = new Trust(hz, seal);
@@ -74,7 +77,7 @@ public final class ClusterNode implements AutoCloseable {
         } finally {
             t.setContextClassLoader(before);
         }
-        ClusterNode node = new ClusterNode(hz, seal, worker);
+        ClusterNode node = new ClusterNode(hz, settings, seal, worker);
         holder.node = node;
         try {
             node.trust.start();
@@ -116,6 +119,10 @@ public final class ClusterNode implements AutoCloseable {
         c.setProperty("hazelcast.wait.seconds.before.join", "1");
         c.setProperty("hazelcast.graceful.shutdown.max.wait", Integer.toString(LEAVE_SECONDS));
         c.getSerializationConfig().addDataSerializableFactory(SealedWork.FACTORY_ID, new SealedWork.Factory());
+        // any member may send objects to be deserialized (community clusters admit anyone): the engine's filter
+        // with its defaults refuses the known gadget classes of Java serialization; our own work is not Java
+        // serialized at all
+        c.getSerializationConfig().setJavaSerializationFilterConfig(new JavaSerializationFilterConfig());
         int ttl = Math.multiplyExact(settings.recordsHours(), 3600);
         c.addMapConfig(new MapConfig(RUN_MAP_PREFIX + "*").setBackupCount(1).setAsyncBackupCount(0)
                 .setTimeToLiveSeconds(ttl));
@@ -138,6 +145,11 @@ public final class ClusterNode implements AutoCloseable {
 
     Seal seal() {
         return seal;
+    }
+
+    /** @return the oldest work this member runs: as long as records are kept, ms */
+    long maxWorkAgeMillis() {
+        return settings.recordsHours() * 3_600_000L;
     }
 
     ClusterWorker worker() {

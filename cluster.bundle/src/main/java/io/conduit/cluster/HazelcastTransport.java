@@ -137,7 +137,7 @@ public final class HazelcastTransport implements ClusterTransport {
                     + " partition of " + key + " but has not proven the cluster key; nothing was sent to it"));
             return out;
         }
-        byte[] sealed = seal.seal(SealedWork.WORK_CONTEXT, work);
+        byte[] sealed = seal.seal(SealedWork.WORK_CONTEXT, SealedWork.stamp(work, System.currentTimeMillis()));
         String answerContext = SealedWork.answerContext(sealed);
         try {
             executor.submitToKeyOwner(new SealedWork(sealed), key, new ExecutionCallback<byte[]>() {

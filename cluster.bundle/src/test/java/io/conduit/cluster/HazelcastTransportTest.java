@@ -3,6 +3,7 @@ package io.conduit.cluster;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -120,6 +122,20 @@ class HazelcastTransportTest {
         a.instance().getMap(ClusterNode.RUN_MAP_PREFIX + "run-9").set("web1", sealed);
         assertEquals(Set.of("web1"), b.transport().records("run-8").keySet());
         assertTrue(b.transport().records("run-9").isEmpty());
+    }
+
+    @Test
+    void workSealedLongerAgoThanRecordsAreKeptIsRefusedWithoutRunning() throws Exception {
+        String key = TestMembers.keyOwnedBy(a, b.transport().localNode());
+        FakeWorker bWorker = members.workers.get(1);
+        long twoHoursAgo = System.currentTimeMillis() - 2 * 3_600_000L; // the members keep records 1 hour
+        byte[] old = a.seal().seal(SealedWork.WORK_CONTEXT, SealedWork.stamp("replayed".getBytes(UTF_8), twoHoursAgo));
+        Future<byte[]> f = a.instance().getExecutorService(ClusterNode.EXECUTOR).submitToKeyOwner(new SealedWork(old),
+                key);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
+        assertInstanceOf(SecurityException.class, e.getCause());
+        assertTrue(e.getCause().getMessage().startsWith("work refused: it was sealed 72"), e.getCause().getMessage());
+        assertFalse(bWorker.works.contains("replayed"));
     }
 
     @Test

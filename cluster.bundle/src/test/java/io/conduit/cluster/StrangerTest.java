@@ -81,7 +81,8 @@ class StrangerTest {
     void workTheStrangerCraftsIsRefusedByAGoodMember() throws Exception {
         String key = TestMembers.keyOwnedBy(stranger, "127.0.0.1:5821");
         // the stranger's own transport does not trust the good member either, so it goes around it
-        byte[] forged = stranger.seal().seal(SealedWork.WORK_CONTEXT, "rm -rf /".getBytes(UTF_8));
+        byte[] forged = stranger.seal().seal(SealedWork.WORK_CONTEXT,
+                SealedWork.stamp("rm -rf /".getBytes(UTF_8), System.currentTimeMillis()));
         Future<byte[]> f = stranger.instance().getExecutorService(ClusterNode.EXECUTOR)
                 .submitToKeyOwner(new SealedWork(forged), key);
         ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
