@@ -90,9 +90,27 @@ public final class ClusterMember {
         }
         Generation g = new Generation(c.settings());
         current = g;
-        Thread t = new Thread(g::run, "conduit-cluster-start");
-        t.setDaemon(true);
-        t.start();
+        g.starter = new Thread(g::run, "conduit-cluster-start");
+        g.starter.setDaemon(true);
+        g.starter.start();
+    }
+
+    /**
+     * Waits until the member's start is over, whichever way it went (tests).
+     *
+     * @param millis the bound
+     * @return whether it is over
+     */
+    boolean awaitStart(long millis) throws InterruptedException {
+        Generation g;
+        synchronized (this) {
+            g = current;
+        }
+        if (g == null || g.starter == null) {
+            return true;
+        }
+        g.starter.join(millis);
+        return !g.starter.isAlive();
     }
 
     private void stop() {
@@ -109,6 +127,7 @@ public final class ClusterMember {
     /** One start of the member, from one configuration; stopped once. */
     private final class Generation {
         private final MemberSettings settings;
+        private Thread starter;
         private ClusterNode node;
         private ServiceRegistration<ClusterTransport> registration;
         private UUID lifecycle;

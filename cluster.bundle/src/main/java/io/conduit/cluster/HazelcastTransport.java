@@ -72,6 +72,11 @@ public final class HazelcastTransport implements ClusterTransport {
         }
     }
 
+    /** @return whether the member under this transport still runs */
+    boolean running() {
+        return hz.getLifecycleService().isRunning();
+    }
+
     @Override
     public String localNode() {
         return ClusterNode.name(hz.getCluster().getLocalMember());
@@ -261,10 +266,11 @@ public final class HazelcastTransport implements ClusterTransport {
     @Override
     public AutoCloseable listen(String run, BiConsumer<String, byte[]> listener) throws ClusterException {
         check(run);
-        IMap<String, byte[]> map = runMap(run);
         RecordListener l = new RecordListener(run, listener);
+        IMap<String, byte[]> map;
         UUID id;
         try {
+            map = runMap(run);
             id = map.addEntryListener(l, true);
         } catch (RuntimeException e) {
             throw map(e, "follow the records of run " + run);

@@ -3,27 +3,15 @@ package io.conduit.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.lang.annotation.Annotation;
 import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
 class MemberSettingsTest {
-    /** A configuration with the defaults but the values given. */
     private static ClusterConfig config(String name, String[] members, String bind, int port, String key, int hb,
             int hours) {
-        return new ClusterConfig() {
-            @Override public Class<? extends Annotation> annotationType() { return ClusterConfig.class; }
-            @Override public boolean enabled() { return true; }
-            @Override public String cluster__name() { return name; }
-            @Override public String[] members() { return members; }
-            @Override public String bind__address() { return bind; }
-            @Override public int port() { return port; }
-            @Override public String key__file() { return key; }
-            @Override public int heartbeat__timeout() { return hb; }
-            @Override public int records__hours() { return hours; }
-        };
+        return Configs.of(true, name, members, bind, port, key, hb, hours);
     }
 
     private static String refused(ClusterConfig c) {
