@@ -5,6 +5,8 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -43,12 +45,16 @@ public final class ClusterMember {
     static final String HOME_PROPERTY = "conduit.home";
     /** Service property on the transport: this member's name, {@code ADDRESS:PORT}. */
     static final String NODE_PROPERTY = "conduit.cluster.node";
+    /** Seconds a new member waits for the previous one (still starting, or leaving) to stop. */
+    static final int START_WAIT_SECONDS = 120;
     private static final Logger LOG = LoggerFactory.getLogger(ClusterMember.class);
 
     private final ClusterWorker worker;
     private final BundleContext context;
     private final Path home;
     private Generation current;
+    /** The last generation started, stopped or not: the next one waits until it holds no member (the port). */
+    private Generation last;
 
     /**
      * @param worker the core's worker: what this member does for the others
@@ -88,8 +94,9 @@ public final class ClusterMember {
             LOG.debug("cluster: disabled (enabled = false in etc/{}.cfg)", PID);
             return;
         }
-        Generation g = new Generation(c.settings());
+        Generation g = new Generation(c.settings(), last);
         current = g;
+        last = g;
         g.starter = new Thread(g::run, "conduit-cluster-start");
         g.starter.setDaemon(true);
         g.starter.start();
@@ -127,23 +134,50 @@ public final class ClusterMember {
     /** One start of the member, from one configuration; stopped once. */
     private final class Generation {
         private final MemberSettings settings;
+        private final Generation previous;
+        /** Counted down once this generation holds no member: never started, or closed. */
+        private final CountDownLatch done = new CountDownLatch(1);
         private Thread starter;
         private ClusterNode node;
         private ServiceRegistration<ClusterTransport> registration;
         private UUID lifecycle;
         private boolean stopped;
 
-        Generation(MemberSettings settings) {
+        Generation(MemberSettings settings, Generation previous) {
             this.settings = settings;
+            this.previous = previous;
         }
 
         void run() {
+            try {
+                if (!start()) {
+                    done.countDown();
+                }
+            } catch (RuntimeException | Error e) {
+                done.countDown();
+                throw e;
+            }
+        }
+
+        /** @return whether a member was started and is now held (by this generation, until {@link #stop}) */
+        private boolean start() {
+            // a configuration changed while the previous member was still starting: wait until it let the port go
+            try {
+                if (previous != null && !previous.done.await(START_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    LOG.error("{}: the previous cluster member did not stop within {} s; restart Conduit to start the"
+                            + " member with the new configuration", PID, START_WAIT_SECONDS);
+                    return false;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
             ClusterKey key;
             try {
                 key = ClusterKey.read(settings.keyFile());
             } catch (ClusterKeyException e) {
                 LOG.error("{}: key_file: {} (the cluster member is not started)", PID, e.getMessage());
-                return;
+                return false;
             }
             LOG.info("cluster: starting member {} of cluster \"{}\", contacting {}", settings.node(),
                     settings.clusterName(), String.join(", ", settings.members()));
@@ -155,19 +189,24 @@ public final class ClusterMember {
                 LOG.error("{}: the cluster member {} could not start: {}; check bind_address and port (is another"
                         + " process using the port?)", PID, settings.node(), e.getMessage());
                 LOG.debug("cluster: start failed", e);
-                return;
+                return false;
             }
+            boolean keep;
             synchronized (this) {
-                if (stopped) {
-                    n.close();
-                    return;
+                keep = !stopped;
+                if (keep) {
+                    node = n;
                 }
-                node = n;
+            }
+            if (!keep) { // stopped while it started
+                n.close();
+                return false;
             }
             lifecycle = n.instance().getLifecycleService().addLifecycleListener(this::changed);
             LOG.info("cluster: member {} is in the cluster with {} ({} ms)", settings.node(),
                     String.join(", ", n.transport().allMembers()), (System.nanoTime() - t0) / 1_000_000);
             register();
+            return true;
         }
 
         private void changed(LifecycleEvent e) {
@@ -239,6 +278,8 @@ public final class ClusterMember {
                     n.close();
                 } catch (RuntimeException e) {
                     LOG.warn("cluster: member {} did not leave cleanly: {}", settings.node(), e.getMessage());
+                } finally {
+                    done.countDown();
                 }
             }
         }

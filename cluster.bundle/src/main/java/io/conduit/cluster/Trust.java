@@ -39,6 +39,8 @@ final class Trust {
     private static final Logger LOG = LoggerFactory.getLogger(Trust.class);
     /** Seconds a member may take to write its proof before it is named in the log. */
     static final long PROVE_GRACE_SECONDS = 15;
+    /** Seconds between two checks of the proofs without an event. */
+    static final long CHECK_SECONDS = 30;
 
     private final HazelcastInstance hz;
     private final Seal seal;
@@ -84,6 +86,34 @@ final class Trust {
         entryRegistration = proofs.addEntryListener(new ProofListener(), true);
         writeOwn();
         refresh();
+        // events can be missed (a merge after a split, a listener re-registered late): check again now and then
+        refresher.scheduleWithFixedDelay(this::check, CHECK_SECONDS, CHECK_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Writes this member's proof again if it is gone or does not open, then reads the others'. */
+    private void check() {
+        try {
+            if (closed || !hz.getLifecycleService().isRunning()) {
+                return;
+            }
+            byte[] mine = proofs.get(self.toString());
+            boolean ok = false;
+            if (mine != null) {
+                try {
+                    seal.open(context(self), mine);
+                    ok = true;
+                } catch (SealException e) {
+                    // overwritten
+                }
+            }
+            if (!ok) {
+                LOG.info("cluster: this member's proof of the cluster key was missing; writing it again");
+                writeOwn();
+            }
+            refresh();
+        } catch (RuntimeException e) {
+            LOG.debug("cluster: checking the proofs failed", e); // the next check tries again
+        }
     }
 
     /** Stops following; the proof stays until the member left (then the others remove it). */
