@@ -162,7 +162,7 @@ public final class HazelcastTransport implements ClusterTransport {
         return out;
     }
 
-    private void answer(CompletableFuture<byte[]> out, String owner, String context, byte[] response) {
+    void answer(CompletableFuture<byte[]> out, String owner, String context, byte[] response) {
         byte[] opened;
         try {
             opened = seal.open(context, response);

@@ -105,6 +105,24 @@ class ClusterMemberTest {
     }
 
     @Test
+    void aConfigurationChangedWhileTheMemberStartsEndsWithOneMemberRegistered() throws Exception {
+        keyFile("rw-------");
+        ClusterMember m = new ClusterMember(new FakeWorker("127.0.0.1:5830"), enabled("cluster.key"), Map.of(),
+                context());
+        try {
+            m.modified(enabled("cluster.key"), Map.of()); // most likely while the first one still starts
+            m.modified(enabled("cluster.key"), Map.of());
+            assertTrue(m.awaitStart(TestMembers.DEADLINE.toMillis()));
+            List<Registration> live = registrations.stream().filter(r -> !r.unregistered).toList();
+            assertEquals(1, live.size(), registrations.size() + " registrations");
+            assertTrue(((HazelcastTransport) live.get(0).service).running());
+        } finally {
+            m.deactivate();
+        }
+        assertTrue(registrations.stream().allMatch(r -> r.unregistered));
+    }
+
+    @Test
     void aKeyFileOpenToOthersOrABadValueStartsNoMember() throws Exception {
         keyFile("rw-r--r--");
         ClusterMember m = new ClusterMember(new FakeWorker("x"), enabled("cluster.key"), Map.of(), context());

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 
 import io.conduit.api.cluster.ClusterException;
 import io.conduit.api.cluster.ClusterTransport;
+import io.conduit.api.cluster.UntrustedMemberException;
 
 /** Three members with the same key, in this JVM, on 127.0.0.1:5801-5803. */
 class HazelcastTransportTest {
@@ -136,6 +137,26 @@ class HazelcastTransportTest {
         assertInstanceOf(SecurityException.class, e.getCause());
         assertTrue(e.getCause().getMessage().startsWith("work refused: it was sealed 72"), e.getCause().getMessage());
         assertFalse(bWorker.works.contains("replayed"));
+    }
+
+    @Test
+    void anAnswerThatDoesNotProveTheKeyOrIsForOtherWorkIsDropped() {
+        byte[] work = a.seal().seal(SealedWork.WORK_CONTEXT, new byte[] {1});
+        byte[] otherWork = a.seal().seal(SealedWork.WORK_CONTEXT, new byte[] {1});
+        Seal stranger = new Seal(ClusterKey.of(TestMembers.WRONG_KEY));
+        byte[] ok = {SealedWork.ANSWERED, 'h', 'i'};
+        for (byte[] answer : List.of(stranger.seal(SealedWork.answerContext(work), ok),
+                a.seal().seal(SealedWork.answerContext(otherWork), ok), new byte[] {1, 2, 3})) {
+            CompletableFuture<byte[]> out = new CompletableFuture<>();
+            a.transport().answer(out, "127.0.0.1:5802", SealedWork.answerContext(work), answer);
+            ExecutionException e = assertThrows(ExecutionException.class, out::get);
+            assertEquals("the answer from the owner (last known 127.0.0.1:5802) does not prove the cluster key; it was"
+                    + " dropped", assertInstanceOf(UntrustedMemberException.class, e.getCause()).getMessage());
+        }
+        CompletableFuture<byte[]> out = new CompletableFuture<>();
+        a.transport().answer(out, "127.0.0.1:5802", SealedWork.answerContext(work),
+                a.seal().seal(SealedWork.answerContext(work), ok));
+        assertArrayEquals(new byte[] {'h', 'i'}, out.getNow(null));
     }
 
     @Test
