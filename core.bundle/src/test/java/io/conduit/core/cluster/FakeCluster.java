@@ -27,8 +27,8 @@ import io.conduit.api.cluster.UntrustedMemberException;
  * {@code submitToKeyOwner}. It also counts, per member, hosts between their {@code started} and {@code done}
  * records (the most at once).
  */
-final class FakeCluster implements AutoCloseable {
-    static final int PARTITIONS = 271;
+public final class FakeCluster implements AutoCloseable {
+    public static final int PARTITIONS = 271;
 
     private final List<String> members = new CopyOnWriteArrayList<>();
     private final Map<Integer, String> owners = new ConcurrentHashMap<>();
@@ -37,15 +37,15 @@ final class FakeCluster implements AutoCloseable {
     private final Map<String, byte[]> runs = new ConcurrentHashMap<>();
     private final Map<String, List<BiConsumer<String, byte[]>>> listeners = new ConcurrentHashMap<>();
     private final Set<String> dead = ConcurrentHashMap.newKeySet();
-    final Set<String> untrusted = ConcurrentHashMap.newKeySet();
-    final Set<String> strangers = ConcurrentHashMap.newKeySet();
+    public final Set<String> untrusted = ConcurrentHashMap.newKeySet();
+    public final Set<String> strangers = ConcurrentHashMap.newKeySet();
     private final Map<String, List<InFlight>> inFlight = new ConcurrentHashMap<>();
     private final ExecutorService engine = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "fake-engine");
         t.setDaemon(true);
         return t;
     });
-    final AtomicInteger submissions = new AtomicInteger();
+    public final AtomicInteger submissions = new AtomicInteger();
     private final Map<String, Integer> active = new ConcurrentHashMap<>();
     final Map<String, Integer> mostAtOnce = new ConcurrentHashMap<>();
     private int activeAll;
@@ -54,30 +54,30 @@ final class FakeCluster implements AutoCloseable {
     private record InFlight(String key, byte[] work, CompletableFuture<byte[]> answer) {
     }
 
-    static int partitionOf(String key) {
+    public static int partitionOf(String key) {
         return Math.floorMod(key.hashCode(), PARTITIONS);
     }
 
     /** Adds a member and its worker; it owns no partition until {@link #own} or {@link #spread}. */
-    ClusterTransport join(String name, ClusterWorker worker) {
+    public ClusterTransport join(String name, ClusterWorker worker) {
         members.add(name);
         workers.put(name, worker);
         return new Member(name);
     }
 
-    void own(String host, String member) {
+    public void own(String host, String member) {
         owners.put(partitionOf(host), member);
     }
 
     /** Every partition to the members, round robin, the assignment before overridden. */
-    void spread() {
+    public void spread() {
         for (int p = 0; p < PARTITIONS; p++) {
             owners.put(p, members.get(p % members.size()));
         }
     }
 
     /** The member is gone: its partitions go to the next member, its works in flight to their new owners. */
-    void kill(String name) {
+    public void kill(String name) {
         List<InFlight> lost;
         synchronized (this) {
             dead.add(name);
@@ -90,12 +90,12 @@ final class FakeCluster implements AutoCloseable {
         }
     }
 
-    Map<String, byte[]> records(String run) {
+    public Map<String, byte[]> records(String run) {
         return records.getOrDefault(run, Map.of());
     }
 
     /** Waits, bounded, until the run holds a record of the host in that state. */
-    synchronized void awaitRecord(String run, String host, String state) throws InterruptedException {
+    public synchronized void awaitRecord(String run, String host, String state) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (true) {
             byte[] r = records(run).get(host);
