@@ -34,7 +34,10 @@ import io.conduit.core.registry.PluginBinding;
 import io.conduit.core.registry.PluginRegistry;
 import io.conduit.core.run.ForkingRunner;
 import io.conduit.core.task.TaskRegistry;
+import io.conduit.api.connection.OptionDescriptor;
+import io.conduit.api.connection.OptionType;
 import io.conduit.core.testing.Configs;
+import io.conduit.core.testing.FakeTaskPlugin;
 
 /**
  * The shell of a node in a cluster, as {@code bin/conduit COMMAND} runs it: two members in one JVM
@@ -48,6 +51,8 @@ class ClusterShellTest {
     Path dir;
     private final FakeCluster cluster = new FakeCluster();
     private final List<ConnectionManager> pools = new ArrayList<>();
+    /** Each node's own copy of the task plugin "greet". */
+    private final java.util.Map<String, FakeTaskPlugin> greet = new java.util.HashMap<>();
     private Path inventory;
     private ConduitCommands a;
     private ConduitCommands b;
@@ -89,6 +94,10 @@ class ClusterShellTest {
         ForkingRunner runner = new ForkingRunner(connections, Configs.inventories(connections, inventory),
                 Configs.runner(4, 30, 1 << 20, inventory.toString()));
         TaskRegistry tasks = new TaskRegistry(Duration.ofSeconds(5), Duration.ofSeconds(5));
+        FakeTaskPlugin plugin = new FakeTaskPlugin("greet", "1", true, OptionDescriptor.of("name",
+                OptionType.STRING, "world", "whom to greet"));
+        tasks.add(plugin.binding());
+        greet.put(name, plugin);
         ClusterRuns runs = new ClusterRuns(runner, tasks);
         if (member) {
             runs.bindTransport(cluster.join(name, runs));
@@ -166,6 +175,16 @@ class ClusterShellTest {
 
     private static List<String> sorted(String out) {
         return out.replaceAll("\\d+ ms", "T").replaceAll("\\(\\d+\\.\\d s\\)", "(T)").lines().sorted().toList();
+    }
+
+    @Test
+    void aTaskRunsOnEachNodeWithThatNodesPluginAndTheParametersAsWritten() {
+        Outcome o = conduit(a, "task", "--one-line", "greet", "all", "name=ops");
+        assertEquals(0, o.exit(), o.toString());
+        assertTrue(Pattern.compile("(?m)^h4 \\| OK \\| \\d+ ms \\| node " + Pattern.quote(B)
+                + " \\| \\(stdout\\) 1 \\{name=ops\\}$").matcher(o.out()).find(), o.toString());
+        assertEquals(2, greet.get(A).executions.get(), "h1, h2 on A's plugin");
+        assertEquals(2, greet.get(B).executions.get(), "h3, h4 on B's plugin");
     }
 
     @Test
