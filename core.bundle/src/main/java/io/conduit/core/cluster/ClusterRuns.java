@@ -90,16 +90,16 @@ public final class ClusterRuns implements ClusterWorker {
     private final ExecutorService threads;
 
     /**
-     * @param runner the core's runner ({@link ForkingRunner})
+     * @param runner the core's runner ({@link ForkingRunner}); with another runner service this node takes no part
+     *        in cluster runs ({@link #clustered()} stays false, and a work sent here fails), and the shell runs here
      * @param tasks the task plugins, for works of {@link ClusterWork.Kind#TASK}
-     * @throws IllegalArgumentException the runner is not the core's
      */
     @Activate
     public ClusterRuns(@Reference Runner runner, @Reference TaskCatalog tasks) {
-        if (!(runner instanceof ForkingRunner forking)) {
-            throw new IllegalArgumentException("the cluster's runs need the core's runner");
+        this.runner = runner instanceof ForkingRunner forking ? forking : null;
+        if (this.runner == null) {
+            LOG.warn("the runner service is not the core's: this node takes no part in cluster runs");
         }
-        this.runner = forking;
         this.tasks = tasks;
         AtomicInteger n = new AtomicInteger();
         this.threads = Executors.newCachedThreadPool(r -> {
@@ -136,7 +136,7 @@ public final class ClusterRuns implements ClusterWorker {
 
     /** @return whether this node is in a cluster now: run, ping and task then spread over it */
     public boolean clustered() {
-        return transport != null;
+        return transport != null && runner != null;
     }
 
     /** @return the cluster, or {@code null} when this node runs alone */
@@ -159,6 +159,9 @@ public final class ClusterRuns implements ClusterWorker {
      */
     @Override
     public byte[] execute(byte[] work) throws Exception {
+        if (runner == null) {
+            throw new IllegalStateException("this node's runner is not the core's: it takes no part in cluster runs");
+        }
         ClusterWork w = WorkCodec.work(work);
         ClusterTransport t = transport;
         String node = t == null ? "this node" : t.localNode();
@@ -412,7 +415,7 @@ public final class ClusterRuns implements ClusterWorker {
 
     private ClusterTransport cluster() {
         ClusterTransport t = transport;
-        if (t == null) {
+        if (t == null || runner == null) {
             throw new IllegalStateException("this node is not in a cluster");
         }
         return t;
