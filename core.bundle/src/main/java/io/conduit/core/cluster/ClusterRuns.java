@@ -484,6 +484,7 @@ public final class ClusterRuns implements ClusterWorker {
                     + " answers", run, e.getMessage());
         }
         Map<String, String> ownerAtSubmit = new ConcurrentHashMap<>();
+        Map<String, String> lost = new ConcurrentHashMap<>(); // why a batch has no answer, by host
         AtomicBoolean noticed = new AtomicBoolean();
         boolean interrupted = false;
         try {
@@ -517,7 +518,17 @@ public final class ClusterRuns implements ClusterWorker {
                     p.getValue().forEach(h -> ownerAtSubmit.put(h, owner == null ? "?" : owner));
                     byte[] bytes = WorkCodec.work(template.withHosts(p.getValue()));
                     answers.add(submit(t, p.getValue().get(0), bytes, noticed, notices, local)
-                            .thenAccept(answer -> WorkCodec.answer(answer).forEach(deliver)));
+                            .thenAccept(answer -> WorkCodec.answer(answer).forEach(deliver))
+                            .exceptionally(e -> {
+                                Throwable cause = e instanceof CompletionException && e.getCause() != null
+                                        ? e.getCause() : e;
+                                String why = oneLine(cause instanceof CompletionException c && c.getCause() != null
+                                        ? c.getCause() : cause);
+                                LOG.warn("run {}: a batch of {} hosts could not be run, here either: {}", run,
+                                        p.getValue().size(), why);
+                                p.getValue().forEach(h -> lost.put(h, "not run: " + why));
+                                return null;
+                            }));
                 }
                 try {
                     CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).get();
@@ -525,8 +536,8 @@ public final class ClusterRuns implements ClusterWorker {
                     interrupted = true;
                     break;
                 } catch (ExecutionException e) {
-                    // the batch's other answers are in; the hosts of the failed one are "not run" below
-                    LOG.warn("run {}: a batch could not be run: {}", run, e.getCause().getMessage());
+                    // each answer handles its own failure (lost, above): not reached
+                    LOG.warn("run {}: a batch could not be run: {}", run, oneLine(e.getCause()));
                 }
                 int failed = 0;
                 for (String h : runs) {
@@ -575,7 +586,7 @@ public final class ClusterRuns implements ClusterWorker {
                 HostResult missing = HostResult.of(h, Status.FAILED, interrupted && owner != null
                         ? "interrupted: still running on node " + owner + " (this node stopped waiting; run-status "
                                 + run + " collects it)"
-                        : interrupted ? "interrupted before it started" : NOT_RUN);
+                        : interrupted ? "interrupted before it started" : lost.getOrDefault(h, NOT_RUN));
                 if (told.add(h)) {
                     caller.finished(missing);
                 }

@@ -418,4 +418,44 @@ class ClusterRunsTest {
                 .toList());
         assertTrue(b.runs.status("404@" + A).isEmpty());
     }
+
+    @Test
+    void ctrlCOnTheStartingNodeReportsWhatIsDoneAndTheRestStillRunningOnItsNode() throws Exception {
+        List<String> bs = samePartition("i", 2);
+        List<String> hosts = new ArrayList<>(List.of("y1"));
+        hosts.addAll(bs);
+        inventory(hosts);
+        Node a = new Node(A, 1);
+        new Node(B, 1);
+        cluster.own("y1", A);
+        bs.forEach(h -> cluster.own(h, B));
+        String run = "10@" + A;
+        java.util.concurrent.atomic.AtomicReference<Ran> ran = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean stillInterrupted = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread coordinator = new Thread(() -> {
+            try {
+                ran.set(run(a, run, command(List.of(bs.get(1)), List.of()), "all", null, false, null));
+                stillInterrupted.set(Thread.currentThread().isInterrupted());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        coordinator.start();
+        cluster.awaitRecord(run, bs.get(1), HostRecord.STARTED);
+        cluster.awaitRecord(run, "y1", HostRecord.DONE);
+        coordinator.interrupt(); // Ctrl-C
+        coordinator.join(TimeUnit.SECONDS.toMillis(20));
+        assertFalse(coordinator.isAlive());
+        Ran done = ran.get();
+        assertTrue(stillInterrupted.get(), "the caller learns it was interrupted");
+        assertEquals(Status.OK, done.host("y1").status());
+        assertEquals(Status.OK, done.host(bs.get(0)).status());
+        assertEquals("interrupted: still running on node " + B + " (this node stopped waiting; run-status " + run
+                + " collects it)", done.host(bs.get(1)).error());
+        hosts.forEach(h -> assertEquals(1, done.told().times.get(h), h + " told once"));
+        assertEquals("interrupted", a.runs.runs().get(run).get("state"));
+        Files.writeString(dir.resolve("gate"), "");
+        cluster.awaitRecord(run, bs.get(1), HostRecord.DONE); // the node went on: run-status collects it
+        assertEquals("done", a.runs.status(run).orElseThrow().hosts().get(2).state());
+    }
 }
