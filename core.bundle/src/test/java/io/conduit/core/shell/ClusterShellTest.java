@@ -239,4 +239,35 @@ class ClusterShellTest {
         assertEquals(new Outcome(0, "this node runs alone (no cluster)\n", ""), single);
         assertEquals(64, conduit(alone, "run-status", "1@x").exit());
     }
+
+    /** Gogo finds no Java method named run-status: it reaches it through _main, and every other name as before. */
+    @Test
+    void gogoReachesRunStatusAndTheOtherNamesStillReachTheirOwnMethods() throws Exception {
+        org.apache.felix.gogo.runtime.threadio.ThreadIOImpl io = new org.apache.felix.gogo.runtime.threadio
+                .ThreadIOImpl();
+        io.start();
+        org.apache.felix.gogo.runtime.CommandProcessorImpl processor = new org.apache.felix.gogo.runtime
+                .CommandProcessorImpl(io);
+        for (String f : List.of("run-status", "cluster", "patterns", "ping")) {
+            processor.addCommand("conduit", b, f);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (org.apache.felix.service.command.CommandSession session = processor.createSession(
+                InputStream.nullInputStream(), out, out)) {
+            String key = runKey(conduit(a, "ping", "all"));
+            Object status = session.execute("conduit:run-status --json '" + key + "'");
+            assertEquals(0, ((CommandOutput) status).exitStatus());
+            assertTrue(((CommandOutput) status).text().contains("\"node\": \"" + B + "\""), status.toString());
+            Object unknown = session.execute("run-status 404@x");
+            assertEquals(64, ((CommandOutput) unknown).exitStatus());
+            assertEquals(List.of("all", "h1", "h2", "h3", "h4"), session.execute("patterns"));
+            assertTrue(((CommandOutput) session.execute("cluster")).text().contains("proven"));
+            Object ping = session.execute("ping all");
+            assertTrue(ping instanceof RunReport, String.valueOf(ping));
+            assertEquals(0, ((CommandOutput) ping).exitStatus());
+        } finally {
+            processor.stop();
+            io.stop();
+        }
+    }
 }
