@@ -59,6 +59,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     "tasknames", "runbook", "runs", "cluster", "run-status"})
 public final class ConduitCommands {
     private static final Logger LOG = LoggerFactory.getLogger(ConduitCommands.class);
+    /** The commands whose names no Java method can have: Gogo reaches them through {@link #_main}. */
+    static final java.util.Set<String> VIA_MAIN = java.util.Set.of("run-status");
     /** Width of help texts. */
     private static final int HELP_WIDTH = 100;
 
