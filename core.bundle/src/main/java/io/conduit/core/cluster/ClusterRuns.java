@@ -1,7 +1,5 @@
 package io.conduit.core.cluster;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -386,31 +384,14 @@ public final class ClusterRuns implements ClusterWorker {
     /**
      * @param options the caller's options
      * @return the options as every node must read them: the starting node's defaults filled in and the inventory an
-     *         absolute path (each node reads the same path)
+     *         absolute path, read from the caller's working directory (each node reads the same path)
      */
     public io.conduit.api.task.RunOptions options(io.conduit.api.task.RunOptions options) {
         io.conduit.api.task.RunOptions e = runner.effective(options);
-        return new io.conduit.api.task.RunOptions(absolute(e.inventory()), e.forks(), e.hostTimeout(),
+        // as the run history keeps it: a path (also ansible:PATH, script:PATH) absolute from the caller's directory
+        String inventory = e.inventory() == null ? null : io.conduit.core.inventory.LocalPaths.spec(e.inventory());
+        return new io.conduit.api.task.RunOptions(inventory, e.forks(), e.hostTimeout(),
                 e.outputLimit(), e.verbosity(), e.check(), e.diff());
-    }
-
-    /** A file path made absolute, also behind a source's prefix ({@code ansible:hosts.ini}). */
-    static String absolute(String spec) {
-        if (spec == null) {
-            return null;
-        }
-        try {
-            if (Files.exists(Path.of(spec))) {
-                return Path.of(spec).toAbsolutePath().normalize().toString();
-            }
-            int colon = spec.indexOf(':');
-            if (colon > 1 && Files.exists(Path.of(spec.substring(colon + 1)))) {
-                return spec.substring(0, colon + 1) + Path.of(spec.substring(colon + 1)).toAbsolutePath().normalize();
-            }
-        } catch (java.nio.file.InvalidPathException e) {
-            // not a path: the source reads it as it is
-        }
-        return spec;
     }
 
     private ClusterTransport cluster() {

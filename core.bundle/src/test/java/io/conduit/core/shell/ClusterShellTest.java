@@ -141,6 +141,19 @@ class ClusterShellTest {
     }
 
     @Test
+    void aRelativeInventoryIsSentAbsoluteFromTheCallersDirectory() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = a.execute(new String[] {"run", "--one-line", "-i", "inventory.yaml", "h3", "echo", "hi"},
+                InputStream.nullInputStream(), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), dir);
+        Outcome o = new Outcome(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        assertEquals(0, o.exit(), o.toString());
+        assertTrue(o.out().contains("| node " + B + " |"), "B read the same file: " + o);
+        assertFalse(o.err().contains("run on this node"), o.toString());
+    }
+
+    @Test
     void jsonAndJsonLinesCarryTheNodeAfterTheHost() {
         Outcome json = conduit(a, "run", "--json", "all", "echo", "hi");
         assertEquals(0, json.exit(), json.toString());
