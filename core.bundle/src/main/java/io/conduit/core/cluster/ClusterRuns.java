@@ -216,8 +216,9 @@ public final class ClusterRuns implements ClusterWorker {
             NodeRun run = nodeRuns.get(w.run());
             if (run == null) {
                 // the inventory read once per node per run: every later batch of the run shares this session
-                run = new NodeRun(w, node, runner.session(w.options()), task(w));
+                run = new NodeRun(w, node, runner.session(w.options()).perHost(), task(w));
                 nodeRuns.put(w.run(), run);
+                LOG.info("run {}: its hosts of this node's partitions run here, forks {}", w.run(), run.forks);
             }
             run.batches++;
             return run;
@@ -228,6 +229,7 @@ public final class ClusterRuns implements ClusterWorker {
         synchronized (nodeRuns) {
             if (--run.batches == 0 && nodeRuns.get(run.work.run()) == run) {
                 nodeRuns.remove(run.work.run());
+                LOG.info("run {}: {} hosts ran here", run.work.run(), run.ran.get());
             }
         }
     }
@@ -276,6 +278,7 @@ public final class ClusterRuns implements ClusterWorker {
         final Task task;
         final FailurePolicy retriesOnly;
         final int forks;
+        final AtomicInteger ran = new AtomicInteger();
         // guarded by nodeRuns
         int batches;
         // guarded by this
@@ -349,6 +352,8 @@ public final class ClusterRuns implements ClusterWorker {
                 result = HostResult.of(host, Status.FAILED, "interrupted before it started");
             }
             HostRecord done = new HostRecord(HostRecord.DONE, node, false, result);
+            ran.incrementAndGet();
+            LOG.debug("run {}: {} {}", work.run(), host, result.status());
             put(t, work.run(), host, done);
             return done;
         }
