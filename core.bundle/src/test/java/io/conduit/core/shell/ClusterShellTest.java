@@ -248,6 +248,12 @@ class ClusterShellTest {
         JsonObject json = JsonParser.parseString(conduit(a, "cluster", "--json").out()).getAsJsonObject();
         assertEquals(FakeCluster.PARTITIONS, json.getAsJsonArray("members").get(0).getAsJsonObject().get("partitions")
                 .getAsInt() + json.getAsJsonArray("members").get(1).getAsJsonObject().get("partitions").getAsInt());
+        for (String command : List.of("cluster", "run-status")) {
+            Outcome help = conduit(alone, command, "--help");
+            assertTrue(help.exit() == 0 && help.out().startsWith("Usage: " + command + " ")
+                    && help.out().contains("-h, --help") && help.err().isEmpty(), help.toString());
+            assertTrue(conduit(alone, "help").out().lines().anyMatch(l -> l.startsWith(command + " ")), command);
+        }
         Outcome single = conduit(alone, "cluster");
         assertEquals(new Outcome(0, "this node runs alone (no cluster)\n", ""), single);
         assertEquals(64, conduit(alone, "run-status", "1@x").exit());
