@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -16,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -37,11 +39,13 @@ import io.conduit.api.inventory.InventoryException;
 import io.conduit.api.task.FailurePolicy;
 import io.conduit.api.task.HostResult;
 import io.conduit.api.task.RunListener;
+import io.conduit.api.task.RunOptions;
 import io.conduit.api.task.RunResult;
 import io.conduit.api.task.Runner;
 import io.conduit.api.task.Status;
 import io.conduit.api.task.Task;
 import io.conduit.api.task.TaskContext;
+import io.conduit.core.inventory.LocalPaths;
 import io.conduit.core.run.ForkingRunner;
 import io.conduit.core.task.CheckModeSkip;
 import io.conduit.core.task.CommandTask;
@@ -382,7 +386,7 @@ public final class ClusterRuns implements ClusterWorker {
     public String runKey(Long historyId) {
         String node = cluster().localNode();
         String id = historyId != null ? String.valueOf(historyId)
-                : "r" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+                : "r" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
         return id + "@" + node;
     }
 
@@ -391,11 +395,11 @@ public final class ClusterRuns implements ClusterWorker {
      * @return the options as every node must read them: the starting node's defaults filled in and the inventory an
      *         absolute path, read from the caller's working directory (each node reads the same path)
      */
-    public io.conduit.api.task.RunOptions options(io.conduit.api.task.RunOptions options) {
-        io.conduit.api.task.RunOptions e = runner.effective(options);
+    public RunOptions options(RunOptions options) {
+        RunOptions e = runner.effective(options);
         // as the run history keeps it: a path (also ansible:PATH, script:PATH) absolute from the caller's directory
-        String inventory = e.inventory() == null ? null : io.conduit.core.inventory.LocalPaths.spec(e.inventory());
-        return new io.conduit.api.task.RunOptions(inventory, e.forks(), e.hostTimeout(),
+        String inventory = e.inventory() == null ? null : LocalPaths.spec(e.inventory());
+        return new RunOptions(inventory, e.forks(), e.hostTimeout(),
                 e.outputLimit(), e.verbosity(), e.check(), e.diff());
     }
 
@@ -737,13 +741,13 @@ public final class ClusterRuns implements ClusterWorker {
      * @throws ClusterException the cluster could not be read
      * @throws IllegalStateException this node is not in a cluster
      */
-    public java.util.Optional<RunStatus> status(String run) throws ClusterException {
+    public Optional<RunStatus> status(String run) throws ClusterException {
         ClusterTransport t = cluster();
         byte[] raw = t.runs().get(run);
         Map<String, Object> summary = raw == null ? Map.of() : WorkCodec.summary(raw);
         Map<String, byte[]> records = t.records(run);
         if (raw == null && records.isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         List<String> order = new ArrayList<>();
         if (summary.get("hosts") instanceof List<?> listed) {
@@ -767,6 +771,6 @@ public final class ClusterRuns implements ClusterWorker {
                 hosts.add(new HostState(h, r.interrupted() ? "interrupted" : HostRecord.DONE, r.node(), r.result()));
             }
         }
-        return java.util.Optional.of(new RunStatus(run, summary, hosts));
+        return Optional.of(new RunStatus(run, summary, hosts));
     }
 }
