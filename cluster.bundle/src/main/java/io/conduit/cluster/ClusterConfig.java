@@ -27,13 +27,15 @@ public @interface ClusterConfig {
      * @return the members to contact, {@code ADDRESS[:PORT]} each (port 5701 when left out); this node's own
      *         address may be among them. No multicast, no auto-detection: only these are tried.
      */
-    @AttributeDefinition(name = "Members", description = "ADDRESS[:PORT] of the members to contact (this one may be"
-            + " among them); nothing else is searched for.")
+    @AttributeDefinition(name = "Members", description = "ADDRESS[:PORT] of the members to contact, separated by"
+            + " commas (this one may be among them); nothing else is searched for: no multicast, no auto-detection.")
     String[] members() default {"127.0.0.1:5701"};
 
     /** @return the one address the member binds to and is reached at; never the wildcard address */
     @AttributeDefinition(name = "Bind address", description = "The one local address the member listens on and is"
-            + " reached at (an address of a private network; not 0.0.0.0).")
+            + " reached at: an address of this machine on a private network (any 127.x.y.z for members on one"
+            + " machine), never 0.0.0.0. The traffic between members is not encrypted (the cluster key seals what"
+            + " Conduit sends, not the engine's own messages): keep it on a private network or a tunnel.")
     String bind__address() default "127.0.0.1";
 
     /** @return the port the member listens on, 1 to 65535 */

@@ -43,8 +43,9 @@ import io.conduit.api.task.TaskContext;
 
 /**
  * The docker plugin and inventory source in the distribution, against the real dockerd that
- * scripts/env/dockerd.sh starts: the shell on containers, each failure on its own host, and 20 upgrades of
- * docker.bundle (one under a run) that lose no result and leave no thread of an old version.
+ * scripts/env/dockerd.sh starts: the shell on containers, each failure on its own host, and upgrades of
+ * docker.bundle under a run (5 in the suite, 20 in the soak) that lose no result and leave no thread of an old
+ * version.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -185,8 +186,14 @@ public class DockerPluginIT extends ConduitTestSupport {
                 .map(n -> n.replaceAll("^conduit-docker-[a-z]+-([0-9a-f]+)-\\d+$", "$1")).collect(Collectors.toSet());
     }
 
+    /**
+     * Upgrades of the plugin under a run: 5 in the suite, and as many as {@code -Dconduit.upgrade.rounds=N} asks
+     * (20 for the soak: {@code ./mvnw verify -pl itests -Dit.test=DockerPluginIT -Dconduit.upgrade.rounds=20}).
+     */
+    private static final int ROUNDS = Integer.getInteger("conduit.upgrade.rounds", 5);
+
     @Test
-    public void twentyUpgradesLoseNoResultAndLeaveNoOldThread() throws Exception {
+    public void upgradesUnderARunLoseNoResultAndLeaveNoOldThread() throws Exception {
         Bundle docker = bundle("io.conduit.docker");
         String target = container("upgrade", "conduit-test:busybox");
         StringBuilder yaml = new StringBuilder("defaults:\n  connection: docker\n  connection_options:\n    docker:\n"
@@ -211,7 +218,7 @@ public class DockerPluginIT extends ConduitTestSupport {
         Runner runner = service(Runner.class);
         ExecutorService background = Executors.newSingleThreadExecutor();
         try {
-            for (int round = 1; round <= 20; round++) {
+            for (int round = 1; round <= ROUNDS; round++) {
                 CountDownLatch some = new CountDownLatch(round == 1 ? hosts / 4 : 1);
                 RunListener listener = new RunListener() {
                     @Override
@@ -237,6 +244,6 @@ public class DockerPluginIT extends ConduitTestSupport {
         // old revisions' threads end when their components deactivate; allow the last sockets to close
         await("threads of old docker plugin versions to end", 20, () -> threadOwners().size() <= 1
                 && dockerThreads().stream().noneMatch(n -> n.startsWith("docker-java")));
-        System.out.println("docker threads after 20 upgrades: " + dockerThreads());
+        System.out.println("docker threads after " + ROUNDS + " upgrades: " + dockerThreads());
     }
 }

@@ -24,14 +24,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ScriptCommandLineIT {
     /** Every command of {@code conduit help}. */
     static final List<String> COMMANDS = List.of("run", "put", "fetch", "ping", "hosts", "inventory", "plugins",
-            "connections", "disconnect", "drain", "tasks", "task", "runs", "completion");
+            "connections", "disconnect", "drain", "tasks", "task", "runs", "cluster", "run-status", "completion");
 
     @TempDir
     Path work;
 
     @ParameterizedTest
     @ValueSource(strings = {"run", "put", "fetch", "ping", "hosts", "inventory", "plugins", "connections",
-        "disconnect", "drain", "tasks", "task", "runs", "completion"})
+        "disconnect", "drain", "tasks", "task", "runs", "cluster", "run-status", "completion"})
     void everyCommandHasItsGeneratedHelp(String command) throws Exception {
         Conduit.Result r = Conduit.run(command, "--help");
 

@@ -273,9 +273,23 @@ public final class ForkingRunner implements Runner {
         /** The hosts of each plugin, and the options their values were typed with ({@code null}: not installed). */
         private final Map<String, List<HostValues>> hostsOf = new HashMap<>();
         private final Map<String, List<OptionDescriptor>> typedWith = new HashMap<>();
+        /** Each run's start and end logged at DEBUG, not INFO (see {@link #perHost()}). */
+        private volatile boolean perHost;
 
         private Session(Plan plan) {
             this.plan = plan;
+        }
+
+        /**
+         * Logs each run's start and end at DEBUG instead of INFO: for a caller that makes one run per host (a
+         * cluster node runs each host of its batches as it takes it from its queue) and logs the whole itself, so
+         * that a run of many hosts costs no two log lines per host.
+         *
+         * @return this session
+         */
+        public Session perHost() {
+            perHost = true;
+            return this;
         }
 
         /**
@@ -353,8 +367,13 @@ public final class ForkingRunner implements Runner {
             Map<String, HostValues> values = prepare(declared);
             int run = RUNS.incrementAndGet();
             long started = System.nanoTime();
-            LOG.info("run {}: {} on {} hosts ({}), forks {}{}", run, secrets.masker().mask(task.describe()),
-                    hosts.size(), selection, effective.forks(), describe(rules));
+            if (perHost) {
+                LOG.debug("run {}: {} on {} hosts ({}), forks {}{}", run, secrets.masker().mask(task.describe()),
+                        hosts.size(), selection, effective.forks(), describe(rules));
+            } else {
+                LOG.info("run {}: {} on {} hosts ({}), forks {}{}", run, secrets.masker().mask(task.describe()),
+                        hosts.size(), selection, effective.forks(), describe(rules));
+            }
             caller.started(hosts.size());
 
             HostValues[] work = new HostValues[hosts.size()];
@@ -368,7 +387,11 @@ public final class ForkingRunner implements Runner {
                 Thread.currentThread().interrupt(); // the caller learns it was interrupted, with every host's result
             }
             RunResult result = new RunResult(fanout.results(), Duration.ofNanos(System.nanoTime() - started));
-            LOG.info("run {} finished in {} ms: {}", run, result.duration().toMillis(), result.summary());
+            if (perHost) {
+                LOG.debug("run {} finished in {} ms: {}", run, result.duration().toMillis(), result.summary());
+            } else {
+                LOG.info("run {} finished in {} ms: {}", run, result.duration().toMillis(), result.summary());
+            }
             return result;
         }
 

@@ -25,6 +25,7 @@ import io.conduit.api.inventory.InventoryException;
 import io.conduit.api.support.InvalidConfigurationException;
 import io.conduit.api.task.RunOptions;
 import io.conduit.api.task.Runner;
+import io.conduit.core.cluster.ClusterRuns;
 import io.conduit.core.connection.ConnectionManager;
 import io.conduit.core.history.RunHistory;
 import io.conduit.core.inventory.LocalPaths;
@@ -55,9 +56,11 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Component(service = ConduitCommands.class)
 @GogoCommand(scope = "conduit", function = {"run", "put", "fetch", "ping", "hosts", "inventory", "plugins",
     "connections", "disconnect", "drain", "tasks", "task", "help", "completion", "completions", "patterns",
-    "tasknames", "runbook", "runs"})
+    "tasknames", "runbook", "runs", "cluster", "run-status"})
 public final class ConduitCommands {
     private static final Logger LOG = LoggerFactory.getLogger(ConduitCommands.class);
+    /** The commands whose names no Java method can have: Gogo reaches them through {@link #_main}. */
+    static final java.util.Set<String> VIA_MAIN = java.util.Set.of("run-status");
     /** Width of help texts. */
     private static final int HELP_WIDTH = 100;
 
@@ -67,6 +70,7 @@ public final class ConduitCommands {
     private final ConnectionManager connections;
     private final TaskCatalog tasks;
     private final RunHistory history;
+    private final ClusterRuns cluster;
     /** The commands in the order {@code help} lists them. */
     private final Map<String, Function<ShellContext, Object>> commands = new LinkedHashMap<>();
 
@@ -79,11 +83,14 @@ public final class ConduitCommands {
      *        watches the lines
      * @param tasks the task plugins
      * @param history where each run is recorded ({@code runs}, {@code --rerun-failed})
+     * @param cluster the cluster's runs: run, ping and task spread over the cluster while this node is in one
      */
     @Activate
     public ConduitCommands(@Reference Runner runner, @Reference Inventories inventories,
             @Reference PluginRegistry registry, @Reference ConnectionManager connections,
-            @Reference LineGuard guard, @Reference TaskCatalog tasks, @Reference RunHistory history) {
+            @Reference LineGuard guard, @Reference TaskCatalog tasks, @Reference RunHistory history,
+            @Reference ClusterRuns cluster) {
+        this.cluster = cluster;
         this.runner = runner;
         this.inventories = inventories;
         this.registry = registry;
@@ -104,7 +111,25 @@ public final class ConduitCommands {
         commands.put("tasks", TaskPluginCommands.Tasks::new);
         commands.put("task", TaskPluginCommands.RunTask::new);
         commands.put("runs", RunsCommand::new);
+        commands.put("cluster", ClusterCommands.Cluster::new);
+        commands.put("run-status", ClusterCommands.RunStatus::new);
         commands.put("completion", ctx -> new CompletionCommand(() -> model(ctx)));
+    }
+
+    /**
+     * Commands on this node alone (no cluster), as before the cluster.
+     *
+     * @param runner runs tasks
+     * @param inventories loads inventories and knows which plugin a host uses
+     * @param registry the connection plugins
+     * @param connections the connection pool
+     * @param guard refuses lines the shell would change
+     * @param tasks the task plugins
+     * @param history where each run is recorded ({@code runs}, {@code --rerun-failed})
+     */
+    public ConduitCommands(Runner runner, Inventories inventories, PluginRegistry registry,
+            ConnectionManager connections, LineGuard guard, TaskCatalog tasks, RunHistory history) {
+        this(runner, inventories, registry, connections, guard, tasks, history, null);
     }
 
     /**
@@ -120,7 +145,7 @@ public final class ConduitCommands {
      */
     public ConduitCommands(Runner runner, Inventories inventories, PluginRegistry registry,
             ConnectionManager connections, LineGuard guard, TaskCatalog tasks) {
-        this(runner, inventories, registry, connections, guard, tasks, null);
+        this(runner, inventories, registry, connections, guard, tasks, null, null);
     }
 
     @Descriptor("run a command on the hosts a pattern selects: run [OPTIONS] PATTERN COMMAND...; 'help run'")
@@ -193,6 +218,32 @@ public final class ConduitCommands {
         return gogo(session, "runs", words);
     }
 
+    @Descriptor("the cluster's members, the hosts each owns and the runs in flight: cluster [--json]")
+    public CommandOutput cluster(CommandSession session, String... words) {
+        return gogo(session, "cluster", words);
+    }
+
+    /**
+     * Gogo's way to names that are no Java method's ({@code run-status}): it calls this with the command's name
+     * first. Every name goes where its own method would take it, so either way a line means the same.
+     *
+     * @param session the shell's session
+     * @param words the command's name, then its words
+     * @return what the named command returns
+     */
+    @Descriptor("collect a cluster run from any node: run-status [--json] RUNKEY")
+    public Object _main(CommandSession session, String... words) {
+        String name = words.length == 0 ? "help" : words[0].startsWith("conduit:") ? words[0].substring(8) : words[0];
+        String[] rest = Arrays.copyOfRange(words, Math.min(1, words.length), words.length);
+        return switch (name) {
+            case "help" -> help(session, rest);
+            case "completions" -> completions(session);
+            case "patterns" -> patterns();
+            case "tasknames" -> tasknames();
+            default -> gogo(session, name, rest);
+        };
+    }
+
     @Descriptor("print a script that completes Conduit's commands in bash or zsh: completion bash|zsh")
     public CommandOutput completion(CommandSession session, String... words) {
         return gogo(session, "completion", words);
@@ -241,7 +292,7 @@ public final class ConduitCommands {
                     all.add(List.of("-c", c, "-a", "conduit:tasknames"));
                 }
                 if (!cl.getCommandSpec().positionalParameters().isEmpty() && !name.equals("tasks")
-                        && !name.equals("runs")) { // a run's ID is no pattern
+                        && !name.equals("runs") && !name.equals("run-status")) { // a run's ID is no pattern
                     all.add(List.of("-c", c, "-a", "conduit:patterns"));
                     if (name.equals("put") || name.equals("fetch")) {
                         all.add(List.of("-c", c, "-a", "gogo:__files"));
@@ -306,7 +357,8 @@ public final class ConduitCommands {
     }
 
     private ShellContext context(CommandSession session, PrintStream out, PrintStream err) {
-        return new ShellContext(runner, inventories, registry, connections, session, out, err, tasks, history);
+        return new ShellContext(runner, inventories, registry, connections, session, out, err, tasks, history,
+                cluster);
     }
 
     /**

@@ -47,13 +47,20 @@ public final class LineGuard implements CommandSessionListener {
      */
     static final Set<String> COMMANDS = commandsOf(ConduitCommands.class);
 
-    /** @return the names of the public methods taking a session and the line's words */
+    /**
+     * @return the names of the public methods taking a session and the line's words, and for {@code _main} the
+     *         commands Gogo reaches through it ({@link ConduitCommands#VIA_MAIN})
+     */
     static Set<String> commandsOf(Class<?> commands) {
         Set<String> names = new java.util.TreeSet<>();
         for (java.lang.reflect.Method m : commands.getMethods()) {
             Class<?>[] p = m.getParameterTypes();
             if (p.length == 2 && p[0] == CommandSession.class && p[1] == String[].class) {
-                names.add(m.getName());
+                if (m.getName().equals("_main")) {
+                    names.addAll(ConduitCommands.VIA_MAIN); // the names no Java method can have
+                } else {
+                    names.add(m.getName());
+                }
             }
         }
         return Set.copyOf(names);

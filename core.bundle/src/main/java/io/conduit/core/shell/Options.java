@@ -306,4 +306,18 @@ final class Options {
             return options.withCheck(check ? Boolean.TRUE : null, diff ? Boolean.TRUE : null);
         }
     }
+
+    /**
+     * Where a run, ping or task runs while this node is in a cluster: spread over the members by host (the
+     * default), or {@code --local} on this node only, as without a cluster.
+     */
+    static final class ClusterMixin {
+        @Option(names = "--local", description = "run on this node only, with its own connections, also when it is in"
+                + " a cluster (without a cluster every run is local)")
+        boolean local;
+
+        @Option(names = "--rerun-interrupted", description = "in a cluster: run again a host whose node was lost"
+                + " after its task started (it may have run); without it such a host is reported interrupted")
+        boolean rerunInterrupted;
+    }
 }

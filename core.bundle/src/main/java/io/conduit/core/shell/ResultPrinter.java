@@ -62,6 +62,8 @@ final class ResultPrinter implements RunListener {
     private int total;
     private int failed;
     private long lastProgress = start;
+    /** Each host's node in a cluster run (filled before the host is reported), or {@code null}: no node shown. */
+    private volatile Map<String, String> nodes;
 
     /**
      * @param format how to show results
@@ -76,6 +78,17 @@ final class ResultPrinter implements RunListener {
         this.files = files;
         this.out = out;
         this.err = err;
+    }
+
+    /**
+     * Shows each host's node (a cluster run): a {@code node} column in the blocks and one-line views, a
+     * {@code "node"} key after {@code "host"} in the JSON views. Without a call the output is as on one node.
+     *
+     * @param byHost each host's node, filled by the run before it reports the host; a host without one (skipped)
+     *        shows {@code -} and {@code null}
+     */
+    void nodes(Map<String, String> byHost) {
+        nodes = byHost;
     }
 
     @Override
@@ -132,7 +145,7 @@ final class ResultPrinter implements RunListener {
         synchronized (lock) {
             close(result);
             return switch (format) {
-                case JSON -> GSON.toJson(toJson(result, run));
+                case JSON -> GSON.toJson(withNodes(toJson(result, run)));
                 case JSON_LINES -> {
                     Map<String, Object> last = new LinkedHashMap<>();
                     last.put("summary", summary(result));
@@ -187,8 +200,8 @@ final class ResultPrinter implements RunListener {
         }
         switch (format) {
             case BLOCKS -> block(host);
-            case ONE_LINE -> out.println(oneLine(host));
-            case JSON_LINES -> out.println(COMPACT.toJson(host(host)));
+            case ONE_LINE -> out.println(oneLine(host, node(host)));
+            case JSON_LINES -> out.println(COMPACT.toJson(withNode(host(host))));
             case JSON -> {
                 return; // printed whole by end()
             }
@@ -206,13 +219,46 @@ final class ResultPrinter implements RunListener {
         }
     }
 
-    private static String header(HostResult host) {
+    /** @return the host's node in a cluster run ({@code -} for none), or {@code null} outside one */
+    private String node(HostResult host) {
+        Map<String, String> n = nodes;
+        return n == null ? null : n.getOrDefault(host.host(), "-");
+    }
+
+    /** A host's JSON object with its node after its name, in a cluster run; as it is otherwise. */
+    private Map<String, Object> withNode(Map<String, Object> host) {
+        Map<String, String> n = nodes;
+        if (n == null) {
+            return host;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        host.forEach((k, v) -> {
+            m.put(k, v);
+            if (k.equals("host")) {
+                m.put("node", n.get(String.valueOf(v)));
+            }
+        });
+        return m;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> withNodes(Map<String, Object> doc) {
+        if (nodes != null) {
+            doc.put("hosts", ((List<Map<String, Object>>) doc.get("hosts")).stream().map(this::withNode).toList());
+        }
+        return doc;
+    }
+
+    private static String header(HostResult host, String node) {
         StringBuilder head = new StringBuilder(HostText.escape(host.host())).append(" | ")
                 .append(host.status().name());
         if (host.exitCode() != null) {
             head.append(" | rc=").append(host.exitCode());
         }
         head.append(" | ").append(host.duration().toMillis()).append(" ms");
+        if (node != null) {
+            head.append(" | node ").append(HostText.escape(node));
+        }
         String error = host.error();
         if (error != null && host.exitCode() != null && error.startsWith("exit code " + host.exitCode())) {
             // rc= says it already; what follows it (after how many tries) still shows
@@ -225,7 +271,7 @@ final class ResultPrinter implements RunListener {
     }
 
     private void block(HostResult host) {
-        out.println(header(host));
+        out.println(header(host, node(host)));
         stream(host.stdout(), host.stdoutDropped(), "stdout", "  ");
         stream(host.stderr(), host.stderrDropped(), "stderr", "  ! ");
     }
@@ -262,7 +308,12 @@ final class ResultPrinter implements RunListener {
     }
 
     static String oneLine(HostResult host) {
-        StringBuilder line = new StringBuilder(header(host));
+        return oneLine(host, null);
+    }
+
+    /** {@link #oneLine(HostResult)} with the host's node after its duration, when it has one. */
+    static String oneLine(HostResult host, String node) {
+        StringBuilder line = new StringBuilder(header(host, node));
         oneLineStream(line, host.stdout(), host.stdoutDropped(), "stdout");
         oneLineStream(line, host.stderr(), host.stderrDropped(), "stderr");
         return line.toString();

@@ -71,10 +71,14 @@ final class RunsCommand implements Callable<CommandOutput> {
         for (String skipped : listing.skipped()) {
             ctx.err().println("conduit: runs: passed over " + skipped);
         }
+        Map<String, Map<String, Object>> clusterRuns = clusterRuns();
         if (json) {
-            return Text.ok(ResultPrinter.GSON.toJson(listing.runs().stream().map(RunRecord::toJson).toList()));
+            // in a cluster, the cluster's runs follow, each as its starting node wrote it ("run": "ID@NODE")
+            List<Object> all = new java.util.ArrayList<>(listing.runs().stream().map(RunRecord::toJson).toList());
+            all.addAll(clusterRuns.values());
+            return Text.ok(ResultPrinter.GSON.toJson(all));
         }
-        if (listing.runs().isEmpty()) {
+        if (listing.runs().isEmpty() && clusterRuns.isEmpty()) {
             return Text.ok("no run is recorded yet in " + history.directory());
         }
         Table table = new Table("ID", "WHEN", "USER", "WHAT", "PATTERN", "HOSTS ok/chg/fail/unr/skip", "EXIT");
@@ -83,6 +87,17 @@ final class RunsCommand implements Callable<CommandOutput> {
             table.row(r.id(), when(r.started()), r.user(), shorten(r.what()), HostText.escape(r.pattern()),
                     c.get("ok") + "/" + c.get("changed") + "/" + c.get("failed") + "/" + c.get("unreachable") + "/"
                             + c.get("skipped"), exitOf(r));
+        }
+        if (listing.runs().isEmpty()) {
+            table.above("no run is recorded yet in " + history.directory());
+        }
+        if (!clusterRuns.isEmpty()) {
+            table.below("").below("the cluster's runs (from any node; run-status RUN collects one):");
+            clusterRuns.values().stream().sorted(java.util.Comparator.comparing(r -> -number(r.get("started"))))
+                    .limit(n).forEach(r -> table.below("  " + r.get("run") + "  " + (r.get("started") instanceof
+                            Number t ? when(Instant.ofEpochMilli(t.longValue())) : "?") + "  " + r.get("state")
+                            + "  " + shorten(String.valueOf(r.get("what"))) + "  on "
+                            + HostText.escape(String.valueOf(r.get("pattern"))) + "  from " + r.get("origin")));
         }
         return table;
     }
@@ -124,6 +139,24 @@ final class RunsCommand implements Callable<CommandOutput> {
     /** @return the exit status, or {@code running} or {@code interrupted} for a record without an end */
     private static Object exitOf(RunRecord r) {
         return r.ended() != null ? r.exit() : r.state();
+    }
+
+    /** @return the cluster's runs by key, none when this node runs alone or the cluster cannot be read (said) */
+    private Map<String, Map<String, Object>> clusterRuns() {
+        io.conduit.core.cluster.ClusterRuns cluster = ctx.clustered();
+        if (cluster == null) {
+            return Map.of();
+        }
+        try {
+            return cluster.runs();
+        } catch (io.conduit.api.cluster.ClusterException e) {
+            ctx.err().println("conduit: runs: the cluster's runs cannot be read: " + e.getMessage());
+            return Map.of();
+        }
+    }
+
+    private static double number(Object o) {
+        return o instanceof Number n ? n.doubleValue() : 0;
     }
 
     private static String when(Instant t) {

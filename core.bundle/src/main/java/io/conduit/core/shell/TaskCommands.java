@@ -16,6 +16,8 @@ import io.conduit.api.task.FailurePolicy;
 import io.conduit.api.task.RunOptions;
 import io.conduit.api.task.RunResult;
 import io.conduit.api.task.Task;
+import io.conduit.core.cluster.ClusterRuns;
+import io.conduit.core.cluster.ClusterWork;
 import io.conduit.core.run.ForkingRunner;
 import io.conduit.core.task.CheckModeSkip;
 import io.conduit.core.task.CommandTask;
@@ -97,6 +99,46 @@ final class TaskCommands {
          */
         abstract String what();
 
+        /**
+         * @return the command's cluster options ({@code --local}, {@code --rerun-interrupted}), or {@code null} for a
+         *         command that always runs on this node ({@code put}, {@code fetch}: their local files are here)
+         */
+        Options.ClusterMixin where() {
+            return null;
+        }
+
+        /**
+         * @param run the run's key
+         * @param origin this member's name
+         * @param options the run's options as every node reads them
+         * @param rules the run's failure policy (its retries go with the work)
+         * @param rerunInterrupted {@code --rerun-interrupted}
+         * @return what each batch of the run carries to its node; only for commands with {@link #where()}
+         */
+        ClusterWork work(String run, String origin, RunOptions options, FailurePolicy rules, boolean rerunInterrupted) {
+            throw new UnsupportedOperationException(name() + " runs on this node only");
+        }
+
+        /** @return the cluster's runs when this run spreads over the cluster, else {@code null} (one stderr line says why) */
+        private ClusterRuns spread() {
+            ClusterRuns cluster = ctx.clustered();
+            Options.ClusterMixin where = where();
+            if (cluster == null || (where != null && where.local)) {
+                return null;
+            }
+            if (where == null) {
+                ctx.err().println("conduit: " + name() + " runs on this node only (the local files it reads or writes"
+                        + " are here), not across the cluster");
+                return null;
+            }
+            if (rerun.run != null) {
+                ctx.err().println("conduit: --rerun-failed runs on this node only (its run history is here), not"
+                        + " across the cluster");
+                return null;
+            }
+            return cluster;
+        }
+
         /** @return the command's name ({@code run}, {@code put}...) */
         String name() {
             return getClass().getAnnotation(picocli.CommandLine.Command.class).name();
@@ -118,7 +160,12 @@ final class TaskCommands {
                 }
                 options = log.options(); // run ID's inventory when no -i was given
             }
-            log.start(); // the ID is claimed now: runs shows the run in progress, and a killed one as interrupted
+            ClusterRuns cluster = spread();
+            java.util.Map<String, String> nodes = new java.util.concurrent.ConcurrentHashMap<>();
+            if (cluster != null) {
+                printer.nodes(nodes);
+            }
+            Long id = log.start(); // the ID is claimed now: runs shows the run in progress, and a killed one as interrupted
             RunResult result;
             try {
                 // each host is printed (and its -o/-e files written) as it finishes, from the runner's threads;
@@ -126,8 +173,19 @@ final class TaskCommands {
                 // plain HTTP) in one line
                 InsecureNotice listener = new InsecureNotice(TracePrinter.around(printer, options.verbosity(),
                         ctx.err()), ctx.err());
-                result = hosts == null ? ctx.runner().run(pattern, task, options, rules, listener)
-                        : selector.session(options).runOn(hosts, task, options, rules, listener);
+                if (cluster != null) {
+                    String key = cluster.runKey(id);
+                    RunOptions everywhere = cluster.options(options);
+                    ClusterWork work = work(key, cluster.transport().localNode(), everywhere, rules,
+                            where().rerunInterrupted);
+                    ctx.err().println("conduit: run " + key + " spreads over the cluster ('run-status " + key
+                            + "' shows it from any node)");
+                    result = cluster.run(new ClusterRuns.Request(key, what(), pattern, work, rules), listener, nodes,
+                            line -> ctx.err().println("conduit: " + line));
+                } else {
+                    result = hosts == null ? ctx.runner().run(pattern, task, options, rules, listener)
+                            : selector.session(options).runOn(hosts, task, options, rules, listener);
+                }
             } catch (InterruptedException e) {
                 // interrupted before any host started (loading the inventory): nothing ran
                 ctx.err().println("interrupted; nothing was started");
@@ -174,6 +232,12 @@ final class TaskCommands {
     static final class Run extends TaskCommand {
         @Mixin
         Options.BecomeMixin become;
+
+        @Mixin
+        Options.ClusterMixin cluster;
+
+        /** The command as built from the options, for the cluster's work. */
+        private Command built;
 
         @Option(names = "--cwd", paramLabel = "DIR", description = "working directory on the host")
         String cwd;
@@ -236,8 +300,20 @@ final class TaskCommands {
             }
             c = c.withTimeout(Args.duration("--command-timeout", commandTimeout));
             c = c.withBecome(become.become(ctx));
+            built = c;
             // in check mode a command does not run: it cannot tell what it would change
             return execute(pattern, CheckModeSkip.command(new CommandTask(c)));
+        }
+
+        @Override
+        Options.ClusterMixin where() {
+            return cluster;
+        }
+
+        @Override
+        ClusterWork work(String run, String origin, RunOptions options, FailurePolicy rules, boolean again) {
+            return new ClusterWork(run, origin, ClusterWork.Kind.RUN, built, null, null, null, options, rules.retries(),
+                    rules.retryDelay(), List.of(), again);
         }
 
         @Override
@@ -409,6 +485,9 @@ final class TaskCommands {
     @picocli.CommandLine.Command(name = "ping", description = {
         "Opens (or reuses) each selected host's connection and checks that it is alive."})
     static final class Ping extends TaskCommand {
+        @Mixin
+        Options.ClusterMixin cluster;
+
         @Parameters(index = "0", paramLabel = "PATTERN", description = "host pattern")
         String pattern;
 
@@ -419,6 +498,17 @@ final class TaskCommands {
         @Override
         String what() {
             return "ping";
+        }
+
+        @Override
+        Options.ClusterMixin where() {
+            return cluster;
+        }
+
+        @Override
+        ClusterWork work(String run, String origin, RunOptions options, FailurePolicy rules, boolean again) {
+            return new ClusterWork(run, origin, ClusterWork.Kind.PING, null, null, null, null, options, rules.retries(),
+                    rules.retryDelay(), List.of(), again);
         }
 
         @Override

@@ -8,7 +8,10 @@ import java.util.concurrent.Callable;
 
 import io.conduit.api.connection.Become;
 import io.conduit.api.support.Suggestions;
+import io.conduit.api.task.FailurePolicy;
+import io.conduit.api.task.RunOptions;
 import io.conduit.api.task.Task;
+import io.conduit.core.cluster.ClusterWork;
 import io.conduit.core.run.SecretMasker;
 import io.conduit.core.task.ScopedTask;
 import io.conduit.core.task.TaskCatalog;
@@ -71,6 +74,12 @@ final class TaskPluginCommands {
         @Mixin
         Options.BecomeMixin become;
 
+        @Mixin
+        Options.ClusterMixin cluster;
+
+        /** The escalation as read from the options, for the cluster's work. */
+        private Become as;
+
         @Parameters(index = "0", paramLabel = "NAME", description = "the task's name (see tasks)")
         String name;
 
@@ -114,8 +123,20 @@ final class TaskPluginCommands {
                 throw new IllegalArgumentException(e.getMessage().replace("\n", "\nconduit: "), e);
             }
             Task task = catalog.task(name, values);
-            Become as = become.become(ctx);
+            as = become.become(ctx);
             return execute(pattern, new ScopedTask(task, as, null));
+        }
+
+        @Override
+        Options.ClusterMixin where() {
+            return cluster;
+        }
+
+        /** The parameters go as written: each node checks and converts them against its own task plugin. */
+        @Override
+        ClusterWork work(String run, String origin, RunOptions options, FailurePolicy rules, boolean again) {
+            return new ClusterWork(run, origin, ClusterWork.Kind.TASK, null, name, keyValues(words), as, options,
+                    rules.retries(), rules.retryDelay(), List.of(), again);
         }
     }
 

@@ -64,7 +64,7 @@ class LineGuardTest {
     void everyConduitCommandIsGuarded() {
         assertTrue(LineGuard.COMMANDS.containsAll(java.util.Set.of("run", "put", "fetch", "ping", "hosts", "inventory",
                 "plugins", "connections", "disconnect", "drain", "help", "completion", "task", "tasks", "runbook",
-                "runs")),
+                "runs", "cluster", "run-status")),
                 LineGuard.COMMANDS.toString());
     }
 

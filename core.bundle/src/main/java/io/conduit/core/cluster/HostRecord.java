@@ -1,0 +1,27 @@
+package io.conduit.core.cluster;
+
+import io.conduit.api.task.HostResult;
+
+/**
+ * What the cluster holds for one host of a run ({@link io.conduit.api.cluster.ClusterTransport#putRecord}), and
+ * what a worker answers for it.
+ *
+ * @param state {@link #STARTED} (the task was about to touch the host) or {@link #DONE}
+ * @param node the member that ran it, {@code ADDRESS:PORT}
+ * @param interrupted for {@link #DONE}: the node running it was lost after it started (the result says so)
+ * @param result for {@link #DONE}: the host's result, masked as on one node; {@code null} for {@link #STARTED}
+ */
+public record HostRecord(String state, String node, boolean interrupted, HostResult result) {
+    /** The task is about to touch the host: it may have run when nothing follows. */
+    public static final String STARTED = "started";
+    /** The host has its result. */
+    public static final String DONE = "done";
+    /** The error of a host whose node was lost after it started. */
+    public static final String INTERRUPTED = "interrupted: the node running it was lost; it may have run;"
+            + " --rerun-interrupted runs it again";
+
+    /** @return whether the host has its result */
+    public boolean done() {
+        return DONE.equals(state);
+    }
+}
