@@ -78,6 +78,14 @@ class DistributionIT {
     }
 
     @Test
+    void theDefaultDistributionRunsAlone() throws Exception {
+        Conduit.Result r = Conduit.run("cluster");
+
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("this node runs alone (no cluster)\n", r.out(), r::toString);
+    }
+
+    @Test
     void theClusterExampleNamesEveryKeyOfTheConfiguration() throws IOException {
         java.util.Properties example = new java.util.Properties();
         try (java.io.Reader in = Files.newBufferedReader(
