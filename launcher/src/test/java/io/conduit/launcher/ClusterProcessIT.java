@@ -197,23 +197,34 @@ class ClusterProcessIT {
         assertNotNull(p3, "node 3 runs");
         p3.destroyForcibly(); // SIGKILL
         Map<String, JsonObject> afterKill = killed.hosts(hosts);
-        String seen = "by node, status, error: " + breakdown(afterKill.values()) + "\n" + killed.err();
+        // what is wrong here is collected, so that (c) still runs and the report tells both
+        List<String> problems = new ArrayList<>();
+        String seen = "by node, status, error: " + breakdown(afterKill.values()) + "; " + killed.err();
         int interrupted = 0;
         for (JsonObject h : afterKill.values()) {
             if (isInterrupted(h)) {
                 interrupted++;
-                assertEquals(THREE.get(2), node(h), seen);
             } else {
                 assertEquals("ok", h.get("status").getAsString(), seen);
                 assertTrue(h.get("stdout").getAsString().contains("done"), seen);
             }
         }
+        long onLiveNodes = afterKill.values().stream().filter(ClusterProcessIT::isInterrupted)
+                .filter(h -> !THREE.get(2).equals(node(h))).count();
+        if (onLiveNodes > 0) {
+            problems.add("(b) " + onLiveNodes + " hosts started on node 1 or 2, which were not lost, are reported"
+                    + " interrupted; " + seen);
+        }
         // node 3 had at most its forks (50) in flight; the rest of its hosts ran on node 1 or 2
-        assertTrue(interrupted <= 50, interrupted + " hosts interrupted; " + seen);
+        if (interrupted > 50) {
+            problems.add("(b) " + interrupted + " hosts interrupted, more than node 3's forks (50); " + seen);
+        }
         long ranElsewhere = afterKill.values().stream().filter(h -> !isInterrupted(h))
                 .filter(h -> firstNodes.get(h.get("host").getAsString()).equals(THREE.get(2)))
                 .filter(h -> !THREE.get(2).equals(node(h))).count();
-        assertTrue(ranElsewhere > 0, "no host of node 3 ran on node 1 or 2");
+        if (ranElsewhere == 0) {
+            problems.add("(b) no host of node 3 ran on node 1 or 2; " + seen);
+        }
         awaitMembers(n1, THREE.subList(0, 2));
 
         // (c) node 2 frozen mid-run (a hung or cut-off machine): noticed after the heartbeat timeout, and with
@@ -226,15 +237,17 @@ class ClusterProcessIT {
         signal(p2, "STOP");
         try {
             Map<String, JsonObject> afterFreeze = frozen.hosts(hosts);
-            String seenFrozen = "by node, status, error: " + breakdown(afterFreeze.values()) + "\n" + frozen.err();
-            for (JsonObject h : afterFreeze.values()) {
-                assertEquals("ok", h.get("status").getAsString(), seenFrozen);
-                assertTrue(h.get("stdout").getAsString().contains("done"), seenFrozen);
+            String seenFrozen = "by node, status, error: " + breakdown(afterFreeze.values()) + "; " + frozen.err();
+            long notDone = afterFreeze.values().stream().filter(h -> !"ok".equals(h.get("status").getAsString())
+                    || !h.get("stdout").getAsString().contains("done")).count();
+            if (notDone > 0) {
+                problems.add("(c) " + notDone + " hosts not done with --rerun-interrupted; " + seenFrozen);
             }
             assertEquals(Set.of(THREE.get(0)), proven(n1.conduit("cluster", "--json")), "node 1 alone in the cluster");
         } finally {
             signal(p2, "CONT");
         }
+        assertEquals(List.of(), problems);
     }
 
     // ------------------------------------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ record LoopbackSshd(Path dir, int port, Process process) implements AutoCloseabl
             throw new IllegalArgumentException(hosts + " addresses: sshd listens on " + MAX_ADDRESSES + " at most;"
                     + " use crowd() for more hosts");
         }
-        return crowd(dir, hosts, hosts, inventory);
+        return serve(dir, hosts, hosts, inventory, "");
     }
 
     /** OpenSSH's MAX_LISTEN_SOCKS: sshd refuses to start with more ListenAddress lines. */
@@ -94,7 +94,8 @@ record LoopbackSshd(Path dir, int port, Process process) implements AutoCloseabl
      * As {@link #fleet}, for more hosts than sshd has addresses: {@code h1} to {@code hN} reach 127.0.0.1 to
      * 127.0.0.{@code addresses} in turn (h1 and h{@code addresses + 1} share 127.0.0.1), each host its own
      * connection. The sshd takes a few hundred logins at once (MaxStartups) and gives the commands a HOME of their
-     * own ({@code DIR/home}), so that the test user's shell start files cost nothing per host.
+     * own ({@code DIR/home}), so that the test user's shell start files cost nothing per host; the hosts wait up to
+     * 60 s for a login (connect_timeout), as a busy machine serving hundreds of logins at once may need.
      *
      * @param dir the sshd's own folder, created if missing
      * @param hosts how many hosts, 1 or more
@@ -105,6 +106,11 @@ record LoopbackSshd(Path dir, int port, Process process) implements AutoCloseabl
      * @throws InterruptedException interrupted while waiting for it
      */
     static LoopbackSshd crowd(Path dir, int hosts, int addresses, Path inventory)
+            throws IOException, InterruptedException {
+        return serve(dir, hosts, addresses, inventory, ", connect_timeout: 60s");
+    }
+
+    private static LoopbackSshd serve(Path dir, int hosts, int addresses, Path inventory, String sshExtras)
             throws IOException, InterruptedException {
         Files.createDirectories(dir);
         keygen(dir.resolve("client"));
@@ -127,7 +133,8 @@ record LoopbackSshd(Path dir, int port, Process process) implements AutoCloseabl
                 "  connection_options:",
                 "    ssh:",
                 "      extras: {private_key_file: " + dir.resolve("client") + ", known_hosts_file: "
-                        + dir.resolve("known_hosts") + ", look_for_keys: false, host_key_checking: strict}",
+                        + dir.resolve("known_hosts") + ", look_for_keys: false, host_key_checking: strict" + sshExtras
+                        + "}",
                 "hosts:", ""));
         String key = Files.readString(dir.resolve("host.pub")).strip();
         for (int i = 1; i <= hosts; i++) {
