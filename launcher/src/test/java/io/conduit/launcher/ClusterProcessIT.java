@@ -307,19 +307,32 @@ class ClusterProcessIT {
         awaitMembers(node, together);
     }
 
-    /** Polls {@code bin/conduit cluster --json} on the node (bounded) until exactly these members proved the key. */
+    /**
+     * Polls {@code bin/conduit cluster --json} on the node (bounded) until exactly these members proved the key and
+     * the engine has finished moving partitions to them: each owns its share (the counts differ by one at most).
+     */
     private static void awaitMembers(Node node, List<String> members) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(JOIN_SECONDS);
         Conduit.Result last = null;
         while (System.nanoTime() < deadline) {
             last = node.conduit("cluster", "--json");
-            if (last.exit() == 0 && proven(last).equals(new TreeSet<>(members))) {
+            if (last.exit() == 0 && proven(last).equals(new TreeSet<>(members)) && balanced(last)) {
                 return;
             }
             Thread.sleep(500); // nothing tells a client that the membership changed: poll, bounded
         }
-        fail(node.name() + " did not see the members " + members + " within " + JOIN_SECONDS + " s: " + last
-                + "\nlog:\n" + node.log());
+        fail(node.name() + " did not see the members " + members + " own their partitions within " + JOIN_SECONDS
+                + " s: " + last + "\nlog:\n" + node.log());
+    }
+
+    /** @return whether the members of {@code cluster --json} own every partition, in shares that differ by one at most */
+    private static boolean balanced(Conduit.Result cluster) {
+        List<Integer> shares = new ArrayList<>();
+        for (JsonElement m : JsonParser.parseString(cluster.out()).getAsJsonObject().getAsJsonArray("members")) {
+            shares.add(m.getAsJsonObject().get("partitions").getAsInt());
+        }
+        int sum = shares.stream().mapToInt(Integer::intValue).sum();
+        return sum == 271 && java.util.Collections.max(shares) - java.util.Collections.min(shares) <= 1;
     }
 
     /** @return the members that proved the cluster key, as {@code cluster --json} lists them (none: alone) */
