@@ -43,6 +43,12 @@ public final class ClusterMember {
     public static final String PID = "io.conduit.cluster";
     /** Framework property naming the Conduit home directory, set by the launcher; a relative key file is read from it. */
     static final String HOME_PROPERTY = "conduit.home";
+    /**
+     * Property the launcher sets to {@code "false"} in every process but the resident Conduit ({@code bin/conduit
+     * start}, {@code "true"}): the interactive shell and commands run in their own process start no member, which
+     * would contend for the resident's port or join and leave the cluster around one command.
+     */
+    static final String RESIDENT_PROPERTY = "conduit.resident";
     /** Service property on the transport: this member's name, {@code ADDRESS:PORT}. */
     static final String NODE_PROPERTY = "conduit.cluster.node";
     /** Seconds a new member waits for the previous one (still starting, or leaving) to stop. */
@@ -92,6 +98,12 @@ public final class ClusterMember {
         }
         if (c.settings() == null) {
             LOG.debug("cluster: disabled (enabled = false in etc/{}.cfg)", PID);
+            return;
+        }
+        if ("false".equals(context.getProperty(RESIDENT_PROPERTY))) {
+            // the node's member is its resident Conduit: a second member here would contend for its port
+            LOG.info("cluster: this process starts no member: the node's member is its resident Conduit (bin/conduit"
+                    + " start), and bin/conduit COMMAND runs in it while it runs");
             return;
         }
         Generation g = new Generation(c.settings(), last);

@@ -39,11 +39,14 @@ class ClusterMemberTest {
     }
 
     private final List<Registration> registrations = new CopyOnWriteArrayList<>();
+    /** The launcher's conduit.resident: null (not launched by it), "true" (the resident), "false" (any other). */
+    private String resident;
 
     private BundleContext context() {
         return (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {BundleContext.class},
                 (proxy, method, args) -> switch (method.getName()) {
-                    case "getProperty" -> "conduit.home".equals(args[0]) ? home.toString() : null;
+                    case "getProperty" -> "conduit.home".equals(args[0]) ? home.toString()
+                            : ClusterMember.RESIDENT_PROPERTY.equals(args[0]) ? resident : null;
                     case "registerService" -> {
                         Registration r = new Registration(args[1], (Dictionary<?, ?>) args[2]);
                         registrations.add(r);
@@ -79,7 +82,19 @@ class ClusterMemberTest {
     }
 
     @Test
+    void aProcessBesideTheResidentStartsNoMember() throws Exception {
+        keyFile("rw-------");
+        resident = "false";
+        ClusterMember m = new ClusterMember(new FakeWorker("127.0.0.1:5830"), enabled("cluster.key"), Map.of(),
+                context());
+        assertTrue(m.awaitStart(1000));
+        m.deactivate();
+        assertEquals(List.of(), registrations);
+    }
+
+    @Test
     void anEnabledMemberRegistersTheTransportOnceInTheClusterAndUnregistersItWhenStopped() throws Exception {
+        resident = "true";
         keyFile("rw-------");
         ClusterMember m = new ClusterMember(new FakeWorker("127.0.0.1:5830"), enabled("cluster.key"), Map.of(),
                 context());

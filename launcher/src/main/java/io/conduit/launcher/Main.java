@@ -108,6 +108,7 @@ public final class Main {
         boolean debug = "1".equals(System.getenv("CONDUIT_DEBUG")) || Boolean.getBoolean("conduit.debug");
         // a resident Conduit (bin/conduit start): start|stop|status, or attach to it, before loading the framework
         if (args.length == 1 && args[0].equals(Resident.SERVE)) {
+            System.setProperty(Resident.PROPERTY, "true");
             return command("", (context, lineIn) -> Resident.serve(context, Distribution.locate().data(), err),
                     in, out, err, debug);
         }
@@ -115,6 +116,7 @@ public final class Main {
         if (attached.isPresent()) {
             return attached.get();
         }
+        System.setProperty(Resident.PROPERTY, "false"); // this process runs its commands itself
         String line = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];

@@ -41,7 +41,20 @@ final class Conduit {
      * @return the running process, its stdin closed
      */
     static Process start(Path err, String... args) throws IOException {
-        Path bin = DIST.resolve("bin/conduit");
+        return start(DIST, java.util.Map.of(), err, args);
+    }
+
+    /**
+     * Starts the bin/conduit of a given distribution for a test that reads its stdout as it comes.
+     *
+     * @param dist the distribution
+     * @param env added to the environment
+     * @param err where stderr goes
+     * @param args its arguments
+     * @return the running process, its stdin closed
+     */
+    static Process start(Path dist, java.util.Map<String, String> env, Path err, String... args) throws IOException {
+        Path bin = dist.resolve("bin/conduit");
         assertTrue(Files.isExecutable(bin), bin + " is missing: the package phase assembles it");
         List<String> command = new ArrayList<>();
         command.add(bin.toString());
@@ -50,6 +63,7 @@ final class Conduit {
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().remove("CONDUIT_DEBUG");
         pb.environment().remove("CONDUIT_DATA");
+        pb.environment().putAll(env);
         return pb.start();
     }
 

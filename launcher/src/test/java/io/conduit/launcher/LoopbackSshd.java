@@ -73,19 +73,54 @@ record LoopbackSshd(Path dir, int port, Process process) implements AutoCloseabl
      * holds the host key for each address (strict host key checking).
      *
      * @param dir the sshd's own folder, created if missing
-     * @param hosts how many addresses, 1 to 254
+     * @param hosts how many addresses, 1 to {@value #MAX_ADDRESSES}
      * @param inventory the inventory file to write
      * @return the running sshd
      * @throws IOException sshd did not start, or a file could not be written
      * @throws InterruptedException interrupted while waiting for it
      */
     static LoopbackSshd fleet(Path dir, int hosts, Path inventory) throws IOException, InterruptedException {
+        if (hosts > MAX_ADDRESSES) {
+            throw new IllegalArgumentException(hosts + " addresses: sshd listens on " + MAX_ADDRESSES + " at most;"
+                    + " use crowd() for more hosts");
+        }
+        return serve(dir, hosts, hosts, inventory, "");
+    }
+
+    /** OpenSSH's MAX_LISTEN_SOCKS: sshd refuses to start with more ListenAddress lines. */
+    static final int MAX_ADDRESSES = 16;
+
+    /**
+     * As {@link #fleet}, for more hosts than sshd has addresses: {@code h1} to {@code hN} reach 127.0.0.1 to
+     * 127.0.0.{@code addresses} in turn (h1 and h{@code addresses + 1} share 127.0.0.1), each host its own
+     * connection. The sshd takes a few hundred logins at once (MaxStartups) and gives the commands a HOME of their
+     * own ({@code DIR/home}), so that the test user's shell start files cost nothing per host; the hosts wait up to
+     * 60 s for a login (connect_timeout), as a busy machine serving hundreds of logins at once may need.
+     *
+     * @param dir the sshd's own folder, created if missing
+     * @param hosts how many hosts, 1 or more
+     * @param addresses how many addresses, 1 to {@value #MAX_ADDRESSES}
+     * @param inventory the inventory file to write
+     * @return the running sshd
+     * @throws IOException sshd did not start, or a file could not be written
+     * @throws InterruptedException interrupted while waiting for it
+     */
+    static LoopbackSshd crowd(Path dir, int hosts, int addresses, Path inventory)
+            throws IOException, InterruptedException {
+        return serve(dir, hosts, addresses, inventory, ", connect_timeout: 60s");
+    }
+
+    private static LoopbackSshd serve(Path dir, int hosts, int addresses, Path inventory, String sshExtras)
+            throws IOException, InterruptedException {
         Files.createDirectories(dir);
         keygen(dir.resolve("client"));
         List<String> lines = new ArrayList<>(List.of("PasswordAuthentication no", "PubkeyAuthentication yes",
                 "PermitRootLogin prohibit-password", "AuthorizedKeysFile " + dir.resolve("client.pub"),
-                "MaxStartups 100", "LogLevel VERBOSE"));
-        for (int i = 2; i <= hosts; i++) {
+                "MaxStartups " + Math.max(100, 2 * hosts), "LogLevel VERBOSE"));
+        if (hosts > addresses) {
+            lines.add("SetEnv HOME=" + Files.createDirectories(dir.resolve("home")));
+        }
+        for (int i = 2; i <= addresses; i++) {
             lines.add("ListenAddress 127.0.0." + i); // 127.0.0.1 is start's own
         }
         LoopbackSshd sshd = start(dir, lines.toArray(String[]::new));
@@ -98,11 +133,15 @@ record LoopbackSshd(Path dir, int port, Process process) implements AutoCloseabl
                 "  connection_options:",
                 "    ssh:",
                 "      extras: {private_key_file: " + dir.resolve("client") + ", known_hosts_file: "
-                        + dir.resolve("known_hosts") + ", look_for_keys: false, host_key_checking: strict}",
+                        + dir.resolve("known_hosts") + ", look_for_keys: false, host_key_checking: strict" + sshExtras
+                        + "}",
                 "hosts:", ""));
         String key = Files.readString(dir.resolve("host.pub")).strip();
         for (int i = 1; i <= hosts; i++) {
-            yaml.append("  h").append(i).append(": {hostname: 127.0.0.").append(i).append("}\n");
+            yaml.append("  h").append(i).append(": {hostname: 127.0.0.").append(1 + (i - 1) % addresses)
+                    .append("}\n");
+        }
+        for (int i = 1; i <= addresses; i++) {
             known.append("[127.0.0.").append(i).append("]:").append(sshd.port()).append(' ').append(key).append('\n');
         }
         Files.writeString(dir.resolve("known_hosts"), known);
