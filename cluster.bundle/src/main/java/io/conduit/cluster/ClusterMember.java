@@ -44,11 +44,13 @@ public final class ClusterMember {
     /** Framework property naming the Conduit home directory, set by the launcher; a relative key file is read from it. */
     static final String HOME_PROPERTY = "conduit.home";
     /**
-     * Property the launcher sets to {@code "false"} in every process but the resident Conduit ({@code bin/conduit
-     * start}, {@code "true"}): the interactive shell and commands run in their own process start no member, which
-     * would contend for the resident's port or join and leave the cluster around one command.
+     * Property the launcher sets to {@code "true"} in the process that is the node's member (its resident Conduit,
+     * {@code bin/conduit start}, or its interactive shell while no resident runs) and to {@code "false"} in every
+     * other (a command run in its own process, a shell beside a resident): a second member would contend for the
+     * member's port, and a one-off command would join and leave the cluster around one command. Unset (not started
+     * by the launcher): a member.
      */
-    static final String RESIDENT_PROPERTY = "conduit.resident";
+    static final String MEMBER_PROPERTY = "conduit.cluster.member";
     /** Service property on the transport: this member's name, {@code ADDRESS:PORT}. */
     static final String NODE_PROPERTY = "conduit.cluster.node";
     /** Seconds a new member waits for the previous one (still starting, or leaving) to stop. */
@@ -100,10 +102,11 @@ public final class ClusterMember {
             LOG.debug("cluster: disabled (enabled = false in etc/{}.cfg)", PID);
             return;
         }
-        if ("false".equals(context.getProperty(RESIDENT_PROPERTY))) {
-            // the node's member is its resident Conduit: a second member here would contend for its port
+        if ("false".equals(context.getProperty(MEMBER_PROPERTY))) {
+            // the node's member is its resident Conduit or its shell: a second member here would contend for its port
             LOG.info("cluster: this process starts no member: the node's member is its resident Conduit (bin/conduit"
-                    + " start), and bin/conduit COMMAND runs in it while it runs");
+                    + " start; bin/conduit COMMAND runs in it while it runs) or, while none runs, its interactive"
+                    + " shell");
             return;
         }
         Generation g = new Generation(c.settings(), last);

@@ -245,6 +245,16 @@ public final class HazelcastTransport implements ClusterTransport {
     }
 
     @Override
+    public boolean claimRecord(String run, String key, byte[] value) throws ClusterException {
+        check(run);
+        try {
+            return runMap(run).putIfAbsent(key, seal.seal(recordContext(run, key), value)) == null;
+        } catch (RuntimeException e) {
+            throw map(e, "write a record of run " + run);
+        }
+    }
+
+    @Override
     public Map<String, byte[]> records(String run) throws ClusterException {
         check(run);
         Set<Map.Entry<String, byte[]>> entries;
@@ -261,6 +271,18 @@ public final class HazelcastTransport implements ClusterTransport {
             }
         }
         return out;
+    }
+
+    @Override
+    public byte[] record(String run, String key) throws ClusterException {
+        check(run);
+        byte[] sealed;
+        try {
+            sealed = runMap(run).get(key);
+        } catch (RuntimeException e) {
+            throw map(e, "read the record of " + key + " of run " + run);
+        }
+        return sealed == null ? null : openRecord(run, key, sealed);
     }
 
     @Override

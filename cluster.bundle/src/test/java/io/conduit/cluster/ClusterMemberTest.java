@@ -39,14 +39,14 @@ class ClusterMemberTest {
     }
 
     private final List<Registration> registrations = new CopyOnWriteArrayList<>();
-    /** The launcher's conduit.resident: null (not launched by it), "true" (the resident), "false" (any other). */
+    /** The launcher's conduit.cluster.member: null (not launched by it), "true" (the member), "false" (any other). */
     private String resident;
 
     private BundleContext context() {
         return (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {BundleContext.class},
                 (proxy, method, args) -> switch (method.getName()) {
                     case "getProperty" -> "conduit.home".equals(args[0]) ? home.toString()
-                            : ClusterMember.RESIDENT_PROPERTY.equals(args[0]) ? resident : null;
+                            : ClusterMember.MEMBER_PROPERTY.equals(args[0]) ? resident : null;
                     case "registerService" -> {
                         Registration r = new Registration(args[1], (Dictionary<?, ?>) args[2]);
                         registrations.add(r);

@@ -33,6 +33,12 @@ public final class Main {
     /** The framework did not start (sysexits EX_SOFTWARE). */
     public static final int EXIT_START_FAILED = 70;
 
+    /**
+     * Set to {@code true} in the process that is the node's cluster member, {@code false} in the others (read by
+     * the cluster bundle; nothing happens unless the cluster is enabled).
+     */
+    static final String CLUSTER_MEMBER = "conduit.cluster.member";
+
     /** How long -c waits for the plugins of deploy/ and the conduit commands. */
     static final Duration READY_BOUND = Duration.ofSeconds(Long.getLong("conduit.ready.timeout", 15));
     /** How long a stop (end of -c, exit or Ctrl-D in the shell, a signal) may take before the process quits anyway. */
@@ -109,6 +115,7 @@ public final class Main {
         // a resident Conduit (bin/conduit start): start|stop|status, or attach to it, before loading the framework
         if (args.length == 1 && args[0].equals(Resident.SERVE)) {
             System.setProperty(Resident.PROPERTY, "true");
+            System.setProperty(CLUSTER_MEMBER, "true");
             return command("", (context, lineIn) -> Resident.serve(context, Distribution.locate().data(), err),
                     in, out, err, debug);
         }
@@ -117,6 +124,9 @@ public final class Main {
             return attached.get();
         }
         System.setProperty(Resident.PROPERTY, "false"); // this process runs its commands itself
+        // the node's cluster member (when the cluster is enabled) is its resident, else its interactive shell; never a
+        // command run in its own process, which would join and leave the cluster around one command
+        System.setProperty(CLUSTER_MEMBER, String.valueOf(args.length == 0 && !ResidentClient.residentRuns()));
         String line = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];

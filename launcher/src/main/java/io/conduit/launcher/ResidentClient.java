@@ -60,6 +60,11 @@ final class ResidentClient {
         return Optional.empty(); // --help, --version, the shell, a usage error: this process answers
     }
 
+    /** @return whether a resident Conduit of this distribution runs (its pid file names a live process) */
+    static boolean residentRuns() {
+        return socket().process().isPresent();
+    }
+
     /** @return whether this process may attach to a resident Conduit */
     static boolean enabled() {
         return !"0".equals(System.getenv(ENV)) && !"false".equalsIgnoreCase(System.getenv(ENV))

@@ -77,11 +77,31 @@ public interface ClusterTransport {
     void putRecord(String run, String key, byte[] value) throws ClusterException;
 
     /**
+     * Writes one record of a run only when the key has none yet (an atomic put-if-absent), synchronously and with a
+     * backup as {@link #putRecord}: of two members claiming the same key at once, one wins.
+     *
+     * @param run the run's key
+     * @param key the record's key (a host name)
+     * @param value the record, as the core wrote it
+     * @return whether this call wrote it ({@code false}: the key already had a record)
+     * @throws ClusterException the cluster could not take it
+     */
+    boolean claimRecord(String run, String key, byte[] value) throws ClusterException;
+
+    /**
      * @param run the run's key
      * @return every record of the run that can be proven, by key; empty for a run with none (or unknown)
      * @throws ClusterException the cluster could not be read
      */
     Map<String, byte[]> records(String run) throws ClusterException;
+
+    /**
+     * @param run the run's key
+     * @param key the record's key (a host name)
+     * @return that record when it exists and can be proven, else {@code null}
+     * @throws ClusterException the cluster could not be read
+     */
+    byte[] record(String run, String key) throws ClusterException;
 
     /**
      * Tells {@code listener} of each record of the run written from now on (on an engine thread, in the order each

@@ -182,29 +182,71 @@ public final class ClusterRuns implements ClusterWorker {
                         e.getMessage());
             }
         }
+        // members now in the cluster: a host one of them claimed or started is still theirs
+        Set<String> present = t == null ? Set.of(node) : Set.copyOf(t.allMembers());
         List<CompletableFuture<HostRecord>> answers = new ArrayList<>(w.hosts().size());
         List<Pending> toRun = new ArrayList<>();
+        Map<String, Pending> waiting = new LinkedHashMap<>();
+        Map<String, String> runningOn = new HashMap<>();
+        Set<String> ownClaims = new java.util.HashSet<>();
         for (String host : w.hosts()) {
             HostRecord r = known.get(host);
+            if (r == null && t != null && !t.claimRecord(w.run(), host, WorkCodec.record(claim(node)))) {
+                r = read(t, w.run(), host); // another copy of this work claimed it first (null: it expired)
+            } else if (r != null && !r.done() && r.claimed() && !present.contains(r.node())) {
+                put(t, w.run(), host, claim(node)); // claimed by a member that left before touching it: ours now
+                r = null;
+            }
             if (r != null && r.done()) {
                 answers.add(CompletableFuture.completedFuture(r)); // not run again
-            } else if (r != null && !w.rerunInterrupted()) {
-                HostRecord lost = new HostRecord(HostRecord.DONE, r.node(), true,
-                        HostResult.of(host, Status.FAILED, HostRecord.INTERRUPTED));
-                put(t, w.run(), host, lost);
-                answers.add(CompletableFuture.completedFuture(lost));
+            } else if (r != null && r.node() != null && present.contains(r.node())
+                    && !(r.claimed() && node.equals(r.node()))) {
+                // claimed or started by a member still in the cluster: the engine sent this batch again while the
+                // partition moved (an invocation re-sent on migration, hazelcast#12952); that member finishes the
+                // host, this copy waits for its result instead of running it twice or calling it interrupted
+                Pending p = new Pending(host, new CompletableFuture<>());
+                waiting.put(host, p);
+                runningOn.put(host, r.node());
+                answers.add(p.result());
+            } else if (r != null && !r.claimed() && !w.rerunInterrupted()) {
+                answers.add(CompletableFuture.completedFuture(interrupted(t, w, host, r.node())));
             } else {
+                // no record (claimed now), claimed by this node (a second copy: this node's queue runs it once), or
+                // started by a member that left and the run asks --rerun-interrupted
                 Pending p = new Pending(host, new CompletableFuture<>());
                 toRun.add(p);
                 answers.add(p.result());
+                if (r != null && r.claimed()) {
+                    ownClaims.add(host);
+                }
             }
         }
-        if (!toRun.isEmpty()) {
-            NodeRun run = attach(w, node);
-            try {
-                run.add(toRun);
-                CompletableFuture.allOf(toRun.stream().map(Pending::result).toArray(CompletableFuture[]::new)).get();
-            } finally {
+        NodeRun run = null;
+        try {
+            if (!toRun.isEmpty()) {
+                run = attach(w, node);
+                if (!ownClaims.isEmpty()) {
+                    // this node's claim, read before its queue was pinned: a host it finished since is not run again
+                    toRun.removeIf(p -> {
+                        HostRecord now = ownClaims.contains(p.host()) ? read(t, w.run(), p.host()) : null;
+                        return now != null && now.done() && p.result().complete(now);
+                    });
+                }
+                run.add(toRun); // a host this node already queued for the run (a batch sent twice) runs once
+            }
+            if (!waiting.isEmpty()) {
+                List<Pending> late = await(t, w, waiting, runningOn);
+                late.forEach(p -> put(t, w.run(), p.host(), claim(node)));
+                if (!late.isEmpty()) { // --rerun-interrupted: hosts whose node left while this copy waited
+                    if (run == null) {
+                        run = attach(w, node);
+                    }
+                    run.add(late);
+                }
+            }
+            CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).get();
+        } finally {
+            if (run != null) {
                 detach(run);
             }
         }
@@ -214,6 +256,82 @@ public final class ClusterRuns implements ClusterWorker {
         }
         return WorkCodec.answer(out);
     }
+
+    /** A record saying this node took the host into its queue and has not touched it. */
+    private static HostRecord claim(String node) {
+        return new HostRecord(HostRecord.CLAIMED, node, false, null);
+    }
+
+    /** @return the host's record, or {@code null} when there is none or it cannot be read */
+    private static HostRecord read(ClusterTransport t, String run, String host) {
+        try {
+            byte[] bytes = t.record(run, host);
+            return bytes == null ? null : WorkCodec.record(bytes);
+        } catch (ClusterException | IllegalArgumentException e) {
+            LOG.debug("run {}: the record of {} cannot be read: {}", run, host, e.getMessage());
+            return null;
+        }
+    }
+
+    /** Reports a host whose node was lost after it started: it may have run. */
+    private static HostRecord interrupted(ClusterTransport t, ClusterWork w, String host, String node) {
+        HostRecord lost = new HostRecord(HostRecord.DONE, node, true, HostResult.of(host, Status.FAILED,
+                HostRecord.INTERRUPTED));
+        put(t, w.run(), host, lost);
+        return lost;
+    }
+
+    /**
+     * Waits for the results of hosts another copy of this work (or an earlier owner) is running on a member that is
+     * still in the cluster, reading their records every {@link #POLL} until each is done, its member leaves, or the
+     * longest a host can take (its deadline per try, and the stop grace) has passed twice over.
+     *
+     * @return the hosts to run here: those whose member left, when the work asks {@code --rerun-interrupted}
+     */
+    private static List<Pending> await(ClusterTransport t, ClusterWork w, Map<String, Pending> waiting,
+            Map<String, String> runningOn) throws InterruptedException {
+        Duration perTry = w.options().hostTimeout() == null ? Duration.ofMinutes(10) : w.options().hostTimeout();
+        long bound = perTry.plus(STOP_GRACE).multipliedBy(2L * (w.retries() + 1)).toNanos();
+        long deadline = System.nanoTime() + bound;
+        List<Pending> late = new ArrayList<>();
+        Map<String, Pending> left = new LinkedHashMap<>(waiting);
+        while (!left.isEmpty()) {
+            Set<String> present;
+            try {
+                present = Set.copyOf(t.allMembers());
+            } catch (RuntimeException e) {
+                present = Set.of();
+            }
+            for (java.util.Iterator<Pending> it = left.values().iterator(); it.hasNext();) {
+                Pending p = it.next();
+                String node = runningOn.get(p.host());
+                HostRecord r = read(t, w.run(), p.host());
+                if (r != null && r.done()) {
+                    p.result().complete(r);
+                    it.remove();
+                } else if (!present.contains(node) || System.nanoTime() - deadline > 0) {
+                    it.remove();
+                    boolean touched = r == null || !r.claimed(); // a record that vanished: taken as touched
+                    if (!present.contains(node) && (!touched || w.rerunInterrupted())) {
+                        late.add(p); // never touched there, or the run asks for it: runs here
+                    } else {
+                        p.result().complete(interrupted(t, w, p.host(), node));
+                    }
+                } else if (r != null && r.node() != null && !r.node().equals(node)) {
+                    runningOn.put(p.host(), r.node()); // a record by another member now: follow that one
+                }
+            }
+            if (!left.isEmpty()) {
+                Thread.sleep(POLL.toMillis()); // a bounded wait for another member's write, not a race papered over
+            }
+        }
+        return late;
+    }
+
+    /** How often a copy of a work that waits for another member's host reads its record. */
+    static final Duration POLL = Duration.ofMillis(200);
+    /** As the runner's: how long a host whose deadline passed has to stop before it is given up. */
+    static final Duration STOP_GRACE = Duration.ofSeconds(8);
 
     private NodeRun attach(ClusterWork w, String node) throws InventoryException {
         synchronized (nodeRuns) {
@@ -287,6 +405,8 @@ public final class ClusterRuns implements ClusterWorker {
         int batches;
         // guarded by this
         private final Deque<Pending> queue = new ArrayDeque<>();
+        /** Each host this node took for the run, and its result to come: a host given twice runs once. */
+        private final Map<String, CompletableFuture<HostRecord>> taken = new HashMap<>();
         private int active;
 
         NodeRun(ClusterWork work, String node, ForkingRunner.Session session, Task task) {
@@ -301,7 +421,20 @@ public final class ClusterRuns implements ClusterWorker {
         void add(List<Pending> hosts) {
             int start;
             synchronized (this) {
-                queue.addAll(hosts);
+                for (Pending p : hosts) {
+                    CompletableFuture<HostRecord> first = taken.putIfAbsent(p.host(), p.result());
+                    if (first == null) {
+                        queue.add(p);
+                    } else { // the engine sent the batch again while the first copy still has it here
+                        first.whenComplete((r, e) -> {
+                            if (e != null) {
+                                p.result().completeExceptionally(e);
+                            } else {
+                                p.result().complete(r);
+                            }
+                        });
+                    }
+                }
                 start = Math.min(forks - active, queue.size());
                 active += Math.max(0, start);
             }
@@ -739,8 +872,9 @@ public final class ClusterRuns implements ClusterWorker {
      * One host of a run as the cluster holds it.
      *
      * @param host the host
-     * @param state {@code done}, {@code started} (on a node, no result yet), {@code interrupted} (its node was
-     *        lost after it started) or {@code pending} (no record)
+     * @param state {@code done}, {@code queued} (a node took it, not started yet), {@code started} (on a node, no
+     *        result yet), {@code interrupted} (its node was lost after it started) or {@code pending} (no record, or
+     *        queued on a node that left)
      * @param node the node that ran or runs it, or {@code null}
      * @param result its result when done or interrupted, else {@code null}
      */
@@ -788,6 +922,9 @@ public final class ClusterRuns implements ClusterWorker {
             }
             if (r == null) {
                 hosts.add(new HostState(h, "pending", null, null));
+            } else if (r.claimed()) {
+                // queued on a node, not touched: should that node have left, the next copy of its batch runs it
+                hosts.add(new HostState(h, present.contains(r.node()) ? "queued" : "pending", r.node(), null));
             } else if (!r.done() && r.node() != null && !present.contains(r.node())) {
                 // its node left after the host started and no other node took it over (yet): it may have run
                 hosts.add(new HostState(h, "interrupted", r.node(), HostResult.of(h, Status.FAILED, "interrupted:"

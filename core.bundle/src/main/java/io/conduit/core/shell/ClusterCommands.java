@@ -23,7 +23,9 @@ import picocli.CommandLine.Parameters;
 /** {@code cluster} and {@code run-status}: the members this node sees, and a run collected from the cluster. */
 final class ClusterCommands {
     /** What a node alone says. */
-    static final String ALONE = "this node runs alone (no cluster)";
+    static final String ALONE = "this process is in no cluster (the cluster bundle is not deployed or not enabled,"
+            + " its member is still joining, or this process is not the node's member: that is its resident Conduit,"
+            + " or its interactive shell while none runs)";
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
 
@@ -105,7 +107,7 @@ final class ClusterCommands {
 
     @picocli.CommandLine.Command(name = "run-status", description = {
         "Collects a cluster run from the cluster's records, from any node (also when the node that started it is"
-                + " gone): each host's state (done, started, interrupted, pending), status, node, exit code and"
+                + " gone): each host's state (done, queued, started, interrupted, pending), status, node, exit code and"
                 + " error."},
             footer = {"", "Exit status: 0 no host failed or was interrupted (hosts may still be running: see the"
                 + " summary), 2 a host failed, was unreachable or interrupted, 64 no such run or no cluster.", ""})
@@ -136,7 +138,7 @@ final class ClusterCommands {
             }
             ClusterRuns.RunStatus status = found.get();
             Map<String, Integer> states = new LinkedHashMap<>();
-            for (String s : List.of("done", "started", "interrupted", "pending")) {
+            for (String s : List.of("done", "queued", "started", "interrupted", "pending")) {
                 states.put(s, 0);
             }
             boolean failed = false;
@@ -177,8 +179,9 @@ final class ClusterCommands {
                             + (summary.get("note") != null ? " (" + summary.get("note") + ")"
                                     : " (as its starting node last wrote)"));
             table.below(n + (n == 1 ? " host: " : " hosts: ") + states.get("done") + " done, " + states.get("started")
-                    + " started, " + states.get("interrupted") + " interrupted, " + states.get("pending") + " pending"
-                    + (states.get("started") + states.get("pending") > 0 ? " (still running, or its batch was lost)"
+                    + " started, " + states.get("queued") + " queued, " + states.get("interrupted") + " interrupted, "
+                    + states.get("pending") + " pending" + (states.get("started") + states.get("queued")
+                            + states.get("pending") > 0 ? " (still running, or its batch was lost)"
                             : ""));
             return new Text(table.text(), exit);
         }

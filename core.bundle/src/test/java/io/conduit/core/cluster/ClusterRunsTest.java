@@ -462,4 +462,36 @@ class ClusterRunsTest {
         cluster.awaitRecord(run, bs.get(1), HostRecord.DONE); // the node went on: run-status collects it
         assertEquals("done", a.runs.status(run).orElseThrow().hosts().get(2).state());
     }
+
+    /**
+     * A partition that moves while its batch runs (the engine re-sends the work to the new owner while the first copy
+     * goes on: an invocation sent twice, hazelcast#12952): the host started on a member still in the cluster is
+     * waited for, not reported interrupted, and runs once; a host the first copy had not started yet runs once too.
+     */
+    @Test
+    void aBatchSentAgainWhileItsMemberStillRunsItWaitsForThatMemberAndRunsNothingTwice() throws Exception {
+        List<String> hosts = samePartition("m", 2);
+        inventory(hosts);
+        Node a = new Node(A, 1);
+        new Node(B, 1);
+        hosts.forEach(h -> cluster.own(h, A));
+        String run = "11@" + A;
+        CompletableFuture<Ran> ran = CompletableFuture.supplyAsync(() -> {
+            try {
+                return run(a, run, command(List.of(hosts.get(0)), List.of()), "all", null, false, null);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        cluster.awaitRecord(run, hosts.get(0), HostRecord.STARTED); // A holds the first host; the second is queued
+        cluster.migrate(A, B); // B gets the same batch while A goes on
+        Files.writeString(dir.resolve("gate"), "");
+        Ran done = ran.get(30, TimeUnit.SECONDS);
+        for (String h : hosts) {
+            assertEquals(Status.OK, done.host(h).status(), done.host(h).toString());
+            assertEquals(1, count(h), h + " ran once");
+            assertEquals(1, done.told().times.get(h), h + " told once");
+        }
+        assertEquals(A, done.nodes().get(hosts.get(0)), "the first host's result is A's, which ran it");
+    }
 }

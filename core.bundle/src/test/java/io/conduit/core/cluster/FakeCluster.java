@@ -90,6 +90,22 @@ public final class FakeCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * The member's partitions move to another member while it stays in the cluster, and its works in flight are sent
+     * again to the new owner while the first copies go on running (as Hazelcast re-sends an invocation whose target
+     * partition migrated): whichever copy answers first answers the submitter.
+     */
+    public void migrate(String from, String to) {
+        List<InFlight> moving;
+        synchronized (this) {
+            owners.replaceAll((p, m) -> m.equals(from) ? to : m);
+            moving = new ArrayList<>(inFlight.getOrDefault(from, List.of()));
+        }
+        for (InFlight f : moving) {
+            dispatch(to, f);
+        }
+    }
+
     public Map<String, byte[]> records(String run) {
         return records.getOrDefault(run, Map.of());
     }
@@ -200,7 +216,7 @@ public final class FakeCluster implements AutoCloseable {
                     int now = active.merge(name, 1, Integer::sum);
                     mostAtOnce.merge(name, now, Math::max);
                     mostAtOnceAll = Math.max(mostAtOnceAll, ++activeAll);
-                } else if (name.equals(r.node()) && !r.interrupted()) {
+                } else if (r.done() && name.equals(r.node()) && !r.interrupted()) {
                     if (active.getOrDefault(name, 0) > 0) {
                         active.merge(name, -1, Integer::sum);
                         activeAll--;
@@ -215,6 +231,24 @@ public final class FakeCluster implements AutoCloseable {
         public Map<String, byte[]> records(String run) throws ClusterException {
             alive();
             return Map.copyOf(FakeCluster.this.records(run));
+        }
+
+        @Override
+        public boolean claimRecord(String run, String key, byte[] value) throws ClusterException {
+            alive();
+            synchronized (FakeCluster.this) {
+                if (FakeCluster.this.records(run).containsKey(key)) {
+                    return false;
+                }
+                putRecord(run, key, value);
+                return true;
+            }
+        }
+
+        @Override
+        public byte[] record(String run, String key) throws ClusterException {
+            alive();
+            return FakeCluster.this.records(run).get(key);
         }
 
         @Override

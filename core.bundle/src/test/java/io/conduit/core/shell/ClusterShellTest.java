@@ -220,7 +220,7 @@ class ClusterShellTest {
         assertEquals(2, status.exit(), status.toString());
         assertTrue(Pattern.compile("(?m)^h3 +done +FAILED +" + Pattern.quote(B) + " +7 ").matcher(status.out())
                 .find(), status.toString());
-        assertTrue(status.out().contains("4 hosts: 4 done, 0 started, 0 interrupted, 0 pending"), status.toString());
+        assertTrue(status.out().contains("4 hosts: 4 done, 0 started, 0 queued, 0 interrupted, 0 pending"), status.toString());
         Outcome json = conduit(b, "run-status", "--json", key);
         JsonObject doc = JsonParser.parseString(json.out()).getAsJsonObject();
         assertEquals("finished", doc.getAsJsonObject("summary").get("state").getAsString());
@@ -255,7 +255,7 @@ class ClusterShellTest {
             assertTrue(conduit(alone, "help").out().lines().anyMatch(l -> l.startsWith(command + " ")), command);
         }
         Outcome single = conduit(alone, "cluster");
-        assertEquals(new Outcome(0, "this node runs alone (no cluster)\n", ""), single);
+        assertEquals(new Outcome(0, ClusterCommands.ALONE + "\n", ""), single);
         assertEquals(64, conduit(alone, "run-status", "1@x").exit());
     }
 
