@@ -551,22 +551,21 @@ public final class ClusterRuns implements ClusterWorker {
                 }
             }
         }
-        // records written by nodes that did not answer (a lost batch) still count
-        if (!interrupted) {
-            try {
-                t.records(run).forEach((host, bytes) -> {
-                    try {
-                        HostRecord r = WorkCodec.record(bytes);
-                        if (r.done() && r.result() != null) {
-                            deliver.accept(r);
-                        }
-                    } catch (IllegalArgumentException e) {
-                        LOG.debug("run {}: a record of {} cannot be read", run, host);
+        // records written by nodes that did not answer (a lost batch) still count, and after Ctrl-C so do hosts that
+        // are done but whose progress had not reached this node yet (the wait's exception cleared the flag)
+        try {
+            t.records(run).forEach((host, bytes) -> {
+                try {
+                    HostRecord r = WorkCodec.record(bytes);
+                    if (r.done() && r.result() != null) {
+                        deliver.accept(r);
                     }
-                });
-            } catch (ClusterException e) {
-                LOG.warn("run {}: its records cannot be read: {}", run, e.getMessage());
-            }
+                } catch (IllegalArgumentException e) {
+                    LOG.debug("run {}: a record of {} cannot be read", run, host);
+                }
+            });
+        } catch (ClusterException e) {
+            LOG.warn("run {}: its records cannot be read: {}", run, e.getMessage());
         }
         List<HostResult> ordered = new ArrayList<>(hosts.size());
         for (String h : hosts) {
@@ -702,15 +701,38 @@ public final class ClusterRuns implements ClusterWorker {
      * @throws IllegalStateException this node is not in a cluster
      */
     public Map<String, Map<String, Object>> runs() throws ClusterException {
+        ClusterTransport t = cluster();
+        Set<String> present = Set.copyOf(t.allMembers());
         Map<String, Map<String, Object>> out = new LinkedHashMap<>();
-        cluster().runs().forEach((run, bytes) -> {
+        t.runs().forEach((run, bytes) -> {
             try {
-                out.put(run, WorkCodec.summary(bytes));
+                out.put(run, orphaned(WorkCodec.summary(bytes), present));
             } catch (IllegalArgumentException e) {
                 LOG.debug("run {}: its summary cannot be read", run);
             }
         });
         return out;
+    }
+
+    /**
+     * A run whose starting node left the cluster while the run was going is shown {@code interrupted}, not
+     * {@code running} for ever (Rundeck's HA cluster kept such a job "running on node1" after node1 died,
+     * rundeck#2783; nebula#2764 the same for a job whose node shut down).
+     *
+     * @param summary a run's summary as its starting node last wrote it
+     * @param present every member now in the cluster
+     * @return the summary, its state {@code interrupted} and a {@code note} when its starting node is gone
+     */
+    private static Map<String, Object> orphaned(Map<String, Object> summary, Set<String> present) {
+        Object origin = summary.get("origin");
+        if (!"running".equals(summary.get("state")) || origin == null || present.contains(String.valueOf(origin))) {
+            return summary;
+        }
+        Map<String, Object> shown = new LinkedHashMap<>(summary);
+        shown.put("state", "interrupted");
+        shown.put("note", "its starting node " + origin + " left the cluster while it ran; run-status collects what"
+                + " the other nodes did");
+        return shown;
     }
 
     /**
@@ -743,8 +765,9 @@ public final class ClusterRuns implements ClusterWorker {
      */
     public Optional<RunStatus> status(String run) throws ClusterException {
         ClusterTransport t = cluster();
+        Set<String> present = Set.copyOf(t.allMembers());
         byte[] raw = t.runs().get(run);
-        Map<String, Object> summary = raw == null ? Map.of() : WorkCodec.summary(raw);
+        Map<String, Object> summary = raw == null ? Map.of() : orphaned(WorkCodec.summary(raw), present);
         Map<String, byte[]> records = t.records(run);
         if (raw == null && records.isEmpty()) {
             return Optional.empty();
@@ -765,6 +788,10 @@ public final class ClusterRuns implements ClusterWorker {
             }
             if (r == null) {
                 hosts.add(new HostState(h, "pending", null, null));
+            } else if (!r.done() && r.node() != null && !present.contains(r.node())) {
+                // its node left after the host started and no other node took it over (yet): it may have run
+                hosts.add(new HostState(h, "interrupted", r.node(), HostResult.of(h, Status.FAILED, "interrupted:"
+                        + " node " + r.node() + " left the cluster while the host ran; it may have run")));
             } else if (!r.done()) {
                 hosts.add(new HostState(h, HostRecord.STARTED, r.node(), null));
             } else {

@@ -174,7 +174,8 @@ final class ClusterCommands {
                     + HostText.escape(String.valueOf(summary.get("what"))) : ""))
                     .above("  from " + summary.getOrDefault("origin", "?") + (summary.containsKey("started") ? ", "
                             + when(summary.get("started")) : "") + ", " + summary.getOrDefault("state", "unknown")
-                            + " (as its starting node last wrote)");
+                            + (summary.get("note") != null ? " (" + summary.get("note") + ")"
+                                    : " (as its starting node last wrote)"));
             table.below(n + (n == 1 ? " host: " : " hosts: ") + states.get("done") + " done, " + states.get("started")
                     + " started, " + states.get("interrupted") + " interrupted, " + states.get("pending") + " pending"
                     + (states.get("started") + states.get("pending") > 0 ? " (still running, or its batch was lost)"

@@ -408,7 +408,11 @@ class ClusterRunsTest {
         Map<String, String> states = new LinkedHashMap<>();
         during.hosts().forEach(h -> states.put(h.host(), h.state()));
         assertEquals(Map.of("x1", "done", bs.get(0), "done", bs.get(1), "started"), states);
-        assertEquals("running", during.summary().get("state"));
+        // its starting node is gone: interrupted, not "running" for ever (rundeck#2783, nebula#2764)
+        assertEquals("interrupted", during.summary().get("state"));
+        assertEquals("interrupted", c.runs.runs().get(run).get("state"));
+        assertTrue(String.valueOf(during.summary().get("note")).contains(A + " left the cluster"),
+                during.summary().toString());
         Files.writeString(dir.resolve("gate"), "");
         cluster.awaitRecord(run, bs.get(1), HostRecord.DONE);
         ClusterRuns.RunStatus after = c.runs.status(run).orElseThrow();
