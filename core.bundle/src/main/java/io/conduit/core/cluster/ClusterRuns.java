@@ -590,18 +590,20 @@ public final class ClusterRuns implements ClusterWorker {
         // what runs is not logged: the command may quote a secret, which only the nodes' runners can mask
         LOG.info("run {}: {} hosts over {} members", run, hosts.size(), t.members().size());
         caller.started(hosts.size());
+        // a host's done record, from the listener as it comes and from the records at the end
+        java.util.function.BiConsumer<String, byte[]> doneRecord = (host, bytes) -> {
+            try {
+                HostRecord r = WorkCodec.record(bytes);
+                if (r.done() && r.result() != null) {
+                    deliver.accept(r);
+                }
+            } catch (IllegalArgumentException e) {
+                LOG.debug("run {}: a record of {} cannot be read", run, host);
+            }
+        };
         AutoCloseable listening = null;
         try {
-            listening = t.listen(run, (host, bytes) -> {
-                try {
-                    HostRecord r = WorkCodec.record(bytes);
-                    if (r.done() && r.result() != null) {
-                        deliver.accept(r);
-                    }
-                } catch (IllegalArgumentException e) {
-                    LOG.debug("run {}: a record of {} cannot be read", run, host);
-                }
-            });
+            listening = t.listen(run, doneRecord);
         } catch (ClusterException e) {
             LOG.warn("run {}: progress from the other nodes cannot be followed ({}); each batch reports when it"
                     + " answers", run, e.getMessage());
@@ -687,16 +689,7 @@ public final class ClusterRuns implements ClusterWorker {
         // records written by nodes that did not answer (a lost batch) still count, and after Ctrl-C so do hosts that
         // are done but whose progress had not reached this node yet (the wait's exception cleared the flag)
         try {
-            t.records(run).forEach((host, bytes) -> {
-                try {
-                    HostRecord r = WorkCodec.record(bytes);
-                    if (r.done() && r.result() != null) {
-                        deliver.accept(r);
-                    }
-                } catch (IllegalArgumentException e) {
-                    LOG.debug("run {}: a record of {} cannot be read", run, host);
-                }
-            });
+            t.records(run).forEach(doneRecord);
         } catch (ClusterException e) {
             LOG.warn("run {}: its records cannot be read: {}", run, e.getMessage());
         }
