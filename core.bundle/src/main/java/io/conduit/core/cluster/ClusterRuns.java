@@ -688,10 +688,18 @@ public final class ClusterRuns implements ClusterWorker {
         }
         // records written by nodes that did not answer (a lost batch) still count, and after Ctrl-C so do hosts that
         // are done but whose progress had not reached this node yet (the wait's exception cleared the flag)
-        try {
-            t.records(run).forEach(doneRecord);
-        } catch (ClusterException e) {
-            LOG.warn("run {}: its records cannot be read: {}", run, e.getMessage());
+        // (only the hosts without a result yet: a run of 50,000 hosts does not read its records twice)
+        for (String h : hosts) {
+            if (!results.containsKey(h)) {
+                try {
+                    byte[] bytes = t.record(run, h);
+                    if (bytes != null) {
+                        doneRecord.accept(h, bytes);
+                    }
+                } catch (ClusterException e) {
+                    LOG.warn("run {}: the record of {} cannot be read: {}", run, h, e.getMessage());
+                }
+            }
         }
         List<HostResult> ordered = new ArrayList<>(hosts.size());
         for (String h : hosts) {
