@@ -45,7 +45,6 @@ final class Trust {
     private final HazelcastInstance hz;
     private final Seal seal;
     private final IMap<String, byte[]> proofs;
-    private final UUID self;
     private final ScheduledExecutorService refresher;
     private final AtomicBoolean pending = new AtomicBoolean();
     private final Set<UUID> warned = ConcurrentHashMap.newKeySet();
@@ -60,7 +59,6 @@ final class Trust {
         this.hz = hz;
         this.seal = seal;
         this.proofs = hz.getMap(ClusterNode.MEMBERS_MAP);
-        this.self = hz.getCluster().getLocalMember().getUuid();
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "conduit-cluster-trust");
             t.setDaemon(true);
@@ -96,6 +94,7 @@ final class Trust {
             if (closed || !hz.getLifecycleService().isRunning()) {
                 return;
             }
+            UUID self = self();
             byte[] mine = proofs.get(self.toString());
             boolean ok = false;
             if (mine != null) {
@@ -154,6 +153,14 @@ final class Trust {
         proofs.set(me.getUuid().toString(), seal.seal(context(me.getUuid()), body.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /**
+     * @return this member's UUID now: a member that merges back after a split rejoins under a new one, so it is
+     *         never kept (a kept one made a node that merged back prove the old UUID and stay a "stranger")
+     */
+    private UUID self() {
+        return hz.getCluster().getLocalMember().getUuid();
+    }
+
     static String context(UUID member) {
         return "member:" + member;
     }
@@ -194,7 +201,7 @@ final class Trust {
         boolean later = false;
         for (Member m : hz.getCluster().getMembers()) {
             UUID id = m.getUuid();
-            if (id.equals(self)) {
+            if (id.equals(self())) {
                 next.add(id); // this member holds the key it seals with
                 continue;
             }
@@ -277,6 +284,7 @@ final class Trust {
         }
 
         private void changed(EntryEvent<String, byte[]> e) {
+            UUID self = self();
             if (self.toString().equals(e.getKey())) {
                 byte[] v = e.getValue();
                 boolean mine = false;

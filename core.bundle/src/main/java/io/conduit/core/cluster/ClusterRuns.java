@@ -120,6 +120,34 @@ public final class ClusterRuns implements ClusterWorker {
             policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindTransport")
     public void bindTransport(ClusterTransport cluster) {
         transport = cluster;
+        threads.execute(() -> interruptStale(cluster));
+    }
+
+    /**
+     * Runs this node's address started that no coordinator of this process follows (the node was restarted at the
+     * same address while they ran) are marked {@code interrupted}: else they would show "running" for ever, their
+     * starting node being present again.
+     */
+    private void interruptStale(ClusterTransport t) {
+        try {
+            t.runs().forEach((run, bytes) -> {
+                try {
+                    Map<String, Object> s = WorkCodec.summary(bytes);
+                    if ("running".equals(s.get("state")) && t.localNode().equals(s.get("origin"))
+                            && !coordinating.contains(run)) {
+                        Map<String, Object> shown = new LinkedHashMap<>(s);
+                        shown.put("state", "interrupted");
+                        shown.put("note", "its starting node " + t.localNode() + " restarted while it ran; run-status"
+                                + " collects what the other nodes did");
+                        t.putRun(run, WorkCodec.summary(shown));
+                    }
+                } catch (IllegalArgumentException | ClusterException e) {
+                    LOG.debug("run {}: its summary cannot be read or marked: {}", run, e.getMessage());
+                }
+            });
+        } catch (ClusterException | RuntimeException e) {
+            LOG.debug("the cluster's runs cannot be read: {}", e.getMessage());
+        }
     }
 
     /**
@@ -130,6 +158,9 @@ public final class ClusterRuns implements ClusterWorker {
             transport = null;
         }
     }
+
+    /** The runs this process's coordinators follow now. */
+    private final Set<String> coordinating = ConcurrentHashMap.newKeySet();
 
     @Deactivate
     void deactivate() {
@@ -218,6 +249,8 @@ public final class ClusterRuns implements ClusterWorker {
                 answers.add(p.result());
                 if (r != null && r.claimed()) {
                     ownClaims.add(host);
+                } else if (r != null) {
+                    put(t, w.run(), host, claim(node)); // --rerun-interrupted: started by a member that left; ours now
                 }
             }
         }
@@ -466,6 +499,13 @@ public final class ClusterRuns implements ClusterWorker {
 
         private HostRecord runOne(String host) {
             ClusterTransport t = transport;
+            HostRecord now = t == null ? null : read(t, work.run(), host);
+            if (now != null && !(now.claimed() && node.equals(now.node()))) {
+                // another member took the host while this node was away (frozen, cut off) and its queue stood
+                // still: that member runs it, this node does not run it a second time (nor writes over its record)
+                return now.done() ? now : new HostRecord(HostRecord.DONE, now.node(), false, HostResult.of(host,
+                        Status.SKIPPED, "moved to node " + now.node() + " while this node was away"));
+            }
             Task marked = new Task() {
                 @Override
                 public HostResult execute(TaskContext context) throws java.io.IOException {
@@ -586,6 +626,7 @@ public final class ClusterRuns implements ClusterWorker {
                 caller.finished(r.result());
             }
         };
+        coordinating.add(run);
         summary(t, run, request, hosts, startedAt, "running", null);
         // what runs is not logged: the command may quote a secret, which only the nodes' runners can mask
         LOG.info("run {}: {} hosts over {} members", run, hosts.size(), t.members().size());
@@ -720,6 +761,7 @@ public final class ClusterRuns implements ClusterWorker {
         }
         RunResult result = new RunResult(ordered, Duration.ofNanos(System.nanoTime() - begun));
         summary(t, run, request, hosts, startedAt, interrupted ? "interrupted" : "finished", result);
+        coordinating.remove(run);
         LOG.info("run {} finished in {} ms: {}", run, result.duration().toMillis(), result.summary());
         if (interrupted) {
             Thread.currentThread().interrupt();

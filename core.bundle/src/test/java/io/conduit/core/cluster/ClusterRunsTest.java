@@ -494,4 +494,56 @@ class ClusterRunsTest {
         }
         assertEquals(A, done.nodes().get(hosts.get(0)), "the first host's result is A's, which ran it");
     }
+
+    /**
+     * A node taken for lost while frozen, whose queue resumes afterwards: the host it had queued but not started ran
+     * on the new owner, and the resumed node does not run it a second time (a fresh review saw seven hosts run on two
+     * nodes after SIGCONT).
+     */
+    @Test
+    void aFrozenNodeThatResumesDoesNotRunAHostItsNewOwnerTook() throws Exception {
+        List<String> hosts = samePartition("f", 2);
+        inventory(hosts);
+        Node a = new Node(A, 1); // the run's forks, 1 on every node: B queues the second host behind the first
+        Node b = new Node(B, 1);
+        hosts.forEach(h -> cluster.own(h, B));
+        String run = "12@" + A;
+        CompletableFuture<Ran> ran = CompletableFuture.supplyAsync(() -> {
+            try {
+                return run(a, run, command(List.of(hosts.get(0)), List.of()), "all", null, false, null);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        cluster.awaitRecord(run, hosts.get(0), HostRecord.STARTED); // B holds the first host, the second queued
+        cluster.freeze(B); // taken for lost: A gets the batch
+        cluster.awaitRecord(run, hosts.get(1), HostRecord.DONE);
+        Ran done = ran.get(30, TimeUnit.SECONDS);
+        assertEquals(HostRecord.INTERRUPTED, done.host(hosts.get(0)).error());
+        assertEquals(A, done.nodes().get(hosts.get(1)), "the queued host ran on its new owner");
+        Files.writeString(dir.resolve("gate"), ""); // B resumes: its queue goes on
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (b.runs.runsInFlight() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10); // bounded: B's queue ends once its last host is skipped
+        }
+        assertEquals(0, b.runs.runsInFlight(), "B's queue ended");
+        assertEquals(1, count(hosts.get(1)), "the queued host ran once, not again on B after it resumed");
+    }
+
+    /** A node restarted at the same address: its runs left "running" in the cluster are shown interrupted. */
+    @Test
+    void aRestartedStartingNodeMarksItsStaleRunsInterrupted() throws Exception {
+        inventory(List.of("s1"));
+        Node a = new Node(A, 1);
+        a.runs.transport().putRun("13@" + A, WorkCodec.summary(Map.of("run", "13@" + A, "origin", A, "state",
+                "running")));
+        ClusterRuns again = new ClusterRuns(a.runner, null);
+        again.bindTransport(a.runs.transport());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!"interrupted".equals(again.runs().get("13@" + A).get("state")) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals("interrupted", again.runs().get("13@" + A).get("state"));
+        assertTrue(String.valueOf(again.runs().get("13@" + A).get("note")).contains("restarted"));
+    }
 }

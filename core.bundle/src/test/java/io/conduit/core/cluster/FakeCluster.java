@@ -106,6 +106,22 @@ public final class FakeCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * The member stops answering (SIGSTOP, a cut cable) and is taken for lost: its partitions and works in flight go
+     * to the others as in {@link #kill}, but its threads go on, and once it resumes its writes land again.
+     */
+    public void freeze(String name) {
+        List<InFlight> lost;
+        synchronized (this) {
+            members.remove(name);
+            owners.replaceAll((p, m) -> m.equals(name) ? members.get(p % members.size()) : m);
+            lost = new ArrayList<>(inFlight.getOrDefault(name, List.of()));
+        }
+        for (InFlight f : lost) {
+            dispatch(owners.get(partitionOf(f.key())), f);
+        }
+    }
+
     public Map<String, byte[]> records(String run) {
         return records.getOrDefault(run, Map.of());
     }
