@@ -114,7 +114,6 @@ public final class Main {
         boolean debug = "1".equals(System.getenv("CONDUIT_DEBUG")) || Boolean.getBoolean("conduit.debug");
         // a resident Conduit (bin/conduit start): start|stop|status, or attach to it, before loading the framework
         if (args.length == 1 && args[0].equals(Resident.SERVE)) {
-            System.setProperty(Resident.PROPERTY, "true");
             System.setProperty(CLUSTER_MEMBER, "true");
             return command("", (context, lineIn) -> Resident.serve(context, Distribution.locate().data(), err),
                     in, out, err, debug);
@@ -123,7 +122,6 @@ public final class Main {
         if (attached.isPresent()) {
             return attached.get();
         }
-        System.setProperty(Resident.PROPERTY, "false"); // this process runs its commands itself
         // the node's cluster member (when the cluster is enabled) is its resident, else its interactive shell; never a
         // command run in its own process, which would join and leave the cluster around one command
         System.setProperty(CLUSTER_MEMBER, String.valueOf(args.length == 0 && !ResidentClient.residentRuns()));

@@ -31,13 +31,6 @@ final class Resident {
     /** The hidden argument {@code start} gives the process it starts. */
     static final String SERVE = "--resident-serve";
     /**
-     * System property (which {@code BundleContext.getProperty} falls back to): {@code "true"} in the resident
-     * process, {@code "false"} in every other process the launcher boots (the interactive shell, a command run in
-     * its own process). What must live once per node reads it: the cluster bundle starts its member only where it
-     * is not {@code "false"}, so that a shell beside the resident does not start a second member on its port.
-     */
-    static final String PROPERTY = "conduit.resident";
-    /**
      * Variables that differ between two shells of the same user without meaning anything to Conduit. Any other
      * difference between a client's environment and the resident's (an {@code ${env:NAME}} of an inventory,
      * {@code CONDUIT_BECOME_PASSWORD}, {@code SSH_AUTH_SOCK}) makes the client run the command itself.
