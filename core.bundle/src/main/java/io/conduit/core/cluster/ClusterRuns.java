@@ -198,21 +198,6 @@ public final class ClusterRuns implements ClusterWorker {
         ClusterWork w = WorkCodec.work(work);
         ClusterTransport t = transport;
         String node = t == null ? "this node" : t.localNode();
-        Map<String, HostRecord> known = new HashMap<>();
-        if (t != null) {
-            try {
-                t.records(w.run()).forEach((host, bytes) -> {
-                    try {
-                        known.put(host, WorkCodec.record(bytes));
-                    } catch (IllegalArgumentException e) {
-                        LOG.warn("run {}: the record of {} cannot be read; the host runs", w.run(), host);
-                    }
-                });
-            } catch (ClusterException e) {
-                LOG.warn("run {}: its records cannot be read ({}); every host of the batch runs", w.run(),
-                        e.getMessage());
-            }
-        }
         // members now in the cluster: a host one of them claimed or started is still theirs
         Set<String> present = t == null ? Set.of(node) : Set.copyOf(t.allMembers());
         List<CompletableFuture<HostRecord>> answers = new ArrayList<>(w.hosts().size());
@@ -221,7 +206,8 @@ public final class ClusterRuns implements ClusterWorker {
         Map<String, String> runningOn = new HashMap<>();
         Set<String> ownClaims = new java.util.HashSet<>();
         for (String host : w.hosts()) {
-            HostRecord r = known.get(host);
+            // this batch's hosts only: a run's 271 batches each reading all of its records would read them 271 times
+            HostRecord r = t == null ? null : read(t, w.run(), host);
             if (r == null && t != null && !t.claimRecord(w.run(), host, WorkCodec.record(claim(node)))) {
                 r = read(t, w.run(), host); // another copy of this work claimed it first (null: it expired)
             } else if (r != null && !r.done() && r.claimed() && !present.contains(r.node())) {

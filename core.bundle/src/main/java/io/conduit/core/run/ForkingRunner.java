@@ -292,6 +292,15 @@ public final class ForkingRunner implements Runner {
             return this;
         }
 
+        /** A run's start or end: at INFO, or at DEBUG for a {@link #perHost()} session. */
+        private void log(String format, Object... args) {
+            if (perHost) {
+                LOG.debug(format, args);
+            } else {
+                LOG.info(format, args);
+            }
+        }
+
         /**
          * @param pattern an Ansible host pattern
          * @return the names of the hosts it selects in the session's inventory, in inventory order
@@ -367,13 +376,8 @@ public final class ForkingRunner implements Runner {
             Map<String, HostValues> values = prepare(declared);
             int run = RUNS.incrementAndGet();
             long started = System.nanoTime();
-            if (perHost) {
-                LOG.debug("run {}: {} on {} hosts ({}), forks {}{}", run, secrets.masker().mask(task.describe()),
-                        hosts.size(), selection, effective.forks(), describe(rules));
-            } else {
-                LOG.info("run {}: {} on {} hosts ({}), forks {}{}", run, secrets.masker().mask(task.describe()),
-                        hosts.size(), selection, effective.forks(), describe(rules));
-            }
+            log("run {}: {} on {} hosts ({}), forks {}{}", run, secrets.masker().mask(task.describe()), hosts.size(),
+                    selection, effective.forks(), describe(rules));
             caller.started(hosts.size());
 
             HostValues[] work = new HostValues[hosts.size()];
@@ -387,11 +391,7 @@ public final class ForkingRunner implements Runner {
                 Thread.currentThread().interrupt(); // the caller learns it was interrupted, with every host's result
             }
             RunResult result = new RunResult(fanout.results(), Duration.ofNanos(System.nanoTime() - started));
-            if (perHost) {
-                LOG.debug("run {} finished in {} ms: {}", run, result.duration().toMillis(), result.summary());
-            } else {
-                LOG.info("run {} finished in {} ms: {}", run, result.duration().toMillis(), result.summary());
-            }
+            log("run {} finished in {} ms: {}", run, result.duration().toMillis(), result.summary());
             return result;
         }
 
